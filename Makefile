@@ -1,0 +1,45 @@
+# acr-doctor: `make install` puts the plugin where Docker finds it; `make test` is what CI runs.
+SHELL := /bin/bash
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
+BIN      := bin
+FUZZTIME ?= 10s
+
+.PHONY: all build install uninstall test test-unit test-e2e fuzz bench lint clean
+
+all: lint build test ## everything CI does
+
+build: ## build bin/docker-acrdoctor
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/docker-acrdoctor ./plugin
+
+install: ## build and install the plugin into ~/.docker/cli-plugins (or $DOCKER_CONFIG/cli-plugins)
+	./install.sh
+
+uninstall: ## remove what install put in place
+	./install.sh --uninstall
+
+test: lint test-unit test-e2e fuzz ## unit tests with -race, e2e through the real docker client, a short fuzz run
+
+test-unit: ## unit tests, with the race detector
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /e2e)
+
+test-e2e: ## end-to-end tests through the real docker client, pass and gpg
+	$(GO) test -count=1 ./e2e/
+
+fuzz: ## run every fuzz target for FUZZTIME (default 10s) each
+	@set -e; for pkg in $$($(GO) list ./diagnose/...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+bench: ## Go benchmarks
+	$(GO) test -run '^$$' -bench . -benchmem ./diagnose/...
+
+lint: ## gofmt and go vet
+	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt needed" && false)
+	$(GO) vet ./...
+
+clean:
+	rm -rf $(BIN)

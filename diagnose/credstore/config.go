@@ -1,0 +1,260 @@
+// Package credstore reads Docker's credential store the way the Docker CLI
+// does: DOCKER_AUTH_CONFIG, then credHelpers[host], then credsStore, then
+// the auths of config.json, running the real helper programs with a timeout.
+// It only reads: nothing here writes config.json or a helper's store.
+package credstore
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/docker/cli/cli/config/configfile"
+	"github.com/docker/cli/cli/config/credentials"
+	"github.com/docker/cli/cli/config/types"
+)
+
+// maxConfigSize bounds how much of config.json is read: real files are a
+// few KB; a file of this size is not a Docker config.
+const maxConfigSize = 32 << 20
+
+// Config is Docker's config.json, as far as credentials go.
+type Config struct {
+	Filename string
+	// Auths are the entries of `auths`, with `auth` decoded into Username
+	// and Password, keyed as stored.
+	Auths       map[string]types.AuthConfig
+	CredsStore  string
+	CredHelpers map[string]string
+	Plugins     map[string]map[string]string
+	// DefaultStore is set when CredsStore was not written in the file but
+	// picked the way Docker picks it when a config holds no credentials.
+	DefaultStore bool
+	// Env holds the entries of DOCKER_AUTH_CONFIG, which win over
+	// everything in the file.
+	Env map[string]types.AuthConfig
+}
+
+// ParseError says where config.json (or DOCKER_AUTH_CONFIG) stops being
+// valid JSON, or holds a value of the wrong type.
+type ParseError struct {
+	File   string
+	Offset int64 // byte offset into the file
+	Line   int
+	Column int
+	Err    error
+}
+
+func (e *ParseError) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("%s: %v", e.File, e.Err)
+	}
+	return fmt.Sprintf("%s: line %d, column %d (byte %d): %v", e.File, e.Line, e.Column, e.Offset, e.Err)
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// AuthError says that an `auth` value cannot be decoded. Docker then
+// discards the whole config file, so every credential in it is lost.
+type AuthError struct {
+	File     string
+	Registry string
+	Reason   string
+}
+
+func (e *AuthError) Error() string {
+	return fmt.Sprintf("%s: auths[%q].auth %s", e.File, e.Registry, e.Reason)
+}
+
+// Load reads config.json from dir, as `docker --config dir` would. A missing
+// file is an empty config. DOCKER_AUTH_CONFIG is read from getenv.
+func Load(dir string, getenv func(string) string) (*Config, error) {
+	filename := filepath.Join(dir, "config.json")
+	data, err := readCapped(filename)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("reading config file: %w", err)
+	}
+	cfg, err := Parse(filename, data)
+	if err != nil {
+		return nil, err
+	}
+	if v := getenv(configfile.DockerEnvConfigKey); v != "" {
+		if cfg.Env, err = parseEnv(v); err != nil {
+			return nil, err
+		}
+	}
+	if !cfg.containsAuth() {
+		cfg.CredsStore = credentials.DetectDefaultStore("")
+		cfg.DefaultStore = cfg.CredsStore != ""
+	}
+	return cfg, nil
+}
+
+func readCapped(filename string) ([]byte, error) {
+	f, err := os.Open(filename)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxConfigSize {
+		return nil, fmt.Errorf("%s is larger than %d MiB", filename, maxConfigSize>>20)
+	}
+	return data, nil
+}
+
+// Parse decodes the contents of a config.json named filename. Empty input is
+// an empty config, as it is for Docker.
+func Parse(filename string, data []byte) (*Config, error) {
+	var file configfile.ConfigFile
+	if len(bytes.TrimSpace(data)) > 0 {
+		if err := json.Unmarshal(data, &file); err != nil {
+			return nil, positioned(filename, data, err)
+		}
+	}
+	cfg := &Config{
+		Filename:    filename,
+		Auths:       make(map[string]types.AuthConfig, len(file.AuthConfigs)),
+		CredsStore:  file.CredentialsStore,
+		CredHelpers: file.CredentialHelpers,
+		Plugins:     file.Plugins,
+	}
+	for key, ac := range file.AuthConfigs {
+		if ac.Auth != "" {
+			user, pass, reason := decodeAuth(ac.Auth)
+			if reason != "" {
+				return nil, &AuthError{File: filename, Registry: key, Reason: reason}
+			}
+			ac.Username, ac.Password = user, pass
+		}
+		ac.Auth = ""
+		ac.ServerAddress = key
+		cfg.Auths[key] = ac
+	}
+	return cfg, nil
+}
+
+// decodeAuth decodes `auth` as Docker does, but says what is wrong instead
+// of returning base64's error, which quotes the input.
+func decodeAuth(s string) (user, pass, reason string) {
+	decoded, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		var corrupt base64.CorruptInputError
+		if errors.As(err, &corrupt) {
+			return "", "", fmt.Sprintf("is not valid base64 (bad character at position %d)", int64(corrupt))
+		}
+		return "", "", "is not valid base64"
+	}
+	user, pass, ok := strings.Cut(string(decoded), ":")
+	if !ok || user == "" {
+		return "", "", `does not decode to "username:password"`
+	}
+	return user, strings.Trim(pass, "\x00"), ""
+}
+
+// positioned turns a JSON error into a ParseError with line and column.
+func positioned(filename string, data []byte, err error) error {
+	var offset int64 = -1
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		offset = syntax.Offset
+	case errors.As(err, &typ):
+		offset = typ.Offset
+		err = fmt.Errorf("%s must be %s, not a JSON %s", fieldName(typ), kindOf(typ), typ.Value)
+	}
+	if offset < 0 {
+		return &ParseError{File: filename, Err: err}
+	}
+	line, col := lineCol(data, offset)
+	return &ParseError{File: filename, Offset: offset, Line: line, Column: col, Err: err}
+}
+
+func fieldName(e *json.UnmarshalTypeError) string {
+	if e.Field == "" {
+		return "the document"
+	}
+	return fmt.Sprintf("%q", e.Field)
+}
+
+func kindOf(e *json.UnmarshalTypeError) string {
+	if e.Type == nil {
+		return "another type"
+	}
+	switch e.Type.Kind().String() {
+	case "map", "struct":
+		return "an object"
+	case "slice", "array":
+		return "an array"
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	}
+	return "a " + e.Type.String()
+}
+
+// lineCol converts a byte offset to a 1-based line and column. The offset
+// json reports is just past the offending byte.
+func lineCol(data []byte, offset int64) (line, col int) {
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	prefix := data[:offset]
+	line = bytes.Count(prefix, []byte("\n")) + 1
+	col = int(offset) - (bytes.LastIndexByte(prefix, '\n') + 1)
+	if col == 0 {
+		col = 1
+	}
+	return line, col
+}
+
+// parseEnv reads DOCKER_AUTH_CONFIG exactly as strictly as Docker: only
+// `auths` with an `auth` per registry.
+func parseEnv(v string) (map[string]types.AuthConfig, error) {
+	const name = "DOCKER_AUTH_CONFIG"
+	var env struct {
+		Auths map[string]struct {
+			Auth string `json:"auth"`
+		} `json:"auths"`
+	}
+	dec := json.NewDecoder(strings.NewReader(v))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&env); err != nil && !errors.Is(err, io.EOF) {
+		return nil, positioned(name, []byte(v), err)
+	}
+	if dec.More() {
+		return nil, &ParseError{File: name, Err: errors.New("holds more than one JSON object")}
+	}
+	auths := make(map[string]types.AuthConfig, len(env.Auths))
+	for key, a := range env.Auths {
+		if a.Auth == "" {
+			return nil, &AuthError{File: name, Registry: key, Reason: "is missing"}
+		}
+		user, pass, reason := decodeAuth(a.Auth)
+		if reason != "" {
+			return nil, &AuthError{File: name, Registry: key, Reason: reason}
+		}
+		auths[key] = types.AuthConfig{Username: user, Password: pass, ServerAddress: key}
+	}
+	return auths, nil
+}
+
+func (c *Config) containsAuth() bool {
+	return c.CredsStore != "" || len(c.CredHelpers) > 0 || len(c.Auths) > 0
+}
+
+// PluginSetting returns plugins.acrdoctor[key].
+func (c *Config) PluginSetting(key string) string {
+	return c.Plugins["acrdoctor"][key]
+}

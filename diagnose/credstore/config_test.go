@@ -1,0 +1,224 @@
+package credstore
+
+import (
+	"encoding/base64"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+func TestParse(t *testing.T) {
+	data := `{
+  "auths": {
+    "myreg.azurecr.io": {"auth": "` + b64("00000000-0000-0000-0000-000000000000:") + `", "identitytoken": "eyJ.x.y"},
+    "admin.azurecr.io": {"auth": "` + b64("admin:s3cr:et") + `"},
+    "placeholder.azurecr.io": {}
+  },
+  "credsStore": "pass",
+  "credHelpers": {"helped.azurecr.io": "acr-env"},
+  "plugins": {"acrdoctor": {"credential-backend": "file"}}
+}`
+	cfg, err := Parse("config.json", []byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		key, user, pass, idtok string
+	}{
+		{"myreg.azurecr.io", "00000000-0000-0000-0000-000000000000", "", "eyJ.x.y"},
+		{"admin.azurecr.io", "admin", "s3cr:et", ""}, // only the first colon splits
+		{"placeholder.azurecr.io", "", "", ""},
+	}
+	for _, tt := range tests {
+		ac, ok := cfg.Auths[tt.key]
+		if !ok {
+			t.Fatalf("auths[%q] missing", tt.key)
+		}
+		if ac.Username != tt.user || ac.Password != tt.pass || ac.IdentityToken != tt.idtok || ac.Auth != "" || ac.ServerAddress != tt.key {
+			t.Errorf("auths[%q] = %+v", tt.key, ac)
+		}
+	}
+	if cfg.CredsStore != "pass" || cfg.CredHelpers["helped.azurecr.io"] != "acr-env" {
+		t.Errorf("stores = %q %v", cfg.CredsStore, cfg.CredHelpers)
+	}
+	if got := cfg.PluginSetting("credential-backend"); got != "file" {
+		t.Errorf("PluginSetting = %q", got)
+	}
+}
+
+func TestParseEmpty(t *testing.T) {
+	for _, data := range []string{"", "  \n", "{}"} {
+		cfg, err := Parse("config.json", []byte(data))
+		if err != nil || len(cfg.Auths) != 0 {
+			t.Errorf("Parse(%q) = %v, %v", data, cfg, err)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	const secret = "hunter2-very-secret"
+	tests := []struct {
+		name, data string
+		line, col  int
+		want       string
+	}{
+		{"truncated", "{\n  \"auths\": {\n    \"a.azurecr.io\": {\"auth\": \"" + b64("u:"+secret) + "\"}\n", 4, 1, "unexpected end of JSON input"},
+		{"trailing comma", "{\n  \"credsStore\": \"pass\",\n}", 3, 1, "invalid character '}'"},
+		{"auths is an array", "{\"auths\": [\"" + secret + "\"]}", 1, 11, `"auths" must be an object, not a JSON array`},
+		{"credHelpers value", "{\"credHelpers\": {\"x\": 1}}", 1, 23, "must be a string, not a JSON number"},
+		{"not an object", "[1,2]", 1, 1, "must be"},
+		{"garbage", "\x00\x01" + secret, 1, 1, "invalid character"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("/home/u/.docker/config.json", []byte(tt.data))
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("err = %v, want *ParseError", err)
+			}
+			if pe.Line != tt.line || pe.Column != tt.col {
+				t.Errorf("at line %d column %d, want %d:%d (%v)", pe.Line, pe.Column, tt.line, tt.col, err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tt.want) || !strings.HasPrefix(msg, "/home/u/.docker/config.json: line ") {
+				t.Errorf("err = %q, want it to name the file and say %q", msg, tt.want)
+			}
+			if strings.Contains(msg, secret) {
+				t.Errorf("error quotes the secret: %q", msg)
+			}
+		})
+	}
+}
+
+func TestParseBadAuth(t *testing.T) {
+	const secret = "pa55word-not-for-printing"
+	tests := []struct{ name, auth, want string }{
+		{"not base64", "!!" + secret, "is not valid base64 (bad character at position 0)"},
+		{"truncated base64", b64("user:" + secret)[:10], "is not valid base64"},
+		{"no colon", b64("user" + secret), `does not decode to "username:password"`},
+		{"empty user", b64(":" + secret), `does not decode to "username:password"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("config.json", []byte(`{"auths":{"r.azurecr.io":{"auth":"`+tt.auth+`"}}}`))
+			var ae *AuthError
+			if !errors.As(err, &ae) || ae.Registry != "r.azurecr.io" {
+				t.Fatalf("err = %v, want *AuthError for r.azurecr.io", err)
+			}
+			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), `auths["r.azurecr.io"].auth`) {
+				t.Errorf("err = %q, want %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), tt.auth) {
+				t.Errorf("error quotes the input: %q", err)
+			}
+		})
+	}
+}
+
+func TestLoad(t *testing.T) {
+	empty := t.TempDir() // a PATH with no helpers: no default store
+	t.Setenv("PATH", empty)
+
+	t.Run("missing file", func(t *testing.T) {
+		cfg, err := Load(t.TempDir(), noEnv)
+		if err != nil || cfg.CredsStore != "" || cfg.DefaultStore {
+			t.Fatalf("Load = %+v, %v", cfg, err)
+		}
+	})
+	t.Run("env", func(t *testing.T) {
+		dir := t.TempDir()
+		writeFile(t, filepath.Join(dir, "config.json"), `{"auths":{"a.azurecr.io":{}}}`)
+		env := map[string]string{"DOCKER_AUTH_CONFIG": `{"auths":{"e.azurecr.io":{"auth":"` + b64("sp:secret") + `"}}}`}
+		cfg, err := Load(dir, func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.Env["e.azurecr.io"]; got.Username != "sp" || got.Password != "secret" {
+			t.Errorf("Env = %+v", cfg.Env)
+		}
+	})
+	t.Run("bad env", func(t *testing.T) {
+		for _, v := range []string{
+			`{"auths":{"e.azurecr.io":{"auth":"` + b64("u:p") + `","identitytoken":"x"}}}`, // Docker allows only auth
+			`{"auths":{"e.azurecr.io":{}}}`,
+			`{"auths":{}} {"auths":{}}`,
+			`{"auths":`,
+		} {
+			_, err := Load(t.TempDir(), func(string) string { return v })
+			if err == nil || !strings.HasPrefix(err.Error(), "DOCKER_AUTH_CONFIG") {
+				t.Errorf("Load with DOCKER_AUTH_CONFIG=%s: err = %v", v, err)
+			}
+		}
+	})
+	t.Run("platform default store", func(t *testing.T) {
+		bin := t.TempDir()
+		writeExec(t, bin, "pass", "#!/bin/sh\nexit 0\n")
+		writeExec(t, bin, "docker-credential-pass", "#!/bin/sh\nexit 0\n")
+		t.Setenv("PATH", bin)
+		cfg, err := Load(t.TempDir(), noEnv)
+		if err != nil || cfg.CredsStore != "pass" || !cfg.DefaultStore {
+			t.Fatalf("Load = %+v, %v; want Docker's default pass store", cfg, err)
+		}
+		// An explicit config with credentials is never given a default.
+		dir := t.TempDir()
+		writeFile(t, filepath.Join(dir, "config.json"), `{"auths":{"x.azurecr.io":{}}}`)
+		if cfg, _ := Load(dir, noEnv); cfg.CredsStore != "" {
+			t.Errorf("CredsStore = %q for a config with auths", cfg.CredsStore)
+		}
+	})
+	t.Run("unreadable", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.Mkdir(filepath.Join(dir, "config.json"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Load(dir, noEnv); err == nil {
+			t.Error("Load of a directory named config.json succeeded")
+		}
+	})
+}
+
+func noEnv(string) string { return "" }
+
+func writeFile(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeExec(t *testing.T, dir, name, script string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(`{"auths":{"myreg.azurecr.io":{"auth":"` + b64("00000000-0000-0000-0000-000000000000:") + `","identitytoken":"eyJhbGciOiJSUzI1NiJ9.e30.sig"}},"credsStore":"pass"}`))
+	f.Add([]byte(`{"auths":{"x":{"auth":"!!"}}}`))
+	f.Add([]byte(`{"credHelpers":{"a.azurecr.io":"acr-env"},"plugins":{"acrdoctor":{"k":"v"}}}`))
+	f.Add([]byte("{\n\"auths\": [\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := Parse("config.json", data)
+		if err != nil {
+			var pe *ParseError
+			var ae *AuthError
+			if !errors.As(err, &pe) && !errors.As(err, &ae) {
+				t.Fatalf("untyped error %T: %v", err, err)
+			}
+			if pe != nil && pe.Line > 0 && (pe.Offset < 0 || pe.Offset > int64(len(data))) {
+				t.Fatalf("offset %d outside input of %d bytes", pe.Offset, len(data))
+			}
+			return
+		}
+		for key, ac := range cfg.Auths {
+			if ac.Auth != "" || ac.ServerAddress != key {
+				t.Fatalf("auths[%q] not normalised: %+v", key, ac)
+			}
+		}
+	})
+}

@@ -1,0 +1,14 @@
+//go:build !unix
+
+package credstore
+
+import (
+	"errors"
+	"os/exec"
+)
+
+// errExecFormat matches nothing: Windows reports a bad executable as a
+// plain exec error.
+var errExecFormat = errors.New("exec format error")
+
+func killGroup(*exec.Cmd) {}

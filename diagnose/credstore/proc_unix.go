@@ -1,0 +1,17 @@
+//go:build unix
+
+package credstore
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+var errExecFormat error = syscall.ENOEXEC
+
+// killGroup makes a timeout kill the helper's whole process group: helpers
+// are often scripts, and killing the shell alone leaves its children running.
+func killGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+}

@@ -1,0 +1,203 @@
+package credstore
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+)
+
+// SourceKind is where Docker reads a credential from.
+type SourceKind string
+
+const (
+	File        SourceKind = "file"
+	CredsStore  SourceKind = "credsStore"
+	CredHelpers SourceKind = "credHelpers"
+	Env         SourceKind = "env"
+)
+
+// Source is a place that holds credentials: the file, the environment, or a
+// helper named by credsStore or credHelpers.
+type Source struct {
+	Kind   SourceKind
+	Helper string // helper suffix, for CredsStore and CredHelpers
+}
+
+// String is the form of DESIGN.md §4: file, credsStore:NAME,
+// credHelpers:NAME, env:DOCKER_AUTH_CONFIG.
+func (s Source) String() string {
+	switch s.Kind {
+	case CredsStore, CredHelpers:
+		return string(s.Kind) + ":" + s.Helper
+	case Env:
+		return "env:DOCKER_AUTH_CONFIG"
+	}
+	return string(s.Kind)
+}
+
+// TokenUsername is the username a helper stores an identity token under.
+const TokenUsername = "<token>"
+
+// Entry is the credential Docker would use for one registry key.
+type Entry struct {
+	Registry string // the key, exactly as stored
+	Source   Source
+	Username string // as stored; TokenUsername for a helper-held identity token
+	Password string
+	// IdentityToken is an OAuth2 refresh token (for ACR, an ACR refresh
+	// token): from `identitytoken` in the file, or a helper's `<token>` entry.
+	IdentityToken string
+	// NotFound is set when the source has no credential for the key, so
+	// Docker sends none.
+	NotFound bool
+	// Err is the *HelperError of a helper that failed to answer.
+	Err error
+	// Shadowed are other places holding a credential for this key that
+	// Docker does not read because Source comes first.
+	Shadowed []Source
+}
+
+// Secret is what the entry authenticates with: the identity token if there
+// is one (Docker prefers it), else the password.
+func (e Entry) Secret() string {
+	if e.IdentityToken != "" {
+		return e.IdentityToken
+	}
+	return e.Password
+}
+
+// StoreStatus is the outcome of listing a credsStore helper.
+type StoreStatus struct {
+	Source  Source
+	Default bool // picked by Docker's platform default, not written in config.json
+	Entries int
+	Err     error
+}
+
+// Store resolves credentials over a loaded config.
+type Store struct {
+	Config *Config
+	// Timeout bounds each helper call; 0 means 5 s.
+	Timeout time.Duration
+	Trace   func(Call)
+}
+
+func (s *Store) helper(name string) Helper {
+	return Helper{Name: name, Timeout: s.Timeout, Trace: s.Trace}
+}
+
+// helperFor is the helper Docker runs for key, if any.
+func (s *Store) helperFor(key string) (Source, bool) {
+	if h, ok := s.Config.CredHelpers[key]; ok {
+		return Source{Kind: CredHelpers, Helper: h}, true
+	}
+	if s.Config.CredsStore != "" {
+		return Source{Kind: CredsStore, Helper: s.Config.CredsStore}, true
+	}
+	return Source{}, false
+}
+
+// Lookup returns the credential Docker would use for key, resolved in
+// Docker's order: DOCKER_AUTH_CONFIG, credHelpers[key], credsStore, auths.
+func (s *Store) Lookup(ctx context.Context, key string) Entry {
+	e := Entry{Registry: key}
+	fileAuth, inFile := s.Config.Auths[key]
+	fileHolds := inFile && (fileAuth.Username != "" || fileAuth.Password != "" || fileAuth.IdentityToken != "")
+
+	if env, ok := s.Config.Env[key]; ok {
+		e.Source = Source{Kind: Env}
+		e.Username, e.Password = env.Username, env.Password
+		if src, ok := s.helperFor(key); ok {
+			e.Shadowed = append(e.Shadowed, src)
+		} else if fileHolds {
+			e.Shadowed = append(e.Shadowed, Source{Kind: File})
+		}
+		return e
+	}
+
+	src, ok := s.helperFor(key)
+	if !ok {
+		e.Source = Source{Kind: File}
+		e.NotFound = !fileHolds
+		e.Username, e.Password, e.IdentityToken = fileAuth.Username, fileAuth.Password, fileAuth.IdentityToken
+		return e
+	}
+	e.Source = src
+	if fileHolds {
+		e.Shadowed = append(e.Shadowed, Source{Kind: File})
+	}
+	cred, err := s.helper(src.Helper).Get(ctx, key)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		e.NotFound = true
+	case err != nil:
+		e.Err = err
+	case cred.Username == TokenUsername:
+		e.Username, e.IdentityToken = cred.Username, cred.Secret
+	default:
+		e.Username, e.Password = cred.Username, cred.Secret
+	}
+	return e
+}
+
+func (s *Store) runsHelper(key string) bool {
+	if _, ok := s.Config.Env[key]; ok {
+		return false
+	}
+	_, ok := s.helperFor(key)
+	return ok
+}
+
+// maxParallelHelpers bounds concurrent helper processes: each is a fork
+// and, for pass, a GPG decryption.
+const maxParallelHelpers = 4
+
+// Entries returns every credential Docker holds, one per registry key, in
+// key order, with the outcome of listing the credsStore helper.
+func (s *Store) Entries(ctx context.Context) ([]Entry, []StoreStatus) {
+	keys := make(map[string]struct{})
+	for k := range s.Config.Env {
+		keys[k] = struct{}{}
+	}
+	for k := range s.Config.CredHelpers {
+		keys[k] = struct{}{}
+	}
+	for k := range s.Config.Auths {
+		keys[k] = struct{}{}
+	}
+	var stores []StoreStatus
+	if name := s.Config.CredsStore; name != "" {
+		st := StoreStatus{Source: Source{Kind: CredsStore, Helper: name}, Default: s.Config.DefaultStore}
+		list, err := s.helper(name).List(ctx)
+		st.Entries, st.Err = len(list), err
+		for k := range list {
+			keys[k] = struct{}{}
+		}
+		stores = append(stores, st)
+	}
+
+	sorted := make([]string, 0, len(keys))
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	slices.Sort(sorted)
+
+	entries := make([]Entry, len(sorted))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, maxParallelHelpers)
+	for i, key := range sorted {
+		if !s.runsHelper(key) {
+			entries[i] = s.Lookup(ctx, key)
+			continue
+		}
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			entries[i] = s.Lookup(ctx, key)
+		})
+	}
+	wg.Wait()
+	return entries, stores
+}

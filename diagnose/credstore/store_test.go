@@ -1,0 +1,100 @@
+package credstore
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/docker/cli/cli/config/types"
+)
+
+func TestLookupOrder(t *testing.T) {
+	fakeHelpers(t, map[string]string{
+		"store":  `read url; echo "{\"Username\":\"from-store\",\"Secret\":\"s\"}"`,
+		"helper": `read url; echo "{\"Username\":\"<token>\",\"Secret\":\"` + jwt + `\"}"`,
+		"nf":     `echo "credentials not found in native keychain"; exit 1`,
+	})
+	file := map[string]types.AuthConfig{
+		"env.azurecr.io":    {Username: "file", Password: "p"},
+		"helped.azurecr.io": {Username: "file", Password: "p"},
+		"stored.azurecr.io": {},
+		"nf.azurecr.io":     {},
+	}
+	cfg := &Config{
+		Auths:       file,
+		CredsStore:  "store",
+		CredHelpers: map[string]string{"helped.azurecr.io": "helper", "nf.azurecr.io": "nf"},
+		Env:         map[string]types.AuthConfig{"env.azurecr.io": {Username: "env", Password: "e"}},
+	}
+	s := &Store{Config: cfg}
+	tests := []struct {
+		key      string
+		source   string
+		user     string
+		idtok    string
+		notFound bool
+		shadowed []Source
+	}{
+		{key: "env.azurecr.io", source: "env:DOCKER_AUTH_CONFIG", user: "env", shadowed: []Source{{CredsStore, "store"}}},
+		{key: "helped.azurecr.io", source: "credHelpers:helper", user: TokenUsername, idtok: jwt, shadowed: []Source{{Kind: File}}},
+		{key: "stored.azurecr.io", source: "credsStore:store", user: "from-store"},
+		{key: "nf.azurecr.io", source: "credHelpers:nf", notFound: true},
+	}
+	for _, tt := range tests {
+		e := s.Lookup(context.Background(), tt.key)
+		if e.Source.String() != tt.source || e.Username != tt.user || e.IdentityToken != tt.idtok ||
+			e.NotFound != tt.notFound || e.Err != nil || !slices.Equal(e.Shadowed, tt.shadowed) {
+			t.Errorf("Lookup(%q) = %+v", tt.key, e)
+		}
+	}
+
+	// Without a store, the file is the source.
+	s.Config = &Config{Auths: file}
+	if e := s.Lookup(context.Background(), "helped.azurecr.io"); e.Source.Kind != File || e.Password != "p" || e.NotFound {
+		t.Errorf("file Lookup = %+v", e)
+	}
+	if e := s.Lookup(context.Background(), "stored.azurecr.io"); !e.NotFound {
+		t.Errorf("an empty file entry should be NotFound: %+v", e)
+	}
+}
+
+func TestEntries(t *testing.T) {
+	fakeHelpers(t, map[string]string{
+		"store": `case "$1" in
+list) echo '{"listed.azurecr.io":"<token>","both.azurecr.io":"admin"}';;
+get) read url; echo "{\"Username\":\"admin\",\"Secret\":\"pw-$url\"}";;
+esac`,
+		"broken": `echo "pass store is uninitialized"; exit 1`,
+	})
+	cfg := &Config{
+		Auths:       map[string]types.AuthConfig{"both.azurecr.io": {}, "file-only.azurecr.io": {}},
+		CredsStore:  "store",
+		CredHelpers: map[string]string{"z.azurecr.io": "missing-helper"},
+	}
+	entries, stores := (&Store{Config: cfg}).Entries(context.Background())
+	var keys []string
+	for _, e := range entries {
+		keys = append(keys, e.Registry)
+	}
+	want := []string{"both.azurecr.io", "file-only.azurecr.io", "listed.azurecr.io", "z.azurecr.io"}
+	if !slices.Equal(keys, want) {
+		t.Fatalf("keys = %v, want %v", keys, want)
+	}
+	if entries[2].Password != "pw-listed.azurecr.io" {
+		t.Errorf("listed entry = %+v", entries[2])
+	}
+	var he *HelperError
+	if !errors.As(entries[3].Err, &he) || he.Failure != HelperMissing {
+		t.Errorf("missing helper entry = %+v", entries[3])
+	}
+	if len(stores) != 1 || stores[0].Entries != 2 || stores[0].Err != nil {
+		t.Errorf("stores = %+v", stores)
+	}
+
+	cfg.CredsStore = "broken"
+	_, stores = (&Store{Config: cfg}).Entries(context.Background())
+	if !errors.As(stores[0].Err, &he) || he.Action != "list" || he.Message != "pass store is uninitialized" {
+		t.Errorf("broken store = %+v", stores[0])
+	}
+}

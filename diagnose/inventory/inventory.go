@@ -1,0 +1,375 @@
+// Package inventory turns the entries of Docker's credential store into the
+// `creds` report: what kind of credential each is, its decoded token, and
+// what can be found wrong with it without the network.
+package inventory
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/report"
+	"github.com/acr-doctor/acr-doctor/diagnose/token"
+)
+
+// NullGUID is the username that tells ACR the password is an ACR token.
+const NullGUID = "00000000-0000-0000-0000-000000000000"
+
+// ExpiryWarning is how close to expiry a token draws a warning: a push of
+// a few large layers outlasts it.
+const ExpiryWarning = 10 * time.Minute
+
+// SkewTolerance is how far a token's nbf/iat may lie in the future before
+// the local clock is suspected.
+const SkewTolerance = 5 * time.Minute
+
+// Take reads every entry of store and assesses it. Without all, entries for
+// registries that are not ACR (nor evidently meant to be) are left out.
+func Take(ctx context.Context, store *credstore.Store, all bool, now time.Time) report.Creds {
+	entries, stores := store.Entries(ctx)
+	out := report.Creds{Config: store.Config.Filename, Credentials: make([]report.Credential, 0, len(entries))}
+	for _, e := range entries {
+		c := Assess(e, now)
+		if c.ACR || all {
+			out.Credentials = append(out.Credentials, c)
+		}
+	}
+	for _, st := range stores {
+		out.Stores = append(out.Stores, assessStore(st, store.Config.Filename))
+	}
+	return out
+}
+
+// Assess names the kind of one entry, decodes its token and lists the
+// problems that show without the network.
+func Assess(e credstore.Entry, now time.Time) report.Credential {
+	problems, acr := loginserver.Check(e.Registry)
+	host := loginserver.Host(e.Registry)
+	server, _ := loginserver.Parse(host)
+	c := report.Credential{
+		Registry: e.Registry,
+		ACR:      acr,
+		Source:   e.Source.String(),
+		Username: e.Username,
+		Causes:   []cause.Cause{},
+	}
+	if secret := e.Secret(); secret != "" {
+		c.Fingerprint = token.Fingerprint(secret)
+	}
+	for _, s := range e.Shadowed {
+		c.Shadowed = append(c.Shadowed, s.String())
+	}
+	a := assessor{e: e, c: &c, server: server, host: host, acr: acr, now: now}
+	for _, p := range problems {
+		a.nameProblem(p)
+	}
+	a.kind()
+	return c
+}
+
+type assessor struct {
+	e      credstore.Entry
+	c      *report.Credential
+	server loginserver.Server // zero unless host is an ACR name
+	host   string
+	acr    bool
+	now    time.Time
+}
+
+func (a *assessor) add(c cause.Cause) { a.c.Causes = append(a.c.Causes, c) }
+
+// name is the registry resource name for `az acr` commands, with a
+// placeholder when the key is too broken to tell.
+func (a *assessor) name() string {
+	if a.server.Name != "" {
+		return a.server.Name
+	}
+	if n, _, ok := strings.Cut(a.host, "."); ok && n != "" {
+		return n
+	}
+	if a.host != "" && !strings.Contains(a.host, ".") {
+		return a.host
+	}
+	return "<registry-name>"
+}
+
+// loginHost is the login server to use in commands.
+func (a *assessor) loginHost() string {
+	if a.server.Host != "" {
+		return a.server.LoginServer()
+	}
+	return a.name() + ".azurecr.io"
+}
+
+func (a *assessor) nameProblem(p loginserver.Problem) {
+	fix := []string{fmt.Sprintf("docker logout %s", quoteArg(a.e.Registry))}
+	if p.Suggest != "" {
+		if n, _, ok := strings.Cut(p.Suggest, "."); ok {
+			fix = append(fix, fmt.Sprintf("az acr login -n %s", n))
+		}
+		fix = append(fix, fmt.Sprintf("use %s, all lower case, in image references and docker login", p.Suggest))
+	}
+	if a.e.Source.Kind == credstore.CredHelpers {
+		fix = append(fix, fmt.Sprintf("rename the credHelpers key %q in %s", a.e.Registry, "config.json"))
+	}
+	a.add(cause.New(cause.RegistryName, p.Detail, fix...))
+}
+
+func (a *assessor) kind() {
+	e := a.e
+	switch {
+	case e.Err != nil:
+		a.c.Kind = report.Unknown
+		a.add(helperCause(e.Err, a.e.Registry))
+		return
+	case e.NotFound || (e.Username == "" && e.Secret() == ""):
+		a.c.Kind = report.Anonymous
+		a.anonymous()
+		return
+	case e.IdentityToken != "":
+		a.identityToken()
+		return
+	}
+	pass := e.Password
+	switch {
+	case token.LooksLikeJWT(pass):
+		a.tokenAsPassword()
+	case !a.acr:
+		a.c.Kind = report.Unknown
+	case e.Username == NullGUID && pass == "":
+		a.c.Kind = report.Unknown
+		a.add(cause.New(cause.CredentialStore,
+			fmt.Sprintf("%s holds the username %s with an empty password and no identity token: the ACR token is missing", e.Source, NullGUID),
+			fmt.Sprintf("docker logout %s", a.e.Registry),
+			fmt.Sprintf("az acr login -n %s", a.name())))
+	case e.Username == NullGUID:
+		a.c.Kind = report.Unknown
+		a.add(cause.New(cause.InvalidCredentials,
+			fmt.Sprintf("the username %s tells ACR the password is an ACR token, but the stored password is not a token", NullGUID),
+			fmt.Sprintf("az acr login -n %s", a.name())))
+	case isGUID(e.Username):
+		a.c.Kind = report.ServicePrincipal
+	case strings.EqualFold(e.Username, a.name()):
+		a.c.Kind = report.AdminUser
+	case strings.Contains(e.Username, "@"):
+		a.c.Kind = report.Unknown
+		a.add(cause.New(cause.InvalidCredentials,
+			fmt.Sprintf("the username %q is an e-mail address; ACR knows no such user and answers \"Application not registered with AAD\"", e.Username),
+			fmt.Sprintf("az acr login -n %s", a.name()),
+			"log in as a service principal (application ID and secret), the admin user, or a repository-scoped token"))
+	default:
+		a.c.Kind = report.RepositoryToken
+	}
+	a.secretLength(pass)
+}
+
+// anonymous: nothing will be sent. Worth a word only when a helper was
+// meant to answer for an ACR registry.
+func (a *assessor) anonymous() {
+	if !a.acr {
+		return
+	}
+	switch a.e.Source.Kind {
+	case credstore.CredHelpers, credstore.CredsStore:
+		a.add(cause.Warn(cause.CredentialStore,
+			fmt.Sprintf("%s has no credential for %s: Docker will send none, and the registry will answer \"unauthorized: authentication required\" unless anonymous pull is on", a.e.Source, a.e.Registry),
+			fmt.Sprintf("az acr login -n %s", a.name())))
+	}
+}
+
+func (a *assessor) identityToken() {
+	tok, err := token.Decode(a.e.IdentityToken)
+	if err != nil {
+		a.c.Kind = report.IdentityToken
+		a.damaged(a.e.IdentityToken, err)
+		return
+	}
+	a.c.Token = report.NewToken(tok, a.now)
+	switch tok.Kind {
+	case token.RefreshToken:
+		a.c.Kind = report.RefreshToken
+		a.acrToken(tok)
+	case token.AADToken:
+		a.c.Kind = report.AADToken
+		a.aadToken(tok)
+	case token.AccessToken:
+		a.c.Kind = report.IdentityToken
+		a.acrToken(tok)
+	default:
+		a.c.Kind = report.IdentityToken
+		a.expiry(tok)
+	}
+	a.secretLength(a.e.IdentityToken)
+}
+
+// tokenAsPassword: a JWT in the password field.
+func (a *assessor) tokenAsPassword() {
+	tok, err := token.Decode(a.e.Password)
+	if err != nil {
+		a.c.Kind = report.Unknown
+		a.damaged(a.e.Password, err)
+		return
+	}
+	a.c.Token = report.NewToken(tok, a.now)
+	switch tok.Kind {
+	case token.RefreshToken, token.AccessToken:
+		a.c.Kind = report.RefreshToken
+		if tok.Kind == token.AccessToken {
+			a.c.Kind = report.IdentityToken
+		}
+		if a.e.Username != NullGUID && a.e.Username != credstore.TokenUsername {
+			a.add(cause.New(cause.InvalidCredentials,
+				fmt.Sprintf("an ACR token is stored with the username %q; ACR accepts a token only with the username %s and answers \"Application not registered with AAD\" otherwise", a.e.Username, NullGUID),
+				fmt.Sprintf("az acr login -n %s", a.name()),
+				fmt.Sprintf("az acr login -n %s --expose-token --output tsv --query accessToken | docker login %s -u %s --password-stdin", a.name(), a.loginHost(), NullGUID)))
+		}
+		a.acrToken(tok)
+	case token.AADToken:
+		a.c.Kind = report.AADToken
+		a.aadToken(tok)
+	default:
+		a.c.Kind = report.Unknown
+		a.expiry(tok)
+	}
+	a.secretLength(a.e.Password)
+}
+
+// acrToken checks an ACR refresh or access token against its registry and the clock.
+func (a *assessor) acrToken(tok *token.Token) {
+	if a.acr && a.server.Host != "" && len(tok.Claims.Audience) > 0 &&
+		!tok.Claims.HasAudience(a.server.Host) && !tok.Claims.HasAudience(a.server.LoginServer()) {
+		a.add(cause.New(cause.InvalidCredentials,
+			fmt.Sprintf("the ACR token stored for %s was issued for %s", a.e.Registry, strings.Join(tok.Claims.Audience, ", ")),
+			fmt.Sprintf("docker logout %s", a.e.Registry),
+			fmt.Sprintf("az acr login -n %s", a.name())))
+	}
+	if tok.Kind == token.AccessToken {
+		a.add(cause.Warn(cause.ExpiredCredentials,
+			"an ACR access token is stored where Docker expects a refresh token; access tokens last 75 minutes and cover only the scopes they were issued for",
+			fmt.Sprintf("az acr login -n %s", a.name())))
+	}
+	a.expiry(tok)
+}
+
+func (a *assessor) aadToken(tok *token.Token) {
+	a.add(cause.New(cause.InvalidCredentials,
+		"an Azure AD token is stored as the registry credential; the registry accepts it only after exchanging it for an ACR refresh token",
+		fmt.Sprintf("docker logout %s", a.e.Registry),
+		fmt.Sprintf("az acr login -n %s", a.name())))
+	a.expiry(tok)
+}
+
+// expiry judges a token's times against now.
+func (a *assessor) expiry(tok *token.Token) {
+	c := tok.Claims
+	fix := a.renewal(tok)
+	switch {
+	case c.ExpiresAt.IsZero():
+	case tok.Expired(a.now):
+		a.add(cause.New(cause.ExpiredCredentials,
+			fmt.Sprintf("the %s expired %s ago, at %s", describe(tok), token.Humanize(a.now.Sub(c.ExpiresAt)), stamp(c.ExpiresAt)),
+			fix...))
+	case c.ExpiresAt.Sub(a.now) < ExpiryWarning:
+		a.add(cause.Warn(cause.ExpiredCredentials,
+			fmt.Sprintf("the %s expires in %s, at %s", describe(tok), token.Humanize(c.ExpiresAt.Sub(a.now)), stamp(c.ExpiresAt)),
+			fix...))
+	}
+	if !c.NotBefore.IsZero() && c.NotBefore.Sub(a.now) > SkewTolerance {
+		a.add(cause.New(cause.ClockSkew,
+			fmt.Sprintf("the %s is not valid until %s, %s from now by this machine's clock", describe(tok), stamp(c.NotBefore), token.Humanize(c.NotBefore.Sub(a.now))),
+			"check this machine's clock: timedatectl status (Linux), w32tm /query /status (Windows)",
+			"sudo timedatectl set-ntp true"))
+	}
+}
+
+// renewal is the command that gets a fresh token of tok's kind.
+func (a *assessor) renewal(tok *token.Token) []string {
+	switch tok.Kind {
+	case token.AADToken:
+		return []string{"az login", fmt.Sprintf("az acr login -n %s", a.name())}
+	case token.RefreshToken, token.AccessToken:
+		return []string{
+			fmt.Sprintf("az acr login -n %s", a.name()),
+			fmt.Sprintf("in CI, where Docker cannot ask az: az acr login -n %s --expose-token --output tsv --query accessToken | docker login %s -u %s --password-stdin", a.name(), a.loginHost(), NullGUID),
+		}
+	}
+	return []string{fmt.Sprintf("docker login %s", a.loginHost())}
+}
+
+// damaged reports a secret that should be a token and is not one.
+func (a *assessor) damaged(secret string, err error) {
+	if !a.acr || !strings.HasPrefix(secret, "eyJ") {
+		return
+	}
+	a.add(cause.New(cause.CredentialStore,
+		fmt.Sprintf("the token %s holds for %s is damaged (%v, %d bytes): it was truncated or altered in the store", a.e.Source, a.e.Registry, err, len(secret)),
+		fmt.Sprintf("docker logout %s", a.e.Registry),
+		fmt.Sprintf("az acr login -n %s", a.name())))
+}
+
+// wincredLimit is the largest secret Windows Credential Manager keeps
+// (CRED_MAX_CREDENTIAL_BLOB_SIZE); ACR tokens with custom roles pass it.
+const wincredLimit = 2560
+
+func (a *assessor) secretLength(secret string) {
+	if a.e.Source.Helper != "wincred" || len(secret) < wincredLimit {
+		return
+	}
+	a.add(cause.New(cause.CredentialStore,
+		fmt.Sprintf("the secret for %s is %d bytes; wincred keeps at most %d, so it is truncated (\"The stub received bad data\")", a.e.Registry, len(secret), wincredLimit),
+		`remove "credsStore": "wincred" from config.json and log in again, so Docker keeps the token in the file`,
+		fmt.Sprintf("az acr login -n %s", a.name())))
+}
+
+var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+func isGUID(s string) bool { return guidRE.MatchString(s) }
+
+func describe(tok *token.Token) string {
+	switch tok.Kind {
+	case token.RefreshToken:
+		return "ACR refresh token"
+	case token.AccessToken:
+		return "ACR access token"
+	case token.AADToken:
+		return "Azure AD token"
+	}
+	return "token"
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+// quoteArg quotes a shell argument only when it needs it.
+func quoteArg(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".-_:/@", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// AssessToken lists what is wrong with one token seen on its own, as
+// `token` shows it. loginServer is where it is meant to be used, if known;
+// for an ACR token it defaults to the token's audience.
+func AssessToken(tok *token.Token, loginServer string, now time.Time) []cause.Cause {
+	if loginServer == "" && tok.Kind != token.AADToken && len(tok.Claims.Audience) == 1 {
+		loginServer = tok.Claims.Audience[0]
+	}
+	host := loginserver.Host(loginServer)
+	server, acr := loginserver.Parse(host)
+	c := report.Credential{Causes: []cause.Cause{}}
+	a := assessor{e: credstore.Entry{Registry: loginServer}, c: &c, server: server, host: host, acr: acr, now: now}
+	switch tok.Kind {
+	case token.RefreshToken, token.AccessToken:
+		a.acrToken(tok)
+	default:
+		a.expiry(tok)
+	}
+	return c.Causes
+}

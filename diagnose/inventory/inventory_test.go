@@ -1,0 +1,228 @@
+package inventory
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/report"
+	"github.com/acr-doctor/acr-doctor/diagnose/token"
+	"github.com/acr-doctor/acr-doctor/diagnose/token/tokentest"
+)
+
+const tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+var now = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+
+func file(key, user, pass, idtok string) credstore.Entry {
+	return credstore.Entry{Registry: key, Source: credstore.Source{Kind: credstore.File}, Username: user, Password: pass, IdentityToken: idtok}
+}
+
+func inHelper(helper, key, user, secret string) credstore.Entry {
+	e := credstore.Entry{Registry: key, Source: credstore.Source{Kind: credstore.CredsStore, Helper: helper}, Username: user}
+	if user == credstore.TokenUsername {
+		e.IdentityToken = secret
+	} else {
+		e.Password = secret
+	}
+	return e
+}
+
+func TestAssess(t *testing.T) {
+	s := tokentest.Default()
+	refresh := func(host string, iat time.Time) string {
+		return s.Sign(tokentest.ACRRefresh(host, "alice@contoso.com", tenant, iat, "read", "write"))
+	}
+	valid := refresh("myreg.azurecr.io", now.Add(-time.Hour))
+	expired := refresh("myreg.azurecr.io", now.Add(-4*time.Hour))
+	expiring := refresh("myreg.azurecr.io", now.Add(-3*time.Hour-10*time.Minute))
+	future := refresh("myreg.azurecr.io", now.Add(2*time.Hour))
+	otherAud := refresh("other.azurecr.io", now.Add(-time.Hour))
+	access := s.Sign(tokentest.ACRAccess("myreg.azurecr.io", "alice@contoso.com", tenant, now.Add(-time.Minute)))
+	aad := s.Sign(tokentest.AAD(tenant, "alice@contoso.com", now.Add(-time.Minute)))
+
+	tests := []struct {
+		name   string
+		entry  credstore.Entry
+		acr    bool
+		kind   report.Kind
+		causes []string // "!" marks a warning
+	}{
+		{"refresh token in the file", file("myreg.azurecr.io", NullGUID, "", valid), true, report.RefreshToken, nil},
+		{"refresh token in a helper", inHelper("pass", "myreg.azurecr.io", "<token>", valid), true, report.RefreshToken, nil},
+		{"expose-token style login", file("myreg.azurecr.io", NullGUID, valid, ""), true, report.RefreshToken, nil},
+		{"expired", file("myreg.azurecr.io", NullGUID, "", expired), true, report.RefreshToken, []string{"expired_credentials"}},
+		{"expiring in 5 minutes", file("myreg.azurecr.io", NullGUID, "", expiring), true, report.RefreshToken, []string{"!expired_credentials"}},
+		{"not valid for two hours", file("myreg.azurecr.io", NullGUID, "", future), true, report.RefreshToken, []string{"clock_skew"}},
+		{"token for another registry", file("myreg.azurecr.io", NullGUID, "", otherAud), true, report.RefreshToken, []string{"invalid_credentials"}},
+		{"ACR token with a non-GUID username", file("myreg.azurecr.io", "alice", valid, ""), true, report.RefreshToken, []string{"invalid_credentials"}},
+		{"access token as identity token", file("myreg.azurecr.io", NullGUID, "", access), true, report.IdentityToken, []string{"!expired_credentials"}},
+		{"AAD token as password", file("myreg.azurecr.io", NullGUID, aad, ""), true, report.AADToken, []string{"invalid_credentials"}},
+		{"AAD token as identity token", file("myreg.azurecr.io", "", "", aad), true, report.AADToken, []string{"invalid_credentials"}},
+		{"admin user", file("myreg.azurecr.io", "myreg", "pw", ""), true, report.AdminUser, nil},
+		{"admin user, other case", file("myreg.azurecr.io", "MyReg", "pw", ""), true, report.AdminUser, nil},
+		{"service principal", file("myreg.azurecr.io", "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b", "sp-secret", ""), true, report.ServicePrincipal, nil},
+		{"repository token", file("myreg.azurecr.io", "ci-pull", "pw", ""), true, report.RepositoryToken, nil},
+		{"e-mail as username", file("myreg.azurecr.io", "alice@contoso.com", "pw", ""), true, report.Unknown, []string{"invalid_credentials"}},
+		{"null GUID, password not a token", file("myreg.azurecr.io", NullGUID, "hunter2", ""), true, report.Unknown, []string{"invalid_credentials"}},
+		{"null GUID, token lost", file("myreg.azurecr.io", NullGUID, "", ""), true, report.Unknown, []string{"credential_store"}},
+		{"truncated token", file("myreg.azurecr.io", NullGUID, "", valid[:len(valid)/2]), true, report.IdentityToken, []string{"credential_store"}},
+		{"upper case key", file("MyReg.azurecr.io", "myreg", "pw", ""), true, report.AdminUser, []string{"registry_name"}},
+		{"misspelt suffix", file("myreg.azurecr.com", "myreg", "pw", ""), true, report.AdminUser, []string{"registry_name"}},
+		{"regional endpoint", file("myreg.westeurope.geo.azurecr.io", NullGUID, "", refresh("myreg.azurecr.io", now.Add(-time.Hour))), true, report.RefreshToken, nil},
+		{"empty placeholder", file("myreg.azurecr.io", "", "", ""), true, report.Anonymous, nil},
+		{"helper has nothing", credstore.Entry{Registry: "myreg.azurecr.io", Source: credstore.Source{Kind: credstore.CredHelpers, Helper: "acr-env"}, NotFound: true}, true, report.Anonymous, []string{"!credential_store"}},
+		{"helper failed", credstore.Entry{Registry: "myreg.azurecr.io", Source: credstore.Source{Kind: credstore.CredsStore, Helper: "pass"},
+			Err: &credstore.HelperError{Helper: "docker-credential-pass", Action: "get", Failure: credstore.HelperFailed, Message: "pass store is uninitialized"}}, true, report.Unknown, []string{"credential_store"}},
+		{"Docker Hub", file("https://index.docker.io/v1/", "hubuser", "pw", ""), false, report.Unknown, nil},
+		{"other registry with a token", file("ghcr.io", "", "", valid), false, report.RefreshToken, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Assess(tt.entry, now)
+			var ids []string
+			for _, cs := range c.Causes {
+				id := string(cs.ID)
+				if cs.Severity == cause.Warning {
+					id = "!" + id
+				}
+				ids = append(ids, id)
+				if cs.Title == "" || len(cs.Docs) == 0 || cs.Evidence == "" {
+					t.Errorf("cause %s lacks title, docs or evidence: %+v", cs.ID, cs)
+				}
+			}
+			if c.ACR != tt.acr || c.Kind != tt.kind || !slices.Equal(ids, tt.causes) {
+				t.Errorf("Assess = acr %v kind %s causes %v; want %v %s %v", c.ACR, c.Kind, ids, tt.acr, tt.kind, tt.causes)
+			}
+			if secret := tt.entry.Secret(); secret != "" && c.Fingerprint == "" {
+				t.Error("no fingerprint for a secret")
+			}
+			assertNoSecret(t, c, tt.entry.Secret())
+		})
+	}
+}
+
+// assertNoSecret fails when any text of the report holds the secret.
+func assertNoSecret(t *testing.T, c report.Credential, secret string) {
+	t.Helper()
+	if len(secret) < 8 {
+		return
+	}
+	texts := []string{c.Username, c.Fingerprint}
+	for _, cs := range c.Causes {
+		texts = append(texts, cs.Evidence)
+		texts = append(texts, cs.Remediation...)
+	}
+	for _, s := range texts {
+		if strings.Contains(s, secret) || (len(secret) > 40 && strings.Contains(s, secret[len(secret)-40:])) {
+			t.Errorf("report holds the secret: %q", s)
+		}
+	}
+}
+
+func TestRemediationNamesTheRegistry(t *testing.T) {
+	s := tokentest.Default()
+	expired := s.Sign(tokentest.ACRRefresh("contosoprod.azurecr.io", "ci", tenant, now.Add(-5*time.Hour)))
+	c := Assess(file("contosoprod.azurecr.io", NullGUID, "", expired), now)
+	if len(c.Causes) != 1 {
+		t.Fatalf("causes = %+v", c.Causes)
+	}
+	cs := c.Causes[0]
+	if cs.Remediation[0] != "az acr login -n contosoprod" || !strings.Contains(cs.Remediation[1], "docker login contosoprod.azurecr.io -u "+NullGUID+" --password-stdin") {
+		t.Errorf("remediation = %q", cs.Remediation)
+	}
+	if !strings.Contains(cs.Evidence, "expired 1h45m ago, at 2026-11-29 10:15:00 UTC") {
+		t.Errorf("evidence = %q", cs.Evidence)
+	}
+	if cs.CheckHealth != "CONNECTIVITY_REFRESH_TOKEN_ERROR" {
+		t.Errorf("check-health code = %q", cs.CheckHealth)
+	}
+}
+
+func TestHelperCauses(t *testing.T) {
+	tests := []struct {
+		failure credstore.HelperFailure
+		message string
+		fix     string
+	}{
+		{credstore.HelperMissing, "", "install docker-credential-x"},
+		{credstore.HelperNotExecutable, "", "chmod +x"},
+		{credstore.HelperTimedOut, "", "waiting for a passphrase"},
+		{credstore.HelperEmpty, "", "upgrade the helper"},
+		{credstore.HelperGarbage, "", "reinstall docker-credential-x"},
+		{credstore.HelperFailed, "pass store is uninitialized", "pass init"},
+		{credstore.HelperFailed, "Cannot autolaunch D-Bus without X11 $DISPLAY", "dbus-launch"},
+		{credstore.HelperFailed, "User interaction is not allowed.", "unlock-keychain"},
+		{credstore.HelperFailed, "The stub received bad data.", "wincred"},
+		{credstore.HelperFailed, "gpg: decryption failed: No secret key", "gpg --import"},
+		{credstore.HelperFailed, "something else", "echo myreg.azurecr.io | docker-credential-x get"},
+	}
+	for _, tt := range tests {
+		err := &credstore.HelperError{Helper: "docker-credential-x", Action: "get", Failure: tt.failure, Message: tt.message}
+		c := helperCause(err, "myreg.azurecr.io")
+		if c.ID != cause.CredentialStore || !strings.Contains(strings.Join(c.Remediation, "\n"), tt.fix) || c.Evidence != err.Error() && !strings.HasPrefix(c.Evidence, err.Error()) {
+			t.Errorf("%s %q: %+v", tt.failure, tt.message, c)
+		}
+	}
+	if c := helperCause(errors.New("boom"), ""); c.ID != cause.CredentialStore || c.Evidence != "boom" {
+		t.Errorf("untyped error: %+v", c)
+	}
+}
+
+func TestWincredLimit(t *testing.T) {
+	s := tokentest.Default()
+	claims := tokentest.ACRRefresh("myreg.azurecr.io", "alice@contoso.com", tenant, now.Add(-time.Hour), "read")
+	claims["roles"] = slices.Repeat([]string{"a-custom-role-with-a-long-name"}, 100)
+	big := s.Sign(claims)
+	if len(big) < 2560 {
+		t.Fatalf("fixture token only %d bytes", len(big))
+	}
+	c := Assess(inHelper("wincred", "myreg.azurecr.io", "<token>", big), now)
+	if len(c.Causes) != 1 || c.Causes[0].ID != cause.CredentialStore || !strings.Contains(c.Causes[0].Evidence, "wincred keeps at most 2560") {
+		t.Errorf("causes = %+v", c.Causes)
+	}
+	if c := Assess(inHelper("pass", "myreg.azurecr.io", "<token>", big), now); len(c.Causes) != 0 {
+		t.Errorf("pass has no such limit: %+v", c.Causes)
+	}
+}
+
+func TestAssessToken(t *testing.T) {
+	s := tokentest.Default()
+	decode := func(claims map[string]any) *token.Token {
+		t.Helper()
+		tok, err := token.Decode(s.Sign(claims))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	tests := []struct {
+		name   string
+		tok    *token.Token
+		server string
+		want   []cause.ID
+	}{
+		{"valid refresh token", decode(tokentest.ACRRefresh("myreg.azurecr.io", "a", tenant, now.Add(-time.Hour))), "", nil},
+		{"expired refresh token", decode(tokentest.ACRRefresh("myreg.azurecr.io", "a", tenant, now.Add(-4*time.Hour))), "", []cause.ID{cause.ExpiredCredentials}},
+		{"exposed for another registry", decode(tokentest.ACRRefresh("myreg.azurecr.io", "a", tenant, now.Add(-time.Hour))), "other.azurecr.io", []cause.ID{cause.InvalidCredentials}},
+		{"valid AAD token", decode(tokentest.AAD(tenant, "a@b.c", now.Add(-time.Minute))), "", nil},
+		{"expired AAD token", decode(tokentest.AAD(tenant, "a@b.c", now.Add(-2*time.Hour))), "", []cause.ID{cause.ExpiredCredentials}},
+	}
+	for _, tt := range tests {
+		var got []cause.ID
+		for _, c := range AssessToken(tt.tok, tt.server, now) {
+			got = append(got, c.ID)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: causes %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	expired := decode(tokentest.ACRRefresh("contoso.azurecr.io", "a", tenant, now.Add(-4*time.Hour)))
+	if c := AssessToken(expired, "", now); len(c) != 1 || c[0].Remediation[0] != "az acr login -n contoso" {
+		t.Errorf("remediation for the token's own registry: %+v", c)
+	}
+}

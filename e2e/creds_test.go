@@ -1,0 +1,245 @@
+package e2e
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/token/tokentest"
+)
+
+const (
+	nullGUID = "00000000-0000-0000-0000-000000000000"
+	tenant   = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+)
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// credsJSON is the part of `creds --format json` the tests read.
+type credsJSON struct {
+	Config      string       `json:"config"`
+	Credentials []credential `json:"credentials"`
+	Stores      []struct {
+		Source  string `json:"source"`
+		Entries int    `json:"entries"`
+	} `json:"stores"`
+}
+
+type credential struct {
+	Registry    string `json:"registry"`
+	Source      string `json:"source"`
+	Kind        string `json:"kind"`
+	Username    string `json:"username"`
+	Fingerprint string `json:"fingerprint"`
+	Token       *struct {
+		Subject   string     `json:"subject"`
+		Tenant    string     `json:"tenant"`
+		ExpiresAt *time.Time `json:"expires_at"`
+		Expired   bool       `json:"expired"`
+	} `json:"token"`
+	Causes []struct {
+		ID       string   `json:"id"`
+		Severity string   `json:"severity"`
+		Evidence string   `json:"evidence"`
+		Fix      []string `json:"remediation"`
+	} `json:"causes"`
+}
+
+func decodeCreds(t *testing.T, r result) credsJSON {
+	t.Helper()
+	var c credsJSON
+	if err := json.Unmarshal([]byte(r.stdout), &c); err != nil {
+		t.Fatalf("creds --format json is not JSON: %v\n%v", err, r)
+	}
+	return c
+}
+
+type want struct {
+	source, kind string
+	expired      bool
+	causes       []string // cause IDs, in order; "!" prefix for a warning
+}
+
+func checkCreds(t *testing.T, got credsJSON, wants map[string]want) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, c := range got.Credentials {
+		w, ok := wants[c.Registry]
+		if !ok {
+			t.Errorf("unexpected credential %q (%s)", c.Registry, c.Kind)
+			continue
+		}
+		seen[c.Registry] = true
+		var causes []string
+		for _, cs := range c.Causes {
+			id := cs.ID
+			if cs.Severity == "warning" {
+				id = "!" + id
+			}
+			causes = append(causes, id)
+		}
+		if c.Source != w.source || c.Kind != w.kind || !slices.Equal(causes, w.causes) {
+			t.Errorf("%s: source %s kind %s causes %v; want %s %s %v", c.Registry, c.Source, c.Kind, causes, w.source, w.kind, w.causes)
+		}
+		if c.Token != nil && c.Token.Expired != w.expired {
+			t.Errorf("%s: expired = %v, want %v", c.Registry, c.Token.Expired, w.expired)
+		}
+	}
+	for reg := range wants {
+		if !seen[reg] {
+			t.Errorf("credential %q missing from the report", reg)
+		}
+	}
+}
+
+// TestCredsFileAndHelpers: credentials in the file as `docker login` writes
+// them, and credHelpers naming a helper that does not exist and one that hangs.
+func TestCredsFileAndHelpers(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now()
+	s := tokentest.Default()
+	expired := s.Sign(tokentest.ACRRefresh("expired.azurecr.io", "alice@contoso.com", tenant, now.Add(-5*time.Hour), "read", "write"))
+	fresh := s.Sign(tokentest.ACRRefresh("fresh.azurecr.io", "alice@contoso.com", tenant, now.Add(-10*time.Minute), "read"))
+	const adminPassword = "Adm1nPassw0rd+fromTheFixture"
+	const hubPassword = "hub-password-from-the-fixture"
+	e.writeConfig(`{
+  "auths": {
+    "expired.azurecr.io": {"auth": "` + b64(nullGUID+":") + `", "identitytoken": "` + expired + `"},
+    "fresh.azurecr.io": {"auth": "` + b64(nullGUID+":") + `", "identitytoken": "` + fresh + `"},
+    "adminreg.azurecr.io": {"auth": "` + b64("adminreg:"+adminPassword) + `"},
+    "MyReg.azurecr.io": {"auth": "` + b64("adminreg:"+adminPassword) + `"},
+    "https://index.docker.io/v1/": {"auth": "` + b64("hubuser:"+hubPassword) + `"}
+  },
+  "credHelpers": {
+    "missing.azurecr.io": "nosuchhelper",
+    "hungreg.azurecr.io": "hang"
+  }
+}`)
+	e.helper("hang", "sleep 60\n")
+	secrets := []string{expired, fresh, adminPassword, hubPassword, b64("adminreg:" + adminPassword)}
+
+	start := time.Now()
+	r := e.docker("acrdoctor", "creds", "--format", "json", "--timeout", "1s")
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("creds took %v with a hung helper and --timeout 1s", took)
+	}
+	if r.code != 1 {
+		t.Fatalf("want exit 1 (problems found): %v", r)
+	}
+	got := decodeCreds(t, r)
+	if !strings.HasSuffix(got.Config, "/docker/config.json") {
+		t.Errorf("config = %q, want the sandbox's DOCKER_CONFIG", got.Config)
+	}
+	checkCreds(t, got, map[string]want{
+		"expired.azurecr.io":  {source: "file", kind: "refresh_token", expired: true, causes: []string{"expired_credentials"}},
+		"fresh.azurecr.io":    {source: "file", kind: "refresh_token"},
+		"adminreg.azurecr.io": {source: "file", kind: "admin_user"},
+		"MyReg.azurecr.io":    {source: "file", kind: "repository_token", causes: []string{"registry_name"}},
+		"missing.azurecr.io":  {source: "credHelpers:nosuchhelper", kind: "unknown", causes: []string{"credential_store"}},
+		"hungreg.azurecr.io":  {source: "credHelpers:hang", kind: "unknown", causes: []string{"credential_store"}},
+	})
+	for _, c := range got.Credentials {
+		switch c.Registry {
+		case "expired.azurecr.io":
+			if c.Token == nil || c.Token.Subject != "alice@contoso.com" || c.Token.Tenant != tenant || c.Token.ExpiresAt == nil {
+				t.Errorf("expired token claims = %+v", c.Token)
+			}
+			if c.Username != nullGUID || !strings.HasPrefix(c.Fingerprint, "sha256:") {
+				t.Errorf("username %q fingerprint %q", c.Username, c.Fingerprint)
+			}
+			if fix := c.Causes[0].Fix; len(fix) == 0 || fix[0] != "az acr login -n expired" {
+				t.Errorf("remediation = %q", fix)
+			}
+		case "missing.azurecr.io":
+			if ev := c.Causes[0].Evidence; !strings.Contains(ev, "docker-credential-nosuchhelper") || !strings.Contains(ev, "not found") {
+				t.Errorf("evidence = %q", ev)
+			}
+		case "hungreg.azurecr.io":
+			if ev := c.Causes[0].Evidence; !strings.Contains(ev, "no answer in time") {
+				t.Errorf("evidence = %q", ev)
+			}
+		}
+	}
+
+	// --all adds Docker Hub; nothing else changes.
+	all := decodeCreds(t, e.docker("acrdoctor", "creds", "--all", "--format", "json", "--timeout", "1s"))
+	hub := slices.IndexFunc(all.Credentials, func(c credential) bool { return c.Registry == "https://index.docker.io/v1/" })
+	if len(all.Credentials) != len(got.Credentials)+1 || hub < 0 || all.Credentials[hub].Kind != "unknown" || len(all.Credentials[hub].Causes) != 0 {
+		t.Errorf("--all listed %d credentials (Docker Hub at %d), want %d", len(all.Credentials), hub, len(got.Credentials)+1)
+	}
+
+	assertNoSecrets(t, e, secrets, [][]string{
+		{"acrdoctor", "creds", "--timeout", "1s"},
+		{"acrdoctor", "creds", "--all", "--format", "json", "--timeout", "1s"},
+		{"acrdoctor", "creds", "--all", "--format", "{{json .}}", "--timeout", "1s"},
+		{"-D", "acrdoctor", "creds", "--all", "--timeout", "1s"},
+	})
+}
+
+// TestCredsPass: credsStore "pass" with the real docker-credential-pass.
+func TestCredsPass(t *testing.T) {
+	e := newEnv(t)
+	e.withPass()
+	now := time.Now()
+	s := tokentest.Default()
+	// Issued 3h10m ago: 5 minutes of its 3h15m left.
+	expiring := s.Sign(tokentest.ACRRefresh("passreg.azurecr.io", "bob@contoso.com", tenant, now.Add(-3*time.Hour-10*time.Minute), "read", "write", "delete"))
+	e.passStore("passreg.azurecr.io", "<token>", expiring)
+	// Docker keeps an empty auths entry beside a store's credentials; the
+	// second is one the store never had (Debian's pass helper answers empty).
+	e.writeConfig(`{"auths": {"passreg.azurecr.io": {}, "goneregistry.azurecr.io": {}}, "credsStore": "pass"}`)
+
+	r := e.docker("acrdoctor", "creds", "--format", "json")
+	if r.code != 1 {
+		t.Fatalf("want exit 1: %v", r)
+	}
+	got := decodeCreds(t, r)
+	checkCreds(t, got, map[string]want{
+		"passreg.azurecr.io": {source: "credsStore:pass", kind: "refresh_token", causes: []string{"!expired_credentials"}},
+		"goneregistry.azurecr.io":    {source: "credsStore:pass", kind: "unknown", causes: []string{"credential_store"}},
+	})
+	if len(got.Stores) != 1 || got.Stores[0].Source != "credsStore:pass" || got.Stores[0].Entries != 1 {
+		t.Errorf("stores = %+v", got.Stores)
+	}
+	for _, c := range got.Credentials {
+		if c.Registry == "passreg.azurecr.io" && (c.Username != "<token>" || c.Token == nil || c.Token.Subject != "bob@contoso.com") {
+			t.Errorf("passreg = %+v", c)
+		}
+	}
+	assertNoSecrets(t, e, []string{expiring}, [][]string{
+		{"acrdoctor", "creds"},
+		{"-D", "acrdoctor", "creds", "--format", "json"},
+	})
+}
+
+// assertNoSecrets runs each command and fails if any secret, or a long
+// piece of one, shows in stdout or stderr.
+func assertNoSecrets(t *testing.T, e *env, secrets []string, commands [][]string) {
+	t.Helper()
+	for _, args := range commands {
+		r := e.docker(args...)
+		if r.code > 1 {
+			t.Errorf("docker %v: %v", args, r)
+		}
+		for _, s := range secrets {
+			for _, piece := range secretPieces(s) {
+				if strings.Contains(r.stdout, piece) || strings.Contains(r.stderr, piece) {
+					t.Errorf("docker %v printed part of a secret (%q…)", args, piece[:8])
+				}
+			}
+		}
+	}
+}
+
+// secretPieces: the secret, and for a JWT its payload and signature (the
+// header alone is public knowledge).
+func secretPieces(s string) []string {
+	parts := strings.Split(s, ".")
+	if len(parts) == 3 {
+		return []string{s, parts[1], parts[2]}
+	}
+	return []string{s}
+}

@@ -1,0 +1,62 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestInstallScript: `make install` from this tree, twice, into a sandbox
+// DOCKER_CONFIG, then --uninstall; and the message when Go is missing.
+func TestInstallScript(t *testing.T) {
+	e := newEnv(t)
+	e.writeConfig(`{"auths": {}}`)
+	plugins := filepath.Join(e.configDir, "cli-plugins")
+	if err := os.Remove(filepath.Join(plugins, "docker-acrdoctor")); err != nil { // the suite's own link
+		t.Fatal(err)
+	}
+	bindir := filepath.Join(t.TempDir(), "bin")
+	e.setenv("BINDIR=" + bindir)
+	script := filepath.Join(repoRoot, "install.sh")
+
+	for i := range 2 {
+		r := e.run("", script)
+		if r.code != 0 || !strings.Contains(r.stdout, "installed "+filepath.Join(plugins, "docker-acrdoctor")) {
+			t.Fatalf("install #%d: %v", i+1, r)
+		}
+	}
+	if r := e.docker("acrdoctor", "creds"); r.code != 0 || !strings.Contains(r.stdout, "No ACR credentials found") {
+		t.Errorf("installed plugin: %v", r)
+	}
+	if r := e.run("", filepath.Join(bindir, "acr-doctor"), "creds", "--format", "json"); r.code != 0 || !strings.Contains(r.stdout, `"credentials": []`) {
+		t.Errorf("standalone acr-doctor: %v", r)
+	}
+
+	r := e.run("", script, "--uninstall")
+	if r.code != 0 {
+		t.Fatalf("uninstall: %v", r)
+	}
+	for _, p := range []string{filepath.Join(plugins, "docker-acrdoctor"), filepath.Join(bindir, "acr-doctor"), filepath.Join(plugins, ".acrdoctor-installed")} {
+		if _, err := os.Lstat(p); !os.IsNotExist(err) {
+			t.Errorf("%s is still there after --uninstall", p)
+		}
+	}
+	if r := e.run("", script, "--uninstall"); r.code != 0 || !strings.Contains(r.stdout, "Nothing to remove") {
+		t.Errorf("second uninstall: %v", r)
+	}
+	if r := e.docker("acrdoctor", "creds"); r.code == 0 {
+		t.Errorf("docker acrdoctor still runs after uninstall: %v", r)
+	}
+
+	// Without Go on PATH the script says what is missing.
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	noGo := e.run("", bash, "-c", "PATH=/usr/bin:/bin exec "+script)
+	if noGo.code == 0 || !strings.Contains(noGo.stderr, "Go 1.26 or newer is needed") {
+		t.Errorf("install without Go: %v", noGo)
+	}
+}

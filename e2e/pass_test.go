@@ -1,0 +1,64 @@
+package e2e
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// withPass gives the sandbox a real pass store behind a throwaway GPG key
+// with no passphrase, as docker-credential-helpers' own CI does.
+func (e *env) withPass() {
+	t := e.t
+	t.Helper()
+	requireTool(t, "gpg")
+	requireTool(t, "pass")
+	requireTool(t, "docker-credential-pass")
+	// gpg-agent's socket path must stay short: MkdirTemp under /tmp, not t.TempDir.
+	gnupg, err := os.MkdirTemp("", "gpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(gnupg, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Join(t.TempDir(), "password-store")
+	e.setenv("GNUPGHOME="+gnupg, "PASSWORD_STORE_DIR="+store)
+	t.Cleanup(func() {
+		kill := exec.Command("gpgconf", "--kill", "all")
+		kill.Env = append(os.Environ(), "GNUPGHOME="+gnupg)
+		_ = kill.Run()
+		os.RemoveAll(gnupg)
+	})
+	if r := e.run("", "gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "",
+		"--quick-generate-key", "acr-doctor e2e <e2e@acr-doctor.invalid>", "future-default", "default", "never"); r.code != 0 {
+		t.Fatalf("gpg key: %v", r)
+	}
+	r := e.run("", "gpg", "--batch", "--with-colons", "--list-secret-keys")
+	var fpr string
+	sc := bufio.NewScanner(strings.NewReader(r.stdout))
+	for sc.Scan() {
+		if f := strings.Split(sc.Text(), ":"); f[0] == "fpr" && len(f) > 9 {
+			fpr = f[9]
+			break
+		}
+	}
+	if fpr == "" {
+		t.Fatalf("no key fingerprint in %v", r)
+	}
+	if r := e.run("", "pass", "init", fpr); r.code != 0 {
+		t.Fatalf("pass init: %v", r)
+	}
+}
+
+// passStore stores a credential with the real docker-credential-pass, as
+// `docker login` does with credsStore "pass".
+func (e *env) passStore(server, username, secret string) {
+	e.t.Helper()
+	in := `{"ServerURL":"` + server + `","Username":"` + username + `","Secret":"` + secret + `"}`
+	if r := e.run(in, "docker-credential-pass", "store"); r.code != 0 {
+		e.t.Fatalf("docker-credential-pass store: %v", r)
+	}
+}

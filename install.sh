@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Install docker-acrdoctor as a Docker CLI plugin, from this source tree.
+#
+#   ./install.sh              build and install (again: it is idempotent)
+#   ./install.sh --uninstall  remove exactly what an install put in place
+#
+# The plugin goes to $DOCKER_CONFIG/cli-plugins (default ~/.docker/cli-plugins),
+# where `docker acrdoctor` finds it. A link named acr-doctor goes to $BINDIR
+# (default ~/.local/bin) for standalone use where no docker CLI is installed.
+# Docker accepts plugin names matching ^[a-z][a-z0-9]*$ only, so the plugin
+# cannot be called acr-doctor.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+plugins="${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins"
+bindir="${BINDIR:-$HOME/.local/bin}"
+manifest="$plugins/.acrdoctor-installed"
+min_go=1.26
+
+say() { printf '%s\n' "$*"; }
+die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
+
+remove_installed() {
+	if [ ! -f "$manifest" ]; then
+		say "Nothing to remove: $manifest does not exist."
+		return
+	fi
+	while IFS= read -r path; do
+		[ -n "$path" ] || continue
+		if [ -e "$path" ] || [ -L "$path" ]; then
+			rm -f -- "$path" && say "removed $path"
+		fi
+	done <"$manifest"
+	rm -f -- "$manifest"
+}
+
+# need_go checks for a Go toolchain new enough for docker/cli v29.
+need_go() {
+	command -v go >/dev/null 2>&1 ||
+		die "Go $min_go or newer is needed to build acr-doctor and was not found on PATH (see https://go.dev/doc/install)."
+	local v
+	v=$(go env GOVERSION 2>/dev/null | sed -E 's/^go([0-9]+\.[0-9]+).*/\1/')
+	if [ "$(printf '%s\n%s\n' "$min_go" "$v" | sort -V | head -n1)" != "$min_go" ]; then
+		die "Go $min_go or newer is needed; found go$v. Upgrade Go, or set GOTOOLCHAIN=go$min_go.0 to let go fetch it."
+	fi
+}
+
+build_and_install() {
+	need_go
+	command -v make >/dev/null 2>&1 || die "make is needed (apt-get install make)."
+	local version
+	version=$(git -C "$here" describe --tags --always --dirty 2>/dev/null || echo dev)
+	tmp=$(mktemp -d)
+	trap 'rm -rf "${tmp:-}"' EXIT
+	say "building docker-acrdoctor $version"
+	(cd "$here" && go build -trimpath -ldflags "-s -w -X main.version=$version" -o "$tmp/docker-acrdoctor" ./plugin) ||
+		die "the build failed (above). Is the network to the Go module proxy reachable for 'go mod download'?"
+
+	mkdir -p "$plugins" "$bindir"
+	# Copy then rename, so a docker running meanwhile never sees half a binary.
+	install -m 0755 "$tmp/docker-acrdoctor" "$plugins/.docker-acrdoctor.new"
+	mv -f "$plugins/.docker-acrdoctor.new" "$plugins/docker-acrdoctor"
+	ln -sfn "$plugins/docker-acrdoctor" "$bindir/acr-doctor"
+	printf '%s\n' "$plugins/docker-acrdoctor" "$bindir/acr-doctor" >"$manifest"
+	say "installed $plugins/docker-acrdoctor"
+	say "linked    $bindir/acr-doctor (standalone)"
+
+	if command -v docker >/dev/null 2>&1; then
+		say "run: docker acrdoctor creds"
+	else
+		say "docker CLI not found: run it standalone as acr-doctor creds"
+	fi
+	case ":$PATH:" in
+	*":$bindir:"*) ;;
+	*) say "note: $bindir is not on PATH; add it to use acr-doctor standalone" ;;
+	esac
+}
+
+case "${1:-}" in
+"") build_and_install ;;
+--uninstall) remove_installed ;;
+-h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' ;;
+*) die "unknown option $1 (use --uninstall or --help)" ;;
+esac

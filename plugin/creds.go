@@ -1,0 +1,139 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/docker/cli/cli/command"
+	"github.com/docker/cli/cli/config"
+	"github.com/docker/cli/cli/debug"
+	"github.com/spf13/cobra"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/inventory"
+	"github.com/acr-doctor/acr-doctor/diagnose/report"
+)
+
+type credsOptions struct {
+	all     bool
+	timeout time.Duration
+	out     output
+}
+
+func newCredsCommand(dockerCLI command.Cli) *cobra.Command {
+	var opts credsOptions
+	cmd := &cobra.Command{
+		Use:   "creds [OPTIONS]",
+		Short: "Show the credentials Docker holds for ACR registries (offline)",
+		Long: `Show every credential Docker would use for an ACR registry, resolved as Docker
+resolves it (DOCKER_AUTH_CONFIG, credHelpers, credsStore, then auths in
+config.json): where it lives, what kind it is, its decoded token and expiry,
+and what is wrong with it. Nothing is sent over the network.`,
+		Example: `  docker acrdoctor creds
+  docker acrdoctor creds --all --format json
+  docker acrdoctor creds --format '{{.Registry}} {{.Kind}} {{.Token.ExpiresAt}}'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runCreds(cmd, dockerCLI, &opts)
+		},
+	}
+	fs := cmd.Flags()
+	fs.BoolVarP(&opts.all, "all", "a", false, "Also list registries that are not ACR")
+	fs.DurationVar(&opts.timeout, "timeout", 5*time.Second, "How long a credential helper may take to answer")
+	addFormatFlag(fs, &opts.out)
+	return cmd
+}
+
+func runCreds(cmd *cobra.Command, dockerCLI command.Cli, opts *credsOptions) error {
+	if err := opts.out.parse(); err != nil {
+		return err
+	}
+	if opts.timeout <= 0 {
+		return usagef("--timeout must be positive")
+	}
+	cfg, err := credstore.Load(config.Dir(), os.Getenv)
+	if err != nil {
+		return usageError{err}
+	}
+	store := &credstore.Store{Config: cfg, Timeout: opts.timeout}
+	if debug.IsEnabled() {
+		store.Trace = helperTracer(dockerCLI)
+	}
+	now := time.Now()
+	rep := inventory.Take(cmd.Context(), store, opts.all, now)
+
+	out := dockerCLI.Out()
+	switch {
+	case opts.out.json():
+		err = writeJSON(out, rep)
+	case opts.out.template():
+		items := make([]any, len(rep.Credentials))
+		for i, c := range rep.Credentials {
+			items[i] = c
+		}
+		err = opts.out.execute(out, items...)
+	default:
+		textWriter{w: out, p: newPalette(dockerCLI), now: now}.creds(rep, opts.all)
+	}
+	if err != nil {
+		return err
+	}
+	if rep.Failed() {
+		return errProblem
+	}
+	return nil
+}
+
+// helperTracer prints each helper run to stderr for -D. Helpers run in
+// parallel, hence the lock.
+func helperTracer(dockerCLI command.Cli) func(credstore.Call) {
+	var mu sync.Mutex
+	return func(c credstore.Call) {
+		mu.Lock()
+		defer mu.Unlock()
+		outcome := "ok"
+		if c.Err != nil {
+			outcome = c.Err.Error()
+		}
+		fmt.Fprintf(dockerCLI.Err(), "DEBU %s %s %s: %s in %s\n", c.Program, c.Action, c.Server, outcome, c.Duration.Round(time.Millisecond))
+	}
+}
+
+func (t textWriter) creds(rep report.Creds, all bool) {
+	fmt.Fprintf(t.w, "%s %s\n", t.p.dim("config:"), rep.Config)
+	for _, s := range rep.Stores {
+		note := ""
+		if s.Default {
+			note = " (Docker's default on this machine: config.json names no store)"
+		}
+		fmt.Fprintf(t.w, "%s %s%s, %d entries\n", t.p.dim("store: "), s.Source, note, s.Entries)
+		t.causes(s.Causes)
+	}
+	fmt.Fprintln(t.w)
+	var problems, warnings int
+	for _, c := range rep.Credentials {
+		t.credential(c)
+		switch {
+		case cause.Failed(c.Causes):
+			problems++
+		case len(c.Causes) > 0:
+			warnings++
+		}
+	}
+	what := "ACR credentials"
+	if all {
+		what = "credentials"
+	}
+	if len(rep.Credentials) == 0 {
+		fmt.Fprintf(t.w, "No %s found.", what)
+		if !all {
+			fmt.Fprint(t.w, " Log in with: az acr login -n <registry>   (--all lists the other registries)")
+		}
+		fmt.Fprintln(t.w)
+		return
+	}
+	fmt.Fprintf(t.w, "%d %s: %d with problems, %d with warnings.\n", len(rep.Credentials), what, problems, warnings)
+}
