@@ -198,8 +198,8 @@ func TestCredsPass(t *testing.T) {
 	}
 	got := decodeCreds(t, r)
 	checkCreds(t, got, map[string]want{
-		"passreg.azurecr.io": {source: "credsStore:pass", kind: "refresh_token", causes: []string{"!expired_credentials"}},
-		"goneregistry.azurecr.io":    {source: "credsStore:pass", kind: "unknown", causes: []string{"credential_store"}},
+		"passreg.azurecr.io":      {source: "credsStore:pass", kind: "refresh_token", causes: []string{"!expired_credentials"}},
+		"goneregistry.azurecr.io": {source: "credsStore:pass", kind: "unknown", causes: []string{"credential_store"}},
 	})
 	if len(got.Stores) != 1 || got.Stores[0].Source != "credsStore:pass" || got.Stores[0].Entries != 1 {
 		t.Errorf("stores = %+v", got.Stores)

@@ -64,7 +64,11 @@ func (t textWriter) credential(c report.Credential) {
 
 func (t textWriter) tokenFields(tw io.Writer, tok *report.Token) {
 	field(tw, "token", tokenKindNames[tok.Kind]+" (claims decoded, signature not verified)")
-	field(tw, "subject", tok.Subject)
+	identity := tok.Subject
+	if tok.Name != "" && tok.Name != tok.Subject {
+		identity = tok.Name
+	}
+	field(tw, "identity", identity)
 	if tok.Kind == token.AADToken {
 		field(tw, "issuer", tok.Issuer)
 	}

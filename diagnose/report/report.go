@@ -76,6 +76,7 @@ type Token struct {
 	Kind        token.Kind         `json:"kind"`
 	Issuer      string             `json:"issuer,omitempty"`
 	Subject     string             `json:"subject,omitempty"`
+	Name        string             `json:"name,omitempty"` // upn or a similar human name, where the token has one
 	Audience    []string           `json:"audience,omitempty"`
 	Tenant      string             `json:"tenant,omitempty"`
 	GrantType   string             `json:"grant_type,omitempty"`
@@ -100,6 +101,7 @@ func NewToken(t *token.Token, now time.Time) *Token {
 		Kind:        t.Kind,
 		Issuer:      c.Issuer,
 		Subject:     c.Subject,
+		Name:        c.Name,
 		Audience:    c.Audience,
 		Tenant:      c.Tenant,
 		GrantType:   c.GrantType,
