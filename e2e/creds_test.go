@@ -171,6 +171,11 @@ func TestCredsFileAndHelpers(t *testing.T) {
 		t.Errorf("--all listed %d credentials (Docker Hub at %d), want %d", len(all.Credentials), hub, len(got.Credentials)+1)
 	}
 
+	// -D traces each helper run.
+	if r := e.docker("-D", "acrdoctor", "creds", "--timeout", "1s"); !strings.Contains(r.stderr, "docker-credential-hang get hungreg.azurecr.io: docker-credential-hang get: no answer in time") {
+		t.Errorf("-D does not trace the hung helper: %v", r)
+	}
+
 	assertNoSecrets(t, e, secrets, [][]string{
 		{"acrdoctor", "creds", "--timeout", "1s"},
 		{"acrdoctor", "creds", "--all", "--format", "json", "--timeout", "1s"},
