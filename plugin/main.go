@@ -105,18 +105,32 @@ func standaloneArgs(args []string) []string {
 }
 
 func newRootCommand(dockerCLI command.Cli) *cobra.Command {
+	var opts checkOptions
 	cmd := &cobra.Command{
-		Use:   name,
+		Use:   name + " [OPTIONS] [REGISTRY|IMAGE...]",
 		Short: meta.ShortDescription,
 		Long: `acrdoctor tells why Docker cannot log in, push or pull against Azure Container
 Registry: which credential Docker holds for each registry, where it lives, what
-kind it is, whether it is still valid, and the commands that fix it.`,
+kind it is, whether it is still valid, what the registry says when the login
+is replayed, and the commands that fix it.
+
+With no command it runs "check".`,
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Args:          cobra.NoArgs,
+		Args:          cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			// A mistyped command would otherwise be checked as a registry.
+			for _, a := range args {
+				if s := cmd.SuggestionsFor(a); len(s) > 0 && !strings.ContainsAny(a, "./") {
+					return usagef("unknown command %q for %q; did you mean %q?", a, name, s[0])
+				}
+			}
+			return runCheck(cmd, dockerCLI, &opts, args)
+		},
 	}
+	addCheckFlags(cmd, &opts)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	cmd.AddCommand(newCredsCommand(dockerCLI), newTokenCommand(dockerCLI))
+	cmd.AddCommand(newCheckCommand(dockerCLI), newCredsCommand(dockerCLI), newTokenCommand(dockerCLI))
 	return cmd
 }

@@ -132,3 +132,48 @@ type TokenReport struct {
 	LoginServer string        `json:"login_server,omitempty"` // from an --expose-token document
 	Causes      []cause.Cause `json:"causes"`
 }
+
+// Check is the output of `check`.
+type Check struct {
+	Registries []Registry `json:"registries"`
+}
+
+// Failed reports whether any registry is unhealthy or has a problem.
+func (c Check) Failed() bool {
+	for _, r := range c.Registries {
+		if !r.Healthy || cause.Failed(r.Causes) {
+			return true
+		}
+	}
+	return false
+}
+
+// Registry is one registry's diagnosis.
+type Registry struct {
+	Registry string `json:"registry"`
+	// Healthy is set when Docker can log in with what it has stored, as
+	// `docker login REGISTRY` with no password would; with nothing
+	// stored, when anonymous pull works. Causes may still name problems
+	// for the operation probed (a missing push permission).
+	Healthy    bool          `json:"healthy"`
+	Credential Credential    `json:"credential"`
+	Steps      []Step        `json:"steps"`
+	Causes     []cause.Cause `json:"causes"`
+}
+
+// Step is one step of a check.
+type Step struct {
+	Name       string     `json:"name"`
+	Status     StepStatus `json:"status"`
+	DurationMS int64      `json:"duration_ms"`
+	Detail     string     `json:"detail"`
+}
+
+// StepStatus is a step's outcome.
+type StepStatus string
+
+const (
+	StepOK   StepStatus = "ok"
+	StepWarn StepStatus = "warn"
+	StepFail StepStatus = "fail"
+)

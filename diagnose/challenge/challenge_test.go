@@ -1,0 +1,348 @@
+package challenge
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// The headers below are as registries send them. The ACR ones come from
+// /work/shared/reference/acr-protocol.md §1.1.
+const (
+	acrPing  = `Bearer realm="https://myreg.azurecr.io/oauth2/token",service="myreg.azurecr.io"`
+	acrPush  = `Bearer realm="https://my-registry.azurecr.io/oauth2/token",service="my-registry.azurecr.io",scope="repository:my/repo:pull,push"`
+	acrBasic = `Basic realm="Azure Container Registry"`
+)
+
+func bearer(kv ...string) Challenge { return challenge("Bearer", kv...) }
+
+func challenge(scheme string, kv ...string) Challenge {
+	c := Challenge{Scheme: scheme}
+	for i := 0; i < len(kv); i += 2 {
+		if c.Params == nil {
+			c.Params = map[string]string{}
+		}
+		c.Params[kv[i]] = kv[i+1]
+	}
+	return c
+}
+
+func TestParse(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		headers []string
+		want    []Challenge
+	}{
+		{"ACR /v2/", []string{acrPing}, []Challenge{
+			bearer("realm", "https://myreg.azurecr.io/oauth2/token", "service", "myreg.azurecr.io"),
+		}},
+		{"ACR push scope with comma", []string{acrPush}, []Challenge{
+			bearer("realm", "https://my-registry.azurecr.io/oauth2/token", "service", "my-registry.azurecr.io", "scope", "repository:my/repo:pull,push"),
+		}},
+		{"ACR catalog", []string{`Bearer realm="https://myreg.azurecr.io/oauth2/token",service="myreg.azurecr.io",scope="registry:catalog:*"`}, []Challenge{
+			bearer("realm", "https://myreg.azurecr.io/oauth2/token", "service", "myreg.azurecr.io", "scope", "registry:catalog:*"),
+		}},
+		{"ACR failed Basic", []string{acrBasic}, []Challenge{
+			challenge("Basic", "realm", "Azure Container Registry"),
+		}},
+		{"Go SDK invalid_token", []string{`Bearer realm="{url}",service="{serviceName}",scope="{scope}",error="invalid_token"`}, []Challenge{
+			bearer("realm", "{url}", "service", "{serviceName}", "scope", "{scope}", "error", "invalid_token"),
+		}},
+		{"Docker Hub", []string{`Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/ubuntu:pull"`}, []Challenge{
+			bearer("realm", "https://auth.docker.io/token", "service", "registry.docker.io", "scope", "repository:library/ubuntu:pull"),
+		}},
+		{"Docker Hub insufficient_scope", []string{`Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:alice/app:pull,push",error="insufficient_scope"`}, []Challenge{
+			bearer("realm", "https://auth.docker.io/token", "service", "registry.docker.io", "scope", "repository:alice/app:pull,push", "error", "insufficient_scope"),
+		}},
+		{"GHCR", []string{`Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:user/image:pull"`}, []Challenge{
+			bearer("realm", "https://ghcr.io/token", "service", "ghcr.io", "scope", "repository:user/image:pull"),
+		}},
+		{"ECR Basic", []string{`Basic realm="https://123456789012.dkr.ecr.us-east-1.amazonaws.com/",service="ecr.amazonaws.com"`}, []Challenge{
+			challenge("Basic", "realm", "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/", "service", "ecr.amazonaws.com"),
+		}},
+		{"Digest from RFC 7616", []string{`Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=SHA-256, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v"`}, []Challenge{
+			challenge("Digest", "realm", "http-auth@example.org", "qop", "auth, auth-int", "algorithm", "SHA-256", "nonce", "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v"),
+		}},
+		{"multiple challenges", []string{`Basic realm="x", Bearer realm="y",service="z"`}, []Challenge{
+			challenge("Basic", "realm", "x"),
+			bearer("realm", "y", "service", "z"),
+		}},
+		{"multiple header lines", []string{acrBasic, acrPing}, []Challenge{
+			challenge("Basic", "realm", "Azure Container Registry"),
+			bearer("realm", "https://myreg.azurecr.io/oauth2/token", "service", "myreg.azurecr.io"),
+		}},
+		{"escaped quote", []string{`Bearer realm="a\"b",service="c\\d\e"`}, []Challenge{
+			bearer("realm", `a"b`, "service", `c\de`),
+		}},
+		{"unquoted realm", []string{`Bearer realm=https://myreg.azurecr.io/oauth2/token,service=myreg.azurecr.io`}, []Challenge{
+			bearer("realm", "https://myreg.azurecr.io/oauth2/token", "service", "myreg.azurecr.io"),
+		}},
+		{"token68", []string{`Negotiate abc==`}, []Challenge{
+			{Scheme: "Negotiate", Token68: "abc=="},
+		}},
+		{"token68 then Bearer", []string{`Negotiate YII+/x==, Bearer realm="y"`}, []Challenge{
+			{Scheme: "Negotiate", Token68: "YII+/x=="},
+			bearer("realm", "y"),
+		}},
+		{"scheme alone", []string{`Negotiate`, `NTLM, Basic`}, []Challenge{
+			{Scheme: "Negotiate"}, {Scheme: "NTLM"}, {Scheme: "Basic"},
+		}},
+		{"extra whitespace", []string{"  Bearer \t realm = \"x\" ,\tservice=\t\"y\"  ,  "}, []Challenge{
+			bearer("realm", "x", "service", "y"),
+		}},
+		{"upper case", []string{`BEARER REALM="x",Service="Y"`, `basic Realm="z"`}, []Challenge{
+			bearer("realm", "x", "service", "Y"),
+			challenge("Basic", "realm", "z"),
+		}},
+		{"other scheme keeps its case", []string{`nEgOtIaTe`}, []Challenge{{Scheme: "nEgOtIaTe"}}},
+		{"empty list elements", []string{`,, Basic realm="x",, ,Bearer realm="y",,service="z",`}, []Challenge{
+			challenge("Basic", "realm", "x"),
+			bearer("realm", "y", "service", "z"),
+		}},
+		{"comma right after scheme", []string{`Bearer,realm="x"`, `Basic ,realm="y"`}, []Challenge{
+			bearer("realm", "x"),
+			challenge("Basic", "realm", "y"),
+		}},
+		{"empty quoted value", []string{`Bearer realm="",service="x"`}, []Challenge{
+			bearer("realm", "", "service", "x"),
+		}},
+		{"obs-text in quoted value", []string{"Basic realm=\"Z\xc3\xbcrich \xff\""}, []Challenge{
+			challenge("Basic", "realm", "Z\xc3\xbcrich \xff"),
+		}},
+		{"empty header", []string{""}, nil},
+		{"blank header", []string{" \t "}, nil},
+		{"no header", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := Parse(tt.headers...)
+			if err != nil {
+				t.Fatalf("Parse(%q) error: %v", tt.headers, err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Parse(%q)\n got %#v\nwant %#v", tt.headers, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseMalformed(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		headers []string
+		want    Error
+		partial []Challenge // what Parse still returns
+	}{
+		{
+			name:    "unterminated quote",
+			headers: []string{`Bearer realm="https://myreg.azurecr.io/oauth2/token`},
+			want:    Error{Offset: 13, Reason: "quoted string has no closing quote"},
+		},
+		{
+			name:    "unterminated after escaped quote",
+			headers: []string{`Bearer realm="a\"`},
+			want:    Error{Offset: 13, Reason: "quoted string has no closing quote"},
+		},
+		{
+			name:    "missing =",
+			headers: []string{`Bearer realm "x"`},
+			want:    Error{Offset: 13, Reason: `expected "=" after parameter "realm", found "\""`},
+		},
+		{
+			name:    "missing = later",
+			headers: []string{`Bearer realm="x",service"y"`},
+			want:    Error{Offset: 24, Reason: `expected "=" after parameter "service", found "\""`},
+		},
+		{
+			name:    "parameter with no scheme",
+			headers: []string{`realm="https://myreg.azurecr.io/oauth2/token",service="myreg.azurecr.io"`},
+			want:    Error{Offset: 0, Reason: `parameter "realm" has no auth-scheme before it`},
+		},
+		{
+			name:    "parameter continued on next line",
+			headers: []string{`Bearer realm="x"`, `service="y"`},
+			want:    Error{Line: 1, Offset: 0, Reason: `parameter "service" has no auth-scheme before it`},
+			partial: []Challenge{bearer("realm", "x")},
+		},
+		{
+			name:    "parameter after token68",
+			headers: []string{`Negotiate abc==, realm="x"`},
+			want:    Error{Offset: 17, Reason: `parameter "realm" follows token68 "abc=="`},
+		},
+		{
+			name:    "missing comma",
+			headers: []string{`Bearer realm="x" service="y"`},
+			want:    Error{Offset: 17, Reason: `expected "," after parameter "realm", found "s"`},
+		},
+		{
+			// A token68 must end its list element, so this reads as the
+			// parameter abc with the unquoted value "=".
+			name:    "missing comma after token68",
+			headers: []string{`Negotiate abc== Basic`},
+			want:    Error{Offset: 16, Reason: `expected "," after parameter "abc", found "B"`},
+		},
+		{
+			name:    "no space after scheme",
+			headers: []string{`Bearer"x"`},
+			want:    Error{Offset: 6, Reason: `expected " " after auth-scheme "Bearer", found "\""`},
+		},
+		{
+			name:    "quoted scheme",
+			headers: []string{`"Bearer" realm="x"`},
+			want:    Error{Offset: 0, Reason: `expected an auth-scheme, found "\""`},
+		},
+		{
+			name:    "no value",
+			headers: []string{`Bearer service="x",realm=,scope="y"`},
+			want:    Error{Offset: 25, Reason: `parameter "realm" has no value`},
+		},
+		{
+			name:    "no value at end",
+			headers: []string{`Bearer service="x",realm= `},
+			want:    Error{Offset: 26, Reason: `parameter "realm" has no value`},
+		},
+		{
+			name:    "duplicate parameter",
+			headers: []string{`Bearer realm="a",Realm="b"`},
+			want:    Error{Offset: 17, Reason: `parameter "Realm" appears twice`},
+		},
+		{
+			name:    "control character in quoted value",
+			headers: []string{"Bearer realm=\"a\x07b\""},
+			want:    Error{Offset: 15, Reason: "control character 0x07"},
+		},
+		{
+			name:    "control character escaped",
+			headers: []string{"Bearer realm=\"a\\\x00\""},
+			want:    Error{Offset: 16, Reason: "control character 0x00"},
+		},
+		{
+			name:    "CRLF injection",
+			headers: []string{"Basic realm=\"x\"\r\nSet-Cookie: a=b"},
+			want:    Error{Offset: 15, Reason: "control character 0x0d"},
+		},
+		{
+			name:    "NUL in scheme",
+			headers: []string{"Bea\x00rer"},
+			want:    Error{Offset: 3, Reason: "control character 0x00"},
+		},
+		{
+			name:    "DEL in unquoted value",
+			headers: []string{"Bearer realm=x\x7f"},
+			want:    Error{Offset: 14, Reason: "control character 0x7f"},
+		},
+		{
+			name:    "binary junk",
+			headers: []string{"\xff\xfe\x00junk"},
+			want:    Error{Offset: 0, Reason: `expected an auth-scheme, found "\xff"`},
+		},
+		{
+			name:    "obs-text in unquoted value",
+			headers: []string{"Basic realm=\xc3\xbc"},
+			want:    Error{Offset: 12, Reason: `expected a value for parameter "realm", found "\xc3"`},
+		},
+		{
+			name:    "long names are cut",
+			headers: []string{"Bearer " + strings.Repeat("x", 100) + ` "y"`},
+			want:    Error{Offset: 108, Reason: `expected "=" after parameter "xxxxxxxxxxxxxxxx"…, found "\""`},
+		},
+		{
+			name:    "1 MB of junk",
+			headers: []string{strings.Repeat("A", 1<<20)},
+			want:    Error{Offset: maxLine, Reason: "header line is 1048576 bytes, longer than 16384"},
+		},
+		{
+			name:    "challenge before the problem is kept",
+			headers: []string{`Basic realm="x", Bearer realm="y`},
+			want:    Error{Offset: 30, Reason: "quoted string has no closing quote"},
+			partial: []Challenge{challenge("Basic", "realm", "x")},
+		},
+		{
+			name:    "interrupted challenge is dropped",
+			headers: []string{acrPing + `,scope="repository:x:pull" error="invalid_token"`},
+			want:    Error{Offset: len(acrPing) + 27, Reason: `expected "," after parameter "scope", found "e"`},
+		},
+		{
+			name:    "other lines are kept, first error wins",
+			headers: []string{`Bearer realm="y`, acrBasic, "\x01"},
+			want:    Error{Line: 0, Offset: 13, Reason: "quoted string has no closing quote"},
+			partial: []Challenge{challenge("Basic", "realm", "Azure Container Registry")},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := Parse(tt.headers...)
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("Parse(%.60q) error = %v, want *Error", tt.headers, err)
+			}
+			if *e != tt.want {
+				t.Errorf("Parse(%.60q) error = %+v, want %+v", tt.headers, *e, tt.want)
+			}
+			if !reflect.DeepEqual(got, tt.partial) {
+				t.Errorf("Parse(%.60q) = %#v, want %#v", tt.headers, got, tt.partial)
+			}
+		})
+	}
+}
+
+func TestErrorMessage(t *testing.T) {
+	t.Parallel()
+	_, err := Parse(acrBasic, `Bearer realm="https://myreg.azurecr.io/oauth2/token`)
+	const want = "malformed WWW-Authenticate[1] at byte 13: quoted string has no closing quote"
+	if err == nil || err.Error() != want {
+		t.Errorf("error = %v, want %s", err, want)
+	}
+}
+
+func TestParam(t *testing.T) {
+	t.Parallel()
+	cs, err := Parse(`Bearer Realm="https://myreg.azurecr.io/oauth2/token",SERVICE="myreg.azurecr.io"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cs[0]
+	for _, tt := range []struct{ name, want string }{
+		{"realm", "https://myreg.azurecr.io/oauth2/token"},
+		{"REALM", "https://myreg.azurecr.io/oauth2/token"},
+		{"Service", "myreg.azurecr.io"},
+		{"scope", ""},
+	} {
+		if got := c.Param(tt.name); got != tt.want {
+			t.Errorf("Param(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	if got := (Challenge{Scheme: "Basic"}).Param("realm"); got != "" {
+		t.Errorf("Param on no params = %q", got)
+	}
+}
+
+func TestBearer(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		header string
+		want   Challenge
+		ok     bool
+	}{
+		{"ACR /v2/", acrPing, bearer("realm", "https://myreg.azurecr.io/oauth2/token", "service", "myreg.azurecr.io"), true},
+		{"ACR failed Basic", acrBasic, Challenge{}, false},
+		{"Basic first", `Basic realm="x", bearer realm="y", Bearer realm="z"`, bearer("realm", "y"), true},
+		{"none", "", Challenge{}, false},
+	}
+	for _, tt := range tests {
+		cs, err := Parse(tt.header)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		got, ok := Bearer(cs)
+		if ok != tt.ok || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: Bearer = %#v, %v; want %#v, %v", tt.name, got, ok, tt.want, tt.ok)
+		}
+	}
+}

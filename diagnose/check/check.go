@@ -1,0 +1,320 @@
+// Package check runs the whole diagnosis for a set of registries: the
+// offline inventory of what Docker holds, then, for each registry in
+// parallel, the live replay of Docker's login and its classification.
+package check
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/classify"
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/inventory"
+	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/probe"
+	"github.com/acr-doctor/acr-doctor/diagnose/report"
+	"github.com/acr-doctor/acr-doctor/diagnose/token"
+)
+
+// Options tunes a check.
+type Options struct {
+	// Targets are the registries (or image references) named by the user;
+	// empty means every ACR registry in the credential store.
+	Targets []string
+	// Repository and Push choose the scope probed; a target that is an
+	// image reference probes its own repository.
+	Repository string
+	Push       bool
+	// Offline skips the network: only the inventory's findings.
+	Offline bool
+	// Timeout bounds the whole run; StepTimeout each network step.
+	Timeout     time.Duration
+	StepTimeout time.Duration
+	// Probe carries the network hooks (tests point them at the emulator).
+	Probe probe.Options
+	Now   func() time.Time
+}
+
+// Result is one registry's outcome with the transcript behind it.
+type Result struct {
+	report.Registry
+	Transcript *probe.Transcript // nil offline
+}
+
+// Run checks every target and calls emit as each one finishes (in the
+// order they finish), then returns them all in target order.
+func Run(ctx context.Context, store *credstore.Store, opts Options, emit func(Result)) []Result {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
+		defer cancel()
+	}
+	targets := resolveTargets(ctx, store, opts)
+	results := make([]Result, len(targets))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for i, tg := range targets {
+		wg.Go(func() {
+			r := runOne(ctx, store, tg, opts)
+			mu.Lock()
+			defer mu.Unlock()
+			results[i] = r
+			if emit != nil {
+				emit(r)
+			}
+		})
+	}
+	wg.Wait()
+	return results
+}
+
+type target struct {
+	key   string // the credential-store key (or what the user typed)
+	host  string // the host to probe
+	repo  string
+	entry *credstore.Entry // set when taken from the store listing
+}
+
+// resolveTargets turns arguments, or the store's ACR entries, into hosts.
+func resolveTargets(ctx context.Context, store *credstore.Store, opts Options) []target {
+	var out []target
+	seen := map[string]bool{}
+	if len(opts.Targets) == 0 {
+		entries, _ := store.Entries(ctx)
+		for i := range entries {
+			e := entries[i]
+			if _, acr := loginserver.Check(e.Registry); !acr {
+				continue
+			}
+			host := loginserver.Host(e.Registry)
+			if seen[host] {
+				continue
+			}
+			seen[host] = true
+			out = append(out, target{key: e.Registry, host: host, repo: opts.Repository, entry: &e})
+		}
+		return out
+	}
+	for _, arg := range opts.Targets {
+		host, repo := ParseTarget(arg)
+		if opts.Repository != "" {
+			repo = opts.Repository
+		}
+		if seen[host+"/"+repo] {
+			continue
+		}
+		seen[host+"/"+repo] = true
+		out = append(out, target{key: host, host: host, repo: repo})
+	}
+	return out
+}
+
+// ParseTarget reads what a user names: a registry host
+// (myreg.azurecr.io), a resource name (myreg), or an image reference
+// (myreg.azurecr.io/team/app:1, whose repository is then probed).
+func ParseTarget(arg string) (host, repo string) {
+	arg = strings.TrimSpace(arg)
+	arg = strings.TrimPrefix(strings.TrimPrefix(arg, "https://"), "http://")
+	host, rest, _ := strings.Cut(arg, "/")
+	if rest != "" {
+		rest, _, _ = strings.Cut(rest, "@")
+		if i := strings.LastIndex(rest, ":"); i >= 0 {
+			rest = rest[:i]
+		}
+		repo = strings.TrimSuffix(rest, "/")
+	}
+	host = strings.ToLower(host)
+	if !strings.ContainsAny(host, ".:") && host != "localhost" {
+		host += ".azurecr.io" // the resource name `az acr login -n` takes
+	}
+	return host, repo
+}
+
+func runOne(ctx context.Context, store *credstore.Store, tg target, opts Options) Result {
+	now := opts.Now()
+	var entry credstore.Entry
+	start := time.Now()
+	if tg.entry != nil {
+		entry = *tg.entry
+	} else {
+		entry = store.Lookup(ctx, tg.key)
+	}
+	cred := inventory.Assess(entry, now)
+	r := Result{Registry: report.Registry{Registry: tg.key, Credential: cred, Steps: []report.Step{}, Causes: []cause.Cause{}}}
+	r.Steps = append(r.Steps, credentialStep(cred, time.Since(start)))
+	offline := cred.Causes
+	if opts.Offline {
+		r.Causes = offline
+		r.Healthy = !cause.Failed(offline)
+		return r
+	}
+
+	popts := opts.Probe
+	popts.Repository = tg.repo
+	popts.Push = opts.Push
+	if opts.StepTimeout > 0 {
+		popts.StepTimeout = opts.StepTimeout
+	}
+	t := probe.Run(ctx, tg.host, probeCredential(entry, cred), probe.Secret{
+		Username: entry.Username, Password: entry.Password, IdentityToken: entry.IdentityToken,
+	}, popts)
+	v := classify.Classify(t)
+	r.Transcript = t
+	r.Steps = append(r.Steps, steps(t)...)
+	r.Causes = merge(offline, v.Causes)
+	r.Healthy = v.LoggedIn
+	return r
+}
+
+// probeCredential describes the stored credential to the probe and the
+// classifier, without its secret.
+func probeCredential(e credstore.Entry, c report.Credential) probe.Credential {
+	pc := probe.Credential{Source: c.Source, Kind: string(c.Kind), Username: e.Username, Mode: "none"}
+	switch {
+	case e.IdentityToken != "":
+		pc.Mode = "refresh_token"
+	case e.Username != "" && e.Password != "":
+		pc.Mode = "basic"
+	}
+	if s := e.Secret(); token.LooksLikeJWT(s) {
+		if tok, err := token.Decode(s); err == nil {
+			pc.Token = tok
+		}
+	}
+	return pc
+}
+
+// merge joins the offline findings with the live ones: where both name
+// the same cause, the live one, with the registry's own words, stands.
+func merge(offline, live []cause.Cause) []cause.Cause {
+	out := make([]cause.Cause, 0, len(offline)+len(live))
+	for _, o := range offline {
+		if !slices.ContainsFunc(live, func(l cause.Cause) bool { return l.ID == o.ID }) {
+			out = append(out, o)
+		}
+	}
+	return append(out, live...)
+}
+
+func credentialStep(c report.Credential, d time.Duration) report.Step {
+	s := report.Step{Name: "credential", Status: report.StepOK, DurationMS: ms(d)}
+	detail := fmt.Sprintf("%s from %s", c.Kind, c.Source)
+	if c.Username != "" {
+		detail += fmt.Sprintf(", username %s", c.Username)
+	}
+	if tok := c.Token; tok != nil && tok.ExpiresAt != nil {
+		detail += fmt.Sprintf(", expires %s", tok.ExpiresAt.Format(time.RFC3339))
+	}
+	s.Detail = detail
+	if cause.Failed(c.Causes) {
+		s.Status = report.StepFail
+	} else if len(c.Causes) > 0 {
+		s.Status = report.StepWarn
+	}
+	return s
+}
+
+// steps turns a transcript into the report's step list.
+func steps(t *probe.Transcript) []report.Step {
+	var out []report.Step
+	if t.Proxy != "" {
+		out = append(out, report.Step{Name: "proxy", Status: report.StepOK, Detail: fmt.Sprintf("HTTPS_PROXY %s (NO_PROXY %q); names are resolved by the proxy", t.Proxy, t.NoProxy)})
+	}
+	if d := t.DNS; d != nil {
+		s := stepOf("dns", d.Step)
+		if d.Err == "" {
+			s.Detail = strings.Join(d.Addrs, ", ")
+			if d.Private {
+				s.Detail += " (private addresses: a private endpoint)"
+			}
+		}
+		out = append(out, s)
+	}
+	if t.TCP != nil {
+		out = append(out, stepOf("tcp", *t.TCP))
+	}
+	if tl := t.TLS; tl != nil {
+		s := stepOf("tls", tl.Step)
+		if tl.Err == "" {
+			s.Detail = fmt.Sprintf("%s, certificate %s issued by %s", tl.Version, tl.PeerSubject, tl.PeerIssuer)
+		} else if tl.PeerSubject != "" {
+			s.Detail += fmt.Sprintf(" (presented: %s, issued by %s)", tl.PeerSubject, tl.PeerIssuer)
+		}
+		out = append(out, s)
+	}
+	for _, ex := range t.Exchanges {
+		s := report.Step{Name: string(ex.Purpose), Status: report.StepOK, DurationMS: ms(ex.Duration)}
+		s.Detail = fmt.Sprintf("%s %s → %s", ex.Method, ex.URL, statusOf(ex))
+		if ex.Err != "" || !expected(ex) {
+			s.Status = report.StepFail
+		}
+		switch ex.Purpose {
+		case probe.ScopeProbe:
+			s.Detail += fmt.Sprintf("; %s granted: %s", t.Scope, listOrNothing(t.Granted))
+		case probe.AnonymousToken:
+			s.Status = report.StepOK // informative either way
+			s.Detail += "; anonymous pull " + map[bool]string{true: "allowed", false: "not allowed"}[slices.Contains(t.AnonymousGranted, "pull")]
+		}
+		out = append(out, s)
+	}
+	if !t.ServerDate.IsZero() {
+		skew := t.LocalDate.Sub(t.ServerDate).Round(time.Second)
+		s := report.Step{Name: "clock", Status: report.StepOK, Detail: fmt.Sprintf("local clock %s the registry's", describeSkew(skew))}
+		if skew > classify.MaxSkew || skew < -classify.MaxSkew {
+			s.Status = report.StepFail
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func expected(ex probe.Exchange) bool {
+	switch ex.Purpose {
+	case probe.Ping:
+		return ex.Status == http.StatusUnauthorized || ex.Status == http.StatusOK
+	}
+	return ex.Status == http.StatusOK
+}
+
+func statusOf(ex probe.Exchange) string {
+	if ex.Err != "" {
+		return ex.Err
+	}
+	return fmt.Sprintf("%d %s", ex.Status, http.StatusText(ex.Status))
+}
+
+func stepOf(name string, st probe.Step) report.Step {
+	s := report.Step{Name: name, Status: report.StepOK, DurationMS: ms(st.Duration), Detail: st.Target}
+	if st.Err != "" {
+		s.Status, s.Detail = report.StepFail, st.Err
+	}
+	return s
+}
+
+func describeSkew(d time.Duration) string {
+	switch {
+	case d > 0:
+		return token.Humanize(d) + " ahead of"
+	case d < 0:
+		return token.Humanize(-d) + " behind"
+	}
+	return "agrees with"
+}
+
+func listOrNothing(s []string) string {
+	if len(s) == 0 {
+		return "nothing"
+	}
+	return strings.Join(s, ", ")
+}
+
+func ms(d time.Duration) int64 { return d.Milliseconds() }

@@ -1,0 +1,562 @@
+// Package classify names, from a probe's transcript, what is wrong with a
+// registry login, in the cause catalogue's terms, with the server's own
+// words as evidence and the commands that fix it. It is a pure function of
+// the transcript, so every rule is table-tested.
+package classify
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/challenge"
+	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/probe"
+	"github.com/acr-doctor/acr-doctor/diagnose/token"
+)
+
+// MaxSkew is how far the registry's clock may be from the local one.
+const MaxSkew = 5 * time.Minute
+
+// NullGUID is the username that tells ACR the password is an ACR token.
+const NullGUID = "00000000-0000-0000-0000-000000000000"
+
+// Verdict is the classification of one probe.
+type Verdict struct {
+	// LoggedIn is set when the stored credential got an access token that
+	// the registry accepted on /v2/: what `docker login` calls success.
+	// With nothing stored, it is set when anonymous pull works.
+	LoggedIn bool
+	Causes   []cause.Cause
+}
+
+// Classify judges a transcript.
+func Classify(t *probe.Transcript) Verdict {
+	c := classifier{t: t, name: registryName(t.Registry)}
+	c.run()
+	return Verdict{LoggedIn: c.loggedIn, Causes: c.causes}
+}
+
+type classifier struct {
+	t        *probe.Transcript
+	name     string // registry resource name, for az commands
+	causes   []cause.Cause
+	loggedIn bool
+}
+
+func (c *classifier) add(cs cause.Cause) { c.causes = append(c.causes, cs) }
+
+func registryName(host string) string {
+	if s, ok := loginserver.Parse(host); ok && s.Name != "" {
+		return s.Name
+	}
+	name, _, _ := strings.Cut(host, ".")
+	return name
+}
+
+func (c *classifier) run() {
+	if !c.connectivity() {
+		c.timedOut()
+		return
+	}
+	ping := c.t.Exchange(probe.Ping)
+	if ping == nil {
+		c.timedOut()
+		return
+	}
+	c.clock()
+	if !c.ping(ping) {
+		c.timedOut()
+		return
+	}
+	c.login()
+	c.timedOut()
+}
+
+// connectivity judges DNS, TCP and TLS; false when the probe could not
+// reach HTTP.
+func (c *classifier) connectivity() bool {
+	t := c.t
+	host := t.Registry
+	if d := t.DNS; d != nil && d.Err != "" {
+		if d.NotFound {
+			c.add(cause.New(cause.RegistryName,
+				fmt.Sprintf("DNS has no record of %s (%s): the registry does not exist, or the name is misspelt", host, d.Err),
+				fmt.Sprintf("az acr show -n %s --query loginServer -o tsv   # the exact login server", c.name),
+				`az acr list --query "[].loginServer" -o tsv   # the registries you can see`,
+				fmt.Sprintf("nslookup %s", host)))
+			return false
+		}
+		c.add(cause.New(cause.NetworkUnreachable,
+			fmt.Sprintf("resolving %s failed: %s", host, d.Err),
+			fmt.Sprintf("nslookup %s", host),
+			"check the DNS servers this machine uses (/etc/resolv.conf); on an Azure VM, nslookup "+host+" 168.63.129.16"))
+		return false
+	}
+	if s := t.TCP; s != nil && s.Err != "" {
+		if s.ErrKind == "proxy" && strings.Contains(s.Err, "no such host") {
+			c.add(cause.New(cause.RegistryName,
+				fmt.Sprintf("the proxy %s could not resolve %s: %s", t.Proxy, host, s.Err),
+				fmt.Sprintf("az acr show -n %s --query loginServer -o tsv", c.name)))
+			return false
+		}
+		fix := []string{
+			fmt.Sprintf("allow outbound TCP 443 to %s and to the registry's data endpoints (az acr show-endpoints -n %s)", host, c.name),
+		}
+		if t.Proxy != "" {
+			fix = append([]string{fmt.Sprintf("check the proxy %s, or exempt the registry: NO_PROXY=%s", t.Proxy, host)}, fix...)
+		}
+		c.add(cause.New(cause.NetworkUnreachable, fmt.Sprintf("connecting to %s failed: %s", s.Target, s.Err), fix...))
+		return false
+	}
+	if s := t.TLS; s != nil && s.Err != "" {
+		ev := fmt.Sprintf("the TLS handshake with %s failed: %s", host, s.Err)
+		fix := []string{}
+		if s.PeerSubject != "" {
+			ev += fmt.Sprintf("; the certificate presented is for %q, issued by %q", s.PeerSubject, s.PeerIssuer)
+		}
+		switch s.Verify {
+		case "unknown_authority":
+			fix = append(fix,
+				fmt.Sprintf("a TLS-inspecting proxy or firewall (issuer %q) is in the way: exempt %s from inspection, or trust its CA: copy it to /usr/local/share/ca-certificates/ and run update-ca-certificates", s.PeerIssuer, host))
+		case "hostname":
+			fix = append(fix, fmt.Sprintf("something other than ACR answers for %s: check DNS (nslookup %s) and any proxy", host, host))
+		}
+		fix = append(fix, fmt.Sprintf("openssl s_client -connect %s:443 -servername %s </dev/null | openssl x509 -noout -subject -issuer", host, host))
+		c.add(cause.New(cause.TLS, ev, fix...))
+		return false
+	}
+	return t.TLS != nil
+}
+
+// clock compares the registry's Date with the local clock.
+func (c *classifier) clock() {
+	t := c.t
+	if t.ServerDate.IsZero() {
+		return
+	}
+	skew := t.LocalDate.Sub(t.ServerDate)
+	if skew < 0 {
+		skew = -skew
+	}
+	if skew <= MaxSkew {
+		return
+	}
+	dir := "ahead of"
+	if t.LocalDate.Before(t.ServerDate) {
+		dir = "behind"
+	}
+	c.add(cause.New(cause.ClockSkew,
+		fmt.Sprintf("this machine's clock is %s %s the registry's (its Date header said %s); tokens look expired or not yet valid to one side",
+			token.Humanize(skew), dir, t.ServerDate.UTC().Format(time.RFC1123)),
+		"sudo timedatectl set-ntp true   # Linux; on Windows: w32tm /resync",
+		"timedatectl status"))
+}
+
+// ping judges the unauthenticated GET /v2/; false when no usable
+// challenge came back.
+func (c *classifier) ping(ex *probe.Exchange) bool {
+	if ex.Err != "" {
+		c.transportError(ex, "/v2/")
+		return false
+	}
+	switch {
+	case ex.Status == http.StatusForbidden:
+		c.firewall(ex)
+		return false
+	case ex.Status == http.StatusTooManyRequests:
+		c.throttled(ex)
+		return false
+	case ex.Status >= 500:
+		c.add(cause.New(cause.RegistryError,
+			fmt.Sprintf("GET /v2/ answered %s%s", statusText(ex.Status), serverNote(ex)),
+			"retry in a few minutes; check https://azure.status.microsoft/ for Container Registry in the registry's region",
+			fmt.Sprintf("az acr check-health -n %s --yes --ignore-errors", c.name)))
+		return false
+	case ex.Status == http.StatusOK:
+		c.loggedIn = true // no authentication asked: Docker's login succeeds
+		return false
+	case ex.Status != http.StatusUnauthorized:
+		c.add(cause.New(cause.RegistryError,
+			fmt.Sprintf("GET /v2/ answered %s%s, where ACR answers 401 with a challenge", statusText(ex.Status), serverNote(ex)),
+			fmt.Sprintf("something other than ACR answers for %s (a proxy, a captive portal, or a private endpoint's DNS): nslookup %s", c.t.Registry, c.t.Registry),
+			fmt.Sprintf("az acr check-health -n %s --yes --ignore-errors", c.name)))
+		return false
+	}
+	header := ex.Header.Values("Www-Authenticate")
+	if len(header) == 0 {
+		c.add(cause.New(cause.RegistryError,
+			"GET /v2/ answered 401 without a WWW-Authenticate challenge"+serverNote(ex),
+			"retry later; if it persists, something between you and ACR rewrites responses"))
+		return false
+	}
+	cs, err := challenge.Parse(header...)
+	b, ok := challenge.Bearer(cs)
+	if err != nil || !ok || b.Param("realm") == "" {
+		reason := "it names no Bearer realm"
+		if err != nil {
+			reason = err.Error()
+		}
+		c.add(cause.New(cause.RegistryError,
+			fmt.Sprintf("the challenge %q cannot be used: %s", strings.Join(header, ", "), reason),
+			"retry later; if it persists, something between you and ACR rewrites responses"))
+		return false
+	}
+	if realm := b.Param("realm"); !realmOnHost(realm, c.t.Registry) {
+		c.add(cause.New(cause.RegistryError,
+			fmt.Sprintf("the registry sends clients to a token service on another host (realm %q); acr-doctor did not send your credentials there, and ACR never does this", realm),
+			fmt.Sprintf("find what answers for %s: nslookup %s; check proxies and /etc/hosts", c.t.Registry, c.t.Registry)))
+		return false
+	}
+	return true
+}
+
+func realmOnHost(realm, host string) bool {
+	rest, ok := strings.CutPrefix(realm, "https://")
+	if !ok {
+		return false
+	}
+	h, _, _ := strings.Cut(rest, "/")
+	return strings.EqualFold(h, host)
+}
+
+func (c *classifier) transportError(ex *probe.Exchange, what string) {
+	ev := fmt.Sprintf("%s %s: %s", ex.Method, what, ex.Err)
+	switch ex.ErrKind {
+	case "timeout":
+		c.add(cause.New(cause.RegistryError, ev+": the registry accepted the connection but did not answer in time",
+			"retry; if it persists, a proxy or firewall may be holding the connection"))
+	case "drip", "too_large":
+		c.add(cause.New(cause.RegistryError, ev+": the answer is not what a registry sends",
+			"something between you and ACR (a proxy, a captive portal) answers instead of it"))
+	case "redirect_loop":
+		c.add(cause.New(cause.RegistryError, ev+": the registry redirects in a loop",
+			"something between you and ACR answers instead of it"))
+	default:
+		c.add(cause.New(cause.NetworkUnreachable, ev, "retry; check proxies and firewalls between you and the registry"))
+	}
+}
+
+var clientIPRE = regexp.MustCompile(`client with IP '([^']+)'`)
+
+func (c *classifier) firewall(ex *probe.Exchange) {
+	msg := errorMessage(ex.Body)
+	fix := []string{}
+	if m := clientIPRE.FindStringSubmatch(ex.Body); m != nil {
+		fix = append(fix, fmt.Sprintf("az acr network-rule add -n %s --ip-address %s", c.name, m[1]))
+	}
+	fix = append(fix,
+		fmt.Sprintf("az acr show -n %s --query \"{publicNetworkAccess:publicNetworkAccess, defaultAction:networkRuleSet.defaultAction}\"", c.name),
+		fmt.Sprintf("if public network access is disabled, use the private endpoint from inside its virtual network, or: az acr update -n %s --public-network-enabled true", c.name))
+	c.add(cause.New(cause.NetworkFirewall, fmt.Sprintf("%s %s answered 403: %s", ex.Method, path(ex.URL), msg), fix...))
+}
+
+func (c *classifier) throttled(ex *probe.Exchange) {
+	ev := fmt.Sprintf("%s %s answered 429 Too Many Requests: %s", ex.Method, path(ex.URL), errorMessage(ex.Body))
+	if ra := ex.Header.Get("Retry-After"); ra != "" {
+		ev += fmt.Sprintf(" (Retry-After: %s)", ra)
+	}
+	c.add(cause.New(cause.Throttled, ev,
+		"wait and retry; spread out parallel pulls and pushes",
+		fmt.Sprintf("az acr show -n %s --query sku.name   # Premium has the highest request limits", c.name)))
+}
+
+// login judges the token request with the stored credential, the
+// authenticated ping, the scope probe and the anonymous request.
+func (c *classifier) login() {
+	t := c.t
+	cred := t.Credential
+	anon := t.Exchange(probe.AnonymousToken)
+	anonPull := slices.Contains(t.AnonymousGranted, "pull")
+	tokenEx := t.Exchange(probe.TokenRequest)
+	if tokenEx == nil {
+		if cred.Mode == "none" {
+			if anonPull {
+				// Nothing stored and anonymous pull on: pulls work as they are.
+				c.loggedIn = true
+			} else {
+				c.add(cause.New(cause.InvalidCredentials,
+					fmt.Sprintf("Docker holds no credential for %s, and the registry does not allow anonymous pull", t.Registry),
+					fmt.Sprintf("az acr login -n %s", c.name)))
+			}
+		}
+		c.anonymousOutcome(anon)
+		return
+	}
+	if tokenEx.Err != "" {
+		c.transportError(tokenEx, "the token endpoint")
+		return
+	}
+	switch tokenEx.Status {
+	case http.StatusOK:
+		c.afterLogin()
+	case http.StatusUnauthorized:
+		c.rejected(tokenEx)
+		if anonPull {
+			c.add(cause.New(cause.AnonymousPullBlocked,
+				"the registry allows anonymous pull, but Docker sends the stored credential, which the registry refuses",
+				fmt.Sprintf("docker logout %s", t.Registry)))
+		}
+	case http.StatusForbidden:
+		c.firewall(tokenEx)
+	case http.StatusTooManyRequests:
+		c.throttled(tokenEx)
+	default:
+		c.add(cause.New(cause.RegistryError,
+			fmt.Sprintf("the token endpoint answered %s: %s", statusText(tokenEx.Status), errorMessage(tokenEx.Body)),
+			fmt.Sprintf("az acr check-health -n %s --yes --ignore-errors", c.name)))
+	}
+}
+
+func (c *classifier) anonymousOutcome(anon *probe.Exchange) {
+	if anon != nil && anon.Status == http.StatusTooManyRequests {
+		c.throttled(anon)
+	}
+}
+
+// afterLogin: the token came back; did /v2/ accept it, and what does the
+// identity get?
+func (c *classifier) afterLogin() {
+	t := c.t
+	authed := t.Exchange(probe.AuthedPing)
+	if authed == nil || authed.Err != "" || authed.Status != http.StatusOK {
+		status := "no answer"
+		if authed != nil {
+			status = statusText(authed.Status)
+			if authed.Err != "" {
+				status = authed.Err
+			}
+		}
+		c.add(cause.New(cause.RegistryError,
+			fmt.Sprintf("the token service issued a token, but /v2/ refused it (%s)", status),
+			fmt.Sprintf("az acr check-health -n %s --yes --ignore-errors", c.name)))
+		return
+	}
+	c.loggedIn = true
+	if t.Granted == nil {
+		return
+	}
+	repo := scopeRepo(t.Scope)
+	want := []string{"pull"}
+	if strings.HasSuffix(t.Scope, ",push") {
+		want = append(want, "push")
+	}
+	var missing []string
+	for _, a := range want {
+		if !slices.Contains(t.Granted, a) {
+			missing = append(missing, a)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	granted := "nothing"
+	if len(t.Granted) > 0 {
+		granted = strings.Join(t.Granted, ", ")
+	}
+	c.add(cause.New(cause.InsufficientPermission,
+		fmt.Sprintf("the registry authenticated %s but grants it %s on repository %q, not %s",
+			c.identity(), granted, repo, strings.Join(missing, " or ")),
+		c.grant(missing, repo)...))
+}
+
+// rejected: the token endpoint refused the stored credential.
+func (c *classifier) rejected(ex *probe.Exchange) {
+	t := c.t
+	cred := t.Credential
+	msg := errorMessage(ex.Body)
+	if strings.Contains(strings.ToLower(msg), "not registered with aad") {
+		fix := []string{}
+		if cred.Kind == "refresh_token" || cred.Token != nil {
+			fix = append(fix, fmt.Sprintf("an ACR token must be used with the username %s: az acr login -n %s", NullGUID, c.name))
+		}
+		fix = append(fix,
+			fmt.Sprintf("az ad sp show --id %s   # does the application exist in this tenant?", orPlaceholder(cred.Username, "<app-id>")),
+			fmt.Sprintf("docker logout %s && az acr login -n %s", t.Registry, c.name))
+		c.add(cause.New(cause.AADNotRegistered,
+			fmt.Sprintf("the registry does not know the username %q: %q", cred.Username, msg), fix...))
+		return
+	}
+	if tok := cred.Token; tok != nil && !tok.Claims.ExpiresAt.IsZero() {
+		serverNow := t.LocalDate
+		if !t.ServerDate.IsZero() {
+			serverNow = t.ServerDate
+		}
+		if !serverNow.Before(tok.Claims.ExpiresAt) {
+			c.add(cause.New(cause.ExpiredCredentials,
+				fmt.Sprintf("the stored %s expired %s ago by the registry's clock, and the registry answered 401: %q",
+					describe(tok), token.Humanize(serverNow.Sub(tok.Claims.ExpiresAt)), msg),
+				fmt.Sprintf("az acr login -n %s", c.name),
+				fmt.Sprintf("in CI: az acr login -n %s --expose-token --output tsv --query accessToken | docker login %s -u %s --password-stdin", c.name, t.Registry, NullGUID)))
+			return
+		}
+		if serverNow.Before(tok.Claims.NotBefore) {
+			c.add(cause.New(cause.ClockSkew,
+				fmt.Sprintf("the stored token is not valid until %s by the registry's clock", tok.Claims.NotBefore.UTC().Format(time.RFC1123)),
+				"sudo timedatectl set-ntp true"))
+			return
+		}
+	}
+	ev := fmt.Sprintf("the registry refused the stored credential (%s, username %q) with 401: %q", cred.Kind, cred.Username, msg)
+	switch cred.Kind {
+	case "service_principal":
+		if strings.Contains(strings.ToLower(msg), "invalid clientid or client secret") {
+			c.add(cause.New(cause.ExpiredCredentials, ev+"; the client secret is wrong or has expired",
+				fmt.Sprintf("az ad app credential list --id %s --query \"[].endDateTime\"   # when the secrets expire", cred.Username),
+				fmt.Sprintf("az ad sp credential reset --id %s   # then docker login %s -u %s --password-stdin", cred.Username, t.Registry, cred.Username)))
+			return
+		}
+		c.add(cause.New(cause.InvalidCredentials, ev,
+			fmt.Sprintf("az ad sp credential reset --id %s", cred.Username),
+			fmt.Sprintf("docker login %s -u %s --password-stdin", t.Registry, cred.Username)))
+	case "admin_user":
+		c.add(cause.New(cause.InvalidCredentials, ev+"; the admin password is wrong, was regenerated, or the admin user is disabled",
+			fmt.Sprintf("az acr show -n %s --query adminUserEnabled", c.name),
+			fmt.Sprintf("az acr credential show -n %s --query \"passwords[0].value\" -o tsv | docker login %s -u %s --password-stdin", c.name, t.Registry, cred.Username),
+			"better: use an identity instead of the admin user: az acr login -n "+c.name))
+	case "repository_token":
+		c.add(cause.New(cause.InvalidCredentials, ev+"; the token's password is wrong, expired, or the token is disabled",
+			fmt.Sprintf("az acr token show -n %s -r %s --query \"{status:status, credentials:credentials.passwords[].expiry}\"", cred.Username, c.name),
+			fmt.Sprintf("az acr token credential generate -n %s -r %s --password1", cred.Username, c.name)))
+	default:
+		c.add(cause.New(cause.InvalidCredentials, ev,
+			fmt.Sprintf("docker logout %s", t.Registry),
+			fmt.Sprintf("az acr login -n %s", c.name)))
+	}
+}
+
+// identity names who was authenticated, for messages and role assignments.
+func (c *classifier) identity() string {
+	cred := c.t.Credential
+	switch {
+	case cred.Token != nil && cred.Token.Claims.Name != "":
+		return cred.Token.Claims.Name
+	case cred.Token != nil && cred.Token.Claims.Subject != "":
+		return cred.Token.Claims.Subject
+	case cred.Username != "":
+		return cred.Username
+	}
+	return "the identity"
+}
+
+// grant is how to give the identity the missing actions.
+func (c *classifier) grant(missing []string, repo string) []string {
+	cred := c.t.Credential
+	role := "AcrPull"
+	if slices.Contains(missing, "push") {
+		role = "AcrPush"
+	}
+	scope := fmt.Sprintf("$(az acr show -n %s --query id -o tsv)", c.name)
+	switch cred.Kind {
+	case "repository_token":
+		perms := "content/read"
+		if role == "AcrPush" {
+			perms = "content/read content/write"
+		}
+		return []string{
+			fmt.Sprintf("az acr token show -n %s -r %s --query scopeMapId -o tsv   # the token's scope map", cred.Username, c.name),
+			fmt.Sprintf("az acr scope-map update -n <scope-map> -r %s --add-repository %s %s", c.name, repo, perms),
+		}
+	case "admin_user":
+		return []string{fmt.Sprintf("the admin user has every right; check the repository name %q", repo)}
+	}
+	assignee := c.identity()
+	if cred.Kind == "service_principal" {
+		assignee = cred.Username
+	}
+	return []string{
+		fmt.Sprintf("az role assignment create --assignee %s --role %s --scope %s", assignee, role, scope),
+		fmt.Sprintf("if the registry uses ABAC repository permissions, assign \"Container Registry Repository %s\" instead", map[string]string{"AcrPull": "Reader", "AcrPush": "Writer"}[role]),
+		"new role assignments take up to 10 minutes to reach the registry: then docker logout " + c.t.Registry + " and log in again",
+	}
+}
+
+func (c *classifier) timedOut() {
+	if c.t.TimedOut {
+		c.add(cause.New(cause.NetworkUnreachable,
+			fmt.Sprintf("the check of %s did not finish within its time limit", c.t.Registry),
+			"raise --timeout, or look at the step that took longest (-D shows every request)"))
+	}
+}
+
+func scopeRepo(scope string) string {
+	s := strings.TrimPrefix(scope, "repository:")
+	if i := strings.LastIndex(s, ":"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// errorMessage is the registry's own words: the first error of a
+// distribution error body ("CODE: message"), else the body's first line.
+func errorMessage(body string) string {
+	var e struct {
+		Errors []struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal([]byte(body), &e) == nil && len(e.Errors) > 0 {
+		m := e.Errors[0]
+		if m.Code != "" {
+			return strings.ToLower(m.Code) + ": " + m.Message
+		}
+		return m.Message
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(body), "\n")
+	if len(line) > 200 {
+		line = line[:200] + "…"
+	}
+	if line == "" {
+		return "(empty body)"
+	}
+	return line
+}
+
+func serverNote(ex *probe.Exchange) string {
+	s := ex.Header.Get("Server")
+	if s == "" || strings.EqualFold(s, "AzureContainerRegistry") || ex.Header.Get("X-Ms-Correlation-Request-Id") != "" {
+		return ""
+	}
+	return fmt.Sprintf(" from a server calling itself %q, not ACR", s)
+}
+
+func statusText(code int) string {
+	return fmt.Sprintf("%d %s", code, http.StatusText(code))
+}
+
+func path(rawURL string) string {
+	rest := rawURL
+	if i := strings.Index(rest, "://"); i >= 0 {
+		rest = rest[i+3:]
+	}
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		rest = rest[i:]
+	}
+	p, _, _ := strings.Cut(rest, "?")
+	return p
+}
+
+func describe(tok *token.Token) string {
+	switch tok.Kind {
+	case token.RefreshToken:
+		return "ACR refresh token"
+	case token.AccessToken:
+		return "ACR access token"
+	case token.AADToken:
+		return "Azure AD token"
+	}
+	return "token"
+}
+
+func orPlaceholder(s, p string) string {
+	if s == "" {
+		return p
+	}
+	return s
+}

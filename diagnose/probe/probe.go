@@ -1,0 +1,641 @@
+package probe
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/challenge"
+	"github.com/acr-doctor/acr-doctor/diagnose/token"
+)
+
+// Options tunes a probe. The zero value probes the real network.
+type Options struct {
+	// StepTimeout bounds each step: a lookup, a dial, a handshake, one
+	// request with its body. 0 means 5 s. The caller's context bounds the
+	// whole probe.
+	StepTimeout time.Duration
+	// Repository is the repository whose scope is probed; "" means a
+	// neutral name that exists nowhere, which is enough to see what the
+	// identity is granted registry-wide.
+	Repository string
+	// Push probes push as well as pull.
+	Push bool
+
+	// Lookup resolves a host; default net.DefaultResolver.
+	Lookup func(ctx context.Context, host string) ([]net.IP, error)
+	// Dial opens a TCP connection; default a net.Dialer.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Proxy picks the proxy for a request; default ProxyFromEnvironment,
+	// which is what Docker uses.
+	Proxy func(*http.Request) (*url.URL, error)
+	// RootCAs verifies the registry; nil means the system pool (which
+	// honours SSL_CERT_FILE on Linux, as Docker does).
+	RootCAs *x509.CertPool
+	// Now is the local clock; default time.Now.
+	Now func() time.Time
+}
+
+// DefaultRepository is probed when no --repo is given.
+const DefaultRepository = "acr-doctor/probe"
+
+// Secret is the stored credential's secret part. It is used on the wire
+// and never recorded.
+type Secret struct {
+	Username      string
+	Password      string
+	IdentityToken string
+}
+
+func (s Secret) empty() bool { return s.Username == "" && s.Password == "" && s.IdentityToken == "" }
+
+// Limits on what a registry may send: a token answer is a few KB, an error
+// body less. Anything bigger is a broken or hostile server.
+const (
+	maxBody       = 256 << 10
+	keptBody      = 4 << 10
+	maxRedirects  = 5
+	defaultStep   = 5 * time.Second
+	userAgentName = "acr-doctor"
+)
+
+// Run probes host with the stored credential and returns what it saw. It
+// stops at the first step that makes the rest meaningless (no TCP, no TLS),
+// but otherwise goes on: a failed login still tells whether anonymous pull
+// works.
+func Run(ctx context.Context, host string, cred Credential, secret Secret, opts Options) *Transcript {
+	p := newProber(host, cred, secret, opts)
+	defer p.client.CloseIdleConnections()
+	p.run(ctx)
+	if ctx.Err() != nil {
+		p.t.TimedOut = true
+	}
+	return p.t
+}
+
+type prober struct {
+	t      *Transcript
+	opts   Options
+	secret Secret
+	client *http.Client
+	// first holds the connection the connectivity steps opened, handed to
+	// the transport so the exchanges reuse it: no extra round trips.
+	mu    sync.Mutex
+	first net.Conn
+}
+
+func newProber(host string, cred Credential, secret Secret, opts Options) *prober {
+	if opts.StepTimeout <= 0 {
+		opts.StepTimeout = defaultStep
+	}
+	if opts.Repository == "" {
+		opts.Repository = DefaultRepository
+	}
+	if opts.Lookup == nil {
+		opts.Lookup = func(ctx context.Context, host string) ([]net.IP, error) {
+			return net.DefaultResolver.LookupIP(ctx, "ip", host)
+		}
+	}
+	if opts.Dial == nil {
+		d := &net.Dialer{}
+		opts.Dial = d.DialContext
+	}
+	if opts.Proxy == nil {
+		opts.Proxy = http.ProxyFromEnvironment
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	p := &prober{
+		t:      &Transcript{Registry: host, Started: opts.Now(), Credential: cred, NoProxy: noProxyEnv()},
+		opts:   opts,
+		secret: secret,
+	}
+	tr := &http.Transport{
+		DialTLSContext:        p.dialTLS,
+		MaxIdleConnsPerHost:   1,
+		ResponseHeaderTimeout: opts.StepTimeout,
+	}
+	p.client = &http.Client{
+		Transport: tr,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= maxRedirects {
+				return errRedirectLoop
+			}
+			// Never carry credentials across a redirect (ACR's blob
+			// redirects go to storage, which rejects them anyway).
+			req.Header.Del("Authorization")
+			return nil
+		},
+	}
+	return p
+}
+
+var errRedirectLoop = fmt.Errorf("stopped after %d redirects", maxRedirects)
+
+func noProxyEnv() string {
+	for _, k := range []string{"NO_PROXY", "no_proxy"} {
+		if v := os.Getenv(k); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func (p *prober) run(ctx context.Context) {
+	host := p.t.Registry
+	conn, ok := p.connect(ctx, host, true)
+	if !ok {
+		return
+	}
+	p.mu.Lock()
+	p.first = conn
+	p.mu.Unlock()
+
+	ping := p.do(ctx, Ping, http.MethodGet, "https://"+host+"/v2/", nil, "")
+	if ping == nil || ping.Status != http.StatusUnauthorized {
+		return
+	}
+	cs, err := challenge.Parse(ping.Header.Values("Www-Authenticate")...)
+	bearer, isBearer := challenge.Bearer(cs)
+	if err != nil || !isBearer {
+		return // the classifier reads the header itself
+	}
+	realm, err := url.Parse(bearer.Param("realm"))
+	if err != nil || realm.Host == "" || !sameHost(realm.Hostname(), host) || realm.Scheme != "https" {
+		// Credentials go only to the registry host: a realm elsewhere is
+		// reported, never sent a secret, and not contacted at all.
+		return
+	}
+	service := bearer.Param("service")
+	scope := "repository:" + p.opts.Repository + ":pull"
+	if p.opts.Push {
+		scope += ",push"
+	}
+	p.t.Scope = scope
+
+	if !p.secret.empty() {
+		if tok := p.login(ctx, realm, service); tok != "" {
+			p.do(ctx, AuthedPing, http.MethodGet, "https://"+host+"/v2/", nil, "Bearer "+tok)
+			if access := p.scoped(ctx, realm, service, scope); access != nil {
+				p.t.Granted = granted(access, p.opts.Repository)
+			}
+		}
+	}
+	p.anonymous(ctx, realm, service)
+}
+
+// login sends the stored credential to the realm as Docker's login does
+// (distribution's token handler with OfflineAccess and client_id docker):
+// an identity token as an OAuth2 refresh-token POST, else a GET with Basic
+// auth. It returns the access token, if one was granted.
+func (p *prober) login(ctx context.Context, realm *url.URL, service string) string {
+	ex := p.tokenRequest(ctx, TokenRequest, realm, service, "")
+	return accessToken(ex)
+}
+
+func (p *prober) scoped(ctx context.Context, realm *url.URL, service, scope string) *token.Token {
+	ex := p.tokenRequest(ctx, ScopeProbe, realm, service, scope)
+	raw := accessToken(ex)
+	if raw == "" {
+		return nil
+	}
+	tok, err := token.Decode(raw)
+	if err != nil {
+		ex.Err = "the access token is not a JWT: " + err.Error()
+		ex.ErrKind = "other"
+		return nil
+	}
+	return tok
+}
+
+func (p *prober) tokenRequest(ctx context.Context, purpose Purpose, realm *url.URL, service, scope string) *Exchange {
+	if p.secret.IdentityToken != "" {
+		form := url.Values{}
+		form.Set("scope", scope)
+		form.Set("service", service)
+		form.Set("client_id", "docker")
+		form.Set("grant_type", "refresh_token")
+		form.Set("refresh_token", p.secret.IdentityToken)
+		return p.do(ctx, purpose, http.MethodPost, realm.String(), strings.NewReader(form.Encode()), "")
+	}
+	u := *realm
+	q := u.Query()
+	if service != "" {
+		q.Add("service", service)
+	}
+	if scope != "" {
+		q.Add("scope", scope)
+	}
+	q.Add("offline_token", "true")
+	q.Add("client_id", "docker")
+	auth := ""
+	if p.secret.Username != "" && p.secret.Password != "" {
+		q.Add("account", p.secret.Username)
+		auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(p.secret.Username+":"+p.secret.Password))
+	}
+	u.RawQuery = q.Encode()
+	return p.do(ctx, purpose, http.MethodGet, u.String(), nil, auth)
+}
+
+// anonymous asks for a pull token with no credential, as Docker does when
+// nothing is stored.
+func (p *prober) anonymous(ctx context.Context, realm *url.URL, service string) {
+	u := *realm
+	q := u.Query()
+	if service != "" {
+		q.Set("service", service)
+	}
+	q.Set("scope", "repository:"+p.opts.Repository+":pull")
+	u.RawQuery = q.Encode()
+	ex := p.do(ctx, AnonymousToken, http.MethodGet, u.String(), nil, "")
+	if raw := accessToken(ex); raw != "" {
+		if tok, err := token.Decode(raw); err == nil {
+			p.t.AnonymousGranted = granted(tok, p.opts.Repository)
+			if p.t.AnonymousGranted == nil {
+				p.t.AnonymousGranted = []string{}
+			}
+		}
+	}
+}
+
+// granted lists the actions an access token grants on repo.
+func granted(tok *token.Token, repo string) []string {
+	out := []string{}
+	for _, a := range tok.Claims.Access {
+		if a.Type == "repository" && (a.Name == repo || a.Name == "*") {
+			for _, act := range a.Actions {
+				if !slices.Contains(out, act) {
+					out = append(out, act)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// accessToken reads the token from a 200 answer: distribution accepts
+// "token" or "access_token".
+func accessToken(ex *Exchange) string {
+	if ex == nil || ex.Status != http.StatusOK || ex.raw == nil {
+		return ""
+	}
+	var body struct {
+		Token       string `json:"token"`
+		AccessToken string `json:"access_token"`
+	}
+	if json.Unmarshal(ex.raw, &body) != nil {
+		return ""
+	}
+	if body.AccessToken != "" {
+		return body.AccessToken
+	}
+	return body.Token
+}
+
+func sameHost(a, b string) bool { return strings.EqualFold(a, b) }
+
+// do makes one request and records it. auth, if any, is the Authorization
+// header; it is never recorded.
+func (p *prober) do(ctx context.Context, purpose Purpose, method, rawURL string, body io.Reader, auth string) *Exchange {
+	ctx, cancel := context.WithTimeout(ctx, p.opts.StepTimeout)
+	defer cancel()
+	ex := Exchange{Purpose: purpose, Method: method, URL: redactURL(rawURL)}
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, body)
+	if err != nil {
+		ex.Err, ex.ErrKind = err.Error(), "other"
+		return p.record(ex)
+	}
+	req.Header.Set("User-Agent", userAgentName)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		ex.SentCredential = p.secret.IdentityToken != "" || p.secret.Password != ""
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+		ex.SentCredential = ex.SentCredential || strings.HasPrefix(auth, "Basic ")
+	}
+	start := time.Now()
+	resp, err := p.client.Do(req)
+	if err != nil {
+		ex.Duration = time.Since(start)
+		ex.Err, ex.ErrKind = p.describe(err)
+		return p.record(ex)
+	}
+	defer resp.Body.Close()
+	if p.t.ServerDate.IsZero() {
+		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			p.t.ServerDate, p.t.LocalDate = d, p.opts.Now()
+		}
+	}
+	ex.Status = resp.StatusCode
+	ex.Header = http.Header{}
+	for _, h := range KeptHeaders {
+		if v := resp.Header.Values(h); len(v) > 0 {
+			ex.Header[h] = v
+		}
+	}
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	ex.Duration = time.Since(start)
+	switch {
+	case err != nil:
+		ex.Err, ex.ErrKind = p.describe(err)
+		if ex.ErrKind == "timeout" && len(raw) > 0 {
+			ex.ErrKind = "drip"
+			ex.Err = fmt.Sprintf("the body came %d bytes in %s and never finished", len(raw), ex.Duration.Round(time.Millisecond))
+		}
+	case len(raw) > maxBody:
+		ex.Err, ex.ErrKind = fmt.Sprintf("the body is larger than %d KiB", maxBody>>10), "too_large"
+		raw = raw[:maxBody]
+	}
+	if err == nil && len(raw) <= maxBody {
+		ex.raw = raw
+	}
+	ex.Body = p.scrub(raw)
+	return p.record(ex)
+}
+
+func (p *prober) record(ex Exchange) *Exchange {
+	p.t.Exchanges = append(p.t.Exchanges, ex)
+	return &p.t.Exchanges[len(p.t.Exchanges)-1]
+}
+
+var jwtRE = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*`)
+
+// scrub makes a body safe to keep: capped, tokens and the secret removed.
+func (p *prober) scrub(b []byte) string {
+	if len(b) > keptBody {
+		b = b[:keptBody]
+	}
+	s := jwtRE.ReplaceAllString(string(b), "<token>")
+	for _, secret := range []string{p.secret.Password, p.secret.IdentityToken} {
+		if len(secret) >= 4 {
+			s = strings.ReplaceAll(s, secret, "<redacted>")
+		}
+	}
+	return strings.ToValidUTF8(s, "?")
+}
+
+// redactURL keeps a URL's shape but never a secret in its query.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "<invalid URL>"
+	}
+	u.User = nil
+	q := u.Query()
+	for k := range q {
+		switch strings.ToLower(k) {
+		case "refresh_token", "password", "access_token", "token":
+			q.Set(k, "<redacted>")
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// connect opens the TLS connection to host:443, directly or through the
+// proxy, recording DNS, TCP and TLS as it goes when record is set.
+func (p *prober) connect(ctx context.Context, host string, record bool) (net.Conn, bool) {
+	target := &url.URL{Scheme: "https", Host: host, Path: "/v2/"}
+	proxyURL, err := p.opts.Proxy(&http.Request{Method: http.MethodGet, URL: target, Header: http.Header{}})
+	if err != nil {
+		if record {
+			p.t.TCP = &Step{Target: "proxy", Err: "invalid proxy setting: " + err.Error(), ErrKind: "proxy"}
+		}
+		return nil, false
+	}
+	addr := net.JoinHostPort(host, "443")
+	var raw net.Conn
+	if proxyURL != nil {
+		if record {
+			p.t.Proxy = redactURL(proxyURL.String())
+		}
+		raw, err = p.viaProxy(ctx, proxyURL, addr, record)
+	} else {
+		raw, err = p.direct(ctx, host, record)
+	}
+	if err != nil {
+		return nil, false
+	}
+	return p.handshake(ctx, raw, host, record)
+}
+
+func (p *prober) direct(ctx context.Context, host string, record bool) (net.Conn, error) {
+	lctx, cancel := context.WithTimeout(ctx, p.opts.StepTimeout)
+	start := time.Now()
+	ips, err := p.opts.Lookup(lctx, host)
+	cancel()
+	dns := &DNSResult{Step: Step{Target: host, Duration: time.Since(start)}}
+	if err != nil {
+		dns.Err, dns.ErrKind = p.describe(err)
+		var de *net.DNSError
+		dns.NotFound = errors.As(err, &de) && de.IsNotFound
+	}
+	private := len(ips) > 0
+	for _, ip := range ips {
+		dns.Addrs = append(dns.Addrs, ip.String())
+		private = private && (ip.IsPrivate() || ip.IsLoopback())
+	}
+	dns.Private = private && !allLoopback(ips)
+	if record {
+		p.t.DNS = dns
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(ips) == 0 {
+		dns.Err, dns.ErrKind, dns.NotFound = "no addresses", "other", true
+		return nil, errors.New(dns.Err)
+	}
+	addr := net.JoinHostPort(ips[0].String(), "443")
+	return p.dial(ctx, host, addr, record)
+}
+
+func allLoopback(ips []net.IP) bool {
+	for _, ip := range ips {
+		if !ip.IsLoopback() {
+			return false
+		}
+	}
+	return true
+}
+
+// dial opens TCP to addr. host is what the dialer is asked for when it can
+// resolve names itself (tests map names to the emulator).
+func (p *prober) dial(ctx context.Context, host, addr string, record bool) (net.Conn, error) {
+	dctx, cancel := context.WithTimeout(ctx, p.opts.StepTimeout)
+	defer cancel()
+	start := time.Now()
+	_, port, _ := net.SplitHostPort(addr)
+	conn, err := p.opts.Dial(dctx, "tcp", net.JoinHostPort(host, port))
+	step := &Step{Target: addr, Duration: time.Since(start)}
+	if err != nil {
+		step.Err, step.ErrKind = p.describe(err)
+	}
+	if record {
+		p.t.TCP = step
+	}
+	return conn, err
+}
+
+func (p *prober) viaProxy(ctx context.Context, proxyURL *url.URL, addr string, record bool) (net.Conn, error) {
+	proxyAddr := proxyURL.Host
+	if proxyURL.Port() == "" {
+		port := "80"
+		if proxyURL.Scheme == "https" {
+			port = "443"
+		}
+		proxyAddr = net.JoinHostPort(proxyURL.Hostname(), port)
+	}
+	conn, err := p.dial(ctx, proxyURL.Hostname(), proxyAddr, record)
+	if err != nil {
+		if record {
+			p.t.TCP.ErrKind = "proxy"
+			p.t.TCP.Err = "proxy " + proxyAddr + ": " + p.t.TCP.Err
+		}
+		return nil, err
+	}
+	deadline := time.Now().Add(p.opts.StepTimeout)
+	_ = conn.SetDeadline(deadline)
+	req := &http.Request{Method: http.MethodConnect, URL: &url.URL{Opaque: addr}, Host: addr, Header: http.Header{}}
+	if u := proxyURL.User; u != nil {
+		pw, _ := u.Password()
+		req.Header.Set("Proxy-Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(u.Username()+":"+pw)))
+	}
+	start := time.Now()
+	fail := func(msg string) (net.Conn, error) {
+		conn.Close()
+		if record {
+			p.t.TCP = &Step{Target: addr + " via proxy " + proxyAddr, Duration: time.Since(start), Err: msg, ErrKind: "proxy"}
+		}
+		return nil, errors.New(msg)
+	}
+	if err := req.Write(conn); err != nil {
+		return fail("proxy CONNECT: " + err.Error())
+	}
+	br := bufio.NewReader(io.LimitReader(conn, maxBody))
+	resp, err := http.ReadResponse(br, req)
+	if err != nil {
+		return fail("proxy CONNECT: " + err.Error())
+	}
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, keptBody))
+		resp.Body.Close()
+		return fail(fmt.Sprintf("proxy answered CONNECT %s with %s: %s", addr, resp.Status, strings.TrimSpace(string(b))))
+	}
+	_ = conn.SetDeadline(time.Time{})
+	if record {
+		p.t.TCP = &Step{Target: addr + " via proxy " + proxyAddr, Duration: time.Since(start) + p.t.TCP.Duration}
+	}
+	return conn, nil
+}
+
+func (p *prober) handshake(ctx context.Context, raw net.Conn, host string, record bool) (net.Conn, bool) {
+	hctx, cancel := context.WithTimeout(ctx, p.opts.StepTimeout)
+	defer cancel()
+	conn := tls.Client(raw, &tls.Config{ServerName: host, RootCAs: p.opts.RootCAs, MinVersion: tls.VersionTLS12})
+	start := time.Now()
+	err := conn.HandshakeContext(hctx)
+	res := &TLSResult{Step: Step{Target: host, Duration: time.Since(start)}}
+	state := conn.ConnectionState()
+	certs := state.PeerCertificates
+	var verr *tls.CertificateVerificationError
+	if errors.As(err, &verr) {
+		certs = verr.UnverifiedCertificates
+	}
+	if len(certs) > 0 {
+		res.PeerSubject = certs[0].Subject.String()
+		res.PeerIssuer = certs[0].Issuer.String()
+		res.PeerDNS = certs[0].DNSNames
+	}
+	if err != nil {
+		res.Err, res.ErrKind = p.describe(err)
+		res.Verify = verifyKind(err)
+		raw.Close()
+	} else {
+		res.Version = tls.VersionName(state.Version)
+	}
+	if record {
+		p.t.TLS = res
+	}
+	return conn, err == nil
+}
+
+func verifyKind(err error) string {
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	var ci x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &ua):
+		return "unknown_authority"
+	case errors.As(err, &hn):
+		return "hostname"
+	case errors.As(err, &ci) && ci.Reason == x509.Expired:
+		return "expired"
+	case errors.As(err, &ci):
+		return "other"
+	}
+	return ""
+}
+
+// dialTLS gives the transport the connection the connectivity steps
+// opened, once, then opens new ones the same way.
+func (p *prober) dialTLS(ctx context.Context, _, addr string) (net.Conn, error) {
+	p.mu.Lock()
+	conn := p.first
+	p.first = nil
+	p.mu.Unlock()
+	if conn != nil {
+		return conn, nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	conn, ok := p.connect(ctx, host, false)
+	if !ok {
+		return nil, fmt.Errorf("connecting to %s failed", addr)
+	}
+	return conn, nil
+}
+
+// describe sorts an error into the ErrKinds the classifier reads.
+func (p *prober) describe(err error) (msg, kind string) {
+	msg = err.Error()
+	var ne net.Error
+	var de *net.DNSError
+	switch {
+	case errors.Is(err, errRedirectLoop):
+		return msg, "redirect_loop"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return msg, "timeout"
+	case errors.As(err, &de):
+		return msg, "dns"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return msg, "refused"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return msg, "reset"
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return msg, "unreachable"
+	case verifyKind(err) != "", strings.Contains(msg, "tls:"):
+		return msg, "tls"
+	}
+	return msg, "other"
+}

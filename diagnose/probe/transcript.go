@@ -1,0 +1,144 @@
+// Package probe replays, against one registry, the login Docker performs:
+// DNS, TCP, TLS, the /v2/ challenge, the token request with the stored
+// credential exactly as Docker sends it, an anonymous token request, and a
+// scope probe that reads the granted actions from the access token. It
+// records what happened in a Transcript, which the classifier judges; it
+// judges nothing itself.
+package probe
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/token"
+)
+
+// Transcript is what one probe saw. It holds no secret: bodies are capped
+// and scrubbed of tokens, Authorization headers are never recorded.
+type Transcript struct {
+	Registry string    // the host probed, e.g. myreg.azurecr.io
+	Started  time.Time // local clock when the probe began
+	// Proxy is the proxy URL used for the registry (HTTPS_PROXY, unless
+	// NO_PROXY excludes the host), "" when connecting directly.
+	Proxy   string
+	NoProxy string // the NO_PROXY in effect, for the report
+
+	DNS *DNSResult // nil when a proxy resolves names
+	TCP *Step
+	TLS *TLSResult
+
+	// Exchanges are the HTTP requests made, in order.
+	Exchanges []Exchange
+
+	// ServerDate is the registry's Date header on its first answer; zero
+	// when it sent none.
+	ServerDate time.Time
+	// LocalDate is the local clock when that answer arrived.
+	LocalDate time.Time
+
+	// Credential is what was sent: the kind and username from the store,
+	// never the secret.
+	Credential Credential
+
+	// Scope is the scope the token requests asked for, e.g.
+	// "repository:hello-world:pull,push".
+	Scope string
+	// Granted are the actions the stored credential's access token grants
+	// for Scope's repository; nil when no access token was obtained.
+	Granted []string
+	// AnonymousGranted are the actions an anonymous token grants; nil when
+	// the anonymous request failed.
+	AnonymousGranted []string
+
+	// TimedOut is set when the probe's overall deadline ended it.
+	TimedOut bool
+}
+
+// Credential describes the stored credential used, without its secret.
+type Credential struct {
+	Source   string // as in the creds report: file, credsStore:pass, …
+	Kind     string // as in the creds report: refresh_token, admin_user, …
+	Username string
+	// Mode is how Docker presents it: "refresh_token" (OAuth2 POST with
+	// grant_type=refresh_token), "basic" (GET with Basic auth), "none".
+	Mode  string
+	Token *token.Token // the decoded stored token, when it is a JWT
+}
+
+// Step is one network step's outcome.
+type Step struct {
+	Target   string // address or URL the step used
+	Duration time.Duration
+	Err      string // "" on success
+	// ErrKind sorts Err for the classifier: "timeout", "refused",
+	// "reset", "unreachable", "proxy", "other".
+	ErrKind string
+}
+
+// DNSResult is the name resolution of the registry host.
+type DNSResult struct {
+	Step
+	Addrs    []string // A and AAAA answers
+	CNAMEs   []string // the canonical-name chain, where the resolver tells it
+	NotFound bool     // NXDOMAIN
+	Private  bool     // every address is private: a private endpoint
+}
+
+// TLSResult is the TLS handshake with the registry.
+type TLSResult struct {
+	Step
+	Version string
+	// Peer is the certificate the server presented, recorded even when
+	// verification failed, so a TLS-intercepting proxy shows.
+	PeerSubject string
+	PeerIssuer  string
+	PeerDNS     []string
+	// Verify says why verification failed: "unknown_authority",
+	// "hostname", "expired", "other"; "" when it passed.
+	Verify string
+}
+
+// Exchange is one HTTP request and its answer.
+type Exchange struct {
+	Purpose  Purpose
+	Method   string
+	URL      string // scheme, host, path and query; the query holds no secret
+	Status   int
+	Header   http.Header // the answer's headers of interest, see KeptHeaders
+	Body     string      // the answer's body, capped at 4 KiB, tokens scrubbed
+	Duration time.Duration
+	Err      string
+	ErrKind  string // as in Step, plus "too_large", "redirect_loop", "drip"
+	// SentCredential is set when the request carried the stored
+	// credential (Basic auth, or a refresh token in the form).
+	SentCredential bool
+
+	raw []byte // the whole body of a 200, for reading a token; never shown
+}
+
+// Purpose says why an exchange was made.
+type Purpose string
+
+const (
+	Ping           Purpose = "challenge"       // GET /v2/ without credentials
+	TokenRequest   Purpose = "token"           // the realm, with the stored credential, as Docker sends it
+	AnonymousToken Purpose = "anonymous_token" // the realm, without credentials
+	ScopeProbe     Purpose = "scope"           // the realm again for the probed repository scope
+	AuthedPing     Purpose = "authenticated"   // GET /v2/ with the bearer token obtained
+)
+
+// KeptHeaders are the response headers a transcript keeps.
+var KeptHeaders = []string{
+	"Www-Authenticate", "Date", "Retry-After", "Location", "Server",
+	"Content-Type", "X-Ms-Correlation-Request-Id", "Docker-Distribution-Api-Version",
+}
+
+// Exchange returns the first exchange made for purpose, or nil.
+func (t *Transcript) Exchange(p Purpose) *Exchange {
+	for i := range t.Exchanges {
+		if t.Exchanges[i].Purpose == p {
+			return &t.Exchanges[i]
+		}
+	}
+	return nil
+}

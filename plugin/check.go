@@ -1,0 +1,233 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/docker/cli/cli/command"
+	"github.com/docker/cli/cli/config"
+	"github.com/docker/cli/cli/debug"
+	"github.com/spf13/cobra"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/check"
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/probe"
+	"github.com/acr-doctor/acr-doctor/diagnose/report"
+)
+
+type checkOptions struct {
+	repo        string
+	push        bool
+	offline     bool
+	timeout     time.Duration
+	stepTimeout time.Duration
+	out         output
+}
+
+func addCheckFlags(cmd *cobra.Command, opts *checkOptions) {
+	fs := cmd.Flags()
+	fs.StringVar(&opts.repo, "repo", "", "Repository whose pull (and push) permission is probed")
+	fs.BoolVar(&opts.push, "push", false, "Probe push permission as well as pull")
+	fs.BoolVar(&opts.offline, "offline", false, "Do not use the network: only what the credential store shows")
+	fs.DurationVar(&opts.timeout, "timeout", 15*time.Second, "Time limit for the whole check")
+	fs.DurationVar(&opts.stepTimeout, "step-timeout", 5*time.Second, "Time limit for each network step")
+	addFormatFlag(fs, &opts.out)
+}
+
+func newCheckCommand(dockerCLI command.Cli) *cobra.Command {
+	var opts checkOptions
+	cmd := &cobra.Command{
+		Use:   "check [OPTIONS] [REGISTRY|IMAGE...]",
+		Short: "Replay Docker's login to ACR registries and say what is wrong (the default)",
+		Long: `Replay, for every ACR registry in Docker's credential store or each one named,
+the login Docker performs: DNS, TCP, TLS, the /v2/ challenge, the token request
+with the stored credential exactly as Docker sends it, and a probe of the
+granted scope; then name the cause of any failure and the commands that fix it.
+A registry can be named by its login server (myreg.azurecr.io), its resource
+name (myreg) or an image reference (myreg.azurecr.io/team/app:1, whose
+repository is then probed).`,
+		Example: `  docker acrdoctor
+  docker acrdoctor check myreg.azurecr.io --push --repo team/app
+  docker acrdoctor check --format json`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runCheck(cmd, dockerCLI, &opts, args)
+		},
+	}
+	addCheckFlags(cmd, &opts)
+	return cmd
+}
+
+func runCheck(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, args []string) error {
+	if err := opts.out.parse(); err != nil {
+		return err
+	}
+	if opts.timeout <= 0 || opts.stepTimeout <= 0 {
+		return usagef("--timeout and --step-timeout must be positive")
+	}
+	cfg, err := credstore.Load(config.Dir(), os.Getenv)
+	if err != nil {
+		return usageError{err}
+	}
+	store := &credstore.Store{Config: cfg, Timeout: min(opts.stepTimeout, opts.timeout)}
+	if debug.IsEnabled() {
+		store.Trace = helperTracer(dockerCLI)
+	}
+	copts := check.Options{
+		Targets:     args,
+		Repository:  opts.repo,
+		Push:        opts.push,
+		Offline:     opts.offline,
+		Timeout:     opts.timeout,
+		StepTimeout: opts.stepTimeout,
+	}
+
+	out := dockerCLI.Out()
+	text := !opts.out.json() && !opts.out.template()
+	tw := textWriter{w: out, p: newPalette(dockerCLI), now: time.Now()}
+	progress := newProgress(dockerCLI, text)
+	var mu sync.Mutex
+	emit := func(r check.Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		progress.clear()
+		if text {
+			tw.registry(r.Registry)
+		}
+		if debug.IsEnabled() && r.Transcript != nil {
+			writeTranscript(dockerCLI.Err(), r.Transcript)
+		}
+		progress.done()
+	}
+	progress.start()
+	results := check.Run(cmd.Context(), store, copts, emit)
+	progress.clear()
+
+	rep := report.Check{Registries: make([]report.Registry, len(results))}
+	for i, r := range results {
+		rep.Registries[i] = r.Registry
+	}
+	switch {
+	case opts.out.json():
+		err = writeJSON(out, rep)
+	case opts.out.template():
+		items := make([]any, len(rep.Registries))
+		for i, r := range rep.Registries {
+			items[i] = r
+		}
+		err = opts.out.execute(out, items...)
+	default:
+		tw.checkSummary(rep)
+	}
+	if err != nil {
+		return err
+	}
+	if rep.Failed() {
+		return errProblem
+	}
+	return nil
+}
+
+func (t textWriter) registry(r report.Registry) {
+	status := t.p.green("healthy")
+	switch {
+	case !r.Healthy:
+		status = t.p.red("login fails")
+	case cause.Failed(r.Causes):
+		status = t.p.red("problem")
+	case len(r.Causes) > 0:
+		status = t.p.yellow("warning")
+	}
+	fmt.Fprintf(t.w, "%s  %s\n", t.p.bold(r.Registry), status)
+	tw := tabwriter.NewWriter(t.w, 0, 0, 2, ' ', 0)
+	for _, s := range r.Steps {
+		mark := t.p.green("ok")
+		switch s.Status {
+		case report.StepFail:
+			mark = t.p.red("fail")
+		case report.StepWarn:
+			mark = t.p.yellow("warn")
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.Name, mark, t.p.dim(fmt.Sprintf("%dms", s.DurationMS)), s.Detail)
+	}
+	tw.Flush()
+	t.causes(r.Causes)
+	fmt.Fprintln(t.w)
+}
+
+func (t textWriter) checkSummary(rep report.Check) {
+	if len(rep.Registries) == 0 {
+		fmt.Fprintln(t.w, "No ACR registries in Docker's credential store. Name one: docker acrdoctor check myreg.azurecr.io")
+		return
+	}
+	var failing int
+	for _, r := range rep.Registries {
+		if !r.Healthy || cause.Failed(r.Causes) {
+			failing++
+		}
+	}
+	fmt.Fprintf(t.w, "%d registries checked: %d healthy, %d with problems.\n", len(rep.Registries), len(rep.Registries)-failing, failing)
+}
+
+// writeTranscript prints what was sent and received, for -D. Transcripts
+// hold no secret: Authorization is never recorded, bodies are scrubbed.
+func writeTranscript(w io.Writer, t *probe.Transcript) {
+	fmt.Fprintf(w, "DEBU transcript %s (proxy %q)\n", t.Registry, t.Proxy)
+	for _, ex := range t.Exchanges {
+		cred := ""
+		if ex.SentCredential {
+			cred = " [stored credential sent, not shown]"
+		}
+		fmt.Fprintf(w, "DEBU > %s %s%s\n", ex.Method, ex.URL, cred)
+		if ex.Err != "" {
+			fmt.Fprintf(w, "DEBU < error (%s): %s\n", ex.ErrKind, ex.Err)
+			continue
+		}
+		fmt.Fprintf(w, "DEBU < %d in %s\n", ex.Status, ex.Duration.Round(time.Millisecond))
+		for k, vs := range ex.Header {
+			for _, v := range vs {
+				fmt.Fprintf(w, "DEBU <   %s: %s\n", k, v)
+			}
+		}
+		if b := strings.TrimSpace(ex.Body); b != "" {
+			fmt.Fprintf(w, "DEBU <   %s\n", strings.ReplaceAll(b, "\n", "\nDEBU <   "))
+		}
+	}
+}
+
+// progress is the one-line status shown on a terminal while registries
+// are checked; nothing elsewhere.
+type progress struct {
+	w  io.Writer
+	on bool
+	n  int
+}
+
+func newProgress(dockerCLI command.Cli, text bool) *progress {
+	return &progress{w: dockerCLI.Err(), on: text && dockerCLI.Err().IsTerminal() && !debug.IsEnabled()}
+}
+
+func (p *progress) start() {
+	if p.on {
+		fmt.Fprint(p.w, "checking…")
+	}
+}
+
+func (p *progress) done() {
+	p.n++
+	if p.on {
+		fmt.Fprintf(p.w, "checking… %d done", p.n)
+	}
+}
+
+func (p *progress) clear() {
+	if p.on {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+}
