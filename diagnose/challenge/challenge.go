@@ -174,7 +174,7 @@ func parseLine(cs []Challenge, s string) ([]Challenge, *Error) {
 			return cs, unexpected(s, i, "an auth-scheme")
 		}
 		name := s[start:i]
-		if j := skipOWS(s, i); j < len(s) && s[j] == '=' {
+		if j := skipOWS(s, i); equalsAt(s, j) {
 			switch {
 			case !open:
 				return cs, &Error{Offset: start, Reason: fmt.Sprintf("parameter %s has no auth-scheme before it", quote(name))}
@@ -186,30 +186,45 @@ func parseLine(cs []Challenge, s string) ([]Challenge, *Error) {
 				return cs, err
 			}
 		} else {
+			// name is an auth-scheme, if what follows makes a challenge.
+			k, isToken68 := token68(s, j)
+			p := skipToken(s, j)
+			switch {
+			case j == len(s) || s[j] == ',': // a scheme alone, as in "Negotiate"
+			case j > i && isToken68:
+			case j > i && p > j && equalsAt(s, p): // the first auth-param
+			case open && j == i:
+				// After a ",", as in `realm="x",service"y"`, this is most
+				// likely a parameter that lost its "=": a scheme would be
+				// followed by a space.
+				return cs, unexpected(s, i, `"=" after parameter `+quote(name))
+			case j == i:
+				return cs, unexpected(s, i, `" " after auth-scheme `+quote(name))
+			case p == j:
+				return cs, unexpected(s, j, "an auth-param or token68")
+			default:
+				return cs, unexpected(s, skipOWS(s, p), `"=" after parameter `+quote(s[j:p]))
+			}
+			// Only now is the challenge before this one known to be
+			// complete.
 			if open {
 				cs = append(cs, cur)
 			}
 			cur, open = Challenge{Scheme: canonical(name)}, true
 			lastKind, lastName = "auth-scheme", name
-			switch k, ok := token68(s, j); {
-			case j == len(s) || s[j] == ',':
-				// A scheme with nothing after it, as in "Negotiate".
-				i = j
-			case j == i:
-				return cs, unexpected(s, i, `" " after auth-scheme `+quote(name))
-			case ok:
+			switch {
+			case isToken68:
 				cur.Token68, i = s[j:k], k
-			default:
+			case p > j:
 				// The first auth-param follows the scheme after a space,
 				// not a ",", so it is read here: a token in this position
 				// is never another scheme.
-				if i = skipToken(s, j); i == j {
-					return cs, unexpected(s, i, "an auth-param or token68")
-				}
-				lastKind, lastName = "parameter", s[j:i]
-				if i, err = param(&cur, s, j, i); err != nil {
+				lastKind, lastName = "parameter", s[j:p]
+				if i, err = param(&cur, s, j, p); err != nil {
 					return cs, err
 				}
+			default:
+				i = j
 			}
 		}
 		// What follows an element can only be the "," before the next one.
@@ -362,6 +377,13 @@ func canonical(scheme string) string {
 		return "Basic"
 	}
 	return scheme
+}
+
+// equalsAt reports whether s[i:] starts with "=", after optional
+// whitespace: whether the token that ends at i is an auth-param's name.
+func equalsAt(s string, i int) bool {
+	i = skipOWS(s, i)
+	return i < len(s) && s[i] == '='
 }
 
 func skipOWS(s string, i int) int {
