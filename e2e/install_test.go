@@ -12,7 +12,7 @@ import (
 // DOCKER_CONFIG, then --uninstall; and the message when Go is missing.
 func TestInstallScript(t *testing.T) {
 	e := newEnv(t)
-	e.writeConfig(`{"auths": {}}`)
+	e.writeConfig(emptyConfig)
 	plugins := filepath.Join(e.configDir, "cli-plugins")
 	if err := os.Remove(filepath.Join(plugins, "docker-acrdoctor")); err != nil { // the suite's own link
 		t.Fatal(err)

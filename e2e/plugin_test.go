@@ -15,7 +15,7 @@ import (
 // shows its metadata.
 func TestDiscovery(t *testing.T) {
 	e := newEnv(t)
-	e.writeConfig(`{"auths": {}}`)
+	e.writeConfig(emptyConfig)
 
 	help := e.docker("--help")
 	if !strings.Contains(help.stdout, "acrdoctor*") || !strings.Contains(help.stdout, "Diagnose Docker logins to Azure Container Registry") {

@@ -109,7 +109,8 @@ func runCheck(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 	results := check.Run(cmd.Context(), store, copts, emit)
 	progress.clear()
 
-	rep := report.Check{Registries: make([]report.Registry, len(results))}
+	docker := check.Docker(cmd.Context())
+	rep := report.Check{Registries: make([]report.Registry, len(results)), Docker: &docker}
 	for i, r := range results {
 		rep.Registries[i] = r.Registry
 	}
@@ -162,6 +163,12 @@ func (t textWriter) registry(r report.Registry) {
 }
 
 func (t textWriter) checkSummary(rep report.Check) {
+	if d := rep.Docker; d != nil {
+		if d.Path != "" {
+			fmt.Fprintf(t.w, "%s %s %s\n", t.p.dim("docker:"), d.Path, d.Version)
+		}
+		t.causes(d.Causes)
+	}
 	if len(rep.Registries) == 0 {
 		fmt.Fprintln(t.w, "No ACR registries in Docker's credential store. Name one: docker acrdoctor check myreg.azurecr.io")
 		return

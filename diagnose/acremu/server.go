@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -108,7 +108,7 @@ func Start(regs ...Registry) (*Server, error) {
 	}
 	s.tunnels = newChanListener(s.tlsLn.Addr())
 
-	quiet := log.New(discard{}, "", 0) // clients hanging up mid-handshake are expected
+	quiet := log.New(io.Discard, "", 0) // clients hanging up mid-handshake are expected
 	s.https = &http.Server{
 		Handler:  http.HandlerFunc(s.serveHTTP),
 		ErrorLog: quiet,
@@ -298,9 +298,3 @@ func (l *chanListener) Close() error {
 }
 
 func (l *chanListener) Addr() net.Addr { return l.addr }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
-
-var errClosed = errors.New("acremu: server closed")

@@ -31,11 +31,9 @@
 //	#element         = [ element ] *( OWS "," OWS [ element ] )        ; §5.6.1
 //
 // The last rule is how a recipient must read a list, so it accepts empty
-// elements, as in `Basic realm="x",, Bearer`. A token followed by "=" starts
-// an auth-param and any other token starts a challenge. A parameter that
-// follows a "," belongs to the challenge before it, so the commas that
-// separate parameters and those that separate challenges need no lookahead
-// to tell apart.
+// elements, as in `Basic realm="x",, Bearer`. The same "," separates
+// parameters and challenges: a token followed by "=" is an auth-param of
+// the challenge before it, and any other token starts a new challenge.
 //
 // # Leniency
 //
@@ -45,8 +43,8 @@
 //   - an unquoted value that is not a token, as in realm=https://x/token.
 //     ":" and "/" are not tchar, but the value still ends plainly at
 //     whitespace or ",";
-//   - HTAB instead of SP after the auth-scheme, or no space before a ",",
-//     as in `Bearer,realm="x"`.
+//   - HTAB instead of SP after the auth-scheme, or a "," instead, as in
+//     `Bearer,realm="x"`.
 //
 // Where guessing could change the meaning, Parse returns an error: a
 // parameter that appears twice, a missing "," between parameters, or a
@@ -121,6 +119,8 @@ const maxLine = 16 << 10
 // a continuation of the line before. No registry splits a challenge across
 // lines, and joining would let one line change another line's challenge.
 //
+// A line longer than 16 KiB is refused whole.
+//
 // For malformed input Parse returns a *Error for the first problem. It also
 // returns each challenge it could parse without guessing: those on other
 // lines, and those that end before the problem on the bad line. It drops the
@@ -155,9 +155,9 @@ func parseLine(cs []Challenge, s string) ([]Challenge, *Error) {
 		open bool      // whether cur has a scheme yet
 		i    int
 		err  *Error
-		// What was read last, "auth-scheme" or "parameter", and its
-		// name, for messages. (A token68 ends its element by definition.)
-		lastKind, lastName string
+		// The name of the parameter read last, for messages. A scheme
+		// alone or with a token68 always ends its element.
+		last string
 	)
 	for {
 		i = skipOWS(s, i)
@@ -181,37 +181,31 @@ func parseLine(cs []Challenge, s string) ([]Challenge, *Error) {
 			case cur.Token68 != "":
 				return cs, &Error{Offset: start, Reason: fmt.Sprintf("parameter %s follows token68 %s", quote(name), quote(cur.Token68))}
 			}
-			lastKind, lastName = "parameter", name
+			last = name
 			if i, err = param(&cur, s, start, i); err != nil {
 				return cs, err
 			}
 		} else {
-			// name is an auth-scheme, if what follows makes a challenge.
+			// name is an auth-scheme if a space and a token or token68
+			// follow it, or nothing does. Otherwise, after a ",", as in
+			// `realm="x",service"y"`, it is most likely a parameter that
+			// lost its "=", and the challenge before it may be incomplete.
 			k, isToken68 := token68(s, j)
 			p := skipToken(s, j)
 			switch {
 			case j == len(s) || s[j] == ',': // a scheme alone, as in "Negotiate"
-			case j > i && isToken68:
-			case j > i && p > j && equalsAt(s, p): // the first auth-param
-			case open && j == i:
-				// After a ",", as in `realm="x",service"y"`, this is most
-				// likely a parameter that lost its "=": a scheme would be
-				// followed by a space.
-				return cs, unexpected(s, i, `"=" after parameter `+quote(name))
+			case j > i && (isToken68 || p > j):
+			case open:
+				return cs, unexpected(s, j, `"=" after parameter `+quote(name))
 			case j == i:
 				return cs, unexpected(s, i, `" " after auth-scheme `+quote(name))
-			case p == j:
-				return cs, unexpected(s, j, "an auth-param or token68")
 			default:
-				return cs, unexpected(s, skipOWS(s, p), `"=" after parameter `+quote(s[j:p]))
+				return cs, unexpected(s, j, "an auth-param or token68")
 			}
-			// Only now is the challenge before this one known to be
-			// complete.
 			if open {
 				cs = append(cs, cur)
 			}
 			cur, open = Challenge{Scheme: canonical(name)}, true
-			lastKind, lastName = "auth-scheme", name
 			switch {
 			case isToken68:
 				cur.Token68, i = s[j:k], k
@@ -219,7 +213,10 @@ func parseLine(cs []Challenge, s string) ([]Challenge, *Error) {
 				// The first auth-param follows the scheme after a space,
 				// not a ",", so it is read here: a token in this position
 				// is never another scheme.
-				lastKind, lastName = "parameter", s[j:p]
+				last = s[j:p]
+				if !equalsAt(s, p) {
+					return cs, unexpected(s, skipOWS(s, p), `"=" after parameter `+quote(last))
+				}
 				if i, err = param(&cur, s, j, p); err != nil {
 					return cs, err
 				}
@@ -229,11 +226,7 @@ func parseLine(cs []Challenge, s string) ([]Challenge, *Error) {
 		}
 		// What follows an element can only be the "," before the next one.
 		if i = skipOWS(s, i); i < len(s) && s[i] != ',' {
-			after := lastKind
-			if lastName != "" {
-				after += " " + quote(lastName)
-			}
-			return cs, unexpected(s, i, `"," after `+after)
+			return cs, unexpected(s, i, `"," after parameter `+quote(last))
 		}
 	}
 	if open {
@@ -243,13 +236,11 @@ func parseLine(cs []Challenge, s string) ([]Challenge, *Error) {
 }
 
 // param reads the auth-param whose name is s[start:i] into c and returns
-// the offset just past its value.
+// the offset just past its value. The caller has seen the "=" after the
+// name.
 func param(c *Challenge, s string, start, i int) (int, *Error) {
 	name := s[start:i]
-	if i = skipOWS(s, i); i == len(s) || s[i] != '=' {
-		return i, unexpected(s, i, `"=" after parameter `+quote(name))
-	}
-	i = skipOWS(s, i+1)
+	i = skipOWS(s, skipOWS(s, i)+1)
 	var value string
 	switch {
 	case i == len(s) || s[i] == ',':
@@ -295,11 +286,11 @@ func quoted(s string, i int) (string, int, *Error) {
 			return unescape(s[i+1:j], escapes), j + 1, nil
 		case c == '\\':
 			if j++; j < len(s) && isCTL(s[j]) {
-				return "", j, unexpected(s, j, "")
+				return "", j, controlChar(s, j)
 			}
 			escapes++
 		case isCTL(c):
-			return "", j, unexpected(s, j, "")
+			return "", j, controlChar(s, j)
 		}
 	}
 	return "", i, &Error{Offset: i, Reason: "quoted string has no closing quote"}
@@ -346,13 +337,18 @@ func unexpected(s string, i int, want string) *Error {
 	case i == len(s):
 		found = "end of header"
 	case isCTL(s[i]):
-		// Said apart from the rest, because it is a bug in the server
-		// or a proxy (or CRLF injection), not a typo.
-		return &Error{Offset: i, Reason: fmt.Sprintf("control character 0x%02x", s[i])}
+		return controlChar(s, i)
 	default:
 		found = strconv.Quote(s[i : i+1])
 	}
 	return &Error{Offset: i, Reason: fmt.Sprintf("expected %s, found %s", want, found)}
+}
+
+// controlChar describes the control character at s[i]. It is said apart
+// from other unexpected bytes because it is a bug in the server or a proxy,
+// or CRLF injection, not a typo.
+func controlChar(s string, i int) *Error {
+	return &Error{Offset: i, Reason: fmt.Sprintf("control character 0x%02x", s[i])}
 }
 
 // maxQuote is how many bytes of a name quote keeps. Two quoted names fit in

@@ -158,6 +158,17 @@ func TestParseMalformed(t *testing.T) {
 			want:    Error{Offset: 24, Reason: `expected "=" after parameter "service", found "\""`},
 		},
 		{
+			name:    "missing = after space",
+			headers: []string{acrPing + `, scope "repository:x:pull"`},
+			want:    Error{Offset: len(acrPing) + 8, Reason: `expected "=" after parameter "scope", found "\""`},
+		},
+		{
+			name:    "missing = in a new challenge",
+			headers: []string{`Basic realm="x", Bearer realm "y"`},
+			want:    Error{Offset: 30, Reason: `expected "=" after parameter "realm", found "\""`},
+			partial: []Challenge{challenge("Basic", "realm", "x")},
+		},
+		{
 			name:    "parameter with no scheme",
 			headers: []string{`realm="https://myreg.azurecr.io/oauth2/token",service="myreg.azurecr.io"`},
 			want:    Error{Offset: 0, Reason: `parameter "realm" has no auth-scheme before it`},
@@ -189,6 +200,16 @@ func TestParseMalformed(t *testing.T) {
 			name:    "no space after scheme",
 			headers: []string{`Bearer"x"`},
 			want:    Error{Offset: 6, Reason: `expected " " after auth-scheme "Bearer", found "\""`},
+		},
+		{
+			name:    "quoted value with no name",
+			headers: []string{`Bearer "https://myreg.azurecr.io/oauth2/token"`},
+			want:    Error{Offset: 7, Reason: `expected an auth-param or token68, found "\""`},
+		},
+		{
+			name:    "name alone that is no token68",
+			headers: []string{`Basic realm!`},
+			want:    Error{Offset: 12, Reason: `expected "=" after parameter "realm!", found end of header`},
 		},
 		{
 			name:    "quoted scheme",

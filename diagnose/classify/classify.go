@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
-	"github.com/acr-doctor/acr-doctor/diagnose/challenge"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
@@ -42,14 +41,20 @@ func Classify(t *probe.Transcript) Verdict {
 	return Verdict{LoggedIn: c.loggedIn, Causes: c.causes}
 }
 
+// add records a cause; a second one of the same ID adds nothing the first
+// did not say (a skewed clock shows in the Date header and in the token).
+func (c *classifier) add(cs cause.Cause) {
+	if !slices.ContainsFunc(c.causes, func(o cause.Cause) bool { return o.ID == cs.ID }) {
+		c.causes = append(c.causes, cs)
+	}
+}
+
 type classifier struct {
 	t        *probe.Transcript
 	name     string // registry resource name, for az commands
 	causes   []cause.Cause
 	loggedIn bool
 }
-
-func (c *classifier) add(cs cause.Cause) { c.causes = append(c.causes, cs) }
 
 func registryName(host string) string {
 	if s, ok := loginserver.Parse(host); ok && s.Name != "" {
@@ -195,34 +200,20 @@ func (c *classifier) ping(ex *probe.Exchange) bool {
 			"retry later; if it persists, something between you and ACR rewrites responses"))
 		return false
 	}
-	cs, err := challenge.Parse(header...)
-	b, ok := challenge.Bearer(cs)
-	if err != nil || !ok || b.Param("realm") == "" {
-		reason := "it names no Bearer realm"
-		if err != nil {
-			reason = err.Error()
-		}
+	realm, _, err := probe.BearerRealm(header)
+	if err != nil {
 		c.add(cause.New(cause.RegistryError,
-			fmt.Sprintf("the challenge %q cannot be used: %s", strings.Join(header, ", "), reason),
+			fmt.Sprintf("the challenge %q cannot be used: %v", strings.Join(header, ", "), err),
 			"retry later; if it persists, something between you and ACR rewrites responses"))
 		return false
 	}
-	if realm := b.Param("realm"); !realmOnHost(realm, c.t.Registry) {
+	if !strings.EqualFold(realm.Hostname(), c.t.Registry) {
 		c.add(cause.New(cause.RegistryError,
 			fmt.Sprintf("the registry sends clients to a token service on another host (realm %q); acr-doctor did not send your credentials there, and ACR never does this", realm),
 			fmt.Sprintf("find what answers for %s: nslookup %s; check proxies and /etc/hosts", c.t.Registry, c.t.Registry)))
 		return false
 	}
 	return true
-}
-
-func realmOnHost(realm, host string) bool {
-	rest, ok := strings.CutPrefix(realm, "https://")
-	if !ok {
-		return false
-	}
-	h, _, _ := strings.Cut(rest, "/")
-	return strings.EqualFold(h, host)
 }
 
 func (c *classifier) transportError(ex *probe.Exchange, what string) {

@@ -169,7 +169,7 @@ func TestClassify(t *testing.T) {
 			t.Credential.Token = valid
 			t.ServerDate = now.Add(-2 * time.Hour)
 			answered(t, probe.TokenRequest, 401, authRequired)
-		}), causes: []cause.ID{cause.ClockSkew, cause.ClockSkew}},
+		}), causes: []cause.ID{cause.ClockSkew}},
 		{name: "stale credential blocks anonymous pull", t: with(pinged(connected()), func(t *probe.Transcript) {
 			answered(t, probe.TokenRequest, 401, authRequired)
 			answered(t, probe.AnonymousToken, 200, `{"access_token":"<token>"}`)

@@ -21,7 +21,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/acr-doctor/acr-doctor/diagnose/challenge"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
 
@@ -98,6 +97,10 @@ type prober struct {
 	// the transport so the exchanges reuse it: no extra round trips.
 	mu    sync.Mutex
 	first net.Conn
+	// dialByName passes the host name, not the address looked up, to a
+	// caller's Dial (tests map names to an emulator); the default dialer
+	// gets the address, so the name is resolved once.
+	dialByName bool
 }
 
 func newProber(host string, cred Credential, secret Secret, opts Options) *prober {
@@ -112,6 +115,7 @@ func newProber(host string, cred Credential, secret Secret, opts Options) *probe
 			return net.DefaultResolver.LookupIP(ctx, "ip", host)
 		}
 	}
+	dialByName := opts.Dial != nil
 	if opts.Dial == nil {
 		d := &net.Dialer{}
 		opts.Dial = d.DialContext
@@ -123,9 +127,10 @@ func newProber(host string, cred Credential, secret Secret, opts Options) *probe
 		opts.Now = time.Now
 	}
 	p := &prober{
-		t:      &Transcript{Registry: host, Started: opts.Now(), Credential: cred, NoProxy: noProxyEnv()},
-		opts:   opts,
-		secret: secret,
+		t:          &Transcript{Registry: host, Started: opts.Now(), Credential: cred, NoProxy: noProxyEnv()},
+		opts:       opts,
+		secret:     secret,
+		dialByName: dialByName,
 	}
 	tr := &http.Transport{
 		DialTLSContext:        p.dialTLS,
@@ -172,18 +177,13 @@ func (p *prober) run(ctx context.Context) {
 	if ping == nil || ping.Status != http.StatusUnauthorized {
 		return
 	}
-	cs, err := challenge.Parse(ping.Header.Values("Www-Authenticate")...)
-	bearer, isBearer := challenge.Bearer(cs)
-	if err != nil || !isBearer {
-		return // the classifier reads the header itself
-	}
-	realm, err := url.Parse(bearer.Param("realm"))
-	if err != nil || realm.Host == "" || !sameHost(realm.Hostname(), host) || realm.Scheme != "https" {
+	realm, service, err := BearerRealm(ping.Header.Values("Www-Authenticate"))
+	if err != nil || !strings.EqualFold(realm.Hostname(), host) {
 		// Credentials go only to the registry host: a realm elsewhere is
-		// reported, never sent a secret, and not contacted at all.
+		// reported by the classifier, never sent a secret, and not
+		// contacted at all.
 		return
 	}
-	service := bearer.Param("service")
 	scope := "repository:" + p.opts.Repository + ":pull"
 	if p.opts.Push {
 		scope += ",push"
@@ -308,8 +308,6 @@ func accessToken(ex *Exchange) string {
 	}
 	return body.Token
 }
-
-func sameHost(a, b string) bool { return strings.EqualFold(a, b) }
 
 // do makes one request and records it. auth, if any, is the Authorization
 // header; it is never recorded.
@@ -465,7 +463,11 @@ func (p *prober) direct(ctx context.Context, host string, record bool) (net.Conn
 		return nil, errors.New(dns.Err)
 	}
 	addr := net.JoinHostPort(ips[0].String(), "443")
-	return p.dial(ctx, host, addr, record)
+	name := ips[0].String()
+	if p.dialByName {
+		name = host
+	}
+	return p.dial(ctx, name, addr, record)
 }
 
 func allLoopback(ips []net.IP) bool {
@@ -477,8 +479,7 @@ func allLoopback(ips []net.IP) bool {
 	return true
 }
 
-// dial opens TCP to addr. host is what the dialer is asked for when it can
-// resolve names itself (tests map names to the emulator).
+// dial opens TCP to host on addr's port; addr is what the report shows.
 func (p *prober) dial(ctx context.Context, host, addr string, record bool) (net.Conn, error) {
 	dctx, cancel := context.WithTimeout(ctx, p.opts.StepTimeout)
 	defer cancel()

@@ -136,10 +136,21 @@ type TokenReport struct {
 // Check is the output of `check`.
 type Check struct {
 	Registries []Registry `json:"registries"`
+	Docker     *Docker    `json:"docker,omitempty"`
+}
+
+// Docker is the Docker client the credentials are for.
+type Docker struct {
+	Path    string        `json:"path,omitempty"`
+	Version string        `json:"version,omitempty"`
+	Causes  []cause.Cause `json:"causes"`
 }
 
 // Failed reports whether any registry is unhealthy or has a problem.
 func (c Check) Failed() bool {
+	if c.Docker != nil && cause.Failed(c.Docker.Causes) {
+		return true
+	}
 	for _, r := range c.Registries {
 		if !r.Healthy || cause.Failed(r.Causes) {
 			return true

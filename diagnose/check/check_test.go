@@ -1,0 +1,218 @@
+package check_test
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/cli/cli/config/types"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/acremu"
+	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/check"
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/probe"
+)
+
+const (
+	nullGUID = "00000000-0000-0000-0000-000000000000"
+	spPull   = "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b"
+	spPush   = "1f0e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+	alice    = "alice@contoso.com"
+	nobody   = "nobody@contoso.com"
+	adminPW  = "admin-password-of-the-fixture"
+	spSecret = "sp-secret-of-the-fixture"
+	tokPW    = "scoped-token-password"
+)
+
+// scenario is one registry of the emulator, broken one way, with what
+// Docker holds for it and what check must say.
+type scenario struct {
+	name    string
+	reg     acremu.Registry
+	stored  func(s *acremu.Server, host string) types.AuthConfig
+	push    bool
+	healthy bool
+	causes  []cause.ID
+}
+
+func basic(user, pass string) func(*acremu.Server, string) types.AuthConfig {
+	return func(*acremu.Server, string) types.AuthConfig { return types.AuthConfig{Username: user, Password: pass} }
+}
+
+func refresh(user string, age time.Duration) func(*acremu.Server, string) types.AuthConfig {
+	return func(s *acremu.Server, host string) types.AuthConfig {
+		return types.AuthConfig{Username: nullGUID, IdentityToken: s.RefreshToken(host, user, time.Now().Add(-age))}
+	}
+}
+
+func registry(host string, faults ...acremu.Fault) acremu.Registry {
+	return acremu.Registry{
+		Host: host, AdminEnabled: true, AdminPassword: adminPW, Tenant: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+		ServicePrincipals: map[string]acremu.Principal{
+			spPull: {Secret: spSecret, Actions: []string{"pull"}},
+			spPush: {Secret: spSecret, Actions: []string{"pull", "push"}},
+		},
+		Users: map[string]acremu.Identity{alice: {Actions: []string{"pull", "push"}}, nobody: {}},
+		Tokens: map[string]acremu.ScopedToken{"ci-pull": {Password: tokPW, ScopeMap: map[string][]string{"*": {"content/read", "metadata/read"}}}},
+		Repositories: map[string][]string{"team/app": {"1", "latest"}},
+		Faults:       faults,
+	}
+}
+
+func scenarios() []scenario {
+	return []scenario{
+		{name: "healthy admin", reg: registry("healthyadmin.azurecr.io"), stored: basic("healthyadmin", adminPW), healthy: true},
+		{name: "healthy refresh token", reg: registry("healthytoken.azurecr.io"), stored: refresh(alice, time.Hour), push: true, healthy: true},
+		{name: "expired refresh token", reg: registry("expiredtoken.azurecr.io"), stored: refresh(alice, 4*time.Hour), causes: []cause.ID{cause.ExpiredCredentials}},
+		{name: "wrong admin password", reg: registry("wrongpassword.azurecr.io"), stored: basic("wrongpassword", "not-the-password"), causes: []cause.ID{cause.InvalidCredentials}},
+		{name: "admin disabled", reg: registry("admindisabled.azurecr.io", acremu.AdminDisabled), stored: basic("admindisabled", adminPW), causes: []cause.ID{cause.InvalidCredentials}},
+		{name: "unknown service principal", reg: registry("unknownsp.azurecr.io"), stored: basic("0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e", spSecret), causes: []cause.ID{cause.AADNotRegistered}},
+		{name: "pull-only principal pushing", reg: registry("pullonly.azurecr.io"), stored: basic(spPull, spSecret), push: true, healthy: true, causes: []cause.ID{cause.InsufficientPermission}},
+		{name: "identity with no access", reg: registry("noaccess.azurecr.io"), stored: refresh(nobody, time.Hour), healthy: true, causes: []cause.ID{cause.InsufficientPermission}},
+		{name: "scope-map token pushing", reg: registry("scopedtoken.azurecr.io"), stored: basic("ci-pull", tokPW), push: true, healthy: true, causes: []cause.ID{cause.InsufficientPermission}},
+		{name: "anonymous pull, stale credential", reg: func() acremu.Registry {
+			r := registry("anonpull.azurecr.io")
+			r.AnonymousPull = true
+			return r
+		}(), stored: basic("anonpull", "old-password"), causes: []cause.ID{cause.InvalidCredentials, cause.AnonymousPullBlocked}},
+		{name: "firewall", reg: registry("firewalled.azurecr.io", acremu.Firewall), stored: basic("firewalled", adminPW), causes: []cause.ID{cause.NetworkFirewall}},
+		{name: "public access disabled", reg: registry("privateonly.azurecr.io", acremu.PublicAccessDisabled), stored: basic("privateonly", adminPW), causes: []cause.ID{cause.NetworkFirewall}},
+		{name: "throttled", reg: registry("throttled.azurecr.io", acremu.Throttle), stored: basic("throttled", adminPW), causes: []cause.ID{cause.Throttled}},
+		{name: "server error", reg: registry("servererror.azurecr.io", acremu.ServerError), stored: basic("servererror", adminPW), causes: []cause.ID{cause.RegistryError}},
+		{name: "no challenge", reg: registry("nochallenge.azurecr.io", acremu.NoChallenge), stored: basic("nochallenge", adminPW), causes: []cause.ID{cause.RegistryError}},
+		{name: "malformed challenge", reg: registry("badchallenge.azurecr.io", acremu.MalformedChallenge), stored: basic("badchallenge", adminPW), causes: []cause.ID{cause.RegistryError}},
+		{name: "realm on another host", reg: registry("otherrealm.azurecr.io", acremu.RealmOtherHost), stored: basic("otherrealm", adminPW), causes: []cause.ID{cause.RegistryError}},
+		{name: "clock skew", reg: func() acremu.Registry {
+			r := registry("skewed.azurecr.io")
+			r.ClockOffset = -3 * time.Hour
+			return r
+		}(), stored: basic("skewed", adminPW), healthy: true, causes: []cause.ID{cause.ClockSkew}},
+		{name: "tls intercepted", reg: registry("intercepted.azurecr.io", acremu.UntrustedCert), stored: basic("intercepted", adminPW), causes: []cause.ID{cause.TLS}},
+		{name: "wrong certificate", reg: registry("wrongcert.azurecr.io", acremu.WrongHostCert), stored: basic("wrongcert", adminPW), causes: []cause.ID{cause.TLS}},
+		{name: "not found", reg: registry("doesnotexist.azurecr.io", acremu.NotFound), stored: basic("doesnotexist", adminPW), causes: []cause.ID{cause.RegistryName}},
+		{name: "unreachable", reg: registry("unreachable.azurecr.io", acremu.Unreachable), stored: basic("unreachable", adminPW), causes: []cause.ID{cause.NetworkUnreachable}},
+		{name: "hung socket", reg: registry("hungsocket.azurecr.io", acremu.HungSocket), stored: basic("hungsocket", adminPW), causes: []cause.ID{cause.RegistryError}},
+		{name: "drip", reg: registry("dripping.azurecr.io", acremu.DripBody), stored: basic("dripping", adminPW), causes: []cause.ID{cause.RegistryError}},
+		{name: "endless body", reg: registry("endless.azurecr.io", acremu.EndlessBody), stored: basic("endless", adminPW), causes: []cause.ID{cause.RegistryError}},
+		{name: "huge body", reg: registry("hugebody.azurecr.io", acremu.HugeBody), stored: basic("hugebody", adminPW), causes: []cause.ID{cause.RegistryError}},
+		{name: "redirect loop", reg: registry("redirecting.azurecr.io", acremu.RedirectLoop), stored: basic("redirecting", adminPW), causes: []cause.ID{cause.RegistryError}},
+		{name: "private endpoint", reg: registry("privateendpoint.azurecr.io", acremu.PrivateEndpoint), stored: basic("privateendpoint", adminPW), healthy: true},
+	}
+}
+
+func startEmulator(t testing.TB, scs []scenario) *acremu.Server {
+	t.Helper()
+	regs := make([]acremu.Registry, len(scs))
+	for i, sc := range scs {
+		regs[i] = sc.reg
+	}
+	emu, err := acremu.Start(regs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	return emu
+}
+
+// probeOptions reach the emulator's registries by name, directly.
+func probeOptions(emu *acremu.Server) probe.Options {
+	return probe.Options{
+		Lookup: func(_ context.Context, host string) ([]net.IP, error) { return emu.Lookup(host) },
+		Dial:   emu.DialContext,
+		Proxy:  func(*http.Request) (*url.URL, error) { return nil, nil },
+		RootCAs: emu.CertPool(),
+	}
+}
+
+// TestEveryCause: every scenario, checked in one parallel run, names the
+// expected causes; every cause ID of the catalogue that the network can
+// show is reached.
+func TestEveryCause(t *testing.T) {
+	scs := scenarios()
+	emu := startEmulator(t, scs)
+	auths := map[string]types.AuthConfig{}
+	var targets []string
+	for _, sc := range scs {
+		auths[sc.reg.Host] = sc.stored(emu, sc.reg.Host)
+	}
+	store := &credstore.Store{Config: &credstore.Config{Filename: "config.json", Auths: auths}}
+	seen := map[cause.ID]bool{}
+	for _, push := range []bool{false, true} {
+		targets = targets[:0]
+		for _, sc := range scs {
+			if sc.push == push {
+				targets = append(targets, sc.reg.Host)
+			}
+		}
+		opts := check.Options{Targets: targets, Push: push, Repository: "team/app", Timeout: 20 * time.Second,
+			StepTimeout: time.Second, Probe: probeOptions(emu)}
+		start := time.Now()
+		results := check.Run(context.Background(), store, opts, nil)
+		if took := time.Since(start); took > 10*time.Second {
+			t.Errorf("check of %d registries took %v", len(targets), took)
+		}
+		for _, r := range results {
+			sc := scs[slices.IndexFunc(scs, func(s scenario) bool { return s.reg.Host == r.Registry.Registry })]
+			var ids []cause.ID
+			for _, c := range r.Causes {
+				ids = append(ids, c.ID)
+				seen[c.ID] = true
+			}
+			if r.Healthy != sc.healthy || !slices.Equal(ids, sc.causes) {
+				b, _ := json.MarshalIndent(r.Registry, "", "  ")
+				t.Errorf("%s: healthy %v causes %v; want %v %v\n%s", sc.name, r.Healthy, ids, sc.healthy, sc.causes, b)
+			}
+		}
+	}
+	for _, id := range cause.IDs() {
+		switch id {
+		case cause.CredentialStore, cause.DockerEnvironment: // offline findings, tested in inventory and e2e
+			continue
+		}
+		if !seen[id] {
+			t.Errorf("no scenario reached %s", id)
+		}
+	}
+	// Credentials never went to the foreign realm.
+	for _, req := range emu.Requests(acremu.OtherRealmHost) {
+		if req.Auth != "" || len(req.Form) > 0 {
+			t.Errorf("the foreign realm received a credential: %+v", req)
+		}
+	}
+}
+
+func TestParseTarget(t *testing.T) {
+	tests := []struct{ in, host, repo string }{
+		{"myreg.azurecr.io", "myreg.azurecr.io", ""},
+		{"MyReg.azurecr.io", "myreg.azurecr.io", ""},
+		{"myreg", "myreg.azurecr.io", ""},
+		{"myreg.azurecr.io/team/app:1", "myreg.azurecr.io", "team/app"},
+		{"myreg.azurecr.io/team/app@sha256:abc", "myreg.azurecr.io", "team/app"},
+		{"https://myreg.azurecr.io/", "myreg.azurecr.io", ""},
+		{"localhost:5000/app", "localhost:5000", "app"},
+	}
+	for _, tt := range tests {
+		if h, r := check.ParseTarget(tt.in); h != tt.host || r != tt.repo {
+			t.Errorf("ParseTarget(%q) = %q, %q", tt.in, h, r)
+		}
+	}
+}
+
+func TestOffline(t *testing.T) {
+	store := &credstore.Store{Config: &credstore.Config{Auths: map[string]types.AuthConfig{
+		"myreg.azurecr.io": {Username: "myreg", Password: "pw"},
+	}}}
+	results := check.Run(context.Background(), store, check.Options{Offline: true, Probe: probe.Options{
+		Lookup: func(context.Context, string) ([]net.IP, error) { panic("offline check used the network") },
+	}}, nil)
+	if len(results) != 1 || !results[0].Healthy || len(results[0].Steps) != 1 || !strings.HasPrefix(results[0].Steps[0].Detail, "admin_user") {
+		t.Errorf("offline = %+v", results)
+	}
+}
