@@ -6,7 +6,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 BIN      := bin
 FUZZTIME ?= 10s
 
-.PHONY: all build install uninstall test test-unit test-e2e fuzz bench lint clean
+.PHONY: all build install uninstall test test-unit test-e2e fuzz bench lint clean demo
 
 all: lint build test ## everything CI does
 
@@ -43,3 +43,6 @@ lint: ## gofmt and go vet
 
 clean:
 	rm -rf $(BIN)
+
+demo: ## a full diagnosis against the ACR emulator, with the real docker login (no Azure account)
+	$(GO) run ./scripts/demo

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -253,13 +254,18 @@ func steps(t *probe.Transcript) []report.Step {
 	}
 	for _, ex := range t.Exchanges {
 		s := report.Step{Name: string(ex.Purpose), Status: report.StepOK, DurationMS: ms(ex.Duration)}
-		s.Detail = fmt.Sprintf("%s %s → %s", ex.Method, ex.URL, statusOf(ex))
+		s.Detail = fmt.Sprintf("%s %s → %s", ex.Method, urlPath(ex.URL), statusOf(ex))
 		if ex.Err != "" || !expected(ex) {
 			s.Status = report.StepFail
 		}
 		switch ex.Purpose {
 		case probe.ScopeProbe:
 			s.Detail += fmt.Sprintf("; %s granted: %s", t.Scope, listOrNothing(t.Granted))
+			for _, want := range strings.Split(t.Scope[strings.LastIndex(t.Scope, ":")+1:], ",") {
+				if !slices.Contains(t.Granted, want) {
+					s.Status = report.StepFail
+				}
+			}
 		case probe.AnonymousToken:
 			s.Status = report.StepOK // informative either way
 			s.Detail += "; anonymous pull " + map[bool]string{true: "allowed", false: "not allowed"}[slices.Contains(t.AnonymousGranted, "pull")]
@@ -283,6 +289,17 @@ func expected(ex probe.Exchange) bool {
 		return ex.Status == http.StatusUnauthorized || ex.Status == http.StatusOK
 	}
 	return ex.Status == http.StatusOK
+}
+
+// urlPath is a URL without its query: the step list stays readable, and
+// -D shows the whole request.
+func urlPath(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	u.RawQuery = ""
+	return u.String()
 }
 
 func statusOf(ex probe.Exchange) string {

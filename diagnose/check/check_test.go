@@ -59,8 +59,8 @@ func registry(host string, faults ...acremu.Fault) acremu.Registry {
 			spPull: {Secret: spSecret, Actions: []string{"pull"}},
 			spPush: {Secret: spSecret, Actions: []string{"pull", "push"}},
 		},
-		Users: map[string]acremu.Identity{alice: {Actions: []string{"pull", "push"}}, nobody: {}},
-		Tokens: map[string]acremu.ScopedToken{"ci-pull": {Password: tokPW, ScopeMap: map[string][]string{"*": {"content/read", "metadata/read"}}}},
+		Users:        map[string]acremu.Identity{alice: {Actions: []string{"pull", "push"}}, nobody: {}},
+		Tokens:       map[string]acremu.ScopedToken{"ci-pull": {Password: tokPW, ScopeMap: map[string][]string{"*": {"content/read", "metadata/read"}}}},
 		Repositories: map[string][]string{"team/app": {"1", "latest"}},
 		Faults:       faults,
 	}
@@ -124,9 +124,9 @@ func startEmulator(t testing.TB, scs []scenario) *acremu.Server {
 // probeOptions reach the emulator's registries by name, directly.
 func probeOptions(emu *acremu.Server) probe.Options {
 	return probe.Options{
-		Lookup: func(_ context.Context, host string) ([]net.IP, error) { return emu.Lookup(host) },
-		Dial:   emu.DialContext,
-		Proxy:  func(*http.Request) (*url.URL, error) { return nil, nil },
+		Lookup:  func(_ context.Context, host string) ([]net.IP, error) { return emu.Lookup(host) },
+		Dial:    emu.DialContext,
+		Proxy:   func(*http.Request) (*url.URL, error) { return nil, nil },
 		RootCAs: emu.CertPool(),
 	}
 }
