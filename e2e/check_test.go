@@ -142,9 +142,13 @@ func TestCheckThroughDocker(t *testing.T) {
 	secrets := []string{adminPassword, old, b64("healthyreg:" + adminPassword)}
 	for _, args := range [][]string{
 		{"acrdoctor", "--step-timeout", "2s"},
+		{"acrdoctor", "check", "--format", "json", "--step-timeout", "2s"},
 		{"acrdoctor", "check", "--format", "{{json .}}", "--step-timeout", "2s"},
 		{"-D", "acrdoctor", "check", "--push", "--step-timeout", "2s"},
+		{"-D", "acrdoctor", "check", "--format", "json", "--step-timeout", "2s"},
+		{"acrdoctor", "creds"},
 		{"-D", "acrdoctor", "creds", "--format", "json"},
+		{"acrdoctor", "creds", "--all", "--format", "{{json .}}"},
 	} {
 		r := e.docker(args...)
 		for _, s := range secrets {
@@ -281,4 +285,28 @@ func orHealthy(f acremu.Fault) string {
 		return "healthy"
 	}
 	return string(f)
+}
+
+// TestDockerEnvironment: standalone, with an old docker CLI on PATH, check
+// names docker_environment; with none, it warns and carries on.
+func TestDockerEnvironment(t *testing.T) {
+	e := newEnv(t)
+	e.writeConfig(`{"auths": {"myreg.azurecr.io": {"auth": "` + b64("myreg:pw") + `"}}}`)
+	bin := filepath.Join(t.TempDir(), "old")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "docker"), []byte("#!/bin/sh\necho 'Docker version 17.09.1-ce, build 19e2cf6'\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e.setenv("PATH=" + bin + ":/usr/bin:/bin")
+	full := e.run("", pluginBin, "check", "--offline", "--format", "json")
+	if full.code != 1 || !strings.Contains(full.stdout, `"id": "docker_environment"`) || !strings.Contains(full.stdout, "version 17.9; ACR needs 18.03") {
+		t.Errorf("old docker: %v", full)
+	}
+	e.setenv("PATH=/nonexistent")
+	none := e.run("", pluginBin, "check", "--offline", "--format", "json")
+	if none.code != 0 || !strings.Contains(none.stdout, "the docker CLI is not on PATH") {
+		t.Errorf("no docker: %v", none)
+	}
 }

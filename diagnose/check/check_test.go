@@ -68,7 +68,9 @@ func registry(host string, faults ...acremu.Fault) acremu.Registry {
 
 func scenarios() []scenario {
 	return []scenario{
-		{name: "healthy admin", reg: registry("healthyadmin.azurecr.io"), stored: basic("healthyadmin", adminPW), healthy: true},
+		// credHelpers names a helper that is not installed (set in TestEveryCause).
+		{name: "helper missing", reg: registry("healthyadmin.azurecr.io"), stored: basic("healthyadmin", adminPW), causes: []cause.ID{cause.CredentialStore, cause.InvalidCredentials}},
+		{name: "healthy admin", reg: registry("healthyadmin2.azurecr.io"), stored: basic("healthyadmin2", adminPW), healthy: true},
 		{name: "healthy refresh token", reg: registry("healthytoken.azurecr.io"), stored: refresh(alice, time.Hour), push: true, healthy: true},
 		{name: "expired refresh token", reg: registry("expiredtoken.azurecr.io"), stored: refresh(alice, 4*time.Hour), causes: []cause.ID{cause.ExpiredCredentials}},
 		{name: "wrong admin password", reg: registry("wrongpassword.azurecr.io"), stored: basic("wrongpassword", "not-the-password"), causes: []cause.ID{cause.InvalidCredentials}},
@@ -142,7 +144,10 @@ func TestEveryCause(t *testing.T) {
 	for _, sc := range scs {
 		auths[sc.reg.Host] = sc.stored(emu, sc.reg.Host)
 	}
-	store := &credstore.Store{Config: &credstore.Config{Filename: "config.json", Auths: auths}}
+	// One more registry whose credential sits behind a helper that is not
+	// installed: the credential store itself fails.
+	store := &credstore.Store{Config: &credstore.Config{Filename: "config.json", Auths: auths,
+		CredHelpers: map[string]string{"healthyadmin.azurecr.io": "acrdoctor-test-missing"}}}
 	seen := map[cause.ID]bool{}
 	for _, push := range []bool{false, true} {
 		targets = targets[:0]
@@ -173,7 +178,7 @@ func TestEveryCause(t *testing.T) {
 	}
 	for _, id := range cause.IDs() {
 		switch id {
-		case cause.CredentialStore, cause.DockerEnvironment: // offline findings, tested in inventory and e2e
+		case cause.DockerEnvironment: // about the Docker client, not a registry: e2e TestDockerEnvironment
 			continue
 		}
 		if !seen[id] {
