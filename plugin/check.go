@@ -118,11 +118,7 @@ func runCheck(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 	case opts.out.json():
 		err = writeJSON(out, rep)
 	case opts.out.template():
-		items := make([]any, len(rep.Registries))
-		for i, r := range rep.Registries {
-			items[i] = r
-		}
-		err = opts.out.execute(out, items...)
+		err = executeEach(&opts.out, out, rep.Registries)
 	default:
 		tw.checkSummary(rep)
 	}

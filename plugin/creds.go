@@ -70,11 +70,7 @@ func runCreds(cmd *cobra.Command, dockerCLI command.Cli, opts *credsOptions) err
 	case opts.out.json():
 		err = writeJSON(out, rep)
 	case opts.out.template():
-		items := make([]any, len(rep.Credentials))
-		for i, c := range rep.Credentials {
-			items[i] = c
-		}
-		err = opts.out.execute(out, items...)
+		err = executeEach(&opts.out, out, rep.Credentials)
 	default:
 		textWriter{w: out, p: newPalette(dockerCLI), now: now}.creds(rep, opts.all)
 	}

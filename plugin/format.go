@@ -51,8 +51,9 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// execute runs the template on each item, a line each, as `docker ps --format` does.
-func (o *output) execute(w io.Writer, items ...any) error {
+// executeEach runs the template on each item, a line each, as
+// `docker ps --format` does.
+func executeEach[T any](o *output, w io.Writer, items []T) error {
 	for _, it := range items {
 		if err := o.tmpl.Execute(w, it); err != nil {
 			return usagef("--format: %v", err)

@@ -31,11 +31,11 @@ var kindNames = map[report.Kind]string{
 	report.Unknown:          "unknown credential",
 }
 
-var tokenKindNames = map[token.Kind]string{
-	token.RefreshToken: "ACR refresh token",
-	token.AccessToken:  "ACR access token",
-	token.AADToken:     "Azure AD token",
-	token.OtherJWT:     "JWT (not issued by ACR or Azure AD)",
+func tokenKindName(k token.Kind) string {
+	if k == token.OtherJWT {
+		return "JWT (not issued by ACR or Azure AD)"
+	}
+	return k.Title()
 }
 
 func (t textWriter) credential(c report.Credential) {
@@ -63,7 +63,7 @@ func (t textWriter) credential(c report.Credential) {
 }
 
 func (t textWriter) tokenFields(tw io.Writer, tok *report.Token) {
-	field(tw, "token", tokenKindNames[tok.Kind]+" (claims decoded, signature not verified)")
+	field(tw, "token", tokenKindName(tok.Kind)+" (claims decoded, signature not verified)")
 	identity := tok.Subject
 	if tok.Name != "" && tok.Name != tok.Subject {
 		identity = tok.Name

@@ -61,7 +61,7 @@ publishes no key to verify it with.`,
 			case out.json():
 				err = writeJSON(w, rep)
 			case out.template():
-				err = out.execute(w, rep)
+				err = executeEach(&out, w, []report.TokenReport{rep})
 			default:
 				textWriter{w: w, p: newPalette(dockerCLI), now: now}.token(rep, tok.Size)
 			}
@@ -97,7 +97,7 @@ func tokenInput(dockerCLI command.Cli, args []string) ([]byte, error) {
 
 func (t textWriter) token(rep report.TokenReport, size int) {
 	tw := tabwriter.NewWriter(t.w, 0, 0, 2, ' ', 0)
-	field(tw, "kind", tokenKindNames[rep.Kind])
+	field(tw, "kind", tokenKindName(rep.Kind))
 	field(tw, "login server", rep.LoginServer)
 	t.tokenFields(tw, rep.Token)
 	if rep.Kind != token.AADToken {

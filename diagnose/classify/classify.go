@@ -381,7 +381,7 @@ func (c *classifier) rejected(ex *probe.Exchange) {
 		if !serverNow.Before(tok.Claims.ExpiresAt) {
 			c.add(cause.New(cause.ExpiredCredentials,
 				fmt.Sprintf("the stored %s expired %s ago by the registry's clock, and the registry answered 401: %q",
-					describe(tok), token.Humanize(serverNow.Sub(tok.Claims.ExpiresAt)), msg),
+					tok.Kind.Title(), token.Humanize(serverNow.Sub(tok.Claims.ExpiresAt)), msg),
 				fmt.Sprintf("az acr login -n %s", c.name),
 				fmt.Sprintf("in CI: az acr login -n %s --expose-token --output tsv --query accessToken | docker login %s -u %s --password-stdin", c.name, t.Registry, NullGUID)))
 			return
@@ -531,18 +531,6 @@ func path(rawURL string) string {
 	}
 	p, _, _ := strings.Cut(rest, "?")
 	return p
-}
-
-func describe(tok *token.Token) string {
-	switch tok.Kind {
-	case token.RefreshToken:
-		return "ACR refresh token"
-	case token.AccessToken:
-		return "ACR access token"
-	case token.AADToken:
-		return "Azure AD token"
-	}
-	return "token"
 }
 
 func orPlaceholder(s, p string) string {

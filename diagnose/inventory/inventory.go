@@ -132,13 +132,14 @@ func (a *assessor) kind() {
 		a.anonymous()
 		return
 	case e.IdentityToken != "":
-		a.identityToken()
+		a.storedToken(e.IdentityToken, false)
 		return
 	}
 	pass := e.Password
 	switch {
 	case token.LooksLikeJWT(pass):
-		a.tokenAsPassword()
+		a.storedToken(pass, true)
+		return
 	case !a.acr:
 		a.c.Kind = report.Unknown
 	case e.Username == NullGUID && pass == "":
@@ -182,61 +183,44 @@ func (a *assessor) anonymous() {
 	}
 }
 
-func (a *assessor) identityToken() {
-	tok, err := token.Decode(a.e.IdentityToken)
+// storedToken judges a JWT stored as the identity token or, with
+// asPassword, as the password.
+func (a *assessor) storedToken(secret string, asPassword bool) {
+	defer a.secretLength(secret)
+	tok, err := token.Decode(secret)
 	if err != nil {
 		a.c.Kind = report.IdentityToken
-		a.damaged(a.e.IdentityToken, err)
+		if asPassword {
+			a.c.Kind = report.Unknown
+		}
+		a.damaged(secret, err)
 		return
 	}
 	a.c.Token = report.NewToken(tok, a.now)
 	switch tok.Kind {
+	case token.AADToken:
+		a.c.Kind = report.AADToken
+		a.aadToken(tok)
+		return
 	case token.RefreshToken:
 		a.c.Kind = report.RefreshToken
-		a.acrToken(tok)
-	case token.AADToken:
-		a.c.Kind = report.AADToken
-		a.aadToken(tok)
 	case token.AccessToken:
 		a.c.Kind = report.IdentityToken
-		a.acrToken(tok)
 	default:
 		a.c.Kind = report.IdentityToken
+		if asPassword {
+			a.c.Kind = report.Unknown
+		}
 		a.expiry(tok)
-	}
-	a.secretLength(a.e.IdentityToken)
-}
-
-// tokenAsPassword: a JWT in the password field.
-func (a *assessor) tokenAsPassword() {
-	tok, err := token.Decode(a.e.Password)
-	if err != nil {
-		a.c.Kind = report.Unknown
-		a.damaged(a.e.Password, err)
 		return
 	}
-	a.c.Token = report.NewToken(tok, a.now)
-	switch tok.Kind {
-	case token.RefreshToken, token.AccessToken:
-		a.c.Kind = report.RefreshToken
-		if tok.Kind == token.AccessToken {
-			a.c.Kind = report.IdentityToken
-		}
-		if a.e.Username != NullGUID && a.e.Username != credstore.TokenUsername {
-			a.add(cause.New(cause.InvalidCredentials,
-				fmt.Sprintf("an ACR token is stored with the username %q; ACR accepts a token only with the username %s and answers \"Application not registered with AAD\" otherwise", a.e.Username, NullGUID),
-				fmt.Sprintf("az acr login -n %s", a.name()),
-				fmt.Sprintf("az acr login -n %s --expose-token --output tsv --query accessToken | docker login %s -u %s --password-stdin", a.name(), a.loginHost(), NullGUID)))
-		}
-		a.acrToken(tok)
-	case token.AADToken:
-		a.c.Kind = report.AADToken
-		a.aadToken(tok)
-	default:
-		a.c.Kind = report.Unknown
-		a.expiry(tok)
+	if asPassword && a.e.Username != NullGUID && a.e.Username != credstore.TokenUsername {
+		a.add(cause.New(cause.InvalidCredentials,
+			fmt.Sprintf("an ACR token is stored with the username %q; ACR accepts a token only with the username %s and answers \"Application not registered with AAD\" otherwise", a.e.Username, NullGUID),
+			fmt.Sprintf("az acr login -n %s", a.name()),
+			fmt.Sprintf("az acr login -n %s --expose-token --output tsv --query accessToken | docker login %s -u %s --password-stdin", a.name(), a.loginHost(), NullGUID)))
 	}
-	a.secretLength(a.e.Password)
+	a.acrToken(tok)
 }
 
 // acrToken checks an ACR refresh or access token against its registry and the clock.
@@ -272,16 +256,16 @@ func (a *assessor) expiry(tok *token.Token) {
 	case c.ExpiresAt.IsZero():
 	case tok.Expired(a.now):
 		a.add(cause.New(cause.ExpiredCredentials,
-			fmt.Sprintf("the %s expired %s ago, at %s", describe(tok), token.Humanize(a.now.Sub(c.ExpiresAt)), stamp(c.ExpiresAt)),
+			fmt.Sprintf("the %s expired %s ago, at %s", tok.Kind.Title(), token.Humanize(a.now.Sub(c.ExpiresAt)), stamp(c.ExpiresAt)),
 			fix...))
 	case c.ExpiresAt.Sub(a.now) < ExpiryWarning:
 		a.add(cause.Warn(cause.ExpiredCredentials,
-			fmt.Sprintf("the %s expires in %s, at %s", describe(tok), token.Humanize(c.ExpiresAt.Sub(a.now)), stamp(c.ExpiresAt)),
+			fmt.Sprintf("the %s expires in %s, at %s", tok.Kind.Title(), token.Humanize(c.ExpiresAt.Sub(a.now)), stamp(c.ExpiresAt)),
 			fix...))
 	}
 	if !c.NotBefore.IsZero() && c.NotBefore.Sub(a.now) > SkewTolerance {
 		a.add(cause.New(cause.ClockSkew,
-			fmt.Sprintf("the %s is not valid until %s, %s from now by this machine's clock", describe(tok), stamp(c.NotBefore), token.Humanize(c.NotBefore.Sub(a.now))),
+			fmt.Sprintf("the %s is not valid until %s, %s from now by this machine's clock", tok.Kind.Title(), stamp(c.NotBefore), token.Humanize(c.NotBefore.Sub(a.now))),
 			"check this machine's clock: timedatectl status (Linux), w32tm /query /status (Windows)",
 			"sudo timedatectl set-ntp true"))
 	}
@@ -329,18 +313,6 @@ func (a *assessor) secretLength(secret string) {
 var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 func isGUID(s string) bool { return guidRE.MatchString(s) }
-
-func describe(tok *token.Token) string {
-	switch tok.Kind {
-	case token.RefreshToken:
-		return "ACR refresh token"
-	case token.AccessToken:
-		return "ACR access token"
-	case token.AADToken:
-		return "Azure AD token"
-	}
-	return "token"
-}
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
 

@@ -41,6 +41,19 @@ const (
 // Permissions is the `permissions` claim of an ACR refresh token: the
 // registry actions its holder's roles allow. Real tokens spell the keys
 // both `Actions` and `actions`, and send NotActions as null.
+// Title names the kind in words, for messages.
+func (k Kind) Title() string {
+	switch k {
+	case RefreshToken:
+		return "ACR refresh token"
+	case AccessToken:
+		return "ACR access token"
+	case AADToken:
+		return "Azure AD token"
+	}
+	return "token"
+}
+
 type Permissions struct {
 	Actions    []string `json:"actions"`
 	NotActions []string `json:"notActions,omitempty"` // nil when null or absent
