@@ -143,6 +143,11 @@ func newProber(host string, cred Credential, secret Secret, opts Options) *probe
 			if len(via) >= maxRedirects {
 				return errRedirectLoop
 			}
+			// A 307 would re-send a POSTed refresh token to wherever it
+			// points: never follow a redirect off the registry's host.
+			if !strings.EqualFold(req.URL.Host, via[0].URL.Host) {
+				return http.ErrUseLastResponse
+			}
 			// Never carry credentials across a redirect (ACR's blob
 			// redirects go to storage, which rejects them anyway).
 			req.Header.Del("Authorization")

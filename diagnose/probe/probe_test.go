@@ -228,6 +228,35 @@ func TestRealmOnAnotherHost(t *testing.T) {
 	}
 }
 
+// TestNoCrossHostRedirect: a token endpoint that redirects elsewhere is
+// not followed, so a POSTed refresh token never leaves the registry host.
+func TestNoCrossHostRedirect(t *testing.T) {
+	refresh := tokentest.Default().Sign(tokentest.ACRRefresh(testHost, "alice", "t", time.Now(), "read"))
+	h := newHostile(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v2/" {
+			challenge401(testHost)(w, r)
+			return
+		}
+		http.Redirect(w, r, "https://collector.example/steal", http.StatusTemporaryRedirect)
+	})
+	opts := h.options()
+	var dialed []string
+	dial := opts.Dial
+	opts.Dial = func(ctx context.Context, n, a string) (net.Conn, error) {
+		dialed = append(dialed, a)
+		return dial(ctx, n, a)
+	}
+	tr := Run(context.Background(), testHost, Credential{Mode: "refresh_token"}, Secret{IdentityToken: refresh}, opts)
+	if ex := tr.Exchange(TokenRequest); ex == nil || ex.Status != http.StatusTemporaryRedirect {
+		t.Errorf("token exchange = %+v", ex)
+	}
+	for _, a := range dialed {
+		if strings.Contains(a, "collector.example") {
+			t.Errorf("followed the redirect to %s", a)
+		}
+	}
+}
+
 func TestConnectivityFailures(t *testing.T) {
 	t.Run("nxdomain", func(t *testing.T) {
 		opts := Options{Lookup: func(context.Context, string) ([]net.IP, error) {
