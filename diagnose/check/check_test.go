@@ -163,6 +163,7 @@ func TestEveryCause(t *testing.T) {
 		if took := time.Since(start); took > 10*time.Second {
 			t.Errorf("check of %d registries took %v", len(targets), took)
 		}
+		assertNoSecrets(t, results, auths)
 		for _, r := range results {
 			sc := scs[slices.IndexFunc(scs, func(s scenario) bool { return s.reg.Host == r.Registry.Registry })]
 			var ids []cause.ID
@@ -189,6 +190,30 @@ func TestEveryCause(t *testing.T) {
 	for _, req := range emu.Requests(acremu.OtherRealmHost) {
 		if req.Auth != "" || len(req.Form) > 0 {
 			t.Errorf("the foreign realm received a credential: %+v", req)
+		}
+	}
+}
+
+// assertNoSecrets: neither the report nor the transcript behind it (what
+// -D prints) holds any stored secret, or a JWT's payload or signature.
+func assertNoSecrets(t *testing.T, results []check.Result, auths map[string]types.AuthConfig) {
+	t.Helper()
+	b, err := json.Marshal(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(b)
+	for host, a := range auths {
+		for _, secret := range []string{a.Password, a.IdentityToken} {
+			pieces := []string{secret}
+			if parts := strings.Split(secret, "."); len(parts) == 3 {
+				pieces = parts[1:]
+			}
+			for _, p := range pieces {
+				if len(p) >= 8 && strings.Contains(out, p) {
+					t.Errorf("the report or transcript for %s holds its secret", host)
+				}
+			}
 		}
 	}
 }
