@@ -10,8 +10,9 @@ FUZZTIME ?= 10s
 
 all: lint build test ## everything CI does
 
-build: ## build bin/docker-acrdoctor
+build: ## build bin/docker-acrdoctor and bin/docker-credential-acrdoctor
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/docker-acrdoctor ./plugin
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/docker-credential-acrdoctor ./credhelper
 
 install: ## build and install the plugin into ~/.docker/cli-plugins (or $DOCKER_CONFIG/cli-plugins)
 	./install.sh
@@ -28,14 +29,14 @@ test-e2e: ## end-to-end tests through the real docker client, pass and gpg
 	$(GO) test -count=1 ./e2e/
 
 fuzz: ## run every fuzz target for FUZZTIME (default 10s) each
-	@set -e; for pkg in $$($(GO) list ./diagnose/...); do \
+	@set -e; for pkg in $$($(GO) list ./diagnose/... ./credhelper); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \
 	done
 
 bench: ## Go benchmarks
-	$(GO) test -run '^$$' -bench . -benchmem ./diagnose/...
+	$(GO) test -run '^$$' -bench . -benchmem ./diagnose/... ./credhelper
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt needed" && false)

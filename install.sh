@@ -53,17 +53,22 @@ build_and_install() {
 	tmp=$(mktemp -d)
 	trap 'rm -rf "${tmp:-}"' EXIT
 	say "building docker-acrdoctor $version"
-	(cd "$here" && go build -trimpath -ldflags "-s -w -X main.version=$version" -o "$tmp/docker-acrdoctor" ./plugin) ||
-		die "the build failed (above). Is the network to the Go module proxy reachable for 'go mod download'?"
+	for pkg in plugin:docker-acrdoctor credhelper:docker-credential-acrdoctor; do
+		(cd "$here" && go build -trimpath -ldflags "-s -w -X main.version=$version" -o "$tmp/${pkg#*:}" "./${pkg%%:*}") ||
+			die "the build failed (above). Is the network to the Go module proxy reachable for 'go mod download'?"
+	done
 
 	mkdir -p "$plugins" "$bindir"
 	# Copy then rename, so a docker running meanwhile never sees half a binary.
 	install -m 0755 "$tmp/docker-acrdoctor" "$plugins/.docker-acrdoctor.new"
 	mv -f "$plugins/.docker-acrdoctor.new" "$plugins/docker-acrdoctor"
 	ln -sfn "$plugins/docker-acrdoctor" "$bindir/acr-doctor"
-	printf '%s\n' "$plugins/docker-acrdoctor" "$bindir/acr-doctor" >"$manifest"
+	install -m 0755 "$tmp/docker-credential-acrdoctor" "$bindir/.docker-credential-acrdoctor.new"
+	mv -f "$bindir/.docker-credential-acrdoctor.new" "$bindir/docker-credential-acrdoctor"
+	printf '%s\n' "$plugins/docker-acrdoctor" "$bindir/acr-doctor" "$bindir/docker-credential-acrdoctor" >"$manifest"
 	say "installed $plugins/docker-acrdoctor"
 	say "linked    $bindir/acr-doctor (standalone)"
+	say "installed $bindir/docker-credential-acrdoctor (credential helper, opt-in)"
 
 	if command -v docker >/dev/null 2>&1; then
 		say "run: docker acrdoctor creds"

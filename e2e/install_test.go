@@ -33,12 +33,15 @@ func TestInstallScript(t *testing.T) {
 	if r := e.run("", filepath.Join(bindir, "acr-doctor"), "creds", "--format", "json"); r.code != 0 || !strings.Contains(r.stdout, `"credentials": []`) {
 		t.Errorf("standalone acr-doctor: %v", r)
 	}
+	if r := e.run("", filepath.Join(bindir, "docker-credential-acrdoctor"), "version"); r.code != 0 || !strings.Contains(r.stdout, "docker-credential-acrdoctor") {
+		t.Errorf("credential helper: %v", r)
+	}
 
 	r := e.run("", script, "--uninstall")
 	if r.code != 0 {
 		t.Fatalf("uninstall: %v", r)
 	}
-	for _, p := range []string{filepath.Join(plugins, "docker-acrdoctor"), filepath.Join(bindir, "acr-doctor"), filepath.Join(plugins, ".acrdoctor-installed")} {
+	for _, p := range []string{filepath.Join(plugins, "docker-acrdoctor"), filepath.Join(bindir, "acr-doctor"), filepath.Join(bindir, "docker-credential-acrdoctor"), filepath.Join(plugins, ".acrdoctor-installed")} {
 		if _, err := os.Lstat(p); !os.IsNotExist(err) {
 			t.Errorf("%s is still there after --uninstall", p)
 		}

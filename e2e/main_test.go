@@ -17,6 +17,7 @@ import (
 
 var (
 	pluginBin string // the built docker-acrdoctor
+	helperBin string // the built docker-credential-acrdoctor
 	repoRoot  string
 	goEnv     []string // the caches go uses here, kept when HOME moves
 )
@@ -43,11 +44,14 @@ func run(m *testing.M) int {
 		}
 		goEnv = append(goEnv, v+"="+strings.TrimSpace(string(out)))
 	}
-	build := exec.Command("go", "build", "-ldflags", "-X main.version=v0.0.0-e2e", "-o", pluginBin, "./plugin")
-	build.Dir = repoRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building the plugin: %v\n%s", err, out)
-		return 1
+	helperBin = filepath.Join(tmp, "docker-credential-acrdoctor")
+	for bin, pkg := range map[string]string{pluginBin: "./plugin", helperBin: "./credhelper"} {
+		build := exec.Command("go", "build", "-ldflags", "-X main.version=v0.0.0-e2e", "-o", bin, pkg)
+		build.Dir = repoRoot
+		if out, err := build.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
+			return 1
+		}
 	}
 	return m.Run()
 }

@@ -21,6 +21,10 @@
 // [tokentest.Default], which is also the key the emulator verifies with, so
 // a test can mint a token with tokentest and present it.
 //
+// It also serves an Azure AD token endpoint on [AuthorityHost], so that
+// azidentity's real client-credential path can run against it and feed
+// /oauth2/exchange.
+//
 // The emulator never dials anything but its own loopback listeners.
 package acremu
 
@@ -76,8 +80,13 @@ type Registry struct {
 	// Repositories maps a repository to its tags. Manifests are synthesized.
 	Repositories map[string][]string
 
-	// Tenant is the AAD tenant of the registry's tokens.
+	// Tenant is the AAD tenant of the registry's tokens, and the one its
+	// service principals are in at [AuthorityHost].
 	Tenant string
+	// AuthenticationAsARMDisabled makes /oauth2/exchange accept only AAD
+	// tokens for ACR's own audience ([ACRAudience]), not ARM's, as
+	// `az acr config authentication-as-arm update --status disabled` does.
+	AuthenticationAsARMDisabled bool
 
 	// Faults are the failures switched on at start; see [Server.SetFaults].
 	Faults []Fault

@@ -461,7 +461,10 @@ func (x *exchange) refuse(err error) {
 }
 
 // serveExchange answers POST /oauth2/exchange: an AAD access token for an
-// ACR refresh token (acr-protocol.md §1.2).
+// ACR refresh token (acr-protocol.md §1.2). The token must be for ARM's
+// audience or ACR's (ACR's only with AuthenticationAsARMDisabled), in the
+// registry's tenant, and name one of its Users or, for an app-only token
+// (idtyp "app"), one of its ServicePrincipals by appid.
 func (x *exchange) serveExchange() {
 	s, r, reg := x.s, x.r, x.reg
 	now := reg.now()
@@ -491,6 +494,22 @@ func (x *exchange) serveExchange() {
 	}
 	tid, _ := claims["tid"].(string)
 	if (reg.Tenant != "" && tid != reg.Tenant) || (f.Get("tenant") != "" && f.Get("tenant") != tid) {
+		x.json(http.StatusUnauthorized, errorBody("UNAUTHORIZED", msgAuthRequired, nil))
+		return
+	}
+	if aud, _ := claims["aud"].(string); !exchangeAudience(reg, aud) {
+		x.json(http.StatusUnauthorized, errorBody("UNAUTHORIZED", msgAuthRequired, nil))
+		return
+	}
+	if claims["idtyp"] == "app" {
+		// A service principal's app-only token: the registry knows it by
+		// app ID, and the refresh token's sub is that app ID.
+		appID, _ := claims["appid"].(string)
+		if key, sp, ok := lookupFold(reg.ServicePrincipals, appID); ok && appID != "" {
+			id := identity{kind: kindSP, subject: key, actions: sp.Actions}
+			x.ok(map[string]string{"refresh_token": s.refreshToken(reg, id, now)})
+			return
+		}
 		x.json(http.StatusUnauthorized, errorBody("UNAUTHORIZED", msgAuthRequired, nil))
 		return
 	}

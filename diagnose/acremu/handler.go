@@ -51,7 +51,7 @@ type exchange struct {
 	s   *Server
 	w   http.ResponseWriter
 	r   *http.Request
-	reg *registry // nil on OtherRealmHost
+	reg *registry // nil on OtherRealmHost and AuthorityHost
 	// host is the host the request was sent to.
 	host string
 	// bodyFaults is set where DripBody, EndlessBody and HugeBody apply:
@@ -80,8 +80,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	setStatus := s.record(x.request())
 	defer func() { setStatus(x.status) }()
 
-	if host == OtherRealmHost {
+	switch host {
+	case OtherRealmHost:
 		x.serveOtherRealm()
+		return
+	case AuthorityHost:
+		x.serveAAD()
 		return
 	}
 	x.reg = s.registry(host)

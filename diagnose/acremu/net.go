@@ -23,11 +23,11 @@ const resolver = "127.0.0.53:53"
 func (s *Server) ProxyURL() string { return "http://" + s.proxyLn.Addr().String() }
 
 // Lookup resolves host as the emulated DNS does: 127.0.0.1 for a registry
-// or OtherRealmHost, the registry's PrivateIP under the PrivateEndpoint
+// OtherRealmHost or AuthorityHost, the registry's PrivateIP under the PrivateEndpoint
 // fault, and otherwise a *net.DNSError with IsNotFound set.
 func (s *Server) Lookup(host string) ([]net.IP, error) {
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	if host == OtherRealmHost {
+	if host == OtherRealmHost || host == AuthorityHost {
 		return []net.IP{net.IPv4(127, 0, 0, 1)}, nil
 	}
 	reg := s.registry(host)

@@ -40,7 +40,8 @@ type Server struct {
 	regs     map[string]*registry // by lower-case host
 	requests map[string][]Request // by lower-case host
 	certs    map[string]*tls.Certificate
-	active   sync.WaitGroup // handlers in flight; Add only under mu while !closed
+	apps     map[string][]application // AddApplication's, by lower-case client ID
+	active   sync.WaitGroup           // handlers in flight; Add only under mu while !closed
 }
 
 // registry is a Registry with its runtime state.
@@ -70,7 +71,7 @@ func Start(regs ...Registry) (*Server, error) {
 		if host == "" || strings.ContainsAny(host, ":/ ") {
 			return nil, fmt.Errorf("acremu: bad registry host %q", r.Host)
 		}
-		if _, dup := s.regs[host]; dup || host == OtherRealmHost {
+		if _, dup := s.regs[host]; dup || host == OtherRealmHost || host == AuthorityHost {
 			return nil, fmt.Errorf("acremu: registry %s given twice", host)
 		}
 		if r.ClientIP == "" {

@@ -1,0 +1,22 @@
+//go:build unix
+
+package main
+
+import (
+	"io"
+	"os"
+	"syscall"
+)
+
+// passThrough replaces this process with the backend when the streams are
+// our own, so stdin, stdout, stderr, exit status and signals are exactly
+// the backend's. Otherwise (tests) it runs the backend as a child.
+func (b *execBackend) passThrough(action string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if stdin == os.Stdin && stdout == os.Stdout && stderr == os.Stderr {
+		env := os.Environ()
+		err := syscall.Exec(b.path, []string{"docker-credential-" + b.name, action}, env)
+		// Exec returns only on failure; try the portable way.
+		_ = err
+	}
+	return b.spawn(action, stdin, stdout, stderr)
+}

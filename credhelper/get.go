@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/docker/docker-credential-helpers/credentials"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/inventory"
+	"github.com/acr-doctor/acr-doctor/diagnose/journal"
+	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/report"
+	"github.com/acr-doctor/acr-doctor/diagnose/token"
+)
+
+// notFound is the helper protocol's not-found answer, exactly.
+const notFound = "credentials not found in native keychain"
+
+// maxInput bounds the server URL read from Docker.
+const maxInput = 64 << 10
+
+// now is the clock; tests do not replace it, they mint tokens around it.
+var now = time.Now
+
+func readServer(stdin io.Reader) []byte {
+	in, _ := io.ReadAll(io.LimitReader(stdin, maxInput))
+	return in
+}
+
+// get answers Docker's `get`: the backend's answer unchanged, except an
+// empty one becomes not-found; an expired or expiring ACR token draws a
+// hint on stderr. Every call is journalled.
+func get(env *settings, b backend, stdin io.Reader, stdout, stderr io.Writer) int {
+	in := readServer(stdin)
+	out, code := b.get(in, stderr)
+	rec := getRecord{backend: b.id(), server: in}
+	defer func() { env.record(rec) }()
+
+	if code != 0 {
+		rec.outcome = journal.BackendError
+		if string(bytes.TrimSpace(out)) == notFound {
+			rec.outcome = journal.NotFound
+		}
+		_, _ = stdout.Write(out)
+		return code
+	}
+	var c credentials.Credentials
+	if err := json.Unmarshal(out, &c); err != nil {
+		// Not the protocol: Docker will say so; pass it on untouched.
+		rec.outcome = journal.BackendError
+		_, _ = stdout.Write(out)
+		return code
+	}
+	if c.Username == "" && c.Secret == "" {
+		// Debian's docker-credential-pass 0.6.4 answers an empty credential
+		// with exit 0 where it has none; Docker would then send nothing
+		// and blame the registry. Say what it means.
+		rec.outcome = journal.Empty
+		fmt.Fprintln(stdout, notFound)
+		return 1
+	}
+	rec.outcome = journal.Served
+	rec.judge(c, env, stderr)
+	_, _ = stdout.Write(out)
+	return 0
+}
+
+// getRecord is what one get tells the journal.
+type getRecord struct {
+	backend  string
+	server   []byte
+	outcome  journal.Outcome
+	kind     report.Kind
+	expires  *time.Time
+	username string
+	fp       string
+}
+
+// judge names the credential's kind and, for an ACR token, warns when it
+// has expired or expires within the margin. Non-ACR hosts are not decoded.
+func (r *getRecord) judge(c credentials.Credentials, env *settings, stderr io.Writer) {
+	host := loginserver.Host(strings.TrimSpace(string(r.server)))
+	r.kind = report.Unknown
+	r.fp = token.Fingerprint(c.Secret)
+	if !token.LooksLikeJWT(c.Username) && len(c.Username) <= 256 {
+		r.username = c.Username
+	}
+	server, acr := loginserver.Parse(host)
+	if !acr {
+		return
+	}
+	t := now()
+	e := credstore.Entry{Registry: host, Source: credstore.Source{Kind: credstore.CredHelpers, Helper: r.backend}, Username: c.Username, Password: c.Secret}
+	if c.Username == credstore.TokenUsername {
+		e.Username, e.Password, e.IdentityToken = "", "", c.Secret
+	}
+	assessed := inventory.Assess(e, t)
+	r.kind = assessed.Kind
+	tok := assessed.Token
+	if tok == nil || tok.ExpiresAt == nil {
+		return
+	}
+	r.expires = tok.ExpiresAt
+	if c.Username != credstore.TokenUsername && c.Username != inventory.NullGUID {
+		return // a JWT under another username is not what ACR takes as a token
+	}
+	left := tok.ExpiresAt.Sub(t)
+	margin := env.margin()
+	switch {
+	case left <= 0:
+		r.outcome = journal.Expired
+	case left <= margin:
+		r.outcome = journal.Expiring
+	default:
+		return
+	}
+	if env.quiet() {
+		return
+	}
+	fmt.Fprintln(stderr, hint(server, tok.Kind.Title(), *tok.ExpiresAt, t))
+}
+
+// hint is the one line Docker shows in the push or pull output.
+func hint(s loginserver.Server, what string, exp, now time.Time) string {
+	at := exp.UTC().Format("15:04 UTC")
+	if d := now.Sub(exp); d > 20*time.Hour || d < -20*time.Hour {
+		at = exp.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	fix := "az acr login -n " + s.Name
+	if exp.After(now) {
+		return fmt.Sprintf("acr-doctor: the %s for %s expires in %s (at %s); run: %s", what, s.Host, token.Humanize(exp.Sub(now)), at, fix)
+	}
+	return fmt.Sprintf("acr-doctor: the %s for %s expired %s ago (at %s); run: %s", what, s.Host, token.Humanize(now.Sub(exp)), at, fix)
+}
+
+// record appends the get to the journal. It never fails the get.
+func (env *settings) record(r getRecord) {
+	path, ok := journal.Path(env.getenv)
+	if !ok {
+		return
+	}
+	kind := r.kind
+	if kind == "" {
+		kind = report.Unknown
+	}
+	e := journal.Entry{
+		Time:        now(),
+		Registry:    loginserver.Host(strings.TrimSpace(string(r.server))),
+		Kind:        string(kind),
+		ExpiresAt:   r.expires,
+		Outcome:     r.outcome,
+		Backend:     r.backend,
+		Username:    r.username,
+		Fingerprint: r.fp,
+	}
+	if err := journal.Append(path, e); err != nil {
+		env.debugf("journal %s: %v", path, err)
+	}
+}

@@ -1,0 +1,78 @@
+// Command docker-credential-acrdoctor is a Docker credential helper that
+// wraps the user's real one (its "backend") and notices, on the way, when
+// Docker is about to be handed an expired or expiring ACR token.
+//
+// Configure it with `"credsStore": "acrdoctor"` or per registry with
+// `"credHelpers": {"myreg.azurecr.io": "acrdoctor"}`. The backend is, in
+// order: ACRDOCTOR_CREDENTIAL_BACKEND; plugins.acrdoctor.credential-backend
+// in config.json; what Docker would pick on this platform (pass,
+// secretservice, osxkeychain, wincred); else "file", the auths of
+// config.json itself.
+//
+// store, erase and list are the backend's own: same stdin, stdout, stderr
+// and exit status (on Unix the backend replaces this process). get runs
+// the backend's get and returns its answer byte for byte, with two
+// exceptions: an empty username and secret with exit 0 (Debian's old pass
+// helper) becomes the not-found answer, and an ACR token that has expired
+// or expires within the margin draws one line on stderr, which Docker shows
+// in the push or pull output. Every get is recorded in the journal
+// (package diagnose/journal). version prints this program's version only.
+//
+// Settings (environment first, then plugins.acrdoctor in config.json):
+//
+//	ACRDOCTOR_CREDENTIAL_BACKEND  credential-backend  backend helper suffix, or "file"
+//	ACRDOCTOR_RENEW_MARGIN        renew-margin        how close to expiry to warn (Go duration, default 5m)
+//	ACRDOCTOR_QUIET=1             hints=off           no stderr hints
+//	ACRDOCTOR_JOURNAL                                 journal path, or "off"
+//	ACRDOCTOR_DEBUG=1                                 report journal errors on stderr
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/docker/docker-credential-helpers/credentials"
+)
+
+// version is set at build time: -ldflags '-X main.version=…'.
+var version = "dev"
+
+const usage = "Usage: docker-credential-acrdoctor <store|get|erase|list|version>"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	credentials.Name = "docker-credential-acrdoctor"
+	credentials.Package = "github.com/acr-doctor/acr-doctor"
+	credentials.Version = version
+	if len(args) != 1 {
+		fmt.Fprintln(stdout, usage)
+		return 1
+	}
+	action := args[0]
+	switch action {
+	case "version", "--version", "-v":
+		credentials.PrintVersion(stdout)
+		return 0
+	case "--help", "-h":
+		fmt.Fprintln(stdout, usage)
+		return 0
+	}
+	env := newSettings(getenv)
+	b, err := env.backend()
+	if err != nil {
+		// Errors go to stdout, as every helper's do: Docker reads them there.
+		fmt.Fprintln(stdout, err)
+		if action == credentials.ActionGet {
+			env.record(getRecord{outcome: "backend_error", server: readServer(stdin)})
+		}
+		return 1
+	}
+	if action == credentials.ActionGet {
+		return get(env, b, stdin, stdout, stderr)
+	}
+	return b.passThrough(action, stdin, stdout, stderr)
+}

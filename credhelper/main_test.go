@@ -1,0 +1,467 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker-credential-helpers/credentials"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/journal"
+	"github.com/acr-doctor/acr-doctor/diagnose/token/tokentest"
+)
+
+// binDir holds docker-credential-acrdoctor and docker-credential-fake,
+// built once for every test and benchmark.
+var binDir string
+
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "credhelper-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	binDir = dir
+	for pkg, name := range map[string]string{".": "docker-credential-acrdoctor", "./testdata/fake": "docker-credential-fake"} {
+		cmd := exec.Command("go", "build", "-ldflags", "-X main.version=v9.9.9-test", "-o", filepath.Join(dir, name), pkg)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n", pkg, err)
+			return 1
+		}
+	}
+	return m.Run()
+}
+
+// sandbox is one isolated environment: its own Docker config directory,
+// fake store and journal.
+type sandbox struct {
+	t       testing.TB
+	dir     string
+	env     []string
+	journal string
+}
+
+func newSandbox(t testing.TB, extra ...string) *sandbox {
+	t.Helper()
+	dir := t.TempDir()
+	s := &sandbox{t: t, dir: dir, journal: filepath.Join(dir, "state", "journal.jsonl")}
+	for _, d := range []string{"docker", "store"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.env = []string{
+		"PATH=" + binDir + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"HOME=" + dir,
+		"DOCKER_CONFIG=" + filepath.Join(dir, "docker"),
+		"FAKE_STORE=" + filepath.Join(dir, "store"),
+		"ACRDOCTOR_JOURNAL=" + s.journal,
+	}
+	s.env = append(s.env, extra...)
+	return s
+}
+
+func (s *sandbox) with(extra ...string) *sandbox {
+	c := *s
+	c.env = append(append([]string(nil), s.env...), extra...)
+	return &c
+}
+
+func (s *sandbox) writeConfig(v string) {
+	s.t.Helper()
+	if err := os.WriteFile(filepath.Join(s.dir, "docker", "config.json"), []byte(v), 0o600); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+}
+
+// run runs docker-credential-<helper> action with stdin, as Docker does.
+func (s *sandbox) run(helper, action, stdin string) result {
+	s.t.Helper()
+	name := "docker-credential-" + helper
+	cmd := &exec.Cmd{Path: filepath.Join(binDir, name), Args: []string{name, action}}
+	if _, err := os.Stat(cmd.Path); err != nil {
+		p, err := exec.LookPath(name) // a real helper, e.g. pass
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		cmd.Path = p
+	}
+	cmd.Env = s.env
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		s.t.Fatal(err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+func (s *sandbox) entries() []journal.Entry {
+	s.t.Helper()
+	es, err := journal.Read(s.journal, time.Time{})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return es
+}
+
+func creds(server, user, secret string) string {
+	// As the credentials package encodes them: "<" as \u003c.
+	b, _ := json.Marshal(credentials.Credentials{ServerURL: server, Username: user, Secret: secret})
+	return string(b)
+}
+
+// protocolSteps is a session of every action, including the failures.
+var protocolSteps = []struct{ action, stdin string }{
+	{"list", ""},
+	{"get", "myreg.azurecr.io"},
+	{"erase", "myreg.azurecr.io"},
+	{"store", creds("myreg.azurecr.io", "myreg", "s3cret-admin")},
+	{"store", creds("other.example.com", "<token>", "opaque-identity-token")},
+	{"store", creds("", "user", "x")},
+	{"store", "not json"},
+	{"get", "myreg.azurecr.io"},
+	{"get", "other.example.com\n"},
+	{"get", ""},
+	{"list", ""},
+	{"erase", "myreg.azurecr.io"},
+	{"get", "myreg.azurecr.io"},
+	{"list", ""},
+	{"bogus", ""},
+}
+
+// TestProtocolFake replays one session against the fake helper directly
+// and through the wrapper, each with its own store: every answer must be
+// the same bytes, stderr and exit status.
+func TestProtocolFake(t *testing.T) {
+	direct := newSandbox(t, "FAKE_STDERR=fake: a note on stderr")
+	wrapped := newSandbox(t, "FAKE_STDERR=fake: a note on stderr", "ACRDOCTOR_CREDENTIAL_BACKEND=fake")
+	for i, st := range protocolSteps {
+		want := direct.run("fake", st.action, st.stdin)
+		got := wrapped.run("acrdoctor", st.action, st.stdin)
+		if got != want {
+			t.Errorf("step %d %s %q:\n wrapper %v\n backend %v", i, st.action, st.stdin, got, want)
+		}
+	}
+	// A sanity check that the session did exercise both answers.
+	if r := direct.run("fake", "get", "myreg.azurecr.io"); r.code != 1 || strings.TrimSpace(r.stdout) != notFound {
+		t.Fatalf("fake helper after erase: %v", r)
+	}
+	outcomes := []journal.Outcome{}
+	for _, e := range wrapped.entries() {
+		outcomes = append(outcomes, e.Outcome)
+	}
+	want := []journal.Outcome{journal.NotFound, journal.Served, journal.Served, journal.BackendError, journal.NotFound}
+	if fmt.Sprint(outcomes) != fmt.Sprint(want) {
+		t.Errorf("journal outcomes %v, want %v", outcomes, want)
+	}
+}
+
+// TestBackendFailure: a failing backend's stdout, stderr and exit status
+// reach Docker unchanged, and the get is journalled as backend_error.
+func TestBackendFailure(t *testing.T) {
+	s := newSandbox(t, "FAKE_FAIL=pass store is locked", "FAKE_STDERR=gpg: decryption failed")
+	for _, action := range []string{"get", "store", "list", "erase"} {
+		want := s.run("fake", action, "myreg.azurecr.io")
+		got := s.with("ACRDOCTOR_CREDENTIAL_BACKEND=fake").run("acrdoctor", action, "myreg.azurecr.io")
+		if got != want || got.code != 3 {
+			t.Errorf("%s: wrapper %v, backend %v", action, got, want)
+		}
+	}
+	if es := s.entries(); len(es) != 1 || es[0].Outcome != journal.BackendError {
+		t.Errorf("journal %+v, want one backend_error", es)
+	}
+}
+
+// TestEmptyCredentialIsNotFound: Debian's old pass helper answers an empty
+// credential with exit 0; Docker must be told not-found instead.
+func TestEmptyCredentialIsNotFound(t *testing.T) {
+	s := newSandbox(t, "FAKE_EMPTY=1")
+	if r := s.run("fake", "get", "myreg.azurecr.io"); r.code != 0 || !strings.Contains(r.stdout, `"Username":""`) {
+		t.Fatalf("fake helper with FAKE_EMPTY: %v", r)
+	}
+	got := s.with("ACRDOCTOR_CREDENTIAL_BACKEND=fake").run("acrdoctor", "get", "myreg.azurecr.io")
+	if want := (result{notFound + "\n", "", 1}); got != want {
+		t.Errorf("wrapper: %v, want %v", got, want)
+	}
+	if es := s.entries(); len(es) != 1 || es[0].Outcome != journal.Empty || es[0].Registry != "myreg.azurecr.io" {
+		t.Errorf("journal %+v, want one empty entry", es)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	s := newSandbox(t, "ACRDOCTOR_CREDENTIAL_BACKEND=fake")
+	want := result{"docker-credential-acrdoctor (github.com/acr-doctor/acr-doctor) v9.9.9-test\n", "", 0}
+	for _, arg := range []string{"version", "--version", "-v"} {
+		if got := s.run("acrdoctor", arg, ""); got != want {
+			t.Errorf("%s: %v, want %v", arg, got, want)
+		}
+	}
+	// Even when the backend cannot be found: version names us only.
+	if got := s.with("ACRDOCTOR_CREDENTIAL_BACKEND=nope").run("acrdoctor", "version", ""); got != want {
+		t.Errorf("version with a missing backend: %v", got)
+	}
+}
+
+// TestLoopRefused: acrdoctor as its own backend, set either way, fails
+// every action at once with a message naming the setting.
+func TestLoopRefused(t *testing.T) {
+	s := newSandbox(t)
+	s.writeConfig(`{"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"acrdoctor"}}}`)
+	for name, sb := range map[string]*sandbox{"config": s, "env": s.with("ACRDOCTOR_CREDENTIAL_BACKEND=ACRDoctor")} {
+		for _, action := range []string{"get", "list", "store"} {
+			r := sb.run("acrdoctor", action, "myreg.azurecr.io")
+			if r.code != 1 || !strings.Contains(r.stdout, "this helper itself: that would loop") {
+				t.Errorf("%s %s: %v", name, action, r)
+			}
+		}
+	}
+	s.writeConfig(`{"plugins":{"acrdoctor":{"credential-backend":"../../bin/sh"}}}`)
+	if r := s.run("acrdoctor", "list", ""); r.code != 1 || !strings.Contains(r.stdout, "is not a helper name") {
+		t.Errorf("path as backend: %v", r)
+	}
+}
+
+// TestBackendFromConfig: with no environment variable the backend comes
+// from plugins.acrdoctor.credential-backend.
+func TestBackendFromConfig(t *testing.T) {
+	s := newSandbox(t)
+	s.writeConfig(`{"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"fake"}}}`)
+	if r := s.run("acrdoctor", "store", creds("a.azurecr.io", "a", "pw")); r.code != 0 {
+		t.Fatal(r)
+	}
+	if r := s.run("fake", "list", ""); r.stdout != `{"a.azurecr.io":"a"}`+"\n" {
+		t.Errorf("the fake store holds %v", r)
+	}
+	// A missing backend is a one-line error naming the setting.
+	s.writeConfig(`{"plugins":{"acrdoctor":{"credential-backend":"nope"}}}`)
+	r := s.run("acrdoctor", "get", "a.azurecr.io")
+	if r.code != 1 || !strings.Contains(r.stdout, `credential backend "nope"`) || !strings.Contains(r.stdout, "plugins.acrdoctor.credential-backend") {
+		t.Errorf("missing backend: %v", r)
+	}
+}
+
+func mint(host string, iat time.Time) string {
+	return tokentest.Default().Sign(tokentest.ACRRefresh(host, "alice@contoso.com", "72f988bf-86f1-41af-91ab-2d7cd011db47", iat, "read"))
+}
+
+// TestHints: an expired or expiring ACR token draws one stderr line and is
+// returned unchanged; a valid one, a quiet wrapper, or a registry that is
+// not ACR draw nothing. The secret is never in stderr or the journal.
+func TestHints(t *testing.T) {
+	now := time.Now()
+	life := tokentest.RefreshLifetime
+	const host = "myreg.azurecr.io"
+	cases := []struct {
+		name    string
+		host    string
+		user    string
+		iat     time.Time
+		env     []string
+		config  string
+		hint    []string // substrings of the hint; nil for none
+		outcome journal.Outcome
+	}{
+		{name: "expired", host: host, user: "<token>", iat: now.Add(-life - 2*time.Hour - 13*time.Minute - 10*time.Second),
+			hint: []string{"acr-doctor: the ACR refresh token for myreg.azurecr.io expired 2h13m ago (at ", " UTC); run: az acr login -n myreg\n"}, outcome: journal.Expired},
+		{name: "expiring", host: host, user: "<token>", iat: now.Add(-life + 3*time.Minute + 30*time.Second),
+			hint: []string{"acr-doctor: the ACR refresh token for myreg.azurecr.io expires in 3m (at ", "run: az acr login -n myreg\n"}, outcome: journal.Expiring},
+		{name: "null GUID password", host: host, user: "00000000-0000-0000-0000-000000000000", iat: now.Add(-life - time.Hour),
+			hint: []string{"expired 1h", "az acr login -n myreg"}, outcome: journal.Expired},
+		{name: "valid", host: host, user: "<token>", iat: now, outcome: journal.Served},
+		{name: "margin from env", host: host, user: "<token>", iat: now.Add(-life + 30*time.Minute), env: []string{"ACRDOCTOR_RENEW_MARGIN=1h"},
+			hint: []string{"expires in 29m"}, outcome: journal.Expiring},
+		{name: "margin from config", host: host, user: "<token>", iat: now.Add(-life + 30*time.Minute),
+			config: `{"plugins":{"acrdoctor":{"renew-margin":"45m"}}}`, hint: []string{"expires in 29m"}, outcome: journal.Expiring},
+		{name: "within default margin only", host: host, user: "<token>", iat: now.Add(-life + 30*time.Minute), outcome: journal.Served},
+		{name: "quiet env", host: host, user: "<token>", iat: now.Add(-life - time.Hour), env: []string{"ACRDOCTOR_QUIET=1"}, outcome: journal.Expired},
+		{name: "hints off in config", host: host, user: "<token>", iat: now.Add(-life - time.Hour),
+			config: `{"plugins":{"acrdoctor":{"hints":"off"}}}`, outcome: journal.Expired},
+		{name: "not ACR", host: "registry.example.com", user: "<token>", iat: now.Add(-life - time.Hour), outcome: journal.Served},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			secret := mint(tc.host, tc.iat)
+			s := newSandbox(t, tc.env...)
+			if tc.config != "" {
+				s.writeConfig(tc.config)
+			}
+			if r := s.run("fake", "store", creds(tc.host, tc.user, secret)); r.code != 0 {
+				t.Fatal(r)
+			}
+			want := s.run("fake", "get", tc.host)
+			got := s.with("ACRDOCTOR_CREDENTIAL_BACKEND=fake").run("acrdoctor", "get", tc.host)
+			if got.stdout != want.stdout || got.code != 0 || !strings.Contains(want.stdout, secret) {
+				t.Fatalf("stdout differs or not served:\n wrapper %v\n backend %v", got, want)
+			}
+			if tc.hint == nil && got.stderr != "" {
+				t.Errorf("stderr %q, want none", got.stderr)
+			}
+			for _, h := range tc.hint {
+				if !strings.Contains(got.stderr, h) {
+					t.Errorf("stderr %q lacks %q", got.stderr, h)
+				}
+			}
+			if n := strings.Count(got.stderr, "\n"); tc.hint != nil && n != 1 {
+				t.Errorf("stderr has %d lines, want 1: %q", n, got.stderr)
+			}
+			es := s.entries()
+			if len(es) != 1 {
+				t.Fatalf("journal has %d entries, want 1", len(es))
+			}
+			e := es[0]
+			if e.Outcome != tc.outcome || e.Registry != tc.host {
+				t.Errorf("journal %+v, want outcome %s", e, tc.outcome)
+			}
+			if tc.host == host {
+				exp := tc.iat.Add(life).Truncate(time.Second)
+				if e.Kind != "refresh_token" || e.ExpiresAt == nil || !e.ExpiresAt.Equal(exp) {
+					t.Errorf("journal kind %q, expiry %v; want refresh_token, %v", e.Kind, e.ExpiresAt, exp)
+				}
+			} else if e.Kind != "unknown" || e.ExpiresAt != nil {
+				t.Errorf("non-ACR host decoded: %+v", e)
+			}
+			raw, _ := os.ReadFile(s.journal)
+			for _, leak := range []string{secret, strings.Split(secret, ".")[1], strings.Split(secret, ".")[2]} {
+				if strings.Contains(got.stderr, leak) || bytes.Contains(raw, []byte(leak)) {
+					t.Errorf("the secret (or a part of it) is in stderr or the journal")
+				}
+			}
+		})
+	}
+}
+
+// TestFileBackend: the plain config.json as the store, through the
+// protocol; every other key of config.json survives, the mode is kept,
+// and an identity token is stored as Docker stores it.
+func TestFileBackend(t *testing.T) {
+	s := newSandbox(t)
+	const original = `{
+	"auths": {"keep.example.com": {"auth": "a2VlcDpwdw=="}, "https://index.docker.io/v1/": {}},
+	"credsStore": "acrdoctor",
+	"credHelpers": {"gcr.io": "gcloud"},
+	"proxies": {"default": {"httpProxy": "http://127.0.0.1:3128"}},
+	"plugins": {"acrdoctor": {"credential-backend": "file"}, "other": {"k": "v"}},
+	"x-unknown": [1, 2.50, {"deep": null}],
+	"currentContext": "desktop-linux"
+}`
+	s.writeConfig(original)
+	cfgPath := filepath.Join(s.dir, "docker", "config.json")
+	if err := os.Chmod(cfgPath, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	tok := mint("myreg.azurecr.io", time.Now())
+	steps := []struct{ action, stdin, stdout string }{
+		{"store", creds("myreg.azurecr.io", "<token>", tok), ""},
+		{"store", creds("admin.azurecr.io", "admin", "pw:with:colons"), ""},
+		{"get", "myreg.azurecr.io", creds("myreg.azurecr.io", "<token>", tok)},
+		{"get", "https://admin.azurecr.io", creds("https://admin.azurecr.io", "admin", "pw:with:colons")},
+		{"get", "keep.example.com", creds("keep.example.com", "keep", "pw")},
+		{"get", "index.docker.io", notFound},
+		{"get", "missing.azurecr.io", notFound},
+		{"list", "", `{"admin.azurecr.io":"admin","keep.example.com":"keep","myreg.azurecr.io":"\u003ctoken\u003e"}`},
+		{"erase", "admin.azurecr.io", ""},
+		{"get", "admin.azurecr.io", notFound},
+	}
+	for _, st := range steps {
+		r := s.run("acrdoctor", st.action, st.stdin)
+		got := strings.TrimSpace(r.stdout)
+		if got != st.stdout {
+			t.Errorf("%s %.40q: %v, want stdout %q", st.action, st.stdin, r, st.stdout)
+		}
+	}
+	data, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after map[string]any
+	if err := json.Unmarshal([]byte(original), &before); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &after); err != nil {
+		t.Fatal(err)
+	}
+	auths := after["auths"].(map[string]any)
+	if want := map[string]any{"identitytoken": tok}; fmt.Sprint(auths["myreg.azurecr.io"]) != fmt.Sprint(want) {
+		t.Errorf("auths[myreg] = %v, want only identitytoken", auths["myreg.azurecr.io"])
+	}
+	if _, ok := auths["admin.azurecr.io"]; ok {
+		t.Error("erase left admin.azurecr.io")
+	}
+	delete(auths, "myreg.azurecr.io")
+	if fmt.Sprint(before) != fmt.Sprint(after) {
+		t.Errorf("config.json changed beyond auths:\nbefore %v\nafter  %v", before, after)
+	}
+	if fi, _ := os.Stat(cfgPath); fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v, want 0640", fi.Mode().Perm())
+	}
+	if ms, _ := filepath.Glob(filepath.Join(s.dir, "docker", "*acrdoctor*")); len(ms) > 0 {
+		t.Errorf("temporary files left: %v", ms)
+	}
+	// A token past expiry gets a hint through the file backend too.
+	s.run("acrdoctor", "store", creds("oldreg.azurecr.io", "<token>", mint("oldreg.azurecr.io", time.Now().Add(-5*time.Hour))))
+	if r := s.run("acrdoctor", "get", "oldreg.azurecr.io"); r.code != 0 || !strings.Contains(r.stderr, "expired 1h45m ago") || !strings.Contains(r.stderr, "az acr login -n oldreg") {
+		t.Errorf("expired token via file backend: %v", r)
+	}
+}
+
+// TestFileBackendEmptyConfig: with no config.json at all, store creates it
+// (mode 0600) and get reads it back.
+func TestFileBackendEmptyConfig(t *testing.T) {
+	s := newSandbox(t, "ACRDOCTOR_CREDENTIAL_BACKEND=file")
+	if r := s.run("acrdoctor", "store", creds("x.azurecr.io", "u", "p")); r.code != 0 {
+		t.Fatal(r)
+	}
+	if r := s.run("acrdoctor", "get", "x.azurecr.io"); r.stdout != creds("x.azurecr.io", "u", "p")+"\n" {
+		t.Errorf("get: %v", r)
+	}
+	if runtime.GOOS != "windows" {
+		if fi, _ := os.Stat(filepath.Join(s.dir, "docker", "config.json")); fi.Mode().Perm() != 0o600 {
+			t.Errorf("new config.json mode %v", fi.Mode().Perm())
+		}
+	}
+}
+
+// BenchmarkGet times a get of a valid ACR token through the wrapper and
+// from the fake backend directly, each a fresh process as Docker runs it.
+func BenchmarkGet(b *testing.B) {
+	s := newSandbox(b, "ACRDOCTOR_CREDENTIAL_BACKEND=fake")
+	if r := s.run("fake", "store", creds("myreg.azurecr.io", "<token>", mint("myreg.azurecr.io", time.Now()))); r.code != 0 {
+		b.Fatal(r)
+	}
+	for _, helper := range []string{"fake", "acrdoctor"} {
+		b.Run(helper, func(b *testing.B) {
+			for b.Loop() {
+				if r := s.run(helper, "get", "myreg.azurecr.io"); r.code != 0 || r.stderr != "" {
+					b.Fatal(r)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,279 @@
+// Package journal keeps a record of what the credential helper
+// docker-credential-acrdoctor gave Docker: one JSON line per `get`, with
+// the registry, the kind of credential, its expiry and the outcome, so that
+// `docker acrdoctor check` can say "at 10:32 Docker was given a token that
+// had expired at 10:05".
+//
+// The journal never holds a secret: no password, no token, at most its
+// fingerprint. It is bounded (MaxSize; past it the newest half is kept)
+// and safe under concurrent writers: each line is one O_APPEND write, made
+// under a shared lock of a sibling ".lock" file, and rotation takes that
+// lock exclusively, so no line is lost to a rename.
+package journal
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+)
+
+// Outcome says what Docker was given for one `get`.
+type Outcome string
+
+const (
+	Served       Outcome = "served"        // the stored credential, valid or with no expiry to judge
+	Expired      Outcome = "expired"       // the stored token, already expired
+	Expiring     Outcome = "expiring"      // the stored token, expiring within the margin
+	NotFound     Outcome = "not_found"     // the backend holds nothing for the registry
+	BackendError Outcome = "backend_error" // the backend failed or answered outside the protocol
+	Empty        Outcome = "empty"         // the backend answered an empty username and secret (turned into not found)
+)
+
+// Entry is one line of the journal. It holds no secret.
+type Entry struct {
+	Time     time.Time `json:"time"`
+	Registry string    `json:"registry"`
+	// Kind is a credential kind as `creds` names it (refresh_token,
+	// admin_user, …), or "unknown".
+	Kind      string     `json:"kind"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	Outcome   Outcome    `json:"outcome"`
+	// Backend is the helper suffix the wrapper asked, or "file".
+	Backend string `json:"backend,omitempty"`
+	// Username is the stored username when it cannot be a secret.
+	Username string `json:"username,omitempty"`
+	// Fingerprint names the secret without revealing it (token.Fingerprint).
+	Fingerprint string `json:"fingerprint,omitempty"`
+}
+
+// MaxSize is the size past which the journal is cut to its newest half.
+const MaxSize = 1 << 20
+
+// maxLine keeps a line within PIPE_BUF, the size one O_APPEND write is
+// certainly not interleaved with another at.
+const maxLine = 4096
+
+// Off is the ACRDOCTOR_JOURNAL value that turns the journal off.
+const Off = "off"
+
+// Path is where the journal lives: ACRDOCTOR_JOURNAL if set (ok is false
+// for "off"), else $XDG_STATE_HOME/acr-doctor/journal.jsonl, else the
+// platform's state directory: ~/.local/state on Linux and other Unix,
+// ~/Library/Application Support on macOS, %LocalAppData% on Windows.
+func Path(getenv func(string) string) (path string, ok bool) {
+	if v := getenv("ACRDOCTOR_JOURNAL"); v != "" {
+		if strings.EqualFold(v, Off) {
+			return "", false
+		}
+		return v, true
+	}
+	const rel = "acr-doctor/journal.jsonl"
+	if d := getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, rel), true
+	}
+	switch runtime.GOOS {
+	case "windows":
+		if d := getenv("LocalAppData"); d != "" {
+			return filepath.Join(d, rel), true
+		}
+	case "darwin", "ios":
+		if h := home(getenv); h != "" {
+			return filepath.Join(h, "Library", "Application Support", rel), true
+		}
+	default:
+		if h := home(getenv); h != "" {
+			return filepath.Join(h, ".local", "state", rel), true
+		}
+	}
+	return "", false
+}
+
+func home(getenv func(string) string) string {
+	if h := getenv("HOME"); h != "" {
+		return h
+	}
+	h, _ := os.UserHomeDir()
+	return h
+}
+
+// Append adds e as one line to the journal at path, creating it and its
+// directory (mode 0700/0600) as needed, and cuts the journal to its newest
+// half once it passes MaxSize.
+func Append(path string, e Entry) error {
+	line, err := encode(e)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	lock, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	if err := lockShared(lock); err != nil {
+		return err
+	}
+	size, err := appendLine(path, line)
+	unlock(lock)
+	if err != nil {
+		return err
+	}
+	if size > MaxSize {
+		return rotate(path, lock)
+	}
+	return nil
+}
+
+func encode(e Entry) ([]byte, error) {
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	e.Time = e.Time.UTC()
+	if e.ExpiresAt != nil {
+		t := e.ExpiresAt.UTC()
+		e.ExpiresAt = &t
+	}
+	if e.Kind == "" {
+		e.Kind = "unknown"
+	}
+	line, err := json.Marshal(e)
+	if err != nil {
+		return nil, err
+	}
+	if len(line)+1 > maxLine {
+		// Only a registry key or username that long can do this: keep
+		// the line whole and the record, without them.
+		e.Registry, e.Username = shorten(e.Registry), ""
+		if line, err = json.Marshal(e); err != nil {
+			return nil, err
+		}
+		if len(line)+1 > maxLine {
+			return nil, errors.New("journal: entry too long")
+		}
+	}
+	return append(line, '\n'), nil
+}
+
+func shorten(s string) string {
+	if len(s) <= 256 {
+		return s
+	}
+	return strings.ToValidUTF8(s[:256], "") + "…"
+}
+
+func appendLine(path string, line []byte) (int64, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	if _, err := f.Write(line); err != nil {
+		return 0, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
+}
+
+// rotate keeps the newest half of the journal, whole lines only, writing
+// it to a temporary file that replaces the journal. It holds the lock
+// exclusively, so no writer appends to the file being replaced.
+func rotate(path string, lock *os.File) error {
+	if err := lockExclusive(lock); err != nil {
+		return err
+	}
+	defer unlock(lock)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if len(data) <= MaxSize { // another writer rotated first
+		return nil
+	}
+	keep := data[len(data)-MaxSize/2:]
+	if i := bytes.IndexByte(keep, '\n'); i >= 0 {
+		keep = keep[i+1:]
+	} else {
+		keep = nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename, a no-op
+	if _, err := tmp.Write(keep); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// Read returns the entries of the journal at path written at or after
+// since, oldest first. A missing journal has no entries and is no error;
+// lines that are not entries (a line cut by a crash) are skipped.
+func Read(path string, since time.Time) ([]Entry, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return read(f, since, path)
+}
+
+func read(r io.Reader, since time.Time, path string) ([]Entry, error) {
+	var out []Entry
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), maxLine*4)
+	for sc.Scan() {
+		var e Entry
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil || e.Time.IsZero() {
+			continue
+		}
+		if !since.IsZero() && e.Time.Before(since) {
+			continue
+		}
+		out = append(out, e)
+	}
+	if err := sc.Err(); err != nil {
+		return out, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return out, nil
+}
+
+// Last returns the newest entry for registry, compared as the host Docker
+// looks credentials up by ("https://MyReg.azurecr.io/v2/" matches
+// "myreg.azurecr.io").
+func Last(entries []Entry, registry string) (Entry, bool) {
+	host := loginserver.Host(registry)
+	var last Entry
+	found := false
+	for _, e := range entries {
+		if loginserver.Host(e.Registry) != host {
+			continue
+		}
+		if !found || !e.Time.Before(last.Time) {
+			last, found = e, true
+		}
+	}
+	return last, found
+}

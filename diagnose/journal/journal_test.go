@@ -1,0 +1,210 @@
+package journal
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestPath(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		return func(k string) string {
+			for i := 0; i < len(kv); i += 2 {
+				if kv[i] == k {
+					return kv[i+1]
+				}
+			}
+			return ""
+		}
+	}
+	if p, ok := Path(env("ACRDOCTOR_JOURNAL", "/x/j.jsonl", "XDG_STATE_HOME", "/s")); !ok || p != "/x/j.jsonl" {
+		t.Errorf("override: %q %v", p, ok)
+	}
+	if _, ok := Path(env("ACRDOCTOR_JOURNAL", "OFF", "XDG_STATE_HOME", "/s")); ok {
+		t.Error("off is on")
+	}
+	if p, _ := Path(env("XDG_STATE_HOME", "/s", "HOME", "/h")); p != filepath.Join("/s", "acr-doctor", "journal.jsonl") {
+		t.Errorf("XDG_STATE_HOME: %q", p)
+	}
+	if p, _ := Path(env("XDG_STATE_HOME", "relative", "HOME", "/h")); !strings.HasPrefix(p, "/h") {
+		t.Errorf("a relative XDG_STATE_HOME must be ignored, got %q", p)
+	}
+}
+
+// TestConcurrentWriters: 32 goroutines append at once, across several
+// rotations. Every line stays whole JSON, the file stays within MaxSize,
+// what survives of each writer is an unbroken run ending at its last entry
+// (no line lost to a rotation: a writer that finished early may have been
+// rotated out whole), and the entry appended last is the last line.
+func TestConcurrentWriters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j", "journal.jsonl")
+	const writers, per = 32, 250
+	const secret = "eyJhbGciOiJSUzI1NiJ9.c2VjcmV0.c2ln"
+	pad := strings.Repeat("r", 120) // ~330-byte lines: 8000 lines, ~2.6 MB, several rotations
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*per)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range per {
+				e := Entry{Registry: fmt.Sprintf("w%02d-%04d.%s.azurecr.io", w, i, pad), Kind: "refresh_token", Outcome: Served, Fingerprint: "sha256:0123456789ab"}
+				if err := Append(path, e); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if err := Append(path, Entry{Registry: "w99-0000.last.azurecr.io", Outcome: Served}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) > MaxSize || len(data) < MaxSize/4 {
+		t.Errorf("journal is %d bytes; want at most %d and not emptied", len(data), MaxSize)
+	}
+	if bytes.Contains(data, []byte(secret)) {
+		t.Error("secret in journal")
+	}
+	seen := map[int][]int{}
+	for n, line := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
+		var e Entry
+		if err := json.Unmarshal(line, &e); err != nil {
+			t.Fatalf("line %d is not JSON (%v): %.80q", n+1, err, line)
+		}
+		var w, i int
+		if _, err := fmt.Sscanf(e.Registry, "w%02d-%04d.", &w, &i); err != nil {
+			t.Fatalf("line %d: registry %q", n+1, e.Registry)
+		}
+		seen[w] = append(seen[w], i)
+	}
+	t.Logf("%d bytes kept, from %d of %d writers", len(data), len(seen)-1, writers)
+	if len(seen[99]) != 1 || !bytes.HasSuffix(data, []byte("\n")) || !bytes.Contains(data[bytes.LastIndexByte(data[:len(data)-1], '\n')+1:], []byte("w99-0000.last")) {
+		t.Error("the newest entry is not the last line")
+	}
+	if len(seen) < 4 {
+		t.Errorf("only %d writers kept", len(seen))
+	}
+	for w := range writers {
+		got := seen[w]
+		if len(got) == 0 {
+			continue
+		}
+		if got[len(got)-1] != per-1 {
+			t.Errorf("writer %d: newest entry missing (kept %d)", w, len(got))
+			continue
+		}
+		for k := 1; k < len(got); k++ {
+			if got[k] != got[k-1]+1 {
+				t.Errorf("writer %d: entries %d then %d: a line was lost", w, got[k-1], got[k])
+				break
+			}
+		}
+	}
+	if ms, _ := filepath.Glob(path + ".tmp-*"); len(ms) > 0 {
+		t.Errorf("temporary files left: %v", ms)
+	}
+}
+
+// TestRotationKeepsNewestHalf: passing MaxSize cuts the journal to about
+// half, at a line boundary, keeping the newest entries.
+func TestRotationKeepsNewestHalf(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	base := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	n := 0
+	for ; ; n++ {
+		if err := Append(path, Entry{Time: base.Add(time.Duration(n) * time.Second), Registry: "a.azurecr.io", Outcome: Served}); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 100 && fi.Size() < MaxSize/2+200 {
+			break // rotated
+		}
+		if n > 100000 {
+			t.Fatal("never rotated")
+		}
+	}
+	es, err := Read(path, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) < 100 || !es[len(es)-1].Time.Equal(base.Add(time.Duration(n)*time.Second)) {
+		t.Fatalf("kept %d entries, last %v; want the newest, %v", len(es), es[len(es)-1].Time, base.Add(time.Duration(n)*time.Second))
+	}
+	for i := 1; i < len(es); i++ {
+		if es[i].Time.Sub(es[i-1].Time) != time.Second {
+			t.Fatalf("gap between %v and %v", es[i-1].Time, es[i].Time)
+		}
+	}
+	if es[0].Kind != "unknown" {
+		t.Errorf("empty kind written as %q, want unknown", es[0].Kind)
+	}
+}
+
+func TestReadLast(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	if es, err := Read(path, time.Time{}); err != nil || es != nil {
+		t.Fatalf("missing journal: %v, %v", es, err)
+	}
+	t0 := time.Date(2026, 11, 29, 10, 32, 0, 0, time.UTC)
+	exp := time.Date(2026, 11, 29, 10, 5, 0, 0, time.UTC)
+	for i, e := range []Entry{
+		{Time: t0.Add(-time.Hour), Registry: "myreg.azurecr.io", Kind: "refresh_token", Outcome: Served},
+		{Time: t0, Registry: "myreg.azurecr.io", Kind: "refresh_token", ExpiresAt: &exp, Outcome: Expired},
+		{Time: t0.Add(time.Minute), Registry: "other.azurecr.io", Outcome: NotFound},
+	} {
+		if err := Append(path, e); err != nil {
+			t.Fatal(i, err)
+		}
+	}
+	// A line cut short by a crash is skipped, not an error.
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"time":"2026-11-29T10:40:00Z","regis` + "\n")
+	f.Close()
+
+	es, err := Read(path, t0.Add(-time.Minute))
+	if err != nil || len(es) != 2 {
+		t.Fatalf("Read since: %d entries, %v", len(es), err)
+	}
+	all, _ := Read(path, time.Time{})
+	last, ok := Last(all, "https://MyReg.azurecr.io/v2/")
+	if !ok || last.Outcome != Expired || last.ExpiresAt == nil || !last.ExpiresAt.Equal(exp) || !last.Time.Equal(t0) {
+		t.Errorf("Last = %+v, %v", last, ok)
+	}
+	if _, ok := Last(all, "nothere.azurecr.io"); ok {
+		t.Error("Last found a registry never journalled")
+	}
+	raw, _ := os.ReadFile(path)
+	if !bytes.Contains(raw, []byte(`"expires_at":"2026-11-29T10:05:00Z"`)) {
+		t.Errorf("expiry not RFC 3339 UTC: %s", raw)
+	}
+}
+
+// TestOverlongEntry: a huge registry key still gives one whole line
+// within PIPE_BUF.
+func TestOverlongEntry(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	if err := Append(path, Entry{Registry: strings.Repeat("x", 10000), Username: strings.Repeat("u", 5000), Outcome: Served}); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	if len(data) > maxLine || bytes.Count(data, []byte("\n")) != 1 {
+		t.Errorf("line of %d bytes", len(data))
+	}
+}

@@ -1,0 +1,51 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/journal"
+)
+
+// TestWrapperThroughDocker: with credsStore "acrdoctor" and pass as the
+// backend, docker login stores through the wrapper into pass, the plugin
+// reads it back through the wrapper, and docker logout erases it.
+func TestWrapperThroughDocker(t *testing.T) {
+	emu := startEmu(t, emuRegistry("wrapped.azurecr.io"))
+	e := newEnv(t)
+	e.withPass()
+	e.useEmu(emu)
+	if err := os.Symlink(helperBin, filepath.Join(e.binDir, "docker-credential-acrdoctor")); err != nil {
+		t.Fatal(err)
+	}
+	journalPath := filepath.Join(t.TempDir(), "journal.jsonl")
+	e.setenv("ACRDOCTOR_CREDENTIAL_BACKEND=pass", "ACRDOCTOR_JOURNAL="+journalPath)
+	e.writeConfig(`{"auths": {"placeholder.invalid": {}}, "credsStore": "acrdoctor"}`)
+
+	if r := e.run(adminPassword, "docker", "login", "wrapped.azurecr.io", "-u", "wrapped", "--password-stdin"); r.code != 0 {
+		t.Fatalf("docker login through the wrapper: %v", r)
+	}
+	if r := e.run("", "docker-credential-pass", "list"); !strings.Contains(r.stdout, "wrapped.azurecr.io") {
+		t.Fatalf("pass does not hold the login: %v", r)
+	}
+	got := decodeCreds(t, e.docker("acrdoctor", "creds", "--format", "json"))
+	if len(got.Credentials) != 1 || got.Credentials[0].Source != "credsStore:acrdoctor" || got.Credentials[0].Kind != "admin_user" {
+		t.Errorf("creds through the wrapper: %+v", got.Credentials)
+	}
+	entries, err := journal.Read(journalPath, time.Time{})
+	if err != nil || len(entries) == 0 || entries[len(entries)-1].Registry != "wrapped.azurecr.io" || entries[len(entries)-1].Outcome != journal.Served {
+		t.Errorf("journal = %+v, %v", entries, err)
+	}
+	if b, _ := os.ReadFile(journalPath); strings.Contains(string(b), adminPassword) {
+		t.Error("the journal holds the password")
+	}
+	if r := e.docker("logout", "wrapped.azurecr.io"); r.code != 0 {
+		t.Fatalf("docker logout: %v", r)
+	}
+	if r := e.run("", "docker-credential-pass", "list"); strings.Contains(r.stdout, "wrapped.azurecr.io") {
+		t.Errorf("pass still holds the login after logout: %v", r)
+	}
+}
