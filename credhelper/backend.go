@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os/exec"
+	"strings"
 
 	"github.com/docker/docker-credential-helpers/credentials"
 )
@@ -20,6 +22,8 @@ type backend interface {
 	// passThrough runs action with the wrapper's own stdin, stdout and
 	// stderr, and returns the exit status to exit with.
 	passThrough(action string, stdin io.Reader, stdout, stderr io.Writer) int
+	// store saves a credential, as Docker's `store` would.
+	store(c credentials.Credentials) error
 }
 
 // maxOutput bounds what get buffers from a backend: a credential is a few
@@ -44,6 +48,20 @@ func (b *execBackend) get(in []byte, stderr io.Writer) ([]byte, int) {
 	// pinentry or keychain prompt the user is answering.
 	err := cmd.Run()
 	return out.Bytes(), exitCode(b.name, err, &out)
+}
+
+func (b *execBackend) store(c credentials.Credentials) error {
+	in, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	var out limitedBuffer
+	cmd := exec.Command(b.path, credentials.ActionStore)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(in), &out, &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("docker-credential-%s store: %v: %s", b.name, err, strings.TrimSpace(out.String()))
+	}
+	return nil
 }
 
 // exitCode is the status to pass on. A backend killed by a signal, or one

@@ -140,6 +140,8 @@ type fileAuth struct {
 	IdentityToken string `json:"identitytoken,omitempty"`
 }
 
+func (b *fileBackend) store(c credentials.Credentials) error { return b.Add(&c) }
+
 // Add implements credentials.Helper.
 func (b *fileBackend) Add(c *credentials.Credentials) error {
 	entry := fileAuth{Auth: base64.StdEncoding.EncodeToString([]byte(c.Username + ":" + c.Secret))}

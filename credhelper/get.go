@@ -65,7 +65,29 @@ func get(env *settings, b backend, stdin io.Reader, stdout, stderr io.Writer) in
 		return 1
 	}
 	rec.outcome = journal.Served
-	rec.judge(c, env, stderr)
+	line := rec.judge(c, env)
+	if line != "" && env.renew() {
+		host := loginserver.Host(strings.TrimSpace(string(in)))
+		renewed, fresh, err := renewal(env, b, in, host)
+		if renewed.Secret != "" {
+			rec.outcome = journal.Served
+			if fresh {
+				rec.outcome = journal.Renewed
+			}
+			rec.judge(renewed, env) // the new token's kind and expiry
+			if err != nil && !env.quiet() {
+				fmt.Fprintln(stderr, "acr-doctor: "+err.Error())
+			}
+			b, _ := json.Marshal(renewed)
+			_, _ = stdout.Write(b)
+			fmt.Fprintln(stdout)
+			return 0
+		}
+		line += "; " + renewReason(err)
+	}
+	if line != "" && !env.quiet() {
+		fmt.Fprintln(stderr, line)
+	}
 	_, _ = stdout.Write(out)
 	return 0
 }
@@ -81,9 +103,10 @@ type getRecord struct {
 	fp       string
 }
 
-// judge names the credential's kind and, for an ACR token, warns when it
-// has expired or expires within the margin. Non-ACR hosts are not decoded.
-func (r *getRecord) judge(c credentials.Credentials, env *settings, stderr io.Writer) {
+// judge names the credential's kind and, for an ACR token that has
+// expired or expires within the margin, returns the hint for stderr.
+// Non-ACR hosts are not decoded.
+func (r *getRecord) judge(c credentials.Credentials, env *settings) (hintLine string) {
 	host := loginserver.Host(strings.TrimSpace(string(r.server)))
 	r.kind = report.Unknown
 	r.fp = token.Fingerprint(c.Secret)
@@ -92,7 +115,7 @@ func (r *getRecord) judge(c credentials.Credentials, env *settings, stderr io.Wr
 	}
 	server, acr := loginserver.Parse(host)
 	if !acr {
-		return
+		return ""
 	}
 	t := now()
 	e := credstore.Entry{Registry: host, Source: credstore.Source{Kind: credstore.CredHelpers, Helper: r.backend}, Username: c.Username, Password: c.Secret}
@@ -103,11 +126,11 @@ func (r *getRecord) judge(c credentials.Credentials, env *settings, stderr io.Wr
 	r.kind = assessed.Kind
 	tok := assessed.Token
 	if tok == nil || tok.ExpiresAt == nil {
-		return
+		return ""
 	}
 	r.expires = tok.ExpiresAt
 	if c.Username != credstore.TokenUsername && c.Username != inventory.NullGUID {
-		return // a JWT under another username is not what ACR takes as a token
+		return "" // a JWT under another username is not what ACR takes as a token
 	}
 	left := tok.ExpiresAt.Sub(t)
 	margin := env.margin()
@@ -117,12 +140,9 @@ func (r *getRecord) judge(c credentials.Credentials, env *settings, stderr io.Wr
 	case left <= margin:
 		r.outcome = journal.Expiring
 	default:
-		return
+		return ""
 	}
-	if env.quiet() {
-		return
-	}
-	fmt.Fprintln(stderr, hint(server, tok.Kind.Title(), *tok.ExpiresAt, t))
+	return hint(server, tok.Kind.Title(), *tok.ExpiresAt, t)
 }
 
 // hint is the one line Docker shows in the push or pull output.

@@ -289,12 +289,14 @@ func TestHints(t *testing.T) {
 		outcome journal.Outcome
 	}{
 		{name: "expired", host: host, user: "<token>", iat: now.Add(-life - 2*time.Hour - 13*time.Minute - 10*time.Second),
-			hint: []string{"acr-doctor: the ACR refresh token for myreg.azurecr.io expired 2h13m ago (at ", " UTC); run: az acr login -n myreg\n"}, outcome: journal.Expired},
+			hint: []string{"acr-doctor: the ACR refresh token for myreg.azurecr.io expired 2h13m ago (at ", " UTC); run: az acr login -n myreg; no Azure identity in the environment to renew it with\n"}, outcome: journal.Expired},
 		{name: "expiring", host: host, user: "<token>", iat: now.Add(-life + 3*time.Minute + 30*time.Second),
-			hint: []string{"acr-doctor: the ACR refresh token for myreg.azurecr.io expires in 3m (at ", "run: az acr login -n myreg\n"}, outcome: journal.Expiring},
+			hint: []string{"acr-doctor: the ACR refresh token for myreg.azurecr.io expires in 3m (at ", "run: az acr login -n myreg; no Azure identity in the environment to renew it with\n"}, outcome: journal.Expiring},
 		{name: "null GUID password", host: host, user: "00000000-0000-0000-0000-000000000000", iat: now.Add(-life - time.Hour),
 			hint: []string{"expired 1h", "az acr login -n myreg"}, outcome: journal.Expired},
 		{name: "valid", host: host, user: "<token>", iat: now, outcome: journal.Served},
+		{name: "renewal off", host: host, user: "<token>", iat: now.Add(-life - time.Hour), env: []string{"ACRDOCTOR_RENEW=off"},
+			hint: []string{"expired 1h", "run: az acr login -n myreg\n"}, outcome: journal.Expired},
 		{name: "margin from env", host: host, user: "<token>", iat: now.Add(-life + 30*time.Minute), env: []string{"ACRDOCTOR_RENEW_MARGIN=1h"},
 			hint: []string{"expires in 29m"}, outcome: journal.Expiring},
 		{name: "margin from config", host: host, user: "<token>", iat: now.Add(-life + 30*time.Minute),

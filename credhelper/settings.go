@@ -19,6 +19,8 @@ const (
 	envMargin     = "ACRDOCTOR_RENEW_MARGIN"
 	envQuiet      = "ACRDOCTOR_QUIET"
 	envDebug      = "ACRDOCTOR_DEBUG"
+	envRenew      = "ACRDOCTOR_RENEW"
+	keyRenew      = "renew"
 	keyBackend    = "credential-backend"
 	keyMargin     = "renew-margin"
 	keyHints      = "hints"
@@ -82,6 +84,18 @@ func (s *settings) quiet() bool {
 		return true
 	}
 	return false
+}
+
+// renew reports whether expired tokens are renewed (the default), or only
+// reported: ACRDOCTOR_RENEW=off or plugins.acrdoctor.renew=off.
+func (s *settings) renew() bool {
+	for _, v := range []string{s.getenv(envRenew), s.plugin(keyRenew)} {
+		switch strings.ToLower(v) {
+		case "off", "false", "0", "no":
+			return false
+		}
+	}
+	return true
 }
 
 // margin is the renew margin; a value that is not a Go duration of zero

@@ -34,6 +34,7 @@ const (
 	Served       Outcome = "served"        // the stored credential, valid or with no expiry to judge
 	Expired      Outcome = "expired"       // the stored token, already expired
 	Expiring     Outcome = "expiring"      // the stored token, expiring within the margin
+	Renewed      Outcome = "renewed"       // a new token, exchanged through Azure AD and stored in place of an expired or expiring one
 	NotFound     Outcome = "not_found"     // the backend holds nothing for the registry
 	BackendError Outcome = "backend_error" // the backend failed or answered outside the protocol
 	Empty        Outcome = "empty"         // the backend answered an empty username and secret (turned into not found)

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/docker/docker-credential-helpers/credentials"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/journal"
+	"github.com/acr-doctor/acr-doctor/diagnose/renew"
+	"github.com/acr-doctor/acr-doctor/diagnose/token"
+)
+
+// renewTimeout bounds a renewal: Docker's push waits on it.
+const renewTimeout = 20 * time.Second
+
+// renewal replaces an expired or expiring ACR token with a new one from an
+// Azure AD identity in the environment, stores it in the backend as Docker
+// would, and returns it. Docker and buildx call get in parallel: under a
+// lock per registry, one caller renews and the others, once they hold the
+// lock, find the new token in the backend and return it.
+//
+// fresh is false when another caller had already renewed it.
+func renewal(env *settings, b backend, in []byte, host string) (c credentials.Credentials, fresh bool, err error) {
+	unlock, err := lockRenewal(env, host)
+	if err != nil {
+		return c, false, err
+	}
+	defer unlock()
+
+	if c, ok := storedValid(b, in, env.margin()); ok {
+		return c, false, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), renewTimeout)
+	defer cancel()
+	refresh, _, err := (&renew.Renewer{Timeout: renewTimeout}).Renew(ctx, host)
+	if err != nil {
+		return c, false, err
+	}
+	c = credentials.Credentials{ServerURL: strings.TrimSpace(string(in)), Username: credstore.TokenUsername, Secret: refresh}
+	if err := b.store(c); err != nil {
+		env.debugf("storing the renewed token: %v", err)
+		return c, true, fmt.Errorf("renewed, but storing the new token failed: %w", err)
+	}
+	return c, true, nil
+}
+
+// storedValid reads the backend again and reports a token that is now
+// good for longer than the margin.
+func storedValid(b backend, in []byte, margin time.Duration) (credentials.Credentials, bool) {
+	var c credentials.Credentials
+	out, code := b.get(in, io.Discard)
+	if code != 0 || json.Unmarshal(out, &c) != nil || c.Secret == "" {
+		return c, false
+	}
+	tok, err := token.Decode(c.Secret)
+	if err != nil || tok.Claims.ExpiresAt.IsZero() {
+		return c, false
+	}
+	return c, time.Until(tok.Claims.ExpiresAt) > margin
+}
+
+// lockRenewal takes the per-registry renewal lock, beside the journal.
+func lockRenewal(env *settings, host string) (unlock func(), err error) {
+	dir := os.TempDir()
+	if p, ok := journal.Path(env.getenv); ok {
+		dir = filepath.Dir(p)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "renew-"+host+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { unlockFile(f); f.Close() }, nil
+}
+
+// renewReason says in a few words why no renewal happened.
+func renewReason(err error) string {
+	switch {
+	case errors.Is(err, renew.ErrNoIdentity):
+		return "no Azure identity in the environment to renew it with"
+	default:
+		msg := err.Error()
+		if i := strings.IndexByte(msg, '\n'); i >= 0 {
+			msg = msg[:i]
+		}
+		return "renewal failed: " + msg
+	}
+}

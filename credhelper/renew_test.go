@@ -1,0 +1,161 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docker/docker-credential-helpers/credentials"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/acremu"
+	"github.com/acr-doctor/acr-doctor/diagnose/journal"
+	"github.com/acr-doctor/acr-doctor/diagnose/token"
+	"github.com/acr-doctor/acr-doctor/diagnose/token/tokentest"
+)
+
+const (
+	renewHost   = "renewme.azurecr.io"
+	renewTenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+	renewApp    = "3c2b1a09-8f7e-4d6c-b5a4-938271605f4e"
+	renewSecret = "sp-secret-for-renewal"
+)
+
+// renewSandbox: a fake backend holding an ACR token for renewHost issued
+// at iat, a service principal in the environment, and the emulator as
+// Azure AD and the registry, reached through its proxy.
+func renewSandbox(t *testing.T, iat time.Time) (*sandbox, *acremu.Server, string) {
+	t.Helper()
+	emu, err := acremu.Start(acremu.Registry{
+		Host: renewHost, Tenant: renewTenant,
+		ServicePrincipals: map[string]acremu.Principal{renewApp: {Secret: renewSecret, Actions: []string{"pull", "push"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	old := tokentest.Default().Sign(tokentest.ACRRefresh(renewHost, renewApp, renewTenant, iat, "read", "write"))
+	s := newSandbox(t,
+		"ACRDOCTOR_CREDENTIAL_BACKEND=fake",
+		"AZURE_TENANT_ID="+renewTenant, "AZURE_CLIENT_ID="+renewApp, "AZURE_CLIENT_SECRET="+renewSecret,
+		"AZURE_AUTHORITY_HOST=https://"+acremu.AuthorityHost+"/",
+		"HTTPS_PROXY="+emu.ProxyURL(), "SSL_CERT_FILE="+emu.CAFile(),
+	)
+	if r := s.run("fake", "store", creds(renewHost, "<token>", old)); r.code != 0 {
+		t.Fatal(r)
+	}
+	return s, emu, old
+}
+
+func decodeServed(t *testing.T, out string) (credentials.Credentials, *token.Token) {
+	t.Helper()
+	var c credentials.Credentials
+	if err := json.Unmarshal([]byte(out), &c); err != nil {
+		t.Fatalf("get answered %q: %v", out, err)
+	}
+	tok, err := token.Decode(c.Secret)
+	if err != nil {
+		t.Fatalf("served secret is not a token: %v", err)
+	}
+	return c, tok
+}
+
+// TestRenewal: an expired token is renewed through the real azidentity
+// code path, stored back in the backend, and returned.
+func TestRenewal(t *testing.T) {
+	s, emu, old := renewSandbox(t, time.Now().Add(-5*time.Hour))
+	r := s.run("acrdoctor", "get", renewHost)
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("get: %v", r)
+	}
+	c, tok := decodeServed(t, r.stdout)
+	if c.Username != "<token>" || c.Secret == old || tok.Expired(time.Now()) || !tok.Claims.HasAudience(renewHost) || tok.Kind != token.RefreshToken {
+		t.Errorf("served %+v (kind %s, exp %v)", c.Username, tok.Kind, tok.Claims.ExpiresAt)
+	}
+	if stored := s.run("fake", "get", renewHost); !strings.Contains(stored.stdout, c.Secret) {
+		t.Errorf("the backend does not hold the new token: %v", stored)
+	}
+	es := s.entries()
+	if len(es) != 1 || es[0].Outcome != journal.Renewed || es[0].ExpiresAt == nil || !es[0].ExpiresAt.After(time.Now()) {
+		t.Errorf("journal = %+v", es)
+	}
+	exchanges := 0
+	for _, q := range emu.Requests(renewHost) {
+		if q.Path == "/oauth2/exchange" {
+			exchanges++
+		}
+	}
+	if exchanges != 1 {
+		t.Errorf("%d exchanges, want 1", exchanges)
+	}
+	// A second get finds the new token valid: no renewal, no network.
+	emu.ResetRequests(renewHost)
+	if r := s.run("acrdoctor", "get", renewHost); r.code != 0 || r.stderr != "" || !strings.Contains(r.stdout, c.Secret) {
+		t.Errorf("second get: %v", r)
+	}
+	if n := len(emu.Requests(renewHost)); n != 0 {
+		t.Errorf("the second get made %d requests", n)
+	}
+}
+
+// TestRenewalConcurrent: 32 parallel gets of an expiring token cause one
+// renewal, and all return the new token.
+func TestRenewalConcurrent(t *testing.T) {
+	s, emu, old := renewSandbox(t, time.Now().Add(-tokentest.RefreshLifetime+2*time.Minute))
+	const n = 32
+	outs := make([]result, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { outs[i] = s.run("acrdoctor", "get", renewHost) })
+	}
+	wg.Wait()
+	first := ""
+	for i, r := range outs {
+		if r.code != 0 || r.stderr != "" {
+			t.Fatalf("get %d: %v", i, r)
+		}
+		c, _ := decodeServed(t, r.stdout)
+		if c.Secret == old {
+			t.Fatalf("get %d returned the old token", i)
+		}
+		if first == "" {
+			first = c.Secret
+		} else if c.Secret != first {
+			t.Fatalf("get %d returned another new token: more than one renewal", i)
+		}
+	}
+	exchanges := 0
+	for _, q := range emu.Requests(renewHost) {
+		if q.Path == "/oauth2/exchange" {
+			exchanges++
+		}
+	}
+	if exchanges != 1 {
+		t.Errorf("%d exchanges for %d parallel gets, want 1", exchanges, n)
+	}
+	renewed := 0
+	for _, e := range s.entries() {
+		if e.Outcome == journal.Renewed {
+			renewed++
+		}
+	}
+	if renewed != 1 {
+		t.Errorf("journal records %d renewals", renewed)
+	}
+}
+
+// TestRenewalRefused: when Azure AD refuses, Docker gets the stored token
+// and one line saying why.
+func TestRenewalRefused(t *testing.T) {
+	s, _, old := renewSandbox(t, time.Now().Add(-5*time.Hour))
+	s = s.with("AZURE_CLIENT_SECRET=not-the-secret")
+	r := s.run("acrdoctor", "get", renewHost)
+	if r.code != 0 || !strings.Contains(r.stdout, old) || strings.Count(r.stderr, "\n") != 1 ||
+		!strings.Contains(r.stderr, "renewal failed: ") || !strings.Contains(r.stderr, "AADSTS7000215") {
+		t.Errorf("get: %v", r)
+	}
+	if strings.Contains(r.stderr, "not-the-secret") {
+		t.Error("the hint holds the client secret")
+	}
+}
