@@ -17,6 +17,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 )
@@ -79,7 +80,14 @@ func runCheck(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 	if debug.IsEnabled() {
 		store.Trace = helperTracer(dockerCLI)
 	}
+	var entries []journal.Entry
+	if path, ok := journal.Path(os.Getenv); ok {
+		// What the credential helper gave Docker in the last day; a
+		// journal that cannot be read only means no such step.
+		entries, _ = journal.Read(path, time.Now().Add(-24*time.Hour))
+	}
 	copts := check.Options{
+		Journal:     entries,
 		Targets:     args,
 		Repository:  opts.repo,
 		Push:        opts.push,

@@ -17,6 +17,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/classify"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/inventory"
+	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
@@ -39,7 +40,10 @@ type Options struct {
 	StepTimeout time.Duration
 	// Probe carries the network hooks (tests point them at the emulator).
 	Probe probe.Options
-	Now   func() time.Time
+	// Journal is what docker-credential-acrdoctor recorded; each registry's
+	// last entry says what Docker was last given.
+	Journal []journal.Entry
+	Now     func() time.Time
 }
 
 // Result is one registry's outcome with the transcript behind it.
@@ -152,6 +156,9 @@ func runOne(ctx context.Context, store *credstore.Store, tg target, opts Options
 	cred := inventory.Assess(entry, now)
 	r := Result{Registry: report.Registry{Registry: tg.key, Credential: cred, Steps: []report.Step{}, Causes: []cause.Cause{}}}
 	r.Steps = append(r.Steps, credentialStep(cred, time.Since(start)))
+	if e, ok := journal.Last(opts.Journal, tg.host); ok {
+		r.Steps = append(r.Steps, journalStep(e))
+	}
 	offline := cred.Causes
 	if opts.Offline {
 		r.Causes = offline
@@ -220,6 +227,32 @@ func credentialStep(c report.Credential, d time.Duration) report.Step {
 		s.Status = report.StepFail
 	} else if len(c.Causes) > 0 {
 		s.Status = report.StepWarn
+	}
+	return s
+}
+
+// journalStep says what the credential helper last gave Docker.
+func journalStep(e journal.Entry) report.Step {
+	s := report.Step{Name: "last_get", Status: report.StepOK}
+	at := e.Time.Local().Format("2006-01-02 15:04")
+	what := strings.ReplaceAll(e.Kind, "_", " ")
+	switch e.Outcome {
+	case journal.Expired:
+		s.Status = report.StepWarn
+		s.Detail = fmt.Sprintf("at %s Docker was given a %s that had expired at %s", at, what, e.ExpiresAt.Local().Format("15:04"))
+	case journal.Expiring:
+		s.Status = report.StepWarn
+		s.Detail = fmt.Sprintf("at %s Docker was given a %s that expired at %s", at, what, e.ExpiresAt.Local().Format("15:04"))
+	case journal.Renewed:
+		s.Detail = fmt.Sprintf("at %s the credential helper renewed the %s", at, what)
+	case journal.Served:
+		s.Detail = fmt.Sprintf("at %s Docker was given a %s", at, what)
+	default:
+		s.Status = report.StepWarn
+		s.Detail = fmt.Sprintf("at %s Docker asked and got nothing usable (%s)", at, strings.ReplaceAll(string(e.Outcome), "_", " "))
+	}
+	if e.Backend != "" {
+		s.Detail += " from " + e.Backend
 	}
 	return s
 }

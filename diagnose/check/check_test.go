@@ -17,6 +17,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
 )
 
@@ -244,5 +245,24 @@ func TestOffline(t *testing.T) {
 	}}, nil)
 	if len(results) != 1 || !results[0].Healthy || len(results[0].Steps) != 1 || !strings.HasPrefix(results[0].Steps[0].Detail, "admin_user") {
 		t.Errorf("offline = %+v", results)
+	}
+}
+
+func TestLastGet(t *testing.T) {
+	exp := time.Date(2026, 11, 29, 10, 5, 0, 0, time.Local)
+	store := &credstore.Store{Config: &credstore.Config{Auths: map[string]types.AuthConfig{"myreg.azurecr.io": {Username: "myreg", Password: "pw"}}}}
+	results := check.Run(context.Background(), store, check.Options{Offline: true, Journal: []journal.Entry{
+		{Time: exp.Add(-time.Hour), Registry: "myreg.azurecr.io", Kind: "refresh_token", Outcome: journal.Served},
+		{Time: exp.Add(27 * time.Minute), Registry: "myreg.azurecr.io", Kind: "refresh_token", ExpiresAt: &exp, Outcome: journal.Expired, Backend: "pass"},
+		{Time: exp.Add(30 * time.Minute), Registry: "other.azurecr.io", Kind: "admin_user", Outcome: journal.Served},
+	}}, nil)
+	var step string
+	for _, s := range results[0].Steps {
+		if s.Name == "last_get" {
+			step = s.Detail
+		}
+	}
+	if step != "at 2026-11-29 10:32 Docker was given a refresh token that had expired at 10:05 from pass" {
+		t.Errorf("last_get step = %q", step)
 	}
 }
