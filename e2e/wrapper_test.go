@@ -22,8 +22,23 @@ func TestWrapperThroughDocker(t *testing.T) {
 		t.Fatal(err)
 	}
 	journalPath := filepath.Join(t.TempDir(), "journal.jsonl")
-	e.setenv("ACRDOCTOR_CREDENTIAL_BACKEND=pass", "ACRDOCTOR_JOURNAL="+journalPath)
-	e.writeConfig(`{"auths": {"placeholder.invalid": {}}, "credsStore": "acrdoctor"}`)
+	e.setenv("ACRDOCTOR_JOURNAL=" + journalPath)
+	e.writeConfig(`{"auths": {"placeholder.invalid": {}}, "credsStore": "pass", "currentContext": "default"}`)
+	original := readConfig(t, e)
+
+	// configure shows the change, writes nothing without --yes off a terminal.
+	if r := e.docker("acrdoctor", "configure", "--store"); r.code != 0 || !strings.Contains(r.stdout, `~ credsStore: "pass" → "acrdoctor"`) ||
+		!strings.Contains(r.stdout, "Nothing written") || readConfig(t, e)["credsStore"] != "pass" {
+		t.Fatalf("configure without --yes: %v", r)
+	}
+	if r := e.docker("acrdoctor", "configure", "--store", "--yes"); r.code != 0 {
+		t.Fatalf("configure: %v", r)
+	}
+	cfg := readConfig(t, e)
+	if cfg["credsStore"] != "acrdoctor" || cfg["currentContext"] != "default" ||
+		cfg["plugins"].(map[string]any)["acrdoctor"].(map[string]any)["credential-backend"] != "pass" {
+		t.Fatalf("configured config.json: %v", cfg)
+	}
 
 	if r := e.run(adminPassword, "docker", "login", "wrapped.azurecr.io", "-u", "wrapped", "--password-stdin"); r.code != 0 {
 		t.Fatalf("docker login through the wrapper: %v", r)
@@ -47,5 +62,16 @@ func TestWrapperThroughDocker(t *testing.T) {
 	}
 	if r := e.run("", "docker-credential-pass", "list"); strings.Contains(r.stdout, "wrapped.azurecr.io") {
 		t.Errorf("pass still holds the login after logout: %v", r)
+	}
+	if r := e.docker("acrdoctor", "configure", "--undo", "--yes"); r.code != 0 {
+		t.Fatalf("configure --undo: %v", r)
+	}
+	if got := readConfig(t, e); got["credsStore"] != original["credsStore"] || got["plugins"] != nil {
+		t.Errorf("--undo left %v, want %v", got, original)
+	}
+	// A config.json that cannot be read is never rewritten.
+	e.writeConfig(`{"auths": {`)
+	if r := e.docker("acrdoctor", "configure", "--store", "--yes"); r.code != 2 || !strings.Contains(r.stderr, "not changing a config.json that cannot be read") {
+		t.Errorf("configure over a broken config.json: %v", r)
 	}
 }
