@@ -34,7 +34,8 @@ func testMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	binDir = dir
-	for pkg, name := range map[string]string{".": "docker-credential-acrdoctor", "./testdata/fake": "docker-credential-fake"} {
+	// The plugin is built too: the helper runs its renew-token to renew.
+	for pkg, name := range map[string]string{".": "docker-credential-acrdoctor", "./testdata/fake": "docker-credential-fake", "../plugin": "docker-acrdoctor"} {
 		cmd := exec.Command("go", "build", "-ldflags", "-X main.version=v9.9.9-test", "-o", filepath.Join(dir, name), pkg)
 		cmd.Stderr = os.Stderr
 		if err := cmd.Run(); err != nil {
@@ -69,6 +70,7 @@ func newSandbox(t testing.TB, extra ...string) *sandbox {
 		"DOCKER_CONFIG=" + filepath.Join(dir, "docker"),
 		"FAKE_STORE=" + filepath.Join(dir, "store"),
 		"ACRDOCTOR_JOURNAL=" + s.journal,
+		"ACRDOCTOR_PLUGIN=" + filepath.Join(binDir, "docker-acrdoctor"),
 	}
 	s.env = append(s.env, extra...)
 	return s

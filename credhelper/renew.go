@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -15,7 +16,6 @@ import (
 
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
-	"github.com/acr-doctor/acr-doctor/diagnose/renew"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
 
@@ -39,9 +39,7 @@ func renewal(env *settings, b backend, in []byte, host string) (c credentials.Cr
 	if c, ok := storedValid(b, in, env.margin()); ok {
 		return c, false, nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), renewTimeout)
-	defer cancel()
-	refresh, _, err := (&renew.Renewer{Timeout: renewTimeout}).Renew(ctx, host)
+	refresh, err := renewToken(env, host)
 	if err != nil {
 		return c, false, err
 	}
@@ -88,10 +86,69 @@ func lockRenewal(env *settings, host string) (unlock func(), err error) {
 	return func() { unlockFile(f); f.Close() }, nil
 }
 
+// errNoIdentity: there is no Azure identity in the environment to renew with.
+var errNoIdentity = errors.New("no Azure identity in the environment")
+
+// renewToken runs `docker-acrdoctor renew-token HOST`. The Azure SDK lives
+// in the plugin: linking it here would slow every get Docker makes.
+func renewToken(env *settings, host string) (string, error) {
+	plugin, err := findPlugin(env)
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), renewTimeout)
+	defer cancel()
+	var stdout, stderr limitedBuffer
+	cmd := exec.CommandContext(ctx, plugin, "renew-token", host)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		refresh := strings.TrimSpace(stdout.String())
+		if !token.LooksLikeJWT(refresh) {
+			return "", errors.New("the plugin's renew-token answered something that is not a token")
+		}
+		return refresh, nil
+	case errors.As(err, &ee) && ee.ExitCode() == 3:
+		return "", errNoIdentity
+	case ctx.Err() != nil:
+		return "", fmt.Errorf("no answer within %s", renewTimeout)
+	}
+	msg := strings.TrimSpace(stderr.String())
+	if msg == "" {
+		msg = err.Error()
+	}
+	return "", errors.New(msg)
+}
+
+// findPlugin finds docker-acrdoctor where install.sh and Docker put it.
+func findPlugin(env *settings) (string, error) {
+	if p := env.getenv("ACRDOCTOR_PLUGIN"); p != "" {
+		return p, nil
+	}
+	candidates := []string{filepath.Join(env.dir, "cli-plugins", "docker-acrdoctor")}
+	if self, err := os.Executable(); err == nil {
+		candidates = append(candidates, filepath.Join(filepath.Dir(self), "acr-doctor"))
+	}
+	for _, d := range []string{"/usr/local/lib/docker/cli-plugins", "/usr/local/libexec/docker/cli-plugins", "/usr/lib/docker/cli-plugins", "/usr/libexec/docker/cli-plugins"} {
+		candidates = append(candidates, filepath.Join(d, "docker-acrdoctor"))
+	}
+	for _, c := range candidates {
+		if fi, err := os.Stat(c); err == nil && !fi.IsDir() {
+			return c, nil
+		}
+	}
+	if p, err := exec.LookPath("acr-doctor"); err == nil {
+		return p, nil
+	}
+	return "", errors.New("the docker-acrdoctor plugin, which renews tokens, is not installed (make install)")
+}
+
 // renewReason says in a few words why no renewal happened.
 func renewReason(err error) string {
 	switch {
-	case errors.Is(err, renew.ErrNoIdentity):
+	case errors.Is(err, errNoIdentity):
 		return "no Azure identity in the environment to renew it with"
 	default:
 		msg := err.Error()

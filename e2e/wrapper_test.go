@@ -46,6 +46,12 @@ func TestWrapperThroughDocker(t *testing.T) {
 	if r := e.run("", "docker-credential-pass", "list"); !strings.Contains(r.stdout, "wrapped.azurecr.io") {
 		t.Fatalf("pass does not hold the login: %v", r)
 	}
+	// docker login with no password reads the stored credential through
+	// the wrapper's get (without a daemon it then stops short of logging in).
+	if r := e.docker("login", "wrapped.azurecr.io"); !strings.Contains(r.stdout+r.stderr, "Authenticating with existing credentials") ||
+		!strings.Contains(r.stdout+r.stderr, "Username: wrapped") {
+		t.Errorf("docker login with stored credentials: %v", r)
+	}
 	got := decodeCreds(t, e.docker("acrdoctor", "creds", "--format", "json"))
 	if len(got.Credentials) != 1 || got.Credentials[0].Source != "credsStore:acrdoctor" || got.Credentials[0].Kind != "admin_user" {
 		t.Errorf("creds through the wrapper: %+v", got.Credentials)

@@ -8,12 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-20}
 
-echo "== Go benchmarks"
-go test -run '^$' -bench . -benchmem ./diagnose/... | grep -E '^(Benchmark|ok)'
+echo "== Go benchmarks (BenchmarkCheck: 1 and 10 registries with 50 ms per request; BenchmarkGet: the wrapper against its backend)"
+go test -run '^$' -bench . -benchmem ./diagnose/... ./credhelper | grep -E '^(Benchmark|ok)'
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/docker-acrdoctor" ./plugin
+go build -o "$work/docker-credential-acrdoctor" ./credhelper
 mkdir -p "$work/small/cli-plugins" "$work/large/cli-plugins"
 ln -s "$work/docker-acrdoctor" "$work/small/cli-plugins/docker-acrdoctor"
 ln -s "$work/docker-acrdoctor" "$work/large/cli-plugins/docker-acrdoctor"
@@ -37,4 +38,29 @@ else
 		end=$(date +%s%N)
 		printf '%8.1f ms  %s\n' "$(echo "($end - $start) / $runs / 1000000" | bc -l)" "$c"
 	done
+fi
+
+# get through the wrapper against docker-credential-pass directly, over a
+# throwaway GPG key: the wrapper's cost on a real backend.
+if command -v docker-credential-pass >/dev/null && command -v pass >/dev/null && command -v gpg >/dev/null; then
+	echo
+	echo "== get: docker-credential-pass directly, then through docker-credential-acrdoctor ($runs runs each)"
+	export GNUPGHOME PASSWORD_STORE_DIR="$work/password-store"
+	GNUPGHOME=$(mktemp -d /tmp/gpgXXXX)
+	chmod 700 "$GNUPGHOME"
+	trap 'gpgconf --kill all >/dev/null 2>&1; rm -rf "$work" "$GNUPGHOME"' EXIT
+	gpg --batch --pinentry-mode loopback --passphrase '' --quick-generate-key 'bench <bench@acr-doctor.invalid>' future-default default never 2>/dev/null
+	pass init "$(gpg --batch --with-colons --list-secret-keys | awk -F: '$1=="fpr"{print $10; exit}')" >/dev/null
+	echo '{"ServerURL":"bench.azurecr.io","Username":"bench","Secret":"bench-password"}' | docker-credential-pass store
+	time_get() { # program, env...
+		local prog=$1; shift
+		local start end
+		start=$(date +%s%N)
+		for _ in $(seq "$runs"); do echo bench.azurecr.io | env "$@" "$prog" get >/dev/null; done
+		end=$(date +%s%N)
+		echo "($end - $start) / $runs / 1000000" | bc -l
+	}
+	printf '%8.2f ms  docker-credential-pass get\n' "$(time_get docker-credential-pass)"
+	printf '%8.2f ms  docker-credential-acrdoctor get (backend pass)\n' \
+		"$(time_get "$work/docker-credential-acrdoctor" ACRDOCTOR_CREDENTIAL_BACKEND=pass ACRDOCTOR_JOURNAL="$work/journal.jsonl")"
 fi
