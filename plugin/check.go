@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/docker/cli/cli/command"
-	"github.com/docker/cli/cli/config"
 	"github.com/docker/cli/cli/debug"
 	"github.com/spf13/cobra"
 
@@ -23,6 +22,7 @@ import (
 )
 
 type checkOptions struct {
+	authfile    string
 	repo        string
 	push        bool
 	offline     bool
@@ -39,6 +39,7 @@ func addCheckFlags(cmd *cobra.Command, opts *checkOptions) {
 	fs.DurationVar(&opts.timeout, "timeout", 15*time.Second, "Time limit for the whole check")
 	fs.DurationVar(&opts.stepTimeout, "step-timeout", 5*time.Second, "Time limit for each network step")
 	addFormatFlag(fs, &opts.out)
+	addAuthfileFlag(fs, &opts.authfile)
 }
 
 func newCheckCommand(dockerCLI command.Cli) *cobra.Command {
@@ -72,9 +73,9 @@ func runCheck(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 	if opts.timeout <= 0 || opts.stepTimeout <= 0 {
 		return usagef("--timeout and --step-timeout must be positive")
 	}
-	cfg, err := credstore.Load(config.Dir(), os.Getenv)
+	cfg, err := loadStore(dockerCLI, opts.authfile)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	store := &credstore.Store{Config: cfg, Timeout: min(opts.stepTimeout, opts.timeout)}
 	if debug.IsEnabled() {

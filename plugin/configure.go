@@ -29,6 +29,7 @@ const (
 )
 
 type configureOptions struct {
+	hooks   bool
 	store   bool
 	backend string
 	yes     bool
@@ -61,6 +62,7 @@ previous one kept beside it, so --undo restores it.`,
 	}
 	fs := cmd.Flags()
 	fs.BoolVar(&opts.store, "store", false, `Use the helper for every registry ("credsStore")`)
+	fs.BoolVar(&opts.hooks, "hooks", false, `Enable Docker's CLI hooks: a hint after a failed push, pull or login to ACR (alone, only the hooks are configured)`)
 	fs.StringVar(&opts.backend, "backend", "", `The store to wrap: a helper suffix (pass, secretservice, osxkeychain, wincred, desktop) or "file"; default: the one in use`)
 	fs.BoolVarP(&opts.yes, "yes", "y", false, "Apply without asking")
 	fs.BoolVar(&opts.undo, "undo", false, "Restore the config.json saved by the last configure")
@@ -103,12 +105,44 @@ func plan(raw []byte, cfg *credstore.Config, opts configureOptions, hosts []stri
 		return nil, nil, errors.New(`--backend acrdoctor would make the helper wrap itself`)
 	}
 	var changes []change
-	if opts.store {
+	plugins := map[string]map[string]string{}
+	for k, v := range cfg.Plugins {
+		plugins[k] = v
+	}
+	mine := map[string]string{}
+	for k, v := range plugins[helperName] {
+		mine[k] = v
+	}
+	set := func(key, val string) {
+		if mine[key] != val {
+			changes = append(changes, change{"plugins.acrdoctor." + key, mine[key], val})
+			mine[key] = val
+		}
+	}
+	if opts.hooks {
+		features := map[string]string{}
+		if v, ok := doc["features"]; ok {
+			_ = json.Unmarshal(v, &features)
+		}
+		if features["hooks"] != "true" {
+			changes = append(changes, change{"features.hooks", features["hooks"], "true"})
+			features["hooks"] = "true"
+		}
+		doc["features"], _ = json.Marshal(features)
+		// hooks for Docker 26.1 and later; error-hooks, which run only
+		// after a failure, for 29.3 and later.
+		set("hooks", hookCommands)
+		set("error-hooks", hookCommands)
+	}
+	hooksOnly := opts.hooks && !opts.store && len(hosts) == 0
+	switch {
+	case hooksOnly:
+	case opts.store:
 		if cfg.CredsStore != helperName {
 			changes = append(changes, change{"credsStore", cfg.CredsStore, helperName})
 			doc["credsStore"], _ = json.Marshal(helperName)
 		}
-	} else {
+	default:
 		helpers := map[string]string{}
 		for k, v := range cfg.CredHelpers {
 			helpers[k] = v
@@ -125,17 +159,8 @@ func plan(raw []byte, cfg *credstore.Config, opts configureOptions, hosts []stri
 		}
 		doc["credHelpers"], _ = json.Marshal(helpers)
 	}
-	plugins := map[string]map[string]string{}
-	for k, v := range cfg.Plugins {
-		plugins[k] = v
-	}
-	mine := map[string]string{}
-	for k, v := range plugins[helperName] {
-		mine[k] = v
-	}
-	if mine["credential-backend"] != backend {
-		changes = append(changes, change{"plugins.acrdoctor.credential-backend", mine["credential-backend"], backend})
-		mine["credential-backend"] = backend
+	if !hooksOnly {
+		set("credential-backend", backend)
 	}
 	plugins[helperName] = mine
 	doc["plugins"], _ = json.Marshal(plugins)
@@ -161,7 +186,7 @@ func runConfigure(dockerCLI command.Cli, opts configureOptions, args []string) e
 		h, _ := check.ParseTarget(a)
 		hosts = append(hosts, h)
 	}
-	if len(hosts) == 0 && !opts.store {
+	if len(hosts) == 0 && !opts.store && !opts.hooks {
 		for key := range cfg.Auths {
 			if _, acr := loginserver.Check(key); acr && !slices.Contains(hosts, loginserver.Host(key)) {
 				hosts = append(hosts, loginserver.Host(key))

@@ -31,6 +31,9 @@ func TestPlan(t *testing.T) {
 			want:    map[string]string{"plugins.acrdoctor.hints": "off", "plugins.other.x": "y", "auths.a.azurecr.io.auth": "YTpi"}},
 		{name: "already done", raw: `{"credHelpers":{"a.azurecr.io":"acrdoctor"},"plugins":{"acrdoctor":{"credential-backend":"pass"}}}`, hosts: []string{"a.azurecr.io"}},
 		{name: "another helper in the way", raw: `{"credHelpers":{"a.azurecr.io":"acr-env"}}`, hosts: []string{"a.azurecr.io"}, err: "docker-credential-acr-env"},
+		{name: "hooks only", raw: `{"auths":{},"credsStore":"pass","features":{"buildkit":"true"}}`, opts: configureOptions{hooks: true},
+			changes: []string{`+ features.hooks: "true"`, `+ plugins.acrdoctor.hooks: "push,image push,pull,image pull,login"`, `+ plugins.acrdoctor.error-hooks: "push,image push,pull,image pull,login"`},
+			want:    map[string]string{"features.buildkit": "true", "features.hooks": "true", "credsStore": "pass"}},
 		{name: "itself as backend", raw: `{}`, opts: configureOptions{store: true, backend: "acrdoctor"}, err: "wrap itself"},
 	}
 	for _, tt := range tests {

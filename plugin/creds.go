@@ -2,12 +2,10 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
 	"github.com/docker/cli/cli/command"
-	"github.com/docker/cli/cli/config"
 	"github.com/docker/cli/cli/debug"
 	"github.com/spf13/cobra"
 
@@ -18,9 +16,10 @@ import (
 )
 
 type credsOptions struct {
-	all     bool
-	timeout time.Duration
-	out     output
+	authfile string
+	all      bool
+	timeout  time.Duration
+	out      output
 }
 
 func newCredsCommand(dockerCLI command.Cli) *cobra.Command {
@@ -44,6 +43,7 @@ and what is wrong with it. Nothing is sent over the network.`,
 	fs.BoolVarP(&opts.all, "all", "a", false, "Also list registries that are not ACR")
 	fs.DurationVar(&opts.timeout, "timeout", 5*time.Second, "How long a credential helper may take to answer")
 	addFormatFlag(fs, &opts.out)
+	addAuthfileFlag(fs, &opts.authfile)
 	return cmd
 }
 
@@ -54,9 +54,9 @@ func runCreds(cmd *cobra.Command, dockerCLI command.Cli, opts *credsOptions) err
 	if opts.timeout <= 0 {
 		return usagef("--timeout must be positive")
 	}
-	cfg, err := credstore.Load(config.Dir(), os.Getenv)
+	cfg, err := loadStore(dockerCLI, opts.authfile)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	store := &credstore.Store{Config: cfg, Timeout: opts.timeout}
 	if debug.IsEnabled() {

@@ -188,3 +188,17 @@ const (
 	StepWarn StepStatus = "warn"
 	StepFail StepStatus = "fail"
 )
+
+// Explain is the output of `explain`.
+type Explain struct {
+	Causes     []Finding `json:"causes"`
+	Registries []string  `json:"registries"`
+}
+
+// Finding is one cause read from pasted error output. Evidence is the
+// line that gave it away.
+type Finding struct {
+	cause.Cause
+	LineNo   int    `json:"line"`
+	Registry string `json:"registry,omitempty"`
+}
