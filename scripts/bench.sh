@@ -25,9 +25,11 @@ commands=(
 	"DOCKER_CONFIG=$work/small $work/docker-acrdoctor creds --all --format json"
 	"DOCKER_CONFIG=$work/large $work/docker-acrdoctor creds --all --format json"
 	"DOCKER_CONFIG=$work/large docker acrdoctor creds --all --format json"
+	"DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND=docker $work/docker-acrdoctor acrdoctor docker-cli-plugin-hooks '$hook_req'"
 )
+hook_req='{"RootCmd":"push","Flags":{},"CommandError":"unauthorized: authentication required, visit https://aka.ms/acr/authorization for more information."}'
 echo
-echo "== whole commands: creds over 1 and 1,000 file-stored entries, standalone and through docker"
+echo "== whole commands: creds over 1 and 1,000 file-stored entries, standalone and through docker; the CLI hook (goal: under 20 ms)"
 if command -v hyperfine >/dev/null; then
 	hyperfine --warmup 2 --runs "$runs" -N --ignore-failure "${commands[@]/#/env }" 2>/dev/null ||
 		hyperfine --warmup 2 --runs "$runs" --ignore-failure "${commands[@]}"
