@@ -13,6 +13,7 @@ import (
 
 	"github.com/docker/docker-credential-helpers/credentials"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/atomicfile"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 )
@@ -192,38 +193,5 @@ func (b *fileBackend) update(change func(map[string]json.RawMessage) error) erro
 	if err != nil {
 		return err
 	}
-	return writeAtomic(b.filename(), data, mode)
-}
-
-// writeAtomic replaces name with data through a temporary file in the same
-// directory, so a reader sees the old file or the new, never half of one.
-// A symlinked config.json has its target replaced, as Docker does.
-func writeAtomic(name string, data []byte, mode fs.FileMode) error {
-	if target, err := filepath.EvalSymlinks(name); err == nil {
-		name = target
-	}
-	if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), filepath.Base(name)+".acrdoctor-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
+	return atomicfile.Write(b.filename(), data, mode)
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -18,6 +17,7 @@ import (
 	"github.com/docker/cli/cli/config"
 	"github.com/spf13/cobra"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/atomicfile"
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
@@ -233,14 +233,14 @@ func runConfigure(dockerCLI command.Cli, opts configureOptions, args []string) e
 	mode := fs.FileMode(0o600)
 	if fi, err := os.Stat(filename); err == nil {
 		mode = fi.Mode().Perm()
-		if err := writeFileAtomic(filename+backupExt, raw, mode); err != nil {
+		if err := atomicfile.Write(filename+backupExt, raw, mode); err != nil {
 			return fmt.Errorf("keeping the old config.json: %w", err)
 		}
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filename, newRaw, mode); err != nil {
+	if err := atomicfile.Write(filename, newRaw, mode); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "Written. The previous file is %s; undo with: docker acrdoctor configure --undo\n", filename+backupExt)
@@ -263,7 +263,7 @@ func undoConfigure(dockerCLI command.Cli, opts configureOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filename, raw, fi.Mode().Perm()); err != nil {
+	if err := atomicfile.Write(filename, raw, fi.Mode().Perm()); err != nil {
 		return err
 	}
 	if err := os.Remove(backup); err != nil {
@@ -271,30 +271,4 @@ func undoConfigure(dockerCLI command.Cli, opts configureOptions) error {
 	}
 	fmt.Fprintf(out, "Restored %s from %s.\n", filename, backup)
 	return nil
-}
-
-// writeFileAtomic replaces name through a temporary file in its folder, so
-// that Docker never reads half a config.json.
-func writeFileAtomic(name string, data []byte, mode fs.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".config-*.json")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, bytes.NewReader(data)); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }

@@ -140,13 +140,10 @@ func loadJSON(name string, data []byte) (*credstore.Config, Format, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
-		return nil, "", positioned(name, data, err)
+		return nil, "", credstore.JSONError(name, data, err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		off := dec.InputOffset()
-		line, col := lineCol(data, off)
-		return nil, "", &credstore.ParseError{File: name, Offset: off, Line: line, Column: col,
-			Err: errors.New("holds more than one JSON document")}
+		return nil, "", credstore.At(name, data, dec.InputOffset(), errors.New("holds more than one JSON document"))
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &top); err != nil || top == nil {
@@ -155,7 +152,7 @@ func loadJSON(name string, data []byte) (*credstore.Config, Format, error) {
 	if _, ok := top["kind"]; ok {
 		var obj object
 		if err := json.Unmarshal(data, &obj); err != nil {
-			return nil, "", positioned(name, data, err)
+			return nil, "", credstore.JSONError(name, data, err)
 		}
 		cfg, err := fromObjects(name, []object{obj}, obj.isList())
 		return cfg, SecretJSON, err
@@ -173,7 +170,7 @@ func parseDockerJSON(name, filename string, data []byte, top map[string]json.Raw
 	if isDockerConfigJSON(top) {
 		cfg, err := credstore.Parse(name, data)
 		if err != nil {
-			return nil, "", redact(err)
+			return nil, "", err
 		}
 		cfg.Filename = filename
 		return cfg, DockerConfigJSON, nil
@@ -220,7 +217,7 @@ func parseDockerCfg(name string, data []byte, top map[string]json.RawMessage) (*
 	}
 	var entries map[string]dockerCfgEntry
 	if err := json.Unmarshal(data, &entries); err != nil {
-		return nil, positioned(name, data, err)
+		return nil, credstore.JSONError(name, data, err)
 	}
 	empty := 0
 	for _, e := range entries {
@@ -239,7 +236,7 @@ func parseDockerCfg(name string, data []byte, top map[string]json.RawMessage) (*
 	}
 	cfg, err := credstore.Parse(name, asConfig)
 	if err != nil {
-		return nil, redact(err)
+		return nil, err
 	}
 	return cfg, nil
 }
@@ -411,7 +408,7 @@ func secretAuths(name, id string, s object) (map[string]types.AuthConfig, error)
 	dec := json.NewDecoder(bytes.NewReader(content))
 	var top map[string]json.RawMessage
 	if err := dec.Decode(&top); err != nil {
-		return nil, wrap(positioned(key, content, err))
+		return nil, wrap(credstore.JSONError(key, content, err))
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, wrap(errors.New("holds more than one JSON document"))
@@ -427,7 +424,6 @@ func secretAuths(name, id string, s object) (map[string]types.AuthConfig, error)
 			return nil, wrap(errNoAuths)
 		}
 		cfg, err = credstore.Parse(key, content)
-		err = redact(err)
 	} else {
 		if _, ok := top["auths"]; ok {
 			return nil, wrap(errAuthsInDockerCfg)

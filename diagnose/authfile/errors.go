@@ -1,11 +1,9 @@
 package authfile
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -114,8 +112,6 @@ var (
 	// quoted matches what the YAML parser may quote of its input: 'x',
 	// `value` and "value".
 	quoted = regexp.MustCompile(`\s*('(?:\\.|[^'\\])*'|` + "`[^`]*`" + `|"(?:\\.|[^"\\])*")`)
-	// jsonChar matches the character of the input encoding/json quotes.
-	jsonChar = regexp.MustCompile(`\s*'(?:\\.|[^'\\])*'`)
 )
 
 // yamlError turns an error of sigs.k8s.io/yaml into a YAMLError on one
@@ -124,7 +120,7 @@ var (
 func yamlError(name string, first int, err error) error {
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &typ) {
-		return &YAMLError{File: name, Err: fmt.Errorf("%s must be %s", fieldName(typ), kindOf(typ))}
+		return &YAMLError{File: name, Err: errors.New(credstore.TypeError(typ))}
 	}
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
@@ -147,89 +143,4 @@ func yamlError(name string, first int, err error) error {
 	}
 	msg = quoted.ReplaceAllString(msg, "")
 	return &YAMLError{File: name, Line: line, Err: errors.New(oneLine(msg))}
-}
-
-// redactedError shows a message with nothing of the input quoted, and
-// keeps the error it came from for errors.As.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
-// redact takes out of a ParseError the character of the input that
-// encoding/json quotes: a piece of a credential, at worst.
-func redact(err error) error {
-	var pe *credstore.ParseError
-	if !errors.As(err, &pe) || pe.Err == nil {
-		return err
-	}
-	msg := pe.Err.Error()
-	clean := jsonChar.ReplaceAllString(msg, "")
-	if clean == msg {
-		return err
-	}
-	cp := *pe
-	cp.Err = &redactedError{msg: clean, err: pe.Err}
-	return &cp
-}
-
-// positioned turns a JSON error into a *credstore.ParseError with line and
-// column, as credstore does for config.json.
-func positioned(name string, data []byte, err error) error {
-	var offset int64 = -1
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syntax):
-		offset = syntax.Offset
-	case errors.As(err, &typ):
-		offset = typ.Offset
-		err = &redactedError{msg: fmt.Sprintf("%s must be %s, not a JSON %s", fieldName(typ), kindOf(typ), typ.Value), err: err}
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		offset = int64(len(data))
-	}
-	if offset < 0 {
-		return redact(&credstore.ParseError{File: name, Err: err})
-	}
-	line, col := lineCol(data, offset)
-	return redact(&credstore.ParseError{File: name, Offset: offset, Line: line, Column: col, Err: err})
-}
-
-func fieldName(e *json.UnmarshalTypeError) string {
-	if e.Field == "" {
-		return "the document"
-	}
-	return `"` + oneLine(e.Field) + `"`
-}
-
-func kindOf(e *json.UnmarshalTypeError) string {
-	if e.Type == nil {
-		return "another type"
-	}
-	switch e.Type.Kind().String() {
-	case "map", "struct":
-		return "an object"
-	case "slice", "array":
-		return "an array"
-	case "string":
-		return "a string"
-	case "bool":
-		return "a boolean"
-	}
-	return "a " + e.Type.String()
-}
-
-// lineCol converts a byte offset to a 1-based line and column.
-func lineCol(data []byte, offset int64) (line, col int) {
-	offset = max(0, min(offset, int64(len(data))))
-	prefix := data[:offset]
-	line = bytes.Count(prefix, []byte("\n")) + 1
-	col = int(offset) - (bytes.LastIndexByte(prefix, '\n') + 1)
-	if col == 0 {
-		col = 1
-	}
-	return line, col
 }

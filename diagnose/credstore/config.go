@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/docker/cli/cli/config/configfile"
@@ -118,7 +119,7 @@ func Parse(filename string, data []byte) (*Config, error) {
 	var file configfile.ConfigFile
 	if len(bytes.TrimSpace(data)) > 0 {
 		if err := json.Unmarshal(data, &file); err != nil {
-			return nil, positioned(filename, data, err)
+			return nil, JSONError(filename, data, err)
 		}
 	}
 	cfg := &Config{
@@ -161,30 +162,56 @@ func decodeAuth(s string) (user, pass, reason string) {
 	return user, strings.Trim(pass, "\x00"), ""
 }
 
-// positioned turns a JSON error into a ParseError with line and column.
-func positioned(filename string, data []byte, err error) error {
+// JSONError turns an error of encoding/json over data into a *ParseError
+// with line and column. It never quotes the input: encoding/json names the
+// offending character, which may be a piece of a credential.
+func JSONError(file string, data []byte, err error) error {
 	var offset int64 = -1
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syntax):
 		offset = syntax.Offset
+		err = &redactedError{msg: jsonChar.ReplaceAllString(err.Error(), ""), err: err}
 	case errors.As(err, &typ):
 		offset = typ.Offset
-		err = fmt.Errorf("%s must be %s, not a JSON %s", fieldName(typ), kindOf(typ), typ.Value)
+		err = &redactedError{msg: fmt.Sprintf("%s, not a JSON %s", TypeError(typ), typ.Value), err: err}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		offset = int64(len(data))
 	}
 	if offset < 0 {
-		return &ParseError{File: filename, Err: err}
+		return &ParseError{File: file, Err: err}
 	}
-	line, col := lineCol(data, offset)
-	return &ParseError{File: filename, Offset: offset, Line: line, Column: col, Err: err}
+	return At(file, data, offset, err)
 }
 
-func fieldName(e *json.UnmarshalTypeError) string {
-	if e.Field == "" {
-		return "the document"
+// At is a ParseError for err at byte offset of data.
+func At(file string, data []byte, offset int64, err error) *ParseError {
+	line, col := lineCol(data, offset)
+	return &ParseError{File: file, Offset: offset, Line: line, Column: col, Err: err}
+}
+
+// jsonChar is the character of the input encoding/json quotes.
+var jsonChar = regexp.MustCompile(`\s*'(?:\\.|[^'\\])*'`)
+
+// redactedError shows a message with nothing of the input quoted, and
+// keeps the error it came from for errors.As.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// TypeError says in words what a value of the wrong JSON type should be:
+// `"auths" must be an object`.
+func TypeError(e *json.UnmarshalTypeError) string {
+	field := "the document"
+	if e.Field != "" {
+		field = fmt.Sprintf("%q", e.Field)
 	}
-	return fmt.Sprintf("%q", e.Field)
+	return field + " must be " + kindOf(e)
 }
 
 func kindOf(e *json.UnmarshalTypeError) string {
@@ -207,9 +234,7 @@ func kindOf(e *json.UnmarshalTypeError) string {
 // lineCol converts a byte offset to a 1-based line and column. The offset
 // json reports is just past the offending byte.
 func lineCol(data []byte, offset int64) (line, col int) {
-	if offset > int64(len(data)) {
-		offset = int64(len(data))
-	}
+	offset = max(0, min(offset, int64(len(data))))
 	prefix := data[:offset]
 	line = bytes.Count(prefix, []byte("\n")) + 1
 	col = int(offset) - (bytes.LastIndexByte(prefix, '\n') + 1)
@@ -231,7 +256,7 @@ func parseEnv(v string) (map[string]types.AuthConfig, error) {
 	dec := json.NewDecoder(strings.NewReader(v))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&env); err != nil && !errors.Is(err, io.EOF) {
-		return nil, positioned(name, []byte(v), err)
+		return nil, JSONError(name, []byte(v), err)
 	}
 	if dec.More() {
 		return nil, &ParseError{File: name, Err: errors.New("holds more than one JSON object")}
