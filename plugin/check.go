@@ -13,6 +13,7 @@ import (
 	"github.com/docker/cli/cli/debug"
 	"github.com/spf13/cobra"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/azure"
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
@@ -26,6 +27,7 @@ type checkOptions struct {
 	repo        string
 	push        bool
 	offline     bool
+	azure       bool
 	timeout     time.Duration
 	stepTimeout time.Duration
 	out         output
@@ -36,6 +38,7 @@ func addCheckFlags(cmd *cobra.Command, opts *checkOptions) {
 	fs.StringVar(&opts.repo, "repo", "", "Repository whose pull (and push) permission is probed")
 	fs.BoolVar(&opts.push, "push", false, "Probe push permission as well as pull")
 	fs.BoolVar(&opts.offline, "offline", false, "Do not use the network: only what the credential store shows")
+	fs.BoolVar(&opts.azure, "azure", false, "Also read the registry's Azure settings, your permissions on it and its login events, with an Azure identity from the environment (default: plugins.acrdoctor.azure)")
 	fs.DurationVar(&opts.timeout, "timeout", 15*time.Second, "Time limit for the whole check")
 	fs.DurationVar(&opts.stepTimeout, "step-timeout", 5*time.Second, "Time limit for each network step")
 	addFormatFlag(fs, &opts.out)
@@ -56,7 +59,8 @@ name (myreg) or an image reference (myreg.azurecr.io/team/app:1, whose
 repository is then probed).`,
 		Example: `  docker acrdoctor
   docker acrdoctor check myreg.azurecr.io --push --repo team/app
-  docker acrdoctor check --format json`,
+  docker acrdoctor check --format json
+  docker acrdoctor check myreg.azurecr.io --azure`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runCheck(cmd, dockerCLI, &opts, args)
@@ -87,6 +91,11 @@ func runCheck(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 		// journal that cannot be read only means no such step.
 		entries, _ = journal.Read(path, time.Now().Add(-24*time.Hour))
 	}
+	useAzure := opts.azure
+	if !cmd.Flags().Changed("azure") {
+		v := pluginSetting(dockerCLI, "azure")
+		useAzure = v == "on" || v == "true"
+	}
 	copts := check.Options{
 		Journal:     entries,
 		Targets:     args,
@@ -95,6 +104,9 @@ func runCheck(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 		Offline:     opts.offline,
 		Timeout:     opts.timeout,
 		StepTimeout: opts.stepTimeout,
+	}
+	if useAzure && !opts.offline {
+		copts.Azure = &azure.Inspector{StepTimeout: opts.stepTimeout}
 	}
 
 	out := dockerCLI.Out()
@@ -164,7 +176,36 @@ func (t textWriter) registry(r report.Registry) {
 	}
 	tw.Flush()
 	t.causes(r.Causes)
+	if ev := r.LoginEvents; ev != nil {
+		t.loginEvents(ev)
+	}
 	fmt.Fprintln(t.w)
+}
+
+// loginEvents prints the query over the registry's own log of the failed
+// login, the command that runs it, and what it returned.
+func (t textWriter) loginEvents(ev *report.LoginEvents) {
+	fmt.Fprintf(t.w, "  %s the registry's log of this login (ContainerRegistryLoginEvents, when resource logs go to Log Analytics):\n", t.p.dim("advanced:"))
+	fmt.Fprintf(t.w, "      %s\n", strings.ReplaceAll(ev.Query, "\n", "\n      "))
+	fmt.Fprintf(t.w, "      → %s\n", ev.Command)
+	if !ev.Ran {
+		return
+	}
+	if len(ev.Events) == 0 {
+		fmt.Fprintln(t.w, "      no matching events")
+		return
+	}
+	tw := tabwriter.NewWriter(t.w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "      TIME\tIDENTITY\tCALLER IP\tRESULT\tDESCRIPTION")
+	for _, e := range ev.Events {
+		fmt.Fprintf(tw, "      %s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format("2006-01-02 15:04:05"), e.Identity, e.CallerIPAddress, e.ResultType, e.ResultDescription)
+	}
+	tw.Flush()
+}
+
+// pluginSetting is plugins.acrdoctor.KEY of config.json, lower case.
+func pluginSetting(dockerCLI command.Cli, key string) string {
+	return strings.ToLower(strings.TrimSpace(dockerCLI.ConfigFile().Plugins[helperName][key]))
 }
 
 func (t textWriter) checkSummary(rep report.Check) {

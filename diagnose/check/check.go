@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/azure"
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/classify"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
@@ -43,7 +44,10 @@ type Options struct {
 	// Journal is what docker-credential-acrdoctor recorded; each registry's
 	// last entry says what Docker was last given.
 	Journal []journal.Entry
-	Now     func() time.Time
+	// Azure, when set, reads each registry's Azure side (ARM settings,
+	// permissions, login events) alongside the network replay.
+	Azure *azure.Inspector
+	Now   func() time.Time
 }
 
 // Result is one registry's outcome with the transcript behind it.
@@ -172,7 +176,18 @@ func runOne(ctx context.Context, store *credstore.Store, tg target, opts Options
 	if opts.StepTimeout > 0 {
 		popts.StepTimeout = opts.StepTimeout
 	}
-	t := probe.Run(ctx, tg.host, probeCredential(entry, cred), probe.Secret{
+	var az *azure.Inspection
+	done := make(chan struct{})
+	if opts.Azure != nil {
+		go func() {
+			defer close(done)
+			az = opts.Azure.Inspect(ctx, tg.host)
+		}()
+	} else {
+		close(done)
+	}
+	pc := probeCredential(entry, cred)
+	t := probe.Run(ctx, tg.host, pc, probe.Secret{
 		Username: entry.Username, Password: entry.Password, IdentityToken: entry.IdentityToken,
 	}, popts)
 	v := classify.Classify(t)
@@ -180,7 +195,36 @@ func runOne(ctx context.Context, store *credstore.Store, tg target, opts Options
 	r.Steps = append(r.Steps, steps(t)...)
 	r.Causes = merge(offline, v.Causes)
 	r.Healthy = v.LoggedIn
+	<-done
+
+	name, workspace := strings.SplitN(tg.host, ".", 2)[0], ""
+	if az != nil {
+		r.Azure = &az.Azure
+		r.Steps = append(r.Steps, az.Steps()...)
+		r.Causes = az.Join(r.Causes, t)
+		if res := az.Resource; res != nil {
+			name, workspace = res.Name, res.LogWorkspace
+		}
+	}
+	if azure.AuthFailure(r.Causes) {
+		r.LoginEvents = azure.LoginEvents(tg.host, name, pc, now, workspace)
+		if az != nil {
+			opts.Azure.RunLoginEvents(ctx, az, r.LoginEvents)
+			r.Steps = append(r.Steps, loginEventsStep(r.LoginEvents))
+		}
+	}
 	return r
+}
+
+func loginEventsStep(ev *report.LoginEvents) report.Step {
+	s := report.Step{Name: "login_events", Status: report.StepOK}
+	switch {
+	case ev.Error != "":
+		s.Status, s.Detail = report.StepWarn, "could not see the login events: "+ev.Error
+	default:
+		s.Detail = fmt.Sprintf("%d events in the last %s", len(ev.Events), token.Humanize(azure.LoginWindow))
+	}
+	return s
 }
 
 // probeCredential describes the stored credential to the probe and the

@@ -14,7 +14,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
-	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/azcloud"
 )
 
 // Credential names, as azidentity and AZURE_TOKEN_CREDENTIALS spell them.
@@ -56,7 +56,7 @@ func NewCredential(host string, opts *azcore.ClientOptions) (azcore.TokenCredent
 		o = *opts
 	}
 	if o.Cloud.ActiveDirectoryAuthorityHost == "" {
-		c := cloudOf(host)
+		c := azcloud.ForHost(host)
 		if env := os.Getenv("AZURE_AUTHORITY_HOST"); env != "" {
 			c.ActiveDirectoryAuthorityHost = env
 		}
@@ -131,25 +131,6 @@ func NewCredential(host string, opts *azcore.ClientOptions) (azcore.TokenCredent
 		return creds[0], nil
 	}
 	return azidentity.NewChainedTokenCredential(creds, nil)
-}
-
-// cloudOf is the azcore configuration of host's cloud, a copy.
-func cloudOf(host string) cloud.Configuration {
-	var c cloud.Configuration
-	switch cloudName(host) {
-	case loginserver.AzureChinaCloud:
-		c = cloud.AzureChina
-	case loginserver.AzureUSGovernment:
-		c = cloud.AzureGovernment
-	default:
-		c = cloud.AzurePublic
-	}
-	services := make(map[cloud.ServiceName]cloud.ServiceConfiguration, len(c.Services))
-	for k, v := range c.Services {
-		services[k] = v
-	}
-	c.Services = services
-	return c
 }
 
 // knownAuthority reports whether authority is the Azure AD of one of the

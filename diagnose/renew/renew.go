@@ -32,7 +32,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
-	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/azcloud"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
@@ -179,7 +179,7 @@ func (r *Renewer) Renew(ctx context.Context, host string) (refresh string, tok *
 // ARMScope is the scope of Azure Resource Manager's audience in the cloud
 // of host: public, unless the suffix is .azurecr.cn or .azurecr.us.
 func ARMScope(host string) string {
-	aud := cloudOf(host).Services[cloud.ResourceManager].Audience
+	aud := azcloud.ForHost(host).Services[cloud.ResourceManager].Audience
 	return strings.TrimSuffix(aud, "/") + "/.default"
 }
 
@@ -341,12 +341,4 @@ func firstLine(s string, n int) string {
 		s = s[:n] + "…"
 	}
 	return s
-}
-
-// cloudName is the cloud of host, public when it is not an ACR name.
-func cloudName(host string) loginserver.Cloud {
-	if s, ok := loginserver.Parse(host); ok {
-		return s.Cloud
-	}
-	return loginserver.AzureCloud
 }

@@ -170,6 +170,11 @@ type Registry struct {
 	Credential Credential    `json:"credential"`
 	Steps      []Step        `json:"steps"`
 	Causes     []cause.Cause `json:"causes"`
+	// Azure is set by `check --azure`.
+	Azure *Azure `json:"azure,omitempty"`
+	// LoginEvents is set when the login failed on authentication: where
+	// the registry's own log of it can be found.
+	LoginEvents *LoginEvents `json:"login_events,omitempty"`
 }
 
 // Step is one step of a check.
@@ -201,4 +206,103 @@ type Finding struct {
 	cause.Cause
 	LineNo   int    `json:"line"`
 	Registry string `json:"registry,omitempty"`
+}
+
+// Azure is what Azure Resource Manager and the registry's logs showed of a
+// registry, read with an Azure identity from the environment (`check
+// --azure`). Whatever could not be read is in Unseen with the reason;
+// nothing here is required for the rest of the diagnosis.
+type Azure struct {
+	// Caller is the Azure identity that read ARM: a UPN, or an
+	// application (client) ID.
+	Caller   string         `json:"caller,omitempty"`
+	Resource *AzureResource `json:"resource,omitempty"`
+	// Permissions are the caller's effective permissions on the registry,
+	// from ARM's permissions API.
+	Permissions *Permissions `json:"permissions,omitempty"`
+	Unseen      []Unseen     `json:"unseen,omitempty"`
+}
+
+// AzureResource is the registry's resource and the settings that decide
+// who may log in, from where.
+type AzureResource struct {
+	ID                       string            `json:"id"`
+	Name                     string            `json:"name"`
+	Subscription             string            `json:"subscription"`
+	ResourceGroup            string            `json:"resource_group"`
+	Location                 string            `json:"location,omitempty"`
+	SKU                      string            `json:"sku,omitempty"`
+	LoginServer              string            `json:"login_server"`
+	AdminUserEnabled         bool              `json:"admin_user_enabled"`
+	AnonymousPullEnabled     bool              `json:"anonymous_pull_enabled"`
+	PublicNetworkAccess      string            `json:"public_network_access,omitempty"`
+	DefaultAction            string            `json:"network_default_action,omitempty"`
+	IPRules                  []string          `json:"ip_rules,omitempty"`
+	NetworkRuleBypassOptions string            `json:"network_rule_bypass_options,omitempty"`
+	DataEndpointEnabled      bool              `json:"data_endpoint_enabled"`
+	DataEndpoints            []string          `json:"data_endpoints,omitempty"`
+	PrivateEndpoints         []PrivateEndpoint `json:"private_endpoints,omitempty"`
+	// RoleAssignmentMode is "LegacyRegistryPermissions" (RBAC) or
+	// "AbacRepositoryPermissions" (ABAC repository permissions).
+	RoleAssignmentMode string `json:"role_assignment_mode,omitempty"`
+	// AuthenticationAsARM is "enabled" or "disabled": whether the registry
+	// takes Azure AD tokens for ARM's audience (az acr login's).
+	AuthenticationAsARM string `json:"authentication_as_arm,omitempty"`
+	// LogWorkspace is the Log Analytics workspace a diagnostic setting
+	// sends ContainerRegistryLoginEvents to; "" when none does.
+	LogWorkspace string `json:"login_events_workspace,omitempty"`
+}
+
+// PrivateEndpoint is one private endpoint connection of a registry.
+type PrivateEndpoint struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+}
+
+// Permissions are an identity's effective permissions on a registry, and
+// what they allow.
+type Permissions struct {
+	Identity       string   `json:"identity"`
+	Actions        []string `json:"actions"`
+	NotActions     []string `json:"not_actions,omitempty"`
+	DataActions    []string `json:"data_actions,omitempty"`
+	NotDataActions []string `json:"not_data_actions,omitempty"`
+	// Pull, Push and Delete say what the permissions allow on the
+	// registry's content, in its role-assignment mode; ReadSettings
+	// whether they allow reading its ARM resource (Reader).
+	Pull         bool `json:"pull"`
+	Push         bool `json:"push"`
+	Delete       bool `json:"delete"`
+	ReadSettings bool `json:"read_settings"`
+}
+
+// Unseen is something the Azure side could not read, and why.
+type Unseen struct {
+	What string `json:"what"`
+	Why  string `json:"why"`
+}
+
+// LoginEvents is the Log Analytics query over ContainerRegistryLoginEvents
+// that finds a registry's authentication failures, the command that runs
+// it, and, with --azure, what it returned.
+type LoginEvents struct {
+	Query   string `json:"query"`
+	Command string `json:"command"`
+	// Workspace is the workspace's resource ID, when ARM told it.
+	Workspace string       `json:"workspace,omitempty"`
+	Events    []LoginEvent `json:"events,omitempty"`
+	// Ran is set when the query was run; Error says why it could not be.
+	Ran   bool   `json:"ran"`
+	Error string `json:"error,omitempty"`
+}
+
+// LoginEvent is one row of ContainerRegistryLoginEvents.
+type LoginEvent struct {
+	Time              time.Time `json:"time"`
+	Identity          string    `json:"identity"`
+	CallerIPAddress   string    `json:"caller_ip_address"`
+	ResultType        string    `json:"result_type"`
+	ResultDescription string    `json:"result_description"`
+	JwtID             string    `json:"jwt_id,omitempty"`
+	UserAgent         string    `json:"user_agent,omitempty"`
 }

@@ -1,0 +1,300 @@
+package azure
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/probe"
+	"github.com/acr-doctor/acr-doctor/diagnose/report"
+)
+
+// Join refines what the network showed (causes, judged from t) with what
+// ARM showed: the setting behind a 403, the private endpoint a DNS answer
+// bypasses, the admin user that is off, and the role an identity lacks
+// in the registry's role-assignment mode. It is a pure function of its
+// arguments.
+func (in *Inspection) Join(causes []cause.Cause, t *probe.Transcript) []cause.Cause {
+	res := in.Resource
+	if res == nil || t == nil {
+		return causes
+	}
+	out := make([]cause.Cause, 0, len(causes)+1)
+	for _, c := range causes {
+		switch c.ID {
+		case cause.NetworkFirewall:
+			c = in.firewall(c, t)
+		case cause.InvalidCredentials, cause.AADNotRegistered:
+			if t.Credential.Kind == string(report.AdminUser) && !res.AdminUserEnabled {
+				c.Evidence += "; ARM: the admin user is disabled"
+				c.Remediation = []string{
+					fmt.Sprintf("az acr update -n %s --admin-enabled true", res.Name),
+					fmt.Sprintf("or log in with your own identity instead: az acr login -n %s", res.Name),
+				}
+			}
+		case cause.InsufficientPermission:
+			c = in.permission(c, t)
+		case cause.AnonymousPullBlocked:
+			if res.AnonymousPullEnabled {
+				c.Evidence += "; ARM: anonymous pull is enabled on the registry"
+			}
+		}
+		out = append(out, c)
+	}
+	if c, ok := in.privateDNS(t, out); ok {
+		out = append(out, c)
+	}
+	return out
+}
+
+var clientIPRE = regexp.MustCompile(`client with IP '([^']+)'`)
+
+// firewall says which setting made the registry answer 403.
+func (in *Inspection) firewall(c cause.Cause, t *probe.Transcript) cause.Cause {
+	res := in.Resource
+	ip := ""
+	for _, ex := range t.Exchanges {
+		if m := clientIPRE.FindStringSubmatch(ex.Body); m != nil {
+			ip = m[1]
+			break
+		}
+	}
+	var fix []string
+	if strings.EqualFold(res.PublicNetworkAccess, "Disabled") {
+		c.Title = "Public network access to the registry is disabled"
+		c.Evidence = fmt.Sprintf("ARM: publicNetworkAccess is Disabled on %s; %s", res.Name, c.Evidence)
+		if len(res.PrivateEndpoints) > 0 {
+			fix = append(fix, fmt.Sprintf("reach %s through its private endpoint (%s): from its virtual network, or one peered or connected to it, where %s resolves to a private address", res.LoginServer, peNames(res), res.LoginServer))
+		} else {
+			fix = append(fix, fmt.Sprintf("the registry has no private endpoint either: create one (az network private-endpoint create --connection-name %s-pe --group-id registry --private-connection-resource-id %s …) or allow public access", res.Name, res.ID))
+		}
+		fix = append(fix, fmt.Sprintf("to allow public access again: az acr update -n %s --public-network-enabled true", res.Name))
+		c.Remediation = fix
+		return c
+	}
+	if !strings.EqualFold(res.DefaultAction, "Deny") {
+		c.Evidence += fmt.Sprintf("; ARM shows public access enabled and network rules allowing everyone, so the 403 comes from something else in between, or the rules changed in the last minutes")
+		return c
+	}
+	rules := "no IP rule"
+	if len(res.IPRules) > 0 {
+		rules = "only " + strings.Join(res.IPRules, ", ")
+	}
+	switch rule, ok := allowedBy(ip, res.IPRules); {
+	case ip == "":
+		c.Evidence = fmt.Sprintf("ARM: network rules deny by default and allow %s; %s", rules, c.Evidence)
+	case ok:
+		c.Evidence = fmt.Sprintf("ARM: the registry saw this client as %s, which the IP rule %s allows, yet it refused it: a rule added a few minutes ago may not be in force yet; %s", ip, rule, c.Evidence)
+		fix = append(fix, "wait a few minutes after changing network rules, then retry")
+	default:
+		c.Evidence = fmt.Sprintf("ARM: network rules deny by default and allow %s; the registry saw this client as %s, which none of them allows; %s", rules, ip, c.Evidence)
+		fix = append(fix, fmt.Sprintf("az acr network-rule add -n %s --ip-address %s", res.Name, ip))
+	}
+	fix = append(fix, fmt.Sprintf("if this client's address changes (NAT, proxy, CI runners), allow its range or use a private endpoint; az acr network-rule list -n %s shows the rules", res.Name))
+	if len(res.DataEndpoints) > 0 {
+		fix = append(fix, "a client-side firewall must also allow the data endpoints: "+strings.Join(res.DataEndpoints, ", "))
+	}
+	c.Remediation = fix
+	return c
+}
+
+// allowedBy reports the first of rules (addresses or CIDR ranges) that
+// allows ip.
+func allowedBy(ip string, rules []string) (string, bool) {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return "", false
+	}
+	for _, r := range rules {
+		if p, err := netip.ParsePrefix(r); err == nil && p.Contains(addr) {
+			return r, true
+		}
+		if a, err := netip.ParseAddr(r); err == nil && a == addr {
+			return r, true
+		}
+	}
+	return "", false
+}
+
+// privateDNS: a registry with a private endpoint whose name resolved to a
+// public address here. The private DNS zone is not linked to this
+// client's network, so traffic takes the public path (acr-protocol.md §5).
+func (in *Inspection) privateDNS(t *probe.Transcript, causes []cause.Cause) (cause.Cause, bool) {
+	res := in.Resource
+	d := t.DNS
+	if len(res.PrivateEndpoints) == 0 || d == nil || d.Err != "" || len(d.Addrs) == 0 || d.Private {
+		return cause.Cause{}, false
+	}
+	evidence := fmt.Sprintf("ARM: %s has the private endpoint %s, but %s resolved to %s, not a private address: the private DNS zone privatelink.azurecr.io is not linked to this network, so traffic takes the public path",
+		res.Name, peNames(res), res.LoginServer, strings.Join(d.Addrs, ", "))
+	fix := []string{
+		fmt.Sprintf("az network private-dns link vnet create -g <zone-resource-group> -z privatelink.azurecr.io -n %s-link -v <virtual-network-id> -e false", res.Name),
+		fmt.Sprintf("az network private-dns record-set a list -g <zone-resource-group> -z privatelink.azurecr.io -o table   # %s and its data endpoints need A records", res.Name),
+		"with custom or on-premises DNS, forward azurecr.io to Azure DNS (168.63.129.16) through a resolver in the virtual network",
+	}
+	mk := cause.Warn
+	if strings.EqualFold(res.PublicNetworkAccess, "Disabled") || slices.ContainsFunc(causes, func(c cause.Cause) bool { return c.ID == cause.NetworkFirewall }) {
+		mk = cause.New
+	}
+	c := mk(cause.NetworkFirewall, evidence, fix...)
+	c.Title = "The registry's private endpoint is bypassed: its name resolves to a public address"
+	return c, true
+}
+
+func peNames(res *report.AzureResource) string {
+	names := make([]string, len(res.PrivateEndpoints))
+	for i, pe := range res.PrivateEndpoints {
+		names[i] = pe.ID[strings.LastIndex(pe.ID, "/")+1:]
+		if pe.Status != "" && !strings.EqualFold(pe.Status, "Approved") {
+			names[i] += " (" + pe.Status + ")"
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// permission names the role the stored identity lacks, in the registry's
+// mode, with the assignment that grants it on the registry itself.
+func (in *Inspection) permission(c cause.Cause, t *probe.Transcript) cause.Cause {
+	res := in.Resource
+	kind := t.Credential.Kind
+	if kind == string(report.RepositoryToken) || kind == string(report.AdminUser) {
+		return c // scope maps and the admin user are outside role assignments
+	}
+	ops := missing(t)
+	if len(ops) == 0 {
+		return c
+	}
+	who := Identity(t.Credential)
+	var notes []string
+	if res.RoleAssignmentMode == ABAC {
+		notes = append(notes, "ARM: the registry uses ABAC repository permissions, which ignore AcrPull, AcrPush and AcrDelete")
+	}
+	if p := in.Permissions; p != nil && in.IsCaller(who) {
+		may := map[string]bool{"pull": p.Pull, "push": p.Push, "delete": p.Delete}
+		var have, lack []string
+		for _, op := range ops {
+			if may[op] {
+				have = append(have, op)
+			} else {
+				lack = append(lack, op)
+			}
+		}
+		if len(lack) > 0 {
+			notes = append(notes, fmt.Sprintf("ARM: %s's role assignments on %s allow no %s", who, res.Name, strings.Join(lack, " or ")))
+		}
+		if len(have) > 0 {
+			notes = append(notes, fmt.Sprintf("ARM: %s's role assignments do allow %s: an assignment made in the last 10 minutes has not reached the registry yet, or an ABAC condition leaves out this repository", who, strings.Join(have, " and ")))
+		}
+	}
+	if len(notes) > 0 {
+		c.Evidence += "; " + strings.Join(notes, "; ")
+	}
+	assignee := who
+	if assignee == "" {
+		assignee = "<identity>"
+	}
+	var fix []string
+	for _, op := range ops {
+		fix = append(fix, fmt.Sprintf("az role assignment create --assignee %s --role %q --scope %s", assignee, Role(op, res.RoleAssignmentMode), res.ID))
+	}
+	fix = append(fix, fmt.Sprintf("new role assignments take up to 10 minutes to reach the registry: then docker logout %s and log in again", t.Registry))
+	c.Remediation = fix
+	return c
+}
+
+// missing is what the scope probe wanted and was not granted.
+func missing(t *probe.Transcript) []string {
+	if t.Scope == "" || t.Granted == nil {
+		return nil
+	}
+	var out []string
+	for _, op := range strings.Split(t.Scope[strings.LastIndex(t.Scope, ":")+1:], ",") {
+		if !slices.Contains(t.Granted, op) {
+			out = append(out, op)
+		}
+	}
+	return out
+}
+
+// Identity is who a stored credential belongs to, as `az role assignment
+// --assignee` takes it: a service principal's app ID, or a refresh
+// token's user (its UPN or subject); "" when that cannot be told.
+func Identity(c probe.Credential) string {
+	switch report.Kind(c.Kind) {
+	case report.ServicePrincipal:
+		return c.Username
+	case report.AdminUser, report.RepositoryToken, report.Anonymous:
+		return ""
+	}
+	if tok := c.Token; tok != nil {
+		for _, id := range []string{tok.Claims.Name, tok.Claims.Subject} {
+			if id != "" {
+				return id
+			}
+		}
+	}
+	return ""
+}
+
+// Steps are the check's steps for the Azure side: what was read, and a
+// line for each thing that could not be, saying why.
+func (in *Inspection) Steps() []report.Step {
+	var out []report.Step
+	if res := in.Resource; res != nil {
+		out = append(out,
+			report.Step{Name: "arm", Status: report.StepOK, Detail: fmt.Sprintf("%s in resource group %s, subscription %s (%s, %s), read as %s", res.Name, res.ResourceGroup, res.Subscription, res.SKU, res.Location, orSomeone(in.Caller))},
+			report.Step{Name: "arm_settings", Status: report.StepOK, Detail: settings(res)})
+	}
+	if p := in.Permissions; p != nil {
+		s := report.Step{Name: "arm_permissions", Status: report.StepOK, Detail: fmt.Sprintf("%s may %s", orSomeone(p.Identity), mayList(p))}
+		out = append(out, s)
+	}
+	for _, u := range in.Unseen {
+		out = append(out, report.Step{Name: "arm", Status: report.StepWarn, Detail: fmt.Sprintf("could not see the %s: %s", u.What, u.Why)})
+	}
+	return out
+}
+
+func settings(r *report.AzureResource) string {
+	onOff := map[bool]string{true: "on", false: "off"}
+	parts := []string{"public network access " + strings.ToLower(r.PublicNetworkAccess)}
+	if strings.EqualFold(r.DefaultAction, "Deny") {
+		parts = append(parts, fmt.Sprintf("network rules deny by default (%d IP rules)", len(r.IPRules)))
+	}
+	if len(r.PrivateEndpoints) > 0 {
+		parts = append(parts, fmt.Sprintf("%d private endpoints", len(r.PrivateEndpoints)))
+	}
+	mode := "RBAC"
+	if r.RoleAssignmentMode == ABAC {
+		mode = "ABAC repository permissions"
+	}
+	parts = append(parts,
+		"admin user "+onOff[r.AdminUserEnabled],
+		"anonymous pull "+onOff[r.AnonymousPullEnabled],
+		"data endpoints "+onOff[r.DataEndpointEnabled],
+		mode,
+		"Azure AD tokens for ARM "+r.AuthenticationAsARM)
+	if r.LogWorkspace != "" {
+		parts = append(parts, "login events to "+r.LogWorkspace[strings.LastIndex(r.LogWorkspace, "/")+1:])
+	}
+	return strings.Join(parts, "; ")
+}
+
+func mayList(p *report.Permissions) string {
+	var may []string
+	for _, x := range []struct {
+		ok   bool
+		what string
+	}{{p.ReadSettings, "read its settings"}, {p.Pull, "pull"}, {p.Push, "push"}, {p.Delete, "delete"}} {
+		if x.ok {
+			may = append(may, x.what)
+		}
+	}
+	if len(may) == 0 {
+		return "do nothing with this registry"
+	}
+	return strings.Join(may, ", ")
+}
