@@ -25,6 +25,21 @@
 // azidentity's real client-credential path can run against it and feed
 // /oauth2/exchange.
 //
+// # Azure Resource Manager and Log Analytics
+//
+// A registry whose [Registry.ARM] is set also exists on the management
+// plane: [ARMHost] answers the Azure Resource Manager paths that read it
+// (subscriptions, the registry resource, the caller's permissions on it,
+// its diagnostic settings) as the real SDK clients request and decode them,
+// and [LogAnalyticsHost] answers Log Analytics queries over the
+// ContainerRegistryLoginEvents that the registry's token endpoints append
+// when a workspace collects them ([Resource.Workspace]), in a small subset
+// of KQL. Both take bearer tokens from [AuthorityHost]; [Server.Cloud] is
+// the azcore cloud configuration that points the SDK at all three. The
+// ARM settings and the data plane agree: a registry whose public network
+// access is disabled refuses as under the [PublicAccessDisabled] fault,
+// and a registry under that fault shows it disabled in ARM.
+//
 // The emulator never dials anything but its own loopback listeners.
 package acremu
 
@@ -49,6 +64,11 @@ const OtherRealmHost = "login.other-host.example"
 const (
 	DefaultClientIP  = "203.0.113.7" // TEST-NET-3: a documentation address, never contacted
 	DefaultPrivateIP = "10.1.2.3"
+	// DefaultPublicIP is what Lookup answers for a registry with a private
+	// endpoint whose private DNS zone is not linked ([PrivateDNSNotLinked]):
+	// the registry's public address. TEST-NET-2, never contacted; the
+	// connection still reaches the emulator.
+	DefaultPublicIP = "198.51.100.20"
 )
 
 // Registry configures one emulated registry. The maps are read, never
@@ -104,6 +124,10 @@ type Registry struct {
 	// PrivateIP is what Lookup answers with the PrivateEndpoint fault;
 	// DefaultPrivateIP when empty.
 	PrivateIP string
+
+	// ARM is the registry's Azure Resource Manager side; nil: ARM does not
+	// show the registry at all.
+	ARM *Resource
 }
 
 // Principal is a service principal's password credential.
@@ -144,9 +168,13 @@ const (
 	// AdminDisabled: the admin user is off, whatever AdminEnabled says.
 	AdminDisabled Fault = "admin_disabled"
 	// Firewall: every path answers 403 DENIED "client with IP … is not
-	// allowed access".
+	// allowed access". ARM shows the registry's defaultAction as Deny. A
+	// registry whose ARM network rules deny its ClientIP behaves so too,
+	// unless reached over its private endpoint (see [Resource]).
 	Firewall Fault = "firewall"
-	// PublicAccessDisabled: as Firewall; ACR says the same.
+	// PublicAccessDisabled: as Firewall; ACR says the same. ARM shows
+	// publicNetworkAccess Disabled, and a registry whose ARM side disables
+	// it behaves so too, unless reached over its private endpoint.
 	PublicAccessDisabled Fault = "public_access_disabled"
 	// Throttle: every path answers 429 TOOMANYREQUESTS, Retry-After: 30.
 	Throttle Fault = "throttle"
@@ -176,11 +204,20 @@ const (
 	// Unreachable: the name resolves but connections time out.
 	Unreachable Fault = "unreachable"
 	// PrivateEndpoint: the name resolves to a private address (PrivateIP);
-	// the registry still answers.
+	// the registry still answers. It is what [Resource.PrivateEndpoints]
+	// implies, and ARM shows a registry under it with one private
+	// endpoint, pe-<name>.
 	PrivateEndpoint Fault = "private_endpoint"
 	// NotFound: the name does not resolve, as for a registry that does not
-	// exist.
+	// exist. ARM does not show it either.
 	NotFound Fault = "not_found"
+	// PrivateDNSNotLinked: the registry has a private endpoint (the
+	// PrivateEndpoint fault or [Resource.PrivateEndpoints]) but the
+	// privatelink.azurecr.io zone is not linked to the client's network, so
+	// the name resolves to the public address, DefaultPublicIP, and the
+	// client reaches the registry over the public network, where its
+	// network rules apply. Without a private endpoint it changes nothing.
+	PrivateDNSNotLinked Fault = "private_dns_not_linked"
 )
 
 // Faults lists every Fault, for tests that walk them.
@@ -189,6 +226,7 @@ var Faults = []Fault{
 	Throttle, ServerError, NoChallenge, MalformedChallenge, RealmOtherHost,
 	DripBody, EndlessBody, HugeBody, RedirectLoop, HungSocket,
 	UntrustedCert, WrongHostCert, Unreachable, PrivateEndpoint, NotFound,
+	PrivateDNSNotLinked,
 }
 
 // Request is what the emulator recorded of one request. It holds no

@@ -58,6 +58,10 @@ type exchange struct {
 	// /v2/ and the token endpoints.
 	bodyFaults bool
 	status     int
+	start      time.Time
+	// login is the login event the answer completes, for a token endpoint
+	// of a registry whose logs a workspace collects.
+	login *LoginEvent
 }
 
 // serveHTTP answers everything the HTTPS server receives, direct or
@@ -76,7 +80,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	// Read the form before recording it; a token request is small.
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 	r.ParseForm() // a bad form is judged by the handler, as missing fields
-	x := &exchange{s: s, w: w, r: r, host: host}
+	x := &exchange{s: s, w: w, r: r, host: host, start: time.Now()}
 	setStatus := s.record(x.request())
 	defer func() { setStatus(x.status) }()
 
@@ -86,6 +90,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case AuthorityHost:
 		x.serveAAD()
+		return
+	case ARMHost:
+		x.serveARM()
+		return
+	case LogAnalyticsHost:
+		x.serveLogAnalytics()
 		return
 	}
 	x.reg = s.registry(host)
@@ -131,6 +141,9 @@ func (x *exchange) serveRegistry() {
 	x.headers()
 	path := r.URL.Path
 	x.bodyFaults = path == "/v2/" || path == "/v2" || strings.HasPrefix(path, "/oauth2/")
+	if path == "/oauth2/token" || path == "/oauth2/exchange" {
+		x.startLogin()
+	}
 
 	switch {
 	case reg.has(HungSocket):
@@ -374,6 +387,9 @@ func (x *exchange) body(status int, contentType string, body []byte) {
 	h := x.w.Header()
 	h.Set("Content-Type", contentType)
 	x.status = status
+	if x.login != nil {
+		x.finishLogin(status, body)
+	}
 	reg := x.reg
 	switch {
 	case !x.bodyFaults || reg == nil:

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -22,17 +23,24 @@ const resolver = "127.0.0.53:53"
 // that does not answer.
 func (s *Server) ProxyURL() string { return "http://" + s.proxyLn.Addr().String() }
 
-// Lookup resolves host as the emulated DNS does: 127.0.0.1 for a registry
-// OtherRealmHost or AuthorityHost, the registry's PrivateIP under the PrivateEndpoint
-// fault, and otherwise a *net.DNSError with IsNotFound set.
+// Lookup resolves host as the emulated DNS does: 127.0.0.1 for a
+// registry and for the emulator's own hosts (OtherRealmHost, AuthorityHost,
+// ARMHost, LogAnalyticsHost); the registry's PrivateIP under the
+// PrivateEndpoint fault or with ARM private endpoints, unless
+// PrivateDNSNotLinked makes it DefaultPublicIP; and otherwise a
+// *net.DNSError with IsNotFound set. Whatever it answers, DialContext and
+// the proxy connect to the emulator.
 func (s *Server) Lookup(host string) ([]net.IP, error) {
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	if host == OtherRealmHost || host == AuthorityHost {
+	if slices.Contains(reserved, host) {
 		return []net.IP{net.IPv4(127, 0, 0, 1)}, nil
 	}
 	reg := s.registry(host)
 	if reg == nil {
 		return nil, notFound(host)
+	}
+	if reg.has(PrivateEndpoint) && reg.has(PrivateDNSNotLinked) {
+		return []net.IP{net.ParseIP(DefaultPublicIP)}, nil
 	}
 	if reg.has(PrivateEndpoint) {
 		ip := net.ParseIP(reg.PrivateIP)

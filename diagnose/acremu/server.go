@@ -35,13 +35,15 @@ type Server struct {
 	closing   chan struct{} // closed by Close: every waiting handler returns
 	closeOnce sync.Once
 
-	mu       sync.Mutex
-	closed   bool
-	regs     map[string]*registry // by lower-case host
-	requests map[string][]Request // by lower-case host
-	certs    map[string]*tls.Certificate
-	apps     map[string][]application // AddApplication's, by lower-case client ID
-	active   sync.WaitGroup           // handlers in flight; Add only under mu while !closed
+	mu        sync.Mutex
+	closed    bool
+	regs      map[string]*registry // by lower-case host
+	requests  map[string][]Request // by lower-case host
+	certs     map[string]*tls.Certificate
+	apps      map[string][]application // AddApplication's, by lower-case client ID
+	events    map[string][]LoginEvent  // ContainerRegistryLoginEvents, by lower-case registry host
+	armFaults map[ARMFault]bool
+	active    sync.WaitGroup // handlers in flight; Add only under mu while !closed
 }
 
 // registry is a Registry with its runtime state.
@@ -53,6 +55,18 @@ type registry struct {
 }
 
 func (r *registry) has(f Fault) bool { return r.faults[f] }
+
+// setFaults sets r's faults: those given, and those its ARM side implies.
+func (r *registry) setFaults(faults []Fault) {
+	r.faults = make(map[Fault]bool, len(faults))
+	for _, f := range faults {
+		r.faults[f] = true
+	}
+	r.imply()
+}
+
+// reserved are the hosts the emulator serves besides the registries.
+var reserved = []string{OtherRealmHost, AuthorityHost, ARMHost, LogAnalyticsHost}
 
 // now is the registry's clock.
 func (r *registry) now() time.Time { return time.Now().Add(r.ClockOffset) }
@@ -71,8 +85,11 @@ func Start(regs ...Registry) (*Server, error) {
 		if host == "" || strings.ContainsAny(host, ":/ ") {
 			return nil, fmt.Errorf("acremu: bad registry host %q", r.Host)
 		}
-		if _, dup := s.regs[host]; dup || host == OtherRealmHost || host == AuthorityHost {
+		if _, dup := s.regs[host]; dup {
 			return nil, fmt.Errorf("acremu: registry %s given twice", host)
+		}
+		if slices.Contains(reserved, host) {
+			return nil, fmt.Errorf("acremu: %s is the emulator's own host, not a registry", host)
 		}
 		if r.ClientIP == "" {
 			r.ClientIP = DefaultClientIP
@@ -80,10 +97,12 @@ func Start(regs ...Registry) (*Server, error) {
 		if r.PrivateIP == "" {
 			r.PrivateIP = DefaultPrivateIP
 		}
-		reg := &registry{Registry: r, host: host, admin: strings.SplitN(host, ".", 2)[0], faults: make(map[Fault]bool)}
-		for _, f := range r.Faults {
-			reg.faults[f] = true
+		admin := strings.SplitN(host, ".", 2)[0]
+		if err := prepareARM(&r, admin); err != nil {
+			return nil, err
 		}
+		reg := &registry{Registry: r, host: host, admin: admin}
+		reg.setFaults(r.Faults)
 		s.regs[host] = reg
 	}
 
@@ -174,8 +193,9 @@ func (s *Server) Client() *http.Client {
 	}}
 }
 
-// SetFaults replaces the faults of the registry host. Requests already in
-// flight keep the faults they started with. An unknown host is ignored.
+// SetFaults replaces the faults of the registry host, to which are added
+// those its ARM side implies (see [Resource]). Requests already in flight
+// keep the faults they started with. An unknown host is ignored.
 func (s *Server) SetFaults(host string, faults ...Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -185,10 +205,7 @@ func (s *Server) SetFaults(host string, faults ...Fault) {
 	}
 	// Copy on write: handlers hold the old *registry without a lock.
 	next := *reg
-	next.faults = make(map[Fault]bool, len(faults))
-	for _, f := range faults {
-		next.faults[f] = true
-	}
+	next.setFaults(faults)
 	s.regs[next.host] = &next
 }
 

@@ -444,14 +444,17 @@ func loginEventsWorkspace(ctx context.Context, cred azcore.TokenCredential, opts
 // in ARM's or Azure AD's words.
 func explain(err error) string {
 	var re *azcore.ResponseError
-	var ie *renew.IdentityError
-	switch {
+	switch ie := renew.AsIdentityError(err); {
 	case errors.Is(err, renew.ErrNoIdentity):
 		return "no Azure identity in the environment: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, use workload or managed identity, or run az login"
-	case errors.As(err, &ie):
-		return ie.Error()
+	case ie != nil:
+		msg := ie.Error()
+		if ie.Code != "" && !strings.Contains(msg, ie.Code) {
+			msg += " (" + ie.Code + ")"
+		}
+		return msg
 	case errors.Is(err, context.DeadlineExceeded):
-		return "Azure did not answer within the check's time limit (--timeout)"
+		return "Azure did not answer in time (--step-timeout, --timeout)"
 	case errors.As(err, &re):
 		return responseLine(re)
 	}

@@ -148,9 +148,9 @@ func knownAuthority(authority string) bool {
 	return false
 }
 
-// identityError is err as an *IdentityError when it is Azure AD refusing
+// AsIdentityError is err as an *IdentityError when it is Azure AD refusing
 // the identity, nil otherwise.
-func identityError(err error) *IdentityError {
+func AsIdentityError(err error) *IdentityError {
 	var afe *azidentity.AuthenticationFailedError
 	if !errors.As(err, &afe) {
 		return nil

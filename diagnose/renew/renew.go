@@ -239,7 +239,7 @@ func aadToken(ctx context.Context, cred azcore.TokenCredential, scope string) (s
 	if ctx.Err() != nil {
 		return "", fmt.Errorf("renew: getting an Azure AD token: %w", ctx.Err())
 	}
-	if ie := identityError(err); ie != nil {
+	if ie := AsIdentityError(err); ie != nil {
 		return "", ie
 	}
 	// What is neither a refusal nor the context is azidentity saying the
