@@ -113,7 +113,7 @@ func (in *Inspector) Inspect(ctx context.Context, host string) *Inspection {
 	opts := in.armOptions(c)
 	reg, err := findRegistry(ctx, out.cred, opts, host)
 	if err != nil {
-		out.unseen(WhatResource, fmt.Errorf("%w; reading it needs the Reader role on the registry, e.g. az role assignment create --assignee %s --role Reader --scope <registry id>", err, orSomeone(out.Caller)))
+		out.unseen(WhatResource, err)
 		return out
 	}
 	out.Resource = resourceOf(reg)
@@ -228,9 +228,6 @@ func caller(raw string) (string, []string) {
 	return name, ids
 }
 
-// errNotFound: the login server is in no subscription the identity sees.
-var errNotFound = errors.New("not found")
-
 // findRegistry searches every visible subscription for the registry
 // whose login server is host.
 func findRegistry(ctx context.Context, cred azcore.TokenCredential, opts *arm.ClientOptions, host string) (*armcontainerregistry.Registry, error) {
@@ -239,7 +236,7 @@ func findRegistry(ctx context.Context, cred azcore.TokenCredential, opts *arm.Cl
 		return nil, err
 	}
 	if len(subs) == 0 {
-		return nil, fmt.Errorf("the identity sees no subscription: %w", errNotFound)
+		return nil, &NotFoundError{Host: host}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -273,11 +270,28 @@ func findRegistry(ctx context.Context, cred azcore.TokenCredential, opts *arm.Cl
 	if len(errs) > 0 {
 		return nil, errs[0]
 	}
-	names := make([]string, len(subs))
-	for i, s := range subs {
-		names[i] = s.String()
+	nf := &NotFoundError{Host: host}
+	for _, s := range subs {
+		nf.Subscriptions = append(nf.Subscriptions, s.String())
 	}
-	return nil, fmt.Errorf("%s is in none of the %d subscriptions the identity can read (%s): %w", host, len(subs), strings.Join(names, ", "), errNotFound)
+	return nil, nf
+}
+
+// NotFoundError: no registry with the login server is in the
+// subscriptions the identity can see. Either it does not exist, or the
+// identity lacks a role that reads it: AcrPull and AcrPush do not.
+type NotFoundError struct {
+	Host          string
+	Subscriptions []string
+}
+
+func (e *NotFoundError) Error() string {
+	const hint = "; reading a registry's settings needs the Reader role on it"
+	if len(e.Subscriptions) == 0 {
+		return "the identity sees no subscription" + hint
+	}
+	return fmt.Sprintf("%s is not among the registries of the %s the identity can read (%s)%s",
+		e.Host, Count(len(e.Subscriptions), "subscription"), strings.Join(e.Subscriptions, ", "), hint)
 }
 
 type subscription struct{ id, name string }

@@ -119,28 +119,40 @@ func allowedBy(ip string, rules []string) (string, bool) {
 	return "", false
 }
 
-// privateDNS: a registry with a private endpoint whose name resolved to a
-// public address here. The private DNS zone is not linked to this
-// client's network, so traffic takes the public path (acr-protocol.md §5).
+// privateDNS: a registry with a private endpoint that this client
+// reached at a public address. Either its name resolved to a public
+// address here, because the private DNS zone is not linked to this
+// client's network (acr-protocol.md §5), or a proxy resolved it and was
+// refused at the public endpoint.
 func (in *Inspection) privateDNS(t *probe.Transcript, causes []cause.Cause) (cause.Cause, bool) {
 	res := in.Resource
-	d := t.DNS
-	if len(res.PrivateEndpoints) == 0 || d == nil || d.Err != "" || len(d.Addrs) == 0 || d.Private {
+	refused := slices.ContainsFunc(causes, func(c cause.Cause) bool { return c.ID == cause.NetworkFirewall })
+	if len(res.PrivateEndpoints) == 0 {
 		return cause.Cause{}, false
 	}
-	evidence := fmt.Sprintf("ARM: %s has the private endpoint %s, but %s resolved to %s, not a private address: the private DNS zone privatelink.azurecr.io is not linked to this network, so traffic takes the public path",
-		res.Name, peNames(res), res.LoginServer, strings.Join(d.Addrs, ", "))
-	fix := []string{
-		fmt.Sprintf("az network private-dns link vnet create -g <zone-resource-group> -z privatelink.azurecr.io -n %s-link -v <virtual-network-id> -e false", res.Name),
-		fmt.Sprintf("az network private-dns record-set a list -g <zone-resource-group> -z privatelink.azurecr.io -o table   # %s and its data endpoints need A records", res.Name),
-		"with custom or on-premises DNS, forward azurecr.io to Azure DNS (168.63.129.16) through a resolver in the virtual network",
+	var c cause.Cause
+	switch d := t.DNS; {
+	case d == nil && t.Proxy != "" && refused:
+		c = cause.New(cause.NetworkFirewall,
+			fmt.Sprintf("ARM: %s has the private endpoint %s, but the requests went through the proxy %s, which resolved %s itself and was refused at the public endpoint",
+				res.Name, peNames(res), t.Proxy, res.LoginServer),
+			fmt.Sprintf("connect to the private endpoint directly: add %s to NO_PROXY (and no_proxy), with its data endpoints (*.data.azurecr.io)", res.LoginServer),
+			"or have the proxy resolve privatelink.azurecr.io through the virtual network's DNS")
+	case d == nil || d.Err != "" || len(d.Addrs) == 0 || d.Private:
+		return cause.Cause{}, false
+	default:
+		mk := cause.Warn
+		if strings.EqualFold(res.PublicNetworkAccess, "Disabled") || refused {
+			mk = cause.New
+		}
+		c = mk(cause.NetworkFirewall,
+			fmt.Sprintf("ARM: %s has the private endpoint %s, but %s resolved to %s, not a private address: the private DNS zone privatelink.azurecr.io is not linked to this network, so traffic takes the public path",
+				res.Name, peNames(res), res.LoginServer, strings.Join(d.Addrs, ", ")),
+			fmt.Sprintf("az network private-dns link vnet create -g <zone-resource-group> -z privatelink.azurecr.io -n %s-link -v <virtual-network-id> -e false", res.Name),
+			fmt.Sprintf("az network private-dns record-set a list -g <zone-resource-group> -z privatelink.azurecr.io -o table   # %s and its data endpoints need A records", res.Name),
+			"with custom or on-premises DNS, forward azurecr.io to Azure DNS (168.63.129.16) through a resolver in the virtual network")
 	}
-	mk := cause.Warn
-	if strings.EqualFold(res.PublicNetworkAccess, "Disabled") || slices.ContainsFunc(causes, func(c cause.Cause) bool { return c.ID == cause.NetworkFirewall }) {
-		mk = cause.New
-	}
-	c := mk(cause.NetworkFirewall, evidence, fix...)
-	c.Title = "The registry's private endpoint is bypassed: its name resolves to a public address"
+	c.Title = "The registry's private endpoint is bypassed: this client reaches its public address"
 	return c, true
 }
 
@@ -262,10 +274,10 @@ func settings(r *report.AzureResource) string {
 	onOff := map[bool]string{true: "on", false: "off"}
 	parts := []string{"public network access " + strings.ToLower(r.PublicNetworkAccess)}
 	if strings.EqualFold(r.DefaultAction, "Deny") {
-		parts = append(parts, fmt.Sprintf("network rules deny by default (%d IP rules)", len(r.IPRules)))
+		parts = append(parts, fmt.Sprintf("network rules deny by default (%s)", Count(len(r.IPRules), "IP rule")))
 	}
 	if len(r.PrivateEndpoints) > 0 {
-		parts = append(parts, fmt.Sprintf("%d private endpoints", len(r.PrivateEndpoints)))
+		parts = append(parts, Count(len(r.PrivateEndpoints), "private endpoint"))
 	}
 	mode := "RBAC"
 	if r.RoleAssignmentMode == ABAC {
@@ -297,4 +309,12 @@ func mayList(p *report.Permissions) string {
 		return "do nothing with this registry"
 	}
 	return strings.Join(may, ", ")
+}
+
+// Count is n and noun, plural unless n is 1.
+func Count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

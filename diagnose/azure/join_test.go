@@ -115,6 +115,29 @@ func TestJoin(t *testing.T) {
 			severity: cause.Warning,
 		},
 		{
+			name: "private endpoint, refused through a proxy that resolves names itself",
+			res: resource(func(r *report.AzureResource) {
+				r.PublicNetworkAccess = "Disabled"
+				r.PrivateEndpoints = []report.PrivateEndpoint{{ID: "/x/privateEndpoints/pe-myreg", Status: "Approved"}}
+			}),
+			t: func() *probe.Transcript {
+				t := firewalled(nil)
+				t.Proxy = "http://proxy.corp:3128"
+				return t
+			}(),
+			in:       []cause.Cause{firewall},
+			wantIDs:  []cause.ID{cause.NetworkFirewall, cause.NetworkFirewall},
+			want:     []string{"through the proxy http://proxy.corp:3128", "add myreg.azurecr.io to NO_PROXY"},
+			severity: cause.Error,
+		},
+		{
+			name: "a proxy that was not refused says nothing about the endpoint",
+			res: resource(func(r *report.AzureResource) {
+				r.PrivateEndpoints = []report.PrivateEndpoint{{ID: "/x/privateEndpoints/pe-myreg", Status: "Approved"}}
+			}),
+			t: &probe.Transcript{Registry: "myreg.azurecr.io", Proxy: "http://proxy.corp:3128"},
+		},
+		{
 			name: "private endpoint resolved privately: nothing to add",
 			res: resource(func(r *report.AzureResource) {
 				r.PrivateEndpoints = []report.PrivateEndpoint{{ID: "/x/privateEndpoints/pe-myreg", Status: "Approved"}}

@@ -222,7 +222,7 @@ func loginEventsStep(ev *report.LoginEvents) report.Step {
 	case ev.Error != "":
 		s.Status, s.Detail = report.StepWarn, "could not see the login events: "+ev.Error
 	default:
-		s.Detail = fmt.Sprintf("%d events in the last %s", len(ev.Events), token.Humanize(azure.LoginWindow))
+		s.Detail = fmt.Sprintf("%s in the last %s", azure.Count(len(ev.Events), "event"), token.Humanize(azure.LoginWindow))
 	}
 	return s
 }

@@ -1,7 +1,9 @@
 // Command demo shows a full diagnosis with no Azure account: it starts the
 // ACR emulator with a dozen registries, logs in to them with the real
 // `docker login` into a temporary DOCKER_CONFIG, breaks each registry a
-// different way, and runs `docker acrdoctor` over them.
+// different way, and runs `docker acrdoctor check --azure` over them, with
+// a service principal that may read the emulator's Azure Resource Manager
+// and Log Analytics.
 //
 //	make demo                    # or: go run ./scripts/demo
 //	go run ./scripts/demo -- --format json
@@ -27,6 +29,9 @@ const (
 	tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 	alice  = "alice@contoso.com"
 	pullSP = "5b1d6f0e-7c3a-4e8b-9d2f-1a6c4e8b0f37"
+	// reader is the identity check --azure reads ARM as.
+	reader       = "3c9d1e2f-aaaa-4bbb-8ccc-0d1e2f3a4b5c"
+	readerSecret = "demo-reader-secret"
 )
 
 // scenario is one registry: how Docker logs in to it while it is healthy,
@@ -64,7 +69,16 @@ func scenarios() []scenario {
 			secret: func(*acremu.Server, string) string { return "demo-pullonly-secret" }},
 		{name: "unknownsp", story: "a service principal the tenant does not know", user: "9e4a2c71-3b8d-4f06-a5e1-7d2c9b4f6a18", stored: true,
 			secret: func(*acremu.Server, string) string { return "demo-unknown-secret" }},
-		{name: "firewalled", story: "network rules added after login", user: "firewalled", secret: admin("firewalled"), faults: []acremu.Fault{acremu.Firewall}},
+		{name: "firewalled", story: "network rules that leave this client out", user: "firewalled", secret: admin("firewalled"), stored: true,
+			setup: func(r *acremu.Registry) { r.ARM.DefaultAction, r.ARM.IPRules = "Deny", []string{"198.51.100.0/24"} }},
+		{name: "private", story: "public access off, a private endpoint whose DNS zone is not linked", user: "private", secret: admin("private"), stored: true,
+			setup: func(r *acremu.Registry) {
+				r.ARM.PublicNetworkAccessDisabled, r.ARM.PrivateEndpoints = true, []string{"pe-private"}
+				r.Faults = []acremu.Fault{acremu.PrivateDNSNotLinked}
+			}},
+		{name: "abacreg", story: "ABAC repository permissions; the principal holds only the reader role", user: pullSP,
+			secret: func(*acremu.Server, string) string { return "demo-pullonly-secret" },
+			setup:  func(r *acremu.Registry) { r.ARM.ABAC = true }},
 		{name: "throttled", story: "too many requests", user: "throttled", secret: admin("throttled"), faults: []acremu.Fault{acremu.Throttle}},
 		{name: "unavailable", story: "the registry answers 503", user: "unavailable", secret: admin("unavailable"), faults: []acremu.Fault{acremu.ServerError}},
 		{name: "intercepted", story: "a TLS-inspecting proxy", user: "intercepted", secret: admin("intercepted"), faults: []acremu.Fault{acremu.UntrustedCert}},
@@ -101,6 +115,10 @@ func run(args []string) error {
 			ServicePrincipals: map[string]acremu.Principal{pullSP: {Secret: "demo-pullonly-secret", Actions: []string{"pull"}}},
 			Repositories:      map[string][]string{"team/app": {"1.0"}},
 		}
+		r.ARM = &acremu.Resource{
+			RoleAssignments: map[string][]string{reader: {"Reader"}},
+			Workspace:       &acremu.Workspace{Readers: []string{reader}},
+		}
 		if sc.setup != nil {
 			sc.setup(&r)
 		}
@@ -111,6 +129,7 @@ func run(args []string) error {
 		return err
 	}
 	defer emu.Close()
+	emu.AddApplication(tenant, reader, readerSecret)
 
 	dir, err := os.MkdirTemp("", "acrdoctor-demo")
 	if err != nil {
@@ -124,6 +143,10 @@ func run(args []string) error {
 		"DOCKER_CONFIG="+dir,
 		"HTTPS_PROXY="+emu.ProxyURL(), "https_proxy="+emu.ProxyURL(), "NO_PROXY=", "no_proxy=",
 		"SSL_CERT_FILE="+emu.CAFile(),
+		// check --azure's identity, and the emulator's cloud, found as the
+		// Azure CLI finds a custom cloud's.
+		"AZURE_TENANT_ID="+tenant, "AZURE_CLIENT_ID="+reader, "AZURE_CLIENT_SECRET="+readerSecret,
+		"ARM_CLOUD_METADATA_URL=https://"+acremu.ARMHost+"/metadata/endpoints?api-version=2022-09-01",
 	)
 	// Not empty: with no auths at all Docker would pick the pass store.
 	auths := map[string]any{"placeholder.invalid": map[string]any{}}
@@ -169,7 +192,7 @@ func run(args []string) error {
 		}
 	}
 
-	check := append([]string{"acrdoctor", "check", "--push", "--repo", "team/app", "--step-timeout", "2s"}, args...)
+	check := append([]string{"acrdoctor", "check", "--azure", "--push", "--repo", "team/app", "--step-timeout", "2s"}, args...)
 	fmt.Printf("\n$ docker %s\n\n", strings.Join(check, " "))
 	cmd := exec.Command("docker", check...)
 	cmd.Env, cmd.Stdout, cmd.Stderr = env, os.Stdout, os.Stderr
