@@ -77,6 +77,9 @@ func runCheck(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 	if opts.timeout <= 0 || opts.stepTimeout <= 0 {
 		return usagef("--timeout and --step-timeout must be positive")
 	}
+	if opts.offline && opts.azure {
+		return usagef("--azure reads Azure over the network; it cannot be used with --offline")
+	}
 	cfg, err := loadStore(dockerCLI, opts.authfile)
 	if err != nil {
 		return err
@@ -105,7 +108,7 @@ func runCheck(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 		Timeout:     opts.timeout,
 		StepTimeout: opts.stepTimeout,
 	}
-	if useAzure && !opts.offline {
+	if useAzure && !opts.offline { // a default of on yields to --offline
 		copts.Azure = &azure.Inspector{StepTimeout: opts.stepTimeout}
 	}
 

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-20}
 
-echo "== Go benchmarks (BenchmarkCheck: 1 and 10 registries with 50 ms per request; BenchmarkGet: the wrapper against its backend)"
+echo "== Go benchmarks (BenchmarkCheck: 1 and 10 registries with 50 ms per request, without and with --azure; BenchmarkGet: the wrapper against its backend)"
 go test -run '^$' -bench . -benchmem ./diagnose/... ./credhelper | grep -E '^(Benchmark|ok)'
 
 work=$(mktemp -d)

@@ -162,6 +162,20 @@ func (s *Server) SetARMFaults(faults ...ARMFault) {
 	s.armFaults = next
 }
 
+// SetARMLatency adds d to every ARM and Log Analytics answer but
+// /metadata/endpoints, as Registry.Latency does for a registry.
+func (s *Server) SetARMLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.armDelay = d
+}
+
+func (s *Server) armLatency() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.armDelay
+}
+
 func (s *Server) hasARMFault(f ARMFault) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -580,6 +594,9 @@ func (x *exchange) armHeaders() {
 // whether it did. sub is the subscription the path names, if any.
 func (x *exchange) armFault(sub string) bool {
 	s := x.s
+	if !s.wait(x.r.Context(), s.armLatency()) {
+		abort()
+	}
 	switch {
 	case s.hasARMFault(ARMHung):
 		select {

@@ -43,6 +43,7 @@ type Server struct {
 	apps      map[string][]application // AddApplication's, by lower-case client ID
 	events    map[string][]LoginEvent  // ContainerRegistryLoginEvents, by lower-case registry host
 	armFaults map[ARMFault]bool
+	armDelay  time.Duration
 	active    sync.WaitGroup // handlers in flight; Add only under mu while !closed
 }
 

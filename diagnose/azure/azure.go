@@ -50,7 +50,9 @@ const (
 const maxSubscriptions = 8
 
 // Inspector reads a registry's Azure side. The zero value uses the
-// environment's identity and the registry's cloud.
+// environment's identity and the registry's cloud. An Inspector is meant
+// for one check: it remembers the subscriptions and registries it listed,
+// and shares them between the registries it inspects.
 type Inspector struct {
 	// Credential is the Azure identity; nil means renew.NewCredential's
 	// chain for the registry's cloud.
@@ -69,6 +71,7 @@ type Inspector struct {
 
 	mu    sync.Mutex
 	creds map[string]azcore.TokenCredential // by authority host
+	calls map[string]*call                  // listings shared by registries
 }
 
 // Inspection is what Inspect found, and what a later log query needs.
@@ -111,7 +114,7 @@ func (in *Inspector) Inspect(ctx context.Context, host string) *Inspection {
 	out.Caller, out.callerIDs = caller(at.Token)
 
 	opts := in.armOptions(c)
-	reg, err := findRegistry(ctx, out.cred, opts, host)
+	reg, err := in.findRegistry(ctx, out.cred, opts, host)
 	if err != nil {
 		out.unseen(WhatResource, err)
 		return out
@@ -203,7 +206,9 @@ func (in *Inspector) clientOptions(c cloud.Configuration) azcore.ClientOptions {
 	}
 }
 
-func scope(audience string) string { return strings.TrimSuffix(audience, "/") + "/.default" }
+// scope is the one azcore's ARM clients ask for, so they share the token
+// Inspect gets first.
+func scope(audience string) string { return audience + "/.default" }
 
 // caller names the identity an ARM token is for, and every ID it goes by.
 func caller(raw string) (string, []string) {
@@ -229,17 +234,15 @@ func caller(raw string) (string, []string) {
 }
 
 // findRegistry searches every visible subscription for the registry
-// whose login server is host.
-func findRegistry(ctx context.Context, cred azcore.TokenCredential, opts *arm.ClientOptions, host string) (*armcontainerregistry.Registry, error) {
-	subs, err := subscriptions(ctx, cred, opts)
+// whose login server is host. The listings are shared by every registry
+// the inspector looks for, so checking ten registries lists each
+// subscription once.
+func (in *Inspector) findRegistry(ctx context.Context, cred azcore.TokenCredential, opts *arm.ClientOptions, host string) (*armcontainerregistry.Registry, error) {
+	endpoint := opts.Cloud.Services[cloud.ResourceManager].Endpoint
+	subs, err := memo(in, "subscriptions "+endpoint, func() ([]subscription, error) { return subscriptions(ctx, cred, opts) })
 	if err != nil {
 		return nil, err
 	}
-	if len(subs) == 0 {
-		return nil, &NotFoundError{Host: host}
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var (
 		mu    sync.Mutex
 		found *armcontainerregistry.Registry
@@ -251,15 +254,18 @@ func findRegistry(ctx context.Context, cred azcore.TokenCredential, opts *arm.Cl
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			reg, err := registryIn(ctx, cred, opts, sub.id, host)
+			regs, err := memo(in, "registries "+endpoint+" "+sub.id, func() ([]*armcontainerregistry.Registry, error) {
+				return registries(ctx, cred, opts, sub.id)
+			})
 			mu.Lock()
 			defer mu.Unlock()
-			switch {
-			case reg != nil && found == nil:
-				found = reg
-				cancel()
-			case err != nil && found == nil:
+			if err != nil {
 				errs = append(errs, fmt.Errorf("subscription %s: %w", sub.id, err))
+			}
+			for _, r := range regs {
+				if strings.EqualFold(deref(r.Properties.LoginServer), host) {
+					found = r
+				}
 			}
 		})
 	}
@@ -275,6 +281,35 @@ func findRegistry(ctx context.Context, cred azcore.TokenCredential, opts *arm.Cl
 		nf.Subscriptions = append(nf.Subscriptions, s.String())
 	}
 	return nil, nf
+}
+
+// call is one memoized listing: the first caller runs it, the others wait.
+type call struct {
+	done chan struct{}
+	val  any
+	err  error
+}
+
+// memo runs fn once per key for the inspector's life.
+func memo[T any](in *Inspector, key string, fn func() (T, error)) (T, error) {
+	in.mu.Lock()
+	c, ok := in.calls[key]
+	if !ok {
+		if in.calls == nil {
+			in.calls = make(map[string]*call)
+		}
+		c = &call{done: make(chan struct{})}
+		in.calls[key] = c
+	}
+	in.mu.Unlock()
+	if !ok {
+		v, err := fn()
+		c.val, c.err = v, err
+		close(c.done)
+	}
+	<-c.done
+	v, _ := c.val.(T)
+	return v, c.err
 }
 
 // NotFoundError: no registry with the login server is in the
@@ -323,23 +358,24 @@ func subscriptions(ctx context.Context, cred azcore.TokenCredential, opts *arm.C
 	return out, nil
 }
 
-func registryIn(ctx context.Context, cred azcore.TokenCredential, opts *arm.ClientOptions, sub, host string) (*armcontainerregistry.Registry, error) {
+func registries(ctx context.Context, cred azcore.TokenCredential, opts *arm.ClientOptions, sub string) ([]*armcontainerregistry.Registry, error) {
 	client, err := armcontainerregistry.NewRegistriesClient(sub, cred, opts)
 	if err != nil {
 		return nil, err
 	}
+	var out []*armcontainerregistry.Registry
 	for pager := client.NewListPager(nil); pager.More(); {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("listing registries: %w", err)
 		}
 		for _, r := range page.Value {
-			if r != nil && r.Properties != nil && strings.EqualFold(deref(r.Properties.LoginServer), host) {
-				return r, nil
+			if r != nil && r.Properties != nil {
+				out = append(out, r)
 			}
 		}
 	}
-	return nil, nil
+	return out, nil
 }
 
 func resourceOf(r *armcontainerregistry.Registry) *report.AzureResource {

@@ -44,7 +44,7 @@ func withARM(reg acremu.Registry, change func(*acremu.Resource)) acremu.Registry
 
 // azureInspector reads the emulator's ARM through the real SDK clients as
 // the application clientID.
-func azureInspector(t *testing.T, emu *acremu.Server, clientID, secret string) *azure.Inspector {
+func azureInspector(t testing.TB, emu *acremu.Server, clientID, secret string) *azure.Inspector {
 	t.Helper()
 	c := emu.Cloud()
 	cred, err := azidentity.NewClientSecretCredential(tenant, clientID, secret, &azidentity.ClientSecretCredentialOptions{
