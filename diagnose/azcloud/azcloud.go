@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	// Registers Azure Resource Manager's endpoint and audience in the
@@ -117,11 +118,21 @@ func fromMetadata(ctx context.Context, client *http.Client, u, host string) (clo
 	if len(body) > maxMetadata {
 		return fail("the document is larger than %d KiB", maxMetadata>>10)
 	}
+	c, err := parseMetadata(body, host)
+	if err != nil {
+		return fail("%v", err)
+	}
+	return c, nil
+}
+
+// parseMetadata reads the cloud of host out of a metadata document: the
+// one whose ACR suffix is host's, or the document's only cloud.
+func parseMetadata(body []byte, host string) (cloud.Configuration, error) {
 	var clouds []metadata
 	if err := json.Unmarshal(body, &clouds); err != nil {
 		var one metadata // some stacks answer one object, not a list
 		if json.Unmarshal(body, &one) != nil {
-			return fail("not a cloud metadata document: %v", err)
+			return cloud.Configuration{}, fmt.Errorf("not a cloud metadata document: %w", err)
 		}
 		clouds = []metadata{one}
 	}
@@ -138,9 +149,15 @@ func fromMetadata(ctx context.Context, client *http.Client, u, host string) (clo
 	}
 	switch {
 	case m == nil:
-		return fail("no cloud in it has the ACR suffix of %s", host)
+		return cloud.Configuration{}, fmt.Errorf("no cloud in it has the ACR suffix of %s", host)
 	case m.ResourceManager == "" || m.Authentication.LoginEndpoint == "" || len(m.Authentication.Audiences) == 0:
-		return fail("cloud %q lacks resourceManager or authentication", m.Name)
+		return cloud.Configuration{}, fmt.Errorf("cloud %q lacks resourceManager or authentication", m.Name)
+	}
+	// Tokens go to these endpoints: never over plain HTTP.
+	for _, e := range []string{m.ResourceManager, m.Authentication.LoginEndpoint, m.LogAnalytics, m.LogAnalyticsResourceID} {
+		if u, err := url.Parse(e); e != "" && (err != nil || u.Scheme != "https" || u.Host == "") {
+			return cloud.Configuration{}, fmt.Errorf("cloud %q: %q is not an https URL", m.Name, e)
+		}
 	}
 	c := cloud.Configuration{
 		ActiveDirectoryAuthorityHost: m.Authentication.LoginEndpoint,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -103,4 +104,42 @@ func TestResolve(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestMetadataRefusesPlainHTTP(t *testing.T) {
+	for _, doc := range []string{
+		`[{"name":"x","resourceManager":"http://arm/","authentication":{"loginEndpoint":"https://aad/","audiences":["a"]}}]`,
+		`[{"name":"x","resourceManager":"https://arm/","authentication":{"loginEndpoint":"http://aad/","audiences":["a"]}}]`,
+		`[{"name":"x","resourceManager":"https://arm/","authentication":{"loginEndpoint":"https://aad/","audiences":["a"]},"logAnalyticsResourceId":"http://logs"}]`,
+		`[{"name":"x","resourceManager":"https:///nohost","authentication":{"loginEndpoint":"https://aad/","audiences":["a"]}}]`,
+	} {
+		if _, err := parseMetadata([]byte(doc), "x.azurecr.io"); err == nil || !strings.Contains(err.Error(), "not an https URL") {
+			t.Errorf("%s: err = %v", doc, err)
+		}
+	}
+}
+
+// FuzzMetadata: any document either fails with an error or gives a cloud
+// whose every endpoint is an https URL, and never panics.
+func FuzzMetadata(f *testing.F) {
+	f.Add([]byte(stack), "myreg.azurecr.io")
+	f.Add([]byte(stack), "r.local.azurestack.external")
+	f.Add([]byte(`{"name":"c","resourceManager":"https://arm/","authentication":{"loginEndpoint":"https://aad/","audiences":["https://arm/"]}}`), "x")
+	f.Add([]byte(`[{}]`), "")
+	f.Add([]byte(`null`), "a.b")
+	f.Fuzz(func(t *testing.T, body []byte, host string) {
+		c, err := parseMetadata(body, host)
+		if err != nil {
+			return
+		}
+		endpoints := []string{c.ActiveDirectoryAuthorityHost}
+		for _, s := range c.Services {
+			endpoints = append(endpoints, s.Endpoint)
+		}
+		for _, e := range endpoints {
+			if u, err := url.Parse(e); err != nil || u.Scheme != "https" || u.Host == "" {
+				t.Fatalf("endpoint %q from %q", e, body)
+			}
+		}
+	})
 }
