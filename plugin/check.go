@@ -96,8 +96,7 @@ func runCheck(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 	}
 	useAzure := opts.azure
 	if !cmd.Flags().Changed("azure") {
-		v := pluginSetting(dockerCLI, "azure")
-		useAzure = v == "on" || v == "true"
+		useAzure = azureByDefault(dockerCLI)
 	}
 	copts := check.Options{
 		Journal:     entries,
@@ -204,6 +203,13 @@ func (t textWriter) loginEvents(ev *report.LoginEvents) {
 		fmt.Fprintf(tw, "      %s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format("2006-01-02 15:04:05"), e.Identity, e.CallerIPAddress, e.ResultType, e.ResultDescription)
 	}
 	tw.Flush()
+}
+
+// azureByDefault is plugins.acrdoctor.azure: whether checks read the
+// Azure side without being asked.
+func azureByDefault(dockerCLI command.Cli) bool {
+	v := pluginSetting(dockerCLI, "azure")
+	return v == "on" || v == "true"
 }
 
 // pluginSetting is plugins.acrdoctor.KEY of config.json, lower case.

@@ -17,6 +17,7 @@ import (
 	"github.com/docker/cli/cli/config"
 	"github.com/spf13/cobra"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/azure"
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
@@ -99,8 +100,12 @@ func runAndExplain(cmd *cobra.Command, dockerCLI command.Cli, args []string, noC
 		if cfg, err := credstore.Load(config.Dir(), os.Getenv); err == nil {
 			fmt.Fprintf(w, "\nChecking %d registr%s named in the output:\n\n", len(registries), map[bool]string{true: "y", false: "ies"}[len(registries) == 1])
 			store := &credstore.Store{Config: cfg}
+			opts := check.Options{Targets: registries, Timeout: timeout}
+			if azureByDefault(dockerCLI) {
+				opts.Azure = &azure.Inspector{}
+			}
 			var mu sync.Mutex
-			check.Run(cmd.Context(), store, check.Options{Targets: registries, Timeout: timeout}, func(r check.Result) {
+			check.Run(cmd.Context(), store, opts, func(r check.Result) {
 				mu.Lock()
 				defer mu.Unlock()
 				tw.registry(r.Registry)

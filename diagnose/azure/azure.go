@@ -343,19 +343,15 @@ func subscriptions(ctx context.Context, cred azcore.TokenCredential, opts *arm.C
 	if err != nil {
 		return nil, err
 	}
+	all, err := pages(ctx, "listing subscriptions", client.NewListPager(nil),
+		func(p armsubscriptions.ClientListResponse) []*armsubscriptions.Subscription { return p.Value })
 	var out []subscription
-	for pager := client.NewListPager(nil); pager.More(); {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("listing subscriptions: %w", err)
-		}
-		for _, s := range page.Value {
-			if s != nil && s.SubscriptionID != nil {
-				out = append(out, subscription{id: *s.SubscriptionID, name: deref(s.DisplayName)})
-			}
+	for _, s := range all {
+		if s != nil && s.SubscriptionID != nil {
+			out = append(out, subscription{id: *s.SubscriptionID, name: deref(s.DisplayName)})
 		}
 	}
-	return out, nil
+	return out, err
 }
 
 func registries(ctx context.Context, cred azcore.TokenCredential, opts *arm.ClientOptions, sub string) ([]*armcontainerregistry.Registry, error) {
@@ -363,17 +359,22 @@ func registries(ctx context.Context, cred azcore.TokenCredential, opts *arm.Clie
 	if err != nil {
 		return nil, err
 	}
-	var out []*armcontainerregistry.Registry
-	for pager := client.NewListPager(nil); pager.More(); {
-		page, err := pager.NextPage(ctx)
+	all, err := pages(ctx, "listing registries", client.NewListPager(nil),
+		func(p armcontainerregistry.RegistriesClientListResponse) []*armcontainerregistry.Registry {
+			return p.Value
+		})
+	return slices.DeleteFunc(all, func(r *armcontainerregistry.Registry) bool { return r == nil || r.Properties == nil }), err
+}
+
+// pages reads every page of a pager, what names the listing in errors.
+func pages[R, T any](ctx context.Context, what string, p *runtime.Pager[R], items func(R) []T) ([]T, error) {
+	var out []T
+	for p.More() {
+		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("listing registries: %w", err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		for _, r := range page.Value {
-			if r != nil && r.Properties != nil {
-				out = append(out, r)
-			}
-		}
+		out = append(out, items(page)...)
 	}
 	return out, nil
 }
@@ -447,15 +448,11 @@ func permissions(ctx context.Context, cred azcore.TokenCredential, opts *arm.Cli
 	if err != nil {
 		return nil, err
 	}
-	var out []*armauthorization.Permission
-	for pager := client.NewListForResourcePager(res.ResourceGroup, "Microsoft.ContainerRegistry", "", "registries", res.Name, nil); pager.More(); {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("reading the caller's permissions: %w", err)
-		}
-		out = append(out, page.Value...)
-	}
-	return out, nil
+	return pages(ctx, "reading the caller's permissions",
+		client.NewListForResourcePager(res.ResourceGroup, "Microsoft.ContainerRegistry", "", "registries", res.Name, nil),
+		func(p armauthorization.PermissionsClientListForResourceResponse) []*armauthorization.Permission {
+			return p.Value
+		})
 }
 
 // LoginEventsCategory is the diagnostic-setting category of the table.
@@ -468,22 +465,24 @@ func loginEventsWorkspace(ctx context.Context, cred azcore.TokenCredential, opts
 	if err != nil {
 		return "", err
 	}
-	for pager := client.NewListPager(id, nil); pager.More(); {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return "", fmt.Errorf("reading diagnostic settings: %w", err)
+	settings, err := pages(ctx, "reading diagnostic settings", client.NewListPager(id, nil),
+		func(p armmonitor.DiagnosticSettingsClientListResponse) []*armmonitor.DiagnosticSettingsResource {
+			return p.Value
+		})
+	if err != nil {
+		return "", err
+	}
+	for _, ds := range settings {
+		if ds == nil || ds.Properties == nil || ds.Properties.WorkspaceID == nil {
+			continue
 		}
-		for _, ds := range page.Value {
-			if ds == nil || ds.Properties == nil || ds.Properties.WorkspaceID == nil {
+		for _, l := range ds.Properties.Logs {
+			if l == nil || !derefBool(l.Enabled) {
 				continue
 			}
-			for _, l := range ds.Properties.Logs {
-				if l == nil || !derefBool(l.Enabled) {
-					continue
-				}
-				if strings.EqualFold(deref(l.Category), LoginEventsCategory) || strings.EqualFold(deref(l.CategoryGroup), "allLogs") || strings.EqualFold(deref(l.CategoryGroup), "audit") {
-					return *ds.Properties.WorkspaceID, nil
-				}
+			// The category itself, or a group that holds it.
+			if strings.EqualFold(deref(l.Category), LoginEventsCategory) || strings.EqualFold(deref(l.CategoryGroup), "allLogs") || strings.EqualFold(deref(l.CategoryGroup), "audit") {
+				return *ds.Properties.WorkspaceID, nil
 			}
 		}
 	}

@@ -60,7 +60,7 @@ func azureInspector(t testing.TB, emu *acremu.Server, clientID, secret string) *
 // through the real SDK clients against the emulator's ARM and Log
 // Analytics, joined with what the network showed.
 func TestAzure(t *testing.T) {
-	scs := []struct {
+	type azureScenario struct {
 		name    string
 		reg     acremu.Registry
 		stored  func(*acremu.Server, string) types.AuthConfig
@@ -69,7 +69,8 @@ func TestAzure(t *testing.T) {
 		want    []string // in the causes' text
 		events  bool     // the login-event query ran and found this check's own failed login
 		setting string   // in the arm_settings step
-	}{
+	}
+	scs := []azureScenario{
 		{
 			name: "public access disabled, private DNS zone not linked",
 			reg: withARM(registry("pubdisabled.azurecr.io", acremu.PrivateDNSNotLinked), func(r *acremu.Resource) {
@@ -123,11 +124,7 @@ func TestAzure(t *testing.T) {
 	for i, sc := range scs {
 		regs[i] = sc.reg
 	}
-	emu, err := acremu.Start(regs...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { emu.Close() })
+	emu := startRegistries(t, regs...)
 	auths := map[string]types.AuthConfig{}
 	for _, sc := range scs {
 		auths[sc.reg.Host] = sc.stored(emu, sc.reg.Host)
@@ -148,18 +145,7 @@ func TestAzure(t *testing.T) {
 		results := check.Run(context.Background(), store, opts, nil)
 		assertNoSecrets(t, results, auths)
 		for _, r := range results {
-			sc := scs[slices.IndexFunc(scs, func(s struct {
-				name    string
-				reg     acremu.Registry
-				stored  func(*acremu.Server, string) types.AuthConfig
-				push    bool
-				causes  []cause.ID
-				want    []string
-				events  bool
-				setting string
-			}) bool {
-				return s.reg.Host == r.Registry.Registry
-			})]
+			sc := scs[slices.IndexFunc(scs, func(s azureScenario) bool { return s.reg.Host == r.Registry.Registry })]
 			t.Run(sc.name, func(t *testing.T) {
 				b, _ := json.MarshalIndent(r.Registry, "", "  ")
 				var ids []cause.ID
@@ -234,11 +220,7 @@ func TestAzureUnseen(t *testing.T) {
 	pullOnly := withARM(registry("pullonlyarm.azurecr.io", acremu.Firewall), func(r *acremu.Resource) {
 		r.RoleAssignments = map[string][]string{"5e6f7a8b-0000-4000-8000-00000000000a": {"AcrPull"}}
 	})
-	emu, err := acremu.Start(reg, other, pullOnly)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { emu.Close() })
+	emu := startRegistries(t, reg, other, pullOnly)
 	const pullApp = "5e6f7a8b-0000-4000-8000-00000000000a"
 	emu.AddApplication(tenant, armReader, armSecret)
 	emu.AddApplication(tenant, pullApp, armSecret)

@@ -116,6 +116,11 @@ func startEmulator(t testing.TB, scs []scenario) *acremu.Server {
 	for i, sc := range scs {
 		regs[i] = sc.reg
 	}
+	return startRegistries(t, regs...)
+}
+
+func startRegistries(t testing.TB, regs ...acremu.Registry) *acremu.Server {
+	t.Helper()
 	emu, err := acremu.Start(regs...)
 	if err != nil {
 		t.Fatal(err)
