@@ -66,7 +66,8 @@ type Inspector struct {
 	// StepTimeout bounds each request to Azure; 0 means no bound but the
 	// context's.
 	StepTimeout time.Duration
-	// Getenv reads the environment; nil means os.Getenv.
+	// Getenv reads ARM_CLOUD_METADATA_URL and AZURE_AUTHORITY_HOST; nil
+	// means os.Getenv. (The identity's own variables are azidentity's.)
 	Getenv func(string) string
 
 	mu    sync.Mutex
@@ -106,7 +107,9 @@ func (in *Inspector) Inspect(ctx context.Context, host string) *Inspection {
 	}
 	// One token up front names the caller, and a refusal here is the
 	// identity's fault, reported once rather than by every client.
-	at, err := out.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{scope(c.Services[cloud.ResourceManager].Audience)}})
+	tctx, cancel := in.step(ctx)
+	at, err := out.cred.GetToken(tctx, policy.TokenRequestOptions{Scopes: []string{scope(c.Services[cloud.ResourceManager].Audience)}})
+	cancel()
 	if err != nil {
 		out.unseen(WhatIdentity, err)
 		return out
@@ -154,15 +157,30 @@ func (in *Inspector) getenv(k string) string {
 	return os.Getenv(k)
 }
 
+// step bounds one request to Azure by StepTimeout.
+func (in *Inspector) step(ctx context.Context) (context.Context, context.CancelFunc) {
+	if in.StepTimeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, in.StepTimeout)
+}
+
+// resolveCloud is the cloud of host, resolved once per login-server
+// suffix: a metadata document is fetched once for all registries.
 func (in *Inspector) resolveCloud(ctx context.Context, host string) (cloud.Configuration, error) {
 	if in.Cloud != nil {
 		return *in.Cloud, nil
 	}
-	client := &http.Client{Timeout: 10 * time.Second}
-	if t, ok := in.Transport.(*http.Client); ok {
-		client = t
-	}
-	return azcloud.Resolve(ctx, host, client, in.getenv)
+	_, suffix, _ := strings.Cut(host, ".")
+	return memo(in, "cloud "+suffix, func() (cloud.Configuration, error) {
+		ctx, cancel := in.step(ctx)
+		defer cancel()
+		client := http.DefaultClient // the proxy from the environment; ctx bounds it
+		if t, ok := in.Transport.(*http.Client); ok {
+			client = t
+		}
+		return azcloud.Resolve(ctx, host, client, in.getenv)
+	})
 }
 
 // credential is the identity for cloud c, made once per authority: the
