@@ -176,15 +176,12 @@ func runOne(ctx context.Context, store *credstore.Store, tg target, opts Options
 	if opts.StepTimeout > 0 {
 		popts.StepTimeout = opts.StepTimeout
 	}
-	var az *azure.Inspection
-	done := make(chan struct{})
+	// The Azure side is read while the login is replayed.
+	inspection := make(chan *azure.Inspection, 1)
 	if opts.Azure != nil {
-		go func() {
-			defer close(done)
-			az = opts.Azure.Inspect(ctx, tg.host)
-		}()
+		go func() { inspection <- opts.Azure.Inspect(ctx, tg.host) }()
 	} else {
-		close(done)
+		inspection <- nil
 	}
 	pc := probeCredential(entry, cred)
 	t := probe.Run(ctx, tg.host, pc, probe.Secret{
@@ -195,7 +192,7 @@ func runOne(ctx context.Context, store *credstore.Store, tg target, opts Options
 	r.Steps = append(r.Steps, steps(t)...)
 	r.Causes = merge(offline, v.Causes)
 	r.Healthy = v.LoggedIn
-	<-done
+	az := <-inspection
 
 	name, workspace := strings.SplitN(tg.host, ".", 2)[0], ""
 	if az != nil {
