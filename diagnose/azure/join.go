@@ -76,7 +76,7 @@ func (in *Inspection) firewall(c cause.Cause, t *probe.Transcript) cause.Cause {
 		return c
 	}
 	if !strings.EqualFold(res.DefaultAction, "Deny") {
-		c.Evidence += fmt.Sprintf("; ARM shows public access enabled and network rules allowing everyone, so the 403 comes from something else in between, or the rules changed in the last minutes")
+		c.Evidence += "; ARM shows public access enabled and network rules allowing everyone, so the 403 comes from something else in between, or the rules changed in the last minutes"
 		return c
 	}
 	rules := "no IP rule"

@@ -74,26 +74,20 @@ func matchAny(patterns []string, op string) bool {
 }
 
 func wildcard(pattern, s string) bool {
-	for {
-		star := strings.IndexByte(pattern, '*')
-		if star < 0 {
-			return pattern == s
-		}
-		if !strings.HasPrefix(s, pattern[:star]) {
-			return false
-		}
-		s, pattern = s[star:], pattern[star+1:]
-		if pattern == "" {
-			return true
-		}
-		// The rest of the pattern must match some suffix of s.
-		for i := 0; i <= len(s); i++ {
-			if wildcard(pattern, s[i:]) {
-				return true
-			}
-		}
+	star := strings.IndexByte(pattern, '*')
+	if star < 0 {
+		return pattern == s
+	}
+	if !strings.HasPrefix(s, pattern[:star]) {
 		return false
 	}
+	// The rest of the pattern must match some suffix of what is left.
+	for i := star; i <= len(s); i++ {
+		if wildcard(pattern[star+1:], s[i:]) {
+			return true
+		}
+	}
+	return false
 }
 
 // Role is the built-in role that grants op ("pull", "push" or "delete")
