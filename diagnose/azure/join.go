@@ -3,11 +3,11 @@ package azure
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/classify"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 )
@@ -50,18 +50,10 @@ func (in *Inspection) Join(causes []cause.Cause, t *probe.Transcript) []cause.Ca
 	return out
 }
 
-var clientIPRE = regexp.MustCompile(`client with IP '([^']+)'`)
-
 // firewall says which setting made the registry answer 403.
 func (in *Inspection) firewall(c cause.Cause, t *probe.Transcript) cause.Cause {
 	res := in.Resource
-	ip := ""
-	for _, ex := range t.Exchanges {
-		if m := clientIPRE.FindStringSubmatch(ex.Body); m != nil {
-			ip = m[1]
-			break
-		}
-	}
+	ip := classify.ClientIP(t)
 	var fix []string
 	if strings.EqualFold(res.PublicNetworkAccess, "Disabled") {
 		c.Title = "Public network access to the registry is disabled"

@@ -235,11 +235,22 @@ func (c *classifier) transportError(ex *probe.Exchange, what string) {
 
 var clientIPRE = regexp.MustCompile(`client with IP '([^']+)'`)
 
+// ClientIP is the client address a registry's 403 names ("client with IP
+// '203.0.113.7' is not allowed access"), "" when none does.
+func ClientIP(t *probe.Transcript) string {
+	for _, ex := range t.Exchanges {
+		if m := clientIPRE.FindStringSubmatch(ex.Body); m != nil {
+			return m[1]
+		}
+	}
+	return ""
+}
+
 func (c *classifier) firewall(ex *probe.Exchange) {
 	msg := errorMessage(ex.Body)
 	fix := []string{}
-	if m := clientIPRE.FindStringSubmatch(ex.Body); m != nil {
-		fix = append(fix, fmt.Sprintf("az acr network-rule add -n %s --ip-address %s", c.name, m[1]))
+	if ip := ClientIP(c.t); ip != "" {
+		fix = append(fix, fmt.Sprintf("az acr network-rule add -n %s --ip-address %s", c.name, ip))
 	}
 	fix = append(fix,
 		fmt.Sprintf("az acr show -n %s --query \"{publicNetworkAccess:publicNetworkAccess, defaultAction:networkRuleSet.defaultAction}\"", c.name),
