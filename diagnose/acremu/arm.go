@@ -269,26 +269,21 @@ func prepareARM(reg *Registry, name string) error {
 	if a.Location == "" {
 		a.Location = "eastus"
 	}
-	switch a.SKU {
-	case "":
-		a.SKU = "Premium"
-	case "Basic", "Standard", "Premium":
-	default:
-		return fmt.Errorf("acremu: %s: unknown SKU %q", reg.Host, a.SKU)
-	}
-	switch a.DefaultAction {
-	case "":
-		a.DefaultAction = "Allow"
-	case "Allow", "Deny":
-	default:
-		return fmt.Errorf("acremu: %s: DefaultAction %q is neither Allow nor Deny", reg.Host, a.DefaultAction)
-	}
-	switch a.NetworkRuleBypass {
-	case "":
-		a.NetworkRuleBypass = "AzureServices"
-	case "AzureServices", "None":
-	default:
-		return fmt.Errorf("acremu: %s: NetworkRuleBypass %q is neither AzureServices nor None", reg.Host, a.NetworkRuleBypass)
+	for _, f := range []struct {
+		name    string
+		value   *string
+		allowed []string // the first is the default
+	}{
+		{"SKU", &a.SKU, []string{"Premium", "Basic", "Standard"}},
+		{"DefaultAction", &a.DefaultAction, []string{"Allow", "Deny"}},
+		{"NetworkRuleBypass", &a.NetworkRuleBypass, []string{"AzureServices", "None"}},
+	} {
+		switch {
+		case *f.value == "":
+			*f.value = f.allowed[0]
+		case !slices.Contains(f.allowed, *f.value):
+			return fmt.Errorf("acremu: %s: %s %q is not one of %s", reg.Host, f.name, *f.value, strings.Join(f.allowed, ", "))
+		}
 	}
 	for _, rule := range a.IPRules {
 		if _, err := parseIPRule(rule); err != nil {

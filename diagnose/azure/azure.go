@@ -43,7 +43,6 @@ const (
 	WhatResource    = "registry resource"
 	WhatPermissions = "permissions"
 	WhatDiagnostics = "diagnostic settings"
-	WhatLoginEvents = "login events"
 )
 
 // maxSubscriptions bounds how many subscriptions are searched at once.
