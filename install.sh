@@ -2,7 +2,9 @@
 # Install docker-acrdoctor as a Docker CLI plugin, from this source tree.
 #
 #   ./install.sh              build and install (again: it is idempotent)
-#   ./install.sh --uninstall  remove exactly what an install put in place
+#   ./install.sh --uninstall  revert what `docker acrdoctor configure` changed,
+#                             remove acr-doctor's state, then exactly what an
+#                             install put in place
 #
 # The plugin goes to $DOCKER_CONFIG/cli-plugins (default ~/.docker/cli-plugins),
 # where `docker acrdoctor` finds it. A link named acr-doctor goes to $BINDIR
@@ -24,6 +26,16 @@ remove_installed() {
 	if [ ! -f "$manifest" ]; then
 		say "Nothing to remove: $manifest does not exist."
 		return
+	fi
+	# Revert what configure changed and remove acr-doctor's state while the
+	# binaries are still there: a config.json that still sends registries
+	# to docker-credential-acrdoctor would break docker login without them.
+	local plugin="$plugins/docker-acrdoctor"
+	if [ -x "$plugin" ]; then
+		"$plugin" uninstall --yes ||
+			die "nothing removed: see above. Fix that, or revert regardless with: $plugin uninstall --yes --force; then run $0 --uninstall again."
+	elif grep -qs '"acrdoctor"' "${DOCKER_CONFIG:-$HOME/.docker}/config.json"; then
+		die "nothing removed: ${DOCKER_CONFIG:-$HOME/.docker}/config.json still names acrdoctor, and $plugin, which reverts that, is gone: install again, then uninstall."
 	fi
 	while IFS= read -r path; do
 		[ -n "$path" ] || continue
@@ -84,6 +96,6 @@ build_and_install() {
 case "${1:-}" in
 "") build_and_install ;;
 --uninstall) remove_installed ;;
--h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' ;;
+-h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' ;;
 *) die "unknown option $1 (use --uninstall or --help)" ;;
 esac

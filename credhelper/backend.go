@@ -6,41 +6,40 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 
 	"github.com/docker/docker-credential-helpers/credentials"
 )
 
-// backend is the credential store the wrapper passes requests on to.
-type backend interface {
-	// id names the backend in the journal: a helper suffix or "file".
-	id() string
-	// get runs the backend's get with in as its stdin and returns what it
-	// wrote to stdout and its exit status. Its stderr goes to stderr.
-	get(in []byte, stderr io.Writer) (out []byte, code int)
-	// passThrough runs action with the wrapper's own stdin, stdout and
-	// stderr, and returns the exit status to exit with.
-	passThrough(action string, stdin io.Reader, stdout, stderr io.Writer) int
-	// store saves a credential, as Docker's `store` would.
-	store(c credentials.Credentials) error
-}
-
 // maxOutput bounds what get buffers from a backend: a credential is a few
 // KB; more is a broken helper, cut short rather than held in memory.
 const maxOutput = 1 << 20
 
-// execBackend is a docker-credential-NAME program.
+// execBackend is the docker-credential-NAME program the wrapper passes
+// requests on to.
 type execBackend struct {
-	name string
+	name string // the helper suffix, which the journal records
 	path string
 }
 
-func (b *execBackend) id() string { return b.name }
+// command runs the backend for action with envWrapped set, so that a
+// backend leading back to this helper stops at once.
+func (b *execBackend) command(action string) *exec.Cmd {
+	cmd := exec.Command(b.path, action)
+	cmd.Args[0] = "docker-credential-" + b.name
+	cmd.Env = b.env()
+	return cmd
+}
 
+func (b *execBackend) env() []string { return append(os.Environ(), envWrapped+"=1") }
+
+// get runs the backend's get with in as its stdin and returns what it
+// wrote to stdout and its exit status. Its stderr goes to stderr.
 func (b *execBackend) get(in []byte, stderr io.Writer) ([]byte, int) {
 	var out limitedBuffer
-	cmd := exec.Command(b.path, credentials.ActionGet)
+	cmd := b.command(credentials.ActionGet)
 	cmd.Stdin = bytes.NewReader(in)
 	cmd.Stdout = &out
 	cmd.Stderr = stderr
@@ -50,13 +49,14 @@ func (b *execBackend) get(in []byte, stderr io.Writer) ([]byte, int) {
 	return out.Bytes(), exitCode(b.name, err, &out)
 }
 
+// store saves a credential, as Docker's `store` would.
 func (b *execBackend) store(c credentials.Credentials) error {
 	in, err := json.Marshal(c)
 	if err != nil {
 		return err
 	}
 	var out limitedBuffer
-	cmd := exec.Command(b.path, credentials.ActionStore)
+	cmd := b.command(credentials.ActionStore)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(in), &out, &out
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("docker-credential-%s store: %v: %s", b.name, err, strings.TrimSpace(out.String()))
@@ -78,10 +78,10 @@ func exitCode(name string, err error, out io.Writer) int {
 	return 1
 }
 
-// passThrough on a platform without exec(2), or if it fails: run the
-// backend as a child wired to our own streams.
+// spawn runs the backend as a child wired to the given streams: where
+// exec(2) is not available, or fails, or the streams are not our own.
 func (b *execBackend) spawn(action string, stdin io.Reader, stdout, stderr io.Writer) int {
-	cmd := exec.Command(b.path, action)
+	cmd := b.command(action)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
 	return exitCode(b.name, cmd.Run(), stdout)
 }

@@ -13,10 +13,8 @@ import (
 // the backend's. Otherwise (tests) it runs the backend as a child.
 func (b *execBackend) passThrough(action string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if stdin == os.Stdin && stdout == os.Stdout && stderr == os.Stderr {
-		env := os.Environ()
-		err := syscall.Exec(b.path, []string{"docker-credential-" + b.name, action}, env)
-		// Exec returns only on failure; try the portable way.
-		_ = err
+		// Exec returns only on failure; then try the portable way.
+		_ = syscall.Exec(b.path, []string{"docker-credential-" + b.name, action}, b.env())
 	}
 	return b.spawn(action, stdin, stdout, stderr)
 }

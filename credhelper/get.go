@@ -33,12 +33,12 @@ func readServer(stdin io.Reader) []byte {
 }
 
 // get answers Docker's `get`: the backend's answer unchanged, except an
-// empty one becomes not-found; an expired or expiring ACR token draws a
-// hint on stderr. Every call is journalled.
-func get(env *settings, b backend, stdin io.Reader, stdout, stderr io.Writer) int {
+// empty one becomes not-found, and an expired or expiring ACR token is
+// renewed or draws a hint on stderr. Every call is journalled.
+func get(env *settings, b *execBackend, stdin io.Reader, stdout, stderr io.Writer) int {
 	in := readServer(stdin)
 	out, code := b.get(in, stderr)
-	rec := getRecord{backend: b.id(), server: in}
+	rec := getRecord{backend: b.name, server: in}
 	defer func() { env.record(rec) }()
 
 	if code != 0 {
@@ -49,22 +49,17 @@ func get(env *settings, b backend, stdin io.Reader, stdout, stderr io.Writer) in
 		_, _ = stdout.Write(out)
 		return code
 	}
-	var c credentials.Credentials
-	if err := json.Unmarshal(out, &c); err != nil {
+	c, outcome := decode(out)
+	rec.outcome = outcome
+	switch outcome {
+	case journal.BackendError:
 		// Not the protocol: Docker will say so; pass it on untouched.
-		rec.outcome = journal.BackendError
 		_, _ = stdout.Write(out)
 		return code
-	}
-	if c.Username == "" && c.Secret == "" {
-		// Debian's docker-credential-pass 0.6.4 answers an empty credential
-		// with exit 0 where it has none; Docker would then send nothing
-		// and blame the registry. Say what it means.
-		rec.outcome = journal.Empty
+	case journal.Empty:
 		fmt.Fprintln(stdout, notFound)
 		return 1
 	}
-	rec.outcome = journal.Served
 	line := rec.judge(c, env)
 	if line != "" && env.renew() {
 		host := loginserver.Host(strings.TrimSpace(string(in)))
@@ -90,6 +85,34 @@ func get(env *settings, b backend, stdin io.Reader, stdout, stderr io.Writer) in
 	}
 	_, _ = stdout.Write(out)
 	return 0
+}
+
+// read answers get for the doctor (ACRDOCTOR_READ_ONLY): what get would
+// answer before any renewal, and nothing written or sent anywhere.
+func read(b *execBackend, stdin io.Reader, stdout, stderr io.Writer) int {
+	out, code := b.get(readServer(stdin), stderr)
+	if _, outcome := decode(out); code == 0 && outcome == journal.Empty {
+		fmt.Fprintln(stdout, notFound)
+		return 1
+	}
+	_, _ = stdout.Write(out)
+	return code
+}
+
+// decode reads a backend's successful answer: Served, or BackendError for
+// what is not the protocol, or Empty for an empty username and secret,
+// which Debian's docker-credential-pass 0.6.4 answers with exit 0 where it
+// has none. Docker would then send nothing and blame the registry, so the
+// wrapper says what it means: not found.
+func decode(out []byte) (credentials.Credentials, journal.Outcome) {
+	var c credentials.Credentials
+	switch {
+	case json.Unmarshal(out, &c) != nil:
+		return c, journal.BackendError
+	case c.Username == "" && c.Secret == "":
+		return c, journal.Empty
+	}
+	return c, journal.Served
 }
 
 // getRecord is what one get tells the journal.

@@ -6,22 +6,28 @@
 // `"credHelpers": {"myreg.azurecr.io": "acrdoctor"}`. The backend is, in
 // order: ACRDOCTOR_CREDENTIAL_BACKEND; plugins.acrdoctor.credential-backend
 // in config.json; what Docker would pick on this platform (pass,
-// secretservice, osxkeychain, wincred); else "file", the auths of
-// config.json itself.
+// secretservice, osxkeychain, wincred). The wrapper keeps no credential of
+// its own: every one stays in the backend. Docker's own file store
+// (config.json) cannot be a backend, because Docker rewrites config.json
+// right after a helper's store and would drop what the helper wrote.
 //
 // store, erase and list are the backend's own: same stdin, stdout, stderr
 // and exit status (on Unix the backend replaces this process). get runs
 // the backend's get and returns its answer byte for byte, with two
 // exceptions: an empty username and secret with exit 0 (Debian's old pass
 // helper) becomes the not-found answer, and an ACR token that has expired
-// or expires within the margin draws one line on stderr, which Docker shows
-// in the push or pull output. Every get is recorded in the journal
-// (package diagnose/journal). version prints this program's version only.
+// or expires within the margin is renewed where an Azure identity allows,
+// or draws one line on stderr, which Docker shows in the push or pull
+// output. Every get is recorded in the journal (package diagnose/journal).
+// With ACRDOCTOR_READ_ONLY=1, set by the doctor for its own reads, get
+// only reads, store and erase are refused. version prints this program's
+// version only.
 //
 // Settings (environment first, then plugins.acrdoctor in config.json):
 //
-//	ACRDOCTOR_CREDENTIAL_BACKEND  credential-backend  backend helper suffix, or "file"
-//	ACRDOCTOR_RENEW_MARGIN        renew-margin        how close to expiry to warn (Go duration, default 5m)
+//	ACRDOCTOR_CREDENTIAL_BACKEND  credential-backend  backend helper suffix
+//	ACRDOCTOR_RENEW_MARGIN        renew-margin        how close to expiry to renew or warn (Go duration, default 5m)
+//	ACRDOCTOR_RENEW=off           renew=off           report only, never renew
 //	ACRDOCTOR_QUIET=1             hints=off           no stderr hints
 //	ACRDOCTOR_JOURNAL                                 journal path, or "off"
 //	ACRDOCTOR_DEBUG=1                                 report journal errors on stderr
@@ -33,6 +39,9 @@ import (
 	"os"
 
 	"github.com/docker/docker-credential-helpers/credentials"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 )
 
 // version is set at build time: -ldflags '-X main.version=…'.
@@ -62,16 +71,23 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		return 0
 	}
 	env := newSettings(getenv)
+	readOnly := getenv(credstore.ReadOnlyEnv) == "1"
 	b, err := env.backend()
+	if err == nil && readOnly && (action == credentials.ActionStore || action == credentials.ActionErase) {
+		err = fmt.Errorf("acr-doctor: %s refused: %s=1 (the doctor only reads)", action, credstore.ReadOnlyEnv)
+	}
 	if err != nil {
 		// Errors go to stdout, as every helper's do: Docker reads them there.
 		fmt.Fprintln(stdout, err)
-		if action == credentials.ActionGet {
-			env.record(getRecord{outcome: "backend_error", server: readServer(stdin)})
+		if action == credentials.ActionGet && !readOnly {
+			env.record(getRecord{outcome: journal.BackendError, server: readServer(stdin)})
 		}
 		return 1
 	}
-	if action == credentials.ActionGet {
+	switch {
+	case action == credentials.ActionGet && readOnly:
+		return read(b, stdin, stdout, stderr)
+	case action == credentials.ActionGet:
 		return get(env, b, stdin, stdout, stderr)
 	}
 	return b.passThrough(action, stdin, stdout, stderr)

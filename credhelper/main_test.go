@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -16,11 +15,14 @@ import (
 
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/token/tokentest"
+	"github.com/acr-doctor/acr-doctor/internal/hermetic"
 )
 
-// binDir holds docker-credential-acrdoctor and docker-credential-fake,
-// built once for every test and benchmark.
-var binDir string
+// binDir holds docker-credential-acrdoctor, docker-credential-fake and the
+// plugin, built once for every test and benchmark; toolDir the machine's
+// programs but az and credential helpers (package hermetic); parentDir a
+// stand-in docker that runs helpers as Docker does.
+var binDir, toolDir, parentDir string
 
 func TestMain(m *testing.M) {
 	os.Exit(testMain(m))
@@ -33,10 +35,19 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	binDir = dir
+	binDir, parentDir = filepath.Join(dir, "bin"), filepath.Join(dir, "parent")
+	if toolDir, err = hermetic.Tools(filepath.Join(dir, "tools")); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	// The plugin is built too: the helper runs its renew-token to renew.
-	for pkg, name := range map[string]string{".": "docker-credential-acrdoctor", "./testdata/fake": "docker-credential-fake", "../plugin": "docker-acrdoctor"} {
-		cmd := exec.Command("go", "build", "-ldflags", "-X main.version=v9.9.9-test", "-o", filepath.Join(dir, name), pkg)
+	for pkg, out := range map[string]string{
+		".":                 filepath.Join(binDir, "docker-credential-acrdoctor"),
+		"./testdata/fake":   filepath.Join(binDir, "docker-credential-fake"),
+		"../plugin":         filepath.Join(binDir, "docker-acrdoctor"),
+		"./testdata/docker": filepath.Join(parentDir, "docker"),
+	} {
+		cmd := exec.Command("go", "build", "-ldflags", "-X main.version=v9.9.9-test", "-o", out, pkg)
 		cmd.Stderr = os.Stderr
 		if err := cmd.Run(); err != nil {
 			fmt.Fprintf(os.Stderr, "building %s: %v\n", pkg, err)
@@ -65,7 +76,7 @@ func newSandbox(t testing.TB, extra ...string) *sandbox {
 		}
 	}
 	s.env = []string{
-		"PATH=" + binDir + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"PATH=" + binDir + string(os.PathListSeparator) + toolDir,
 		"HOME=" + dir,
 		"DOCKER_CONFIG=" + filepath.Join(dir, "docker"),
 		"FAKE_STORE=" + filepath.Join(dir, "store"),
@@ -244,7 +255,7 @@ func TestLoopRefused(t *testing.T) {
 			}
 		}
 	}
-	s.writeConfig(`{"plugins":{"acrdoctor":{"credential-backend":"../../bin/sh"}}}`)
+	s.writeConfig(`{"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"../../bin/sh"}}}`)
 	if r := s.run("acrdoctor", "list", ""); r.code != 1 || !strings.Contains(r.stdout, "is not a helper name") {
 		t.Errorf("path as backend: %v", r)
 	}
@@ -262,7 +273,7 @@ func TestBackendFromConfig(t *testing.T) {
 		t.Errorf("the fake store holds %v", r)
 	}
 	// A missing backend is a one-line error naming the setting.
-	s.writeConfig(`{"plugins":{"acrdoctor":{"credential-backend":"nope"}}}`)
+	s.writeConfig(`{"credHelpers":{"a.azurecr.io":"acrdoctor"},"plugins":{"acrdoctor":{"credential-backend":"nope"}}}`)
 	r := s.run("acrdoctor", "get", "a.azurecr.io")
 	if r.code != 1 || !strings.Contains(r.stdout, `credential backend "nope"`) || !strings.Contains(r.stdout, "plugins.acrdoctor.credential-backend") {
 		t.Errorf("missing backend: %v", r)
@@ -358,97 +369,6 @@ func TestHints(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// TestFileBackend: the plain config.json as the store, through the
-// protocol; every other key of config.json survives, the mode is kept,
-// and an identity token is stored as Docker stores it.
-func TestFileBackend(t *testing.T) {
-	s := newSandbox(t)
-	const original = `{
-	"auths": {"keep.example.com": {"auth": "a2VlcDpwdw=="}, "https://index.docker.io/v1/": {}},
-	"credsStore": "acrdoctor",
-	"credHelpers": {"gcr.io": "gcloud"},
-	"proxies": {"default": {"httpProxy": "http://127.0.0.1:3128"}},
-	"plugins": {"acrdoctor": {"credential-backend": "file"}, "other": {"k": "v"}},
-	"x-unknown": [1, 2.50, {"deep": null}],
-	"currentContext": "desktop-linux"
-}`
-	s.writeConfig(original)
-	cfgPath := filepath.Join(s.dir, "docker", "config.json")
-	if err := os.Chmod(cfgPath, 0o640); err != nil {
-		t.Fatal(err)
-	}
-	tok := mint("myreg.azurecr.io", time.Now())
-	steps := []struct{ action, stdin, stdout string }{
-		{"store", creds("myreg.azurecr.io", "<token>", tok), ""},
-		{"store", creds("admin.azurecr.io", "admin", "pw:with:colons"), ""},
-		{"get", "myreg.azurecr.io", creds("myreg.azurecr.io", "<token>", tok)},
-		{"get", "https://admin.azurecr.io", creds("https://admin.azurecr.io", "admin", "pw:with:colons")},
-		{"get", "keep.example.com", creds("keep.example.com", "keep", "pw")},
-		{"get", "index.docker.io", notFound},
-		{"get", "missing.azurecr.io", notFound},
-		{"list", "", `{"admin.azurecr.io":"admin","keep.example.com":"keep","myreg.azurecr.io":"\u003ctoken\u003e"}`},
-		{"erase", "admin.azurecr.io", ""},
-		{"get", "admin.azurecr.io", notFound},
-	}
-	for _, st := range steps {
-		r := s.run("acrdoctor", st.action, st.stdin)
-		got := strings.TrimSpace(r.stdout)
-		if got != st.stdout {
-			t.Errorf("%s %.40q: %v, want stdout %q", st.action, st.stdin, r, st.stdout)
-		}
-	}
-	data, err := os.ReadFile(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var before, after map[string]any
-	if err := json.Unmarshal([]byte(original), &before); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &after); err != nil {
-		t.Fatal(err)
-	}
-	auths := after["auths"].(map[string]any)
-	if want := map[string]any{"identitytoken": tok}; fmt.Sprint(auths["myreg.azurecr.io"]) != fmt.Sprint(want) {
-		t.Errorf("auths[myreg] = %v, want only identitytoken", auths["myreg.azurecr.io"])
-	}
-	if _, ok := auths["admin.azurecr.io"]; ok {
-		t.Error("erase left admin.azurecr.io")
-	}
-	delete(auths, "myreg.azurecr.io")
-	if fmt.Sprint(before) != fmt.Sprint(after) {
-		t.Errorf("config.json changed beyond auths:\nbefore %v\nafter  %v", before, after)
-	}
-	if fi, _ := os.Stat(cfgPath); fi.Mode().Perm() != 0o640 {
-		t.Errorf("mode %v, want 0640", fi.Mode().Perm())
-	}
-	if ms, _ := filepath.Glob(filepath.Join(s.dir, "docker", "*acrdoctor*")); len(ms) > 0 {
-		t.Errorf("temporary files left: %v", ms)
-	}
-	// A token past expiry gets a hint through the file backend too.
-	s.run("acrdoctor", "store", creds("oldreg.azurecr.io", "<token>", mint("oldreg.azurecr.io", time.Now().Add(-5*time.Hour))))
-	if r := s.run("acrdoctor", "get", "oldreg.azurecr.io"); r.code != 0 || !strings.Contains(r.stderr, "expired 1h45m ago") || !strings.Contains(r.stderr, "az acr login -n oldreg") {
-		t.Errorf("expired token via file backend: %v", r)
-	}
-}
-
-// TestFileBackendEmptyConfig: with no config.json at all, store creates it
-// (mode 0600) and get reads it back.
-func TestFileBackendEmptyConfig(t *testing.T) {
-	s := newSandbox(t, "ACRDOCTOR_CREDENTIAL_BACKEND=file")
-	if r := s.run("acrdoctor", "store", creds("x.azurecr.io", "u", "p")); r.code != 0 {
-		t.Fatal(r)
-	}
-	if r := s.run("acrdoctor", "get", "x.azurecr.io"); r.stdout != creds("x.azurecr.io", "u", "p")+"\n" {
-		t.Errorf("get: %v", r)
-	}
-	if runtime.GOOS != "windows" {
-		if fi, _ := os.Stat(filepath.Join(s.dir, "docker", "config.json")); fi.Mode().Perm() != 0o600 {
-			t.Errorf("new config.json mode %v", fi.Mode().Perm())
-		}
 	}
 }
 

@@ -56,7 +56,17 @@ func passEnv(t *testing.T) (gnupg, fpr string) {
 func passSandbox(t *testing.T, gnupg, fpr string, initialise bool) *sandbox {
 	t.Helper()
 	store := filepath.Join(t.TempDir(), "pass")
-	s := newSandbox(t, "GNUPGHOME="+gnupg, "PASSWORD_STORE_DIR="+store, "ACRDOCTOR_CREDENTIAL_BACKEND=pass")
+	// The real helper, which the machine's tools on PATH leave out.
+	helper, err := exec.LookPath("docker-credential-pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	helperDir := t.TempDir()
+	if err := os.Symlink(helper, filepath.Join(helperDir, "docker-credential-pass")); err != nil {
+		t.Fatal(err)
+	}
+	s := newSandbox(t, "GNUPGHOME="+gnupg, "PASSWORD_STORE_DIR="+store, "ACRDOCTOR_CREDENTIAL_BACKEND=pass",
+		"PATH="+binDir+string(os.PathListSeparator)+helperDir+string(os.PathListSeparator)+toolDir)
 	if initialise {
 		cmd := exec.Command("pass", "init", fpr)
 		cmd.Env = s.env

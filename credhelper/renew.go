@@ -15,7 +15,7 @@ import (
 	"github.com/docker/docker-credential-helpers/credentials"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
-	"github.com/acr-doctor/acr-doctor/diagnose/journal"
+	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
 
@@ -29,7 +29,7 @@ const renewTimeout = 20 * time.Second
 // lock, find the new token in the backend and return it.
 //
 // fresh is false when another caller had already renewed it.
-func renewal(env *settings, b backend, in []byte, host string) (c credentials.Credentials, fresh bool, err error) {
+func renewal(env *settings, b *execBackend, in []byte, host string) (c credentials.Credentials, fresh bool, err error) {
 	unlock, err := lockRenewal(env, host)
 	if err != nil {
 		return c, false, err
@@ -53,7 +53,7 @@ func renewal(env *settings, b backend, in []byte, host string) (c credentials.Cr
 
 // storedValid reads the backend again and reports a token that is now
 // good for longer than the margin.
-func storedValid(b backend, in []byte, margin time.Duration) (credentials.Credentials, bool) {
+func storedValid(b *execBackend, in []byte, margin time.Duration) (credentials.Credentials, bool) {
 	var c credentials.Credentials
 	out, code := b.get(in, io.Discard)
 	if code != 0 || json.Unmarshal(out, &c) != nil || c.Secret == "" {
@@ -66,24 +66,13 @@ func storedValid(b backend, in []byte, margin time.Duration) (credentials.Creden
 	return c, time.Until(tok.Claims.ExpiresAt) > margin
 }
 
-// lockRenewal takes the per-registry renewal lock, beside the journal.
+// lockRenewal takes the per-registry renewal lock, in the state directory.
 func lockRenewal(env *settings, host string) (unlock func(), err error) {
-	dir := os.TempDir()
-	if p, ok := journal.Path(env.getenv); ok {
-		dir = filepath.Dir(p)
+	dir, ok := statedir.Dir(env.getenv)
+	if !ok {
+		return nil, errors.New("no state directory for the renewal lock: set HOME or XDG_STATE_HOME")
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(filepath.Join(dir, "renew-"+host+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := lockFile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() { unlockFile(f); f.Close() }, nil
+	return statedir.Lock(filepath.Join(dir, "locks", "renew-"+host+".lock"))
 }
 
 // errNoIdentity: there is no Azure identity in the environment to renew with.

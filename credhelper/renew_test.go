@@ -2,6 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -157,5 +160,70 @@ func TestRenewalRefused(t *testing.T) {
 	}
 	if strings.Contains(r.stderr, "not-the-secret") {
 		t.Error("the hint holds the client secret")
+	}
+}
+
+// TestRenewalThroughAzureCLI: with no identity in the environment but an
+// `az` on PATH, renewal asks az for the Azure AD token, as azidentity's
+// Azure CLI credential does. Logged in, the token is renewed; not logged
+// in, or with an az that breaks, Docker gets the stored token and one line
+// that says so; with no az, that there is no identity.
+func TestRenewalThroughAzureCLI(t *testing.T) {
+	const user = "alice@contoso.com"
+	emu, err := acremu.Start(acremu.Registry{Host: renewHost, Tenant: renewTenant,
+		Users: map[string]acremu.Identity{user: {Actions: []string{"pull", "push"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	aad := emu.AADToken(renewTenant, user, time.Now())
+	exp := time.Now().Add(time.Hour)
+	loggedIn := fmt.Sprintf("cat <<'EOF'\n{\"accessToken\": %q, \"expiresOn\": %q, \"expires_on\": %d, \"subscription\": \"s\", \"tenant\": %q, \"tokenType\": \"Bearer\"}\nEOF\n",
+		aad, exp.Format("2006-01-02 15:04:05.000000"), exp.Unix(), renewTenant)
+	tests := []struct {
+		name string
+		az   string // the script; "" for no az
+		hint string // "" when renewed
+	}{
+		{"logged in", loggedIn, ""},
+		{"not logged in", "echo \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n", "renewal failed: the Azure CLI is not logged in (az login): az said \"Please run 'az login' to setup account.\""},
+		{"broken", "echo 'Traceback (most recent call last):' >&2\necho 'ImportError: no module' >&2\nexit 1\n", "renewal failed: "},
+		{"no az", "", "no Azure identity in the environment to renew it with"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			old := tokentest.Default().Sign(tokentest.ACRRefresh(renewHost, user, renewTenant, time.Now().Add(-5*time.Hour), "read"))
+			s := newSandbox(t, "ACRDOCTOR_CREDENTIAL_BACKEND=fake", "HTTPS_PROXY="+emu.ProxyURL(), "SSL_CERT_FILE="+emu.CAFile())
+			if tc.az != "" {
+				azDir := filepath.Join(s.dir, "az-bin")
+				if err := os.MkdirAll(azDir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(azDir, "az"), []byte("#!/bin/sh\n"+tc.az), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				s = s.with("PATH=" + binDir + string(os.PathListSeparator) + azDir + string(os.PathListSeparator) + toolDir)
+			}
+			if r := s.run("fake", "store", creds(renewHost, "<token>", old)); r.code != 0 {
+				t.Fatal(r)
+			}
+			r := s.run("acrdoctor", "get", renewHost)
+			if r.code != 0 {
+				t.Fatalf("get: %v", r)
+			}
+			if tc.hint == "" {
+				c, tok := decodeServed(t, r.stdout)
+				if c.Secret == old || tok.Expired(time.Now()) || r.stderr != "" || tok.Claims.Subject != user {
+					t.Errorf("not renewed through az: %v", r)
+				}
+				if es := s.entries(); len(es) != 1 || es[0].Outcome != journal.Renewed {
+					t.Errorf("journal %+v", es)
+				}
+				return
+			}
+			if !strings.Contains(r.stdout, old) || !strings.Contains(r.stderr, tc.hint) || strings.Count(r.stderr, "\n") != 1 {
+				t.Errorf("want the stored token and one line with %q: %v", tc.hint, r)
+			}
+		})
 	}
 }

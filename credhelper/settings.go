@@ -1,32 +1,38 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/docker/cli/cli/config"
 	dockercreds "github.com/docker/cli/cli/config/credentials"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 )
 
 // Names of the settings, in the environment and in plugins.acrdoctor.
 const (
-	envBackend    = "ACRDOCTOR_CREDENTIAL_BACKEND"
-	envMargin     = "ACRDOCTOR_RENEW_MARGIN"
-	envQuiet      = "ACRDOCTOR_QUIET"
-	envDebug      = "ACRDOCTOR_DEBUG"
-	envRenew      = "ACRDOCTOR_RENEW"
-	keyRenew      = "renew"
-	keyBackend    = "credential-backend"
-	keyMargin     = "renew-margin"
-	keyHints      = "hints"
-	fileBackendID = "file"
-	self          = "acrdoctor"
+	envBackend = "ACRDOCTOR_CREDENTIAL_BACKEND"
+	envMargin  = "ACRDOCTOR_RENEW_MARGIN"
+	envQuiet   = "ACRDOCTOR_QUIET"
+	envDebug   = "ACRDOCTOR_DEBUG"
+	envRenew   = "ACRDOCTOR_RENEW"
+	keyRenew   = "renew"
+	keyMargin  = "renew-margin"
+	keyHints   = "hints"
+	self       = configedit.Helper
 )
+
+// envWrapped is set in the backend's environment. A wrapper that starts
+// with it set was started by a wrapper: its backend leads back to itself
+// under some other name (a copy, a script), and it stops there instead of
+// starting the next one.
+const envWrapped = "ACRDOCTOR_WRAPPED"
 
 // defaultMargin is how close to expiry a token draws a hint: long enough
 // for a push of a few large layers.
@@ -36,7 +42,7 @@ const defaultMargin = 5 * time.Minute
 // not in the environment.
 type settings struct {
 	getenv func(string) string
-	dir    string // Docker's config directory
+	dir    string // the config directory Docker is using
 
 	loaded bool
 	cfg    *credstore.Config
@@ -44,7 +50,25 @@ type settings struct {
 }
 
 func newSettings(getenv func(string) string) *settings {
-	return &settings{getenv: getenv, dir: config.Dir()}
+	return &settings{getenv: getenv, dir: configDir(getenv)}
+}
+
+// configDir is the config directory of the Docker command that runs this
+// helper. Docker tells a helper nothing, so: the --config of the docker
+// command (or plugin) that started it, where the platform lets it be read
+// (Linux); else DOCKER_CONFIG, which it inherits; else ~/.docker.
+func configDir(getenv func(string) string) string {
+	if d := parentConfigDir(); d != "" {
+		return d
+	}
+	if d := getenv("DOCKER_CONFIG"); d != "" {
+		return d
+	}
+	home := getenv("HOME")
+	if home == "" {
+		home, _ = os.UserHomeDir()
+	}
+	return filepath.Join(home, ".docker")
 }
 
 func (s *settings) config() (*credstore.Config, error) {
@@ -79,23 +103,21 @@ func (s *settings) quiet() bool {
 	if v := s.getenv(envQuiet); v != "" && v != "0" && !strings.EqualFold(v, "false") {
 		return true
 	}
-	switch strings.ToLower(s.plugin(keyHints)) {
-	case "off", "false", "0", "no":
-		return true
-	}
-	return false
+	return off(s.plugin(keyHints))
 }
 
 // renew reports whether expired tokens are renewed (the default), or only
 // reported: ACRDOCTOR_RENEW=off or plugins.acrdoctor.renew=off.
 func (s *settings) renew() bool {
-	for _, v := range []string{s.getenv(envRenew), s.plugin(keyRenew)} {
-		switch strings.ToLower(v) {
-		case "off", "false", "0", "no":
-			return false
-		}
+	return !off(s.getenv(envRenew)) && !off(s.plugin(keyRenew))
+}
+
+func off(v string) bool {
+	switch strings.ToLower(v) {
+	case "off", "false", "0", "no":
+		return true
 	}
-	return true
+	return false
 }
 
 // margin is the renew margin; a value that is not a Go duration of zero
@@ -122,28 +144,33 @@ func (s *settings) duration(where, val string) (time.Duration, bool) {
 	return d, true
 }
 
-// backend chooses the helper to wrap.
-func (s *settings) backend() (backend, error) {
+// backend chooses the helper to wrap, and makes sure it is not this one.
+func (s *settings) backend() (*execBackend, error) {
+	if s.getenv(envWrapped) != "" {
+		return nil, errors.New("acr-doctor: docker-credential-acrdoctor was started as its own backend: the credential-backend setting leads back to this helper under another name; set it to the store the credentials live in (pass, secretservice, osxkeychain, wincred, desktop)")
+	}
 	name, where := s.getenv(envBackend), envBackend
 	if name == "" {
 		cfg, err := s.config()
 		if err != nil {
 			return nil, fmt.Errorf("acr-doctor: cannot choose the credential backend: %v", err)
 		}
-		name, where = cfg.PluginSetting(keyBackend), cfg.Filename+": plugins.acrdoctor."+keyBackend
+		if !wraps(cfg) {
+			return nil, fmt.Errorf("acr-doctor: %s sends no registry to docker-credential-acrdoctor, so Docker is reading another config (docker --config DIR?) that this helper cannot see: use DOCKER_CONFIG=DIR instead of --config, or set %s", cfg.Filename, envBackend)
+		}
+		name, where = cfg.PluginSetting(configedit.KeyBackend), cfg.Filename+": plugins.acrdoctor."+configedit.KeyBackend
 	}
 	if name == "" {
 		name, where = dockercreds.DetectDefaultStore(""), "the platform default"
 	}
-	if name == "" {
-		name = fileBackendID
-	}
 	switch {
+	case name == "":
+		return nil, errors.New("acr-doctor: no credential backend: Docker has no credential helper on this machine, and docker-credential-acrdoctor keeps no credentials of its own; set plugins.acrdoctor.credential-backend to one (pass, secretservice, osxkeychain, wincred, desktop)")
 	case strings.EqualFold(name, self):
-		return nil, fmt.Errorf("acr-doctor: the credential backend (%s) is %q, this helper itself: that would loop; set it to the store the credentials live in (pass, secretservice, osxkeychain, wincred, desktop, or file)", where, name)
-	case name == fileBackendID:
-		return &fileBackend{dir: s.dir}, nil
-	case !validName(name):
+		return nil, fmt.Errorf("acr-doctor: the credential backend (%s) is %q, this helper itself: that would loop; set it to the store the credentials live in (pass, secretservice, osxkeychain, wincred, desktop)", where, name)
+	case name == configedit.FileBackend:
+		return nil, fmt.Errorf("acr-doctor: the credential backend (%s) is %q, Docker's config.json, which a helper cannot write to: Docker rewrites it right after a store and the credential would be lost; undo with docker acrdoctor configure --undo, or set a credential helper (pass, secretservice, osxkeychain, wincred, desktop)", where, name)
+	case !configedit.ValidHelperName(name):
 		return nil, fmt.Errorf("acr-doctor: the credential backend (%s) %q is not a helper name: use the suffix of docker-credential-NAME", where, name)
 	}
 	program := "docker-credential-" + name
@@ -151,16 +178,36 @@ func (s *settings) backend() (backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("acr-doctor: credential backend %q (%s): %v", name, where, err)
 	}
+	if isSelf(path) {
+		return nil, fmt.Errorf("acr-doctor: the credential backend (%s) %s is docker-credential-acrdoctor itself: that would loop; set it to the store the credentials live in", where, path)
+	}
 	return &execBackend{name: name, path: path}, nil
 }
 
-func validName(s string) bool {
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
-			return false
+// wraps reports whether cfg sends some registry to this helper: when not,
+// Docker cannot have started it for this config.
+func wraps(cfg *credstore.Config) bool {
+	if cfg.CredsStore == self {
+		return true
+	}
+	for _, h := range cfg.CredHelpers {
+		if h == self {
+			return true
 		}
 	}
-	return s != "" && s != "." && s != ".."
+	return false
+}
+
+// isSelf reports whether path is this program: the same file through a
+// symbolic or hard link. A copy is caught when it starts (envWrapped).
+func isSelf(path string) bool {
+	exe, err := os.Executable()
+	if err != nil {
+		return false
+	}
+	a, errA := os.Stat(path)
+	b, errB := os.Stat(exe)
+	return errA == nil && errB == nil && os.SameFile(a, b)
 }
 
 func (s *settings) debugf(format string, args ...any) {

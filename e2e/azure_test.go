@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -145,5 +147,15 @@ func TestAzureThroughDocker(t *testing.T) {
 	r = e.docker("acrdoctor", "check", "rotated.azurecr.io")
 	if r.code != 1 || !strings.Contains(r.stdout, "could not see the Azure identity: no Azure identity in the environment") || !strings.Contains(r.stdout, "invalid_credentials") {
 		t.Errorf("without Azure credentials: %v", r)
+	}
+
+	// The Azure CLI installed but logged out: that is what it says, with
+	// how long az took, not that Azure AD refused anything.
+	if err := os.WriteFile(filepath.Join(e.binDir, "az"), []byte("#!/bin/sh\necho \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r = e.docker("acrdoctor", "check", "rotated.azurecr.io")
+	if !strings.Contains(r.stdout, "the Azure CLI is not logged in (az login)") || !strings.Contains(r.stdout, "(after ") || strings.Contains(r.stdout, "refused the identity") {
+		t.Errorf("az logged out: %v", r)
 	}
 }

@@ -37,14 +37,59 @@ func TestInstallScript(t *testing.T) {
 		t.Errorf("credential helper: %v", r)
 	}
 
+	// Configure the wrapper over pass and the hooks, log in through them,
+	// then uninstall: Docker must keep working, with the same credential.
+	const host = "installed.azurecr.io"
+	emu := startEmu(t, emuRegistry(host))
+	e.useEmu(emu)
+	e.withPass()
+	e.setenv("PATH=" + bindir + string(os.PathListSeparator) + e.binDir + string(os.PathListSeparator) + toolDir)
+	e.writeConfig(`{"credsStore":"pass"}`)
+	for _, args := range [][]string{{"--store"}, {"--hooks"}} {
+		if r := e.docker(append([]string{"acrdoctor", "configure", "--yes"}, args...)...); r.code != 0 {
+			t.Fatalf("configure %v: %v", args, r)
+		}
+	}
+	if r := e.run(adminPassword, "docker", "login", host, "-u", "installed", "--password-stdin"); r.code != 0 {
+		t.Fatalf("docker login through the wrapper: %v", r)
+	}
+	if r := e.docker("acrdoctor", "creds"); r.code != 0 || !strings.Contains(r.stdout, "credsStore:acrdoctor") {
+		t.Fatalf("creds through the wrapper (which journals nothing for the doctor): %v", r)
+	}
+	state := filepath.Join(e.home(), ".local", "state", "acr-doctor")
+	if _, err := os.Stat(filepath.Join(state, "configure")); err != nil {
+		t.Fatalf("configure's records: %v", err)
+	}
+
+	// A credsStore changed by hand since: uninstall refuses, removes nothing.
+	cfg := readConfig(t, e)
+	e.writeConfig(strings.Replace(mustJSON(t, cfg), `"credsStore":"acrdoctor"`, `"credsStore":"desktop"`, 1))
+	if r := e.run("", script, "--uninstall"); r.code == 0 || !strings.Contains(r.stderr+r.stdout, "changed since configure") {
+		t.Errorf("uninstall over a changed config: %v", r)
+	}
+	if _, err := os.Stat(filepath.Join(bindir, "docker-credential-acrdoctor")); err != nil {
+		t.Errorf("a refused uninstall removed the helper: %v", err)
+	}
+	e.writeConfig(mustJSON(t, cfg))
+
 	r := e.run("", script, "--uninstall")
 	if r.code != 0 {
 		t.Fatalf("uninstall: %v", r)
 	}
-	for _, p := range []string{filepath.Join(plugins, "docker-acrdoctor"), filepath.Join(bindir, "acr-doctor"), filepath.Join(bindir, "docker-credential-acrdoctor"), filepath.Join(plugins, ".acrdoctor-installed")} {
+	for _, p := range []string{filepath.Join(plugins, "docker-acrdoctor"), filepath.Join(bindir, "acr-doctor"), filepath.Join(bindir, "docker-credential-acrdoctor"), filepath.Join(plugins, ".acrdoctor-installed"), state} {
 		if _, err := os.Lstat(p); !os.IsNotExist(err) {
 			t.Errorf("%s is still there after --uninstall", p)
 		}
+	}
+	after := readConfig(t, e)
+	if after["credsStore"] != "pass" || after["plugins"] != nil || after["features"] != nil {
+		t.Errorf("config.json after uninstall: %v", after)
+	}
+	if r := e.docker("login", host); !strings.Contains(r.stdout+r.stderr, "Username: installed") {
+		t.Errorf("docker login after uninstall does not find the credential: %v", r)
+	}
+	if r := e.run(adminPassword, "docker", "login", host, "-u", "installed", "--password-stdin"); r.code != 0 {
+		t.Errorf("docker login after uninstall: %v", r)
 	}
 	if r := e.run("", script, "--uninstall"); r.code != 0 || !strings.Contains(r.stdout, "Nothing to remove") {
 		t.Errorf("second uninstall: %v", r)

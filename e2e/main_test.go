@@ -6,6 +6,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,13 +14,17 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/acr-doctor/acr-doctor/internal/hermetic"
 )
 
 var (
 	pluginBin string // the built docker-acrdoctor
 	helperBin string // the built docker-credential-acrdoctor
+	fakeBin   string // credhelper's test helper: a store in files, FAKE_STORE, FAKE_LOG
 	repoRoot  string
 	goEnv     []string // the caches go uses here, kept when HOME moves
+	toolDir   string   // the machine's programs, but az and credential helpers
 )
 
 func TestMain(m *testing.M) {
@@ -36,7 +41,11 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(tmp)
 	pluginBin = filepath.Join(tmp, "docker-acrdoctor")
-	for _, v := range []string{"GOPATH", "GOMODCACHE", "GOCACHE"} {
+	if toolDir, err = hermetic.Tools(filepath.Join(tmp, "tools")); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	for _, v := range []string{"GOPATH", "GOMODCACHE", "GOCACHE", "GOFLAGS", "GOTOOLCHAIN"} {
 		out, err := exec.Command("go", "env", v).Output()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "go env:", err)
@@ -45,7 +54,8 @@ func run(m *testing.M) int {
 		goEnv = append(goEnv, v+"="+strings.TrimSpace(string(out)))
 	}
 	helperBin = filepath.Join(tmp, "docker-credential-acrdoctor")
-	for bin, pkg := range map[string]string{pluginBin: "./plugin", helperBin: "./credhelper"} {
+	fakeBin = filepath.Join(tmp, "docker-credential-fake")
+	for bin, pkg := range map[string]string{pluginBin: "./plugin", helperBin: "./credhelper", fakeBin: "./credhelper/testdata/fake"} {
 		build := exec.Command("go", "build", "-ldflags", "-X main.version=v0.0.0-e2e", "-o", bin, pkg)
 		build.Dir = repoRoot
 		if out, err := build.CombinedOutput(); err != nil {
@@ -67,8 +77,10 @@ func requireTool(t *testing.T, name string) string {
 	return path
 }
 
-// env is a sandbox: its own DOCKER_CONFIG with the plugin installed, its own
-// PATH entry for fake helpers, HOME, and (when asked) a pass store.
+// env is a sandbox: its own DOCKER_CONFIG with the plugin installed, HOME,
+// a PATH of the machine's tools but az and credential helpers, with its own
+// folder first for the helpers a test installs, and (when asked) a pass
+// store. Nothing of the caller's environment comes in.
 type env struct {
 	t         *testing.T
 	configDir string
@@ -92,15 +104,49 @@ func newEnv(t *testing.T) *env {
 	e.vars = []string{
 		"DOCKER_CONFIG=" + e.configDir,
 		"HOME=" + filepath.Join(root, "home"),
-		"PATH=" + e.binDir + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"PATH=" + e.binDir + string(os.PathListSeparator) + toolDir,
 		"NO_COLOR=1",
 		"DOCKER_CLI_HINTS=false",
+		"GOPROXY=off",
+	}
+	if tmp := os.Getenv("TMPDIR"); tmp != "" {
+		e.vars = append(e.vars, "TMPDIR="+tmp)
 	}
 	e.vars = append(e.vars, goEnv...)
 	return e
 }
 
 func (e *env) setenv(kv ...string) { e.vars = append(e.vars, kv...) }
+
+// home is the sandbox's HOME.
+func (e *env) home() string { return filepath.Join(filepath.Dir(e.configDir), "home") }
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// useWrapper installs docker-credential-acrdoctor on the sandbox's PATH.
+func (e *env) useWrapper() {
+	e.t.Helper()
+	if err := os.Symlink(helperBin, filepath.Join(e.binDir, "docker-credential-acrdoctor")); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// fakeHelper installs docker-credential-NAME, a store in the folder store
+// that appends each action it is asked to log (when log is not "").
+func (e *env) fakeHelper(name, store, log string) {
+	e.t.Helper()
+	if err := os.MkdirAll(store, 0o700); err != nil {
+		e.t.Fatal(err)
+	}
+	e.helper(name, fmt.Sprintf("FAKE_STORE='%s' FAKE_LOG='%s' exec '%s' \"$@\"\n", store, log, fakeBin))
+}
 
 func (e *env) writeConfig(json string) {
 	e.t.Helper()
@@ -130,8 +176,8 @@ func (r result) String() string {
 // run runs a program in the sandbox.
 func (e *env) run(stdin string, name string, args ...string) result {
 	e.t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Env = append(os.Environ(), e.vars...)
+	cmd := exec.Command(e.lookPath(name), args...)
+	cmd.Env = e.vars
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -145,6 +191,27 @@ func (e *env) run(stdin string, name string, args ...string) result {
 		r.code = ee.ExitCode()
 	}
 	return r
+}
+
+// lookPath finds name on the sandbox's PATH, not the test's own.
+func (e *env) lookPath(name string) string {
+	if strings.ContainsRune(name, filepath.Separator) {
+		return name
+	}
+	path := ""
+	for _, kv := range e.vars {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			path = v // the last one wins, as in exec
+		}
+	}
+	for _, dir := range filepath.SplitList(path) {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode().Perm()&0o111 != 0 {
+			return p
+		}
+	}
+	e.t.Fatalf("%s is not on the sandbox's PATH", name)
+	return ""
 }
 
 func (e *env) docker(args ...string) result {

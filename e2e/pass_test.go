@@ -15,7 +15,10 @@ func (e *env) withPass() {
 	t.Helper()
 	requireTool(t, "gpg")
 	requireTool(t, "pass")
-	requireTool(t, "docker-credential-pass")
+	// The real helper, which the sandbox's PATH leaves out until asked.
+	if err := os.Symlink(requireTool(t, "docker-credential-pass"), filepath.Join(e.binDir, "docker-credential-pass")); err != nil {
+		t.Fatal(err)
+	}
 	// gpg-agent's socket path must stay short: MkdirTemp under /tmp, not t.TempDir.
 	gnupg, err := os.MkdirTemp("", "gpg")
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/azure"
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
+	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
@@ -214,7 +215,7 @@ func azureByDefault(dockerCLI command.Cli) bool {
 
 // pluginSetting is plugins.acrdoctor.KEY of config.json, lower case.
 func pluginSetting(dockerCLI command.Cli, key string) string {
-	return strings.ToLower(strings.TrimSpace(dockerCLI.ConfigFile().Plugins[helperName][key]))
+	return strings.ToLower(strings.TrimSpace(dockerCLI.ConfigFile().Plugins[configedit.Helper][key]))
 }
 
 func (t textWriter) checkSummary(rep report.Check) {

@@ -2,31 +2,36 @@ package main
 
 import (
 	"bufio"
-	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/docker/cli/cli/command"
 	"github.com/docker/cli/cli/config"
+	dockercreds "github.com/docker/cli/cli/config/credentials"
 	"github.com/spf13/cobra"
 
-	"github.com/acr-doctor/acr-doctor/diagnose/atomicfile"
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
+	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
 )
 
-const (
-	helperName = "acrdoctor" // docker-credential-acrdoctor
-	backupExt  = ".acrdoctor-backup"
-)
+// helperProgram is the wrapper Docker runs once configure is done.
+const helperProgram = "docker-credential-" + configedit.Helper
+
+// backendTimeout bounds the backend's list, run to see that it works.
+const backendTimeout = 10 * time.Second
 
 type configureOptions struct {
 	hooks   bool
@@ -34,6 +39,7 @@ type configureOptions struct {
 	backend string
 	yes     bool
 	undo    bool
+	force   bool
 }
 
 func newConfigureCommand(dockerCLI command.Cli) *cobra.Command {
@@ -44,231 +50,404 @@ func newConfigureCommand(dockerCLI command.Cli) *cobra.Command {
 		Long: `Point Docker at docker-credential-acrdoctor for the ACR registries named (or
 every ACR registry Docker holds credentials for), as credHelpers entries, or
 for everything with --store; and record the store it wraps in
-plugins.acrdoctor.credential-backend. The change is shown first and applied
-after a yes (or with --yes); config.json is written atomically and the
-previous one kept beside it, so --undo restores it.`,
+plugins.acrdoctor.credential-backend. The wrapper is a layer over the store
+Docker already uses, so a registry whose credential Docker keeps elsewhere
+is left alone, with the reason.
+
+The change is shown first and applied after a yes (or with --yes).
+config.json is written atomically, a copy of it as it was is kept, and
+--undo reverts the change key by key, keeping what was written since;
+it refuses when a key it would revert has changed, unless --force.`,
 		Example: `  docker acrdoctor configure myreg.azurecr.io
-  docker acrdoctor configure --store --backend pass --yes
-  docker acrdoctor configure --undo`,
+  docker acrdoctor configure --store --yes
+  docker acrdoctor configure --hooks --yes
+  docker acrdoctor configure --undo --yes`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.undo {
-				if len(args) > 0 || opts.store || opts.backend != "" {
-					return usagef("--undo takes no registries and no other options")
+				if len(args) > 0 || opts.store || opts.hooks || opts.backend != "" {
+					return usagef("--undo takes no registries and no other options but --force and --yes")
 				}
-				return undoConfigure(dockerCLI, opts)
+				return undoConfigure(cmd.Context(), dockerCLI, opts)
 			}
-			return runConfigure(dockerCLI, opts, args)
+			if opts.force {
+				return usagef("--force goes with --undo")
+			}
+			return runConfigure(cmd.Context(), dockerCLI, opts, args)
 		},
 	}
 	fs := cmd.Flags()
 	fs.BoolVar(&opts.store, "store", false, `Use the helper for every registry ("credsStore")`)
 	fs.BoolVar(&opts.hooks, "hooks", false, `Enable Docker's CLI hooks: a hint after a failed push, pull or login to ACR (alone, only the hooks are configured)`)
-	fs.StringVar(&opts.backend, "backend", "", `The store to wrap: a helper suffix (pass, secretservice, osxkeychain, wincred, desktop) or "file"; default: the one in use`)
+	fs.StringVar(&opts.backend, "backend", "", `The store to wrap: a helper suffix (pass, secretservice, osxkeychain, wincred, desktop); default: the one Docker uses`)
 	fs.BoolVarP(&opts.yes, "yes", "y", false, "Apply without asking")
-	fs.BoolVar(&opts.undo, "undo", false, "Restore the config.json saved by the last configure")
+	fs.BoolVar(&opts.undo, "undo", false, "Revert the last configure of this config.json")
+	fs.BoolVar(&opts.force, "force", false, "With --undo: revert keys that have changed since, too")
 	return cmd
 }
 
-// change is one edit of config.json, shown before it is made.
-type change struct{ key, from, to string }
-
-func (c change) String() string {
-	switch {
-	case c.from == "":
-		return fmt.Sprintf("+ %s: %q", c.key, c.to)
-	case c.to == "":
-		return fmt.Sprintf("- %s: %q", c.key, c.from)
+// editor keeps configure's records in the state directory.
+func editor() (*configedit.Editor, error) {
+	dir, ok := statedir.Dir(os.Getenv)
+	if !ok {
+		return nil, usagef("no home directory to keep configure's records in: set HOME or XDG_STATE_HOME")
 	}
-	return fmt.Sprintf("~ %s: %q → %q", c.key, c.from, c.to)
+	return &configedit.Editor{Dir: dir}, nil
 }
 
-// plan computes the new config.json from the old one. It is pure, so it
-// is table-tested; raw is the file's contents ("" when there is none).
-func plan(raw []byte, cfg *credstore.Config, opts configureOptions, hosts []string) ([]byte, []change, error) {
-	doc := map[string]json.RawMessage{}
-	if len(bytes.TrimSpace(raw)) > 0 {
-		if err := json.Unmarshal(raw, &doc); err != nil {
-			return nil, nil, err
-		}
-	}
-	backend := opts.backend
-	if backend == "" {
-		backend = cfg.PluginSetting("credential-backend")
-	}
-	if backend == "" && cfg.CredsStore != helperName {
-		backend = cfg.CredsStore
-	}
-	if backend == "" {
-		backend = "file"
-	}
-	if backend == helperName {
-		return nil, nil, errors.New(`--backend acrdoctor would make the helper wrap itself`)
-	}
-	var changes []change
-	plugins := map[string]map[string]string{}
-	for k, v := range cfg.Plugins {
-		plugins[k] = v
-	}
-	mine := map[string]string{}
-	for k, v := range plugins[helperName] {
-		mine[k] = v
-	}
-	set := func(key, val string) {
-		if mine[key] != val {
-			changes = append(changes, change{"plugins.acrdoctor." + key, mine[key], val})
-			mine[key] = val
-		}
-	}
-	if opts.hooks {
-		features := map[string]string{}
-		if v, ok := doc["features"]; ok {
-			_ = json.Unmarshal(v, &features)
-		}
-		if features["hooks"] != "true" {
-			changes = append(changes, change{"features.hooks", features["hooks"], "true"})
-			features["hooks"] = "true"
-		}
-		doc["features"], _ = json.Marshal(features)
-		// hooks for Docker 26.1 and later; error-hooks, which run only
-		// after a failure, for 29.3 and later.
-		set("hooks", hookCommands)
-		set("error-hooks", hookCommands)
-	}
-	hooksOnly := opts.hooks && !opts.store && len(hosts) == 0
-	switch {
-	case hooksOnly:
-	case opts.store:
-		if cfg.CredsStore != helperName {
-			changes = append(changes, change{"credsStore", cfg.CredsStore, helperName})
-			doc["credsStore"], _ = json.Marshal(helperName)
-		}
-	default:
-		helpers := map[string]string{}
-		for k, v := range cfg.CredHelpers {
-			helpers[k] = v
-		}
-		for _, h := range hosts {
-			switch cur := helpers[h]; cur {
-			case helperName:
-			case "":
-				helpers[h] = helperName
-				changes = append(changes, change{"credHelpers." + h, "", helperName})
-			default:
-				return nil, nil, fmt.Errorf("credHelpers already sends %s to docker-credential-%s; remove that entry first, or configure --store", h, cur)
-			}
-		}
-		doc["credHelpers"], _ = json.Marshal(helpers)
-	}
-	if !hooksOnly {
-		set("credential-backend", backend)
-	}
-	plugins[helperName] = mine
-	doc["plugins"], _ = json.Marshal(plugins)
-	out, err := json.MarshalIndent(doc, "", "\t")
-	return append(out, '\n'), changes, err
-}
+func configPath() string { return filepath.Join(config.Dir(), "config.json") }
 
-func runConfigure(dockerCLI command.Cli, opts configureOptions, args []string) error {
-	dir := config.Dir()
-	filename := filepath.Join(dir, "config.json")
-	raw, err := os.ReadFile(filename)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+func runConfigure(ctx context.Context, dockerCLI command.Cli, opts configureOptions, args []string) error {
+	ed, err := editor()
+	if err != nil {
+		return err
+	}
+	f, err := configedit.Read(configPath())
+	if err != nil {
 		return usageError{err}
 	}
-	// Refuse to rewrite what cannot be read: the user's settings would go.
-	// Load also picks Docker's default store when the file names none.
-	cfg, err := credstore.Load(dir, func(string) string { return "" })
+	hosts, err := configureHosts(f, opts, args)
 	if err != nil {
-		return usageError{fmt.Errorf("not changing a config.json that cannot be read: %w", err)}
+		return err
 	}
+	plan, err := configedit.Configure(f, configedit.Request{
+		Hosts: hosts, Store: opts.store, Hooks: opts.hooks, HookCommands: hookCommands,
+		Backend: opts.backend, DefaultStore: dockercreds.DetectDefaultStore(""),
+	})
+	if err != nil {
+		return usageError{err}
+	}
+	out := dockerCLI.Out()
+	edits := configedit.Diff(f.Doc, plan.Doc)
+	if len(plan.Skipped) > 0 {
+		fmt.Fprintln(out, "Left alone:")
+		for _, s := range plan.Skipped {
+			fmt.Fprintf(out, "  %s: %s\n", s.Registry, s.Reason)
+		}
+	}
+	if len(edits) == 0 {
+		if len(plan.Skipped) > 0 {
+			return usagef("nothing to change in %s", f.Name)
+		}
+		fmt.Fprintf(out, "%s already uses docker-credential-acrdoctor as asked.\n", f.Name)
+		return nil
+	}
+	if plan.Backend != "" {
+		if err := checkBackend(ctx, plan.Backend); err != nil {
+			return usageError{err}
+		}
+	}
+	fmt.Fprintf(out, "Changes to %s:\n", f.Name)
+	printEdits(out, edits)
+	if ok, err := confirm(dockerCLI, opts.yes); !ok || err != nil {
+		return err
+	}
+	rec, err := ed.Apply(f, plan.Doc)
+	if err != nil {
+		return writeError(err)
+	}
+	fmt.Fprintln(out, "Written. Undo with: docker acrdoctor configure --undo")
+	if rec.Backup != "" {
+		fmt.Fprintf(out, "The file as it was is kept as %s.\n", rec.Backup)
+	}
+	return nil
+}
+
+// configureHosts are the registries named, or with none named (and no
+// --store or --hooks) every ACR registry config.json holds an entry for.
+func configureHosts(f *configedit.File, opts configureOptions, args []string) ([]string, error) {
 	var hosts []string
 	for _, a := range args {
 		h, _ := check.ParseTarget(a)
-		hosts = append(hosts, h)
-	}
-	if len(hosts) == 0 && !opts.store && !opts.hooks {
-		for key := range cfg.Auths {
-			if _, acr := loginserver.Check(key); acr && !slices.Contains(hosts, loginserver.Host(key)) {
-				hosts = append(hosts, loginserver.Host(key))
-			}
-		}
-		for key := range cfg.CredHelpers {
-			if _, acr := loginserver.Check(key); acr && !slices.Contains(hosts, loginserver.Host(key)) {
-				hosts = append(hosts, loginserver.Host(key))
-			}
-		}
-		slices.Sort(hosts)
-		if len(hosts) == 0 {
-			return usagef("Docker holds no ACR credentials yet: name the registries (docker acrdoctor configure myreg.azurecr.io), or use --store")
+		if !slices.Contains(hosts, h) {
+			hosts = append(hosts, h)
 		}
 	}
-	newRaw, changes, err := plan(raw, cfg, opts, hosts)
+	if len(hosts) > 0 || opts.store || opts.hooks {
+		return hosts, nil
+	}
+	cfg, err := credstore.Parse(f.Name, f.Raw)
 	if err != nil {
-		return usageError{err}
+		return nil, usageError{err}
 	}
-	out := dockerCLI.Out()
-	if len(changes) == 0 {
-		fmt.Fprintf(out, "%s already uses docker-credential-acrdoctor as asked.\n", filename)
-		return nil
-	}
-	fmt.Fprintf(out, "Changes to %s:\n", filename)
-	for _, c := range changes {
-		fmt.Fprintf(out, "  %s\n", c)
-	}
-	if _, err := exec.LookPath("docker-credential-" + helperName); err != nil {
-		fmt.Fprintln(out, "warning: docker-credential-acrdoctor is not on PATH; Docker will fail to find it (make install puts it in ~/.local/bin)")
-	}
-	if !opts.yes {
-		if !dockerCLI.In().IsTerminal() {
-			fmt.Fprintln(out, "Nothing written: run again with --yes to apply.")
-			return nil
+	keys := slices.Collect(func(yield func(string) bool) {
+		for k := range cfg.Auths {
+			yield(k)
 		}
-		fmt.Fprint(out, "Apply? [y/N] ")
-		answer, _ := bufio.NewReader(dockerCLI.In()).ReadString('\n')
-		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-			fmt.Fprintln(out, "Nothing written.")
-			return nil
+		for k := range cfg.CredHelpers {
+			yield(k)
+		}
+	})
+	for _, key := range keys {
+		if _, acr := loginserver.Check(key); acr && !slices.Contains(hosts, loginserver.Host(key)) {
+			hosts = append(hosts, loginserver.Host(key))
 		}
 	}
-	mode := fs.FileMode(0o600)
-	if fi, err := os.Stat(filename); err == nil {
-		mode = fi.Mode().Perm()
-		if err := atomicfile.Write(filename+backupExt, raw, mode); err != nil {
-			return fmt.Errorf("keeping the old config.json: %w", err)
-		}
+	slices.Sort(hosts)
+	if len(hosts) == 0 {
+		return nil, usagef("Docker holds no ACR credentials yet: name the registries (docker acrdoctor configure myreg.azurecr.io), or use --store")
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
+	return hosts, nil
+}
+
+// checkBackend makes sure Docker will find the wrapper and the wrapper
+// its backend: a configure that breaks docker login is worse than none.
+func checkBackend(ctx context.Context, backend string) error {
+	self, err := exec.LookPath(helperProgram)
+	if err != nil {
+		return fmt.Errorf("%s is not on PATH, so Docker would fail to run it: make install puts it in ~/.local/bin; add that to PATH", helperProgram)
 	}
-	if err := atomicfile.Write(filename, newRaw, mode); err != nil {
-		return err
+	program := "docker-credential-" + backend
+	path, err := exec.LookPath(program)
+	if err != nil {
+		return fmt.Errorf("the store to wrap, %s, is not on PATH (install it, or name another with --backend)", program)
 	}
-	fmt.Fprintf(out, "Written. The previous file is %s; undo with: docker acrdoctor configure --undo\n", filename+backupExt)
+	if sameFile(path, self) {
+		return fmt.Errorf("%s is %s itself: it would wrap itself", path, helperProgram)
+	}
+	ctx, cancel := context.WithTimeout(ctx, backendTimeout)
+	defer cancel()
+	if _, err := (credstore.Helper{Name: backend, Timeout: backendTimeout}).List(ctx); err != nil {
+		return fmt.Errorf("the store to wrap does not work, and the wrapper would fail the same way: %v", err)
+	}
 	return nil
 }
 
-func undoConfigure(dockerCLI command.Cli, opts configureOptions) error {
-	filename := filepath.Join(config.Dir(), "config.json")
-	backup := filename + backupExt
-	raw, err := os.ReadFile(backup)
-	if err != nil {
-		return usagef("nothing to undo: %s does not exist", backup)
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
+}
+
+func printEdits(out io.Writer, edits []configedit.Edit) {
+	for _, e := range edits {
+		for _, line := range strings.Split(e.String(), "\n") {
+			fmt.Fprintf(out, "  %s\n", line)
+		}
+	}
+}
+
+// confirm asks on a terminal; off one, only --yes applies.
+func confirm(dockerCLI command.Cli, yes bool) (bool, error) {
+	if yes {
+		return true, nil
 	}
 	out := dockerCLI.Out()
-	if !opts.yes && !dockerCLI.In().IsTerminal() {
-		fmt.Fprintf(out, "Would restore %s from %s. Nothing written: run again with --yes.\n", filename, backup)
-		return nil
+	if !dockerCLI.In().IsTerminal() {
+		fmt.Fprintln(out, "Nothing written: run again with --yes to apply.")
+		return false, nil
 	}
-	fi, err := os.Stat(backup)
+	fmt.Fprint(out, "Apply? [y/N] ")
+	answer, _ := bufio.NewReader(io.LimitReader(dockerCLI.In(), 1024)).ReadString('\n')
+	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+		fmt.Fprintln(out, "Nothing written.")
+		return false, nil
+	}
+	return true, nil
+}
+
+func writeError(err error) error {
+	if errors.Is(err, configedit.ErrChanged) {
+		return usagef("%v; nothing was written: run the command again", err)
+	}
+	return err
+}
+
+func undoConfigure(ctx context.Context, dockerCLI command.Cli, opts configureOptions) error {
+	ed, err := editor()
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.Write(filename, raw, fi.Mode().Perm()); err != nil {
+	rec, err := ed.Last(configPath())
+	if err != nil {
+		if errors.Is(err, configedit.ErrNothingToUndo) {
+			return usageError{err}
+		}
 		return err
 	}
-	if err := os.Remove(backup); err != nil {
+	u, err := planUndo(ctx, ed, rec, opts.force)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Restored %s from %s.\n", filename, backup)
+	out := dockerCLI.Out()
+	fmt.Fprintf(out, "Reverting the configure of %s in %s:\n", rec.Time.Local().Format("2006-01-02 15:04:05"), rec.Config)
+	printEdits(out, configedit.Diff(u.File.Doc, u.Doc(opts.force)))
+	if ok, err := confirm(dockerCLI, opts.yes); !ok || err != nil {
+		return err
+	}
+	if err := ed.Commit(u, opts.force); err != nil {
+		return writeError(err)
+	}
+	fmt.Fprintln(out, "Reverted.")
+	if rec.Backup != "" {
+		fmt.Fprintf(out, "The file as it was before that configure is kept as %s.\n", rec.Backup)
+	}
 	return nil
+}
+
+// planUndo plans reverting rec and refuses, unless forced, an undo that
+// would lose something: a key changed since, or a credential stored
+// through the wrapper that Docker would no longer find.
+func planUndo(ctx context.Context, ed *configedit.Editor, rec *configedit.Record, force bool) (*configedit.Undo, error) {
+	u, err := ed.PlanUndo(rec)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return u, safeUndo(ctx, u, force)
+}
+
+func safeUndo(ctx context.Context, u *configedit.Undo, force bool) error {
+	rec := u.Record
+	if len(u.Conflicts) > 0 && !force {
+		return usagef("%v; run with --force to revert them anyway", &configedit.ConflictError{Config: rec.Config, Conflicts: u.Conflicts})
+	}
+	if force {
+		return nil
+	}
+	hidden, backend, err := unwrapped(ctx, u)
+	if err != nil {
+		return usagef("not reverting %s: %v", rec.Config, err)
+	}
+	if len(hidden) > 0 {
+		return usagef("reverting %s would hide the credentials docker-credential-%s keeps for %s from Docker, which would then look elsewhere: run docker logout for them first, and log in again after, or run with --force", rec.Config, backend, strings.Join(hidden, ", "))
+	}
+	return nil
+}
+
+// unwrapped lists the registries whose credentials the undo would hide,
+// asking the backend which it holds only when the undo reroutes some.
+func unwrapped(ctx context.Context, u *configedit.Undo) (hidden []string, backend string, err error) {
+	def := dockercreds.DetectDefaultStore("")
+	before, after := u.File.Doc, u.Doc(false)
+	backend = before.String("plugins", configedit.Helper, configedit.KeyBackend)
+	if backend == "" {
+		backend = def
+	}
+	rerouted := false
+	for _, e := range configedit.Diff(before, after) {
+		rerouted = rerouted || e.Path[0] == "credsStore" || e.Path[0] == "credHelpers"
+	}
+	if !rerouted || !configedit.ValidHelperName(backend) || backend == configedit.Helper {
+		return nil, backend, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, backendTimeout)
+	defer cancel()
+	held, err := (credstore.Helper{Name: backend, Timeout: backendTimeout}).List(ctx)
+	if err != nil {
+		return nil, backend, fmt.Errorf("cannot tell which credentials the wrapper's store keeps (%v); run with --force to revert anyway", err)
+	}
+	return configedit.Unwrapped(before, after, def, slices.Collect(func(yield func(string) bool) {
+		for k := range held {
+			yield(k)
+		}
+	})), backend, nil
+}
+
+// newUninstallCommand is what install.sh --uninstall runs before removing
+// the binaries: it reverts every configure, on every config.json, checks
+// that none still sends a registry to the wrapper, and removes the state
+// directory. It refuses, changing nothing further, where that would lose
+// something; the binaries stay until it succeeds, so Docker keeps working.
+func newUninstallCommand(dockerCLI command.Cli) *cobra.Command {
+	var opts configureOptions
+	cmd := &cobra.Command{
+		Use:    "uninstall [--yes] [--force]",
+		Short:  "Revert every configure and remove acr-doctor's state (install.sh --uninstall runs it)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return uninstall(cmd.Context(), dockerCLI, opts)
+		},
+	}
+	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "Apply without asking")
+	cmd.Flags().BoolVar(&opts.force, "force", false, "Revert keys that have changed since, too")
+	return cmd
+}
+
+func uninstall(ctx context.Context, dockerCLI command.Cli, opts configureOptions) error {
+	ed, err := editor()
+	if err != nil {
+		return err
+	}
+	out := dockerCLI.Out()
+	if !opts.yes {
+		fmt.Fprintln(out, "Nothing changed: run again with --yes to revert every configure and remove "+ed.Dir+".")
+		return nil
+	}
+	recs, err := ed.Records()
+	if err != nil {
+		return err
+	}
+	// Every run is checked before any is reverted, each over the file as
+	// reverting the newer ones leaves it, so a refusal changes nothing.
+	after := map[string]*configedit.File{}
+	for _, rec := range recs {
+		f := after[rec.Config]
+		if f == nil {
+			if f, err = configedit.Read(rec.Config); err != nil {
+				return usageError{err}
+			}
+		}
+		u, err := configedit.Revert(rec, f)
+		if err != nil {
+			return usageError{err}
+		}
+		if err := safeUndo(ctx, u, opts.force); err != nil {
+			return err
+		}
+		after[rec.Config] = &configedit.File{Name: f.Name, Exists: f.Exists, Doc: u.Doc(opts.force)}
+	}
+	if _, ok := after[configPath()]; !ok {
+		if f, err := configedit.Read(configPath()); err == nil {
+			after[configPath()] = f
+		}
+	}
+	for _, f := range after {
+		if err := stillWrapped(f); err != nil {
+			return usageError{err}
+		}
+	}
+	for _, rec := range recs {
+		u, err := planUndo(ctx, ed, rec, opts.force)
+		if err != nil {
+			return err
+		}
+		if err := ed.Commit(u, opts.force); err != nil {
+			return writeError(err)
+		}
+		fmt.Fprintf(out, "reverted the configure of %s in %s\n", rec.Time.Local().Format("2006-01-02 15:04:05"), rec.Config)
+	}
+	if p, ok := journal.Path(os.Getenv); ok && !strings.HasPrefix(p, ed.Dir+string(filepath.Separator)) {
+		for _, f := range []string{p, p + ".lock"} {
+			if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+		}
+	}
+	if err := os.RemoveAll(ed.Dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "removed %s\n", ed.Dir)
+	return nil
+}
+
+// stillWrapped is an error when config.json, as the undo leaves it, still
+// sends a registry to the wrapper (set by hand, with no run to revert):
+// removing the wrapper then would break Docker.
+func stillWrapped(f *configedit.File) error {
+	var keys []string
+	if f.Doc.String("credsStore") == configedit.Helper {
+		keys = append(keys, "credsStore")
+	}
+	var helpers map[string]string
+	_ = json.Unmarshal(f.Doc["credHelpers"], &helpers)
+	for k, h := range helpers {
+		if h == configedit.Helper {
+			keys = append(keys, "credHelpers."+k)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	slices.Sort(keys)
+	return fmt.Errorf("%s still sends %s to %s (not set by configure, so not reverted): remove that, then uninstall again", f.Name, strings.Join(keys, ", "), helperProgram)
 }

@@ -131,6 +131,6 @@ With no command it runs "check".`,
 	}
 	addCheckFlags(cmd, &opts)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	cmd.AddCommand(newCheckCommand(dockerCLI), newCredsCommand(dockerCLI), newTokenCommand(dockerCLI), newConfigureCommand(dockerCLI), newRenewTokenCommand(dockerCLI), newHooksCommand(dockerCLI), newRunCommand(dockerCLI), newExplainCommand(dockerCLI))
+	cmd.AddCommand(newCheckCommand(dockerCLI), newCredsCommand(dockerCLI), newTokenCommand(dockerCLI), newConfigureCommand(dockerCLI), newUninstallCommand(dockerCLI), newRenewTokenCommand(dockerCLI), newHooksCommand(dockerCLI), newRunCommand(dockerCLI), newExplainCommand(dockerCLI))
 	return cmd
 }

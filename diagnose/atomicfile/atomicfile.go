@@ -12,6 +12,14 @@ import (
 // directory, so a reader sees the old file or the new, never half of one.
 // A symlinked config.json has its target replaced, as Docker does.
 func Write(name string, data []byte, mode fs.FileMode) error {
+	return WriteIf(name, data, mode, nil)
+}
+
+// WriteIf is Write, with a last check: unchanged runs once the new
+// contents are on disk, just before they replace name, and its error
+// stops the write. Docker rewrites config.json without a lock, so this is
+// where a writer makes sure it is not about to drop Docker's change.
+func WriteIf(name string, data []byte, mode fs.FileMode, unchanged func() error) error {
 	if target, err := filepath.EvalSymlinks(name); err == nil {
 		name = target
 	}
@@ -37,6 +45,11 @@ func Write(name string, data []byte, mode fs.FileMode) error {
 	}
 	if err := tmp.Close(); err != nil {
 		return err
+	}
+	if unchanged != nil {
+		if err := unchanged(); err != nil {
+			return err
+		}
 	}
 	return os.Rename(tmp.Name(), name)
 }

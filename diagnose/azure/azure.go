@@ -107,10 +107,12 @@ func (in *Inspector) Inspect(ctx context.Context, host string) *Inspection {
 	// One token up front names the caller, and a refusal here is the
 	// identity's fault, reported once rather than by every client.
 	tctx, cancel := in.step(ctx)
+	start := time.Now()
 	at, err := out.cred.GetToken(tctx, policy.TokenRequestOptions{Scopes: []string{scope(c.Services[cloud.ResourceManager].Audience)}})
 	cancel()
 	if err != nil {
-		out.unseen(WhatIdentity, err)
+		out.Unseen = append(out.Unseen, report.Unseen{What: WhatIdentity,
+			Why: fmt.Sprintf("%s (after %s)", explain(err), time.Since(start).Round(time.Millisecond))})
 		return out
 	}
 	out.Caller, out.callerIDs = caller(at.Token)
@@ -511,6 +513,8 @@ func loginEventsWorkspace(ctx context.Context, cred azcore.TokenCredential, opts
 func explain(err error) string {
 	var re *azcore.ResponseError
 	switch ie := renew.AsIdentityError(err); {
+	case renew.CLILoginError(err) != nil:
+		return renew.CLILoginError(err).Error() + "; run az login, or give another identity in the environment"
 	case errors.Is(err, renew.ErrNoIdentity):
 		return "no Azure identity in the environment: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, use workload or managed identity, or run az login"
 	case ie != nil:

@@ -21,9 +21,9 @@ import (
 	"github.com/docker/cli/cli/config/types"
 )
 
-// maxConfigSize bounds how much of config.json is read: real files are a
+// MaxConfigSize bounds how much of config.json is read: real files are a
 // few KB; a file of this size is not a Docker config.
-const maxConfigSize = 32 << 20
+const MaxConfigSize = 32 << 20
 
 // Config is Docker's config.json, as far as credentials go.
 type Config struct {
@@ -77,7 +77,7 @@ func (e *AuthError) Error() string {
 // file is an empty config. DOCKER_AUTH_CONFIG is read from getenv.
 func Load(dir string, getenv func(string) string) (*Config, error) {
 	filename := filepath.Join(dir, "config.json")
-	data, err := readCapped(filename)
+	data, err := ReadFile(filename)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("reading config file: %w", err)
 	}
@@ -97,18 +97,29 @@ func Load(dir string, getenv func(string) string) (*Config, error) {
 	return cfg, nil
 }
 
-func readCapped(filename string) ([]byte, error) {
-	f, err := os.Open(filename)
+// ReadFile reads a config file as Docker would, within bounds: a symbolic
+// link is followed, but anything that is not then a regular file (a FIFO,
+// a device, a folder) is refused without blocking on it, and a file over
+// MaxConfigSize is refused without reading the rest.
+func ReadFile(filename string) ([]byte, error) {
+	f, err := os.OpenFile(filename, os.O_RDONLY|nonBlock, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > maxConfigSize {
-		return nil, fmt.Errorf("%s is larger than %d MiB", filename, maxConfigSize>>20)
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s)", filename, fi.Mode().Type())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxConfigSize {
+		return nil, fmt.Errorf("%s is larger than %d MiB", filename, MaxConfigSize>>20)
 	}
 	return data, nil
 }

@@ -17,6 +17,12 @@ import (
 	"github.com/docker/docker-credential-helpers/credentials"
 )
 
+// ReadOnlyEnv is set, to "1", in the environment of every helper the
+// doctor runs. docker-credential-acrdoctor then only reads: no renewal, no
+// journal line, no store or erase, so that diagnosing changes nothing.
+// Other helpers ignore it.
+const ReadOnlyEnv = "ACRDOCTOR_READ_ONLY"
+
 // maxHelperOutput bounds what is read from a helper: a credential is a few
 // KB; a helper printing more is broken and must not exhaust the tool.
 const maxHelperOutput = 1 << 20
@@ -160,6 +166,7 @@ func (h Helper) runner(ctx context.Context, action string) *runner {
 
 func (r *runner) program(args ...string) client.Program {
 	r.cmd = exec.CommandContext(r.ctx, r.helper, args...)
+	r.cmd.Env = append(os.Environ(), ReadOnlyEnv+"=1")
 	r.cmd.Stdout = &r.stdout
 	r.cmd.Stderr = &r.stderr
 	// A helper that leaves a child holding its output open would keep

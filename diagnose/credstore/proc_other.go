@@ -12,3 +12,5 @@ import (
 var errExecFormat = errors.New("exec format error")
 
 func killGroup(*exec.Cmd) {}
+
+const nonBlock = 0

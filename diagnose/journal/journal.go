@@ -20,11 +20,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
 )
 
 // Outcome says what Docker was given for one `get`.
@@ -68,9 +68,7 @@ const maxLine = 4096
 const Off = "off"
 
 // Path is where the journal lives: ACRDOCTOR_JOURNAL if set (ok is false
-// for "off"), else $XDG_STATE_HOME/acr-doctor/journal.jsonl, else the
-// platform's state directory: ~/.local/state on Linux and other Unix,
-// ~/Library/Application Support on macOS, %LocalAppData% on Windows.
+// for "off"), else journal.jsonl in the state directory (statedir.Dir).
 func Path(getenv func(string) string) (path string, ok bool) {
 	if v := getenv("ACRDOCTOR_JOURNAL"); v != "" {
 		if strings.EqualFold(v, Off) {
@@ -78,33 +76,11 @@ func Path(getenv func(string) string) (path string, ok bool) {
 		}
 		return v, true
 	}
-	const rel = "acr-doctor/journal.jsonl"
-	if d := getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
-		return filepath.Join(d, rel), true
+	dir, ok := statedir.Dir(getenv)
+	if !ok {
+		return "", false
 	}
-	switch runtime.GOOS {
-	case "windows":
-		if d := getenv("LocalAppData"); d != "" {
-			return filepath.Join(d, rel), true
-		}
-	case "darwin", "ios":
-		if h := home(getenv); h != "" {
-			return filepath.Join(h, "Library", "Application Support", rel), true
-		}
-	default:
-		if h := home(getenv); h != "" {
-			return filepath.Join(h, ".local", "state", rel), true
-		}
-	}
-	return "", false
-}
-
-func home(getenv func(string) string) string {
-	if h := getenv("HOME"); h != "" {
-		return h
-	}
-	h, _ := os.UserHomeDir()
-	return h
+	return filepath.Join(dir, "journal.jsonl"), true
 }
 
 // Append adds e as one line to the journal at path, creating it and its
@@ -118,16 +94,16 @@ func Append(path string, e Entry) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	lock, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	lock, err := statedir.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return err
 	}
 	defer lock.Close()
-	if err := lockShared(lock); err != nil {
+	if err := statedir.LockShared(lock); err != nil {
 		return err
 	}
 	size, err := appendLine(path, line)
-	unlock(lock)
+	statedir.Unlock(lock)
 	if err != nil {
 		return err
 	}
@@ -175,7 +151,7 @@ func shorten(s string) string {
 }
 
 func appendLine(path string, line []byte) (int64, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := statedir.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return 0, err
 	}
@@ -194,22 +170,21 @@ func appendLine(path string, line []byte) (int64, error) {
 // it to a temporary file that replaces the journal. It holds the lock
 // exclusively, so no writer appends to the file being replaced.
 func rotate(path string, lock *os.File) error {
-	if err := lockExclusive(lock); err != nil {
+	if err := statedir.LockExclusive(lock); err != nil {
 		return err
 	}
-	defer unlock(lock)
-	data, err := os.ReadFile(path)
+	defer statedir.Unlock(lock)
+	f, err := statedir.OpenFile(path, os.O_RDONLY, 0)
 	if err != nil {
 		return err
 	}
-	if len(data) <= MaxSize { // another writer rotated first
-		return nil
+	keep, size, err := tail(f, MaxSize/2)
+	f.Close()
+	if err != nil {
+		return err
 	}
-	keep := data[len(data)-MaxSize/2:]
-	if i := bytes.IndexByte(keep, '\n'); i >= 0 {
-		keep = keep[i+1:]
-	} else {
-		keep = nil
+	if size <= MaxSize { // another writer rotated first
+		return nil
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -228,9 +203,10 @@ func rotate(path string, lock *os.File) error {
 
 // Read returns the entries of the journal at path written at or after
 // since, oldest first. A missing journal has no entries and is no error;
-// lines that are not entries (a line cut by a crash) are skipped.
+// lines that are not entries (a line cut by a crash) are skipped. Only the
+// newest 2×MaxSize bytes are read, whatever the file has grown to.
 func Read(path string, since time.Time) ([]Entry, error) {
-	f, err := os.Open(path)
+	f, err := statedir.OpenFile(path, os.O_RDONLY, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -238,7 +214,33 @@ func Read(path string, since time.Time) ([]Entry, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return read(f, since, path)
+	data, _, err := tail(f, 2*MaxSize)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return read(bytes.NewReader(data), since, path)
+}
+
+// tail returns the whole lines within the last n bytes of f, and f's size.
+func tail(f *os.File, n int64) ([]byte, int64, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	size := fi.Size()
+	off := max(0, size-n)
+	data, err := io.ReadAll(io.NewSectionReader(f, off, n))
+	if err != nil {
+		return nil, 0, err
+	}
+	if off > 0 { // the first line is cut
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			data = data[i+1:]
+		} else {
+			data = nil
+		}
+	}
+	return data, size, nil
 }
 
 func read(r io.Reader, since time.Time, path string) ([]Entry, error) {

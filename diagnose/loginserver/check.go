@@ -327,6 +327,10 @@ func Host(key string) string {
 	return lower(dockerHost(key))
 }
 
+// DockerHost is the host Docker looks a credential up by for key, as it
+// writes it: a scheme and a path dropped, case kept.
+func DockerHost(key string) string { return dockerHost(key) }
+
 // dockerHost is ConvertToHostname from docker/cli v29.9.3, rewritten here
 // to keep docker/cli out of this package; TestHostMatchesDocker and
 // FuzzCheck hold it to the original.

@@ -177,3 +177,25 @@ func AsIdentityError(err error) *IdentityError {
 	}
 	return ie
 }
+
+// ErrCLILogin is returned, wrapped, when the identity is the Azure CLI's
+// and az answered that it has no usable login: Azure AD refused nothing,
+// az login is what is missing.
+var ErrCLILogin = errors.New("the Azure CLI is not logged in")
+
+// CLILoginError is err as ErrCLILogin, with az's own words, when az asked
+// for az login; nil otherwise.
+func CLILoginError(err error) error {
+	var afe *azidentity.AuthenticationFailedError
+	if !errors.As(err, &afe) || afe.RawResponse != nil {
+		return nil
+	}
+	msg := afe.Error()
+	i := strings.Index(msg, credCLI)
+	if i < 0 || !strings.Contains(msg[i:], "az login") {
+		return nil
+	}
+	said, _, _ := strings.Cut(strings.TrimLeft(msg[i+len(credCLI):], ": "), " To troubleshoot")
+	said = strings.TrimSpace(strings.TrimPrefix(said, "ERROR:"))
+	return fmt.Errorf("%w (az login): az said %q", ErrCLILogin, firstLine(said, 200))
+}

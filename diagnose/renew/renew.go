@@ -239,6 +239,9 @@ func aadToken(ctx context.Context, cred azcore.TokenCredential, scope string) (s
 	if ctx.Err() != nil {
 		return "", fmt.Errorf("renew: getting an Azure AD token: %w", ctx.Err())
 	}
+	if cli := CLILoginError(err); cli != nil {
+		return "", cli
+	}
 	if ie := AsIdentityError(err); ie != nil {
 		return "", ie
 	}

@@ -5,6 +5,8 @@
 // FAKE_EMPTY=1 makes get answer an empty credential with exit 0, as
 // Debian's docker-credential-pass 0.6.4 does. FAKE_STDERR is written to
 // stderr on every call. FAKE_FAIL makes every call print it and exit 3.
+// FAKE_LOG names a file each call appends its action to, one line each,
+// so a test can tell which calls were made.
 package main
 
 import (
@@ -78,6 +80,15 @@ func (s store) List() (map[string]string, error) {
 
 func main() {
 	credentials.Name, credentials.Package, credentials.Version = "docker-credential-fake", "example.invalid/fake", "v0.0.1"
+	if v := os.Getenv("FAKE_LOG"); v != "" && len(os.Args) > 1 {
+		f, err := os.OpenFile(v, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		fmt.Fprintln(f, os.Args[1])
+		f.Close()
+	}
 	if v := os.Getenv("FAKE_STDERR"); v != "" {
 		fmt.Fprintln(os.Stderr, v)
 	}

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+)
+
+// dockerConfigFlag returns the --config of a docker command line (argv of
+// docker, of a CLI plugin, which Docker runs with its own global flags, or
+// of Docker Desktop's com.docker.cli). Docker's global flags come before
+// the command; these take a value.
+func dockerConfigFlag(argv []string) (string, bool) {
+	if len(argv) == 0 {
+		return "", false
+	}
+	switch base := filepath.Base(argv[0]); {
+	case base == "docker", base == "com.docker.cli", strings.HasPrefix(base, "docker-") && !strings.HasPrefix(base, "docker-credential-"):
+	default:
+		return "", false
+	}
+	valued := map[string]bool{"--config": true, "-c": true, "--context": true, "-H": true, "--host": true,
+		"-l": true, "--log-level": true, "--tlscacert": true, "--tlscert": true, "--tlskey": true}
+	dir, found := "", false
+	for i := 1; i < len(argv); i++ {
+		a := argv[i]
+		if v, ok := strings.CutPrefix(a, "--config="); ok {
+			dir, found = v, true // the last one wins, as for any flag
+			continue
+		}
+		if a == "--" || !strings.HasPrefix(a, "-") {
+			break
+		}
+		if valued[a] && i+1 < len(argv) {
+			if a == "--config" {
+				dir, found = argv[i+1], true
+			}
+			i++
+		}
+	}
+	return dir, found && dir != ""
+}

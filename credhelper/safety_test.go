@@ -1,0 +1,263 @@
+package main
+
+import (
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/journal"
+)
+
+// TestNoFileBackend: Docker's own config.json is not a backend, set
+// either way; every action fails with one line saying why, and nothing is
+// written to config.json.
+func TestNoFileBackend(t *testing.T) {
+	s := newSandbox(t)
+	const cfg = `{"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"file"}}}`
+	s.writeConfig(cfg)
+	for name, sb := range map[string]*sandbox{"config": s, "env": s.with("ACRDOCTOR_CREDENTIAL_BACKEND=file")} {
+		for _, st := range []struct{ action, stdin string }{{"store", creds("a.azurecr.io", "a", "pw")}, {"get", "a.azurecr.io"}, {"erase", "a.azurecr.io"}, {"list", ""}} {
+			r := sb.run("acrdoctor", st.action, st.stdin)
+			if r.code != 1 || !strings.Contains(r.stdout, `is "file", Docker's config.json, which a helper cannot write to`) || strings.Count(r.stdout, "\n") != 1 {
+				t.Errorf("%s %s: %v", name, st.action, r)
+			}
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(s.dir, "docker", "config.json")); string(b) != cfg {
+		t.Errorf("config.json changed: %s", b)
+	}
+	// With no helper on the machine there is nothing to wrap.
+	s.writeConfig(`{"credsStore":"acrdoctor"}`)
+	if r := s.run("acrdoctor", "get", "a.azurecr.io"); r.code != 1 || !strings.Contains(r.stdout, "keeps no credentials of its own") {
+		t.Errorf("no backend anywhere: %v", r)
+	}
+}
+
+// TestLoopThroughLinks: a backend that is this helper under another name,
+// through a symbolic link, a hard link or a copy, fails at once in one
+// line, and starts no chain of processes.
+func TestLoopThroughLinks(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("links need privileges on Windows")
+	}
+	self := filepath.Join(binDir, "docker-credential-acrdoctor")
+	for _, tc := range []struct {
+		name string
+		make func(dst string) error
+		want string
+	}{
+		{"symlink", func(dst string) error { return os.Symlink(self, dst) }, "is docker-credential-acrdoctor itself: that would loop"},
+		{"hard link", func(dst string) error { return os.Link(self, dst) }, "is docker-credential-acrdoctor itself: that would loop"},
+		{"copy", func(dst string) error { return copyFile(self, dst) }, "was started as its own backend"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSandbox(t)
+			loopDir := filepath.Join(s.dir, "loop")
+			if err := os.Mkdir(loopDir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.make(filepath.Join(loopDir, "docker-credential-loop")); err != nil {
+				t.Skipf("%s: %v", tc.name, err) // a hard link across file systems
+			}
+			s.writeConfig(`{"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"loop"}}}`)
+			s = s.with("PATH=" + binDir + string(os.PathListSeparator) + loopDir + string(os.PathListSeparator) + toolDir)
+			for _, action := range []string{"get", "list", "store"} {
+				start := time.Now()
+				r := s.run("acrdoctor", action, "a.azurecr.io")
+				if r.code != 1 || !strings.Contains(r.stdout, tc.want) || strings.Count(r.stdout, "acr-doctor:") != 1 {
+					t.Errorf("%s: %v", action, r)
+				}
+				if d := time.Since(start); d > 10*time.Second {
+					t.Errorf("%s took %s: a chain of processes?", action, d)
+				}
+			}
+		})
+	}
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// TestReadOnly: what the doctor's reads (ACRDOCTOR_READ_ONLY=1) may do:
+// get an expired token without renewing it though an identity is at hand,
+// without a hint or a journal line; and neither store nor erase.
+func TestReadOnly(t *testing.T) {
+	s, emu, old := renewSandbox(t, time.Now().Add(-5*time.Hour))
+	ro := s.with("ACRDOCTOR_READ_ONLY=1")
+	want := s.run("fake", "get", renewHost)
+	if got := ro.run("acrdoctor", "get", renewHost); got != want || !strings.Contains(got.stdout, old) {
+		t.Errorf("read-only get: %v, want the backend's %v", got, want)
+	}
+	if n := len(emu.Requests(renewHost)); n != 0 {
+		t.Errorf("a read-only get made %d requests", n)
+	}
+	for _, st := range []struct{ action, stdin string }{{"store", creds(renewHost, "u", "p")}, {"erase", renewHost}} {
+		if r := ro.run("acrdoctor", st.action, st.stdin); r.code != 1 || !strings.Contains(r.stdout, "refused: ACRDOCTOR_READ_ONLY=1") {
+			t.Errorf("read-only %s: %v", st.action, r)
+		}
+	}
+	if r := s.run("fake", "get", renewHost); r.stdout != want.stdout {
+		t.Errorf("the store changed: %v", r)
+	}
+	if r := ro.run("acrdoctor", "list", ""); r.code != 0 || !strings.Contains(r.stdout, renewHost) {
+		t.Errorf("read-only list: %v", r)
+	}
+	// Debian's empty answer is still not-found, as Docker would hear it.
+	if r := ro.with("FAKE_EMPTY=1").run("acrdoctor", "get", renewHost); r.code != 1 || r.stdout != notFound+"\n" {
+		t.Errorf("read-only empty get: %v", r)
+	}
+	if _, err := os.Stat(s.journal); !os.IsNotExist(err) {
+		t.Errorf("read-only gets wrote the journal: %v", s.entries())
+	}
+	if ents, _ := os.ReadDir(filepath.Join(s.dir, ".local", "state")); len(ents) != 0 {
+		t.Errorf("read-only gets left state: %v", ents)
+	}
+}
+
+// TestConfigFromDockerFlag: run by `docker --config DIR`, the helper reads
+// DIR's settings, not $DOCKER_CONFIG's: each config's backend gets its
+// own store.
+func TestConfigFromDockerFlag(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the parent's --config is read from /proc")
+	}
+	s := newSandbox(t)
+	s.writeConfig(`{"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"fake"}}}`)
+	ci := filepath.Join(s.dir, "ci-config")
+	ciStore := filepath.Join(s.dir, "ci-store")
+	for _, d := range []string{ci, ciStore} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(ci, "config.json"), []byte(`{"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"ci"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// docker-credential-ci: the fake helper over another store.
+	ciBin := filepath.Join(s.dir, "ci-bin")
+	if err := os.MkdirAll(ciBin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := "#!/bin/sh\nFAKE_STORE=" + ciStore + " exec " + filepath.Join(binDir, "docker-credential-fake") + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(ciBin, "docker-credential-ci"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s = s.with("PATH=" + binDir + string(os.PathListSeparator) + ciBin + string(os.PathListSeparator) + toolDir)
+	docker := func(stdin string, args ...string) result {
+		t.Helper()
+		cmd := exec.Command(filepath.Join(parentDir, "docker"), args...)
+		cmd.Env, cmd.Dir = s.env, s.dir
+		cmd.Stdin = strings.NewReader(stdin)
+		var out, errb strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return result{out.String(), errb.String(), code}
+	}
+	login := creds("ci.azurecr.io", "ci-user", "ci-password")
+	for _, flag := range [][]string{{"--config", ci}, {"--config=ci-config"}, {"-D", "--config", "ci-config"}} {
+		args := append(slices.Clone(flag), "credential", "docker-credential-acrdoctor", "store")
+		if r := docker(login, args...); r.code != 0 {
+			t.Fatalf("docker %v: %v", flag, r)
+		}
+		if r := s.with("FAKE_STORE="+ciStore).run("fake", "list", ""); !strings.Contains(r.stdout, "ci.azurecr.io") {
+			t.Errorf("docker %v: the CI store does not hold the login: %v", flag, r)
+		}
+		if r := s.run("fake", "list", ""); strings.Contains(r.stdout, "ci.azurecr.io") {
+			t.Fatalf("docker %v: the login went to $DOCKER_CONFIG's store: %v", flag, r)
+		}
+		if r := docker("ci.azurecr.io", append(slices.Clone(flag), "credential", "docker-credential-acrdoctor", "erase")...); r.code != 0 {
+			t.Fatalf("erase: %v", r)
+		}
+	}
+	// Without --config, DOCKER_CONFIG's.
+	if r := docker(login, "credential", "docker-credential-acrdoctor", "store"); r.code != 0 || !strings.Contains(s.run("fake", "list", "").stdout, "ci.azurecr.io") {
+		t.Errorf("without --config: %v", r)
+	}
+}
+
+// TestConfigNotUsingWrapper: a config that sends nothing to the wrapper
+// cannot be the one Docker started it for: it says so, and stores nothing
+// in a store that config did not choose.
+func TestConfigNotUsingWrapper(t *testing.T) {
+	s := newSandbox(t)
+	s.writeConfig(`{"credsStore":"fake","plugins":{"acrdoctor":{"credential-backend":"fake"}}}`)
+	r := s.run("acrdoctor", "store", creds("a.azurecr.io", "a", "pw"))
+	if r.code != 1 || !strings.Contains(r.stdout, "sends no registry to docker-credential-acrdoctor") || !strings.Contains(r.stdout, "DOCKER_CONFIG") {
+		t.Errorf("store: %v", r)
+	}
+	if l := s.run("fake", "list", ""); l.stdout != "{}\n" {
+		t.Errorf("stored anyway: %v", l)
+	}
+	if r := s.run("acrdoctor", "get", "a.azurecr.io"); r.code != 1 {
+		t.Errorf("get: %v", r)
+	}
+	if es := s.entries(); len(es) != 1 || es[0].Outcome != journal.BackendError || es[0].Registry != "a.azurecr.io" {
+		t.Errorf("the failed get is not journalled as backend_error: %+v", es)
+	}
+}
+
+func TestDockerConfigFlag(t *testing.T) {
+	tests := []struct {
+		argv []string
+		want string
+	}{
+		{[]string{"docker", "--config", "/c", "login", "x"}, "/c"},
+		{[]string{"/usr/bin/docker", "--config=/c", "push", "x"}, "/c"},
+		{[]string{"/usr/libexec/docker/cli-plugins/docker-buildx", "-D", "--config", "rel", "buildx", "build"}, "rel"},
+		{[]string{"com.docker.cli", "-c", "ctx", "--config", "/c", "pull"}, "/c"},
+		{[]string{"docker", "--config", "/a", "--config", "/b", "login"}, "/b"},
+		{[]string{"docker", "-H", "--config", "login"}, ""}, // --config is -H's value
+		{[]string{"docker", "login", "--config", "/c"}, ""}, // a command's flag
+		{[]string{"docker"}, ""},
+		{[]string{"docker", "--config"}, ""},
+		{[]string{"docker", "--config="}, ""},
+		{[]string{"oras", "--config", "/c", "push"}, ""},
+		{[]string{"docker-credential-acrdoctor", "--config", "/c"}, ""},
+		{nil, ""},
+	}
+	for _, tt := range tests {
+		got, ok := dockerConfigFlag(tt.argv)
+		if got != tt.want || ok != (tt.want != "") {
+			t.Errorf("dockerConfigFlag(%q) = %q, %v; want %q", tt.argv, got, ok, tt.want)
+		}
+	}
+}
+
+// TestRenewalLockInState: the renewal lock lives in the state directory,
+// never in a shared temporary folder, even with the journal off.
+func TestRenewalLockInState(t *testing.T) {
+	s, _, _ := renewSandbox(t, time.Now().Add(-5*time.Hour))
+	s = s.with("ACRDOCTOR_JOURNAL=off")
+	if r := s.run("acrdoctor", "get", renewHost); r.code != 0 {
+		t.Fatal(r)
+	}
+	if _, err := os.Stat(filepath.Join(s.dir, ".local", "state", "acr-doctor", "locks", "renew-"+renewHost+".lock")); err != nil {
+		t.Errorf("lock: %v", err)
+	}
+}

@@ -1,0 +1,206 @@
+package configedit
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func file(t *testing.T, raw string) *File {
+	t.Helper()
+	doc, err := Parse("config.json", []byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &File{Name: "config.json", Exists: true, Raw: []byte(raw), Doc: doc}
+}
+
+func lines(edits []Edit) []string {
+	var out []string
+	for _, e := range edits {
+		out = append(out, strings.Split(e.String(), "\n")...)
+	}
+	return out
+}
+
+func TestConfigure(t *testing.T) {
+	const hooks = "push,pull"
+	tests := []struct {
+		name    string
+		raw     string
+		req     Request
+		changes []string
+		skipped []string // registries left alone
+		backend string
+		err     string
+	}{
+		{name: "credHelpers over pass", raw: `{"auths":{"myreg.azurecr.io":{}},"credsStore":"pass","currentContext":"prod"}`,
+			req:     Request{Hosts: []string{"myreg.azurecr.io"}},
+			changes: []string{`+ credHelpers.myreg.azurecr.io: "acrdoctor"`, `+ plugins.acrdoctor.credential-backend: "pass"`},
+			backend: "pass"},
+		{name: "store over desktop", raw: `{"auths":{},"credsStore":"desktop"}`, req: Request{Store: true},
+			changes: []string{`~ credsStore: "desktop" → "acrdoctor"`, `+ plugins.acrdoctor.credential-backend: "desktop"`}, backend: "desktop"},
+		{name: "store with another backend hides credsStore", raw: `{"credsStore":"desktop"}`, req: Request{Store: true, Backend: "pass"},
+			err: "would hide the credentials kept in desktop"},
+		{name: "empty config takes Docker's default", raw: `{}`, req: Request{Store: true, DefaultStore: "pass"},
+			changes: []string{`+ credsStore: "acrdoctor"`, `+ plugins.acrdoctor.credential-backend: "pass"`}, backend: "pass"},
+		{name: "no store anywhere", raw: `{}`, req: Request{Store: true}, err: "no credential store to wrap"},
+		{name: "file backend is not offered", raw: `{}`, req: Request{Store: true, Backend: "file"}, err: "--backend file is not offered"},
+		{name: "old file backend setting is replaced", raw: `{"credsStore":"pass","plugins":{"acrdoctor":{"credential-backend":"file"}}}`, req: Request{Store: true},
+			changes: []string{`~ credsStore: "pass" → "acrdoctor"`, `~ plugins.acrdoctor.credential-backend: "file" → "pass"`}, backend: "pass"},
+		{name: "itself as backend", raw: `{}`, req: Request{Store: true, Backend: "ACRDoctor"}, err: "wrap itself"},
+		{name: "path as backend", raw: `{}`, req: Request{Store: true, Backend: "../../bin/sh"}, err: "not a helper name"},
+		{name: "store would hide file credentials", raw: `{"auths":{"a.azurecr.io":{"auth":"YTpi"},"b.io":{"identitytoken":"x"}}}`,
+			req: Request{Store: true, DefaultStore: "pass"}, err: "hide the credentials config.json itself holds for a.azurecr.io, b.io"},
+		{name: "store keeps credHelpers credentials", raw: `{"auths":{"a.azurecr.io":{"auth":"YTpi"}},"credHelpers":{"a.azurecr.io":"pass"},"credsStore":"pass"}`,
+			req: Request{Store: true}, changes: []string{`~ credsStore: "pass" → "acrdoctor"`, `+ plugins.acrdoctor.credential-backend: "pass"`}, backend: "pass"},
+		{name: "file-held registry skipped, others configured", raw: `{"auths":{"a.azurecr.io":{"auth":"YTpi"},"b.azurecr.io":{}}}`,
+			req:     Request{Hosts: []string{"a.azurecr.io", "b.azurecr.io"}, DefaultStore: "pass"},
+			changes: []string{`+ credHelpers.b.azurecr.io: "acrdoctor"`, `+ plugins.acrdoctor.credential-backend: "pass"`}, skipped: []string{"a.azurecr.io"}},
+		{name: "a scheme in the key still holds the host", raw: `{"auths":{"https://a.azurecr.io/v2/":{"auth":"YTpi"}}}`,
+			req: Request{Hosts: []string{"a.azurecr.io"}, Backend: "pass"}, skipped: []string{"a.azurecr.io"}},
+		{name: "an unrelated helper is reported, not a reason to refuse", raw: `{"credsStore":"pass","credHelpers":{"x.azurecr.io":"acr-env"}}`,
+			req:     Request{Hosts: []string{"a.azurecr.io", "x.azurecr.io"}},
+			changes: []string{`+ credHelpers.a.azurecr.io: "acrdoctor"`, `+ plugins.acrdoctor.credential-backend: "pass"`}, skipped: []string{"x.azurecr.io"}},
+		{name: "a credHelpers entry naming the backend is taken over", raw: `{"credHelpers":{"a.azurecr.io":"pass"}}`,
+			req: Request{Hosts: []string{"a.azurecr.io"}, Backend: "pass"}, changes: []string{`~ credHelpers.a.azurecr.io: "pass" → "acrdoctor"`, `+ plugins.acrdoctor.credential-backend: "pass"`}},
+		{name: "credsStore elsewhere than the backend", raw: `{"credsStore":"desktop"}`, req: Request{Hosts: []string{"a.azurecr.io"}, Backend: "pass"},
+			skipped: []string{"a.azurecr.io"}},
+		{name: "everything skipped writes nothing", raw: `{"auths":{"a.azurecr.io":{"auth":"YTpi"}}}`, req: Request{Hosts: []string{"a.azurecr.io"}, DefaultStore: "pass"},
+			skipped: []string{"a.azurecr.io"}},
+		{name: "already done", raw: `{"credHelpers":{"a.azurecr.io":"acrdoctor"},"plugins":{"acrdoctor":{"credential-backend":"pass"}}}`,
+			req: Request{Hosts: []string{"a.azurecr.io"}}, backend: "pass"},
+		{name: "credsStore already the wrapper", raw: `{"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"pass"}}}`,
+			req: Request{Hosts: []string{"a.azurecr.io"}}, backend: "pass"},
+		{name: "changing the backend of a configured wrapper", raw: `{"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"pass"}}}`,
+			req: Request{Hosts: []string{"a.azurecr.io"}, Backend: "desktop"}, err: "already wraps pass"},
+		{name: "hooks only", raw: `{"auths":{},"credsStore":"pass","features":{"buildkit":"true"}}`, req: Request{Hooks: true, HookCommands: hooks},
+			changes: []string{`+ features.hooks: "true"`, `+ plugins.acrdoctor.error-hooks: "push,pull"`, `+ plugins.acrdoctor.hooks: "push,pull"`}},
+		{name: "null credHelpers is replaced", raw: `{"credHelpers":null,"credsStore":"pass"}`, req: Request{Hosts: []string{"a.azurecr.io"}},
+			changes: []string{`~ credHelpers: null → {"a.azurecr.io":"acrdoctor"}`, `+ plugins.acrdoctor.credential-backend: "pass"`}},
+		{name: "credHelpers of the wrong type", raw: `{"credHelpers":"pass","credsStore":"pass"}`, req: Request{Hosts: []string{"a.azurecr.io"}},
+			err: "config.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := file(t, tt.raw)
+			p, err := Configure(f, tt.req)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := lines(Diff(f.Doc, p.Doc)); !slices.Equal(got, tt.changes) {
+				t.Errorf("changes =\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(tt.changes, "\n  "))
+			}
+			var skipped []string
+			for _, s := range p.Skipped {
+				skipped = append(skipped, s.Registry)
+				if s.Reason == "" {
+					t.Errorf("%s skipped without a reason", s.Registry)
+				}
+			}
+			if !slices.Equal(skipped, tt.skipped) {
+				t.Errorf("skipped %v, want %v", skipped, tt.skipped)
+			}
+			if tt.backend != "" && p.Backend != tt.backend {
+				t.Errorf("backend %q, want %q", p.Backend, tt.backend)
+			}
+			// Whatever was planned keeps every key it does not edit.
+			for k, v := range f.Doc {
+				if slices.Contains(editable, k) {
+					continue
+				}
+				if !Equal(p.Doc[k], v) {
+					t.Errorf("%s changed: %s → %s", k, v, p.Doc[k])
+				}
+			}
+		})
+	}
+}
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct{ raw, want string }{
+		{"", "config.json is empty"},
+		{" \n\t", "config.json is empty"},
+		{"null", "holds null, not a JSON object"},
+		{"[]", "holds an array"},
+		{"42", "holds a number"},
+		{`"x"`, "holds a string"},
+		{"true", "holds a boolean"},
+		{`{"auths": {`, "config.json: line 1"},
+		{`{"auths": 1} x`, "config.json"},
+		{"nul", "config.json"},
+	} {
+		_, err := Parse("config.json", []byte(tc.raw))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("Parse(%q) = %v, want one line with %q", tc.raw, err, tc.want)
+		}
+	}
+	doc, err := Parse("config.json", []byte(`{"a": 1.50, "b": {"c": [1, 2]}}`))
+	if err != nil || string(doc["a"]) != "1.50" {
+		t.Errorf("values must be kept as written: %v %v", doc, err)
+	}
+}
+
+func TestDocSet(t *testing.T) {
+	doc := Doc{"plugins": json.RawMessage(`{"other":{"k":"v"}}`), "keep": json.RawMessage(`[1,2.50]`)}
+	if err := doc.SetString("pass", "plugins", "acrdoctor", "credential-backend"); err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.String("plugins", "acrdoctor", "credential-backend"); got != "pass" {
+		t.Errorf("set then get = %q", got)
+	}
+	if got := doc.String("plugins", "other", "k"); got != "v" {
+		t.Errorf("a sibling was lost: %q", got)
+	}
+	// Removing what is not there creates nothing.
+	if err := doc.Set(nil, "credHelpers", "x.azurecr.io"); err != nil || doc["credHelpers"] != nil {
+		t.Errorf("removing an absent key made %s (%v)", doc["credHelpers"], err)
+	}
+	if err := doc.Set(nil, "plugins", "acrdoctor", "credential-backend"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := doc.Get("plugins", "acrdoctor", "credential-backend"); ok {
+		t.Error("removed key still there")
+	}
+	if err := doc.SetString("x", "keep", "a"); err == nil || !strings.Contains(err.Error(), `"keep" is not an object`) {
+		t.Errorf("setting inside an array: %v", err)
+	}
+	if string(doc["keep"]) != "[1,2.50]" {
+		t.Errorf("an untouched value changed: %s", doc["keep"])
+	}
+}
+
+func TestUnwrapped(t *testing.T) {
+	tests := []struct {
+		name, before, after string
+		def                 string
+		held                []string
+		want                []string
+	}{
+		{name: "same store after", before: `{"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"pass"}}}`,
+			after: `{"credsStore":"pass"}`, held: []string{"a.azurecr.io"}},
+		{name: "file after", before: `{"auths":{"a.azurecr.io":{}},"credHelpers":{"a.azurecr.io":"acrdoctor"},"plugins":{"acrdoctor":{"credential-backend":"pass"}}}`,
+			after: `{"auths":{"a.azurecr.io":{}}}`, def: "pass", held: []string{"a.azurecr.io", "other.io"}, want: []string{"a.azurecr.io"}},
+		{name: "Docker's default after", before: `{"credHelpers":{"a.azurecr.io":"acrdoctor"},"plugins":{"acrdoctor":{"credential-backend":"pass"}}}`,
+			after: `{}`, def: "pass", held: []string{"a.azurecr.io"}},
+		{name: "another helper after", before: `{"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"pass"}}}`,
+			after: `{"credsStore":"desktop"}`, held: []string{"https://a.azurecr.io/v1/", "b.azurecr.io"}, want: []string{"b.azurecr.io", "https://a.azurecr.io/v1/"}},
+		{name: "not wrapped before", before: `{"credsStore":"pass","credHelpers":{"a.azurecr.io":"acrdoctor"},"plugins":{"acrdoctor":{"credential-backend":"pass"}}}`,
+			after: `{"credsStore":"pass"}`, held: []string{"b.azurecr.io", "a.azurecr.io"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Unwrapped(file(t, tt.before).Doc, file(t, tt.after).Doc, tt.def, tt.held)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Unwrapped = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

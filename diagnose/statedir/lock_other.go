@@ -1,0 +1,11 @@
+//go:build !unix
+
+package statedir
+
+import "os"
+
+// Elsewhere there is no flock: writers are not serialised. Appends stay
+// single writes; parallel renewals may each renew, each result valid.
+func LockShared(*os.File) error    { return nil }
+func LockExclusive(*os.File) error { return nil }
+func Unlock(*os.File)              {}

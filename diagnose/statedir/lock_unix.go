@@ -1,0 +1,22 @@
+//go:build unix
+
+package statedir
+
+import (
+	"os"
+	"syscall"
+)
+
+// LockShared, LockExclusive and Unlock are flock(2) on f: advisory locks
+// that other runs of acr-doctor honour, released when f is closed.
+func LockShared(f *os.File) error    { return flock(f, syscall.LOCK_SH) }
+func LockExclusive(f *os.File) error { return flock(f, syscall.LOCK_EX) }
+func Unlock(f *os.File)              { _ = flock(f, syscall.LOCK_UN) }
+
+func flock(f *os.File, how int) error {
+	for {
+		if err := syscall.Flock(int(f.Fd()), how); err != syscall.EINTR {
+			return err
+		}
+	}
+}

@@ -1,0 +1,13 @@
+//go:build !unix
+
+package statedir
+
+import "syscall"
+
+// Without O_NOFOLLOW the mode check after opening still refuses what is
+// not a regular file.
+const (
+	noFollow = 0
+	nonBlock = 0
+	eloop    = syscall.Errno(0)
+)

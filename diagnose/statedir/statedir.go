@@ -1,0 +1,109 @@
+// Package statedir is where acr-doctor keeps the files it owns: the
+// credential helper's journal and locks, and the records and backups that
+// let `configure --undo` and the uninstaller revert what configure did.
+// Nothing else of the tool writes outside config.json.
+package statedir
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"syscall"
+)
+
+// Dir is $XDG_STATE_HOME/acr-doctor when XDG_STATE_HOME is an absolute
+// path, else the platform's state directory: ~/.local/state/acr-doctor on
+// Linux and other Unix, ~/Library/Application Support/acr-doctor on
+// macOS, %LocalAppData%\acr-doctor on Windows. ok is false when no home
+// directory is known.
+func Dir(getenv func(string) string) (dir string, ok bool) {
+	const name = "acr-doctor"
+	if d := getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, name), true
+	}
+	switch runtime.GOOS {
+	case "windows":
+		if d := getenv("LocalAppData"); d != "" {
+			return filepath.Join(d, name), true
+		}
+	case "darwin", "ios":
+		if h := home(getenv); h != "" {
+			return filepath.Join(h, "Library", "Application Support", name), true
+		}
+	default:
+		if h := home(getenv); h != "" {
+			return filepath.Join(h, ".local", "state", name), true
+		}
+	}
+	return "", false
+}
+
+func home(getenv func(string) string) string {
+	if h := getenv("HOME"); h != "" {
+		return h
+	}
+	h, _ := os.UserHomeDir()
+	return h
+}
+
+// Sub is the folder name inside dir, created mode 0700 with its parents.
+func Sub(dir, name string) (string, error) {
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(p, 0o700); err != nil {
+		return "", err
+	}
+	return p, nil
+}
+
+// ErrNotRegular is returned, wrapped, for a state file that is a link,
+// a FIFO or a device: the tool owns its state files and never follows or
+// blocks on one planted in their place.
+var ErrNotRegular = errors.New("not a regular file")
+
+// OpenFile opens a state file without following a symbolic link in its
+// last element, and refuses anything but a regular file. flag and perm are
+// as for os.OpenFile.
+func OpenFile(name string, flag int, perm fs.FileMode) (*os.File, error) {
+	f, err := os.OpenFile(name, flag|noFollow|nonBlock, perm)
+	if err != nil {
+		if isLoop(err) {
+			return nil, fmt.Errorf("%s: %w (a symbolic link)", name, ErrNotRegular)
+		}
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w (%s)", name, ErrNotRegular, fi.Mode().Type())
+	}
+	return f, nil
+}
+
+func isLoop(err error) bool {
+	var errno syscall.Errno
+	return errors.As(err, &errno) && errno == eloop
+}
+
+// Lock takes an exclusive lock on the lock file name, creating it, and
+// returns the function that releases it.
+func Lock(name string) (unlock func(), err error) {
+	if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := LockExclusive(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { Unlock(f); f.Close() }, nil
+}

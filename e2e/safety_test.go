@@ -1,0 +1,322 @@
+package e2e
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/acremu"
+)
+
+// snapshot is every file under root with its mode and a hash of its
+// contents, for tests that prove a command wrote nothing.
+func snapshot(t *testing.T, root string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		sum := ""
+		if info.Mode().IsRegular() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			h := sha256.Sum256(b)
+			sum = hex.EncodeToString(h[:8])
+		}
+		if info.Mode()&fs.ModeSymlink != 0 {
+			sum, _ = os.Readlink(p)
+		}
+		files[strings.TrimPrefix(p, root)] = info.Mode().String() + " " + sum
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func sameFiles(t *testing.T, what string, before, after map[string]string) {
+	t.Helper()
+	for p, v := range after {
+		if before[p] != v {
+			t.Errorf("%s changed %s: %q → %q", what, p, before[p], v)
+		}
+	}
+	for p := range before {
+		if _, ok := after[p]; !ok {
+			t.Errorf("%s removed %s", what, p)
+		}
+	}
+}
+
+func readLines(t *testing.T, name string) []string {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Fields(string(b))
+}
+
+// TestDiagnosisChangesNothing: with the wrapper configured in front of a
+// backend that records every call, an expired ACR token stored, and an
+// Azure identity at hand that could renew it, the offline commands make
+// no request, and no command (the live check included) renews, stores,
+// journals or writes a file. A docker pull afterwards does renew, which
+// shows that the same setup would have.
+func TestDiagnosisChangesNothing(t *testing.T) {
+	const host = "expired.azurecr.io"
+	emu := startEmu(t, emuRegistry(host))
+	e := newEnv(t)
+	e.useEmu(emu)
+	e.useWrapper()
+	e.setenv("AZURE_TENANT_ID="+tenant, "AZURE_CLIENT_ID="+spApp, "AZURE_CLIENT_SECRET="+spSecret,
+		"AZURE_AUTHORITY_HOST=https://"+acremu.AuthorityHost+"/", "DOCKER_HOST=unix:///nonexistent/docker.sock")
+	logFile := filepath.Join(t.TempDir(), "calls")
+	e.fakeHelper("rec", filepath.Join(e.configDir, "..", "store"), logFile)
+	e.writeConfig(`{"auths":{"` + host + `":{}},"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"rec"}}}`)
+	expired := emu.RefreshToken(host, spApp, time.Now().Add(-5*time.Hour))
+	if r := e.run(`{"ServerURL":"`+host+`","Username":"<token>","Secret":"`+expired+`"}`, "docker-credential-rec", "store"); r.code != 0 {
+		t.Fatal(r)
+	}
+	os.Remove(logFile)
+	root := filepath.Dir(e.configDir)
+	before := snapshot(t, root)
+
+	offline := []struct {
+		stdin string
+		args  []string
+	}{
+		{"", []string{"acrdoctor", "creds"}},
+		{"", []string{"-D", "acrdoctor", "creds", "--format", "json"}},
+		{"", []string{"acrdoctor", "check", "--offline"}},
+		{"", []string{"acrdoctor", "check", "--offline", "--format", "json"}},
+		{expired, []string{"acrdoctor", "token", "-"}},
+		{"unauthorized: authentication required " + host, []string{"acrdoctor", "explain", "-"}},
+	}
+	for _, c := range offline {
+		r := e.run(c.stdin, "docker", c.args...)
+		if r.code != 0 && r.code != 1 {
+			t.Errorf("%v: %v", c.args, r)
+		}
+		sameFiles(t, strings.Join(c.args, " "), before, snapshot(t, root))
+		for _, h := range []string{host, acremu.AuthorityHost} {
+			if n := len(emu.Requests(h)); n != 0 {
+				t.Errorf("%v made %d requests to %s", c.args, n, h)
+			}
+		}
+		for _, call := range readLines(t, logFile) {
+			if call != "get" && call != "list" {
+				t.Errorf("%v asked the backend to %s", c.args, call)
+			}
+		}
+	}
+	if calls := readLines(t, logFile); !slices.Contains(calls, "get") {
+		t.Fatalf("the backend was never read (calls %v): the test proves nothing", calls)
+	}
+
+	// The live check talks to the registry, and nothing more.
+	r := e.docker("acrdoctor", "check", host, "--format", "json", "--step-timeout", "3s")
+	if r.code != 1 || !strings.Contains(r.stdout, "expired_credentials") {
+		t.Errorf("check: %v", r)
+	}
+	sameFiles(t, "check", before, snapshot(t, root))
+	if n := len(emu.Requests(acremu.AuthorityHost)); n != 0 {
+		t.Errorf("check asked Azure AD %d times", n)
+	}
+	for _, q := range emu.Requests(host) {
+		if q.Path == "/oauth2/exchange" {
+			t.Error("check exchanged a token")
+		}
+	}
+	for _, call := range readLines(t, logFile) {
+		if call != "get" && call != "list" {
+			t.Errorf("check asked the backend to %s", call)
+		}
+	}
+
+	// The same setup renews for Docker itself.
+	e.docker("pull", host+"/team/app:1")
+	if calls := readLines(t, logFile); !slices.Contains(calls, "store") {
+		t.Errorf("docker pull did not renew through the wrapper (backend calls %v)", calls)
+	}
+	if len(emu.Requests(acremu.AuthorityHost)) == 0 {
+		t.Error("docker pull did not reach Azure AD")
+	}
+}
+
+// TestWrapperBackends: docker login, pull, logout and login again through
+// the wrapper, with each kind of backend it wraps: the real pass, and any
+// docker-credential-NAME. No credential is lost on the way, and config.json
+// gets only Docker's own empty entry.
+func TestWrapperBackends(t *testing.T) {
+	const host = "wrapped.azurecr.io"
+	for _, backend := range []string{"pass", "fake"} {
+		t.Run(backend, func(t *testing.T) {
+			emu := startEmu(t, emuRegistry(host))
+			e := newEnv(t)
+			e.useEmu(emu)
+			e.useWrapper()
+			e.setenv("DOCKER_HOST=unix:///nonexistent/docker.sock")
+			if backend == "pass" {
+				e.withPass()
+			} else {
+				e.fakeHelper("fake", filepath.Join(t.TempDir(), "store"), "")
+			}
+			e.writeConfig(`{"credsStore":"` + backend + `","currentContext":"default"}`)
+			if r := e.docker("acrdoctor", "configure", "--store", "--yes"); r.code != 0 || !strings.Contains(r.stdout, `~ credsStore: "`+backend+`" → "acrdoctor"`) {
+				t.Fatalf("configure: %v", r)
+			}
+			stored := func() bool {
+				r := e.run("", "docker-credential-"+backend, "list")
+				return strings.Contains(r.stdout, host)
+			}
+			for round := range 2 {
+				if r := e.run(adminPassword, "docker", "login", host, "-u", "wrapped", "--password-stdin"); r.code != 0 || !strings.Contains(r.stdout, "Login Succeeded") {
+					t.Fatalf("round %d: docker login: %v", round, r)
+				}
+				cfg := readConfig(t, e)
+				if auths := cfg["auths"].(map[string]any); len(auths[host].(map[string]any)) != 0 {
+					t.Errorf("round %d: config.json holds the credential itself: %v", round, auths)
+				}
+				if !stored() {
+					t.Fatalf("round %d: the %s store does not hold the login", round, backend)
+				}
+				// With no password, docker login reads it back through the wrapper.
+				if r := e.docker("login", host); !strings.Contains(r.stdout+r.stderr, "Username: wrapped") {
+					t.Errorf("round %d: docker login with the stored credential: %v", round, r)
+				}
+				if r := e.docker("pull", host+"/team/app:1"); !strings.Contains(r.stderr, "Cannot connect to the Docker daemon") {
+					t.Errorf("round %d: docker pull: %v", round, r)
+				}
+				got := decodeCreds(t, e.docker("acrdoctor", "creds", "--format", "json"))
+				if len(got.Credentials) != 1 || got.Credentials[0].Kind != "admin_user" || got.Credentials[0].Source != "credsStore:acrdoctor" {
+					t.Errorf("round %d: creds: %+v", round, got.Credentials)
+				}
+				if r := e.docker("logout", host); r.code != 0 {
+					t.Fatalf("round %d: docker logout: %v", round, r)
+				}
+				if stored() {
+					t.Errorf("round %d: logout left the credential in %s", round, backend)
+				}
+			}
+			// Logged in again, then undone: Docker reads the same store.
+			if r := e.run(adminPassword, "docker", "login", host, "-u", "wrapped", "--password-stdin"); r.code != 0 {
+				t.Fatal(r)
+			}
+			if r := e.docker("acrdoctor", "configure", "--undo", "--yes"); r.code != 0 {
+				t.Fatalf("undo: %v", r)
+			}
+			if cfg := readConfig(t, e); cfg["credsStore"] != backend || cfg["currentContext"] != "default" || cfg["plugins"] != nil {
+				t.Errorf("after undo: %v", cfg)
+			}
+			if r := e.docker("login", host); !strings.Contains(r.stdout+r.stderr, "Username: wrapped") {
+				t.Errorf("docker login after undo: %v", r)
+			}
+		})
+	}
+}
+
+// TestWrapperConfigFlag: `docker --config DIR login` through the wrapper
+// stores into DIR's backend and writes nothing into $DOCKER_CONFIG.
+func TestWrapperConfigFlag(t *testing.T) {
+	const host = "cireg.azurecr.io"
+	emu := startEmu(t, emuRegistry(host))
+	e := newEnv(t)
+	e.useEmu(emu)
+	e.useWrapper()
+	homeStore, ciStore := filepath.Join(t.TempDir(), "home-store"), filepath.Join(t.TempDir(), "ci-store")
+	e.fakeHelper("homestore", homeStore, "")
+	e.fakeHelper("cistore", ciStore, "")
+	const home = `{"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"homestore"}}}`
+	e.writeConfig(home)
+	ci := filepath.Join(t.TempDir(), "ci-config")
+	if err := os.MkdirAll(filepath.Join(ci, "cli-plugins"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ci, "config.json"), []byte(`{"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"cistore"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.run(adminPassword, "docker", "--config", ci, "login", host, "-u", "cireg", "--password-stdin"); r.code != 0 {
+		t.Fatalf("docker --config login: %v", r)
+	}
+	if !strings.Contains(readDir(ciStore), ".json") || strings.Contains(readDir(homeStore), ".json") {
+		t.Errorf("the login went to the wrong store: ci %q, home %q", readDir(ciStore), readDir(homeStore))
+	}
+	if b, _ := os.ReadFile(filepath.Join(e.configDir, "config.json")); string(b) != home {
+		t.Errorf("$DOCKER_CONFIG/config.json changed: %s", b)
+	}
+}
+
+func readDir(dir string) string {
+	ents, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return strings.Join(names, " ")
+}
+
+// TestConfigureUndoKeepsLogins: configure, then a real docker login that
+// rewrites config.json, then undo: the login's entry stays; a second undo
+// has nothing left; a config.json holding null is refused in one line.
+func TestConfigureUndoKeepsLogins(t *testing.T) {
+	const host = "keep.azurecr.io"
+	emu := startEmu(t, emuRegistry(host))
+	e := newEnv(t)
+	e.useEmu(emu)
+	e.useWrapper()
+	e.fakeHelper("fake", filepath.Join(t.TempDir(), "store"), "")
+	const original = `{"auths":{"configured.azurecr.io":{}},"credsStore":"fake"}`
+	e.writeConfig(original)
+	// Off a terminal, without --yes: the preview, and nothing written.
+	if r := e.docker("acrdoctor", "configure"); r.code != 0 || !strings.Contains(r.stdout, "Nothing written") {
+		t.Fatalf("configure without --yes: %v", r)
+	}
+	if b, _ := os.ReadFile(filepath.Join(e.configDir, "config.json")); string(b) != original {
+		t.Fatalf("written without --yes: %s", b)
+	}
+	if r := e.docker("acrdoctor", "configure", "--yes"); r.code != 0 || !strings.Contains(r.stdout, `+ credHelpers.configured.azurecr.io: "acrdoctor"`) {
+		t.Fatalf("configure: %v", r)
+	}
+	if r := e.run(adminPassword, "docker", "login", host, "-u", "keep", "--password-stdin"); r.code != 0 {
+		t.Fatalf("docker login: %v", r)
+	}
+	if r := e.docker("acrdoctor", "configure", "--undo", "--yes"); r.code != 0 || !strings.Contains(r.stdout, `- credHelpers.configured.azurecr.io: "acrdoctor"`) {
+		t.Fatalf("undo: %v", r)
+	}
+	cfg := readConfig(t, e)
+	if _, ok := cfg["auths"].(map[string]any)[host]; !ok || cfg["credHelpers"] != nil || cfg["credsStore"] != "fake" {
+		t.Errorf("after undo: %v", cfg)
+	}
+	if r := e.docker("acrdoctor", "configure", "--undo", "--yes"); r.code != 2 || !strings.Contains(r.stderr, "nothing to undo") {
+		t.Errorf("second undo: %v", r)
+	}
+	for _, raw := range []string{"null", "[]", "7", "", `{"auths": {`} {
+		e.writeConfig(raw)
+		r := e.docker("acrdoctor", "configure", "--store", "--yes")
+		// Docker itself warns about the file first; the tool says one line.
+		if r.code != 2 || strings.Count(r.stderr, "acrdoctor: ") != 1 || strings.Contains(r.stderr, "panic") {
+			t.Errorf("config.json %q: %v", raw, r)
+		}
+		if b, _ := os.ReadFile(filepath.Join(e.configDir, "config.json")); string(b) != raw {
+			t.Errorf("config.json %q was rewritten: %q", raw, b)
+		}
+	}
+}
