@@ -29,11 +29,9 @@ type execBackend struct {
 func (b *execBackend) command(action string) *exec.Cmd {
 	cmd := exec.Command(b.path, action)
 	cmd.Args[0] = "docker-credential-" + b.name
-	cmd.Env = b.env()
+	cmd.Env = append(os.Environ(), envWrapped+"=1")
 	return cmd
 }
-
-func (b *execBackend) env() []string { return append(os.Environ(), envWrapped+"=1") }
 
 // get runs the backend's get with in as its stdin and returns what it
 // wrote to stdout and its exit status. Its stderr goes to stderr.
@@ -78,9 +76,11 @@ func exitCode(name string, err error, out io.Writer) int {
 	return 1
 }
 
-// spawn runs the backend as a child wired to the given streams: where
-// exec(2) is not available, or fails, or the streams are not our own.
-func (b *execBackend) spawn(action string, stdin io.Reader, stdout, stderr io.Writer) int {
+// passThrough runs the backend for action as a child wired to the given
+// streams, and returns the exit status to exit with. The wrapper waits
+// for it rather than exec(2) itself into the backend, so that a backend
+// that leads back here starts a child the loop guard can see.
+func (b *execBackend) passThrough(action string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := b.command(action)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
 	return exitCode(b.name, cmd.Run(), stdout)

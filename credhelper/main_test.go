@@ -121,6 +121,12 @@ func (s *sandbox) run(helper, action, stdin string) result {
 		}
 		cmd.Path = p
 	}
+	return s.exec(cmd, stdin)
+}
+
+// exec runs cmd in the sandbox's environment with stdin.
+func (s *sandbox) exec(cmd *exec.Cmd, stdin string) result {
+	s.t.Helper()
 	cmd.Env = s.env
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer

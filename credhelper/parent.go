@@ -5,16 +5,18 @@ import (
 	"strings"
 )
 
-// dockerConfigFlag returns the --config of a docker command line (argv of
-// docker, of a CLI plugin, which Docker runs with its own global flags, or
-// of Docker Desktop's com.docker.cli). Docker's global flags come before
-// the command; these take a value.
+// dockerConfigFlag returns the --config of a docker command line: argv of
+// docker, of a CLI plugin (which Docker runs with its own global flags),
+// of Docker Desktop's com.docker.cli, or of this tool's standalone
+// acr-doctor. Docker's global flags come before the command; these take a
+// value.
 func dockerConfigFlag(argv []string) (string, bool) {
 	if len(argv) == 0 {
 		return "", false
 	}
 	switch base := filepath.Base(argv[0]); {
-	case base == "docker", base == "com.docker.cli", strings.HasPrefix(base, "docker-") && !strings.HasPrefix(base, "docker-credential-"):
+	case base == "docker", base == "com.docker.cli", base == "acr-doctor",
+		strings.HasPrefix(base, "docker-") && !strings.HasPrefix(base, "docker-credential-"):
 	default:
 		return "", false
 	}

@@ -19,8 +19,8 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
 
-// renewTimeout bounds a renewal: Docker's push waits on it.
-const renewTimeout = 20 * time.Second
+// defaultRenewTimeout bounds a renewal: Docker's push waits on it.
+const defaultRenewTimeout = 20 * time.Second
 
 // renewal replaces an expired or expiring ACR token with a new one from an
 // Azure AD identity in the environment, stores it in the backend as Docker
@@ -39,10 +39,18 @@ func renewal(env *settings, b *execBackend, in []byte, host string) (c credentia
 	if c, ok := storedValid(b, in, env.margin()); ok {
 		return c, false, nil
 	}
-	refresh, err := renewToken(env, host)
-	if err != nil {
+	memo := env.failureMemo(host)
+	if err := memo.recent(); err != nil {
 		return c, false, err
 	}
+	refresh, err := renewToken(env, host)
+	if err != nil {
+		if !errors.Is(err, errNoIdentity) {
+			memo.record(err)
+		}
+		return c, false, err
+	}
+	memo.clear()
 	c = credentials.Credentials{ServerURL: strings.TrimSpace(string(in)), Username: credstore.TokenUsername, Secret: refresh}
 	if err := b.store(c); err != nil {
 		env.debugf("storing the renewed token: %v", err)
@@ -66,6 +74,70 @@ func storedValid(b *execBackend, in []byte, margin time.Duration) (credentials.C
 	return c, time.Until(tok.Claims.ExpiresAt) > margin
 }
 
+// retryAfter is how long a failed renewal is not tried again: an Azure
+// CLI that hangs, or an Azure AD that refuses, would otherwise hold up
+// every pull for as long as the renewal's timeout.
+const retryAfter = 5 * time.Minute
+
+// failureMemo is the last failed renewal for a registry, a file in the
+// state directory holding the reason, dated by its modification time.
+type failureMemo string
+
+func (env *settings) failureMemo(host string) failureMemo {
+	dir, ok := statedir.Dir(env.getenv)
+	if !ok {
+		return ""
+	}
+	return failureMemo(filepath.Join(dir, "locks", "renew-"+host+".failed"))
+}
+
+// recent is the memo's failure, when it is younger than retryAfter.
+func (m failureMemo) recent() error {
+	if m == "" {
+		return nil
+	}
+	f, err := statedir.OpenFile(string(m), os.O_RDONLY, 0)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || time.Since(fi.ModTime()) > retryAfter || time.Since(fi.ModTime()) < 0 {
+		return nil
+	}
+	reason, _ := io.ReadAll(io.LimitReader(f, 512))
+	return &recentFailure{reason: strings.TrimSpace(string(reason)), at: fi.ModTime()}
+}
+
+// recentFailure is a renewal not tried because the last one failed.
+type recentFailure struct {
+	reason string // renewReason's, as it was
+	at     time.Time
+}
+
+func (e *recentFailure) Error() string {
+	const clock = "15:04:05 UTC"
+	return fmt.Sprintf("%s (at %s; not tried again before %s)", e.reason, e.at.UTC().Format(clock), e.at.Add(retryAfter).UTC().Format(clock))
+}
+
+func (m failureMemo) record(err error) {
+	if m == "" {
+		return
+	}
+	f, ferr := statedir.OpenFile(string(m), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if ferr != nil {
+		return
+	}
+	fmt.Fprintln(f, renewReason(err))
+	f.Close()
+}
+
+func (m failureMemo) clear() {
+	if m != "" {
+		os.Remove(string(m))
+	}
+}
+
 // lockRenewal takes the per-registry renewal lock, in the state directory.
 func lockRenewal(env *settings, host string) (unlock func(), err error) {
 	dir, ok := statedir.Dir(env.getenv)
@@ -85,11 +157,15 @@ func renewToken(env *settings, host string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), renewTimeout)
+	timeout := env.renewTimeout()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var stdout, stderr limitedBuffer
 	cmd := exec.CommandContext(ctx, plugin, "renew-token", host)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// On timeout, the plugin goes with what it started (an az that hangs).
+	credstore.KillGroup(cmd)
+	cmd.WaitDelay = time.Second
 	err = cmd.Run()
 	var ee *exec.ExitError
 	switch {
@@ -102,7 +178,7 @@ func renewToken(env *settings, host string) (string, error) {
 	case errors.As(err, &ee) && ee.ExitCode() == 3:
 		return "", errNoIdentity
 	case ctx.Err() != nil:
-		return "", fmt.Errorf("no answer within %s", renewTimeout)
+		return "", fmt.Errorf("no answer within %s", timeout)
 	}
 	msg := strings.TrimSpace(stderr.String())
 	if msg == "" {
@@ -136,7 +212,10 @@ func findPlugin(env *settings) (string, error) {
 
 // renewReason says in a few words why no renewal happened.
 func renewReason(err error) string {
+	var recent *recentFailure
 	switch {
+	case errors.As(err, &recent):
+		return recent.Error()
 	case errors.Is(err, errNoIdentity):
 		return "no Azure identity in the environment to renew it with"
 	default:

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -226,4 +230,67 @@ func TestRenewalThroughAzureCLI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRenewalHungAzureCLI: an az that never answers costs one renewal
+// timeout, leaves no process behind, and is not asked again on the next
+// get, which says when it will be.
+func TestRenewalHungAzureCLI(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("processes are looked up in /proc")
+	}
+	s, _, old := renewSandbox(t, time.Now().Add(-5*time.Hour))
+	azDir := filepath.Join(s.dir, "az-bin")
+	if err := os.MkdirAll(azDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	calls, pids := filepath.Join(s.dir, "az-calls"), filepath.Join(s.dir, "az-pids")
+	script := "#!/bin/sh\necho call >> " + calls + "\nsleep 600 &\necho $! >> " + pids + "\nwait\n"
+	if err := os.WriteFile(filepath.Join(azDir, "az"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// No service principal: the Azure CLI is the only identity.
+	s = s.with("AZURE_CLIENT_SECRET=", "AZURE_CLIENT_ID=", "AZURE_TENANT_ID=", "ACRDOCTOR_RENEW_TIMEOUT=2s",
+		"PATH="+binDir+string(os.PathListSeparator)+azDir+string(os.PathListSeparator)+toolDir)
+	r := s.run("acrdoctor", "get", renewHost)
+	if r.code != 0 || !strings.Contains(r.stdout, old) || !strings.Contains(r.stderr, "renewal failed: no answer within 2s") {
+		t.Fatalf("first get: %v", r)
+	}
+	for _, line := range readLines(t, pids) {
+		if pid, _ := strconv.Atoi(line); !gone(pid) {
+			t.Errorf("az's sleep (pid %d) outlived the renewal", pid)
+		}
+	}
+	r = s.run("acrdoctor", "get", renewHost)
+	if r.code != 0 || !strings.Contains(r.stdout, old) || !regexp.MustCompile(`renewal failed: no answer within 2s \(at \S+ UTC; not tried again before \S+ UTC\)\n$`).MatchString(r.stderr) {
+		t.Errorf("second get: %v", r)
+	}
+	if n := len(readLines(t, calls)); n != 1 {
+		t.Errorf("az was asked %d times, want 1", n)
+	}
+}
+
+func readLines(t *testing.T, name string) []string {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return strings.Fields(string(b))
+}
+
+// gone reports whether pid has exited: no such process, or a zombie left
+// for init to reap. A process killed a moment ago may take that moment.
+func gone(pid int) bool {
+	for range 50 {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return true
+		}
+		if i := bytes.LastIndexByte(b, ')'); i >= 0 && len(b) > i+2 && b[i+2] == 'Z' {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
 }

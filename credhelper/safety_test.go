@@ -55,6 +55,16 @@ func TestLoopThroughLinks(t *testing.T) {
 		{"symlink", func(dst string) error { return os.Symlink(self, dst) }, "is docker-credential-acrdoctor itself: that would loop"},
 		{"hard link", func(dst string) error { return os.Link(self, dst) }, "is docker-credential-acrdoctor itself: that would loop"},
 		{"copy", func(dst string) error { return copyFile(self, dst) }, "was started as its own backend"},
+		{"script that scrubs the environment", func(dst string) error {
+			return os.WriteFile(dst, []byte("#!/bin/sh\nexec env -u ACRDOCTOR_WRAPPED "+self+" \"$@\"\n"), 0o755)
+		}, "was started as its own backend"},
+		{"copy behind a scrubbing script", func(dst string) error {
+			cp := filepath.Join(filepath.Dir(dst), "copy-of-wrapper")
+			if err := copyFile(self, cp); err != nil {
+				return err
+			}
+			return os.WriteFile(dst, []byte("#!/bin/sh\nexec env -i "+cp+" \"$@\"\n"), 0o755)
+		}, "was started as its own backend"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newSandbox(t)
@@ -166,18 +176,8 @@ func TestConfigFromDockerFlag(t *testing.T) {
 	docker := func(stdin string, args ...string) result {
 		t.Helper()
 		cmd := exec.Command(filepath.Join(parentDir, "docker"), args...)
-		cmd.Env, cmd.Dir = s.env, s.dir
-		cmd.Stdin = strings.NewReader(stdin)
-		var out, errb strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return result{out.String(), errb.String(), code}
+		cmd.Dir = s.dir
+		return s.exec(cmd, stdin)
 	}
 	login := creds("ci.azurecr.io", "ci-user", "ci-password")
 	for _, flag := range [][]string{{"--config", ci}, {"--config=ci-config"}, {"-D", "--config", "ci-config"}} {
@@ -237,6 +237,7 @@ func TestDockerConfigFlag(t *testing.T) {
 		{[]string{"docker"}, ""},
 		{[]string{"docker", "--config"}, ""},
 		{[]string{"docker", "--config="}, ""},
+		{[]string{"/home/u/.local/bin/acr-doctor", "--config", "/c", "creds"}, "/c"},
 		{[]string{"oras", "--config", "/c", "push"}, ""},
 		{[]string{"docker-credential-acrdoctor", "--config", "/c"}, ""},
 		{nil, ""},

@@ -22,6 +22,7 @@ const (
 	envQuiet   = "ACRDOCTOR_QUIET"
 	envDebug   = "ACRDOCTOR_DEBUG"
 	envRenew   = "ACRDOCTOR_RENEW"
+	envTimeout = "ACRDOCTOR_RENEW_TIMEOUT"
 	keyRenew   = "renew"
 	keyMargin  = "renew-margin"
 	keyHints   = "hints"
@@ -132,6 +133,14 @@ func (s *settings) margin() time.Duration {
 	return defaultMargin
 }
 
+// renewTimeout bounds one renewal: ACRDOCTOR_RENEW_TIMEOUT, else 20s.
+func (s *settings) renewTimeout() time.Duration {
+	if d, ok := s.duration(envTimeout, s.getenv(envTimeout)); ok && d > 0 {
+		return d
+	}
+	return defaultRenewTimeout
+}
+
 func (s *settings) duration(where, val string) (time.Duration, bool) {
 	if val == "" {
 		return 0, false
@@ -146,7 +155,7 @@ func (s *settings) duration(where, val string) (time.Duration, bool) {
 
 // backend chooses the helper to wrap, and makes sure it is not this one.
 func (s *settings) backend() (*execBackend, error) {
-	if s.getenv(envWrapped) != "" {
+	if s.getenv(envWrapped) != "" || startedBySelf() {
 		return nil, errors.New("acr-doctor: docker-credential-acrdoctor was started as its own backend: the credential-backend setting leads back to this helper under another name; set it to the store the credentials live in (pass, secretservice, osxkeychain, wincred, desktop)")
 	}
 	name, where := s.getenv(envBackend), envBackend
@@ -155,7 +164,9 @@ func (s *settings) backend() (*execBackend, error) {
 		if err != nil {
 			return nil, fmt.Errorf("acr-doctor: cannot choose the credential backend: %v", err)
 		}
-		if !wraps(cfg) {
+		// Docker cannot have started this helper for a config that sends
+		// it nothing.
+		if !configedit.RoutesToWrapper(cfg) {
 			return nil, fmt.Errorf("acr-doctor: %s sends no registry to docker-credential-acrdoctor, so Docker is reading another config (docker --config DIR?) that this helper cannot see: use DOCKER_CONFIG=DIR instead of --config, or set %s", cfg.Filename, envBackend)
 		}
 		name, where = cfg.PluginSetting(configedit.KeyBackend), cfg.Filename+": plugins.acrdoctor."+configedit.KeyBackend
@@ -182,20 +193,6 @@ func (s *settings) backend() (*execBackend, error) {
 		return nil, fmt.Errorf("acr-doctor: the credential backend (%s) %s is docker-credential-acrdoctor itself: that would loop; set it to the store the credentials live in", where, path)
 	}
 	return &execBackend{name: name, path: path}, nil
-}
-
-// wraps reports whether cfg sends some registry to this helper: when not,
-// Docker cannot have started it for this config.
-func wraps(cfg *credstore.Config) bool {
-	if cfg.CredsStore == self {
-		return true
-	}
-	for _, h := range cfg.CredHelpers {
-		if h == self {
-			return true
-		}
-	}
-	return false
 }
 
 // isSelf reports whether path is this program: the same file through a

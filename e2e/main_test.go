@@ -107,6 +107,7 @@ func newEnv(t *testing.T) *env {
 		"PATH=" + e.binDir + string(os.PathListSeparator) + toolDir,
 		"NO_COLOR=1",
 		"DOCKER_CLI_HINTS=false",
+		"DOCKER_HOST=unix:///nonexistent/docker.sock", // no daemon, whatever the machine runs
 		"GOPROXY=off",
 	}
 	if tmp := os.Getenv("TMPDIR"); tmp != "" {

@@ -87,7 +87,7 @@ func TestDiagnosisChangesNothing(t *testing.T) {
 	e.useEmu(emu)
 	e.useWrapper()
 	e.setenv("AZURE_TENANT_ID="+tenant, "AZURE_CLIENT_ID="+spApp, "AZURE_CLIENT_SECRET="+spSecret,
-		"AZURE_AUTHORITY_HOST=https://"+acremu.AuthorityHost+"/", "DOCKER_HOST=unix:///nonexistent/docker.sock")
+		"AZURE_AUTHORITY_HOST=https://"+acremu.AuthorityHost+"/")
 	logFile := filepath.Join(t.TempDir(), "calls")
 	e.fakeHelper("rec", filepath.Join(e.configDir, "..", "store"), logFile)
 	e.writeConfig(`{"auths":{"` + host + `":{}},"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"rec"}}}`)
@@ -173,7 +173,6 @@ func TestWrapperBackends(t *testing.T) {
 			e := newEnv(t)
 			e.useEmu(emu)
 			e.useWrapper()
-			e.setenv("DOCKER_HOST=unix:///nonexistent/docker.sock")
 			if backend == "pass" {
 				e.withPass()
 			} else {
@@ -317,6 +316,96 @@ func TestConfigureUndoKeepsLogins(t *testing.T) {
 		}
 		if b, _ := os.ReadFile(filepath.Join(e.configDir, "config.json")); string(b) != raw {
 			t.Errorf("config.json %q was rewritten: %q", raw, b)
+		}
+	}
+}
+
+// TestUninstallRecovers: the uninstall finds configure's runs however the
+// config folder is named, refuses (changing nothing) what it cannot undo
+// safely, and with --force still leaves Docker working: a config wrapped
+// by hand goes back to its backend, an unreadable one is left alone.
+func TestUninstallRecovers(t *testing.T) {
+	e := newEnv(t)
+	e.useWrapper()
+	e.fakeHelper("fake", filepath.Join(t.TempDir(), "store"), "")
+	// DOCKER_CONFIG through a link, as dotfile managers set it up.
+	link := filepath.Join(t.TempDir(), "docker-link")
+	if err := os.Symlink(e.configDir, link); err != nil {
+		t.Fatal(err)
+	}
+	e.setenv("DOCKER_CONFIG=" + link)
+	e.writeConfig(`{"credsStore":"fake"}`)
+	if r := e.docker("acrdoctor", "configure", "--store", "--yes"); r.code != 0 {
+		t.Fatalf("configure: %v", r)
+	}
+	// Another config, configured, then broken.
+	other := filepath.Join(t.TempDir(), "other")
+	if err := os.MkdirAll(other, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(other, "config.json"), []byte(`{"credsStore":"fake"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.run("", pluginBin, "--config", other, "configure", "--hooks", "--yes"); r.code != 0 {
+		t.Fatalf("configure --config: %v", r)
+	}
+	if err := os.WriteFile(filepath.Join(other, "config.json"), []byte(`{"credsStore":"fake",}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A third, wrapped by hand: no run explains it.
+	byHand := filepath.Join(t.TempDir(), "by-hand")
+	if err := os.MkdirAll(byHand, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(byHand, "config.json"), []byte(`{"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"fake"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.run("", pluginBin, "--config", byHand, "configure", "--hooks", "--yes"); r.code != 0 {
+		t.Fatalf("configure --config by-hand: %v", r)
+	}
+	state := filepath.Join(e.home(), ".local", "state", "acr-doctor")
+	before := snapshot(t, filepath.Dir(e.configDir))
+	r := e.run("", pluginBin, "uninstall", "--yes")
+	if r.code != 2 || !strings.Contains(r.stderr, "cannot revert the configure of "+filepath.Join(other, "config.json")) {
+		t.Errorf("uninstall over an unreadable config: %v", r)
+	}
+	sameFiles(t, "a refused uninstall", before, snapshot(t, filepath.Dir(e.configDir)))
+	if r := e.run("", pluginBin, "uninstall", "--yes", "--force"); r.code != 0 || !strings.Contains(r.stdout, "left alone: ") || !strings.Contains(r.stdout, "unwrapped "+filepath.Join(byHand, "config.json")) {
+		t.Fatalf("uninstall --force: %v", r)
+	}
+	if cfg := readConfig(t, e); cfg["credsStore"] != "fake" || cfg["plugins"] != nil {
+		t.Errorf("the linked config after uninstall: %v", cfg)
+	}
+	if b, _ := os.ReadFile(filepath.Join(byHand, "config.json")); !strings.Contains(string(b), `"credsStore": "fake"`) || strings.Contains(string(b), "acrdoctor") {
+		t.Errorf("the config wrapped by hand: %s", b)
+	}
+	if _, err := os.Stat(state); !os.IsNotExist(err) {
+		t.Errorf("state left: %v", err)
+	}
+}
+
+// TestConfigureNamesDockersDefault: with no config.json, Docker keeps
+// credentials in its platform default (pass); configure finds the ACR ones
+// there, and names pass in credsStore so that every other registry stays
+// in it; a word that is not a registry is refused.
+func TestConfigureNamesDockersDefault(t *testing.T) {
+	e := newEnv(t)
+	e.useWrapper()
+	e.withPass()
+	e.passStore("found.azurecr.io", "found", "a-password")
+	e.passStore("other.example.com", "other", "another-password")
+	os.Remove(filepath.Join(e.configDir, "config.json"))
+	r := e.docker("acrdoctor", "configure", "--yes")
+	if r.code != 0 || !strings.Contains(r.stdout, `+ credHelpers.found.azurecr.io: "acrdoctor"`) || !strings.Contains(r.stdout, `+ credsStore: "pass"`) {
+		t.Fatalf("configure: %v", r)
+	}
+	got := decodeCreds(t, e.docker("acrdoctor", "creds", "--all", "--format", "json"))
+	if len(got.Credentials) != 2 {
+		t.Errorf("after configure, Docker sees %+v", got.Credentials)
+	}
+	for _, bad := range []string{"", "foo bar", "-x"} {
+		if r := e.docker("acrdoctor", "configure", "--yes", "--", bad); r.code != 2 || !strings.Contains(r.stderr, "is not a registry") {
+			t.Errorf("configure %q: %v", bad, r)
 		}
 	}
 }

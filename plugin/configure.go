@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +23,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
 )
 
@@ -96,6 +96,21 @@ func editor() (*configedit.Editor, error) {
 
 func configPath() string { return filepath.Join(config.Dir(), "config.json") }
 
+// undoCommand is the command that reverts a configure of this config: one
+// named with --config needs it named again, and Docker finds the plugin
+// only in its default folders, so it goes through the standalone name.
+func undoCommand() string {
+	dir := os.Getenv("DOCKER_CONFIG")
+	if dir == "" {
+		home, _ := os.UserHomeDir()
+		dir = filepath.Join(home, ".docker")
+	}
+	if filepath.Clean(dir) == filepath.Clean(config.Dir()) {
+		return "docker acrdoctor configure --undo"
+	}
+	return "acr-doctor --config " + shell.Quote(config.Dir()) + " configure --undo"
+}
+
 func runConfigure(ctx context.Context, dockerCLI command.Cli, opts configureOptions, args []string) error {
 	ed, err := editor()
 	if err != nil {
@@ -105,7 +120,7 @@ func runConfigure(ctx context.Context, dockerCLI command.Cli, opts configureOpti
 	if err != nil {
 		return usageError{err}
 	}
-	hosts, err := configureHosts(f, opts, args)
+	hosts, err := configureHosts(ctx, f, opts, args)
 	if err != nil {
 		return err
 	}
@@ -141,11 +156,11 @@ func runConfigure(ctx context.Context, dockerCLI command.Cli, opts configureOpti
 	if ok, err := confirm(dockerCLI, opts.yes); !ok || err != nil {
 		return err
 	}
-	rec, err := ed.Apply(f, plan.Doc)
+	rec, err := ed.Apply(f, plan)
 	if err != nil {
 		return writeError(err)
 	}
-	fmt.Fprintln(out, "Written. Undo with: docker acrdoctor configure --undo")
+	fmt.Fprintln(out, "Written. Undo with: "+undoCommand())
 	if rec.Backup != "" {
 		fmt.Fprintf(out, "The file as it was is kept as %s.\n", rec.Backup)
 	}
@@ -154,10 +169,13 @@ func runConfigure(ctx context.Context, dockerCLI command.Cli, opts configureOpti
 
 // configureHosts are the registries named, or with none named (and no
 // --store or --hooks) every ACR registry config.json holds an entry for.
-func configureHosts(f *configedit.File, opts configureOptions, args []string) ([]string, error) {
+func configureHosts(ctx context.Context, f *configedit.File, opts configureOptions, args []string) ([]string, error) {
 	var hosts []string
 	for _, a := range args {
 		h, _ := check.ParseTarget(a)
+		if !validHost(h) {
+			return nil, usagef("%q is not a registry: name its login server (myreg.azurecr.io) or its resource name (myreg)", a)
+		}
 		if !slices.Contains(hosts, h) {
 			hosts = append(hosts, h)
 		}
@@ -165,7 +183,7 @@ func configureHosts(f *configedit.File, opts configureOptions, args []string) ([
 	if len(hosts) > 0 || opts.store || opts.hooks {
 		return hosts, nil
 	}
-	cfg, err := credstore.Parse(f.Name, f.Raw)
+	cfg, err := credstore.Load(filepath.Dir(f.Name), func(string) string { return "" })
 	if err != nil {
 		return nil, usageError{err}
 	}
@@ -177,6 +195,17 @@ func configureHosts(f *configedit.File, opts configureOptions, args []string) ([
 			yield(k)
 		}
 	})
+	// And what the store holds: the only place to look when Docker uses
+	// its default store for a config.json that names none.
+	if s := cfg.CredsStore; s != "" && s != configedit.Helper {
+		ctx, cancel := context.WithTimeout(ctx, backendTimeout)
+		defer cancel()
+		if held, err := (credstore.Helper{Name: s, Timeout: backendTimeout}).List(ctx); err == nil {
+			for k := range held {
+				keys = append(keys, k)
+			}
+		}
+	}
 	for _, key := range keys {
 		if _, acr := loginserver.Check(key); acr && !slices.Contains(hosts, loginserver.Host(key)) {
 			hosts = append(hosts, loginserver.Host(key))
@@ -187,6 +216,18 @@ func configureHosts(f *configedit.File, opts configureOptions, args []string) ([
 		return nil, usagef("Docker holds no ACR credentials yet: name the registries (docker acrdoctor configure myreg.azurecr.io), or use --store")
 	}
 	return hosts, nil
+}
+
+// validHost: a host name, with a port or not, as a credHelpers key.
+func validHost(h string) bool {
+	name, port, _ := strings.Cut(h, ":")
+	for _, label := range strings.Split(name, ".") {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' ||
+			strings.IndexFunc(label, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') }) >= 0 {
+			return false
+		}
+	}
+	return strings.IndexFunc(port, func(r rune) bool { return r < '0' || r > '9' }) < 0
 }
 
 // checkBackend makes sure Docker will find the wrapper and the wrapper
@@ -219,10 +260,8 @@ func sameFile(a, b string) bool {
 }
 
 func printEdits(out io.Writer, edits []configedit.Edit) {
-	for _, e := range edits {
-		for _, line := range strings.Split(e.String(), "\n") {
-			fmt.Fprintf(out, "  %s\n", line)
-		}
+	for _, line := range configedit.Preview(edits) {
+		fmt.Fprintf(out, "  %s\n", line)
 	}
 }
 
@@ -380,11 +419,16 @@ func uninstall(ctx context.Context, dockerCLI command.Cli, opts configureOptions
 	// Every run is checked before any is reverted, each over the file as
 	// reverting the newer ones leaves it, so a refusal changes nothing.
 	after := map[string]*configedit.File{}
+	var undo []*configedit.Record
 	for _, rec := range recs {
 		f := after[rec.Config]
 		if f == nil {
 			if f, err = configedit.Read(rec.Config); err != nil {
-				return usageError{err}
+				if opts.force {
+					fmt.Fprintf(out, "left alone: %v\n", err)
+					continue
+				}
+				return usagef("cannot revert the configure of %s: %v; fix the file, or run with --force to leave it as it is", rec.Config, err)
 			}
 		}
 		u, err := configedit.Revert(rec, f)
@@ -395,18 +439,26 @@ func uninstall(ctx context.Context, dockerCLI command.Cli, opts configureOptions
 			return err
 		}
 		after[rec.Config] = &configedit.File{Name: f.Name, Exists: f.Exists, Doc: u.Doc(opts.force)}
+		undo = append(undo, rec)
 	}
-	if _, ok := after[configPath()]; !ok {
-		if f, err := configedit.Read(configPath()); err == nil {
-			after[configPath()] = f
+	if name, err := configedit.Canonical(configPath()); err == nil && after[name] == nil {
+		if f, err := configedit.Read(name); err == nil {
+			after[name] = f
 		}
 	}
-	for _, f := range after {
-		if err := stillWrapped(f); err != nil {
-			return usageError{err}
+	// What no run explains but still sends registries to the wrapper
+	// (set by hand, or written back by a docker login that was running
+	// during an undo) would break Docker once the wrapper is gone.
+	var unwrap []string
+	for name, f := range after {
+		if keys := configedit.Wrapped(f.Doc); len(keys) > 0 {
+			if !opts.force {
+				return usagef("%s still sends %s to %s, with no configure run to revert: remove that, or run with --force to send those registries back to the store the wrapper wraps", name, strings.Join(keys, ", "), helperProgram)
+			}
+			unwrap = append(unwrap, name)
 		}
 	}
-	for _, rec := range recs {
+	for _, rec := range undo {
 		u, err := planUndo(ctx, ed, rec, opts.force)
 		if err != nil {
 			return err
@@ -416,6 +468,20 @@ func uninstall(ctx context.Context, dockerCLI command.Cli, opts configureOptions
 		}
 		fmt.Fprintf(out, "reverted the configure of %s in %s\n", rec.Time.Local().Format("2006-01-02 15:04:05"), rec.Config)
 	}
+	for _, name := range unwrap {
+		f, err := configedit.Read(name)
+		if err != nil {
+			return usageError{err}
+		}
+		doc, err := configedit.Unwrap(f.Doc)
+		if err != nil {
+			return usageError{fmt.Errorf("%s: %w", name, err)}
+		}
+		if _, err := ed.Apply(f, &configedit.Plan{Doc: doc}); err != nil {
+			return writeError(err)
+		}
+		fmt.Fprintf(out, "unwrapped %s\n", name)
+	}
 	if p, ok := journal.Path(os.Getenv); ok && !strings.HasPrefix(p, ed.Dir+string(filepath.Separator)) {
 		for _, f := range []string{p, p + ".lock"} {
 			if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -423,31 +489,12 @@ func uninstall(ctx context.Context, dockerCLI command.Cli, opts configureOptions
 			}
 		}
 	}
+	if _, err := os.Lstat(ed.Dir); err != nil {
+		return nil
+	}
 	if err := os.RemoveAll(ed.Dir); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "removed %s\n", ed.Dir)
 	return nil
-}
-
-// stillWrapped is an error when config.json, as the undo leaves it, still
-// sends a registry to the wrapper (set by hand, with no run to revert):
-// removing the wrapper then would break Docker.
-func stillWrapped(f *configedit.File) error {
-	var keys []string
-	if f.Doc.String("credsStore") == configedit.Helper {
-		keys = append(keys, "credsStore")
-	}
-	var helpers map[string]string
-	_ = json.Unmarshal(f.Doc["credHelpers"], &helpers)
-	for k, h := range helpers {
-		if h == configedit.Helper {
-			keys = append(keys, "credHelpers."+k)
-		}
-	}
-	if len(keys) == 0 {
-		return nil
-	}
-	slices.Sort(keys)
-	return fmt.Errorf("%s still sends %s to %s (not set by configure, so not reverted): remove that, then uninstall again", f.Name, strings.Join(keys, ", "), helperProgram)
 }

@@ -10,7 +10,8 @@ import (
 
 // Write replaces name with data through a temporary file in the same
 // directory, so a reader sees the old file or the new, never half of one.
-// A symlinked config.json has its target replaced, as Docker does.
+// A symlinked config.json has its target replaced (or made, when the
+// link dangles), as Docker does.
 func Write(name string, data []byte, mode fs.FileMode) error {
 	return WriteIf(name, data, mode, nil)
 }
@@ -20,9 +21,7 @@ func Write(name string, data []byte, mode fs.FileMode) error {
 // stops the write. Docker rewrites config.json without a lock, so this is
 // where a writer makes sure it is not about to drop Docker's change.
 func WriteIf(name string, data []byte, mode fs.FileMode, unchanged func() error) error {
-	if target, err := filepath.EvalSymlinks(name); err == nil {
-		name = target
-	}
+	name = Target(name)
 	if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
 		return err
 	}
@@ -52,4 +51,20 @@ func WriteIf(name string, data []byte, mode fs.FileMode, unchanged func() error)
 		}
 	}
 	return os.Rename(tmp.Name(), name)
+}
+
+// Target is where name's symbolic links lead, whether or not the last
+// target exists: the file a write of name replaces.
+func Target(name string) string {
+	for range 40 { // the kernel's own limit on links followed
+		target, err := os.Readlink(name)
+		if err != nil {
+			return name
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(name), target)
+		}
+		name = target
+	}
+	return name
 }

@@ -100,3 +100,23 @@ func TestReadersNeverSeeHalf(t *testing.T) {
 	done.Store(true)
 	wg.Wait()
 }
+
+func TestWriteDanglingSymlink(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symbolic links need privileges on Windows")
+	}
+	dir := t.TempDir()
+	link := filepath.Join(dir, "config.json")
+	if err := os.Symlink("dotfiles/docker.json", link); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(link, []byte("new"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Lstat(link); fi.Mode()&os.ModeSymlink == 0 {
+		t.Error("the link became a file")
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "dotfiles", "docker.json")); string(b) != "new" {
+		t.Errorf("target holds %q", b)
+	}
+}

@@ -81,6 +81,7 @@ type Inspection struct {
 	cloud cloud.Configuration
 	// callerIDs are the names the caller goes by: UPN, app ID, object ID.
 	callerIDs []string
+	took      time.Duration // the whole inspection
 }
 
 func (in *Inspection) unseen(what string, err error) {
@@ -94,6 +95,7 @@ func (in *Inspection) unseen(what string, err error) {
 func (in *Inspector) Inspect(ctx context.Context, host string) *Inspection {
 	host = strings.ToLower(host)
 	out := &Inspection{}
+	defer func(start time.Time) { out.took = time.Since(start) }(time.Now())
 	c, err := in.resolveCloud(ctx, host)
 	if err != nil {
 		out.unseen(WhatResource, err)
@@ -107,12 +109,13 @@ func (in *Inspector) Inspect(ctx context.Context, host string) *Inspection {
 	// One token up front names the caller, and a refusal here is the
 	// identity's fault, reported once rather than by every client.
 	tctx, cancel := in.step(ctx)
-	start := time.Now()
 	at, err := out.cred.GetToken(tctx, policy.TokenRequestOptions{Scopes: []string{scope(c.Services[cloud.ResourceManager].Audience)}})
+	if err != nil && tctx.Err() != nil {
+		err = tctx.Err() // an az killed at the deadline says only "signal: killed"
+	}
 	cancel()
 	if err != nil {
-		out.Unseen = append(out.Unseen, report.Unseen{What: WhatIdentity,
-			Why: fmt.Sprintf("%s (after %s)", explain(err), time.Since(start).Round(time.Millisecond))})
+		out.unseen(WhatIdentity, err)
 		return out
 	}
 	out.Caller, out.callerIDs = caller(at.Token)
@@ -516,7 +519,7 @@ func explain(err error) string {
 	case renew.CLILoginError(err) != nil:
 		return renew.CLILoginError(err).Error() + "; run az login, or give another identity in the environment"
 	case errors.Is(err, renew.ErrNoIdentity):
-		return "no Azure identity in the environment: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, use workload or managed identity, or run az login"
+		return "no Azure identity in the environment: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, use workload or managed identity, or sign in with the Azure CLI (az login)"
 	case ie != nil:
 		msg := ie.Error()
 		if ie.Code != "" && !strings.Contains(msg, ie.Code) {
@@ -524,7 +527,7 @@ func explain(err error) string {
 		}
 		return msg
 	case errors.Is(err, context.DeadlineExceeded):
-		return "Azure did not answer in time (--step-timeout, --timeout)"
+		return "Azure (or the Azure CLI) did not answer in time (--step-timeout, --timeout)"
 	case errors.As(err, &re):
 		return responseLine(re)
 	}

@@ -247,9 +247,10 @@ func Identity(c probe.Credential) string {
 // line for each thing that could not be, saying why.
 func (in *Inspection) Steps() []report.Step {
 	var out []report.Step
+	ms := in.took.Milliseconds() // the Azure side is read as one step
 	if res := in.Resource; res != nil {
 		out = append(out,
-			report.Step{Name: "arm", Status: report.StepOK, Detail: fmt.Sprintf("%s in resource group %s, subscription %s (%s, %s), read as %s", res.Name, res.ResourceGroup, res.Subscription, res.SKU, res.Location, orSomeone(in.Caller))},
+			report.Step{Name: "arm", Status: report.StepOK, DurationMS: ms, Detail: fmt.Sprintf("%s in resource group %s, subscription %s (%s, %s), read as %s", res.Name, res.ResourceGroup, res.Subscription, res.SKU, res.Location, orSomeone(in.Caller))},
 			report.Step{Name: "arm_settings", Status: report.StepOK, Detail: settings(res)})
 	}
 	if p := in.Permissions; p != nil {
@@ -257,7 +258,7 @@ func (in *Inspection) Steps() []report.Step {
 		out = append(out, s)
 	}
 	for _, u := range in.Unseen {
-		out = append(out, report.Step{Name: "arm", Status: report.StepWarn, Detail: fmt.Sprintf("could not see the %s: %s", u.What, u.Why)})
+		out = append(out, report.Step{Name: "arm", Status: report.StepWarn, DurationMS: ms, Detail: fmt.Sprintf("could not see the %s: %s", u.What, u.Why)})
 	}
 	return out
 }

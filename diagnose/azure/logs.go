@@ -12,6 +12,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
+	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 )
 
 // LoginWindow is how far back the login-event query looks.
@@ -69,7 +70,7 @@ func LoginEvents(host, name string, cred probe.Credential, now time.Time, worksp
 	return &report.LoginEvents{
 		Query: strings.Join(q, "\n| "),
 		Command: fmt.Sprintf(`az monitor log-analytics query --workspace "$(az monitor log-analytics workspace show --ids %s --query customerId -o tsv)" --analytics-query %s`,
-			wsID, shellQuote(strings.Join(q, " | "))),
+			wsID, shell.Quote(strings.Join(q, " | "))),
 		Workspace: workspace,
 	}
 }
@@ -138,9 +139,4 @@ func (in *Inspector) RunLoginEvents(ctx context.Context, ins *Inspection, ev *re
 // kqlString is s as a KQL string literal.
 func kqlString(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
-}
-
-// shellQuote is s as one POSIX shell word.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

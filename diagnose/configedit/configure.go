@@ -1,6 +1,7 @@
 package configedit
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -50,6 +51,11 @@ type Plan struct {
 	Doc     Doc    // config.json as it will be
 	Backend string // the store the wrapper wraps; "" for hooks only
 	Skipped []Skip
+	// Implicit is the platform's default store when Docker uses it only
+	// because config.json names none and holds no credentials. Once the
+	// file holds any, Docker stops picking it, so the plan names it in
+	// credsStore, and an undo keeps it named if the file holds some then.
+	Implicit string
 }
 
 // Configure plans configure's change to f, which must be config.json as
@@ -87,7 +93,7 @@ func Configure(f *File, req Request) (*Plan, error) {
 	// credentials at all, else config.json itself ("").
 	store := cfg.CredsStore
 	if store == "" && len(cfg.CredHelpers) == 0 && len(cfg.Auths) == 0 {
-		store = req.DefaultStore
+		store, p.Implicit = req.DefaultStore, req.DefaultStore
 	}
 	if req.Store {
 		err = p.store(cfg, store)
@@ -96,6 +102,13 @@ func Configure(f *File, req Request) (*Plan, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if p.Implicit != "" && p.Doc.String("credsStore") == "" && len(Diff(f.Doc, p.Doc)) > 0 {
+		// A credHelpers entry would end Docker's use of its default for
+		// every other registry: their logins would go to config.json.
+		if err := p.Doc.SetString(p.Implicit, "credsStore"); err != nil {
+			return nil, err
+		}
 	}
 	if len(Diff(f.Doc, p.Doc)) == 0 && !req.Hooks {
 		return p, nil // every registry skipped, or all done already
@@ -113,7 +126,7 @@ func backend(cfg *credstore.Config, req Request) (string, error) {
 	name := req.Backend
 	switch {
 	case name != "":
-		if current != "" && name != current && routesToWrapper(cfg) {
+		if current != "" && name != current && RoutesToWrapper(cfg) {
 			return "", fmt.Errorf("the wrapper already wraps %s: wrapping %s instead would hide the credentials kept in %s (undo the earlier configure first)", current, name, current)
 		}
 	case current != "":
@@ -147,7 +160,8 @@ func ValidHelperName(name string) bool {
 	return name != "" && name != "." && name != ".."
 }
 
-func routesToWrapper(cfg *credstore.Config) bool {
+// RoutesToWrapper reports whether cfg sends some registry to the wrapper.
+func RoutesToWrapper(cfg *credstore.Config) bool {
 	if cfg.CredsStore == Helper {
 		return true
 	}
@@ -180,7 +194,8 @@ func (p *Plan) store(cfg *credstore.Config, current string) error {
 func (p *Plan) helpers(cfg *credstore.Config, current string, hosts []string) error {
 	for _, h := range hosts {
 		reason := ""
-		switch cur, ok := cfg.CredHelpers[h]; {
+		cur := cfg.CredHelpers[h] // "" is no helper, for Docker too
+		switch ok := cur != ""; {
 		case ok && cur == Helper:
 			continue
 		case ok && cur != p.Backend:
@@ -236,7 +251,10 @@ func Unwrapped(before, after Doc, defaultStore string, held []string) []string {
 	var out []string
 	for _, key := range held {
 		host := loginserver.DockerHost(key)
-		if Route(before, host, defaultStore) == Helper && Route(after, host, defaultStore) != backend {
+		if Route(before, host, defaultStore) != Helper {
+			continue
+		}
+		if r := Route(after, host, defaultStore); r != backend && r != Helper {
 			out = append(out, key)
 		}
 	}
@@ -258,4 +276,54 @@ func Route(doc Doc, host, defaultStore string) string {
 		return defaultStore
 	}
 	return ""
+}
+
+// Unwrap is doc with nothing sent to the wrapper any more and no setting
+// of its left: credsStore goes back to the backend, credHelpers entries
+// naming the wrapper go (their registries fall back to credsStore). It is
+// the last resort of an uninstall for a config.json no recorded run
+// explains (wrapped by hand, or written back by a docker login that was
+// running during an undo).
+func Unwrap(doc Doc) (Doc, error) {
+	out := doc.Clone()
+	backend := doc.String("plugins", Helper, KeyBackend)
+	if doc.String("credsStore") == Helper {
+		var store json.RawMessage
+		if backend != "" && backend != FileBackend {
+			store, _ = json.Marshal(backend)
+		}
+		if err := out.Set(store, "credsStore"); err != nil {
+			return nil, err
+		}
+	}
+	var helpers map[string]string
+	_ = json.Unmarshal(doc["credHelpers"], &helpers)
+	for k, h := range helpers {
+		if h == Helper {
+			if err := out.Set(nil, "credHelpers", k); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := out.Set(nil, "plugins", Helper); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Wrapped lists the keys of doc that send registries to the wrapper.
+func Wrapped(doc Doc) []string {
+	var keys []string
+	if doc.String("credsStore") == Helper {
+		keys = append(keys, "credsStore")
+	}
+	var helpers map[string]string
+	_ = json.Unmarshal(doc["credHelpers"], &helpers)
+	for k, h := range helpers {
+		if h == Helper {
+			keys = append(keys, "credHelpers."+k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }

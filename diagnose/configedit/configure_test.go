@@ -16,14 +16,6 @@ func file(t *testing.T, raw string) *File {
 	return &File{Name: "config.json", Exists: true, Raw: []byte(raw), Doc: doc}
 }
 
-func lines(edits []Edit) []string {
-	var out []string
-	for _, e := range edits {
-		out = append(out, strings.Split(e.String(), "\n")...)
-	}
-	return out
-}
-
 func TestConfigure(t *testing.T) {
 	const hooks = "push,pull"
 	tests := []struct {
@@ -45,6 +37,8 @@ func TestConfigure(t *testing.T) {
 			err: "would hide the credentials kept in desktop"},
 		{name: "empty config takes Docker's default", raw: `{}`, req: Request{Store: true, DefaultStore: "pass"},
 			changes: []string{`+ credsStore: "acrdoctor"`, `+ plugins.acrdoctor.credential-backend: "pass"`}, backend: "pass"},
+		{name: "Docker's default is named when a registry is configured", raw: `{}`, req: Request{Hosts: []string{"a.azurecr.io"}, DefaultStore: "pass"},
+			changes: []string{`+ credHelpers.a.azurecr.io: "acrdoctor"`, `+ credsStore: "pass"`, `+ plugins.acrdoctor.credential-backend: "pass"`}, backend: "pass"},
 		{name: "no store anywhere", raw: `{}`, req: Request{Store: true}, err: "no credential store to wrap"},
 		{name: "file backend is not offered", raw: `{}`, req: Request{Store: true, Backend: "file"}, err: "--backend file is not offered"},
 		{name: "old file backend setting is replaced", raw: `{"credsStore":"pass","plugins":{"acrdoctor":{"credential-backend":"file"}}}`, req: Request{Store: true},
@@ -78,7 +72,7 @@ func TestConfigure(t *testing.T) {
 		{name: "hooks only", raw: `{"auths":{},"credsStore":"pass","features":{"buildkit":"true"}}`, req: Request{Hooks: true, HookCommands: hooks},
 			changes: []string{`+ features.hooks: "true"`, `+ plugins.acrdoctor.error-hooks: "push,pull"`, `+ plugins.acrdoctor.hooks: "push,pull"`}},
 		{name: "null credHelpers is replaced", raw: `{"credHelpers":null,"credsStore":"pass"}`, req: Request{Hosts: []string{"a.azurecr.io"}},
-			changes: []string{`~ credHelpers: null → {"a.azurecr.io":"acrdoctor"}`, `+ plugins.acrdoctor.credential-backend: "pass"`}},
+			changes: []string{`~ credHelpers: null → {}`, `+ credHelpers.a.azurecr.io: "acrdoctor"`, `+ plugins.acrdoctor.credential-backend: "pass"`}},
 		{name: "credHelpers of the wrong type", raw: `{"credHelpers":"pass","credsStore":"pass"}`, req: Request{Hosts: []string{"a.azurecr.io"}},
 			err: "config.json"},
 	}
@@ -95,7 +89,7 @@ func TestConfigure(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := lines(Diff(f.Doc, p.Doc)); !slices.Equal(got, tt.changes) {
+			if got := Preview(Diff(f.Doc, p.Doc)); !slices.Equal(got, tt.changes) {
 				t.Errorf("changes =\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(tt.changes, "\n  "))
 			}
 			var skipped []string
@@ -136,10 +130,17 @@ func TestParse(t *testing.T) {
 		{`{"auths": {`, "config.json: line 1"},
 		{`{"auths": 1} x`, "config.json"},
 		{"nul", "config.json"},
+		{`{"auths":{"a.io":{}},` + "\n" + `"auths":{"b.io":{}}}`, `line 2, column 7 (byte 29): the key "auths" is written twice`},
+		{`{"credHelpers":{"a.io":"x","a.io":"y"}}`, `the key "a.io" is written twice`},
 	} {
 		_, err := Parse("config.json", []byte(tc.raw))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("Parse(%q) = %v, want one line with %q", tc.raw, err, tc.want)
+		}
+	}
+	for _, ok := range []string{`{"a":[{"k":1},{"k":2}],"b":{"k":{"k":1}},"k":3}`, `{"x":"a","y":"a"}`, `{}`} {
+		if _, err := Parse("config.json", []byte(ok)); err != nil {
+			t.Errorf("Parse(%s) = %v", ok, err)
 		}
 	}
 	doc, err := Parse("config.json", []byte(`{"a": 1.50, "b": {"c": [1, 2]}}`))
@@ -192,6 +193,8 @@ func TestUnwrapped(t *testing.T) {
 			after: `{}`, def: "pass", held: []string{"a.azurecr.io"}},
 		{name: "another helper after", before: `{"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"pass"}}}`,
 			after: `{"credsStore":"desktop"}`, held: []string{"https://a.azurecr.io/v1/", "b.azurecr.io"}, want: []string{"b.azurecr.io", "https://a.azurecr.io/v1/"}},
+		{name: "still wrapped after", before: `{"credsStore":"acrdoctor","credHelpers":{"a.azurecr.io":"acrdoctor"},"plugins":{"acrdoctor":{"credential-backend":"pass"}}}`,
+			after: `{"credsStore":"pass","credHelpers":{"a.azurecr.io":"acrdoctor"},"plugins":{"acrdoctor":{"credential-backend":"pass"}}}`, held: []string{"a.azurecr.io", "b.azurecr.io"}},
 		{name: "not wrapped before", before: `{"credsStore":"pass","credHelpers":{"a.azurecr.io":"acrdoctor"},"plugins":{"acrdoctor":{"credential-backend":"pass"}}}`,
 			after: `{"credsStore":"pass"}`, held: []string{"b.azurecr.io", "a.azurecr.io"}},
 	}

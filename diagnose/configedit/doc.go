@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"reflect"
@@ -82,7 +83,56 @@ func Parse(name string, data []byte) (Doc, error) {
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return nil, credstore.JSONError(name, data, err)
 	}
+	if err := duplicateKey(name, data); err != nil {
+		return nil, err
+	}
 	return doc, nil
+}
+
+// duplicateKey finds a key written twice in one object. Docker decodes
+// both (into a map, the entries of both), a rewrite keeps one: editing
+// such a file would drop what the other held.
+func duplicateKey(name string, data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	type frame struct {
+		keys   map[string]bool
+		object bool
+		key    bool // the next string is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return credstore.JSONError(name, data, err)
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if k, isKey := tok.(string); isKey && top != nil && top.object && top.key {
+			if top.keys[k] {
+				return credstore.At(name, data, dec.InputOffset(), fmt.Errorf("the key %q is written twice in one object: Docker merges the two, a rewrite would keep one; merge them by hand first", k))
+			}
+			top.keys[k], top.key = true, false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{keys: map[string]bool{}, object: true, key: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, &frame{})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+		if len(stack) > 0 && stack[len(stack)-1].object {
+			stack[len(stack)-1].key = true // a value ended: a key comes next
+		}
+	}
 }
 
 func describe(v any) string {
@@ -196,9 +246,11 @@ type Edit struct {
 	After  json.RawMessage `json:"after,omitempty"`
 }
 
-// Diff lists the edits that turn before into after, each at the
-// shallowest key that differs: a key added with a whole object under it
-// is one edit, so undoing it removes the object too.
+// Diff lists the edits that turn before into after, one per value that
+// differs. An object that appears (or goes) is an edit of its own, from
+// (or to) an empty object, before the edits of the values in it (after
+// them), so that an undo can remove each value this tool set and the
+// object only when nothing else was put in it since.
 func Diff(before, after Doc) []Edit {
 	var edits []Edit
 	diff(before, after, nil, &edits)
@@ -220,17 +272,42 @@ func diff(before, after Doc, prefix []string, edits *[]Edit) {
 		b, inB := before[k]
 		a, inA := after[k]
 		path := append(slices.Clip(prefix), k)
+		bd, bObj := object(b)
+		ad, aObj := object(a)
 		switch {
 		case inB && inA && Equal(a, b):
-		case inB && inA && isObject(a) && isObject(b):
-			var bd, ad Doc
-			_ = json.Unmarshal(b, &bd)
-			_ = json.Unmarshal(a, &ad)
+		case bObj && aObj:
 			diff(bd, ad, path, edits)
+		case aObj:
+			*edits = append(*edits, Edit{Path: path, Before: nilIfAbsent(b, inB), After: emptyObject})
+			diff(Doc{}, ad, path, edits)
+		case bObj:
+			diff(bd, Doc{}, path, edits)
+			*edits = append(*edits, Edit{Path: path, Before: emptyObject, After: nilIfAbsent(a, inA)})
 		default:
 			*edits = append(*edits, Edit{Path: path, Before: nilIfAbsent(b, inB), After: nilIfAbsent(a, inA)})
 		}
 	}
+}
+
+var emptyObject = json.RawMessage("{}")
+
+// object decodes v when it is a JSON object.
+func object(v json.RawMessage) (Doc, bool) {
+	if !isObject(v) {
+		return nil, false
+	}
+	var d Doc
+	if json.Unmarshal(v, &d) != nil {
+		return nil, false
+	}
+	return d, true
+}
+
+// frame reports whether e only makes or removes the object that other
+// edits fill or empty.
+func (e Edit) frame() bool {
+	return e.Before == nil && Equal(e.After, emptyObject) || e.After == nil && Equal(e.Before, emptyObject)
 }
 
 func nilIfAbsent(v json.RawMessage, present bool) json.RawMessage {
@@ -260,11 +337,13 @@ func Equal(a, b json.RawMessage) bool {
 
 // String shows the edit as configure previews it, one line per value:
 // `+ credHelpers.myreg.azurecr.io: "acrdoctor"`, `~ credsStore: "pass" →
-// "acrdoctor"`, `- plugins.acrdoctor.hooks: "…"`. An added or removed
-// object is shown as the values under it.
+// "acrdoctor"`, `- plugins.acrdoctor.hooks: "…"`. An object made or
+// removed around them shows as nothing.
 func (e Edit) String() string {
 	var lines []string
 	switch {
+	case e.frame():
+		// Said by the edits of the values in it.
 	case e.Before == nil:
 		leaves(e.Path, e.After, func(p, v string) { lines = append(lines, "+ "+p+": "+v) })
 	case e.After == nil:
@@ -273,6 +352,17 @@ func (e Edit) String() string {
 		lines = append(lines, fmt.Sprintf("~ %s: %s → %s", strings.Join(e.Path, "."), compact(e.Before), compact(e.After)))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Preview is the lines of String for each edit, for a preview of them all.
+func Preview(edits []Edit) []string {
+	var out []string
+	for _, e := range edits {
+		if s := e.String(); s != "" {
+			out = append(out, strings.Split(s, "\n")...)
+		}
+	}
+	return out
 }
 
 func leaves(path []string, v json.RawMessage, fn func(path, value string)) {

@@ -37,6 +37,8 @@ type Record struct {
 	Existed bool   `json:"existed"`
 	Backup  string `json:"backup,omitempty"`
 	Edits   []Edit `json:"edits"`
+	// Implicit is Plan.Implicit: the store Docker used by default then.
+	Implicit string `json:"implicit,omitempty"`
 }
 
 // Editor writes config.json and keeps the records of its runs under Dir,
@@ -59,10 +61,12 @@ func (e *Editor) lock() (func(), error) {
 	return statedir.Lock(filepath.Join(e.Dir, "configure.lock"))
 }
 
-// Apply writes to over config.json, which must still be what was read as
-// from, and records the run so that Undo can revert it. It returns the
-// record; with nothing to change it writes nothing and returns nil.
-func (e *Editor) Apply(from *File, to Doc) (*Record, error) {
+// Apply writes the plan's document over config.json, which must still be
+// what was read as from, and records the run so that an undo can revert
+// it. It returns the record; with nothing to change it writes nothing and
+// returns nil.
+func (e *Editor) Apply(from *File, p *Plan) (*Record, error) {
+	to := p.Doc
 	edits := Diff(from.Doc, to)
 	if len(edits) == 0 {
 		return nil, nil
@@ -82,11 +86,11 @@ func (e *Editor) Apply(from *File, to Doc) (*Record, error) {
 	if err := unchangedSince(from); err != nil {
 		return nil, err
 	}
-	name, err := canonical(from.Name)
+	name, err := Canonical(from.Name)
 	if err != nil {
 		return nil, err
 	}
-	rec := &Record{Config: name, Time: e.now().UTC(), Existed: from.Exists, Edits: edits}
+	rec := &Record{Config: name, Time: e.now().UTC(), Existed: from.Exists, Edits: edits, Implicit: p.Implicit}
 	rec.ID = rec.Time.Format("20060102T150405.000000000Z")
 	dir, err := statedir.Sub(e.Dir, "configure")
 	if err != nil {
@@ -111,10 +115,10 @@ func (e *Editor) Apply(from *File, to Doc) (*Record, error) {
 	return rec, nil
 }
 
-// canonical names config.json by the absolute path of its folder with
+// Canonical names config.json by the absolute path of its folder with
 // links resolved, so that ~/.docker and a DOCKER_CONFIG naming it through
 // another link find the same records.
-func canonical(name string) (string, error) {
+func Canonical(name string) (string, error) {
 	abs, err := filepath.Abs(name)
 	if err != nil {
 		return "", err
@@ -223,7 +227,7 @@ func readRecord(name string) (*Record, error) {
 
 // Last is the newest run recorded for the config.json at name.
 func (e *Editor) Last(name string) (*Record, error) {
-	abs, err := canonical(name)
+	abs, err := Canonical(name)
 	if err != nil {
 		return nil, err
 	}
@@ -283,23 +287,45 @@ func Revert(rec *Record, f *File) (*Undo, error) {
 	if !f.Exists {
 		return u, nil // removed since: nothing left to revert
 	}
-	for _, ed := range rec.Edits {
-		cur, ok := f.Doc.Get(ed.Path...)
+	// The values in an object before the object: the run's edits last
+	// to first.
+	for _, ed := range slices.Backward(rec.Edits) {
+		cur, ok := u.Result.Get(ed.Path...)
 		if !ok {
 			cur = nil
+		}
+		switch {
+		case Equal(cur, ed.Before):
+			continue // back as it was already
+		case ed.frame() && isObject(cur) && !Equal(cur, emptyObject):
+			continue // an object the run made, holding what others put in since
+		case !Equal(cur, ed.After):
+			u.Conflicts = append(u.Conflicts, Conflict{Edit: ed, Now: cur})
+		default:
+			if err := u.Result.Set(ed.Before, ed.Path...); err != nil {
+				return nil, fmt.Errorf("%s: %w", rec.Config, err)
+			}
 		}
 		if err := u.Forced.Set(ed.Before, ed.Path...); err != nil {
 			return nil, fmt.Errorf("%s: %w", rec.Config, err)
 		}
-		if !Equal(cur, ed.After) {
-			u.Conflicts = append(u.Conflicts, Conflict{Edit: ed, Now: cur})
-			continue
-		}
-		if err := u.Result.Set(ed.Before, ed.Path...); err != nil {
+	}
+	for _, doc := range []Doc{u.Result, u.Forced} {
+		if err := keepStore(doc, rec.Implicit); err != nil {
 			return nil, fmt.Errorf("%s: %w", rec.Config, err)
 		}
 	}
 	return u, nil
+}
+
+// keepStore names the store Docker used by default before the run, when
+// the undo leaves config.json naming none but holding entries (logins
+// since add them), with which Docker would no longer pick it by itself.
+func keepStore(doc Doc, implicit string) error {
+	if implicit == "" || doc.String("credsStore") != "" || (doc.len("credHelpers") == 0 && doc.len("auths") == 0) {
+		return nil
+	}
+	return doc.SetString(implicit, "credsStore")
 }
 
 // Doc is what config.json becomes: Result, or Forced when force is set.
@@ -346,7 +372,7 @@ func (e *Editor) Commit(u *Undo, force bool) error {
 		if err := unchangedSince(u.File); err != nil {
 			return err
 		}
-		if err := os.Remove(u.File.Name); err != nil {
+		if err := os.Remove(atomicfile.Target(u.File.Name)); err != nil {
 			return err
 		}
 	default:

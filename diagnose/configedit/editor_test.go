@@ -53,7 +53,7 @@ func (fx *fixture) configure(req Request) (*Record, error) {
 	if err != nil {
 		fx.t.Fatal(err)
 	}
-	return fx.ed.Apply(f, p.Doc)
+	return fx.ed.Apply(f, p)
 }
 
 func (fx *fixture) undo(force bool) error {
@@ -232,7 +232,7 @@ func TestApplyRefusesAChangedFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	fx.dockerLogin("a.azurecr.io") // between plan and write
-	if _, err := fx.ed.Apply(f, p.Doc); !errors.Is(err, ErrChanged) {
+	if _, err := fx.ed.Apply(f, p); !errors.Is(err, ErrChanged) {
 		t.Fatalf("apply over a changed file: %v", err)
 	}
 	if fx.doc()["credsStore"] != "pass" {
@@ -266,7 +266,7 @@ func TestConcurrentConfigure(t *testing.T) {
 					errs[i] = err
 					return
 				}
-				_, err = fx.ed.Apply(f, p.Doc)
+				_, err = fx.ed.Apply(f, p)
 				if !errors.Is(err, ErrChanged) || try > 100 {
 					errs[i] = err
 					return
@@ -354,10 +354,71 @@ func TestRecordsFollowLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fx.ed.Apply(f, p.Doc); err != nil {
+	if _, err := fx.ed.Apply(f, p); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := fx.ed.Last(fx.config); err != nil {
 		t.Errorf("the run made through the link is not found: %v", err)
 	}
+}
+
+// TestUndoKeepsDockersDefault: on a config that names no store, Docker
+// uses its platform default; configure names it, and an undo after logins
+// (whose empty entries would end that default) keeps it named, so every
+// registry still goes to the same store.
+func TestUndoKeepsDockersDefault(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		req   Request
+		login bool
+		want  string // config.json after the undo; "" for none
+	}{
+		{"one registry, then a login", Request{Hosts: []string{"a.azurecr.io"}, DefaultStore: "pass"}, true, `{"auths":{"b.azurecr.io":{}},"credsStore":"pass"}`},
+		{"one registry, nothing since", Request{Hosts: []string{"a.azurecr.io"}, DefaultStore: "pass"}, false, ""},
+		{"every registry, then a login", Request{Store: true, DefaultStore: "pass"}, true, `{"auths":{"b.azurecr.io":{}},"credsStore":"pass"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := newFixture(t, "")
+			if _, err := fx.configure(tc.req); err != nil {
+				t.Fatal(err)
+			}
+			if tc.login {
+				fx.dockerLogin("b.azurecr.io")
+			}
+			if err := fx.undo(false); err != nil {
+				t.Fatal(err)
+			}
+			if tc.want == "" {
+				if _, err := os.Stat(fx.config); !os.IsNotExist(err) {
+					t.Errorf("config.json left: %v", fx.doc())
+				}
+				return
+			}
+			same(t, fx.doc(), tc.want)
+		})
+	}
+}
+
+// TestUndoKeepsWhatOthersAdded: configure made credHelpers and plugins;
+// gcloud then adds its entry beside configure's, the user a setting of
+// the plugin's: undo removes configure's values and keeps theirs, and a
+// key already put back by hand is no conflict.
+func TestUndoKeepsWhatOthersAdded(t *testing.T) {
+	fx := newFixture(t, `{"credsStore":"pass","auths":{"a.azurecr.io":{}}}`)
+	if _, err := fx.configure(Request{Hosts: []string{"a.azurecr.io", "b.azurecr.io"}}); err != nil {
+		t.Fatal(err)
+	}
+	v := fx.doc()
+	helpers := v["credHelpers"].(map[string]any)
+	helpers["gcr.io"] = "gcloud"    // gcloud auth configure-docker
+	delete(helpers, "b.azurecr.io") // removed by hand
+	v["plugins"].(map[string]any)["acrdoctor"].(map[string]any)["azure"] = "on"
+	raw, _ := json.Marshal(v)
+	if err := os.WriteFile(fx.config, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.undo(false); err != nil {
+		t.Fatal(err)
+	}
+	same(t, fx.doc(), `{"auths":{"a.azurecr.io":{}},"credHelpers":{"gcr.io":"gcloud"},"credsStore":"pass","plugins":{"acrdoctor":{"azure":"on"}}}`)
 }

@@ -124,14 +124,13 @@ func ReadFile(filename string) ([]byte, error) {
 	return data, nil
 }
 
-// Parse decodes the contents of a config.json named filename. Empty input is
-// an empty config, as it is for Docker.
+// Parse decodes the contents of a config.json named filename as Docker
+// does: empty input is an empty config, and what follows the first JSON
+// value is ignored.
 func Parse(filename string, data []byte) (*Config, error) {
 	var file configfile.ConfigFile
-	if len(bytes.TrimSpace(data)) > 0 {
-		if err := json.Unmarshal(data, &file); err != nil {
-			return nil, JSONError(filename, data, err)
-		}
+	if err := json.NewDecoder(bytes.NewReader(data)).Decode(&file); err != nil && !errors.Is(err, io.EOF) {
+		return nil, JSONError(filename, data, err)
 	}
 	cfg := &Config{
 		Filename:    filename,
@@ -189,6 +188,7 @@ func JSONError(file string, data []byte, err error) error {
 		err = &redactedError{msg: fmt.Sprintf("%s, not a JSON %s", TypeError(typ), typ.Value), err: err}
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		offset = int64(len(data))
+		err = &redactedError{msg: "unexpected end of JSON input", err: err}
 	}
 	if offset < 0 {
 		return &ParseError{File: file, Err: err}

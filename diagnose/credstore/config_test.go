@@ -225,3 +225,22 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParseAsDocker: what Docker's own decoder accepts, Parse accepts:
+// data after the first value, and a key written twice (the two objects
+// merged).
+func TestParseAsDocker(t *testing.T) {
+	cfg, err := Parse("config.json", []byte(`{"credsStore":"acrdoctor","auths":{"a.azurecr.io":{}}}`+"\n}\n"))
+	if err != nil || cfg.CredsStore != "acrdoctor" {
+		t.Errorf("trailing data: %+v, %v", cfg, err)
+	}
+	cfg, err = Parse("config.json", []byte(`{"auths":{"a.io":{"auth":"`+b64("u:p")+`"}},"auths":{"b.io":{"auth":"`+b64("v:q")+`"}}}`))
+	if err != nil || len(cfg.Auths) != 2 {
+		t.Errorf("a key written twice: %+v, %v", cfg, err)
+	}
+	for _, blank := range []string{"", " \n"} {
+		if cfg, err := Parse("config.json", []byte(blank)); err != nil || len(cfg.Auths) != 0 {
+			t.Errorf("blank %q: %+v, %v", blank, cfg, err)
+		}
+	}
+}

@@ -172,7 +172,7 @@ func (r *runner) program(args ...string) client.Program {
 	// A helper that leaves a child holding its output open would keep
 	// Wait from returning after the kill; give up on the pipes soon after.
 	r.cmd.WaitDelay = 200 * time.Millisecond
-	killGroup(r.cmd)
+	KillGroup(r.cmd)
 	return r
 }
 

@@ -11,6 +11,6 @@ import (
 // plain exec error.
 var errExecFormat = errors.New("exec format error")
 
-func killGroup(*exec.Cmd) {}
+func KillGroup(*exec.Cmd) {}
 
 const nonBlock = 0

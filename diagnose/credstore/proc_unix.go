@@ -12,9 +12,9 @@ var errExecFormat error = syscall.ENOEXEC
 // nonBlock opens a FIFO without waiting for a writer, so ReadFile can refuse it.
 const nonBlock = syscall.O_NONBLOCK
 
-// killGroup makes a timeout kill the helper's whole process group: helpers
+// KillGroup makes a timeout kill the helper's whole process group: helpers
 // are often scripts, and killing the shell alone leaves its children running.
-func killGroup(cmd *exec.Cmd) {
+func KillGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
+	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
 
@@ -107,7 +108,7 @@ func (a *assessor) loginHost() string {
 }
 
 func (a *assessor) nameProblem(p loginserver.Problem) {
-	fix := []string{fmt.Sprintf("docker logout %s", quoteArg(a.e.Registry))}
+	fix := []string{fmt.Sprintf("docker logout %s", shell.Quote(a.e.Registry))}
 	if p.Suggest != "" {
 		if n, _, ok := strings.Cut(p.Suggest, "."); ok {
 			fix = append(fix, fmt.Sprintf("az acr login -n %s", n))
@@ -315,16 +316,6 @@ var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 func isGUID(s string) bool { return guidRE.MatchString(s) }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
-
-// quoteArg quotes a shell argument only when it needs it.
-func quoteArg(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".-_:/@", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
 
 // AssessToken lists what is wrong with one token seen on its own, as
 // `token` shows it. loginServer is where it is meant to be used, if known;
