@@ -77,7 +77,18 @@ build_and_install() {
 	ln -sfn "$plugins/docker-acrdoctor" "$bindir/acr-doctor"
 	install -m 0755 "$tmp/docker-credential-acrdoctor" "$bindir/.docker-credential-acrdoctor.new"
 	mv -f "$bindir/.docker-credential-acrdoctor.new" "$bindir/docker-credential-acrdoctor"
-	printf '%s\n' "$plugins/docker-acrdoctor" "$bindir/acr-doctor" "$bindir/docker-credential-acrdoctor" >"$manifest"
+	local installed=("$plugins/docker-acrdoctor" "$bindir/acr-doctor" "$bindir/docker-credential-acrdoctor")
+	# An install elsewhere before (another BINDIR) leaves stale copies that
+	# may come first on PATH: remove them.
+	if [ -f "$manifest" ]; then
+		while IFS= read -r path; do
+			case " ${installed[*]} " in *" $path "*) continue ;; esac
+			if [ -n "$path" ] && { [ -e "$path" ] || [ -L "$path" ]; }; then
+				rm -f -- "$path" && say "removed the earlier $path"
+			fi
+		done <"$manifest"
+	fi
+	printf '%s\n' "${installed[@]}" >"$manifest"
 	say "installed $plugins/docker-acrdoctor"
 	say "linked    $bindir/acr-doctor (standalone)"
 	say "installed $bindir/docker-credential-acrdoctor (credential helper, opt-in)"

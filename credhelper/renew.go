@@ -74,77 +74,14 @@ func storedValid(b *execBackend, in []byte, margin time.Duration) (credentials.C
 	return c, time.Until(tok.Claims.ExpiresAt) > margin
 }
 
-// retryAfter is how long a failed renewal is not tried again: an Azure
-// CLI that hangs, or an Azure AD that refuses, would otherwise hold up
-// every pull for as long as the renewal's timeout.
-const retryAfter = 5 * time.Minute
-
-// failureMemo is the last failed renewal for a registry, a file in the
-// state directory holding the reason, dated by its modification time.
-type failureMemo string
-
-func (env *settings) failureMemo(host string) failureMemo {
-	dir, ok := statedir.Dir(env.getenv)
-	if !ok {
-		return ""
-	}
-	return failureMemo(filepath.Join(dir, "locks", "renew-"+host+".failed"))
-}
-
-// recent is the memo's failure, when it is younger than retryAfter.
-func (m failureMemo) recent() error {
-	if m == "" {
-		return nil
-	}
-	f, err := statedir.OpenFile(string(m), os.O_RDONLY, 0)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || time.Since(fi.ModTime()) > retryAfter || time.Since(fi.ModTime()) < 0 {
-		return nil
-	}
-	reason, _ := io.ReadAll(io.LimitReader(f, 512))
-	return &recentFailure{reason: strings.TrimSpace(string(reason)), at: fi.ModTime()}
-}
-
-// recentFailure is a renewal not tried because the last one failed.
-type recentFailure struct {
-	reason string // renewReason's, as it was
-	at     time.Time
-}
-
-func (e *recentFailure) Error() string {
-	const clock = "15:04:05 UTC"
-	return fmt.Sprintf("%s (at %s; not tried again before %s)", e.reason, e.at.UTC().Format(clock), e.at.Add(retryAfter).UTC().Format(clock))
-}
-
-func (m failureMemo) record(err error) {
-	if m == "" {
-		return
-	}
-	f, ferr := statedir.OpenFile(string(m), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if ferr != nil {
-		return
-	}
-	fmt.Fprintln(f, renewReason(err))
-	f.Close()
-}
-
-func (m failureMemo) clear() {
-	if m != "" {
-		os.Remove(string(m))
-	}
-}
-
 // lockRenewal takes the per-registry renewal lock, in the state directory.
 func lockRenewal(env *settings, host string) (unlock func(), err error) {
 	dir, ok := statedir.Dir(env.getenv)
 	if !ok {
 		return nil, errors.New("no state directory for the renewal lock: set HOME or XDG_STATE_HOME")
 	}
-	return statedir.Lock(filepath.Join(dir, "locks", "renew-"+host+".lock"))
+	// Waiting longer than a renewal takes means the holder is stuck.
+	return statedir.LockWithin(filepath.Join(dir, "locks", "renew-"+host+".lock"), env.renewTimeout())
 }
 
 // errNoIdentity: there is no Azure identity in the environment to renew with.
@@ -192,7 +129,12 @@ func findPlugin(env *settings) (string, error) {
 	if p := env.getenv("ACRDOCTOR_PLUGIN"); p != "" {
 		return p, nil
 	}
-	candidates := []string{filepath.Join(env.dir, "cli-plugins", "docker-acrdoctor")}
+	// Never a relative path: that would run a program from wherever
+	// Docker was started.
+	var candidates []string
+	if filepath.IsAbs(env.dir) {
+		candidates = append(candidates, filepath.Join(env.dir, "cli-plugins", "docker-acrdoctor"))
+	}
 	if self, err := os.Executable(); err == nil {
 		candidates = append(candidates, filepath.Join(filepath.Dir(self), "acr-doctor"))
 	}
@@ -218,6 +160,8 @@ func renewReason(err error) string {
 		return recent.Error()
 	case errors.Is(err, errNoIdentity):
 		return "no Azure identity in the environment to renew it with"
+	case errors.Is(err, statedir.ErrLockHeld):
+		return "another renewal of it has not finished"
 	default:
 		msg := err.Error()
 		if i := strings.IndexByte(msg, '\n'); i >= 0 {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/acr-doctor/acr-doctor/diagnose/acremu"
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
+	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 	"github.com/acr-doctor/acr-doctor/diagnose/token/tokentest"
 )
@@ -165,6 +166,20 @@ func TestRenewalRefused(t *testing.T) {
 	if strings.Contains(r.stderr, "not-the-secret") {
 		t.Error("the hint holds the client secret")
 	}
+	// Not tried again with the same identity, and the memo of it holds no
+	// secret either.
+	if again := s.run("acrdoctor", "get", renewHost); !strings.Contains(again.stderr, "AADSTS7000215") || !strings.Contains(again.stderr, "not tried again before") {
+		t.Errorf("second get: %v", again)
+	}
+	memo, _ := os.ReadFile(filepath.Join(s.dir, ".local", "state", "acr-doctor", "locks", "renew-"+renewHost+".failed"))
+	if len(memo) == 0 || strings.Contains(string(memo), "not-the-secret") || strings.Contains(string(memo), renewSecret) {
+		t.Errorf("the memo: %q", memo)
+	}
+	// With the secret corrected, renewed at once.
+	fixed := s.with("AZURE_CLIENT_SECRET=" + renewSecret)
+	if r := fixed.run("acrdoctor", "get", renewHost); r.code != 0 || r.stderr != "" || strings.Contains(r.stdout, old) {
+		t.Errorf("get with the secret corrected: %v", r)
+	}
 }
 
 // TestRenewalThroughAzureCLI: with no identity in the environment but an
@@ -293,4 +308,22 @@ func gone(pid int) bool {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return false
+}
+
+// TestRenewalLockHeld: a renewal stuck holding the lock (stopped with
+// Ctrl-Z) holds up the next get no longer than a renewal may take.
+func TestRenewalLockHeld(t *testing.T) {
+	s, emu, old := renewSandbox(t, time.Now().Add(-5*time.Hour))
+	unlock, err := statedir.Lock(filepath.Join(s.dir, ".local", "state", "acr-doctor", "locks", "renew-"+renewHost+".lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	r := s.with("ACRDOCTOR_RENEW_TIMEOUT=300ms").run("acrdoctor", "get", renewHost)
+	if r.code != 0 || !strings.Contains(r.stdout, old) || !strings.Contains(r.stderr, "run: az acr login -n renewme; another renewal of it has not finished\n") {
+		t.Errorf("get: %v", r)
+	}
+	if n := len(emu.Requests(renewHost)); n != 0 {
+		t.Errorf("%d requests while another renewal held the lock", n)
+	}
 }

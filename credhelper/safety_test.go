@@ -262,3 +262,45 @@ func TestRenewalLockInState(t *testing.T) {
 		t.Errorf("lock: %v", err)
 	}
 }
+
+// TestConfigAsDockerReadsIt: a config.json that Docker reads with a
+// warning (a value of the wrong type, an auth that does not decode, data
+// after the object) still gives the helper its settings: it must not fail
+// where Docker goes on.
+func TestConfigAsDockerReadsIt(t *testing.T) {
+	s := newSandbox(t)
+	for _, cfg := range []string{
+		`{"credsStore":"acrdoctor","features":{"hooks":true},"plugins":{"acrdoctor":{"credential-backend":"fake"}}}`,
+		`{"credsStore":"acrdoctor","auths":{"other.example.com":{"auth":"not base64!"}},"plugins":{"acrdoctor":{"credential-backend":"fake"}}}`,
+		`{"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"fake"}}}` + "\n}garbage",
+	} {
+		s.writeConfig(cfg)
+		if r := s.run("acrdoctor", "store", creds("a.azurecr.io", "a", "pw")); r.code != 0 {
+			t.Errorf("store over %s: %v", cfg, r)
+		}
+		if r := s.run("acrdoctor", "get", "a.azurecr.io"); r.code != 0 || !strings.Contains(r.stdout, `"Secret":"pw"`) {
+			t.Errorf("get over %s: %v", cfg, r)
+		}
+	}
+}
+
+// TestNoHome: with HOME unset the helper looks for ~/.docker in the
+// user's home from the password database, as Docker does, never in a
+// .docker folder of the directory it was started in.
+func TestNoHome(t *testing.T) {
+	s := newSandbox(t)
+	cwd := filepath.Join(s.dir, "cloned-repo")
+	if err := os.MkdirAll(filepath.Join(cwd, ".docker"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cwd, ".docker", "config.json"), []byte(`{"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"fake"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join(s.dir, "calls")
+	cmd := exec.Command(filepath.Join(binDir, "docker-credential-acrdoctor"), "get")
+	cmd.Dir = cwd
+	r := s.with("HOME=", "DOCKER_CONFIG=", "XDG_STATE_HOME="+filepath.Join(s.dir, "state"), "FAKE_LOG="+log).exec(cmd, "a.azurecr.io")
+	if _, err := os.Stat(log); err == nil {
+		t.Errorf("the helper used ./.docker's backend: %v", r)
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
 )
 
 // Names of the settings, in the environment and in plugins.acrdoctor.
@@ -46,7 +47,7 @@ type settings struct {
 	dir    string // the config directory Docker is using
 
 	loaded bool
-	cfg    *credstore.Config
+	cfg    *credstore.Settings
 	cfgErr error
 }
 
@@ -65,25 +66,19 @@ func configDir(getenv func(string) string) string {
 	if d := getenv("DOCKER_CONFIG"); d != "" {
 		return d
 	}
-	home := getenv("HOME")
-	if home == "" {
-		home, _ = os.UserHomeDir()
+	if home := statedir.Home(getenv); home != "" {
+		return filepath.Join(home, ".docker")
 	}
-	return filepath.Join(home, ".docker")
+	return "" // backend refuses: no config to read
 }
 
-func (s *settings) config() (*credstore.Config, error) {
+// config reads the settings of config.json once, as leniently as Docker
+// reads them: a value it would skip with a warning must not fail the
+// helper, and with it Docker's login or pull.
+func (s *settings) config() (*credstore.Settings, error) {
 	if !s.loaded {
 		s.loaded = true
-		// DOCKER_AUTH_CONFIG is no business of a credential helper; a
-		// malformed one must not stop it.
-		noAuthEnv := func(k string) string {
-			if k == "DOCKER_AUTH_CONFIG" {
-				return ""
-			}
-			return s.getenv(k)
-		}
-		s.cfg, s.cfgErr = credstore.Load(s.dir, noAuthEnv)
+		s.cfg, s.cfgErr = credstore.LoadSettings(s.dir)
 	}
 	return s.cfg, s.cfgErr
 }
@@ -160,13 +155,16 @@ func (s *settings) backend() (*execBackend, error) {
 	}
 	name, where := s.getenv(envBackend), envBackend
 	if name == "" {
+		if s.dir == "" {
+			return nil, errors.New("acr-doctor: no home directory, so no config.json to read the backend from: set HOME, DOCKER_CONFIG or " + envBackend)
+		}
 		cfg, err := s.config()
 		if err != nil {
 			return nil, fmt.Errorf("acr-doctor: cannot choose the credential backend: %v", err)
 		}
 		// Docker cannot have started this helper for a config that sends
 		// it nothing.
-		if !configedit.RoutesToWrapper(cfg) {
+		if !configedit.RoutesToWrapper(cfg.CredsStore, cfg.CredHelpers) {
 			return nil, fmt.Errorf("acr-doctor: %s sends no registry to docker-credential-acrdoctor, so Docker is reading another config (docker --config DIR?) that this helper cannot see: use DOCKER_CONFIG=DIR instead of --config, or set %s", cfg.Filename, envBackend)
 		}
 		name, where = cfg.PluginSetting(configedit.KeyBackend), cfg.Filename+": plugins.acrdoctor."+configedit.KeyBackend

@@ -21,11 +21,19 @@ func TestInstallScript(t *testing.T) {
 	e.setenv("BINDIR=" + bindir)
 	script := filepath.Join(repoRoot, "install.sh")
 
+	// Installed once into another BINDIR, then here: the first copies go.
+	earlier := filepath.Join(t.TempDir(), "earlier-bin")
+	if r := e.run("", "env", "BINDIR="+earlier, script); r.code != 0 {
+		t.Fatalf("install into %s: %v", earlier, r)
+	}
 	for i := range 2 {
 		r := e.run("", script)
 		if r.code != 0 || !strings.Contains(r.stdout, "installed "+filepath.Join(plugins, "docker-acrdoctor")) {
 			t.Fatalf("install #%d: %v", i+1, r)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(earlier, "docker-credential-acrdoctor")); !os.IsNotExist(err) {
+		t.Errorf("the earlier install's helper is still there: %v", err)
 	}
 	if r := e.docker("acrdoctor", "creds"); r.code != 0 || !strings.Contains(r.stdout, "No ACR credentials found") {
 		t.Errorf("installed plugin: %v", r)

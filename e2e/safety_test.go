@@ -307,6 +307,18 @@ func TestConfigureUndoKeepsLogins(t *testing.T) {
 	if r := e.docker("acrdoctor", "configure", "--undo", "--yes"); r.code != 2 || !strings.Contains(r.stderr, "nothing to undo") {
 		t.Errorf("second undo: %v", r)
 	}
+	// Wrapped with no run to undo (a login running during an undo writes
+	// its copy back): --undo says so, --force sends it back.
+	e.writeConfig(`{"auths":{"keep.azurecr.io":{}},"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"fake"}}}`)
+	if r := e.docker("acrdoctor", "configure", "--undo", "--yes"); r.code != 2 || !strings.Contains(r.stderr, "still sends credsStore to docker-credential-acrdoctor") {
+		t.Errorf("undo of an unrecorded wrap: %v", r)
+	}
+	if r := e.docker("acrdoctor", "configure", "--undo", "--force", "--yes"); r.code != 0 {
+		t.Errorf("undo --force of an unrecorded wrap: %v", r)
+	}
+	if cfg := readConfig(t, e); cfg["credsStore"] != "fake" || cfg["plugins"] != nil {
+		t.Errorf("after undo --force: %v", cfg)
+	}
 	for _, raw := range []string{"null", "[]", "7", "", `{"auths": {`} {
 		e.writeConfig(raw)
 		r := e.docker("acrdoctor", "configure", "--store", "--yes")

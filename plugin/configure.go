@@ -297,10 +297,10 @@ func undoConfigure(ctx context.Context, dockerCLI command.Cli, opts configureOpt
 		return err
 	}
 	rec, err := ed.Last(configPath())
+	if errors.Is(err, configedit.ErrNothingToUndo) {
+		return unwrapUnrecorded(dockerCLI, ed, opts, err)
+	}
 	if err != nil {
-		if errors.Is(err, configedit.ErrNothingToUndo) {
-			return usageError{err}
-		}
 		return err
 	}
 	u, err := planUndo(ctx, ed, rec, opts.force)
@@ -320,6 +320,39 @@ func undoConfigure(ctx context.Context, dockerCLI command.Cli, opts configureOpt
 	if rec.Backup != "" {
 		fmt.Fprintf(out, "The file as it was before that configure is kept as %s.\n", rec.Backup)
 	}
+	return nil
+}
+
+// unwrapUnrecorded is --undo with no run recorded: nothing to do, unless
+// config.json still sends registries to the wrapper (a docker login that
+// was running during an undo writes its copy back), which --force sends
+// back to the store the wrapper wraps.
+func unwrapUnrecorded(dockerCLI command.Cli, ed *configedit.Editor, opts configureOptions, nothing error) error {
+	f, err := configedit.Read(configPath())
+	if err != nil {
+		return usageError{nothing}
+	}
+	keys := configedit.Wrapped(f.Doc)
+	if len(keys) == 0 {
+		return usageError{nothing}
+	}
+	doc, err := configedit.Unwrap(f.Doc)
+	if err != nil {
+		return usageError{err}
+	}
+	if !opts.force {
+		return usagef("%v, but it still sends %s to %s (a docker login running during an undo writes its copy back): run with --force to send them back to the store it wraps", nothing, strings.Join(keys, ", "), helperProgram)
+	}
+	out := dockerCLI.Out()
+	fmt.Fprintf(out, "Sending %s back to the store the wrapper wraps:\n", f.Name)
+	printEdits(out, configedit.Diff(f.Doc, doc))
+	if ok, err := confirm(dockerCLI, opts.yes); !ok || err != nil {
+		return err
+	}
+	if _, err := ed.Apply(f, &configedit.Plan{Doc: doc}); err != nil {
+		return writeError(err)
+	}
+	fmt.Fprintln(out, "Done. Undo with: "+undoCommand())
 	return nil
 }
 
@@ -424,6 +457,12 @@ func uninstall(ctx context.Context, dockerCLI command.Cli, opts configureOptions
 		f := after[rec.Config]
 		if f == nil {
 			if f, err = configedit.Read(rec.Config); err != nil {
+				// What cannot be rewritten may be left as it is only if
+				// Docker, which reads more leniently, does not find the
+				// wrapper in it either.
+				if s, lerr := credstore.LoadSettings(filepath.Dir(rec.Config)); lerr == nil && configedit.RoutesToWrapper(s.CredsStore, s.CredHelpers) {
+					return usagef("cannot revert the configure of %s, which Docker still reads as sending registries to %s: %v; fix the file, then uninstall again", rec.Config, helperProgram, err)
+				}
 				if opts.force {
 					fmt.Fprintf(out, "left alone: %v\n", err)
 					continue
@@ -482,19 +521,33 @@ func uninstall(ctx context.Context, dockerCLI command.Cli, opts configureOptions
 		}
 		fmt.Fprintf(out, "unwrapped %s\n", name)
 	}
+	// A journal moved by ACRDOCTOR_JOURNAL goes too, if it is a file:
+	// never what it names otherwise (/dev/null, to turn it off).
 	if p, ok := journal.Path(os.Getenv); ok && !strings.HasPrefix(p, ed.Dir+string(filepath.Separator)) {
 		for _, f := range []string{p, p + ".lock"} {
-			if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return err
-			}
+			removeFile(out, f)
 		}
 	}
-	if _, err := os.Lstat(ed.Dir); err != nil {
-		return nil
+	if _, err := os.Lstat(ed.Dir); err == nil {
+		if err := os.RemoveAll(ed.Dir); err != nil {
+			// config.json is reverted: the rest is only files of ours.
+			fmt.Fprintf(out, "could not remove %s: %v\n", ed.Dir, err)
+			return nil
+		}
+		fmt.Fprintf(out, "removed %s\n", ed.Dir)
 	}
-	if err := os.RemoveAll(ed.Dir); err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "removed %s\n", ed.Dir)
 	return nil
+}
+
+// removeFile removes a regular file, saying so; anything else it leaves.
+func removeFile(out io.Writer, name string) {
+	fi, err := os.Lstat(name)
+	if err != nil || !fi.Mode().IsRegular() {
+		return
+	}
+	if err := os.Remove(name); err != nil {
+		fmt.Fprintf(out, "could not remove %s: %v\n", name, err)
+		return
+	}
+	fmt.Fprintf(out, "removed %s\n", name)
 }

@@ -126,7 +126,7 @@ func backend(cfg *credstore.Config, req Request) (string, error) {
 	name := req.Backend
 	switch {
 	case name != "":
-		if current != "" && name != current && RoutesToWrapper(cfg) {
+		if current != "" && name != current && RoutesToWrapper(cfg.CredsStore, cfg.CredHelpers) {
 			return "", fmt.Errorf("the wrapper already wraps %s: wrapping %s instead would hide the credentials kept in %s (undo the earlier configure first)", current, name, current)
 		}
 	case current != "":
@@ -160,12 +160,13 @@ func ValidHelperName(name string) bool {
 	return name != "" && name != "." && name != ".."
 }
 
-// RoutesToWrapper reports whether cfg sends some registry to the wrapper.
-func RoutesToWrapper(cfg *credstore.Config) bool {
-	if cfg.CredsStore == Helper {
+// RoutesToWrapper reports whether a config.json with this credsStore and
+// credHelpers sends some registry to the wrapper.
+func RoutesToWrapper(credsStore string, credHelpers map[string]string) bool {
+	if credsStore == Helper {
 		return true
 	}
-	for _, h := range cfg.CredHelpers {
+	for _, h := range credHelpers {
 		if h == Helper {
 			return true
 		}
@@ -307,6 +308,9 @@ func Unwrap(doc Doc) (Doc, error) {
 	}
 	if err := out.Set(nil, "plugins", Helper); err != nil {
 		return nil, err
+	}
+	if _, ok := out["plugins"]; ok && out.len("plugins") == 0 {
+		delete(out, "plugins")
 	}
 	return out, nil
 }

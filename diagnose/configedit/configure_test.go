@@ -207,3 +207,20 @@ func TestUnwrapped(t *testing.T) {
 		})
 	}
 }
+
+func TestUnwrap(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"pass"}}}`, `{"credsStore":"pass"}`},
+		{`{"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"file"},"other":{"k":"v"}}}`, `{"plugins":{"other":{"k":"v"}}}`},
+		{`{"credsStore":"desktop","credHelpers":{"a.azurecr.io":"acrdoctor","gcr.io":"gcloud"},"plugins":{"acrdoctor":{"hooks":"push"}}}`, `{"credsStore":"desktop","credHelpers":{"gcr.io":"gcloud"}}`},
+		{`{"credsStore":"pass"}`, `{"credsStore":"pass"}`},
+	} {
+		got, err := Unwrap(file(t, tc.in).Doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := Diff(got, file(t, tc.want).Doc); len(d) != 0 || len(Wrapped(got)) != 0 {
+			t.Errorf("Unwrap(%s) differs from %s by %v", tc.in, tc.want, Preview(d))
+		}
+	}
+}

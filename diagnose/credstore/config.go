@@ -294,3 +294,39 @@ func (c *Config) containsAuth() bool {
 func (c *Config) PluginSetting(key string) string {
 	return c.Plugins["acrdoctor"][key]
 }
+
+// Settings are the keys of config.json that choose a credential store,
+// and the plugins' settings: what a credential helper needs to read.
+type Settings struct {
+	Filename    string                       `json:"-"`
+	CredsStore  string                       `json:"credsStore"`
+	CredHelpers map[string]string            `json:"credHelpers"`
+	Plugins     map[string]map[string]string `json:"plugins"`
+}
+
+// LoadSettings reads the Settings of dir/config.json as leniently as
+// Docker reads the file: a value of the wrong type is skipped and an auths
+// entry is not even decoded (Docker warns and goes on with the rest), and
+// what follows the first JSON value is ignored. Only a file that is not
+// JSON fails. A missing file has no settings.
+func LoadSettings(dir string) (*Settings, error) {
+	s := &Settings{Filename: filepath.Join(dir, "config.json")}
+	data, err := ReadFile(s.Filename)
+	if errors.Is(err, os.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading config file: %w", err)
+	}
+	err = json.NewDecoder(bytes.NewReader(data)).Decode(s)
+	var typ *json.UnmarshalTypeError
+	if err != nil && !errors.Is(err, io.EOF) && !errors.As(err, &typ) {
+		return nil, JSONError(s.Filename, data, err)
+	}
+	return s, nil
+}
+
+// PluginSetting returns plugins.acrdoctor[key].
+func (s *Settings) PluginSetting(key string) string {
+	return s.Plugins["acrdoctor"][key]
+}

@@ -91,6 +91,11 @@ func Append(path string, e Entry) error {
 	if err != nil {
 		return err
 	}
+	// A journal pointed at something that is not a file (/dev/null, to
+	// turn it off) gets no line, and no lock file beside it either.
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s: %w", path, statedir.ErrNotRegular)
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}

@@ -3,13 +3,18 @@ package journal
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
 )
 
 func TestPath(t *testing.T) {
@@ -206,5 +211,24 @@ func TestOverlongEntry(t *testing.T) {
 	data, _ := os.ReadFile(path)
 	if len(data) > maxLine || bytes.Count(data, []byte("\n")) != 1 {
 		t.Errorf("line of %d bytes", len(data))
+	}
+}
+
+// TestAppendNotAFile: a journal pointed at what is not a file (/dev/null,
+// a FIFO) is left alone: no line, and no lock file made beside it.
+func TestAppendNotAFile(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no FIFOs")
+	}
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "journal")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := Append(fifo, Entry{Registry: "a.azurecr.io", Outcome: Served}); !errors.Is(err, statedir.ErrNotRegular) {
+		t.Errorf("Append to a FIFO: %v", err)
+	}
+	if _, err := os.Stat(fifo + ".lock"); !os.IsNotExist(err) {
+		t.Errorf("a lock file was made beside it: %v", err)
 	}
 }

@@ -9,3 +9,5 @@ import "os"
 func LockShared(*os.File) error    { return nil }
 func LockExclusive(*os.File) error { return nil }
 func Unlock(*os.File)              {}
+
+func tryLock(*os.File) (bool, error) { return true, nil }

@@ -2,7 +2,10 @@
 
 package statedir
 
-import "syscall"
+import (
+	"io/fs"
+	"syscall"
+)
 
 // Without O_NOFOLLOW the mode check after opening still refuses what is
 // not a regular file.
@@ -11,3 +14,5 @@ const (
 	nonBlock = 0
 	eloop    = syscall.Errno(0)
 )
+
+func hardLinked(fs.FileInfo) bool { return false }

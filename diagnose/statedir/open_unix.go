@@ -2,7 +2,10 @@
 
 package statedir
 
-import "syscall"
+import (
+	"io/fs"
+	"syscall"
+)
 
 const (
 	noFollow = syscall.O_NOFOLLOW
@@ -11,3 +14,10 @@ const (
 	nonBlock = syscall.O_NONBLOCK
 	eloop    = syscall.ELOOP
 )
+
+// hardLinked reports a file with another name too: a state file the tool
+// made has one.
+func hardLinked(fi fs.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && st.Nlink > 1
+}

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/user"
 	"path/filepath"
 	"runtime"
 	"syscall"
+	"time"
 )
 
 // Dir is $XDG_STATE_HOME/acr-doctor when XDG_STATE_HOME is an absolute
@@ -30,22 +32,33 @@ func Dir(getenv func(string) string) (dir string, ok bool) {
 			return filepath.Join(d, name), true
 		}
 	case "darwin", "ios":
-		if h := home(getenv); h != "" {
+		if h := Home(getenv); h != "" {
 			return filepath.Join(h, "Library", "Application Support", name), true
 		}
 	default:
-		if h := home(getenv); h != "" {
+		if h := Home(getenv); h != "" {
 			return filepath.Join(h, ".local", "state", name), true
 		}
 	}
 	return "", false
 }
 
-func home(getenv func(string) string) string {
-	if h := getenv("HOME"); h != "" {
-		return h
+// Home is the user's home directory as Docker finds it: HOME, else (on
+// Unix) the user's entry in the password database. It is never a relative
+// path: "" when there is none.
+func Home(getenv func(string) string) string {
+	h := getenv("HOME")
+	if runtime.GOOS == "windows" && h == "" {
+		h, _ = os.UserHomeDir()
 	}
-	h, _ := os.UserHomeDir()
+	if h == "" {
+		if u, err := user.Current(); err == nil {
+			h = u.HomeDir
+		}
+	}
+	if !filepath.IsAbs(h) {
+		return ""
+	}
 	return h
 }
 
@@ -64,7 +77,7 @@ func Sub(dir, name string) (string, error) {
 var ErrNotRegular = errors.New("not a regular file")
 
 // OpenFile opens a state file without following a symbolic link in its
-// last element, and refuses anything but a regular file. flag and perm are
+// last element, and refuses anything but a regular file with one name. flag and perm are
 // as for os.OpenFile.
 func OpenFile(name string, flag int, perm fs.FileMode) (*os.File, error) {
 	f, err := os.OpenFile(name, flag|noFollow|nonBlock, perm)
@@ -83,6 +96,10 @@ func OpenFile(name string, flag int, perm fs.FileMode) (*os.File, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w (%s)", name, ErrNotRegular, fi.Mode().Type())
 	}
+	if hardLinked(fi) {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w (a hard link)", name, ErrNotRegular)
+	}
 	return f, nil
 }
 
@@ -94,6 +111,15 @@ func isLoop(err error) bool {
 // Lock takes an exclusive lock on the lock file name, creating it, and
 // returns the function that releases it.
 func Lock(name string) (unlock func(), err error) {
+	return LockWithin(name, 0)
+}
+
+// ErrLockHeld is returned, wrapped, when LockWithin gave up waiting.
+var ErrLockHeld = errors.New("held by another process")
+
+// LockWithin is Lock, waiting at most d for a holder to let go (a holder
+// stopped with Ctrl-Z never does); 0 waits as long as it takes.
+func LockWithin(name string, d time.Duration) (unlock func(), err error) {
 	if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
 		return nil, err
 	}
@@ -101,9 +127,28 @@ func Lock(name string) (unlock func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := LockExclusive(f); err != nil {
+	if d <= 0 {
+		err = LockExclusive(f)
+	} else {
+		err = lockWithin(f, d)
+	}
+	if err != nil {
 		f.Close()
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return func() { Unlock(f); f.Close() }, nil
+}
+
+func lockWithin(f *os.File, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		ok, err := tryLock(f)
+		if ok || err != nil {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return ErrLockHeld
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
 }

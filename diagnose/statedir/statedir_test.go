@@ -1,6 +1,7 @@
 package statedir
 
 import (
+	"errors"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -49,4 +50,19 @@ func TestLock(t *testing.T) {
 	}
 	unlock()
 	<-got
+}
+
+func TestLockWithin(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no flock")
+	}
+	name := filepath.Join(t.TempDir(), "a.lock")
+	unlock, err := Lock(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	if _, err := LockWithin(name, 50*time.Millisecond); !errors.Is(err, ErrLockHeld) {
+		t.Errorf("a held lock: %v", err)
+	}
 }

@@ -44,6 +44,13 @@ func TestOpenFileRefuses(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("opening a FIFO blocked")
 	}
+	hard := filepath.Join(dir, "hard.jsonl")
+	if err := os.Link(target, hard); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenFile(hard, os.O_WRONLY|os.O_APPEND, 0); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("a hard link: %v", err)
+	}
 	if b, _ := os.ReadFile(target); string(b) != "x" {
 		t.Errorf("the link's target changed: %q", b)
 	}
