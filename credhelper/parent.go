@@ -11,13 +11,7 @@ import (
 // acr-doctor. Docker's global flags come before the command; these take a
 // value.
 func dockerConfigFlag(argv []string) (string, bool) {
-	if len(argv) == 0 {
-		return "", false
-	}
-	switch base := filepath.Base(argv[0]); {
-	case base == "docker", base == "com.docker.cli", base == "acr-doctor",
-		strings.HasPrefix(base, "docker-") && !strings.HasPrefix(base, "docker-credential-"):
-	default:
+	if !dockerCommand(argv) {
 		return "", false
 	}
 	valued := map[string]bool{"--config": true, "-c": true, "--context": true, "-H": true, "--host": true,
@@ -40,4 +34,15 @@ func dockerConfigFlag(argv []string) (string, bool) {
 		}
 	}
 	return dir, found && dir != ""
+}
+
+// dockerCommand reports whether argv is that of docker, a CLI plugin,
+// Docker Desktop's com.docker.cli or the standalone acr-doctor.
+func dockerCommand(argv []string) bool {
+	if len(argv) == 0 {
+		return false
+	}
+	base := filepath.Base(argv[0])
+	return base == "docker" || base == "com.docker.cli" || base == "acr-doctor" ||
+		strings.HasPrefix(base, "docker-") && !strings.HasPrefix(base, "docker-credential-")
 }

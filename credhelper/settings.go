@@ -44,7 +44,8 @@ const defaultMargin = 5 * time.Minute
 // not in the environment.
 type settings struct {
 	getenv func(string) string
-	dir    string // the config directory Docker is using
+	parent *parent // nil where it cannot be read
+	dir    string  // the config directory Docker is using
 
 	loaded bool
 	cfg    *credstore.Settings
@@ -52,21 +53,23 @@ type settings struct {
 }
 
 func newSettings(getenv func(string) string) *settings {
-	return &settings{getenv: getenv, dir: configDir(getenv)}
+	s := &settings{getenv: getenv, parent: readParent()}
+	s.dir = s.configDir()
+	return s
 }
 
 // configDir is the config directory of the Docker command that runs this
 // helper. Docker tells a helper nothing, so: the --config of the docker
 // command (or plugin) that started it, where the platform lets it be read
 // (Linux); else DOCKER_CONFIG, which it inherits; else ~/.docker.
-func configDir(getenv func(string) string) string {
-	if d := parentConfigDir(); d != "" {
+func (s *settings) configDir() string {
+	if d := s.parent.configDir(); d != "" {
 		return d
 	}
-	if d := getenv("DOCKER_CONFIG"); d != "" {
+	if d := s.getenv("DOCKER_CONFIG"); d != "" {
 		return d
 	}
-	if home := statedir.Home(getenv); home != "" {
+	if home := statedir.Home(s.getenv); home != "" {
 		return filepath.Join(home, ".docker")
 	}
 	return "" // backend refuses: no config to read
@@ -150,7 +153,8 @@ func (s *settings) duration(where, val string) (time.Duration, bool) {
 
 // backend chooses the helper to wrap, and makes sure it is not this one.
 func (s *settings) backend() (*execBackend, error) {
-	if s.getenv(envWrapped) != "" || startedBySelf() {
+	// Started by docker itself, it is no loop; else it looks further up.
+	if s.getenv(envWrapped) != "" || !s.parent.docker() && startedBySelf() {
 		return nil, errors.New("acr-doctor: docker-credential-acrdoctor was started as its own backend: the credential-backend setting leads back to this helper under another name; set it to the store the credentials live in (pass, secretservice, osxkeychain, wincred, desktop)")
 	}
 	name, where := s.getenv(envBackend), envBackend

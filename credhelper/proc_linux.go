@@ -2,11 +2,58 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 )
+
+// parent is the process that started this helper, as /proc shows it.
+type parent struct {
+	proc string // /proc/PID
+	argv []string
+}
+
+// readParent reads the parent's command line; nil when it cannot.
+func readParent() *parent {
+	p := &parent{proc: filepath.Join("/proc", strconv.Itoa(os.Getppid()))}
+	f, err := os.Open(filepath.Join(p.proc, "cmdline"))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, 256<<10))
+	if err != nil {
+		return nil
+	}
+	p.argv = strings.Split(strings.TrimSuffix(string(raw), "\x00"), "\x00")
+	return p
+}
+
+// docker reports whether the parent is a docker command: then this is no
+// loop through a backend.
+func (p *parent) docker() bool { return p != nil && dockerCommand(p.argv) }
+
+// configDir is the --config of a docker parent, made absolute against the
+// parent's working directory; "" when it named none.
+func (p *parent) configDir() string {
+	if p == nil {
+		return ""
+	}
+	dir, ok := dockerConfigFlag(p.argv)
+	if !ok {
+		return ""
+	}
+	if !filepath.IsAbs(dir) {
+		cwd, err := os.Readlink(filepath.Join(p.proc, "cwd"))
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(cwd, dir)
+	}
+	return dir
+}
 
 // maxAncestors is how far up the process tree startedBySelf looks: a loop
 // through a backend is this helper, a shell or two, and this helper again.
