@@ -26,7 +26,7 @@ test-unit: ## unit tests, with the race detector
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /e2e)
 
 test-e2e: ## end-to-end tests through the real docker client, pass and gpg
-	$(GO) test -count=1 ./e2e/
+	$(GO) test -count=1 -parallel 8 ./e2e/
 
 # A count, not a duration: a duration's deadline can end a run mid-input,
 # which go test reports as "context deadline exceeded", a failure.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
+	"github.com/acr-doctor/acr-doctor/internal/hermetic"
 )
 
 // passStores sets up a throwaway GPG key and returns an environment for
@@ -21,22 +22,19 @@ func passEnv(t *testing.T) (gnupg, fpr string) {
 		}
 	}
 	// A short path: gpg-agent's socket path must fit in sun_path.
-	gnupg, err := os.MkdirTemp("", "gpg")
-	if err != nil {
-		t.Fatal(err)
-	}
+	gnupg = hermetic.ShortDir(t, "gpg")
+	gpgEnv := []string{"GNUPGHOME=" + gnupg, "HOME=" + gnupg, "PATH=" + toolDir}
 	t.Cleanup(func() {
 		kill := exec.Command("gpgconf", "--kill", "all")
-		kill.Env = append(os.Environ(), "GNUPGHOME="+gnupg)
+		kill.Env = gpgEnv
 		_ = kill.Run()
-		os.RemoveAll(gnupg)
 	})
 	if err := os.Chmod(gnupg, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	gpg := func(args ...string) string {
 		cmd := exec.Command("gpg", append([]string{"--batch"}, args...)...)
-		cmd.Env = append(os.Environ(), "GNUPGHOME="+gnupg)
+		cmd.Env = gpgEnv
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("gpg %v: %v\n%s", args, err, out)

@@ -10,6 +10,7 @@ import (
 // prints acr-doctor's hint; after an unrelated failure, nothing. Docker
 // runs hooks only when stdout is a terminal, hence script(1).
 func TestHooks(t *testing.T) {
+	t.Parallel()
 	requireTool(t, "script")
 	emu := startEmu(t, emuRegistry("hookreg.azurecr.io"))
 	e := newEnv(t)
@@ -55,6 +56,7 @@ func slicesDelete(s []string, v string) []string {
 // TestRun: run passes a failing command through, explains it, checks the
 // registry it names, and exits with the command's status.
 func TestRun(t *testing.T) {
+	t.Parallel()
 	emu := startEmu(t, emuRegistry("runreg.azurecr.io"))
 	e := newEnv(t)
 	e.useEmu(emu)
@@ -80,6 +82,7 @@ func TestRun(t *testing.T) {
 }
 
 func TestExplainCommand(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.writeConfig(emptyConfig)
 	log := "#8 pushing myreg.azurecr.io/app:1\n" +
@@ -106,6 +109,7 @@ func TestExplainCommand(t *testing.T) {
 
 // TestAuthfile: a pull secret as kubectl prints it, read from stdin.
 func TestAuthfile(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.writeConfig(emptyConfig)
 	inner := `{"auths":{"pullreg.azurecr.io":{"auth":"` + b64("ci-pull:scoped-token-password") + `"},"MyReg.azurecr.io":{"auth":"` + b64("myreg:pw-of-the-fixture") + `"}}}`

@@ -48,6 +48,7 @@ type azureJSON struct {
 // CLI takes it; plugins.acrdoctor.azure makes it the default; without
 // Azure credentials it says so in one line and the rest stands.
 func TestAzureThroughDocker(t *testing.T) {
+	t.Parallel()
 	// Docker goes through the emulator's proxy, which resolves names itself
 	// and reaches the public address: what a corporate proxy does.
 	locked := emuRegistry("lockedreg.azurecr.io")

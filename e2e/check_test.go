@@ -40,6 +40,9 @@ func startEmu(t *testing.T, regs ...acremu.Registry) *acremu.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := names.Add(emu.Hosts()...); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { emu.Close() })
 	return emu
 }
@@ -69,6 +72,7 @@ type checkJSON struct {
 // credentials; the registries then break; `docker acrdoctor --format json`
 // names each cause.
 func TestCheckThroughDocker(t *testing.T) {
+	t.Parallel()
 	faults := map[string][]acremu.Fault{
 		"healthyreg.azurecr.io":  nil,
 		"firewalled.azurecr.io":  {acremu.Firewall},
@@ -190,6 +194,7 @@ func writeJSONConfig(t *testing.T, e *env, cfg map[string]any) {
 // `docker login REGISTRY` (no password) to the daemon only, so the test
 // gives docker login the stored username and secret itself.
 func TestAgreesWithDockerLogin(t *testing.T) {
+	t.Parallel()
 	// stored writes a credential one way and returns the username and
 	// secret it holds, for docker login.
 	type stored struct {
@@ -223,7 +228,7 @@ esac
 	// emulator's proxy the names never resolve locally.
 	// Faults whose docker login is slow (docker's own 15 s timeout) run
 	// with one way of storing only.
-	slow := map[acremu.Fault]bool{acremu.HungSocket: true, acremu.DripBody: true, acremu.Unreachable: true}
+	slow := map[acremu.Fault]bool{acremu.HungSocket: true, acremu.DripBody: true, acremu.EndlessBody: true, acremu.Unreachable: true}
 	// Where check refuses on purpose what Docker goes along with.
 	divergent := map[acremu.Fault]string{
 		acremu.RealmOtherHost: "credentials go only to the registry host (a realm elsewhere is reported, never sent a secret); Docker follows it",
@@ -290,6 +295,7 @@ func orHealthy(f acremu.Fault) string {
 // TestDockerEnvironment: standalone, with an old docker CLI on PATH, check
 // names docker_environment; with none, it warns and carries on.
 func TestDockerEnvironment(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.writeConfig(`{"auths": {"myreg.azurecr.io": {"auth": "` + b64("myreg:pw") + `"}}}`)
 	bin := filepath.Join(t.TempDir(), "old")

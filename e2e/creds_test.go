@@ -98,6 +98,7 @@ func checkCreds(t *testing.T, got credsJSON, wants map[string]want) {
 // TestCredsFileAndHelpers: credentials in the file as `docker login` writes
 // them, and credHelpers naming a helper that does not exist and one that hangs.
 func TestCredsFileAndHelpers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	now := time.Now()
 	s := tokentest.Default()
@@ -186,6 +187,7 @@ func TestCredsFileAndHelpers(t *testing.T) {
 
 // TestCredsPass: credsStore "pass" with the real docker-credential-pass.
 func TestCredsPass(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.withPass()
 	now := time.Now()

@@ -11,6 +11,7 @@ import (
 // TestInstallScript: `make install` from this tree, twice, into a sandbox
 // DOCKER_CONFIG, then --uninstall; and the message when Go is missing.
 func TestInstallScript(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.writeConfig(emptyConfig)
 	plugins := filepath.Join(e.configDir, "cli-plugins")

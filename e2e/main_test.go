@@ -25,6 +25,7 @@ var (
 	repoRoot  string
 	goEnv     []string // the caches go uses here, kept when HOME moves
 	toolDir   string   // the machine's programs, but az and credential helpers
+	names     *hermetic.Resolver
 )
 
 func TestMain(m *testing.M) {
@@ -44,6 +45,13 @@ func run(m *testing.M) int {
 	if toolDir, err = hermetic.Tools(filepath.Join(tmp, "tools")); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
+	}
+	if names, err = hermetic.NewResolver(filepath.Join(tmp, "names")); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if !names.Isolated() {
+		fmt.Fprintln(os.Stderr, "e2e: no mount namespace to be had (unshare, user namespaces): docker resolves the emulated names with the machine's /etc/hosts and DNS")
 	}
 	for _, v := range []string{"GOPATH", "GOMODCACHE", "GOCACHE", "GOFLAGS", "GOTOOLCHAIN"} {
 		out, err := exec.Command("go", "env", v).Output()
@@ -177,7 +185,7 @@ func (r result) String() string {
 // run runs a program in the sandbox.
 func (e *env) run(stdin string, name string, args ...string) result {
 	e.t.Helper()
-	cmd := exec.Command(e.lookPath(name), args...)
+	cmd := names.Command(e.lookPath(name), args...)
 	cmd.Env = e.vars
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer

@@ -3,9 +3,10 @@ package e2e
 import (
 	"bufio"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/acr-doctor/acr-doctor/internal/hermetic"
 )
 
 // withPass gives the sandbox a real pass store behind a throwaway GPG key
@@ -19,22 +20,14 @@ func (e *env) withPass() {
 	if err := os.Symlink(requireTool(t, "docker-credential-pass"), filepath.Join(e.binDir, "docker-credential-pass")); err != nil {
 		t.Fatal(err)
 	}
-	// gpg-agent's socket path must stay short: MkdirTemp under /tmp, not t.TempDir.
-	gnupg, err := os.MkdirTemp("", "gpg")
-	if err != nil {
-		t.Fatal(err)
-	}
+	// gpg-agent's socket path must stay short, whatever TMPDIR says.
+	gnupg := hermetic.ShortDir(t, "gpg")
 	if err := os.Chmod(gnupg, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	store := filepath.Join(t.TempDir(), "password-store")
 	e.setenv("GNUPGHOME="+gnupg, "PASSWORD_STORE_DIR="+store)
-	t.Cleanup(func() {
-		kill := exec.Command("gpgconf", "--kill", "all")
-		kill.Env = append(os.Environ(), "GNUPGHOME="+gnupg)
-		_ = kill.Run()
-		os.RemoveAll(gnupg)
-	})
+	t.Cleanup(func() { e.run("", "gpgconf", "--kill", "all") })
 	if r := e.run("", "gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "",
 		"--quick-generate-key", "acr-doctor e2e <e2e@acr-doctor.invalid>", "future-default", "default", "never"); r.code != 0 {
 		t.Fatalf("gpg key: %v", r)

@@ -14,6 +14,7 @@ import (
 // TestDiscovery: docker finds the plugin in $DOCKER_CONFIG/cli-plugins and
 // shows its metadata.
 func TestDiscovery(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.writeConfig(emptyConfig)
 
@@ -40,6 +41,7 @@ func TestDiscovery(t *testing.T) {
 
 // TestConfigFlag: --config switches both plugin discovery and the config read.
 func TestConfigFlag(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.writeConfig(`{"auths": {"firstreg.azurecr.io": {"auth": "` + b64("ci-pull:pw1") + `"}}}`)
 	other := filepath.Join(t.TempDir(), "other")
@@ -79,6 +81,7 @@ func TestConfigFlag(t *testing.T) {
 
 // TestBadInput: one clear line and exit status 2, never a panic.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tests := []struct {
 		name, config string
@@ -113,6 +116,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestToken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.writeConfig(`{}`)
 	now := time.Now()

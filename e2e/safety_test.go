@@ -81,6 +81,7 @@ func readLines(t *testing.T, name string) []string {
 // journals or writes a file. A docker pull afterwards does renew, which
 // shows that the same setup would have.
 func TestDiagnosisChangesNothing(t *testing.T) {
+	t.Parallel()
 	const host = "expired.azurecr.io"
 	emu := startEmu(t, emuRegistry(host))
 	e := newEnv(t)
@@ -166,6 +167,7 @@ func TestDiagnosisChangesNothing(t *testing.T) {
 // docker-credential-NAME. No credential is lost on the way, and config.json
 // gets only Docker's own empty entry.
 func TestWrapperBackends(t *testing.T) {
+	t.Parallel()
 	const host = "wrapped.azurecr.io"
 	for _, backend := range []string{"pass", "fake"} {
 		t.Run(backend, func(t *testing.T) {
@@ -235,6 +237,7 @@ func TestWrapperBackends(t *testing.T) {
 // TestWrapperConfigFlag: `docker --config DIR login` through the wrapper
 // stores into DIR's backend and writes nothing into $DOCKER_CONFIG.
 func TestWrapperConfigFlag(t *testing.T) {
+	t.Parallel()
 	const host = "cireg.azurecr.io"
 	emu := startEmu(t, emuRegistry(host))
 	e := newEnv(t)
@@ -276,6 +279,7 @@ func readDir(dir string) string {
 // rewrites config.json, then undo: the login's entry stays; a second undo
 // has nothing left; a config.json holding null is refused in one line.
 func TestConfigureUndoKeepsLogins(t *testing.T) {
+	t.Parallel()
 	const host = "keep.azurecr.io"
 	emu := startEmu(t, emuRegistry(host))
 	e := newEnv(t)
@@ -337,6 +341,7 @@ func TestConfigureUndoKeepsLogins(t *testing.T) {
 // safely, and with --force still leaves Docker working: a config wrapped
 // by hand goes back to its backend, an unreadable one is left alone.
 func TestUninstallRecovers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.useWrapper()
 	e.fakeHelper("fake", filepath.Join(t.TempDir(), "store"), "")
@@ -401,6 +406,7 @@ func TestUninstallRecovers(t *testing.T) {
 // there, and names pass in credsStore so that every other registry stays
 // in it; a word that is not a registry is refused.
 func TestConfigureNamesDockersDefault(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.useWrapper()
 	e.withPass()

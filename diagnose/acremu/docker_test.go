@@ -15,15 +15,18 @@ import (
 
 	"github.com/acr-doctor/acr-doctor/diagnose/acremu"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
+	"github.com/acr-doctor/acr-doctor/internal/hermetic"
 )
 
 // dockerCLI runs the real docker client against an emulator, with its own
-// config directory.
+// config directory, an environment of its own (none of the caller's) and
+// the emulator's names resolved as the test says.
 type dockerCLI struct {
 	t      *testing.T
 	bin    string
 	s      *acremu.Server
 	config string // DOCKER_CONFIG
+	names  *hermetic.Resolver
 }
 
 func newDockerCLI(t *testing.T, s *acremu.Server) *dockerCLI {
@@ -33,25 +36,33 @@ func newDockerCLI(t *testing.T, s *acremu.Server) *dockerCLI {
 		t.Fatalf("the docker CLI is needed: %v", err)
 	}
 	dir := t.TempDir()
+	names, err := hermetic.NewResolver(filepath.Join(dir, "names"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := names.Add(s.Hosts()...); err != nil {
+		t.Fatal(err)
+	}
 	// An auths map with an entry: with none, Docker picks the pass or
 	// secretservice helper by itself (cli/config/config.go, ContainsAuth).
 	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"auths":{"placeholder.invalid":{}}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return &dockerCLI{t: t, bin: bin, s: s, config: dir}
+	return &dockerCLI{t: t, bin: bin, s: s, config: dir, names: names}
 }
 
 // run runs docker with args and returns its stderr and exit code.
 func (d *dockerCLI) run(args ...string) (stderr string, code int) {
 	d.t.Helper()
-	cmd := exec.Command(d.bin, args...)
-	cmd.Env = append(os.Environ(),
-		"HTTPS_PROXY="+d.s.ProxyURL(), "https_proxy=", "NO_PROXY=", "no_proxy=",
-		"SSL_CERT_FILE="+d.s.CAFile(),
-		"DOCKER_CONFIG="+d.config,
+	cmd := d.names.Command(d.bin, args...)
+	cmd.Env = []string{
+		"PATH=/nonexistent", "HOME=" + d.config,
+		"HTTPS_PROXY=" + d.s.ProxyURL(), "NO_PROXY=",
+		"SSL_CERT_FILE=" + d.s.CAFile(),
+		"DOCKER_CONFIG=" + d.config,
 		// No daemon, ever: login then runs client-side, as in CI and here.
-		"DOCKER_HOST=unix://"+filepath.Join(d.config, "no-daemon.sock"),
-	)
+		"DOCKER_HOST=unix:///nonexistent/docker.sock",
+	}
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	err := cmd.Run()

@@ -217,6 +217,19 @@ func (s *Server) Requests(host string) []Request {
 	return slices.Clone(s.requests[strings.ToLower(host)])
 }
 
+// Hosts are the names the emulator answers for: its registries, sorted,
+// then Azure AD, ARM, Log Analytics and the foreign token realm.
+func (s *Server) Hosts() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	hosts := make([]string, 0, len(s.regs)+4)
+	for h := range s.regs {
+		hosts = append(hosts, h)
+	}
+	slices.Sort(hosts)
+	return append(hosts, AuthorityHost, ARMHost, LogAnalyticsHost, OtherRealmHost)
+}
+
 // ResetRequests forgets what host received.
 func (s *Server) ResetRequests(host string) {
 	s.mu.Lock()
