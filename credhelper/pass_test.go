@@ -103,26 +103,32 @@ func TestProtocolPass(t *testing.T) {
 	if served < 2 {
 		t.Errorf("pass served %d gets; the session did not exercise a stored credential", served)
 	}
-	t.Logf("pass answered %d gets with an empty credential", empty)
 	if r := wrapped.run("acrdoctor", "get", "myreg.azurecr.io"); r.code != 1 || r.stdout != notFound+"\n" {
 		t.Errorf("get after erase through the wrapper: %v, want the not-found sentinel", r)
 	}
 
+	// Debian's 0.6.x answers an uninitialised store so too; later
+	// versions say what is wrong, which the wrapper passes on as it is.
+	quirk := strings.HasPrefix(strings.TrimSpace(direct.run("pass", "version", "").stdout), "0.6.")
+	if quirk != (empty > 0) {
+		t.Errorf("docker-credential-pass %s answered %d gets with an empty credential", direct.run("pass", "version", "").stdout, empty)
+	}
 	bare := passSandbox(t, gnupg, fpr, false)
 	raw := bare.run("pass", "get", "myreg.azurecr.io")
 	got := bare.run("acrdoctor", "get", "myreg.azurecr.io")
-	switch {
-	case raw.code == 0 && strings.Contains(raw.stdout, `"Username":""`):
+	if quirk {
+		if raw.code != 0 || !strings.Contains(raw.stdout, `"Username":""`) {
+			t.Fatalf("Debian's pass 0.6 answered %v, not the empty credential", raw)
+		}
 		if want := (result{notFound + "\n", "", 1}); got != want {
 			t.Errorf("empty credential from pass: wrapper %v, want %v", got, want)
 		}
 		if es := bare.entries(); len(es) != 1 || es[0].Outcome != journal.Empty {
 			t.Errorf("journal %+v, want one empty entry", es)
 		}
-	default: // a pass helper without the quirk: passed through as is
-		t.Logf("this docker-credential-pass has no empty-credential quirk: %v", raw)
-		if got != raw {
-			t.Errorf("wrapper %v, pass %v", got, raw)
-		}
+		return
+	}
+	if got != raw {
+		t.Errorf("wrapper %v, pass %v", got, raw)
 	}
 }

@@ -327,3 +327,26 @@ func TestRenewalLockHeld(t *testing.T) {
 		t.Errorf("%d requests while another renewal held the lock", n)
 	}
 }
+
+// TestRenewalStoreFails: renewed, but the backend will not store the new
+// token: Docker gets the new token all the same, and one line saying the
+// next get will renew again.
+func TestRenewalStoreFails(t *testing.T) {
+	s, _, old := renewSandbox(t, time.Now().Add(-5*time.Hour))
+	s = s.with("FAKE_FAIL_STORE=the keychain is locked")
+	r := s.run("acrdoctor", "get", renewHost)
+	c, tok := decodeServed(t, r.stdout)
+	if r.code != 0 || c.Secret == old || tok.Expired(time.Now()) ||
+		!strings.Contains(r.stderr, "renewed, but storing the new token failed") || !strings.Contains(r.stderr, "the keychain is locked") {
+		t.Errorf("get: %v", r)
+	}
+	if strings.Contains(r.stderr, c.Secret) {
+		t.Error("the new token is in the hint")
+	}
+	if stored := s.run("fake", "get", renewHost); !strings.Contains(stored.stdout, old) {
+		t.Errorf("the backend changed: %v", stored)
+	}
+	if es := s.entries(); len(es) != 1 || es[0].Outcome != journal.Renewed {
+		t.Errorf("journal %+v", es)
+	}
+}

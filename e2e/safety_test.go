@@ -427,3 +427,28 @@ func TestConfigureNamesDockersDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigurePrompt: on a terminal, configure asks once, and writes
+// only after a yes.
+func TestConfigurePrompt(t *testing.T) {
+	t.Parallel()
+	requireTool(t, "script")
+	e := newEnv(t)
+	e.useWrapper()
+	e.fakeHelper("fake", filepath.Join(t.TempDir(), "store"), "")
+	const original = `{"credsStore":"fake"}`
+	e.writeConfig(original)
+	for _, tc := range []struct {
+		answer  string
+		written bool
+	}{{"\n", false}, {"no\n", false}, {"y\n", true}} {
+		r := e.run(tc.answer, "script", "-qec", "docker acrdoctor configure --store", "/dev/null")
+		if !strings.Contains(r.stdout, "Apply? [y/N]") {
+			t.Errorf("answer %q: no question asked: %v", tc.answer, r)
+		}
+		b, _ := os.ReadFile(filepath.Join(e.configDir, "config.json"))
+		if written := string(b) != original; written != tc.written {
+			t.Errorf("answer %q: written %v: %s\n%v", tc.answer, written, b, r)
+		}
+	}
+}

@@ -144,6 +144,7 @@ func TestAzure(t *testing.T) {
 			StepTimeout: 2 * time.Second, Probe: probeOptions(emu), Azure: inspector}
 		results := check.Run(context.Background(), store, opts, nil)
 		assertNoSecrets(t, results, auths)
+		assertOnePerTarget(t, results, targets)
 		for _, r := range results {
 			sc := scs[slices.IndexFunc(scs, func(s azureScenario) bool { return s.reg.Host == r.Registry.Registry })]
 			t.Run(sc.name, func(t *testing.T) {

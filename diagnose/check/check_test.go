@@ -164,12 +164,9 @@ func TestEveryCause(t *testing.T) {
 		}
 		opts := check.Options{Targets: targets, Push: push, Repository: "team/app", Timeout: 20 * time.Second,
 			StepTimeout: time.Second, Probe: probeOptions(emu)}
-		start := time.Now()
 		results := check.Run(context.Background(), store, opts, nil)
-		if took := time.Since(start); took > 10*time.Second {
-			t.Errorf("check of %d registries took %v", len(targets), took)
-		}
 		assertNoSecrets(t, results, auths)
+		assertOnePerTarget(t, results, targets)
 		for _, r := range results {
 			sc := scs[slices.IndexFunc(scs, func(s scenario) bool { return s.reg.Host == r.Registry.Registry })]
 			var ids []cause.ID
@@ -197,6 +194,20 @@ func TestEveryCause(t *testing.T) {
 		if req.Auth != "" || len(req.Form) > 0 {
 			t.Errorf("the foreign realm received a credential: %+v", req)
 		}
+	}
+}
+
+// assertOnePerTarget: Run reports every registry asked for, once.
+func assertOnePerTarget(t *testing.T, results []check.Result, targets []string) {
+	t.Helper()
+	var got []string
+	for _, r := range results {
+		got = append(got, r.Registry.Registry)
+	}
+	slices.Sort(got)
+	want := slices.Sorted(slices.Values(targets))
+	if !slices.Equal(got, want) {
+		t.Errorf("results for %v, want one for each of %v", got, want)
 	}
 }
 

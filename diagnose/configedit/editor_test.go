@@ -321,13 +321,13 @@ func TestSymlinkedConfig(t *testing.T) {
 
 func TestReadRefuses(t *testing.T) {
 	dir := t.TempDir()
-	for name, raw := range map[string]string{"null": "null", "array": "[]", "number": "7", "empty": ""} {
-		p := filepath.Join(dir, name+".json")
+	for raw, want := range map[string]string{"null": "holds null", "[]": "holds an array", "7": "holds a number", "": "is empty"} {
+		p := filepath.Join(dir, "config.json")
 		if err := os.WriteFile(p, []byte(raw), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Read(p); err == nil {
-			t.Errorf("%s: read as a config", name)
+		if _, err := Read(p); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q read as %v, want %q", raw, err, want)
 		}
 	}
 	if _, err := Read(dir); err == nil || !strings.Contains(err.Error(), "not a regular file") {
@@ -421,4 +421,41 @@ func TestUndoKeepsWhatOthersAdded(t *testing.T) {
 		t.Fatal(err)
 	}
 	same(t, fx.doc(), `{"auths":{"a.azurecr.io":{}},"credHelpers":{"gcr.io":"gcloud"},"credsStore":"pass","plugins":{"acrdoctor":{"azure":"on"}}}`)
+}
+
+// TestApplyFailures: when the copy or the write fails, config.json stays
+// as it was and no record says otherwise.
+func TestApplyFailures(t *testing.T) {
+	t.Run("no state directory", func(t *testing.T) {
+		fx := newFixture(t, `{"credsStore":"pass"}`)
+		if err := os.WriteFile(fx.ed.Dir, []byte("a file where the folder goes"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fx.configure(Request{Store: true}); err == nil {
+			t.Fatal("applied without a place for its record")
+		}
+		same(t, fx.doc(), `{"credsStore":"pass"}`)
+	})
+	t.Run("config.json cannot be written", func(t *testing.T) {
+		if runtime.GOOS != "linux" {
+			t.Skip("needs /proc, where not even root makes a folder")
+		}
+		fx := newFixture(t, "")
+		if err := os.MkdirAll(filepath.Dir(fx.config), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		// A link to where no file can be: read as missing, never written.
+		if err := os.Symlink("/proc/acrdoctor-test/config.json", fx.config); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fx.configure(Request{Store: true, DefaultStore: "pass"}); err == nil {
+			t.Fatal("the write did not fail")
+		}
+		if recs, _ := fx.ed.Records(); len(recs) != 0 {
+			t.Errorf("a record of a run that wrote nothing: %+v", recs[0])
+		}
+		if ents, _ := os.ReadDir(filepath.Join(fx.ed.Dir, "configure")); len(ents) != 0 {
+			t.Errorf("files left: %v", ents)
+		}
+	})
 }

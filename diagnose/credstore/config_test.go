@@ -178,8 +178,8 @@ func TestLoad(t *testing.T) {
 		if err := os.Mkdir(filepath.Join(dir, "config.json"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Load(dir, noEnv); err == nil {
-			t.Error("Load of a directory named config.json succeeded")
+		if _, err := Load(dir, noEnv); err == nil || !strings.Contains(err.Error(), "config.json is not a regular file") {
+			t.Errorf("Load of a directory named config.json: %v", err)
 		}
 	})
 }

@@ -184,6 +184,7 @@ func (r *runner) Output() ([]byte, error) {
 	start := time.Now()
 	r.runErr = r.cmd.Run()
 	r.took = time.Since(start)
+	killLeftovers(r.cmd)
 	if r.stdout.overflow {
 		r.runErr = errors.Join(r.runErr, errOverflow)
 	}

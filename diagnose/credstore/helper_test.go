@@ -35,8 +35,10 @@ func TestHelperGet(t *testing.T) {
 		"garbage":  `echo '<html>proxy login</html>'`,
 		"flood":    `head -c 3000000 /dev/zero`,
 		"hang":     `sleep 30`,
-		"hangkid":  `(sleep 30; echo late) & exit 1`,
+		"hangkid":  `(sleep 30; echo late) & echo $! > "$HANGKID_PID"; exit 1`,
 	})
+	kidPID := filepath.Join(t.TempDir(), "pid")
+	t.Setenv("HANGKID_PID", kidPID)
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "docker-credential-noexec"), "#!/bin/sh\necho hi\n") // mode 0600
 	t.Setenv("PATH", os.Getenv("PATH")+string(os.PathListSeparator)+dir)
@@ -95,6 +97,26 @@ func TestHelperGet(t *testing.T) {
 			}
 		})
 	}
+	// What the helper left running went with it.
+	if b, err := os.ReadFile(kidPID); err != nil || !gone(strings.TrimSpace(string(b))) {
+		t.Errorf("hangkid's background job (pid %q, %v) outlived the helper", b, err)
+	}
+}
+
+// gone reports whether the process pid has ended (or is a zombie left for
+// init), within a moment.
+func gone(pid string) bool {
+	for range 50 {
+		b, err := os.ReadFile("/proc/" + pid + "/stat")
+		if err != nil {
+			return true
+		}
+		if i := strings.LastIndexByte(string(b), ')'); i >= 0 && len(b) > i+2 && b[i+2] == 'Z' {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
 }
 
 func TestHelperList(t *testing.T) {

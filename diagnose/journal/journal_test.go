@@ -50,7 +50,6 @@ func TestPath(t *testing.T) {
 func TestConcurrentWriters(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j", "journal.jsonl")
 	const writers, per = 32, 250
-	const secret = "eyJhbGciOiJSUzI1NiJ9.c2VjcmV0.c2ln"
 	pad := strings.Repeat("r", 120) // ~330-byte lines: 8000 lines, ~2.6 MB, several rotations
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*per)
@@ -80,9 +79,6 @@ func TestConcurrentWriters(t *testing.T) {
 	}
 	if len(data) > MaxSize || len(data) < MaxSize/4 {
 		t.Errorf("journal is %d bytes; want at most %d and not emptied", len(data), MaxSize)
-	}
-	if bytes.Contains(data, []byte(secret)) {
-		t.Error("secret in journal")
 	}
 	seen := map[int][]int{}
 	for n, line := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {

@@ -63,8 +63,43 @@ func NewCredential(host string, opts *azcore.ClientOptions) (azcore.TokenCredent
 		o.Cloud = c
 	}
 	noDiscovery := !knownAuthority(o.Cloud.ActiveDirectoryAuthorityHost)
+	names, why := credentials(os.Getenv, exec.LookPath)
+	var creds []azcore.TokenCredential
+	for _, name := range names {
+		var c azcore.TokenCredential
+		var err error
+		switch name {
+		case credEnvironment:
+			c, err = azidentity.NewEnvironmentCredential(&azidentity.EnvironmentCredentialOptions{ClientOptions: o, DisableInstanceDiscovery: noDiscovery})
+		case credWorkload:
+			c, err = azidentity.NewWorkloadIdentityCredential(&azidentity.WorkloadIdentityCredentialOptions{ClientOptions: o, DisableInstanceDiscovery: noDiscovery})
+		case credManaged:
+			mo := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: o}
+			if client := os.Getenv("AZURE_CLIENT_ID"); client != "" {
+				mo.ID = azidentity.ClientID(client)
+			}
+			c, err = azidentity.NewManagedIdentityCredential(mo)
+		case credCLI:
+			c, err = azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{})
+		}
+		if err != nil {
+			return nil, fmt.Errorf("renew: %w", err)
+		}
+		creds = append(creds, c)
+	}
+	switch len(creds) {
+	case 0:
+		return nil, fmt.Errorf("renew: %w: %w", ErrNoIdentity, azidentity.NewCredentialUnavailableError(why))
+	case 1:
+		return creds[0], nil
+	}
+	return azidentity.NewChainedTokenCredential(creds, nil)
+}
 
-	sel := strings.TrimSpace(os.Getenv("AZURE_TOKEN_CREDENTIALS"))
+// credentials names the credentials of the chain, in order, for what the
+// environment holds; with none, why says what was looked for.
+func credentials(getenv func(string) string, lookPath func(string) (string, error)) (names []string, why string) {
+	sel := strings.TrimSpace(getenv("AZURE_TOKEN_CREDENTIALS"))
 	use := func(name string, prod bool) bool {
 		switch {
 		case sel == "":
@@ -76,61 +111,27 @@ func NewCredential(host string, opts *azcore.ClientOptions) (azcore.TokenCredent
 		}
 		return strings.EqualFold(sel, name)
 	}
-	set := func(k string) bool { return os.Getenv(k) != "" }
-	tenant, client := os.Getenv("AZURE_TENANT_ID"), os.Getenv("AZURE_CLIENT_ID")
-
-	var creds []azcore.TokenCredential
-	add := func(c azcore.TokenCredential, err error) error {
-		if err != nil {
-			return fmt.Errorf("renew: %w", err)
-		}
-		creds = append(creds, c)
-		return nil
+	set := func(k string) bool { return getenv(k) != "" }
+	tenant, client := set("AZURE_TENANT_ID"), set("AZURE_CLIENT_ID")
+	if use(credEnvironment, true) && tenant && client && (set("AZURE_CLIENT_SECRET") || set("AZURE_CLIENT_CERTIFICATE_PATH")) {
+		names = append(names, credEnvironment)
 	}
-	if use(credEnvironment, true) && tenant != "" && client != "" &&
-		(set("AZURE_CLIENT_SECRET") || set("AZURE_CLIENT_CERTIFICATE_PATH")) {
-		if err := add(azidentity.NewEnvironmentCredential(&azidentity.EnvironmentCredentialOptions{
-			ClientOptions: o, DisableInstanceDiscovery: noDiscovery,
-		})); err != nil {
-			return nil, err
-		}
+	if use(credWorkload, true) && tenant && client && set("AZURE_FEDERATED_TOKEN_FILE") {
+		names = append(names, credWorkload)
 	}
-	if use(credWorkload, true) && tenant != "" && client != "" && set("AZURE_FEDERATED_TOKEN_FILE") {
-		if err := add(azidentity.NewWorkloadIdentityCredential(&azidentity.WorkloadIdentityCredentialOptions{
-			ClientOptions: o, DisableInstanceDiscovery: noDiscovery,
-		})); err != nil {
-			return nil, err
-		}
-	}
-	if use(credManaged, true) && (set("IDENTITY_ENDPOINT") || set("MSI_ENDPOINT") ||
-		strings.EqualFold(sel, "prod") || strings.EqualFold(sel, credManaged)) {
-		mo := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: o}
-		if client != "" {
-			mo.ID = azidentity.ClientID(client)
-		}
-		if err := add(azidentity.NewManagedIdentityCredential(mo)); err != nil {
-			return nil, err
-		}
+	if use(credManaged, true) && (set("IDENTITY_ENDPOINT") || set("MSI_ENDPOINT") || strings.EqualFold(sel, "prod") || strings.EqualFold(sel, credManaged)) {
+		names = append(names, credManaged)
 	}
 	if use(credCLI, false) {
-		if _, err := exec.LookPath("az"); err == nil {
-			if err := add(azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{})); err != nil {
-				return nil, err
-			}
+		if _, err := lookPath("az"); err == nil {
+			names = append(names, credCLI)
 		}
 	}
-
-	switch len(creds) {
-	case 0:
-		why := "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH, or AZURE_FEDERATED_TOKEN_FILE), run on a managed identity, or install the Azure CLI and run az login"
-		if sel != "" {
-			why = "AZURE_TOKEN_CREDENTIALS=" + sel + " selects no credential this environment has"
-		}
-		return nil, fmt.Errorf("renew: %w: %w", ErrNoIdentity, azidentity.NewCredentialUnavailableError(why))
-	case 1:
-		return creds[0], nil
+	why = "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH, or AZURE_FEDERATED_TOKEN_FILE), run on a managed identity, or install the Azure CLI and run az login"
+	if sel != "" {
+		why = "AZURE_TOKEN_CREDENTIALS=" + sel + " selects no credential this environment has"
 	}
-	return azidentity.NewChainedTokenCredential(creds, nil)
+	return names, why
 }
 
 // knownAuthority reports whether authority is the Azure AD of one of the

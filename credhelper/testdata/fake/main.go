@@ -6,7 +6,8 @@
 // Debian's docker-credential-pass 0.6.4 does. FAKE_STDERR is written to
 // stderr on every call. FAKE_FAIL makes every call print it and exit 3.
 // FAKE_LOG names a file each call appends its action to, one line each,
-// so a test can tell which calls were made.
+// so a test can tell which calls were made. FAKE_FAIL_STORE makes store
+// alone fail so.
 package main
 
 import (
@@ -91,6 +92,10 @@ func main() {
 	}
 	if v := os.Getenv("FAKE_STDERR"); v != "" {
 		fmt.Fprintln(os.Stderr, v)
+	}
+	if v := os.Getenv("FAKE_FAIL_STORE"); v != "" && len(os.Args) > 1 && os.Args[1] == "store" {
+		fmt.Println(v)
+		os.Exit(3)
 	}
 	if v := os.Getenv("FAKE_FAIL"); v != "" {
 		fmt.Println(v)
