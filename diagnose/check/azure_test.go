@@ -53,7 +53,7 @@ func azureInspector(t testing.TB, emu *acremu.Server, clientID, secret string) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &azure.Inspector{Credential: cred, Cloud: &c, Transport: emu.Client(), StepTimeout: 2 * time.Second}
+	return &azure.Inspector{Credential: cred, Cloud: &c, Transport: emu.Client(), StepTimeout: 3 * time.Second}
 }
 
 // TestAzure: with --azure, every finding of the Azure side is produced
@@ -141,7 +141,7 @@ func TestAzure(t *testing.T) {
 			}
 		}
 		opts := check.Options{Targets: targets, Push: push, Repository: "team/app", Timeout: 20 * time.Second,
-			StepTimeout: 2 * time.Second, Probe: probeOptions(emu), Azure: inspector}
+			StepTimeout: 3 * time.Second, Probe: probeOptions(emu), Azure: inspector}
 		results := check.Run(context.Background(), store, opts, nil)
 		assertNoSecrets(t, results, auths)
 		assertOnePerTarget(t, results, targets)
@@ -233,7 +233,7 @@ func TestAzureUnseen(t *testing.T) {
 	store := &credstore.Store{Config: &credstore.Config{Filename: "config.json", Auths: auths}}
 	run := func(in *azure.Inspector, target string) check.Result {
 		t.Helper()
-		opts := check.Options{Targets: []string{target}, Timeout: 10 * time.Second, StepTimeout: time.Second, Probe: probeOptions(emu), Azure: in}
+		opts := check.Options{Targets: []string{target}, Timeout: 10 * time.Second, StepTimeout: 3 * time.Second, Probe: probeOptions(emu), Azure: in}
 		return check.Run(context.Background(), store, opts, nil)[0]
 	}
 	baseline := run(nil, "unseen.azurecr.io")

@@ -163,7 +163,7 @@ func TestEveryCause(t *testing.T) {
 			}
 		}
 		opts := check.Options{Targets: targets, Push: push, Repository: "team/app", Timeout: 20 * time.Second,
-			StepTimeout: time.Second, Probe: probeOptions(emu)}
+			StepTimeout: 3 * time.Second, Probe: probeOptions(emu)}
 		results := check.Run(context.Background(), store, opts, nil)
 		assertNoSecrets(t, results, auths)
 		assertOnePerTarget(t, results, targets)
