@@ -48,6 +48,17 @@ fuzz: ## run every fuzz target FUZZTIME (default 5000x: a smoke test) times, pas
 fuzz-long: ## the long fuzz run: 200,000 inputs per target
 	$(MAKE) fuzz FUZZTIME=200000x
 
+# The packages that hold credentials, configs and the protocol.
+MUTATE   ?= ./diagnose/credstore ./diagnose/token ./diagnose/challenge ./diagnose/loginserver ./diagnose/journal \
+            ./diagnose/atomicfile ./diagnose/configedit ./diagnose/statedir ./diagnose/probe ./diagnose/classify ./credhelper
+GREMLINS ?= $(shell $(GO) env GOPATH)/bin/gremlins
+
+mutate: ## mutation testing (gremlins) of MUTATE: at least 90% efficacy and 90% mutant coverage each
+	@test -x $(GREMLINS) || $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
+	@set -e; for p in $(MUTATE); do echo "mutate $$p"; \
+	  $(GREMLINS) unleash --workers 1 --timeout-coefficient 5 --threshold-efficacy 90 --threshold-mcover 90 $$p | tail -6; \
+	done
+
 bench: ## Go benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./diagnose/... ./credhelper
 
