@@ -55,7 +55,7 @@ GREMLINS ?= $(shell $(GO) env GOPATH)/bin/gremlins
 
 mutate: ## mutation testing (gremlins) of MUTATE: at least 90% efficacy and 90% mutant coverage each
 	@test -x $(GREMLINS) || $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
-	@set -e; for p in $(MUTATE); do echo "mutate $$p"; \
+	@set -eo pipefail; for p in $(MUTATE); do echo "mutate $$p"; \
 	  $(GREMLINS) unleash --workers 1 --timeout-coefficient 5 --threshold-efficacy 90 --threshold-mcover 90 $$p | tail -6; \
 	done
 
