@@ -12,7 +12,7 @@
 // right after a helper's store and would drop what the helper wrote.
 //
 // store, erase and list are the backend's own: same stdin, stdout, stderr
-// and exit status (on Unix the backend replaces this process). get runs
+// and exit status. get runs
 // the backend's get and returns its answer byte for byte, with two
 // exceptions: an empty username and secret with exit 0 (Debian's old pass
 // helper) becomes the not-found answer, and an ACR token that has expired
@@ -35,61 +35,15 @@
 package main
 
 import (
-	"fmt"
-	"io"
 	"os"
 
-	"github.com/docker/docker-credential-helpers/credentials"
-
-	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
-	"github.com/acr-doctor/acr-doctor/diagnose/journal"
+	"github.com/acr-doctor/acr-doctor/credhelper/wrapper"
 )
 
 // version is set at build time: -ldflags '-X main.version=…'.
 var version = "dev"
 
-const usage = "Usage: docker-credential-acrdoctor <store|get|erase|list|version>"
-
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
-}
-
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	credentials.Name = "docker-credential-acrdoctor"
-	credentials.Package = "github.com/acr-doctor/acr-doctor"
-	credentials.Version = version
-	if len(args) != 1 {
-		fmt.Fprintln(stdout, usage)
-		return 1
-	}
-	action := args[0]
-	switch action {
-	case "version", "--version", "-v":
-		credentials.PrintVersion(stdout)
-		return 0
-	case "--help", "-h":
-		fmt.Fprintln(stdout, usage)
-		return 0
-	}
-	env := newSettings(getenv)
-	readOnly := getenv(credstore.ReadOnlyEnv) == "1"
-	b, err := env.backend()
-	if err == nil && readOnly && (action == credentials.ActionStore || action == credentials.ActionErase) {
-		err = fmt.Errorf("acr-doctor: %s refused: %s=1 (the doctor only reads)", action, credstore.ReadOnlyEnv)
-	}
-	if err != nil {
-		// Errors go to stdout, as every helper's do: Docker reads them there.
-		fmt.Fprintln(stdout, err)
-		if action == credentials.ActionGet && !readOnly {
-			env.record(getRecord{outcome: journal.BackendError, server: readServer(stdin)})
-		}
-		return 1
-	}
-	switch {
-	case action == credentials.ActionGet && readOnly:
-		return read(b, stdin, stdout, stderr)
-	case action == credentials.ActionGet:
-		return get(env, b, stdin, stdout, stderr)
-	}
-	return b.passThrough(action, stdin, stdout, stderr)
+	wrapper.Version = version
+	os.Exit(wrapper.Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 }

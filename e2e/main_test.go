@@ -63,7 +63,7 @@ func run(m *testing.M) int {
 	}
 	helperBin = filepath.Join(tmp, "docker-credential-acrdoctor")
 	fakeBin = filepath.Join(tmp, "docker-credential-fake")
-	for bin, pkg := range map[string]string{pluginBin: "./plugin", helperBin: "./credhelper", fakeBin: "./credhelper/testdata/fake"} {
+	for bin, pkg := range map[string]string{pluginBin: "./plugin", helperBin: "./credhelper", fakeBin: "./credhelper/wrapper/testdata/fake"} {
 		build := exec.Command("go", "build", "-ldflags", "-X main.version=v0.0.0-e2e", "-o", bin, pkg)
 		build.Dir = repoRoot
 		if out, err := build.CombinedOutput(); err != nil {

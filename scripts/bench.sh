@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 runs=${RUNS:-20}
 
 echo "== Go benchmarks (BenchmarkCheck: 1 and 10 registries with 50 ms per request, without and with --azure; BenchmarkGet: the wrapper against its backend)"
-go test -run '^$' -bench . -benchmem ./diagnose/... ./credhelper | grep -E '^(Benchmark|ok)'
+go test -run '^$' -bench . -benchmem ./diagnose/... ./credhelper/wrapper | grep -E '^(Benchmark|ok)'
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -175,10 +175,10 @@ func parseLine(cs []Challenge, s string) ([]Challenge, *Error) {
 		}
 		name := s[start:i]
 		if j := skipOWS(s, i); equalsAt(s, j) {
-			switch {
-			case !open:
+			if !open {
 				return cs, &Error{Offset: start, Reason: fmt.Sprintf("parameter %s has no auth-scheme before it", quote(name))}
-			case cur.Token68 != "":
+			}
+			if cur.Token68 != "" {
 				return cs, &Error{Offset: start, Reason: fmt.Sprintf("parameter %s follows token68 %s", quote(name), quote(cur.Token68))}
 			}
 			last = name
@@ -241,16 +241,16 @@ func parseLine(cs []Challenge, s string) ([]Challenge, *Error) {
 func param(c *Challenge, s string, start, i int) (int, *Error) {
 	name := s[start:i]
 	i = skipOWS(s, skipOWS(s, i)+1)
-	var value string
-	switch {
-	case i == len(s) || s[i] == ',':
+	if i == len(s) || s[i] == ',' {
 		return i, &Error{Offset: i, Reason: fmt.Sprintf("parameter %s has no value", quote(name))}
-	case s[i] == '"':
+	}
+	var value string
+	if s[i] == '"' {
 		var err *Error
 		if value, i, err = quoted(s, i); err != nil {
 			return i, err
 		}
-	default:
+	} else {
 		j := i
 		for j < len(s) && isValueChar(s[j]) {
 			j++
@@ -276,29 +276,31 @@ func param(c *Challenge, s string, start, i int) (int, *Error) {
 // quoted reads the quoted-string at s[i] and returns its unescaped value and
 // the offset just past its closing quote.
 func quoted(s string, i int) (string, int, *Error) {
-	escapes := 0
+	escaped := false
 	for j := i + 1; j < len(s); j++ {
-		switch c := s[j]; {
-		case c == '"':
-			if escapes == 0 {
+		switch c := s[j]; c {
+		case '"':
+			if !escaped {
 				return s[i+1 : j], j + 1, nil
 			}
-			return unescape(s[i+1:j], escapes), j + 1, nil
-		case c == '\\':
+			return unescape(s[i+1 : j]), j + 1, nil
+		case '\\':
 			if j++; j < len(s) && isCTL(s[j]) {
 				return "", j, controlChar(s, j)
 			}
-			escapes++
-		case isCTL(c):
-			return "", j, controlChar(s, j)
+			escaped = true
+		default:
+			if isCTL(c) {
+				return "", j, controlChar(s, j)
+			}
 		}
 	}
 	return "", i, &Error{Offset: i, Reason: "quoted string has no closing quote"}
 }
 
-// unescape removes the backslash of each of the n quoted-pairs in q.
-func unescape(q string, n int) string {
-	b := make([]byte, 0, len(q)-n)
+// unescape removes the backslash of each quoted-pair in q.
+func unescape(q string) string {
+	b := make([]byte, 0, len(q))
 	for i := 0; i < len(q); i++ {
 		if q[i] == '\\' {
 			i++

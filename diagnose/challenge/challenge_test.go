@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 // The headers below are as registries send them. The ACR ones come from
@@ -148,6 +150,11 @@ func TestParseMalformed(t *testing.T) {
 			want:    Error{Offset: 13, Reason: "quoted string has no closing quote"},
 		},
 		{
+			name:    "unterminated after a backslash",
+			headers: []string{`Bearer realm="a\`},
+			want:    Error{Offset: 13, Reason: "quoted string has no closing quote"},
+		},
+		{
 			name:    "missing =",
 			headers: []string{`Bearer realm "x"`},
 			want:    Error{Offset: 13, Reason: `expected "=" after parameter "realm", found "\""`},
@@ -200,6 +207,11 @@ func TestParseMalformed(t *testing.T) {
 			name:    "no space after scheme",
 			headers: []string{`Bearer"x"`},
 			want:    Error{Offset: 6, Reason: `expected " " after auth-scheme "Bearer", found "\""`},
+		},
+		{
+			name:    "token68 with no space after the scheme",
+			headers: []string{`Negotiate/YII=`},
+			want:    Error{Offset: 9, Reason: `expected " " after auth-scheme "Negotiate", found "/"`},
 		},
 		{
 			name:    "quoted value with no name",
@@ -365,5 +377,125 @@ func TestBearer(t *testing.T) {
 		if ok != tt.ok || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s: Bearer = %#v, %v; want %#v, %v", tt.name, got, ok, tt.want, tt.ok)
 		}
+	}
+}
+
+// TestLineLength: a line of exactly maxLine bytes is read, one byte more is
+// refused whole.
+func TestLineLength(t *testing.T) {
+	t.Parallel()
+	const head = `Basic realm="`
+	fits := head + strings.Repeat("x", maxLine-len(head)-1) + `"`
+	cs, err := Parse(fits)
+	if err != nil || len(cs) != 1 || len(cs[0].Param("realm")) != maxLine-len(head)-1 {
+		t.Errorf("Parse(%d-byte line) = %d challenges, %v; want 1, nil", len(fits), len(cs), err)
+	}
+	tooLong := fits + " "
+	want := Error{Offset: maxLine, Reason: "header line is 16385 bytes, longer than 16384"}
+	_, err = Parse(tooLong)
+	if e := (*Error)(nil); !errors.As(err, &e) || *e != want {
+		t.Errorf("Parse(%d-byte line) error = %v, want %+v", len(tooLong), err, want)
+	}
+}
+
+// TestQuoteLength: a name of maxQuote bytes is quoted whole, a longer one
+// is cut to maxQuote bytes.
+func TestQuoteLength(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, want string }{
+		{"", `""`},
+		{"realm", `"realm"`},
+		{strings.Repeat("x", maxQuote), `"xxxxxxxxxxxxxxxx"`},
+		{strings.Repeat("x", maxQuote+1), `"xxxxxxxxxxxxxxxx"…`},
+		{"a\"b\x00", `"a\"b\x00"`},
+	}
+	for _, tt := range tests {
+		if got := quote(tt.name); got != tt.want {
+			t.Errorf("quote(%q) = %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+// The character classes of the grammar in the package doc, spelt out.
+const (
+	alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	digit = "0123456789"
+)
+
+// TestCharClasses holds each character class to its rule in RFC 9110 for
+// every byte value: an off-by-one at the end of a range would split a
+// token or let a control character through.
+func TestCharClasses(t *testing.T) {
+	t.Parallel()
+	in := func(set string) func(byte) bool {
+		return func(c byte) bool { return strings.IndexByte(set, c) >= 0 }
+	}
+	// VCHAR is %x21-7E, the visible ASCII characters; CTL is %x00-1F and
+	// %x7F.
+	vchar := func(c byte) bool { return c < utf8.RuneSelf && unicode.IsGraphic(rune(c)) && c != ' ' }
+	ctl := func(c byte) bool { return c < utf8.RuneSelf && unicode.IsControl(rune(c)) }
+	tests := []struct {
+		name string
+		got  func(byte) bool
+		want func(byte) bool
+	}{
+		{"ALPHA / DIGIT", isAlnum, in(alpha + digit)},
+		{"tchar", isTokenChar, in("!#$%&'*+-.^_`|~" + digit + alpha)},
+		{"token68 character", isToken68Char, in(alpha + digit + "-._~+/")},
+		{"unquoted value character", isValueChar, func(c byte) bool { return vchar(c) && c != ',' && c != '"' }},
+		{"CTL but HTAB", isCTL, func(c byte) bool { return ctl(c) && c != '\t' }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			for c := range 256 {
+				if got, want := tt.got(byte(c)), tt.want(byte(c)); got != want {
+					t.Errorf("%s(%q) = %v, want %v", tt.name, byte(c), got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestCaseFolding holds lower and equalFold to ASCII case folding for every
+// pair of bytes: only A-Z fold, so "@" and "`", "[" and "{" stay apart, and
+// bytes outside ASCII compare as they are.
+func TestCaseFolding(t *testing.T) {
+	t.Parallel()
+	ascii := func(c byte) bool { return c < utf8.RuneSelf }
+	for a := range 256 {
+		s := string([]byte{byte(a)})
+		folded := s
+		if ascii(byte(a)) {
+			folded = strings.ToLower(s)
+		}
+		// Before the first upper-case letter lower only looks; from it on
+		// it copies and folds.
+		for _, tt := range []struct{ in, want string }{
+			{s, folded},
+			{s + "X", folded + "x"},
+			{"X" + s, "x" + folded},
+		} {
+			if got := lower(tt.in); got != tt.want {
+				t.Errorf("lower(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		}
+		for b := range 256 {
+			t2 := string([]byte{byte(b)})
+			want := a == b
+			if ascii(byte(a)) && ascii(byte(b)) {
+				want = strings.EqualFold(s, t2)
+			}
+			if got := equalFold(s, t2); got != want {
+				t.Errorf("equalFold(%q, %q) = %v, want %v", s, t2, got, want)
+			}
+		}
+	}
+	// The Kelvin sign folds to "k" in Unicode, not in ASCII.
+	if equalFold("\u212a", "k") || lower("\u212a") != "\u212a" {
+		t.Error("the Kelvin sign is folded")
+	}
+	if equalFold("Bearer", "Bear") {
+		t.Error(`equalFold("Bearer", "Bear") = true`)
 	}
 }

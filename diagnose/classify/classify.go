@@ -5,6 +5,7 @@
 package classify
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -145,10 +146,7 @@ func (c *classifier) clock() {
 	if t.ServerDate.IsZero() {
 		return
 	}
-	skew := t.LocalDate.Sub(t.ServerDate)
-	if skew < 0 {
-		skew = -skew
-	}
+	skew := t.LocalDate.Sub(t.ServerDate).Abs()
 	if skew <= MaxSkew {
 		return
 	}
@@ -170,27 +168,8 @@ func (c *classifier) ping(ex *probe.Exchange) bool {
 		c.transportError(ex, "/v2/")
 		return false
 	}
-	switch {
-	case ex.Status == http.StatusForbidden:
-		c.firewall(ex)
-		return false
-	case ex.Status == http.StatusTooManyRequests:
-		c.throttled(ex)
-		return false
-	case ex.Status >= 500:
-		c.add(cause.New(cause.RegistryError,
-			fmt.Sprintf("GET /v2/ answered %s%s", statusText(ex.Status), serverNote(ex)),
-			"retry in a few minutes; check https://azure.status.microsoft/ for Container Registry in the registry's region",
-			fmt.Sprintf("az acr check-health -n %s --yes --ignore-errors", c.name)))
-		return false
-	case ex.Status == http.StatusOK:
-		c.loggedIn = true // no authentication asked: Docker's login succeeds
-		return false
-	case ex.Status != http.StatusUnauthorized:
-		c.add(cause.New(cause.RegistryError,
-			fmt.Sprintf("GET /v2/ answered %s%s, where ACR answers 401 with a challenge", statusText(ex.Status), serverNote(ex)),
-			fmt.Sprintf("something other than ACR answers for %s (a proxy, a captive portal, or a private endpoint's DNS): nslookup %s", c.t.Registry, c.t.Registry),
-			fmt.Sprintf("az acr check-health -n %s --yes --ignore-errors", c.name)))
+	if ex.Status != http.StatusUnauthorized {
+		c.unchallenged(ex)
 		return false
 	}
 	header := ex.Header.Values("Www-Authenticate")
@@ -214,6 +193,30 @@ func (c *classifier) ping(ex *probe.Exchange) bool {
 		return false
 	}
 	return true
+}
+
+// unchallenged judges a /v2/ answer other than the 401 challenge ACR sends.
+func (c *classifier) unchallenged(ex *probe.Exchange) {
+	switch ex.Status {
+	case http.StatusOK:
+		c.loggedIn = true // no authentication asked: Docker's login succeeds
+	case http.StatusForbidden:
+		c.firewall(ex)
+	case http.StatusTooManyRequests:
+		c.throttled(ex)
+	default:
+		if ex.Status >= 500 {
+			c.add(cause.New(cause.RegistryError,
+				fmt.Sprintf("GET /v2/ answered %s%s", statusText(ex.Status), serverNote(ex)),
+				"retry in a few minutes; check https://azure.status.microsoft/ for Container Registry in the registry's region",
+				fmt.Sprintf("az acr check-health -n %s --yes --ignore-errors", c.name)))
+			return
+		}
+		c.add(cause.New(cause.RegistryError,
+			fmt.Sprintf("GET /v2/ answered %s%s, where ACR answers 401 with a challenge", statusText(ex.Status), serverNote(ex)),
+			fmt.Sprintf("something other than ACR answers for %s (a proxy, a captive portal, or a private endpoint's DNS): nslookup %s", c.t.Registry, c.t.Registry),
+			fmt.Sprintf("az acr check-health -n %s --yes --ignore-errors", c.name)))
+	}
 }
 
 func (c *classifier) transportError(ex *probe.Exchange, what string) {
@@ -435,15 +438,11 @@ func (c *classifier) rejected(ex *probe.Exchange) {
 // identity names who was authenticated, for messages and role assignments.
 func (c *classifier) identity() string {
 	cred := c.t.Credential
-	switch {
-	case cred.Token != nil && cred.Token.Claims.Name != "":
-		return cred.Token.Claims.Name
-	case cred.Token != nil && cred.Token.Claims.Subject != "":
-		return cred.Token.Claims.Subject
-	case cred.Username != "":
-		return cred.Username
+	var name, subject string
+	if tok := cred.Token; tok != nil {
+		name, subject = tok.Claims.Name, tok.Claims.Subject
 	}
-	return "the identity"
+	return cmp.Or(name, subject, cred.Username, "the identity")
 }
 
 // grant is how to give the identity the missing actions.
@@ -534,11 +533,11 @@ func statusText(code int) string {
 
 func path(rawURL string) string {
 	rest := rawURL
-	if i := strings.Index(rest, "://"); i >= 0 {
-		rest = rest[i+3:]
+	if _, after, ok := strings.Cut(rest, "://"); ok {
+		rest = after
 	}
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		rest = rest[i:]
+	if _, after, ok := strings.Cut(rest, "/"); ok {
+		rest = "/" + after
 	}
 	p, _, _ := strings.Cut(rest, "?")
 	return p

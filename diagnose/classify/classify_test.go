@@ -82,6 +82,9 @@ func TestClassify(t *testing.T) {
 	const tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 	expired := decoded(tokentest.ACRRefresh(host, "alice@contoso.com", tenant, now.Add(-4*time.Hour)))
 	valid := decoded(tokentest.ACRRefresh(host, "alice@contoso.com", tenant, now.Add(-time.Hour)))
+	namedClaims := tokentest.ACRRefresh(host, "5d6f1b2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b", tenant, now.Add(-time.Hour))
+	namedClaims["unique_name"] = "bob@contoso.com"
+	named := decoded(namedClaims)
 	refreshCred := probe.Credential{Source: "file", Kind: "refresh_token", Username: NullGUID, Mode: "refresh_token"}
 
 	tests := []struct {
@@ -91,6 +94,7 @@ func TestClassify(t *testing.T) {
 		causes   []cause.ID
 		evidence string // a piece of the first cause's evidence
 		fix      string // a piece of the first cause's remediation
+		notFix   string // what the first cause's remediation must not say
 	}{
 		{name: "healthy", t: loggedIn(connected(), "pull"), loggedIn: true},
 		{name: "nxdomain", t: with(connected(), func(t *probe.Transcript) {
@@ -107,7 +111,11 @@ func TestClassify(t *testing.T) {
 		{name: "tcp timeout", t: with(connected(), func(t *probe.Transcript) {
 			t.TCP = &probe.Step{Target: "20.62.128.38:443", Err: "dial tcp 20.62.128.38:443: i/o timeout", ErrKind: "timeout"}
 			t.TLS = nil
-		}), causes: []cause.ID{cause.NetworkUnreachable}, evidence: "i/o timeout", fix: "az acr show-endpoints -n myreg"},
+		}), causes: []cause.ID{cause.NetworkUnreachable}, evidence: "i/o timeout", fix: "az acr show-endpoints -n myreg", notFix: "NO_PROXY"},
+		{name: "proxy refuses CONNECT", t: with(connected(), func(t *probe.Transcript) {
+			t.DNS, t.TLS, t.Proxy = nil, nil, "http://proxy.corp.example:3128"
+			t.TCP = &probe.Step{Target: "myreg.azurecr.io:443 via proxy proxy.corp.example:3128", Err: "proxy answered CONNECT myreg.azurecr.io:443 with 403 Forbidden: blocked by policy", ErrKind: "proxy"}
+		}), causes: []cause.ID{cause.NetworkUnreachable}, evidence: "blocked by policy", fix: "check the proxy http://proxy.corp.example:3128, or exempt the registry: NO_PROXY=myreg.azurecr.io"},
 		{name: "tls intercepted", t: with(connected(), func(t *probe.Transcript) {
 			t.TLS = &probe.TLSResult{Step: probe.Step{Err: "tls: failed to verify certificate: x509: certificate signed by unknown authority", ErrKind: "tls"},
 				PeerSubject: "CN=myreg.azurecr.io", PeerIssuer: "CN=Fortinet FortiGate SSL Proxy", Verify: "unknown_authority"}
@@ -120,7 +128,13 @@ func TestClassify(t *testing.T) {
 		}), causes: []cause.ID{cause.Throttled}, evidence: "Retry-After: 30"},
 		{name: "503", t: with(connected(), func(t *probe.Transcript) {
 			answered(t, probe.Ping, 503, "<html>Service Unavailable</html>")
-		}), causes: []cause.ID{cause.RegistryError}, evidence: "503 Service Unavailable"},
+		}), causes: []cause.ID{cause.RegistryError}, evidence: "503 Service Unavailable", fix: "azure.status.microsoft"},
+		{name: "500", t: with(connected(), func(t *probe.Transcript) {
+			answered(t, probe.Ping, 500, `{"errors":[{"code":"UNKNOWN","message":"internal server error"}]}`)
+		}), causes: []cause.ID{cause.RegistryError}, evidence: "GET /v2/ answered 500 Internal Server Error", fix: "azure.status.microsoft"},
+		{name: "no authentication asked", t: with(connected(), func(t *probe.Transcript) {
+			answered(t, probe.Ping, 200, "{}")
+		}), loggedIn: true},
 		{name: "no challenge", t: with(connected(), func(t *probe.Transcript) {
 			answered(t, probe.Ping, 401, authRequired)
 		}), causes: []cause.ID{cause.RegistryError}, evidence: "without a WWW-Authenticate"},
@@ -132,16 +146,25 @@ func TestClassify(t *testing.T) {
 		}), causes: []cause.ID{cause.RegistryError}, evidence: "did not send your credentials there"},
 		{name: "captive portal 404", t: with(connected(), func(t *probe.Transcript) {
 			answered(t, probe.Ping, 404, "<html>Sign in to Wi-Fi</html>").Exchanges[0].Header = hdr("Server", "nginx")
-		}), causes: []cause.ID{cause.RegistryError}, evidence: `calling itself "nginx"`},
+		}), causes: []cause.ID{cause.RegistryError}, evidence: `404 Not Found from a server calling itself "nginx", not ACR, where ACR answers 401`, fix: "a captive portal"},
 		{name: "hung server", t: with(connected(), func(t *probe.Transcript) {
 			t.Exchanges = []probe.Exchange{{Purpose: probe.Ping, Method: "GET", Err: "context deadline exceeded", ErrKind: "timeout"}}
 		}), causes: []cause.ID{cause.RegistryError}, evidence: "did not answer in time"},
 		{name: "redirect loop", t: with(connected(), func(t *probe.Transcript) {
 			t.Exchanges = []probe.Exchange{{Purpose: probe.Ping, Method: "GET", Err: "stopped after 5 redirects", ErrKind: "redirect_loop"}}
 		}), causes: []cause.ID{cause.RegistryError}, evidence: "redirects in a loop"},
+		{name: "dripping body", t: with(connected(), func(t *probe.Transcript) {
+			t.Exchanges = []probe.Exchange{{Purpose: probe.Ping, Method: "GET", Status: 401, Err: "the body came 20 bytes in 2s and never finished", ErrKind: "drip"}}
+		}), causes: []cause.ID{cause.RegistryError}, evidence: "GET /v2/: the body came 20 bytes in 2s and never finished: the answer is not what a registry sends"},
 		{name: "clock skew", t: with(loggedIn(connected(), "pull"), func(t *probe.Transcript) {
 			t.ServerDate = now.Add(-3 * time.Hour)
 		}), loggedIn: true, causes: []cause.ID{cause.ClockSkew}, evidence: "3h ahead of"},
+		{name: "clock behind", t: with(loggedIn(connected(), "pull"), func(t *probe.Transcript) {
+			t.ServerDate = now.Add(10 * time.Minute)
+		}), loggedIn: true, causes: []cause.ID{cause.ClockSkew}, evidence: "10m behind the registry's"},
+		{name: "clock skew within tolerance", t: with(loggedIn(connected(), "pull"), func(t *probe.Transcript) {
+			t.ServerDate = now.Add(-MaxSkew)
+		}), loggedIn: true},
 		{name: "wrong admin password", t: with(pinged(connected()), func(t *probe.Transcript) {
 			answered(t, probe.TokenRequest, 401, authRequired)
 			answered(t, probe.AnonymousToken, 401, authRequired)
@@ -149,7 +172,12 @@ func TestClassify(t *testing.T) {
 		{name: "unknown service principal", t: with(pinged(connected()), func(t *probe.Transcript) {
 			t.Credential = probe.Credential{Kind: "service_principal", Username: "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b", Mode: "basic"}
 			answered(t, probe.TokenRequest, 401, notInAAD)
-		}), causes: []cause.ID{cause.AADNotRegistered}, evidence: "Application not registered with AAD", fix: "az ad sp show --id 8b1c5d52"},
+		}), causes: []cause.ID{cause.AADNotRegistered}, evidence: "Application not registered with AAD", fix: "az ad sp show --id 8b1c5d52", notFix: NullGUID},
+		{name: "identity token under a user name", t: with(pinged(connected()), func(t *probe.Transcript) {
+			t.Credential = probe.Credential{Kind: "refresh_token", Username: "alice@contoso.com", Mode: "refresh_token"}
+			answered(t, probe.TokenRequest, 401, notInAAD)
+		}), causes: []cause.ID{cause.AADNotRegistered}, evidence: `does not know the username "alice@contoso.com"`,
+			fix: "an ACR token must be used with the username " + NullGUID},
 		{name: "expired SP secret", t: with(pinged(connected()), func(t *probe.Transcript) {
 			t.Credential = probe.Credential{Kind: "service_principal", Username: "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b", Mode: "basic"}
 			answered(t, probe.TokenRequest, 401, `{"errors":[{"code":"UNAUTHORIZED","message":"Invalid clientid or client secret."}]}`)
@@ -164,6 +192,10 @@ func TestClassify(t *testing.T) {
 			t.Credential.Token = valid
 			answered(t, probe.TokenRequest, 401, authRequired)
 		}), causes: []cause.ID{cause.InvalidCredentials}, fix: "docker logout myreg.azurecr.io"},
+		{name: "disabled repository token", t: with(pinged(connected()), func(t *probe.Transcript) {
+			t.Credential = probe.Credential{Kind: "repository_token", Username: "ci-pull", Mode: "basic"}
+			answered(t, probe.TokenRequest, 401, authRequired)
+		}), causes: []cause.ID{cause.InvalidCredentials}, evidence: "the token is disabled", fix: "az acr token credential generate -n ci-pull -r myreg"},
 		{name: "token not yet valid by the registry's clock", t: with(pinged(connected()), func(t *probe.Transcript) {
 			t.Credential = refreshCred
 			t.Credential.Token = valid
@@ -184,9 +216,17 @@ func TestClassify(t *testing.T) {
 			t.Credential = probe.Credential{Kind: "anonymous", Mode: "none"}
 			answered(t, probe.AnonymousToken, 401, authRequired)
 		}), causes: []cause.ID{cause.InvalidCredentials}, evidence: "holds no credential"},
+		{name: "nothing stored, anonymous request throttled", t: with(pinged(connected()), func(t *probe.Transcript) {
+			t.Credential = probe.Credential{Kind: "anonymous", Mode: "none"}
+			answered(t, probe.AnonymousToken, 429, `{"errors":[{"code":"TOOMANYREQUESTS","message":"too many requests"}]}`)
+		}), causes: []cause.ID{cause.InvalidCredentials, cause.Throttled}},
+		{name: "nothing stored, cut short after the challenge", t: with(pinged(connected()), func(t *probe.Transcript) {
+			t.Credential = probe.Credential{Kind: "anonymous", Mode: "none"}
+			t.TimedOut = true
+		}), causes: []cause.ID{cause.InvalidCredentials, cause.NetworkUnreachable}},
 		{name: "firewall on the token endpoint", t: with(pinged(connected()), func(t *probe.Transcript) {
 			answered(t, probe.TokenRequest, 403, denied)
-		}), causes: []cause.ID{cause.NetworkFirewall}},
+		}), causes: []cause.ID{cause.NetworkFirewall}, evidence: "GET /oauth2/token answered 403: denied: client with IP"},
 		{name: "pull only, push probed", t: with(loggedIn(connected(), "pull"), func(t *probe.Transcript) {
 			t.Scope = "repository:team/app:pull,push"
 			t.Credential = probe.Credential{Kind: "service_principal", Username: "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b", Mode: "basic"}
@@ -196,14 +236,34 @@ func TestClassify(t *testing.T) {
 			t.Credential = refreshCred
 			t.Credential.Token = valid
 		}), loggedIn: true, causes: []cause.ID{cause.InsufficientPermission}, evidence: "alice@contoso.com but grants it nothing", fix: "--assignee alice@contoso.com --role AcrPull"},
+		{name: "no access, the token names the user", t: with(loggedIn(connected()), func(t *probe.Transcript) {
+			t.Credential = refreshCred
+			t.Credential.Token = named
+		}), loggedIn: true, causes: []cause.ID{cause.InsufficientPermission}, evidence: "authenticated bob@contoso.com but", fix: "--assignee bob@contoso.com"},
+		{name: "no access, admin user", t: with(loggedIn(connected()), func(t *probe.Transcript) {
+			t.Scope = "repository:team/ap:pull"
+		}), loggedIn: true, causes: []cause.ID{cause.InsufficientPermission}, evidence: `authenticated myreg but grants it nothing on repository "team/ap"`,
+			fix: `the admin user has every right; check the repository name "team/ap"`},
 		{name: "scope-map token without push", t: with(loggedIn(connected(), "pull"), func(t *probe.Transcript) {
 			t.Scope = "repository:team/app:pull,push"
 			t.Credential = probe.Credential{Kind: "repository_token", Username: "ci-pull", Mode: "basic"}
-		}), loggedIn: true, causes: []cause.ID{cause.InsufficientPermission}, fix: "az acr token show -n ci-pull -r myreg --query scopeMapId"},
+		}), loggedIn: true, causes: []cause.ID{cause.InsufficientPermission}, evidence: "grants it pull", fix: "--add-repository team/app content/read content/write"},
+		{name: "scope-map token without pull", t: with(loggedIn(connected()), func(t *probe.Transcript) {
+			t.Credential = probe.Credential{Kind: "repository_token", Username: "ci-pull", Mode: "basic"}
+		}), loggedIn: true, causes: []cause.ID{cause.InsufficientPermission}, fix: "az acr token show -n ci-pull -r myreg --query scopeMapId", notFix: "content/write"},
 		{name: "token refused on /v2/", t: with(pinged(connected()), func(t *probe.Transcript) {
 			answered(t, probe.TokenRequest, 200, `{"access_token":"<token>"}`)
 			answered(t, probe.AuthedPing, 401, authRequired)
-		}), causes: []cause.ID{cause.RegistryError}, evidence: "/v2/ refused it"},
+		}), causes: []cause.ID{cause.RegistryError}, evidence: "/v2/ refused it (401 Unauthorized)"},
+		{name: "token dropped on /v2/", t: with(pinged(connected()), func(t *probe.Transcript) {
+			answered(t, probe.TokenRequest, 200, `{"access_token":"<token>"}`)
+			t.Exchanges = append(t.Exchanges, probe.Exchange{Purpose: probe.AuthedPing, Method: "GET", URL: "https://" + host + "/v2/",
+				Err: "read tcp 10.0.0.4:51234->20.62.128.38:443: read: connection reset by peer", ErrKind: "reset"})
+		}), causes: []cause.ID{cause.RegistryError}, evidence: "/v2/ refused it (read tcp 10.0.0.4:51234->20.62.128.38:443: read: connection reset by peer)"},
+		{name: "cut short after the token", t: with(pinged(connected()), func(t *probe.Transcript) {
+			answered(t, probe.TokenRequest, 200, `{"access_token":"<token>"}`)
+			t.TimedOut = true
+		}), causes: []cause.ID{cause.RegistryError, cause.NetworkUnreachable}, evidence: "/v2/ refused it (no answer)"},
 		{name: "timed out", t: with(connected(), func(t *probe.Transcript) { t.TimedOut = true }), causes: []cause.ID{cause.NetworkUnreachable}},
 	}
 	seen := map[cause.ID]bool{}
@@ -227,6 +287,9 @@ func TestClassify(t *testing.T) {
 			if tt.fix != "" && !strings.Contains(strings.Join(v.Causes[0].Remediation, "\n"), tt.fix) {
 				t.Errorf("remediation %q lacks %q", v.Causes[0].Remediation, tt.fix)
 			}
+			if tt.notFix != "" && strings.Contains(strings.Join(v.Causes[0].Remediation, "\n"), tt.notFix) {
+				t.Errorf("remediation %q says %q", v.Causes[0].Remediation, tt.notFix)
+			}
 		})
 	}
 	// Every live-reachable cause has a case; the rest come from the
@@ -239,6 +302,83 @@ func TestClassify(t *testing.T) {
 		}
 		if !seen[id] {
 			t.Errorf("no test case reaches %s", id)
+		}
+	}
+}
+
+// TestRegistryName: the az commands take the resource name, which a login
+// server with a domain-name-label hash, or in upper case, does not spell.
+func TestRegistryName(t *testing.T) {
+	tests := []struct{ host, want string }{
+		{"myreg.azurecr.io", "myreg"},
+		{"myreg-dad4auhga8feekaq.azurecr.io", "myreg"},
+		{"MyReg.azurecr.cn", "myreg"},
+		{"myreg.westeurope.data.azurecr.io", "myreg"},
+		{"registry.example.com", "registry"},
+		{"localhost:5000", "localhost:5000"},
+	}
+	for _, tt := range tests {
+		if got := registryName(tt.host); got != tt.want {
+			t.Errorf("registryName(%q) = %q, want %q", tt.host, got, tt.want)
+		}
+	}
+	v := Classify(with(connected(), func(t *probe.Transcript) {
+		t.Registry = "myreg-dad4auhga8feekaq.azurecr.io"
+		answered(t, probe.Ping, 503, "")
+	}))
+	if fix := strings.Join(v.Causes[0].Remediation, "\n"); !strings.Contains(fix, "az acr check-health -n myreg --yes") {
+		t.Errorf("remediation %q does not name the resource myreg", fix)
+	}
+}
+
+func TestErrorMessage(t *testing.T) {
+	long := strings.Repeat("x", 250)
+	tests := []struct{ name, body, want string }{
+		{"distribution error", authRequired, "unauthorized: authentication required, visit https://aka.ms/acr/authorization for more information."},
+		{"first of several errors", `{"errors":[{"code":"DENIED","message":"first"},{"code":"UNAUTHORIZED","message":"second"}]}`, "denied: first"},
+		{"no code", `{"errors":[{"message":"Application not registered with AAD."}]}`, "Application not registered with AAD."},
+		{"no errors", `{"errors":[]}`, `{"errors":[]}`},
+		{"not JSON", "<html>\n<body>Sign in to Wi-Fi</body>\n</html>", "<html>"},
+		{"padded", "\n  Bad Gateway  \n", "Bad Gateway"},
+		{"a long line", long, strings.Repeat("x", 200) + "…"},
+		{"exactly the limit", long[:200], long[:200]},
+		{"empty", "", "(empty body)"},
+		{"white space", " \r\n ", "(empty body)"},
+	}
+	for _, tt := range tests {
+		if got := errorMessage(tt.body); got != tt.want {
+			t.Errorf("%s: errorMessage(%q) = %q, want %q", tt.name, tt.body, got, tt.want)
+		}
+	}
+}
+
+func TestScopeRepo(t *testing.T) {
+	tests := []struct{ scope, want string }{
+		{"repository:team/app:pull", "team/app"},
+		{"repository:team/app:pull,push", "team/app"},
+		{"repository:acr-doctor/probe:pull", "acr-doctor/probe"},
+		{"repository::pull", ""}, // no repository named: none, not the actions
+		{"team/app", "team/app"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := scopeRepo(tt.scope); got != tt.want {
+			t.Errorf("scopeRepo(%q) = %q, want %q", tt.scope, got, tt.want)
+		}
+	}
+}
+
+func TestPath(t *testing.T) {
+	tests := []struct{ url, want string }{
+		{"https://myreg.azurecr.io/oauth2/token?service=myreg.azurecr.io&scope=repository%3Ateam%2Fapp%3Apull", "/oauth2/token"},
+		{"https://myreg.azurecr.io/v2/", "/v2/"},
+		{"https://myreg.azurecr.io", "myreg.azurecr.io"},
+		{"/v2/?n=1", "/v2/"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := path(tt.url); got != tt.want {
+			t.Errorf("path(%q) = %q, want %q", tt.url, got, tt.want)
 		}
 	}
 }

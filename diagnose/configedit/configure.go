@@ -124,26 +124,27 @@ func backend(cfg *credstore.Config, req Request) (string, error) {
 		current = ""
 	}
 	name := req.Backend
-	switch {
-	case name != "":
+	if name != "" {
 		if current != "" && name != current && RoutesToWrapper(cfg.CredsStore, cfg.CredHelpers) {
 			return "", fmt.Errorf("the wrapper already wraps %s: wrapping %s instead would hide the credentials kept in %s (undo the earlier configure first)", current, name, current)
 		}
-	case current != "":
+	} else if current != "" {
 		name = current
-	case cfg.CredsStore != "" && cfg.CredsStore != Helper:
+	} else if cfg.CredsStore != "" && cfg.CredsStore != Helper {
 		name = cfg.CredsStore
-	default:
+	} else {
 		name = req.DefaultStore
 	}
-	switch {
-	case name == "":
+	if name == "" {
 		return "", errors.New("no credential store to wrap: Docker keeps credentials in config.json itself on this machine, and docker-credential-acrdoctor keeps none of its own; set up a credential helper (docker-credential-pass with pass, or secretservice) and name it with --backend")
-	case strings.EqualFold(name, Helper):
+	}
+	if strings.EqualFold(name, Helper) {
 		return "", errors.New("--backend acrdoctor would make the helper wrap itself")
-	case name == FileBackend:
+	}
+	if name == FileBackend {
 		return "", errors.New(`--backend file is not offered: Docker rewrites config.json right after a helper stores a credential there, so the credential would be lost; name a credential helper (pass, secretservice, osxkeychain, wincred, desktop)`)
-	case !ValidHelperName(name):
+	}
+	if !ValidHelperName(name) {
 		return "", fmt.Errorf("--backend %q is not a helper name: use the suffix of docker-credential-NAME", name)
 	}
 	return name, nil
@@ -177,13 +178,15 @@ func RoutesToWrapper(credsStore string, credHelpers map[string]string) bool {
 // store plans credsStore: every registry without a credHelpers entry goes
 // to the wrapper. current is the store Docker uses for them now.
 func (p *Plan) store(cfg *credstore.Config, current string) error {
-	switch s := current; {
-	case s == Helper:
+	if current == Helper {
 		return nil
-	case s != "" && s != p.Backend:
-		return fmt.Errorf("credsStore is %s: wrapping %s instead would hide the credentials kept in %s (leave out --backend, or use --backend %s)", s, p.Backend, s, s)
-	case s == "":
-		if held := fileHeld(cfg, func(key string) bool { _, ok := cfg.CredHelpers[key]; return !ok }); len(held) > 0 {
+	}
+	if current != "" && current != p.Backend {
+		return fmt.Errorf("credsStore is %s: wrapping %s instead would hide the credentials kept in %s (leave out --backend, or use --backend %s)", current, p.Backend, current, current)
+	}
+	if current == "" {
+		held := fileHeld(cfg, func(key string) bool { _, ok := cfg.CredHelpers[key]; return !ok })
+		if len(held) > 0 {
 			return fmt.Errorf("--store would hide the credentials config.json itself holds for %s, which no credential helper can serve; configure ACR registries one by one instead (their credentials must be in a credential store), or log in to them again after setting credsStore to %s", list(held), p.Backend)
 		}
 	}

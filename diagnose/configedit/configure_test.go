@@ -75,6 +75,24 @@ func TestConfigure(t *testing.T) {
 			changes: []string{`~ credHelpers: null → {}`, `+ credHelpers.a.azurecr.io: "acrdoctor"`, `+ plugins.acrdoctor.credential-backend: "pass"`}},
 		{name: "credHelpers of the wrong type", raw: `{"credHelpers":"pass","credsStore":"pass"}`, req: Request{Hosts: []string{"a.azurecr.io"}},
 			err: "config.json"},
+		{name: "nothing configured leaves Docker's default unnamed", raw: `{}`, req: Request{Hosts: []string{"a.azurecr.io"}, Backend: "desktop", DefaultStore: "pass"},
+			skipped: []string{"a.azurecr.io"}},
+		{name: "credsStore naming the wrapper is no backend", raw: `{"credsStore":"acrdoctor"}`, req: Request{Store: true, DefaultStore: "pass"}, backend: "pass"},
+		{name: "changing the backend of a wrapper credHelpers routes to", raw: `{"credHelpers":{"a.azurecr.io":"acrdoctor"},"plugins":{"acrdoctor":{"credential-backend":"pass"}}}`,
+			req: Request{Hosts: []string{"b.azurecr.io"}, Backend: "desktop"}, err: "already wraps pass"},
+		{name: "changing the backend of a wrapper nothing routes to", raw: `{"credHelpers":{"gcr.io":"gcloud"},"plugins":{"acrdoctor":{"credential-backend":"pass"}}}`,
+			req:     Request{Hosts: []string{"a.azurecr.io"}, Backend: "desktop"},
+			changes: []string{`+ credHelpers.a.azurecr.io: "acrdoctor"`, `~ plugins.acrdoctor.credential-backend: "pass" → "desktop"`}, backend: "desktop"},
+		{name: "asking for the backend already wrapped", raw: `{"credsStore":"acrdoctor","plugins":{"acrdoctor":{"credential-backend":"pass"}}}`,
+			req: Request{Hosts: []string{"a.azurecr.io"}, Backend: "pass"}, backend: "pass"},
+		{name: "store over config.json holding no credential", raw: `{"auths":{"a.azurecr.io":{}}}`, req: Request{Store: true, DefaultStore: "pass"},
+			changes: []string{`+ credsStore: "acrdoctor"`, `+ plugins.acrdoctor.credential-backend: "pass"`}, backend: "pass"},
+		{name: "store over file credentials a credHelpers entry hides already", raw: `{"auths":{"a.azurecr.io":{"auth":"YTpi"}},"credHelpers":{"a.azurecr.io":"pass"}}`,
+			req: Request{Store: true, Backend: "pass"}, changes: []string{`+ credsStore: "acrdoctor"`, `+ plugins.acrdoctor.credential-backend: "pass"`}, backend: "pass"},
+		{name: "store would hide five file credentials", raw: `{"auths":{"a1.io":{"auth":"YTpi"},"a2.io":{"auth":"YTpi"},"a3.io":{"auth":"YTpi"},"a4.io":{"auth":"YTpi"},"a5.io":{"auth":"YTpi"}}}`,
+			req: Request{Store: true, Backend: "pass"}, err: "holds for a1.io, a2.io, a3.io, a4.io, a5.io, which"},
+		{name: "store would hide seven file credentials", raw: `{"auths":{"a1.io":{"auth":"YTpi"},"a2.io":{"auth":"YTpi"},"a3.io":{"auth":"YTpi"},"a4.io":{"auth":"YTpi"},"a5.io":{"auth":"YTpi"},"a6.io":{"auth":"YTpi"},"a7.io":{"auth":"YTpi"}}}`,
+			req: Request{Store: true, Backend: "pass"}, err: "holds for a1.io, a2.io, a3.io, a4.io, a5.io and 2 more, which"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,6 +239,57 @@ func TestUnwrap(t *testing.T) {
 		}
 		if d := Diff(got, file(t, tc.want).Doc); len(d) != 0 || len(Wrapped(got)) != 0 {
 			t.Errorf("Unwrap(%s) differs from %s by %v", tc.in, tc.want, Preview(d))
+		}
+	}
+}
+
+func TestValidHelperName(t *testing.T) {
+	for _, name := range []string{"pass", "a", "z", "A", "Z", "0", "9", "secretservice", "acr-env", "my_helper", "desktop.exe", "ecr-login.v2"} {
+		if !ValidHelperName(name) {
+			t.Errorf("ValidHelperName(%q) = false", name)
+		}
+	}
+	// Each character just outside a range, and what a path or a shell
+	// would make of a name.
+	for _, name := range []string{"", ".", "..", "`", "{", "@", "[", "/", ":", "a/b", `a\b`, "pass;rm", "a b", "pass\n", "é", "../bin/sh"} {
+		if ValidHelperName(name) {
+			t.Errorf("ValidHelperName(%q) = true", name)
+		}
+	}
+}
+
+func TestRoutesToWrapper(t *testing.T) {
+	tests := []struct {
+		store   string
+		helpers map[string]string
+		want    bool
+	}{
+		{"acrdoctor", nil, true},
+		{"pass", map[string]string{"gcr.io": "gcloud", "a.azurecr.io": "acrdoctor"}, true},
+		{"", map[string]string{"a.azurecr.io": "acrdoctor"}, true},
+		{"pass", map[string]string{"gcr.io": "gcloud"}, false},
+		{"", nil, false},
+	}
+	for _, tt := range tests {
+		if got := RoutesToWrapper(tt.store, tt.helpers); got != tt.want {
+			t.Errorf("RoutesToWrapper(%q, %v) = %v", tt.store, tt.helpers, got)
+		}
+	}
+}
+
+func TestWrapped(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want []string
+	}{
+		{`{"credsStore":"acrdoctor","credHelpers":{"b.azurecr.io":"acrdoctor","gcr.io":"gcloud","a.azurecr.io":"acrdoctor"}}`,
+			[]string{"credHelpers.a.azurecr.io", "credHelpers.b.azurecr.io", "credsStore"}},
+		{`{"credsStore":"pass","credHelpers":{"gcr.io":"gcloud"}}`, nil},
+		{`{"credHelpers":"acrdoctor"}`, nil},
+	}
+	for _, tt := range tests {
+		if got := Wrapped(file(t, tt.raw).Doc); !slices.Equal(got, tt.want) {
+			t.Errorf("Wrapped(%s) = %v, want %v", tt.raw, got, tt.want)
 		}
 	}
 }

@@ -49,10 +49,10 @@ type File struct {
 func Read(name string) (*File, error) {
 	f := &File{Name: name, Mode: 0o600, Doc: Doc{}}
 	raw, err := credstore.ReadFile(name)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	if errors.Is(err, fs.ErrNotExist) {
 		return f, nil
-	case err != nil:
+	}
+	if err != nil {
 		return nil, err
 	}
 	f.Exists, f.Raw = true, raw

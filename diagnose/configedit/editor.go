@@ -108,7 +108,8 @@ func (e *Editor) Apply(from *File, p *Plan) (*Record, error) {
 		removeRun(rec, recPath)
 		return nil, err
 	}
-	if err := atomicfile.WriteIf(from.Name, data, from.Mode, func() error { return unchangedSince(from) }); err != nil {
+	unchanged := func() error { return unchangedSince(from) }
+	if err := atomicfile.WriteIf(from.Name, data, from.Mode, unchanged); err != nil {
 		removeRun(rec, recPath)
 		return nil, err
 	}
@@ -381,7 +382,8 @@ func (e *Editor) Commit(u *Undo, force bool) error {
 			return err
 		}
 		if len(Diff(u.File.Doc, doc)) > 0 {
-			if err := atomicfile.WriteIf(u.File.Name, data, u.File.Mode, func() error { return unchangedSince(u.File) }); err != nil {
+			unchanged := func() error { return unchangedSince(u.File) }
+			if err := atomicfile.WriteIf(u.File.Name, data, u.File.Mode, unchanged); err != nil {
 				return err
 			}
 		}

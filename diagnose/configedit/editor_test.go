@@ -214,6 +214,9 @@ func TestNoConfigFile(t *testing.T) {
 	if _, err := os.Stat(fx.config); !os.IsNotExist(err) {
 		t.Errorf("config.json should be gone again: %v", err)
 	}
+	if recs, err := fx.ed.Records(); err != nil || len(recs) != 0 {
+		t.Errorf("the undone run is still recorded: %v, %v", recs, err)
+	}
 	// Undo of a file removed since: nothing to revert, the record goes.
 	if _, err := fx.configure(Request{Store: true, DefaultStore: "pass"}); err != nil {
 		t.Fatal(err)
@@ -458,4 +461,78 @@ func TestApplyFailures(t *testing.T) {
 			t.Errorf("files left: %v", ents)
 		}
 	})
+}
+
+// TestCanonical: config.json is named through its folder's real path,
+// found from the deepest folder that exists, links resolved.
+func TestCanonical(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symbolic links need privileges on Windows")
+	}
+	real, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "docker-link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(real)
+	tests := []struct{ name, want string }{
+		{filepath.Join(link, "config.json"), filepath.Join(real, "config.json")},
+		{filepath.Join(link, "not", "yet", "config.json"), filepath.Join(real, "not", "yet", "config.json")},
+		{"config.json", filepath.Join(real, "config.json")},
+		{filepath.Join("sub", "config.json"), filepath.Join(real, "sub", "config.json")},
+	}
+	for _, tt := range tests {
+		if got, err := Canonical(tt.name); err != nil || got != tt.want {
+			t.Errorf("Canonical(%q) = %q, %v; want %q", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+// TestApplyWriteFails: when config.json exists but its replacement cannot
+// be made, neither the copy of it nor the record stays.
+func TestApplyWriteFails(t *testing.T) {
+	fx := newFixture(t, "")
+	// A name so long that the temporary file beside it cannot be named.
+	fx.config = filepath.Join(filepath.Dir(fx.config), strings.Repeat("c", 240)+".json")
+	if err := os.MkdirAll(filepath.Dir(fx.config), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(fx.config, []byte(`{"credsStore":"pass"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.configure(Request{Store: true}); err == nil {
+		t.Fatal("the write did not fail")
+	}
+	if b, _ := os.ReadFile(fx.config); string(b) != `{"credsStore":"pass"}` {
+		t.Errorf("config changed: %s", b)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(fx.ed.Dir, "configure")); len(ents) != 0 {
+		t.Errorf("files left: %v", ents)
+	}
+}
+
+// TestUndoOfNothingLeftWritesNothing: a run whose edits were all put back
+// by hand is undone without rewriting config.json, whose bytes stay as
+// they are, and its record goes.
+func TestUndoOfNothingLeftWritesNothing(t *testing.T) {
+	fx := newFixture(t, `{"credsStore":"pass"}`)
+	if _, err := fx.configure(Request{Hosts: []string{"a.azurecr.io"}}); err != nil {
+		t.Fatal(err)
+	}
+	const byHand = "{ \"credsStore\" : \"pass\" }"
+	if err := os.WriteFile(fx.config, []byte(byHand), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.undo(false); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(fx.config); string(b) != byHand {
+		t.Errorf("config.json rewritten: %q", b)
+	}
+	if recs, err := fx.ed.Records(); err != nil || len(recs) != 0 {
+		t.Errorf("records left: %v, %v", recs, err)
+	}
 }

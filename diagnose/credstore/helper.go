@@ -195,11 +195,12 @@ var errOverflow = fmt.Errorf("output longer than %d bytes", maxHelperOutput)
 
 // failure classifies an error the client returned after Output.
 func (r *runner) failure(err error) error {
-	var execErr *exec.Error
-	switch {
-	case r.runErr == nil:
+	if r.runErr == nil {
 		// The helper exited 0 and the client could not decode what it said.
 		return r.fail(HelperGarbage, "", err)
+	}
+	var execErr *exec.Error
+	switch {
 	case errors.As(r.runErr, &execErr) && errors.Is(execErr.Err, exec.ErrNotFound):
 		// LookPath skips files without the execute bit; say so, since
 		// "not found" would send the user looking for an install.
@@ -261,19 +262,23 @@ func oneLine(b []byte) string {
 }
 
 // cappedBuffer keeps the first maxHelperOutput bytes and drops the rest,
-// so a helper that floods its output is noticed but not buffered.
+// so a helper that floods its output is noticed but not buffered. The
+// buffer is a field, not embedded: an embedded bytes.Buffer's ReadFrom
+// would let io.Copy (what os/exec copies a helper's output with) go
+// around Write and its cap.
 type cappedBuffer struct {
-	bytes.Buffer
+	buf      bytes.Buffer
 	overflow bool
 }
 
 func (c *cappedBuffer) Write(p []byte) (int, error) {
-	if room := maxHelperOutput - c.Len(); len(p) > room {
+	if room := maxHelperOutput - c.buf.Len(); len(p) > room {
 		c.overflow = true
-		if room > 0 {
-			c.Buffer.Write(p[:room])
-		}
+		c.buf.Write(p[:room]) // room >= 0: the buffer never passes the cap
 		return len(p), nil
 	}
-	return c.Buffer.Write(p)
+	return c.buf.Write(p)
 }
+
+// Bytes is what was kept.
+func (c *cappedBuffer) Bytes() []byte { return c.buf.Bytes() }

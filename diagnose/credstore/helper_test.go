@@ -1,8 +1,11 @@
 package credstore
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,6 +27,133 @@ func fakeHelpers(t *testing.T, scripts map[string]string) {
 
 const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln"
 
+func TestHelperTimeout(t *testing.T) {
+	for _, tt := range []struct{ set, want time.Duration }{
+		{0, 5 * time.Second},
+		{-time.Second, 5 * time.Second},
+		{time.Nanosecond, time.Nanosecond},
+		{30 * time.Second, 30 * time.Second},
+	} {
+		if got := (Helper{Name: "pass", Timeout: tt.set}).timeout(); got != tt.want {
+			t.Errorf("timeout with Timeout %v = %v, want %v", tt.set, got, tt.want)
+		}
+	}
+}
+
+func TestHelperErrorString(t *testing.T) {
+	tests := []struct {
+		failure HelperFailure
+		message string
+		want    string
+	}{
+		{HelperMissing, "", "docker-credential-pass get: executable file not found in $PATH"},
+		{HelperNotExecutable, "/bin/docker-credential-pass lacks execute permission", "docker-credential-pass get: cannot be executed: /bin/docker-credential-pass lacks execute permission"},
+		{HelperTimedOut, "", "docker-credential-pass get: no answer in time (hung, or waiting for input)"},
+		{HelperEmpty, "", "docker-credential-pass get: returned an empty username and secret with exit status 0"},
+		{HelperGarbage, "", "docker-credential-pass get: printed output that is not a credential"},
+		{HelperFailed, "pass store is uninitialized", "docker-credential-pass get: failed: pass store is uninitialized"},
+		{HelperFailed, "", "docker-credential-pass get: failed"},
+	}
+	for _, tt := range tests {
+		err := &HelperError{Helper: "docker-credential-pass", Action: "get", Failure: tt.failure, Message: tt.message}
+		if got := err.Error(); got != tt.want {
+			t.Errorf("%s error = %q, want %q", tt.failure, got, tt.want)
+		}
+	}
+}
+
+// TestCappedBuffer: past maxHelperOutput bytes the rest is dropped and
+// the overflow noted, whether written in pieces or copied as os/exec
+// copies a helper's output.
+func TestCappedBuffer(t *testing.T) {
+	var c cappedBuffer
+	if n, err := c.Write(bytes.Repeat([]byte("a"), maxHelperOutput-10)); err != nil || n != maxHelperOutput-10 || c.overflow {
+		t.Fatalf("Write below the cap = %d, %v, overflow %v", n, err, c.overflow)
+	}
+	if n, err := c.Write(bytes.Repeat([]byte("b"), 10)); err != nil || n != 10 || c.overflow {
+		t.Fatalf("Write up to the cap exactly = %d, %v, overflow %v", n, err, c.overflow)
+	}
+	if n, err := c.Write([]byte("c")); err != nil || n != 1 || !c.overflow {
+		t.Fatalf("Write past the cap = %d, %v, overflow %v", n, err, c.overflow)
+	}
+	if got := c.Bytes(); len(got) != maxHelperOutput || got[len(got)-1] != 'b' {
+		t.Errorf("kept %d bytes ending %q, want %d ending in b", len(got), got[len(got)-1:], maxHelperOutput)
+	}
+
+	var part cappedBuffer
+	part.Write(bytes.Repeat([]byte("a"), maxHelperOutput-3))
+	if n, err := part.Write([]byte("bcdef")); err != nil || n != 5 || !part.overflow {
+		t.Fatalf("Write across the cap = %d, %v, overflow %v", n, err, part.overflow)
+	}
+	if got := part.Bytes(); len(got) != maxHelperOutput || !bytes.HasSuffix(got, []byte("abcd")) {
+		t.Errorf("kept %d bytes ending %q, want the room filled", len(got), got[len(got)-4:])
+	}
+
+	var copied cappedBuffer
+	if _, err := io.Copy(&copied, bytes.NewReader(make([]byte, 3*maxHelperOutput))); err != nil {
+		t.Fatal(err)
+	}
+	if len(copied.Bytes()) != maxHelperOutput || !copied.overflow {
+		t.Errorf("io.Copy kept %d bytes, overflow %v; want %d, true", len(copied.Bytes()), copied.overflow, maxHelperOutput)
+	}
+}
+
+// TestOnPathNotExecutable: the first regular file of the name on PATH,
+// skipping empty entries (not the current folder) and folders.
+func TestOnPathNotExecutable(t *testing.T) {
+	const program = "docker-credential-noexec"
+	folder, file := t.TempDir(), t.TempDir()
+	if err := os.Mkdir(filepath.Join(folder, program), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(file, program), "#!/bin/sh\n")
+	cwd := t.TempDir()
+	writeFile(t, filepath.Join(cwd, program), "#!/bin/sh\n")
+	t.Chdir(cwd)
+	sep := string(os.PathListSeparator)
+	t.Setenv("PATH", sep+folder+sep+filepath.Join(folder, "missing")+sep+file)
+	if got, want := onPathNotExecutable(program), filepath.Join(file, program); got != want {
+		t.Errorf("onPathNotExecutable = %q, want %q", got, want)
+	}
+	t.Setenv("PATH", sep+folder)
+	if got := onPathNotExecutable(program); got != "" {
+		t.Errorf("onPathNotExecutable with no such file on PATH = %q", got)
+	}
+}
+
+func TestHelperList(t *testing.T) {
+	fakeHelpers(t, map[string]string{
+		"ok":  `echo '{"a.azurecr.io":"<token>","b.azurecr.io":"admin"}'`,
+		"bad": `echo 'not json'`,
+	})
+	got, err := Helper{Name: "ok"}.List(context.Background())
+	if err != nil || len(got) != 2 || got["b.azurecr.io"] != "admin" {
+		t.Fatalf("List = %v, %v", got, err)
+	}
+	_, err = Helper{Name: "bad"}.List(context.Background())
+	var he *HelperError
+	if !errors.As(err, &he) || he.Failure != HelperGarbage || he.Action != "list" {
+		t.Fatalf("List of garbage: err = %v", err)
+	}
+}
+
+func TestOneLine(t *testing.T) {
+	long := strings.Repeat("é", 300)
+	tests := map[string]string{
+		"\n\n  first  \nsecond": "first",
+		"a\x1b[31mred\x00":      "a[31mred",
+		long:                    strings.Repeat("é", 200) + "…",
+		long[:400]:              long[:400], // 200 runes: whole
+		long[:402]:              strings.Repeat("é", 200) + "…",
+		"":                      "",
+	}
+	for in, want := range tests {
+		if got := oneLine([]byte(in)); got != want {
+			t.Errorf("oneLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestHelperGet(t *testing.T) {
 	fakeHelpers(t, map[string]string{
 		"ok":       `read url; echo "{\"ServerURL\":\"$url\",\"Username\":\"admin\",\"Secret\":\"s3cret\"}"`,
@@ -34,8 +164,10 @@ func TestHelperGet(t *testing.T) {
 		"empty":    `echo '{"ServerURL":"x","Username":"","Secret":""}'`,
 		"garbage":  `echo '<html>proxy login</html>'`,
 		"flood":    `head -c 3000000 /dev/zero`,
-		"hang":     `sleep 30`,
-		"hangkid":  `(sleep 30; echo late) & echo $! > "$HANGKID_PID"; exit 1`,
+		// A credential, then more than maxHelperOutput: still a flood.
+		"floodjson": `echo '{"ServerURL":"x","Username":"admin","Secret":"s"}'; head -c 2000000 /dev/zero`,
+		"hang":      `sleep 30`,
+		"hangkid":   `(sleep 30; echo late) & echo $! > "$HANGKID_PID"; exit 1`,
 	})
 	kidPID := filepath.Join(t.TempDir(), "pid")
 	t.Setenv("HANGKID_PID", kidPID)
@@ -48,6 +180,7 @@ func TestHelperGet(t *testing.T) {
 		want    Credential
 		failure HelperFailure
 		message string
+		timeout time.Duration // 0: 2s
 	}{
 		{helper: "ok", want: Credential{"admin", "s3cret"}},
 		{helper: "token", want: Credential{TokenUsername, jwt}},
@@ -57,7 +190,8 @@ func TestHelperGet(t *testing.T) {
 		{helper: "empty", failure: HelperEmpty},
 		{helper: "garbage", failure: HelperGarbage},
 		{helper: "flood", failure: HelperGarbage},
-		{helper: "hang", failure: HelperTimedOut},
+		{helper: "floodjson", failure: HelperGarbage},
+		{helper: "hang", failure: HelperTimedOut, timeout: 300 * time.Millisecond}, // it never answers: no need to wait long
 		{helper: "hangkid", failure: HelperFailed},
 		{helper: "missing", failure: HelperMissing},
 		{helper: "noexec", failure: HelperNotExecutable},
@@ -65,11 +199,12 @@ func TestHelperGet(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.helper, func(t *testing.T) {
 			var calls []Call
-			h := Helper{Name: tt.helper, Timeout: 2 * time.Second, Trace: func(c Call) { calls = append(calls, c) }}
+			timeout := cmp.Or(tt.timeout, 2*time.Second)
+			h := Helper{Name: tt.helper, Timeout: timeout, Trace: func(c Call) { calls = append(calls, c) }}
 			start := time.Now()
 			got, err := h.Get(context.Background(), "myreg.azurecr.io")
 			if took := time.Since(start); took > 10*time.Second {
-				t.Errorf("Get took %v despite a 2s timeout", took)
+				t.Errorf("Get took %v despite a %v timeout", took, timeout)
 			}
 			if len(calls) != 1 || calls[0].Program != "docker-credential-"+tt.helper || calls[0].Server != "myreg.azurecr.io" {
 				t.Errorf("trace = %+v", calls)
@@ -117,35 +252,4 @@ func gone(pid string) bool {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return false
-}
-
-func TestHelperList(t *testing.T) {
-	fakeHelpers(t, map[string]string{
-		"ok":  `echo '{"a.azurecr.io":"<token>","b.azurecr.io":"admin"}'`,
-		"bad": `echo 'not json'`,
-	})
-	got, err := Helper{Name: "ok"}.List(context.Background())
-	if err != nil || len(got) != 2 || got["b.azurecr.io"] != "admin" {
-		t.Fatalf("List = %v, %v", got, err)
-	}
-	_, err = Helper{Name: "bad"}.List(context.Background())
-	var he *HelperError
-	if !errors.As(err, &he) || he.Failure != HelperGarbage || he.Action != "list" {
-		t.Fatalf("List of garbage: err = %v", err)
-	}
-}
-
-func TestOneLine(t *testing.T) {
-	long := strings.Repeat("é", 300)
-	tests := map[string]string{
-		"\n\n  first  \nsecond": "first",
-		"a\x1b[31mred\x00":      "a[31mred",
-		long:                    strings.Repeat("é", 200) + "…",
-		"":                      "",
-	}
-	for in, want := range tests {
-		if got := oneLine([]byte(in)); got != want {
-			t.Errorf("oneLine(%q) = %q, want %q", in, got, want)
-		}
-	}
 }

@@ -98,3 +98,20 @@ esac`,
 		t.Errorf("broken store = %+v", stores[0])
 	}
 }
+
+func TestEntrySecret(t *testing.T) {
+	tests := []struct {
+		e    Entry
+		want string
+	}{
+		{Entry{Username: TokenUsername, IdentityToken: jwt}, jwt},
+		{Entry{Username: "u", Password: "p", IdentityToken: jwt}, jwt}, // Docker prefers the token
+		{Entry{Username: "admin", Password: "s3cret"}, "s3cret"},
+		{Entry{NotFound: true}, ""},
+	}
+	for _, tt := range tests {
+		if got := tt.e.Secret(); got != tt.want {
+			t.Errorf("Secret of %+v = %q, want %q", tt.e, got, tt.want)
+		}
+	}
+}

@@ -60,6 +60,11 @@ type Entry struct {
 // MaxSize is the size past which the journal is cut to its newest half.
 const MaxSize = 1 << 20
 
+// maxScan bounds a line Read gets past: far longer than any entry
+// (maxLine), so that a stray long line is skipped as not an entry; one
+// longer still stops the read with an error.
+const maxScan = 64 << 10
+
 // maxLine keeps a line within PIPE_BUF, the size one O_APPEND write is
 // certainly not interleaved with another at.
 const maxLine = 4096
@@ -112,11 +117,14 @@ func Append(path string, e Entry) error {
 	if err != nil {
 		return err
 	}
-	if size > MaxSize {
+	if overfull(size) {
 		return rotate(path, lock)
 	}
 	return nil
 }
+
+// overfull reports whether a journal of size bytes is due to be cut.
+func overfull(size int64) bool { return size > MaxSize }
 
 func encode(e Entry) ([]byte, error) {
 	if e.Time.IsZero() {
@@ -188,7 +196,7 @@ func rotate(path string, lock *os.File) error {
 	if err != nil {
 		return err
 	}
-	if size <= MaxSize { // another writer rotated first
+	if !overfull(size) { // another writer rotated first
 		return nil
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
@@ -251,7 +259,7 @@ func tail(f *os.File, n int64) ([]byte, int64, error) {
 func read(r io.Reader, since time.Time, path string) ([]Entry, error) {
 	var out []Entry
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), maxLine*4)
+	sc.Buffer(make([]byte, 0, maxScan), maxScan)
 	for sc.Scan() {
 		var e Entry
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil || e.Time.IsZero() {

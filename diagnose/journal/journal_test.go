@@ -42,6 +42,210 @@ func TestPath(t *testing.T) {
 	}
 }
 
+// TestEncodeBounds: a line of exactly maxLine bytes, newline included, is
+// written whole; one byte more and the registry is shortened and the
+// username dropped; a line still too long then is refused.
+func TestEncodeBounds(t *testing.T) {
+	t0 := time.Date(2026, 11, 29, 10, 32, 0, 0, time.UTC)
+	base := Entry{Time: t0, Kind: "refresh_token", Outcome: Served, Backend: "pass", Username: "admin"}
+	size := func(e Entry) int {
+		b, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(b)
+	}
+	// withRegistry is base with a registry of x's making its line n bytes
+	// long, newline excluded.
+	withRegistry := func(n int) Entry {
+		e := base
+		e.Registry = strings.Repeat("x", n-size(base))
+		return e
+	}
+	short := strings.Repeat("x", 256) + "…"
+	// withFingerprint has a long registry, and a fingerprint making the
+	// line n bytes long once the registry is shortened.
+	withFingerprint := func(n int) Entry {
+		e := base
+		e.Registry, e.Username, e.Fingerprint = short, "", "f"
+		e.Fingerprint = strings.Repeat("f", n-size(e)+1)
+		e.Registry, e.Username = strings.Repeat("x", 1000), "admin"
+		return e
+	}
+	tests := []struct {
+		name     string
+		e        Entry
+		registry string // as written
+		username string
+		err      bool
+	}{
+		{name: "fits exactly", e: withRegistry(maxLine - 1), registry: withRegistry(maxLine - 1).Registry, username: "admin"},
+		{name: "one byte over", e: withRegistry(maxLine), registry: short},
+		{name: "shortened fits exactly", e: withFingerprint(maxLine - 1), registry: short},
+		{name: "shortened one byte over", e: withFingerprint(maxLine), err: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "journal.jsonl")
+			err := Append(path, tt.e)
+			if tt.err {
+				if err == nil || !strings.Contains(err.Error(), "entry too long") {
+					t.Fatalf("Append = %v, want entry too long", err)
+				}
+				if _, err := os.Stat(path); !os.IsNotExist(err) {
+					t.Errorf("a journal was written: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, _ := os.ReadFile(path)
+			if len(data) > maxLine || bytes.Count(data, []byte("\n")) != 1 {
+				t.Fatalf("line of %d bytes", len(data))
+			}
+			var got Entry
+			if err := json.Unmarshal(data, &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.Registry != tt.registry || got.Username != tt.username || got.Fingerprint != tt.e.Fingerprint || !got.Time.Equal(t0) {
+				t.Errorf("written registry of %d bytes, username %q, fingerprint of %d bytes; want %d, %q, %d",
+					len(got.Registry), got.Username, len(got.Fingerprint), len(tt.registry), tt.username, len(tt.e.Fingerprint))
+			}
+		})
+	}
+}
+
+func TestShorten(t *testing.T) {
+	x256 := strings.Repeat("x", 256)
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"myreg.azurecr.io", "myreg.azurecr.io"},
+		{x256, x256},
+		{x256 + "y", x256 + "…"},
+		// A rune cut in two at byte 256 is dropped whole.
+		{"a" + strings.Repeat("é", 200), "a" + strings.Repeat("é", 127) + "…"},
+	}
+	for _, tt := range tests {
+		if got := shorten(tt.in); got != tt.want {
+			t.Errorf("shorten(%d bytes) = %q, want %q", len(tt.in), got, tt.want)
+		}
+	}
+}
+
+// TestRotationThreshold: a journal of exactly MaxSize bytes is kept
+// whole; the next line takes it past MaxSize and cuts it to the newest
+// half.
+func TestRotationThreshold(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	t0 := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	oldest, err := encode(Entry{Time: t0, Registry: "oldest.azurecr.io", Outcome: Served})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := Entry{Time: t0.Add(time.Hour), Registry: "next.azurecr.io", Outcome: Served}
+	line, err := encode(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The oldest entry, lines that are not entries, room for one more.
+	var buf bytes.Buffer
+	buf.Write(oldest)
+	for rest := MaxSize - len(oldest) - len(line); rest > 0; {
+		n := 1000
+		if rest < 2*n {
+			n = rest
+		}
+		buf.WriteString(strings.Repeat("#", n-1) + "\n")
+		rest -= n
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := Append(path, next); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() != MaxSize {
+		t.Fatalf("journal of %v bytes (%v), want exactly %d, uncut", fi.Size(), err, MaxSize)
+	}
+	es, err := Read(path, time.Time{})
+	if err != nil || len(es) != 2 || es[0].Registry != "oldest.azurecr.io" || es[1].Registry != "next.azurecr.io" {
+		t.Fatalf("Read = %+v, %v; want the oldest entry and the next", es, err)
+	}
+	last := Entry{Time: t0.Add(2 * time.Hour), Registry: "last.azurecr.io", Outcome: Served}
+	if err := Append(path, last); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() > MaxSize/2 {
+		t.Fatalf("journal of %v bytes (%v) past MaxSize, want it cut to at most %d", fi.Size(), err, MaxSize/2)
+	}
+	es, err = Read(path, time.Time{})
+	if err != nil || len(es) != 2 || es[0].Registry != "next.azurecr.io" || es[1].Registry != "last.azurecr.io" {
+		t.Errorf("after the cut, Read = %+v, %v; want the two newest entries", es, err)
+	}
+}
+
+// TestTail: the whole lines within the last n bytes, however the cut
+// falls.
+func TestTail(t *testing.T) {
+	const data = "aaa\nbbb\nccc\n"
+	tests := []struct {
+		n    int64
+		want string
+	}{
+		{100, data},
+		{int64(len(data)), data},
+		{9, "bbb\nccc\n"}, // the cut falls on a newline: the next line is whole
+		{8, "ccc\n"},      // a cut at a line's start looks like one inside it: that line goes too
+		{7, "ccc\n"},
+		{3, ""}, // no newline within: nothing whole
+	}
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, tt := range tests {
+		got, size, err := tail(f, tt.n)
+		if err != nil || string(got) != tt.want || size != int64(len(data)) {
+			t.Errorf("tail(%d) = %q, %d, %v; want %q, %d", tt.n, got, size, err, tt.want, len(data))
+		}
+	}
+}
+
+// TestReadWhole: a journal smaller than what Read reads is read from its
+// first line, and a long stray line is skipped, not an error.
+func TestReadWhole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	t0 := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		if i == 2 {
+			f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.WriteString(`{"note":"` + strings.Repeat("z", 20000) + `"}` + "\n")
+			f.Close()
+		}
+		if err := Append(path, Entry{Time: t0.Add(time.Duration(i) * time.Minute), Registry: fmt.Sprintf("r%d.azurecr.io", i), Outcome: Served}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	es, err := Read(path, time.Time{})
+	if err != nil || len(es) != 3 {
+		t.Fatalf("Read = %d entries, %v; want 3", len(es), err)
+	}
+	for i, e := range es {
+		if want := fmt.Sprintf("r%d.azurecr.io", i); e.Registry != want {
+			t.Errorf("entry %d is %q, want %q", i, e.Registry, want)
+		}
+	}
+}
+
 // TestConcurrentWriters: 32 goroutines append at once, across several
 // rotations. Every line stays whole JSON, the file stays within MaxSize,
 // what survives of each writer is an unbroken run ending at its last entry

@@ -42,6 +42,7 @@ func TestCheck(t *testing.T) {
 		{"x-azurecr.io", nil, false, ""},
 		{"myregistry.blob.core.windows.net", nil, false, ""},
 		{"https://[::1]:5000/v2/", nil, false, ""},
+		{"/myregistry.azurecr.io", nil, false, ""}, // Docker reads the host in front of the first "/": none
 
 		// One problem each.
 		{"MyRegistry.azurecr.io", codes{UpperCase}, true, "myregistry.azurecr.io"},
@@ -67,6 +68,12 @@ func TestCheck(t *testing.T) {
 		{"myregistry.azurecr.io.", codes{MisspeltSuffix}, true, "myregistry.azurecr.io"},
 		{"myregistry.eastus.geo.azurcr.us", codes{MisspeltSuffix}, true, "myregistry.eastus.geo.azurecr.us"},
 		{"myregistry.\u0430zurecr.io", codes{MisspeltSuffix}, true, "myregistry.azurecr.io"}, // Cyrillic а
+		{"myregistry.azure.io", codes{MisspeltSuffix}, true, "myregistry.azurecr.io"},        // 8 bytes, two edits
+		{"myregistry.azurcrio", codes{MisspeltSuffix}, true, "myregistry.azurecr.io"},        // 8 bytes, two edits
+		{"myregistry.azure.acr.io", codes{MisspeltSuffix}, true, "myregistry.azurecr.io"},    // 12 bytes, two edits
+		{"myregistry.azurcr.is", codes{MisspeltSuffix}, true, "myregistry.azurecr.io"},       // as near .azurecr.us: the public cloud wins
+		{"oci+https://myregistry.azurecr.io", codes{Scheme}, true, "myregistry.azurecr.io"},  // RFC 3986 schemes have "+", "-", "." and digits
+		{"docker-registry://myregistry.azurecr.io", codes{Scheme}, true, "myregistry.azurecr.io"},
 		{"myregistry", codes{MissingSuffix}, true, "myregistry.azurecr.io"},
 		{"myregistry.", codes{MissingSuffix}, true, "myregistry.azurecr.io"},
 		{"my_registry.azurecr.io", codes{BadName}, true, ""},
@@ -77,6 +84,9 @@ func TestCheck(t *testing.T) {
 		{"myr\u0435gistry.azurecr.io", codes{BadName}, true, ""}, // Cyrillic е
 		{"azurecr.io", codes{BadName}, true, ""},
 		{".azurecr.io", codes{BadName}, true, ""},
+		{".azurecrio", codes{MisspeltSuffix, BadName}, true, ""},
+		{".azurecr", codes{MisspeltSuffix, BadName}, true, ""},
+		{strings.Repeat("a", 69) + ".azurecr.io", codes{BadName}, true, ""}, // 80 bytes: quoted whole
 		{"www.myregistry.azurecr.io", codes{BadName}, true, ""},
 		{"myregistry..azurecr.io", codes{BadName}, true, "myregistry.azurecr.io"},
 		{" myregistry.azurecr.io\n", codes{BadName}, true, "myregistry.azurecr.io"},
@@ -125,6 +135,10 @@ func TestCheckDetail(t *testing.T) {
 		{"myreg.azurecr.io:443", []string{`"myreg.azurecr.io:443" has the port ":443"; Docker looks up image references without a port by the bare host, so they miss this key`}},
 		{"myreg.azurcr.io", []string{`"myreg.azurcr.io" ends in "azurcr.io", which is not an ACR domain (azurecr.io, azurecr.cn, azurecr.us)`}},
 		{"my_reg.azurecr.io", []string{`"my_reg.azurecr.io": registry name "my_reg" has an underscore; registry names are 5 to 50 letters and digits`}},
+		{"abcd.azurecr.io", []string{`"abcd.azurecr.io": registry name "abcd" is 4 characters long; registry names are 5 to 50 letters and digits`}},
+		{"my_reg istry.azurecr.io", []string{`"my_reg istry.azurecr.io": registry name "my_reg istry" has spaces; registry names are 5 to 50 letters and digits`}},
+		{"my reg_istry.azurecr.io", []string{`"my reg_istry.azurecr.io": registry name "my reg_istry" has spaces; registry names are 5 to 50 letters and digits`}},
+		{"my_reg.istry.azurecr.io", []string{`"my_reg.istry.azurecr.io": it is neither a login server (<name>.azurecr.io) nor a regional or data endpoint (<name>.<region>.geo.azurecr.io, <name>.<region>.data.azurecr.io)`}},
 		{"abc-hash.azurecr.io", []string{`"abc-hash.azurecr.io": registry name "abc" (in front of the domain-name-label hash "-hash") is 3 characters long; registry names are 5 to 50 letters and digits`}},
 		{"myr\u0435g.azurecr.io", []string{`"myr\u0435g.azurecr.io": registry name "myr\u0435g" has non-ASCII characters, perhaps look-alikes of Latin letters; registry names are 5 to 50 letters and digits`}},
 	}
@@ -228,6 +242,114 @@ func TestHostMatchesDocker(t *testing.T) {
 	} {
 		if got, want := Host(key), lower(credentials.ConvertToHostname(key)); got != want {
 			t.Errorf("Host(%q) = %q, docker/cli gives %q", key, got, want)
+		}
+	}
+}
+
+// TestDistance: distance is the Levenshtein distance, counted in bytes.
+func TestDistance(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0},
+		{"", "azurecr.io", 10},
+		{"azurecr.io", "", 10},
+		{"azurecr.io", "azurecr.io", 0},
+		{"azurcr.io", "azurecr.io", 1},
+		{"azurecr.com", "azurecr.io", 2},
+		{"azure.cr.io", "azurecr.io", 1},
+		{"azurecrio", "azurecr.io", 1},
+		{"auzrecr.io", "azurecr.io", 2},      // a swap is two edits
+		{"\u0430zurecr.io", "azurecr.io", 2}, // Cyrillic а is two bytes
+		{"kitten", "sitting", 3},
+		{"azurecr.io.xx", "azurecr.io", 3},
+	}
+	for _, tt := range tests {
+		if got := distance(tt.a, tt.b); got != tt.want {
+			t.Errorf("distance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+// TestCutScheme holds cutScheme to RFC 3986's scheme = ALPHA *( ALPHA /
+// DIGIT / "+" / "-" / "." ), for every byte in the first and in a later
+// position.
+func TestCutScheme(t *testing.T) {
+	tests := []struct{ key, scheme, rest string }{
+		{"https://myreg.azurecr.io", "https://", "myreg.azurecr.io"},
+		{"HTTPS://myreg.azurecr.io", "HTTPS://", "myreg.azurecr.io"},
+		{"oci+https://myreg.azurecr.io/v2/", "oci+https://", "myreg.azurecr.io/v2/"},
+		{"://myreg.azurecr.io", "://", "myreg.azurecr.io"},
+		{"myreg.azurecr.io", "", "myreg.azurecr.io"},
+		{"myreg.azurecr.io/x://y", "", "myreg.azurecr.io/x://y"},
+		{"1https://myreg.azurecr.io", "", "1https://myreg.azurecr.io"},
+	}
+	for _, tt := range tests {
+		if scheme, rest := cutScheme(tt.key); scheme != tt.scheme || rest != tt.rest {
+			t.Errorf("cutScheme(%q) = %q, %q; want %q, %q", tt.key, scheme, rest, tt.scheme, tt.rest)
+		}
+	}
+	const alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	for c := range 256 {
+		b := string([]byte{byte(c)})
+		for _, tt := range []struct {
+			scheme string
+			ok     bool
+		}{
+			{b, strings.Contains(alpha, b)},
+			{"s" + b, strings.Contains(alpha+"0123456789+-.", b)},
+		} {
+			key := tt.scheme + "://myreg.azurecr.io"
+			if scheme, _ := cutScheme(key); (scheme != "") != tt.ok {
+				t.Errorf("cutScheme(%q) = %q, want a scheme: %v", key, scheme, tt.ok)
+			}
+		}
+	}
+}
+
+// TestCharClasses holds the byte tests of Check to what they document, for
+// every byte value.
+func TestCharClasses(t *testing.T) {
+	const (
+		lowerAlnum = "abcdefghijklmnopqrstuvwxyz0123456789"
+		digits     = "0123456789"
+	)
+	for c := range 256 {
+		b := string([]byte{byte(c)})
+		if got, want := isWord(b), strings.Contains(lowerAlnum+"-_", b); got != want {
+			t.Errorf("isWord(%q) = %v, want %v", b, got, want)
+		}
+		if got, want := isDigits(b), strings.Contains(digits, b); got != want {
+			t.Errorf("isDigits(%q) = %v, want %v", b, got, want)
+		}
+		if got, want := isRegion(b), strings.Contains(lowerAlnum, b); got != want {
+			t.Errorf("isRegion(%q) = %v, want %v", b, got, want)
+		}
+	}
+	for _, s := range []string{"", ":"} {
+		if isWord(s) || isRegion(s) {
+			t.Errorf("isWord or isRegion accepts %q", s)
+		}
+	}
+	if !isDigits("") {
+		t.Error(`isDigits("") = false; an empty port, as in "host:", is a port`)
+	}
+}
+
+// TestQuote: a Detail quotes up to 80 bytes of a key whole, in ASCII.
+func TestQuote(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", `""`},
+		{"myr\u0435g", `"myr\u0435g"`},
+		{"a\x00\n", `"a\x00\n"`},
+		{strings.Repeat("a", 80), `"` + strings.Repeat("a", 80) + `"`},
+		{strings.Repeat("a", 81), `"` + strings.Repeat("a", 80) + `..."`},
+		{strings.Repeat("\u0435", 50), `"` + strings.Repeat(`\u0435`, 40) + `..."`},
+	}
+	for _, tt := range tests {
+		if got := quote(tt.in); got != tt.want {
+			t.Errorf("quote(%q) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
 }

@@ -101,11 +101,11 @@ func (s Server) LoginServer() string {
 	return label + s.Suffix
 }
 
-// cloudOf returns the index in clouds of the suffix h ends with, after at
-// least one character of name, or -1.
+// cloudOf returns the index in clouds of the suffix h ends with, or -1.
+// shape turns away a suffix with no name in front.
 func cloudOf(h string) int {
 	for i, c := range clouds {
-		if len(h) > len(c.suffix) && strings.HasSuffix(h, c.suffix) {
+		if strings.HasSuffix(h, c.suffix) {
 			return i
 		}
 	}
@@ -142,15 +142,16 @@ func shape(prefix string) (s Server, f fault) {
 type fault uint8
 
 const (
-	badShape    fault = iota + 1 // extra labels, not <region>.geo or <region>.data
-	noName                       // nothing in front of the suffix
-	longLabel                    // more than DNS allows
-	nonASCII                     // often a homoglyph pasted from a web page
-	space                        // usually pasted with the name
-	underscore                   // allowed in many other resource names, not here
-	otherChar                    // anything else but letters, digits and '-'
-	strayHyphen                  // a "-" not followed by one DNL hash
-	nameLength                   // not 5 to 50
+	_           fault = iota // 0: no fault
+	badShape                 // extra labels, not <region>.geo or <region>.data
+	noName                   // nothing in front of the suffix
+	longLabel                // more than DNS allows
+	nonASCII                 // often a homoglyph pasted from a web page
+	space                    // usually pasted with the name
+	underscore               // allowed in many other resource names, not here
+	otherChar                // anything else but letters, digits and '-'
+	strayHyphen              // a "-" not followed by one DNL hash
+	nameLength               // not 5 to 50
 )
 
 // nameFault says what keeps label, the first label of a host in lower case,
@@ -161,16 +162,8 @@ const (
 func nameFault(label string) fault {
 	var f fault
 	for i := 0; i < len(label); i++ {
-		switch c := label[i]; {
-		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-':
-		case c >= 0x80:
-			f = rank(f, nonASCII)
-		case c == ' ' || c == '\t':
-			f = rank(f, space)
-		case c == '_':
-			f = rank(f, underscore)
-		default:
-			f = rank(f, otherChar)
+		if g := charFault(label[i]); g != 0 {
+			f = rank(f, g)
 		}
 	}
 	name, hash, dnl := strings.Cut(label, "-")
@@ -189,12 +182,30 @@ func nameFault(label string) fault {
 	return 0
 }
 
+// charFault says what is wrong with c in a registry name in lower case,
+// or 0 for a letter, a digit or the "-" before a domain-name-label hash.
+func charFault(c byte) fault {
+	if 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' {
+		return 0
+	}
+	if c >= 0x80 {
+		return nonASCII
+	}
+	switch c {
+	case ' ', '\t':
+		return space
+	case '_':
+		return underscore
+	}
+	return otherChar
+}
+
 // rank keeps whichever of two character faults is listed first.
 func rank(f, g fault) fault {
-	if f == 0 || g < f {
+	if f == 0 {
 		return g
 	}
-	return f
+	return min(f, g)
 }
 
 // describe words f as a clause to follow the quoted key in a Detail.

@@ -328,7 +328,8 @@ func (p *prober) do(ctx context.Context, purpose Purpose, method, rawURL string,
 	req.Header.Set("User-Agent", userAgentName)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		ex.SentCredential = p.secret.IdentityToken != "" || p.secret.Password != ""
+		// The only form sent is the refresh-token grant.
+		ex.SentCredential = p.secret.IdentityToken != ""
 	}
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
@@ -366,8 +367,7 @@ func (p *prober) do(ctx context.Context, purpose Purpose, method, rawURL string,
 	case len(raw) > maxBody:
 		ex.Err, ex.ErrKind = fmt.Sprintf("the body is larger than %d KiB", maxBody>>10), "too_large"
 		raw = raw[:maxBody]
-	}
-	if err == nil && len(raw) <= maxBody {
+	default:
 		ex.raw = raw
 	}
 	ex.Body = p.scrub(raw)
@@ -383,9 +383,7 @@ var jwtRE = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]
 
 // scrub makes a body safe to keep: capped, tokens and the secret removed.
 func (p *prober) scrub(b []byte) string {
-	if len(b) > keptBody {
-		b = b[:keptBody]
-	}
+	b = b[:min(len(b), keptBody)]
 	s := jwtRE.ReplaceAllString(string(b), "<token>")
 	for _, secret := range []string{p.secret.Password, p.secret.IdentityToken} {
 		if len(secret) >= 4 {
@@ -451,12 +449,14 @@ func (p *prober) direct(ctx context.Context, host string, record bool) (net.Conn
 		var de *net.DNSError
 		dns.NotFound = errors.As(err, &de) && de.IsNotFound
 	}
-	private := len(ips) > 0
+	// A private endpoint: every address private (or loopback, as a hosts
+	// file may map it), but not all loopback.
+	private := !allLoopback(ips)
 	for _, ip := range ips {
 		dns.Addrs = append(dns.Addrs, ip.String())
 		private = private && (ip.IsPrivate() || ip.IsLoopback())
 	}
-	dns.Private = private && !allLoopback(ips)
+	dns.Private = private
 	if record {
 		p.t.DNS = dns
 	}

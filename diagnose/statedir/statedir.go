@@ -22,21 +22,26 @@ import (
 // macOS, %LocalAppData%\acr-doctor on Windows. ok is false when no home
 // directory is known.
 func Dir(getenv func(string) string) (dir string, ok bool) {
+	return dirOn(runtime.GOOS, getenv)
+}
+
+// dirOn is Dir as it is on the platform goos.
+func dirOn(goos string, getenv func(string) string) (dir string, ok bool) {
 	const name = "acr-doctor"
 	if d := getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
 		return filepath.Join(d, name), true
 	}
-	switch runtime.GOOS {
+	switch goos {
 	case "windows":
 		if d := getenv("LocalAppData"); d != "" {
 			return filepath.Join(d, name), true
 		}
 	case "darwin", "ios":
-		if h := Home(getenv); h != "" {
+		if h := homeOn(goos, getenv); h != "" {
 			return filepath.Join(h, "Library", "Application Support", name), true
 		}
 	default:
-		if h := Home(getenv); h != "" {
+		if h := homeOn(goos, getenv); h != "" {
 			return filepath.Join(h, ".local", "state", name), true
 		}
 	}
@@ -47,8 +52,13 @@ func Dir(getenv func(string) string) (dir string, ok bool) {
 // Unix) the user's entry in the password database. It is never a relative
 // path: "" when there is none.
 func Home(getenv func(string) string) string {
+	return homeOn(runtime.GOOS, getenv)
+}
+
+// homeOn is Home as it is on the platform goos.
+func homeOn(goos string, getenv func(string) string) string {
 	h := getenv("HOME")
-	if runtime.GOOS == "windows" && h == "" {
+	if goos == "windows" && h == "" {
 		h, _ = os.UserHomeDir()
 	}
 	if h == "" {

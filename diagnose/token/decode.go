@@ -145,7 +145,7 @@ func checkSegment(name, seg string) error {
 	for i := 0; i < len(seg); i++ {
 		switch c := seg[i]; {
 		case isBase64URL(c):
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		case isSpace(c):
 			return &DecodeError{Reason: "contains whitespace: line-wrapped or pasted with spaces?"}
 		default:
 			return &DecodeError{Reason: name + " is not base64url", Err: base64.CorruptInputError(i)}
@@ -155,6 +155,12 @@ func checkSegment(name, seg string) error {
 		return &DecodeError{Reason: name + " is not base64url", Err: errBadLength}
 	}
 	return nil
+}
+
+// isSpace reports whether c is white space that a paste or a line wrap
+// puts into a token.
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r'
 }
 
 func isBase64URL(c byte) bool {
@@ -199,8 +205,7 @@ func isObject(s string) bool {
 	_, rest, _ := strings.Cut(s, ".")
 	payload, _, _ := strings.Cut(rest, ".")
 	b, err := base64.RawURLEncoding.DecodeString(payload)
-	b = bytes.TrimLeft(b, " \t\r\n")
-	return err == nil && len(b) > 0 && b[0] == '{'
+	return err == nil && bytes.HasPrefix(bytes.TrimLeft(b, " \t\r\n"), []byte("{"))
 }
 
 // LooksLikeJWT is a cheap syntactic test that tells a token from a password

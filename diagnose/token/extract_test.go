@@ -26,6 +26,8 @@ func TestExtract(t *testing.T) {
 		{"single-quoted", `'` + jwt + `'`, jwt, ""},
 		{"Bearer", "Bearer " + jwt, jwt, ""},
 		{"bearer, extra space", "bearer   " + jwt, jwt, ""},
+		{"Bearer and a tab", "Bearer\t" + jwt, jwt, ""},
+		{"Bearer glued to the token is left for Decode", "Bearer" + jwt, "Bearer" + jwt, ""},
 		{"Authorization header", "Authorization: Bearer " + jwt, jwt, ""},
 		{"--expose-token before 2.72", `{
   "accessToken": "` + jwt + `",

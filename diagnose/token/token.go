@@ -174,12 +174,13 @@ func Humanize(d time.Duration) string {
 		return "-" + Humanize(-d)
 	}
 	const day = 24 * time.Hour
-	switch {
-	case d >= 48*time.Hour:
+	if d >= 48*time.Hour {
 		return twoUnits(int64(d/day), "d", int64(d%day/time.Hour), "h")
-	case d >= time.Hour:
+	}
+	if d >= time.Hour {
 		return twoUnits(int64(d/time.Hour), "h", int64(d%time.Hour/time.Minute), "m")
-	case d >= time.Minute:
+	}
+	if d >= time.Minute {
 		return fmt.Sprintf("%dm", d/time.Minute)
 	}
 	return fmt.Sprintf("%ds", d/time.Second)

@@ -341,6 +341,30 @@ func TestDecode(t *testing.T) {
 			kind:  token.RefreshToken,
 			want:  token.Claims{Issuer: "Azure Container Registry", GrantType: "refresh_token", Roles: []string{"one"}},
 		},
+		{
+			name:  "empty claim set",
+			token: raw(`{"alg":"RS256"}`, `{}`),
+			kind:  token.OtherJWT,
+		},
+		{
+			name:  "empty claim set in white space",
+			token: raw(`{"alg":"RS256"}`, "\r\n {\n}\n"),
+			kind:  token.OtherJWT,
+		},
+		{
+			// NumericDates at the ends of what Decode reads: the first
+			// second after the zero time, which means "absent", and the
+			// last second of year 9999.
+			name:     "dates at the ends of the range",
+			token:    raw(`{"alg":"RS256"}`, `{"iat":-62135596799,"nbf":-62135596799,"exp":253402300799}`),
+			kind:     token.OtherJWT,
+			want:     token.Claims{IssuedAt: time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC), NotBefore: time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC), ExpiresAt: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)},
+			lifetime: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC).Sub(time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC)),
+			at: []at{
+				{t: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), notYetValid: true},
+				{t: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), expired: true},
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -535,12 +559,16 @@ func TestDecodeBadInput(t *testing.T) {
 		{"exp a string", raw(`{"alg":"RS256"}`, `{"exp":"1700000000"}`), `claim "exp" is not a number`},
 		{"exp out of range", raw(`{"alg":"RS256"}`, `{"exp":1e300}`), `claim "exp" is not a date between the years 1 and 9999`},
 		{"iat negative beyond year 1", raw(`{"alg":"RS256"}`, `{"iat":-1e12}`), `claim "iat" is not a date between the years 1 and 9999`},
+		{"iat at the zero time", raw(`{"alg":"RS256"}`, `{"iat":-62135596800}`), `claim "iat" is not a date between the years 1 and 9999`},
+		{"exp a second past year 9999", raw(`{"alg":"RS256"}`, `{"exp":253402300800}`), `claim "exp" is not a date between the years 1 and 9999`},
 		{"aud a number", raw(`{"alg":"RS256"}`, `{"aud":5}`), `claim "aud" is not a string or an array of strings`},
 		{"aud array of numbers", raw(`{"alg":"RS256"}`, `{"aud":["a",5]}`), `claim "aud" is not a string or an array of strings`},
 		{"iss an object", raw(`{"alg":"RS256"}`, `{"iss":{}}`), `claim "iss" is not a string`},
 		{"JWE", "eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.OKOawDo13gRp2ojaHV7LFpZcgV7T6DVZKTyKOMTYUmKoTCVJRgckCL9kiMT03JGeipsEdY3mx_etLbbWSrFr05kLzcSr4qKAq7YN7e9jwQRb23nfa6c9d-StnImGyFDbSv04uVuxIp5Zms1gNxKKK2Da14B8S4rzVRltdYwam_lDp5XnZAYpQdb76FdIKLaVmqgfwX7XWRxv2322i-vDxRfqNzo_tETKzpVLzfiwQyeyPGLBIO56YJ7eObdv0je81860ppamavo35UgoRdbYaBcoh9QcfylQr66oc6vFWXRcZ_ZT2LawVCWTIy3brGPi6UklfCpIMfIjf7iGdXKHzg.48V1_ALb6US04U3b.5eym8TW_c8SuK0ltJ3rpYIzOeDQz7TALvtu6UG9oMo4vpzs9tX_EFShS8iB7j6jiSdiwkIr3ajwQzaBtQD_A.XFBoMYUZodetZdvTiFvSkQ", "five dot-separated segments"},
 		{"space inside", good[:40] + " " + good[40:], "contains whitespace"},
 		{"line-wrapped", good[:76] + "\n" + good[76:], "contains whitespace"},
+		{"line-wrapped on Windows", good[:76] + "\r\n" + good[76:], "contains whitespace"},
+		{"tab inside", good[:40] + "\t" + good[40:], "contains whitespace"},
 		{"trailing newline", good + "\n", "contains whitespace"},
 		{"Bearer prefix", "Bearer " + good, "contains whitespace"},
 		{"truncated", good[:strings.LastIndexByte(good, '.')-3], "not three dot-separated segments (found 2)"},

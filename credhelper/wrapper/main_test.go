@@ -1,13 +1,15 @@
-package main
+package wrapper
 
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,8 +23,18 @@ import (
 // binDir holds docker-credential-acrdoctor, docker-credential-fake and the
 // plugin, built once for every test and benchmark; toolDir the machine's
 // programs but az and credential helpers (package hermetic); parentDir a
-// stand-in docker that runs helpers as Docker does.
-var binDir, toolDir, parentDir string
+// stand-in docker that runs helpers as Docker does; coverDir, when the
+// tests run with -cover, where the helper's runs leave their coverage.
+var binDir, toolDir, parentDir, coverDir string
+
+// sources are the files the binaries are built from. go test caches a
+// passing result by the test binary and the files the tests open, and the
+// test binary need not link what the helper binary runs: a change there
+// would be reported as a cached pass. So the first sandbox looks at each.
+var (
+	sources     []string
+	statSources sync.Once
+)
 
 func TestMain(m *testing.M) {
 	os.Exit(testMain(m))
@@ -40,21 +52,85 @@ func testMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	// The tests run the helper as Docker does, a process of its own: with
+	// -cover, it is built to count its own coverage, which is added to the
+	// test's profile, so that coverage (and mutation testing, which goes by
+	// it) sees what the helper does. The main package must be among those
+	// counted, or the binary writes nothing.
+	var cover []string
+	if mode := testing.CoverMode(); mode != "" {
+		coverDir = filepath.Join(dir, "cover")
+		if err := os.Mkdir(coverDir, 0o700); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		cover = []string{"-cover", "-covermode=" + mode, "-coverpkg=github.com/acr-doctor/acr-doctor/credhelper/..."}
+	}
 	// The plugin is built too: the helper runs its renew-token to renew.
 	for pkg, out := range map[string]string{
-		".":                 filepath.Join(binDir, "docker-credential-acrdoctor"),
+		"..":                filepath.Join(binDir, "docker-credential-acrdoctor"),
 		"./testdata/fake":   filepath.Join(binDir, "docker-credential-fake"),
-		"../plugin":         filepath.Join(binDir, "docker-acrdoctor"),
+		"../../plugin":      filepath.Join(binDir, "docker-acrdoctor"),
 		"./testdata/docker": filepath.Join(parentDir, "docker"),
 	} {
-		cmd := exec.Command("go", "build", "-ldflags", "-X main.version=v9.9.9-test", "-o", out, pkg)
+		args := []string{"build", "-ldflags", "-X main.version=v9.9.9-test", "-o", out}
+		if pkg == ".." {
+			args = append(args, cover...)
+		}
+		cmd := exec.Command("go", append(args, pkg)...)
 		cmd.Stderr = os.Stderr
 		if err := cmd.Run(); err != nil {
 			fmt.Fprintf(os.Stderr, "building %s: %v\n", pkg, err)
 			return 1
 		}
 	}
-	return m.Run()
+	list := exec.Command("go", "list", "-deps", "-f", `{{if not .Standard}}{{range .GoFiles}}{{printf "%s/%s\n" $.Dir .}}{{end}}{{end}}`,
+		"..", "../../plugin", "./testdata/fake", "./testdata/docker")
+	out, err := list.Output()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "go list:", err)
+		return 1
+	}
+	sources = strings.Fields(string(out))
+	code := m.Run()
+	if err := addHelperCoverage(); err != nil {
+		fmt.Fprintln(os.Stderr, "the helper's coverage:", err)
+		return 1
+	}
+	return code
+}
+
+// addHelperCoverage appends what the helper's own runs covered to the
+// profile -coverprofile names, which go test has just written.
+func addHelperCoverage() error {
+	f := flag.Lookup("test.coverprofile")
+	if coverDir == "" || f == nil || f.Value.String() == "" {
+		return nil
+	}
+	profile := f.Value.String()
+	if !filepath.IsAbs(profile) {
+		if dir := flag.Lookup("test.outputdir"); dir != nil && dir.Value.String() != "" {
+			profile = filepath.Join(dir.Value.String(), profile)
+		}
+	}
+	text := filepath.Join(coverDir, "profile.txt")
+	if out, err := exec.Command("go", "tool", "covdata", "textfmt", "-i="+coverDir, "-o="+text).CombinedOutput(); err != nil {
+		return fmt.Errorf("%v: %s", err, out)
+	}
+	lines, err := os.ReadFile(text)
+	if err != nil {
+		return err
+	}
+	_, body, _ := strings.Cut(string(lines), "\n") // its own "mode:" line
+	out, err := os.OpenFile(profile, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := out.WriteString(body); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // sandbox is one isolated environment: its own Docker config directory,
@@ -68,6 +144,11 @@ type sandbox struct {
 
 func newSandbox(t testing.TB, extra ...string) *sandbox {
 	t.Helper()
+	statSources.Do(func() {
+		for _, f := range sources {
+			os.Stat(f)
+		}
+	})
 	dir := t.TempDir()
 	s := &sandbox{t: t, dir: dir, journal: filepath.Join(dir, "state", "journal.jsonl")}
 	for _, d := range []string{"docker", "store"} {
@@ -82,6 +163,7 @@ func newSandbox(t testing.TB, extra ...string) *sandbox {
 		"FAKE_STORE=" + filepath.Join(dir, "store"),
 		"ACRDOCTOR_JOURNAL=" + s.journal,
 		"ACRDOCTOR_PLUGIN=" + filepath.Join(binDir, "docker-acrdoctor"),
+		"GOCOVERDIR=" + coverDir,
 	}
 	s.env = append(s.env, extra...)
 	return s

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package main
+package wrapper
 
 // parent is the process that started this helper. Elsewhere than Linux
 // another process is not read: `docker --config DIR` goes unseen (the
