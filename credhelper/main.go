@@ -29,6 +29,7 @@
 //	ACRDOCTOR_RENEW_MARGIN        renew-margin        how close to expiry to renew or warn (Go duration, default 5m)
 //	ACRDOCTOR_RENEW=off           renew=off           report only, never renew
 //	ACRDOCTOR_RENEW_TIMEOUT                           how long a renewal may take (default 20s)
+//	ACRDOCTOR_BACKEND_TIMEOUT                         how long the backend's get may take (default 2m)
 //	ACRDOCTOR_QUIET=1             hints=off           no stderr hints
 //	ACRDOCTOR_JOURNAL                                 journal path, or "off"
 //	ACRDOCTOR_DEBUG=1                                 report journal errors on stderr

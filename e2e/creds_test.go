@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/base64"
 	"encoding/json"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -148,7 +149,7 @@ func TestCredsFileAndHelpers(t *testing.T) {
 			if c.Token == nil || c.Token.Subject != "alice@contoso.com" || c.Token.Tenant != tenant || c.Token.ExpiresAt == nil {
 				t.Errorf("expired token claims = %+v", c.Token)
 			}
-			if c.Username != nullGUID || !strings.HasPrefix(c.Fingerprint, "sha256:") {
+			if c.Username != nullGUID || !regexp.MustCompile(`^hmac:[0-9a-f]{12}$`).MatchString(c.Fingerprint) {
 				t.Errorf("username %q fingerprint %q", c.Username, c.Fingerprint)
 			}
 			if fix := c.Causes[0].Fix; len(fix) == 0 || fix[0] != "az acr login -n expired" {

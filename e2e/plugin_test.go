@@ -181,3 +181,28 @@ func TestToken(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownCommand: through the real docker client, a mistyped command
+// is refused in one line with a suggestion, not checked as a registry;
+// help and version are commands.
+func TestUnknownCommand(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.writeConfig(emptyConfig)
+	start := time.Now()
+	r := e.docker("acrdoctor", "crds")
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	want := `acrdoctor: unknown command "crds" for "docker acrdoctor"; did you mean "creds"? Run 'docker acrdoctor --help' for usage.`
+	if r.code != 2 || r.stdout != "" || len(lines) != 1 || lines[0] != want {
+		t.Errorf("want exit 2 and %q: %v", want, r)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("took %s", took)
+	}
+	if r := e.docker("acrdoctor", "version"); r.code != 0 || r.stdout != "acrdoctor version v0.0.0-e2e\n" {
+		t.Errorf("docker acrdoctor version: %v", r)
+	}
+	if r := e.docker("acrdoctor", "help", "creds"); r.code != 0 || !strings.Contains(r.stdout, "Usage:  docker acrdoctor creds") {
+		t.Errorf("docker acrdoctor help creds: %v", r)
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
+	"github.com/acr-doctor/acr-doctor/diagnose/termsafe"
 )
 
 type checkOptions struct {
@@ -72,6 +73,10 @@ repository is then probed).`,
 }
 
 func runCheck(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, args []string) error {
+	return safeError(checkRun(cmd, dockerCLI, opts, args))
+}
+
+func checkRun(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, args []string) error {
 	if err := opts.out.parse(); err != nil {
 		return err
 	}
@@ -114,7 +119,8 @@ func runCheck(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 
 	out := dockerCLI.Out()
 	text := !opts.out.json() && !opts.out.template()
-	tw := textWriter{w: out, p: newPalette(dockerCLI), now: time.Now()}
+	p := newPalette(dockerCLI)
+	tw := textWriter{w: safeOutput(out, p), p: p, now: time.Now()}
 	progress := newProgress(dockerCLI, text)
 	var mu sync.Mutex
 	emit := func(r check.Result) {
@@ -140,9 +146,9 @@ func runCheck(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 	}
 	switch {
 	case opts.out.json():
-		err = writeJSON(out, rep)
+		err = writeJSON(jsonOutput(out), rep)
 	case opts.out.template():
-		err = executeEach(&opts.out, out, rep.Registries)
+		err = executeEach(&opts.out, templateOutput(out), rep.Registries)
 	default:
 		tw.checkSummary(rep)
 	}
@@ -165,7 +171,7 @@ func (t textWriter) registry(r report.Registry) {
 	case len(r.Causes) > 0:
 		status = t.p.yellow("warning")
 	}
-	fmt.Fprintf(t.w, "%s  %s\n", t.p.bold(r.Registry), status)
+	fmt.Fprintf(t.w, "%s  %s\n", t.p.bold(safe(r.Registry)), status)
 	tw := tabwriter.NewWriter(t.w, 0, 0, 2, ' ', 0)
 	for _, s := range r.Steps {
 		mark := t.p.green("ok")
@@ -175,7 +181,7 @@ func (t textWriter) registry(r report.Registry) {
 		case report.StepWarn:
 			mark = t.p.yellow("warn")
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.Name, mark, t.p.dim(fmt.Sprintf("%dms", s.DurationMS)), s.Detail)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", safe(s.Name), mark, t.p.dim(fmt.Sprintf("%dms", s.DurationMS)), safe(s.Detail))
 	}
 	tw.Flush()
 	t.causes(r.Causes)
@@ -186,11 +192,12 @@ func (t textWriter) registry(r report.Registry) {
 }
 
 // loginEvents prints the query over the registry's own log of the failed
-// login, the command that runs it, and what it returned.
+// login, the command that runs it, and what it returned. The query's line
+// feeds are its own; each of its lines, and each event, is made safe.
 func (t textWriter) loginEvents(ev *report.LoginEvents) {
 	fmt.Fprintf(t.w, "  %s the registry's log of this login (ContainerRegistryLoginEvents, when resource logs go to Log Analytics):\n", t.p.dim("advanced:"))
-	fmt.Fprintf(t.w, "      %s\n", strings.ReplaceAll(ev.Query, "\n", "\n      "))
-	fmt.Fprintf(t.w, "      → %s\n", ev.Command)
+	fmt.Fprintf(t.w, "      %s\n", strings.Join(termsafe.Lines(strings.Split(ev.Query, "\n")), "\n      "))
+	fmt.Fprintf(t.w, "      → %s\n", safe(ev.Command))
 	if !ev.Ran {
 		return
 	}
@@ -201,7 +208,7 @@ func (t textWriter) loginEvents(ev *report.LoginEvents) {
 	tw := tabwriter.NewWriter(t.w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "      TIME\tIDENTITY\tCALLER IP\tRESULT\tDESCRIPTION")
 	for _, e := range ev.Events {
-		fmt.Fprintf(tw, "      %s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format("2006-01-02 15:04:05"), e.Identity, e.CallerIPAddress, e.ResultType, e.ResultDescription)
+		fmt.Fprintf(tw, "      %s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format("2006-01-02 15:04:05"), safe(e.Identity), safe(e.CallerIPAddress), safe(e.ResultType), safe(e.ResultDescription))
 	}
 	tw.Flush()
 }
@@ -221,7 +228,7 @@ func pluginSetting(dockerCLI command.Cli, key string) string {
 func (t textWriter) checkSummary(rep report.Check) {
 	if d := rep.Docker; d != nil {
 		if d.Path != "" {
-			fmt.Fprintf(t.w, "%s %s %s\n", t.p.dim("docker:"), d.Path, d.Version)
+			fmt.Fprintf(t.w, "%s %s %s\n", t.p.dim("docker:"), safe(d.Path), safe(d.Version))
 		}
 		t.causes(d.Causes)
 	}
@@ -240,26 +247,31 @@ func (t textWriter) checkSummary(rep report.Check) {
 
 // writeTranscript prints what was sent and received, for -D. Transcripts
 // hold no secret: Authorization is never recorded, bodies are scrubbed.
+// What the registry sent is untrusted: each value, and each line of a
+// body, is made safe.
 func writeTranscript(w io.Writer, t *probe.Transcript) {
-	fmt.Fprintf(w, "DEBU transcript %s (proxy %q)\n", t.Registry, t.Proxy)
+	fmt.Fprintf(w, "DEBU transcript %s (proxy %q)\n", safe(t.Registry), t.Proxy)
 	for _, ex := range t.Exchanges {
 		cred := ""
 		if ex.SentCredential {
 			cred = " [stored credential sent, not shown]"
 		}
-		fmt.Fprintf(w, "DEBU > %s %s%s\n", ex.Method, ex.URL, cred)
+		fmt.Fprintf(w, "DEBU > %s %s%s\n", safe(ex.Method), safe(ex.URL), cred)
 		if ex.Err != "" {
-			fmt.Fprintf(w, "DEBU < error (%s): %s\n", ex.ErrKind, ex.Err)
+			fmt.Fprintf(w, "DEBU < error (%s): %s\n", safe(string(ex.ErrKind)), safe(ex.Err))
 			continue
 		}
 		fmt.Fprintf(w, "DEBU < %d in %s\n", ex.Status, ex.Duration.Round(time.Millisecond))
+		if ex.Refused != "" {
+			fmt.Fprintf(w, "DEBU <   refused, nothing sent: %s\n", safe(ex.Refused))
+		}
 		for k, vs := range ex.Header {
 			for _, v := range vs {
-				fmt.Fprintf(w, "DEBU <   %s: %s\n", k, v)
+				fmt.Fprintf(w, "DEBU <   %s: %s\n", safe(k), safe(v))
 			}
 		}
 		if b := strings.TrimSpace(ex.Body); b != "" {
-			fmt.Fprintf(w, "DEBU <   %s\n", strings.ReplaceAll(b, "\n", "\nDEBU <   "))
+			fmt.Fprintf(w, "DEBU <   %s\n", strings.Join(termsafe.Lines(strings.Split(b, "\n")), "\nDEBU <   "))
 		}
 	}
 }

@@ -21,10 +21,12 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
 	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/fingerprint"
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
+	"github.com/acr-doctor/acr-doctor/diagnose/termsafe"
 )
 
 // helperProgram is the wrapper Docker runs once configure is done.
@@ -67,12 +69,12 @@ it refuses when a key it would revert has changed, unless --force.`,
 				if len(args) > 0 || opts.store || opts.hooks || opts.backend != "" {
 					return usagef("--undo takes no registries and no other options but --force and --yes")
 				}
-				return undoConfigure(cmd.Context(), dockerCLI, opts)
+				return safeError(undoConfigure(cmd.Context(), dockerCLI, opts))
 			}
 			if opts.force {
 				return usagef("--force goes with --undo")
 			}
-			return runConfigure(cmd.Context(), dockerCLI, opts, args)
+			return safeError(runConfigure(cmd.Context(), dockerCLI, opts, args))
 		},
 	}
 	fs := cmd.Flags()
@@ -108,7 +110,7 @@ func undoCommand() string {
 	if filepath.Clean(dir) == filepath.Clean(config.Dir()) {
 		return "docker acrdoctor configure --undo"
 	}
-	return "acr-doctor --config " + shell.Quote(config.Dir()) + " configure --undo"
+	return shell.Sprintf("acr-doctor --config %s configure --undo", shell.Text("config folder", config.Dir(), "<docker-config-folder>"))
 }
 
 func runConfigure(ctx context.Context, dockerCLI command.Cli, opts configureOptions, args []string) error {
@@ -131,19 +133,19 @@ func runConfigure(ctx context.Context, dockerCLI command.Cli, opts configureOpti
 	if err != nil {
 		return usageError{err}
 	}
-	out := dockerCLI.Out()
+	out := safeOutput(dockerCLI.Out(), palette{})
 	edits := configedit.Diff(f.Doc, plan.Doc)
 	if len(plan.Skipped) > 0 {
 		fmt.Fprintln(out, "Left alone:")
 		for _, s := range plan.Skipped {
-			fmt.Fprintf(out, "  %s: %s\n", s.Registry, s.Reason)
+			fmt.Fprintf(out, "  %s: %s\n", safe(s.Registry), safe(s.Reason))
 		}
 	}
 	if len(edits) == 0 {
 		if len(plan.Skipped) > 0 {
 			return usagef("nothing to change in %s", f.Name)
 		}
-		fmt.Fprintf(out, "%s already uses docker-credential-acrdoctor as asked.\n", f.Name)
+		fmt.Fprintf(out, "%s already uses docker-credential-acrdoctor as asked.\n", safe(f.Name))
 		return nil
 	}
 	if plan.Backend != "" {
@@ -151,7 +153,7 @@ func runConfigure(ctx context.Context, dockerCLI command.Cli, opts configureOpti
 			return usageError{err}
 		}
 	}
-	fmt.Fprintf(out, "Changes to %s:\n", f.Name)
+	fmt.Fprintf(out, "Changes to %s:\n", safe(f.Name))
 	printEdits(out, edits)
 	if ok, err := confirm(dockerCLI, opts.yes); !ok || err != nil {
 		return err
@@ -160,9 +162,13 @@ func runConfigure(ctx context.Context, dockerCLI command.Cli, opts configureOpti
 	if err != nil {
 		return writeError(err)
 	}
-	fmt.Fprintln(out, "Written. Undo with: "+undoCommand())
+	// The key the wrapper's journal names secrets under, made with the
+	// rest of configure's state; failing that, the wrapper's first get
+	// that journals makes it.
+	_, _ = fingerprint.Keep(ed.Dir)
+	fmt.Fprintln(out, "Written. Undo with: "+safe(undoCommand()))
 	if rec.Backup != "" {
-		fmt.Fprintf(out, "The file as it was is kept as %s.\n", rec.Backup)
+		fmt.Fprintf(out, "The file as it was is kept as %s.\n", safe(rec.Backup))
 	}
 	return nil
 }
@@ -259,9 +265,18 @@ func sameFile(a, b string) bool {
 	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }
 
+// printEdits previews edits, a line each. A key of config.json may hold
+// anything, a line feed too, and Preview splits an edit's text into lines:
+// so the keys are made safe before, and each line (whose values are JSON,
+// which may still hold a bidi control) after.
 func printEdits(out io.Writer, edits []configedit.Edit) {
-	for _, line := range configedit.Preview(edits) {
-		fmt.Fprintf(out, "  %s\n", line)
+	shown := make([]configedit.Edit, len(edits))
+	for i, e := range edits {
+		e.Path = termsafe.Lines(e.Path)
+		shown[i] = e
+	}
+	for _, line := range configedit.Preview(shown) {
+		fmt.Fprintf(out, "  %s\n", safe(line))
 	}
 }
 
@@ -270,7 +285,7 @@ func confirm(dockerCLI command.Cli, yes bool) (bool, error) {
 	if yes {
 		return true, nil
 	}
-	out := dockerCLI.Out()
+	out := safeOutput(dockerCLI.Out(), palette{})
 	if !dockerCLI.In().IsTerminal() {
 		fmt.Fprintln(out, "Nothing written: run again with --yes to apply.")
 		return false, nil
@@ -307,8 +322,8 @@ func undoConfigure(ctx context.Context, dockerCLI command.Cli, opts configureOpt
 	if err != nil {
 		return err
 	}
-	out := dockerCLI.Out()
-	fmt.Fprintf(out, "Reverting the configure of %s in %s:\n", rec.Time.Local().Format("2006-01-02 15:04:05"), rec.Config)
+	out := safeOutput(dockerCLI.Out(), palette{})
+	fmt.Fprintf(out, "Reverting the configure of %s in %s:\n", rec.Time.Local().Format("2006-01-02 15:04:05"), safe(rec.Config))
 	printEdits(out, configedit.Diff(u.File.Doc, u.Doc(opts.force)))
 	if ok, err := confirm(dockerCLI, opts.yes); !ok || err != nil {
 		return err
@@ -318,7 +333,7 @@ func undoConfigure(ctx context.Context, dockerCLI command.Cli, opts configureOpt
 	}
 	fmt.Fprintln(out, "Reverted.")
 	if rec.Backup != "" {
-		fmt.Fprintf(out, "The file as it was before that configure is kept as %s.\n", rec.Backup)
+		fmt.Fprintf(out, "The file as it was before that configure is kept as %s.\n", safe(rec.Backup))
 	}
 	return nil
 }
@@ -343,8 +358,8 @@ func unwrapUnrecorded(dockerCLI command.Cli, ed *configedit.Editor, opts configu
 	if !opts.force {
 		return usagef("%v, but it still sends %s to %s (a docker login running during an undo writes its copy back): run with --force to send them back to the store it wraps", nothing, strings.Join(keys, ", "), helperProgram)
 	}
-	out := dockerCLI.Out()
-	fmt.Fprintf(out, "Sending %s back to the store the wrapper wraps:\n", f.Name)
+	out := safeOutput(dockerCLI.Out(), palette{})
+	fmt.Fprintf(out, "Sending %s back to the store the wrapper wraps:\n", safe(f.Name))
 	printEdits(out, configedit.Diff(f.Doc, doc))
 	if ok, err := confirm(dockerCLI, opts.yes); !ok || err != nil {
 		return err
@@ -352,7 +367,7 @@ func unwrapUnrecorded(dockerCLI command.Cli, ed *configedit.Editor, opts configu
 	if _, err := ed.Apply(f, &configedit.Plan{Doc: doc}); err != nil {
 		return writeError(err)
 	}
-	fmt.Fprintln(out, "Done. Undo with: "+undoCommand())
+	fmt.Fprintln(out, "Done. Undo with: "+safe(undoCommand()))
 	return nil
 }
 
@@ -427,7 +442,7 @@ func newUninstallCommand(dockerCLI command.Cli) *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return uninstall(cmd.Context(), dockerCLI, opts)
+			return safeError(uninstall(cmd.Context(), dockerCLI, opts))
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "Apply without asking")
@@ -440,9 +455,9 @@ func uninstall(ctx context.Context, dockerCLI command.Cli, opts configureOptions
 	if err != nil {
 		return err
 	}
-	out := dockerCLI.Out()
+	out := safeOutput(dockerCLI.Out(), palette{})
 	if !opts.yes {
-		fmt.Fprintln(out, "Nothing changed: run again with --yes to revert every configure and remove "+ed.Dir+".")
+		fmt.Fprintln(out, "Nothing changed: run again with --yes to revert every configure and remove "+safe(ed.Dir)+".")
 		return nil
 	}
 	recs, err := ed.Records()
@@ -464,7 +479,7 @@ func uninstall(ctx context.Context, dockerCLI command.Cli, opts configureOptions
 					return usagef("cannot revert the configure of %s, which Docker still reads as sending registries to %s: %v; fix the file, then uninstall again", rec.Config, helperProgram, err)
 				}
 				if opts.force {
-					fmt.Fprintf(out, "left alone: %v\n", err)
+					fmt.Fprintf(out, "left alone: %s\n", safe(err.Error()))
 					continue
 				}
 				return usagef("cannot revert the configure of %s: %v; fix the file, or run with --force to leave it as it is", rec.Config, err)
@@ -505,7 +520,7 @@ func uninstall(ctx context.Context, dockerCLI command.Cli, opts configureOptions
 		if err := ed.Commit(u, opts.force); err != nil {
 			return writeError(err)
 		}
-		fmt.Fprintf(out, "reverted the configure of %s in %s\n", rec.Time.Local().Format("2006-01-02 15:04:05"), rec.Config)
+		fmt.Fprintf(out, "reverted the configure of %s in %s\n", rec.Time.Local().Format("2006-01-02 15:04:05"), safe(rec.Config))
 	}
 	for _, name := range unwrap {
 		f, err := configedit.Read(name)
@@ -519,7 +534,7 @@ func uninstall(ctx context.Context, dockerCLI command.Cli, opts configureOptions
 		if _, err := ed.Apply(f, &configedit.Plan{Doc: doc}); err != nil {
 			return writeError(err)
 		}
-		fmt.Fprintf(out, "unwrapped %s\n", name)
+		fmt.Fprintf(out, "unwrapped %s\n", safe(name))
 	}
 	// A journal moved by ACRDOCTOR_JOURNAL goes too, if it is a file:
 	// never what it names otherwise (/dev/null, to turn it off).
@@ -531,10 +546,10 @@ func uninstall(ctx context.Context, dockerCLI command.Cli, opts configureOptions
 	if _, err := os.Lstat(ed.Dir); err == nil {
 		if err := os.RemoveAll(ed.Dir); err != nil {
 			// config.json is reverted: the rest is only files of ours.
-			fmt.Fprintf(out, "could not remove %s: %v\n", ed.Dir, err)
+			fmt.Fprintf(out, "could not remove %s: %s\n", safe(ed.Dir), safe(err.Error()))
 			return nil
 		}
-		fmt.Fprintf(out, "removed %s\n", ed.Dir)
+		fmt.Fprintf(out, "removed %s\n", safe(ed.Dir))
 	}
 	return nil
 }
@@ -546,8 +561,8 @@ func removeFile(out io.Writer, name string) {
 		return
 	}
 	if err := os.Remove(name); err != nil {
-		fmt.Fprintf(out, "could not remove %s: %v\n", name, err)
+		fmt.Fprintf(out, "could not remove %s: %s\n", safe(name), safe(err.Error()))
 		return
 	}
-	fmt.Fprintf(out, "removed %s\n", name)
+	fmt.Fprintf(out, "removed %s\n", safe(name))
 }

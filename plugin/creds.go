@@ -33,10 +33,10 @@ config.json): where it lives, what kind it is, its decoded token and expiry,
 and what is wrong with it. Nothing is sent over the network.`,
 		Example: `  docker acrdoctor creds
   docker acrdoctor creds --all --format json
-  docker acrdoctor creds --format '{{.Registry}} {{.Kind}} {{.Token.ExpiresAt}}'`,
+  docker acrdoctor creds --format '{{.Registry}} {{.Kind}}{{with .Token}} {{.ExpiresAt}}{{end}}'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runCreds(cmd, dockerCLI, &opts)
+			return safeError(runCreds(cmd, dockerCLI, &opts))
 		},
 	}
 	fs := cmd.Flags()
@@ -68,11 +68,12 @@ func runCreds(cmd *cobra.Command, dockerCLI command.Cli, opts *credsOptions) err
 	out := dockerCLI.Out()
 	switch {
 	case opts.out.json():
-		err = writeJSON(out, rep)
+		err = writeJSON(jsonOutput(out), rep)
 	case opts.out.template():
-		err = executeEach(&opts.out, out, rep.Credentials)
+		err = executeEach(&opts.out, templateOutput(out), rep.Credentials)
 	default:
-		textWriter{w: out, p: newPalette(dockerCLI), now: now}.creds(rep, opts.all)
+		p := newPalette(dockerCLI)
+		textWriter{w: safeOutput(out, p), p: p, now: now}.creds(rep, opts.all)
 	}
 	if err != nil {
 		return err
@@ -84,7 +85,8 @@ func runCreds(cmd *cobra.Command, dockerCLI command.Cli, opts *credsOptions) err
 }
 
 // helperTracer prints each helper run to stderr for -D. Helpers run in
-// parallel, hence the lock.
+// parallel, hence the lock. The server is a config key and the error
+// quotes the helper: both are made safe.
 func helperTracer(dockerCLI command.Cli) func(credstore.Call) {
 	var mu sync.Mutex
 	return func(c credstore.Call) {
@@ -94,18 +96,18 @@ func helperTracer(dockerCLI command.Cli) func(credstore.Call) {
 		if c.Err != nil {
 			outcome = c.Err.Error()
 		}
-		fmt.Fprintf(dockerCLI.Err(), "DEBU %s %s %s: %s in %s\n", c.Program, c.Action, c.Server, outcome, c.Duration.Round(time.Millisecond))
+		fmt.Fprintf(dockerCLI.Err(), "DEBU %s %s %s: %s in %s\n", safe(c.Program), safe(c.Action), safe(c.Server), safe(outcome), c.Duration.Round(time.Millisecond))
 	}
 }
 
 func (t textWriter) creds(rep report.Creds, all bool) {
-	fmt.Fprintf(t.w, "%s %s\n", t.p.dim("config:"), rep.Config)
+	fmt.Fprintf(t.w, "%s %s\n", t.p.dim("config:"), safe(rep.Config))
 	for _, s := range rep.Stores {
 		note := ""
 		if s.Default {
 			note = " (Docker's default on this machine: config.json names no store)"
 		}
-		fmt.Fprintf(t.w, "%s %s%s, %d entries\n", t.p.dim("store: "), s.Source, note, s.Entries)
+		fmt.Fprintf(t.w, "%s %s%s, %d entries\n", t.p.dim("store: "), safe(s.Source), note, s.Entries)
 		t.causes(s.Causes)
 	}
 	fmt.Fprintln(t.w)

@@ -29,57 +29,63 @@ shows, with the line that gave it away and the commands that fix it.`,
   kubectl describe pod web-0 | docker acrdoctor explain -`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.parse(); err != nil {
-				return err
-			}
-			var in io.Reader = dockerCLI.In()
-			name := "standard input"
-			if len(args) == 1 && args[0] != "-" {
-				f, err := os.Open(args[0])
-				if err != nil {
-					return usageError{err}
-				}
-				defer f.Close()
-				in, name = f, args[0]
-			} else if dockerCLI.In().IsTerminal() {
-				return usagef(`give a file, or pipe the output in ("-" reads standard input)`)
-			}
-			data, err := io.ReadAll(io.LimitReader(in, maxExplainInput))
-			if err != nil {
-				return usagef("reading %s: %v", name, err)
-			}
-			text := string(data)
-			rep := report.Explain{Causes: []report.Finding{}, Registries: explain.Registries(text)}
-			for _, f := range explain.ExplainString(text) {
-				c := f.Cause
-				c.Evidence = f.Line
-				rep.Causes = append(rep.Causes, report.Finding{Cause: c, LineNo: f.LineNo, Registry: f.Registry})
-			}
-			w := dockerCLI.Out()
-			switch {
-			case out.json():
-				err = writeJSON(w, rep)
-			case out.template():
-				err = executeEach(&out, w, rep.Causes)
-			default:
-				tw := textWriter{w: w, p: newPalette(dockerCLI)}
-				if len(rep.Causes) == 0 {
-					fmt.Fprintln(w, "No known cause in this output.")
-				}
-				for _, f := range rep.Causes {
-					fmt.Fprintf(w, "%s\n", tw.p.dim(fmt.Sprintf("line %d", f.LineNo)))
-					tw.causes([]cause.Cause{f.Cause})
-				}
-			}
-			if err != nil {
-				return err
-			}
-			if len(rep.Causes) > 0 {
-				return errProblem
-			}
-			return nil
+			return safeError(runExplain(dockerCLI, &out, args))
 		},
 	}
 	addFormatFlag(cmd.Flags(), &out)
 	return cmd
+}
+
+func runExplain(dockerCLI command.Cli, out *output, args []string) error {
+	if err := out.parse(); err != nil {
+		return err
+	}
+	var in io.Reader = dockerCLI.In()
+	name := "standard input"
+	if len(args) == 1 && args[0] != "-" {
+		f, err := os.Open(args[0])
+		if err != nil {
+			return usageError{err}
+		}
+		defer f.Close()
+		in, name = f, args[0]
+	} else if dockerCLI.In().IsTerminal() {
+		return usagef(`give a file, or pipe the output in ("-" reads standard input)`)
+	}
+	data, err := io.ReadAll(io.LimitReader(in, maxExplainInput))
+	if err != nil {
+		return usagef("reading %s: %v", name, err)
+	}
+	text := string(data)
+	rep := report.Explain{Causes: []report.Finding{}, Registries: explain.Registries(text)}
+	for _, f := range explain.ExplainString(text) {
+		c := f.Cause
+		c.Evidence = f.Line
+		rep.Causes = append(rep.Causes, report.Finding{Cause: c, LineNo: f.LineNo, Registry: f.Registry})
+	}
+	w := dockerCLI.Out()
+	switch {
+	case out.json():
+		err = writeJSON(jsonOutput(w), rep)
+	case out.template():
+		err = executeEach(out, templateOutput(w), rep.Causes)
+	default:
+		// The evidence is the pasted line itself: causes makes it safe.
+		p := newPalette(dockerCLI)
+		tw := textWriter{w: safeOutput(w, p), p: p}
+		if len(rep.Causes) == 0 {
+			fmt.Fprintln(tw.w, "No known cause in this output.")
+		}
+		for _, f := range rep.Causes {
+			fmt.Fprintf(tw.w, "%s\n", tw.p.dim(fmt.Sprintf("line %d", f.LineNo)))
+			tw.causes([]cause.Cause{f.Cause})
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if len(rep.Causes) > 0 {
+		return errProblem
+	}
+	return nil
 }

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"text/template"
 
 	"github.com/docker/cli/cli/command"
 	"github.com/docker/cli/templates"
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
@@ -21,7 +23,36 @@ type output struct {
 }
 
 func addFormatFlag(fs *pflag.FlagSet, o *output) {
-	fs.StringVar(&o.raw, "format", "text", `Output format: "text", "json", or a Go template such as '{{.Registry}} {{.Kind}}'`)
+	fs.StringVar(&o.raw, "format", "text", formatUsage("item", `'{{json .}}'`))
+}
+
+func formatUsage(item, example string) string {
+	return fmt.Sprintf(`Output format: "text", "json", or a Go template run on each %s, such as %s`, item, example)
+}
+
+// formatExamples are, by command name, what the --format template of that
+// command runs on and an example that names its fields: the fields differ
+// from command to command. A command not listed keeps '{{json .}}', which
+// fits any. Tests run every example on each command's own output.
+var formatExamples = map[string]struct{ item, example string }{
+	name:      {"registry", `'{{.Registry}} {{.Healthy}}'`},
+	"check":   {"registry", `'{{.Registry}} {{.Healthy}}'`},
+	"creds":   {"credential", `'{{.Registry}} {{.Kind}}'`},
+	"explain": {"cause found", `'{{.LineNo}} {{.ID}}'`},
+	"token":   {"token", `'{{.Kind}} {{.Expired}}'`},
+}
+
+// setFormatUsages gives the --format flag of root and every command under
+// it the example of formatExamples.
+func setFormatUsages(root *cobra.Command) {
+	if f := root.Flags().Lookup("format"); f != nil {
+		if ex, ok := formatExamples[root.Name()]; ok {
+			f.Usage = formatUsage(ex.item, ex.example)
+		}
+	}
+	for _, c := range root.Commands() {
+		setFormatUsages(c)
+	}
 }
 
 // parse validates the flag before any work is done.
@@ -51,11 +82,18 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// nilFieldRE finds, in text/template's "at <.Token.ExpiresAt>: nil pointer
+// evaluating …", the field that was nil: .Token.
+var nilFieldRE = regexp.MustCompile(`at <(\.[\w.]+)\.\w+>: nil pointer evaluating`)
+
 // executeEach runs the template on each item, a line each, as
 // `docker ps --format` does.
 func executeEach[T any](o *output, w io.Writer, items []T) error {
 	for _, it := range items {
 		if err := o.tmpl.Execute(w, it); err != nil {
+			if m := nilFieldRE.FindStringSubmatch(err.Error()); m != nil && strings.Contains(err.Error(), "nil pointer evaluating") {
+				return usagef("--format: %v (not every entry has %s: write {{with %s}}…{{end}})", err, m[1], m[1])
+			}
 			return usagef("--format: %v", err)
 		}
 		fmt.Fprintln(w)

@@ -54,7 +54,10 @@ func hookResponse(req hooks.Request) hooks.Response {
 	lines := []string{}
 	if fs := explain.ExplainString(text); len(fs) > 0 {
 		c := fs[0].Cause
-		lines = append(lines, fmt.Sprintf("acr-doctor: likely %s (%s)", strings.ToLower(c.Title[:1])+c.Title[1:], c.ID))
+		// Docker prints the hint on the terminal: the catalogue's title is
+		// the tool's own, made safe all the same.
+		title := safe(c.Title)
+		lines = append(lines, fmt.Sprintf("acr-doctor: likely %s (%s)", strings.ToLower(title[:1])+title[1:], safe(string(c.ID))))
 	}
 	// {{arg . 0}} is the first argument of the failed command: the image
 	// or the registry. The older template syntax works on Docker 26.1

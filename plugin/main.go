@@ -6,14 +6,21 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
+	"text/template"
 
 	"github.com/docker/cli/cli"
 	"github.com/docker/cli/cli-plugins/metadata"
 	"github.com/docker/cli/cli-plugins/plugin"
 	"github.com/docker/cli/cli/command"
+	"github.com/docker/cli/cli/config"
 	"github.com/spf13/cobra"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 )
 
 // version is stamped at build time: -ldflags "-X main.version=…".
@@ -34,9 +41,16 @@ func main() {
 	if plugin.RunningStandalone() {
 		os.Args = standaloneArgs(os.Args)
 	}
+	// Docker's plugin framework reads config.json whole, with no bound,
+	// before any command of ours runs: a file that is no config is refused
+	// first.
+	if err := checkConfigFile(os.Args, config.Dir()); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %s\n", name, safe(err.Error()))
+		os.Exit(exitUsage)
+	}
 	dockerCLI, err := command.NewDockerCli()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintln(os.Stderr, safe(err.Error()))
 		os.Exit(exitUsage)
 	}
 	err = plugin.RunPlugin(dockerCLI, newRootCommand(dockerCLI), meta)
@@ -72,29 +86,28 @@ func exitCode(dockerCLI command.Cli, err error) int {
 	if errors.As(err, &st) && st.Status == "" && st.Cause == nil {
 		return st.StatusCode
 	}
-	fmt.Fprintf(dockerCLI.Err(), "%s: %v\n", name, err)
+	// Errors quote what they could not read: a path, a flag's value, a
+	// helper's words.
+	fmt.Fprintf(dockerCLI.Err(), "%s: %s\n", name, safe(err.Error()))
 	return exitUsage
 }
 
 // standaloneArgs makes `docker-acrdoctor [global flags] creds` look like the
 // argv Docker passes a plugin: `docker-acrdoctor [global flags] acrdoctor creds`.
 func standaloneArgs(args []string) []string {
-	// Global flags of the docker CLI that take a value.
-	valued := map[string]bool{
-		"--config": true, "-c": true, "--context": true, "-H": true, "--host": true,
-		"-l": true, "--log-level": true, "--tlscacert": true, "--tlscert": true, "--tlskey": true,
-	}
 	i := 1
 	for i < len(args) {
 		a := args[i]
 		if a == "--" || !strings.HasPrefix(a, "-") || a == "-" {
 			break
 		}
-		if a == "-h" || a == "--help" || a == "-v" || a == "--version" {
-			break // the plugin's own
+		flag, _, hasValue := strings.Cut(a, "=")
+		valued, global := dockerGlobal[flag]
+		if !global {
+			break // the plugin's own, such as --offline or --help
 		}
 		i++
-		if valued[a] {
+		if valued && !hasValue {
 			i++
 		}
 	}
@@ -102,6 +115,97 @@ func standaloneArgs(args []string) []string {
 	out := append([]string{}, args[:i]...)
 	out = append(out, name)
 	return append(out, args[i:]...)
+}
+
+// dockerGlobal are the docker CLI's global flags, true for those that
+// take a value. Any other flag before the first word is the plugin's own.
+var dockerGlobal = map[string]bool{
+	"--config": true, "-c": true, "--context": true, "-H": true, "--host": true,
+	"-l": true, "--log-level": true, "--tlscacert": true, "--tlscert": true, "--tlskey": true,
+	"-D": false, "--debug": false, "--tls": false, "--tlsverify": false,
+}
+
+// configFile is the config.json the plugin framework will load for argv
+// as Docker passes it (`docker-acrdoctor [global flags] acrdoctor …`): in
+// the folder of the last --config before the plugin's name, else in
+// defaultDir (config.Dir(): DOCKER_CONFIG, else ~/.docker). It also says
+// whether the framework reads it at all: the metadata and hook
+// subcommands that Docker runs for its own commands do not.
+func configFile(args []string, defaultDir string) (path string, loaded bool) {
+	dir := defaultDir
+	i := 1
+	for ; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || a == "-" || !strings.HasPrefix(a, "-") {
+			break
+		}
+		if v, ok := strings.CutPrefix(a, "--config="); ok {
+			dir = v
+		} else if dockerGlobal[a] && i+1 < len(args) {
+			if a == "--config" {
+				dir = args[i+1]
+			}
+			i++
+		}
+	}
+	if dir == "" { // as `--config ""`: Docker keeps its default
+		dir = defaultDir
+	}
+	loaded = true
+	if i < len(args) {
+		switch {
+		case args[i] == metadata.MetadataSubcommandName:
+			loaded = false
+		case args[i] == name && i+1 < len(args) && args[i+1] == metadata.HookSubcommandName:
+			loaded = false
+		}
+	}
+	return filepath.Join(dir, config.ConfigFileName), loaded
+}
+
+// checkConfigFile refuses, without opening it, a config.json the plugin
+// framework would block on (a FIFO), read without end (a device) or spend
+// hundreds of megabytes on: anything but a regular file of at most
+// credstore.MaxConfigSize, the bound acr-doctor reads config files within.
+// A missing file is Docker's empty config; one that cannot be examined is
+// left to the framework, which warns, and to the command, which says why.
+func checkConfigFile(args []string, defaultDir string) error {
+	path, loaded := configFile(args, defaultDir)
+	if !loaded {
+		return nil
+	}
+	fi, err := os.Stat(path) // follows a symbolic link, as Docker's open does
+	if err != nil {
+		return nil
+	}
+	if kind := fileKind(fi.Mode()); kind != "" {
+		return usagef("%s is %s, not the regular file a Docker config must be: replace it, or point DOCKER_CONFIG or --config elsewhere", path, kind)
+	}
+	if fi.Size() > credstore.MaxConfigSize {
+		return usagef("%s is %d MiB, over the %d MiB limit for a Docker config (real ones are a few KB): replace it, or point DOCKER_CONFIG or --config elsewhere", path, fi.Size()>>20, credstore.MaxConfigSize>>20)
+	}
+	return nil
+}
+
+// fileKind names what a file that is not a regular file is; "" for a
+// regular file.
+func fileKind(m fs.FileMode) string {
+	switch t := m.Type(); {
+	case m.IsRegular():
+		return ""
+	case t&fs.ModeDir != 0:
+		return "a folder"
+	case t&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case t&fs.ModeCharDevice != 0:
+		return "a character device"
+	case t&fs.ModeDevice != 0:
+		return "a block device"
+	case t&fs.ModeSocket != 0:
+		return "a socket"
+	default:
+		return "a special file (" + t.String() + ")"
+	}
 }
 
 func newRootCommand(dockerCLI command.Cli) *cobra.Command {
@@ -114,23 +218,102 @@ Registry: which credential Docker holds for each registry, where it lives, what
 kind it is, whether it is still valid, what the registry says when the login
 is replayed, and the commands that fix it.
 
-With no command it runs "check".`,
+With no command it runs "check". Registries named here are named by their login
+server or an image reference (myreg.azurecr.io, myreg.azurecr.io/team/app:1);
+a word without a dot is taken for a command, and "check myreg" checks
+myreg.azurecr.io.`,
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Args:          cobra.ArbitraryArgs,
+		// A registry is named here by its login server or an image
+		// reference, both with a dot: a word without one is a mistyped
+		// command, not a registry to check (`check WORD` checks the
+		// registry WORD.azurecr.io).
+		Args: unknownCommandArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			// A mistyped command would otherwise be checked as a registry.
-			for _, a := range args {
-				if s := cmd.SuggestionsFor(a); len(s) > 0 && !strings.ContainsAny(a, "./") {
-					return usagef("unknown command %q for %q; did you mean %q?", a, name, s[0])
-				}
-			}
 			return runCheck(cmd, dockerCLI, &opts, args)
 		},
 	}
+	// Suggestions by edit distance, as cobra gives for its own unknown
+	// commands: SuggestionsFor alone matches prefixes only.
+	cmd.SuggestionsMinimumDistance = 2
 	addCheckFlags(cmd, &opts)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	cmd.AddCommand(newCheckCommand(dockerCLI), newCredsCommand(dockerCLI), newTokenCommand(dockerCLI), newConfigureCommand(dockerCLI), newUninstallCommand(dockerCLI), newRenewTokenCommand(dockerCLI), newHooksCommand(dockerCLI), newRunCommand(dockerCLI), newExplainCommand(dockerCLI))
+	cmd.AddCommand(newHelpCommand(), newVersionCommand())
+	setFormatUsages(cmd)
 	return cmd
+}
+
+// unknownCommandArgs refuses, before anything runs, a top-level argument
+// without a dot: a mistyped command (crds, chek) or a bare registry name.
+func unknownCommandArgs(cmd *cobra.Command, args []string) error {
+	for _, a := range args {
+		if !strings.Contains(a, ".") {
+			return unknownCommand(cmd, a)
+		}
+	}
+	return nil
+}
+
+// unknownCommand is the one-line error for a word that names no command
+// of cmd: the closest commands by edit distance, or else how to check a
+// registry of that name, and where the usage is.
+func unknownCommand(cmd *cobra.Command, word string) error {
+	msg := fmt.Sprintf("unknown command %q for %q", word, cmd.CommandPath())
+	if s := cmd.SuggestionsFor(word); len(s) > 0 {
+		msg += fmt.Sprintf("; did you mean %q?", s[0])
+	} else if shell.ValidRegistryName(word) {
+		msg += fmt.Sprintf(" (to check the registry %s.azurecr.io: %s check %s).", strings.ToLower(word), cmd.CommandPath(), word)
+	} else {
+		msg += "."
+	}
+	return usagef("%s Run '%s --help' for usage.", msg, cmd.CommandPath())
+}
+
+// newHelpCommand is `help [COMMAND]`: the plugin framework gives its own
+// root a help command, not the plugin's command.
+func newHelpCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [COMMAND]",
+		Short: "Help about any command",
+		Args:  cobra.ArbitraryArgs,
+		// No Docker initialisation: help reads nothing.
+		PersistentPreRun: func(*cobra.Command, []string) {},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			parent := cmd.Parent()
+			target, rest, err := parent.Find(args)
+			if err != nil || target == nil || len(rest) > 0 {
+				word := strings.Join(args, " ")
+				if len(rest) > 0 {
+					word = rest[0]
+				}
+				return unknownCommand(parent, word)
+			}
+			// The flags cobra adds to a command it runs itself.
+			target.InitDefaultHelpFlag()
+			target.InitDefaultVersionFlag()
+			return target.Help()
+		},
+	}
+}
+
+// newVersionCommand is `version`: what --version prints, the version
+// Docker's plugin metadata carries.
+func newVersionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:              "version",
+		Short:            "Show the version",
+		Args:             cobra.NoArgs,
+		PersistentPreRun: func(*cobra.Command, []string) {},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			parent := cmd.Parent()
+			t, err := template.New("version").Parse(parent.VersionTemplate())
+			if err != nil {
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s version %s\n", parent.DisplayName(), parent.Version)
+				return err
+			}
+			return t.Execute(cmd.OutOrStdout(), parent)
+		},
+	}
 }

@@ -9,11 +9,20 @@ import (
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
+	"github.com/acr-doctor/acr-doctor/diagnose/termsafe"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
 
 // textWriter renders reports for people: aligned fields, causes with their
 // fixes, colour when p allows.
+//
+// Every value of a report may come from outside (config keys, token
+// claims, certificate subjects, what a registry, a helper or a pasted log
+// said), so each is passed through termsafe.Line before it is coloured or
+// written: safe below. Colour is added after, so the palette's own
+// sequences are the only ones that reach the terminal. field does it for
+// the values it is given; safeField is for a value already made safe and
+// coloured.
 type textWriter struct {
 	w   io.Writer
 	p   palette
@@ -45,7 +54,7 @@ func (t textWriter) credential(c report.Credential) {
 	} else if len(c.Causes) > 0 {
 		status = t.p.yellow("warning")
 	}
-	fmt.Fprintf(t.w, "%s  %s  %s  %s\n", t.p.bold(c.Registry), kindNames[c.Kind], t.p.dim(c.Source), status)
+	fmt.Fprintf(t.w, "%s  %s  %s  %s\n", t.p.bold(safe(c.Registry)), kindNames[c.Kind], t.p.dim(safe(c.Source)), status)
 	tw := tabwriter.NewWriter(t.w, 0, 0, 2, ' ', 0)
 	field(tw, "username", c.Username)
 	if c.Fingerprint != "" {
@@ -99,7 +108,7 @@ func (t textWriter) tokenFields(tw io.Writer, tok *report.Token) {
 		if !t.now.Before(exp) {
 			rel = t.p.red("expired " + token.Humanize(t.now.Sub(exp)) + " ago")
 		}
-		field(tw, "expires", stamp(exp)+"  "+rel)
+		safeField(tw, "expires", stamp(exp)+"  "+rel)
 	}
 }
 
@@ -109,23 +118,67 @@ func (t textWriter) causes(cs []cause.Cause) {
 		if c.Severity == cause.Warning {
 			mark = t.p.yellow("!")
 		}
-		fmt.Fprintf(t.w, "  %s %s: %s\n", mark, t.p.bold(string(c.ID)), c.Title)
+		fmt.Fprintf(t.w, "  %s %s: %s\n", mark, t.p.bold(safe(string(c.ID))), safe(c.Title))
 		if c.Evidence != "" {
-			fmt.Fprintf(t.w, "      %s\n", c.Evidence)
+			fmt.Fprintf(t.w, "      %s\n", safe(c.Evidence))
 		}
 		for _, r := range c.Remediation {
-			fmt.Fprintf(t.w, "      → %s\n", r)
+			fmt.Fprintf(t.w, "      → %s\n", safe(r))
 		}
 		if len(c.Docs) > 0 {
-			fmt.Fprintf(t.w, "      %s\n", t.p.dim(c.Docs[0]))
+			fmt.Fprintf(t.w, "      %s\n", t.p.dim(safe(c.Docs[0])))
 		}
 	}
 }
 
+// field writes one "name  value" line of a tabwriter; value is made safe.
 func field(w io.Writer, name, value string) {
+	safeField(w, name, safe(value))
+}
+
+// safeField is field for a value already made safe (and perhaps coloured).
+func safeField(w io.Writer, name, value string) {
 	if value != "" {
 		fmt.Fprintf(w, "  %s\t%s\n", name, value)
 	}
 }
+
+// safe is untrusted text made safe to print inside one line of a report.
+func safe(s string) string { return termsafe.Line(s) }
+
+// safeOutput is where a text report is written: w with every control
+// character made visible but, when the palette colours, its own SGR
+// sequences. The renderers make each value safe themselves (only they
+// know which line feeds are theirs); this is the backstop for a value
+// one of them forgot.
+func safeOutput(w io.Writer, p palette) io.Writer {
+	return &termsafe.Writer{W: w, SGR: p.on}
+}
+
+// templateOutput is where a --format template writes: the template is
+// the user's, the data is not, and its output is text, so it is made
+// safe like any text (line feeds and tabs kept, on a terminal or not).
+// Exact bytes are what --format json is for.
+func templateOutput(w io.Writer) io.Writer { return termsafe.NewWriter(w) }
+
+// jsonOutput is where --format json writes: values stay exact, but the
+// DEL, C1 and bidi controls encoding/json leaves raw are written as
+// \u escapes, which decode to the same strings.
+func jsonOutput(w io.Writer) io.Writer { return termsafe.JSONWriter{W: w} }
+
+// safeError makes the message of an error a command returns safe: main
+// prints it on standard error, and it may quote a config key, a file, a
+// token or a helper's answer. errors.Is and errors.As see through it.
+func safeError(err error) error {
+	if err == nil || safe(err.Error()) == err.Error() {
+		return err
+	}
+	return sanitisedError{err}
+}
+
+type sanitisedError struct{ err error }
+
+func (e sanitisedError) Error() string { return safe(e.err.Error()) }
+func (e sanitisedError) Unwrap() error { return e.err }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }

@@ -29,7 +29,9 @@ func newRenewTokenCommand(dockerCLI command.Cli) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			refresh, _, err := (&renew.Renewer{}).Renew(cmd.Context(), args[0])
 			if err != nil {
-				fmt.Fprintln(dockerCLI.Err(), err)
+				// The helper passes this on to Docker, which prints it:
+				// it may quote what Azure AD or the registry answered.
+				fmt.Fprintln(dockerCLI.Err(), safe(err.Error()))
 				code := exitRenewFailed
 				if errors.Is(err, renew.ErrNoIdentity) {
 					code = exitNoIdentity

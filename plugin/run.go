@@ -58,7 +58,7 @@ func runAndExplain(cmd *cobra.Command, dockerCLI command.Cli, args []string, noC
 	child.Stdout = io.MultiWriter(dockerCLI.Out(), &captured)
 	child.Stderr = io.MultiWriter(dockerCLI.Err(), &captured)
 	if err := child.Start(); err != nil {
-		fmt.Fprintf(dockerCLI.Err(), "%s: %v\n", name, err)
+		fmt.Fprintf(dockerCLI.Err(), "%s: %s\n", name, safe(err.Error()))
 		return cli.StatusError{StatusCode: 127}
 	}
 	// The child gets Ctrl-C from the terminal itself; a signal sent to us
@@ -76,17 +76,13 @@ func runAndExplain(cmd *cobra.Command, dockerCLI command.Cli, args []string, noC
 	if err == nil {
 		return nil
 	}
-	code := 1
-	var ee *exec.ExitError
-	if errors.As(err, &ee) && ee.ExitCode() > 0 {
-		code = ee.ExitCode()
-	}
+	code, how := exitStatus(err)
 
 	w := dockerCLI.Err()
 	text := captured.String()
 	findings := explain.ExplainString(text)
 	tw := textWriter{w: w, p: newPalette(dockerCLI), now: time.Now()}
-	fmt.Fprintf(w, "\n%s %s exited with status %d.\n", tw.p.bold("acr-doctor:"), args[0], code)
+	fmt.Fprintf(w, "\n%s %s %s.\n", tw.p.bold("acr-doctor:"), safe(args[0]), how)
 	if len(findings) == 0 {
 		fmt.Fprintln(w, "Its output names no cause acr-doctor knows.")
 	}
@@ -113,6 +109,24 @@ func runAndExplain(cmd *cobra.Command, dockerCLI command.Cli, args []string, noC
 		}
 	}
 	return cli.StatusError{StatusCode: code}
+}
+
+// exitStatus is the status a shell gives a command that ended with err
+// (from Wait): its exit status, or 128+n for one killed by signal n; and
+// how it ended, in words.
+func exitStatus(err error) (code int, how string) {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return 1, fmt.Sprintf("failed (%v)", err)
+	}
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		code = 128 + int(ws.Signal())
+		return code, fmt.Sprintf("was killed by signal %d (%v): status %d", int(ws.Signal()), ws.Signal(), code)
+	}
+	if code = ee.ExitCode(); code <= 0 {
+		code = 1
+	}
+	return code, fmt.Sprintf("exited with status %d", code)
 }
 
 // tail keeps the last maxCaptured bytes written to it.

@@ -35,47 +35,52 @@ publishes no key to verify it with.`,
   docker acrdoctor token - < token.txt --format json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := out.parse(); err != nil {
-				return err
-			}
-			input, err := tokenInput(dockerCLI, args)
-			if err != nil {
-				return err
-			}
-			raw, loginServer, err := token.Extract(input)
-			if err != nil {
-				return usageError{err}
-			}
-			tok, err := token.Decode(raw)
-			if err != nil {
-				return usageError{err}
-			}
-			now := time.Now()
-			rep := report.TokenReport{
-				Token:       report.NewToken(tok, now),
-				LoginServer: loginServer,
-				Causes:      inventory.AssessToken(tok, loginServer, now),
-			}
-			w := dockerCLI.Out()
-			switch {
-			case out.json():
-				err = writeJSON(w, rep)
-			case out.template():
-				err = executeEach(&out, w, []report.TokenReport{rep})
-			default:
-				textWriter{w: w, p: newPalette(dockerCLI), now: now}.token(rep, tok.Size)
-			}
-			if err != nil {
-				return err
-			}
-			if cause.Failed(rep.Causes) {
-				return errProblem
-			}
-			return nil
+			return safeError(runToken(dockerCLI, &out, args))
 		},
 	}
 	addFormatFlag(cmd.Flags(), &out)
 	return cmd
+}
+
+func runToken(dockerCLI command.Cli, out *output, args []string) error {
+	if err := out.parse(); err != nil {
+		return err
+	}
+	input, err := tokenInput(dockerCLI, args)
+	if err != nil {
+		return err
+	}
+	raw, loginServer, err := token.Extract(input)
+	if err != nil {
+		return usageError{err}
+	}
+	tok, err := token.Decode(raw)
+	if err != nil {
+		return usageError{err}
+	}
+	now := time.Now()
+	rep := report.TokenReport{
+		Token:       report.NewToken(tok, now),
+		LoginServer: loginServer,
+		Causes:      inventory.AssessToken(tok, loginServer, now),
+	}
+	w := dockerCLI.Out()
+	switch {
+	case out.json():
+		err = writeJSON(jsonOutput(w), rep)
+	case out.template():
+		err = executeEach(out, templateOutput(w), []report.TokenReport{rep})
+	default:
+		p := newPalette(dockerCLI)
+		textWriter{w: safeOutput(w, p), p: p, now: now}.token(rep, tok.Size)
+	}
+	if err != nil {
+		return err
+	}
+	if cause.Failed(rep.Causes) {
+		return errProblem
+	}
+	return nil
 }
 
 func tokenInput(dockerCLI command.Cli, args []string) ([]byte, error) {

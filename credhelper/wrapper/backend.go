@@ -2,6 +2,7 @@ package wrapper
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,42 +10,62 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/termsafe"
 
 	"github.com/docker/docker-credential-helpers/credentials"
 )
-
-// maxOutput bounds what get buffers from a backend: a credential is a few
-// KB; more is a broken helper, cut short rather than held in memory.
-const maxOutput = 1 << 20
 
 // execBackend is the docker-credential-NAME program the wrapper passes
 // requests on to.
 type execBackend struct {
 	name string // the helper suffix, which the journal records
 	path string
+	// timeout bounds the calls whose answer the wrapper reads (get, and
+	// the store of a renewed token); see settings.backendTimeout.
+	timeout time.Duration
 }
 
 // command runs the backend for action with envWrapped set, so that a
 // backend leading back to this helper stops at once.
-func (b *execBackend) command(action string) *exec.Cmd {
-	cmd := exec.Command(b.path, action)
+func (b *execBackend) command(ctx context.Context, action string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, b.path, action)
 	cmd.Args[0] = "docker-credential-" + b.name
 	cmd.Env = append(os.Environ(), envWrapped+"=1")
 	return cmd
 }
 
+// run runs action with in as its stdin, bounded in time and in what it
+// may write to out: a backend that hangs or floods is killed, with the
+// processes it started, and the call fails.
+func (b *execBackend) run(action string, in []byte, out *credstore.CappedBuffer, stderr io.Writer) error {
+	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
+	defer cancel()
+	cmd := b.command(ctx, action)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(in), out, stderr
+	credstore.KillGroup(cmd)
+	cmd.WaitDelay = time.Second // for a child that keeps the pipe open
+	err := cmd.Run()
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("no answer within %s (%s)", b.timeout, envBackendTimeout)
+	case out.Err() != nil:
+		return out.Err()
+	}
+	return err
+}
+
 // get runs the backend's get with in as its stdin and returns what it
 // wrote to stdout and its exit status. Its stderr goes to stderr.
 func (b *execBackend) get(in []byte, stderr io.Writer) ([]byte, int) {
-	var out limitedBuffer
-	cmd := b.command(credentials.ActionGet)
-	cmd.Stdin = bytes.NewReader(in)
-	cmd.Stdout = &out
-	cmd.Stderr = stderr
-	// No timeout, as Docker sets none: a backend may be waiting on a
-	// pinentry or keychain prompt the user is answering.
-	err := cmd.Run()
-	return out.Bytes(), exitCode(b.name, err, &out)
+	var out credstore.CappedBuffer
+	err := b.run(credentials.ActionGet, in, &out, stderr)
+	if status := exitStatus(err); err == nil || status > 0 {
+		return out.Bytes(), status
+	}
+	return []byte(b.why(err)), 1
 }
 
 // store saves a credential, as Docker's `store` would.
@@ -53,48 +74,45 @@ func (b *execBackend) store(c credentials.Credentials) error {
 	if err != nil {
 		return err
 	}
-	var out limitedBuffer
-	cmd := b.command(credentials.ActionStore)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(in), &out, &out
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("docker-credential-%s store: %v: %s", b.name, err, strings.TrimSpace(out.String()))
+	var out credstore.CappedBuffer
+	if err := b.run(credentials.ActionStore, in, &out, &out); err != nil {
+		return fmt.Errorf("docker-credential-%s store: %w: %s", b.name, err, strings.TrimSpace(out.String()))
 	}
 	return nil
 }
 
-// exitCode is the status to pass on. A backend killed by a signal, or one
-// that could not be started, fails with 1 and says so on stdout.
-func exitCode(name string, err error, out io.Writer) int {
-	if err == nil {
-		return 0
-	}
+// exitStatus is the status a backend exited with: 0 when err is nil, and
+// also when it did not exit by itself (killed, timed out, flooded, not
+// started), which the wrapper reports with why instead.
+func exitStatus(err error) int {
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ee.ExitCode() > 0 {
 		return ee.ExitCode()
 	}
-	fmt.Fprintf(out, "acr-doctor: credential backend %q: %v\n", name, err)
-	return 1
+	return 0
+}
+
+// why is the line the wrapper answers with for a backend that failed
+// without an answer of its own; errors go to stdout, where Docker reads them.
+func (b *execBackend) why(err error) string {
+	return termsafe.Line(fmt.Sprintf("acr-doctor: credential backend %q: %v", b.name, err)) + "\n"
 }
 
 // passThrough runs the backend for action as a child wired to the given
 // streams, and returns the exit status to exit with. The wrapper waits
 // for it rather than exec(2) itself into the backend, so that a backend
 // that leads back here starts a child the loop guard can see.
+//
+// It has no timeout, as Docker sets none: a store may be waiting on a
+// pinentry or keychain prompt the user is answering, and the wrapper
+// buffers nothing of it.
 func (b *execBackend) passThrough(action string, stdin io.Reader, stdout, stderr io.Writer) int {
-	cmd := b.command(action)
+	cmd := b.command(context.Background(), action)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
-	return exitCode(b.name, cmd.Run(), stdout)
-}
-
-// limitedBuffer keeps the first maxOutput bytes.
-type limitedBuffer struct{ bytes.Buffer }
-
-func (l *limitedBuffer) Write(p []byte) (int, error) {
-	if room := maxOutput - l.Len(); len(p) > room {
-		if room > 0 {
-			l.Buffer.Write(p[:room])
-		}
-		return len(p), nil
+	err := cmd.Run()
+	if status := exitStatus(err); err == nil || status > 0 {
+		return status
 	}
-	return l.Buffer.Write(p)
+	fmt.Fprint(stdout, b.why(err))
+	return 1
 }

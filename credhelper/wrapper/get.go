@@ -11,10 +11,14 @@ import (
 	"github.com/docker/docker-credential-helpers/credentials"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/fingerprint"
 	"github.com/acr-doctor/acr-doctor/diagnose/inventory"
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
+	"github.com/acr-doctor/acr-doctor/diagnose/shell"
+	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
+	"github.com/acr-doctor/acr-doctor/diagnose/termsafe"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
 
@@ -71,7 +75,7 @@ func get(env *settings, b *execBackend, stdin io.Reader, stdout, stderr io.Write
 			}
 			rec.judge(renewed, env) // the new token's kind and expiry
 			if err != nil && !env.quiet() {
-				fmt.Fprintln(stderr, "acr-doctor: "+err.Error())
+				fmt.Fprintln(stderr, termsafe.Line("acr-doctor: "+err.Error()))
 			}
 			b, _ := json.Marshal(renewed)
 			_, _ = stdout.Write(b)
@@ -81,7 +85,7 @@ func get(env *settings, b *execBackend, stdin io.Reader, stdout, stderr io.Write
 		line += "; " + renewReason(err)
 	}
 	if line != "" && !env.quiet() {
-		fmt.Fprintln(stderr, line)
+		fmt.Fprintln(stderr, termsafe.Line(line)) // Docker shows it on the terminal
 	}
 	_, _ = stdout.Write(out)
 	return 0
@@ -132,7 +136,7 @@ type getRecord struct {
 func (r *getRecord) judge(c credentials.Credentials, env *settings) (hintLine string) {
 	host := loginserver.Host(strings.TrimSpace(string(r.server)))
 	r.kind = report.Unknown
-	r.fp = token.Fingerprint(c.Secret)
+	r.fp = journalFingerprint(env, c.Secret)
 	if !token.LooksLikeJWT(c.Username) && len(c.Username) <= 256 {
 		r.username = c.Username
 	}
@@ -168,13 +172,35 @@ func (r *getRecord) judge(c credentials.Credentials, env *settings) (hintLine st
 	return hint(server, tok.Kind.Title(), *tok.ExpiresAt, t)
 }
 
+// journalFingerprint names secret for the journal under the installation's
+// fingerprint key, which the first get that journals creates; "" with no
+// journal to write, or no key to be had (the line then goes without).
+func journalFingerprint(env *settings, secret string) string {
+	if secret == "" {
+		return ""
+	}
+	if _, ok := journal.Path(env.getenv); !ok {
+		return ""
+	}
+	dir, ok := statedir.Dir(env.getenv)
+	if !ok {
+		return ""
+	}
+	k, err := fingerprint.Keep(dir)
+	if err != nil {
+		env.debugf("fingerprint key: %v", err)
+		return ""
+	}
+	return k.Of(secret)
+}
+
 // hint is the one line Docker shows in the push or pull output.
 func hint(s loginserver.Server, what string, exp, now time.Time) string {
 	at := exp.UTC().Format("15:04 UTC")
 	if d := now.Sub(exp); d > 20*time.Hour || d < -20*time.Hour {
 		at = exp.UTC().Format("2006-01-02 15:04 UTC")
 	}
-	fix := "az acr login -n " + s.Name
+	fix := shell.Sprintf("az acr login -n %s", shell.RegistryName(s.Name))
 	if exp.After(now) {
 		return fmt.Sprintf("acr-doctor: the %s for %s expires in %s (at %s); run: %s", what, s.Host, token.Humanize(exp.Sub(now)), at, fix)
 	}

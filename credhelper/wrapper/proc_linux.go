@@ -27,8 +27,13 @@ func readParent() *parent {
 	if err != nil {
 		return nil
 	}
-	p.argv = strings.Split(strings.TrimSuffix(string(raw), "\x00"), "\x00")
+	p.argv = cmdline(raw)
 	return p
+}
+
+// cmdline is the argv of /proc/PID/cmdline: NUL-terminated arguments.
+func cmdline(raw []byte) []string {
+	return strings.Split(strings.TrimSuffix(string(raw), "\x00"), "\x00")
 }
 
 // docker reports whether the parent is a docker command: then this is no
@@ -91,6 +96,12 @@ func parentOf(proc string) int {
 	if err != nil {
 		return 0
 	}
+	return statParent(b)
+}
+
+// statParent is the parent's pid in the text of /proc/PID/stat; 0 when
+// there is none to read.
+func statParent(b []byte) int {
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
 		return 0

@@ -97,7 +97,7 @@ func renewToken(env *settings, host string) (string, error) {
 	timeout := env.renewTimeout()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	var stdout, stderr limitedBuffer
+	var stdout, stderr credstore.CappedBuffer
 	cmd := exec.CommandContext(ctx, plugin, "renew-token", host)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// On timeout, the plugin goes with what it started (an az that hangs).

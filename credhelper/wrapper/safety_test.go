@@ -304,3 +304,42 @@ func TestNoHome(t *testing.T) {
 		t.Errorf("the helper used ./.docker's backend: %v", r)
 	}
 }
+
+// TestBackendBounded: a backend get that floods, answers megabytes or
+// hangs (itself or through a child holding its output) is cut off: the
+// wrapper answers one line saying why, exits 1, journals a backend error,
+// and its memory stays small.
+func TestBackendBounded(t *testing.T) {
+	const json3MB = `printf '{"ServerURL":"x","Username":"'; head -c 3000000 /dev/zero | tr '\0' a; printf '","Secret":"s"}'`
+	for _, tc := range []struct {
+		name, script, want string
+	}{
+		{"endless writer", `exec cat /dev/zero`, "output longer than 1048576 bytes"},
+		{"three megabyte answer", json3MB, "output longer than 1048576 bytes"},
+		{"hang", `exec sleep 30`, "no answer within 500ms (ACRDOCTOR_BACKEND_TIMEOUT)"},
+		{"child holding the output", `sleep 30 & echo '{"ServerURL":"x","Username":"u","Secret":"s"}'; wait`, "no answer within 500ms"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSandbox(t, "ACRDOCTOR_BACKEND_TIMEOUT=500ms", "ACRDOCTOR_CREDENTIAL_BACKEND=bad")
+			bin := filepath.Join(s.dir, "bin")
+			if err := os.Mkdir(bin, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(bin, "docker-credential-bad"), []byte("#!/bin/sh\n"+tc.script+"\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			s = s.with("PATH=" + binDir + string(os.PathListSeparator) + bin + string(os.PathListSeparator) + toolDir)
+			cmd := exec.Command(filepath.Join(binDir, "docker-credential-acrdoctor"), "get")
+			r := s.exec(cmd, "a.azurecr.io")
+			if r.code != 1 || !strings.Contains(r.stdout, tc.want) || strings.Count(r.stdout, "\n") != 1 {
+				t.Errorf("get: %v, want exit 1 and one line containing %q", r, tc.want)
+			}
+			if rss := maxRSS(cmd.ProcessState); rss > 100<<20 {
+				t.Errorf("peak RSS %d MB, want under 100 MB", rss>>20)
+			}
+			if es := s.entries(); len(es) != 1 || es[0].Outcome != journal.BackendError {
+				t.Errorf("journal %+v, want one backend_error", es)
+			}
+		})
+	}
+}

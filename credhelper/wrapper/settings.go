@@ -24,10 +24,13 @@ const (
 	envDebug   = "ACRDOCTOR_DEBUG"
 	envRenew   = "ACRDOCTOR_RENEW"
 	envTimeout = "ACRDOCTOR_RENEW_TIMEOUT"
-	keyRenew   = "renew"
-	keyMargin  = "renew-margin"
-	keyHints   = "hints"
-	self       = configedit.Helper
+	// envBackendTimeout bounds a backend get, and the store of a renewed
+	// token.
+	envBackendTimeout = "ACRDOCTOR_BACKEND_TIMEOUT"
+	keyRenew          = "renew"
+	keyMargin         = "renew-margin"
+	keyHints          = "hints"
+	self              = configedit.Helper
 )
 
 // envWrapped is set in the backend's environment. A wrapper that starts
@@ -139,6 +142,17 @@ func (s *settings) renewTimeout() time.Duration {
 	return defaultRenewTimeout
 }
 
+// backendTimeout bounds a backend call whose answer the wrapper reads:
+// ACRDOCTOR_BACKEND_TIMEOUT, else two minutes. Docker itself waits
+// forever, but a get may be waiting on a pinentry or keychain prompt the
+// user is answering, so the default is long.
+func (s *settings) backendTimeout() time.Duration {
+	if d, ok := s.duration(envBackendTimeout, s.getenv(envBackendTimeout)); ok && d > 0 {
+		return d
+	}
+	return 2 * time.Minute
+}
+
 func (s *settings) duration(where, val string) (time.Duration, bool) {
 	if val == "" {
 		return 0, false
@@ -194,7 +208,7 @@ func (s *settings) backend() (*execBackend, error) {
 	if isSelf(path) {
 		return nil, fmt.Errorf("acr-doctor: the credential backend (%s) %s is docker-credential-acrdoctor itself: that would loop; set it to the store the credentials live in", where, path)
 	}
-	return &execBackend{name: name, path: path}, nil
+	return &execBackend{name: name, path: path, timeout: s.backendTimeout()}, nil
 }
 
 // isSelf reports whether path is this program: the same file through a

@@ -537,14 +537,16 @@ func explain(err error) string {
 // responseLine is ARM's refusal: status, code and the message's first
 // line, with what a throttled caller should do.
 func responseLine(re *azcore.ResponseError) string {
-	msg := re.ErrorCode
+	// The code is ARM's words too (x-ms-error-code, or the body's): one
+	// line, cut short, like the message.
+	msg := firstLine(re.ErrorCode)
 	if b := errorMessage(re); b != "" {
 		msg += ": " + b
 	}
 	line := fmt.Sprintf("%d %s", re.StatusCode, msg)
 	if re.StatusCode == http.StatusTooManyRequests && re.RawResponse != nil {
 		if ra := re.RawResponse.Header.Get("Retry-After"); ra != "" {
-			line += fmt.Sprintf(" (Retry-After: %s s)", ra)
+			line += fmt.Sprintf(" (Retry-After: %s s)", firstLine(ra))
 		}
 	}
 	return line
@@ -574,7 +576,7 @@ func errorMessage(re *azcore.ResponseError) string {
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
 	if len(s) > 300 {
-		s = s[:300] + "…"
+		s = strings.ToValidUTF8(s[:300], "") + "…"
 	}
 	return s
 }

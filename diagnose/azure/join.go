@@ -10,6 +10,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/classify"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
+	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 )
 
 // Join refines what the network showed (causes, judged from t) with what
@@ -30,10 +31,10 @@ func (in *Inspection) Join(causes []cause.Cause, t *probe.Transcript) []cause.Ca
 		case cause.InvalidCredentials, cause.AADNotRegistered:
 			if t.Credential.Kind == string(report.AdminUser) && !res.AdminUserEnabled {
 				c.Evidence += "; ARM: the admin user is disabled"
-				c.Remediation = []string{
-					fmt.Sprintf("az acr update -n %s --admin-enabled true", res.Name),
-					fmt.Sprintf("or log in with your own identity instead: az acr login -n %s", res.Name),
-				}
+				name := shell.RegistryName(res.Name)
+				c = c.Fixed(new(shell.Fix).
+					Add("az acr update -n %s --admin-enabled true", name).
+					Add("or log in with your own identity instead: az acr login -n %s", name))
 			}
 		case cause.InsufficientPermission:
 			c = in.permission(c, t)
@@ -54,18 +55,18 @@ func (in *Inspection) Join(causes []cause.Cause, t *probe.Transcript) []cause.Ca
 func (in *Inspection) firewall(c cause.Cause, t *probe.Transcript) cause.Cause {
 	res := in.Resource
 	ip := classify.ClientIP(t)
-	var fix []string
+	name, login := shell.RegistryName(res.Name), shell.Host(res.LoginServer)
+	fix := new(shell.Fix)
 	if strings.EqualFold(res.PublicNetworkAccess, "Disabled") {
 		c.Title = "Public network access to the registry is disabled"
 		c.Evidence = fmt.Sprintf("ARM: publicNetworkAccess is Disabled on %s; %s", res.Name, c.Evidence)
 		if len(res.PrivateEndpoints) > 0 {
-			fix = append(fix, fmt.Sprintf("reach %s through its private endpoint (%s): from its virtual network, or one peered or connected to it, where %s resolves to a private address", res.LoginServer, peNames(res), res.LoginServer))
+			fix.Add("reach %s through its private endpoint (%s): from its virtual network, or one peered or connected to it, where %s resolves to a private address", login, peNames(res), login)
 		} else {
-			fix = append(fix, fmt.Sprintf("the registry has no private endpoint either: create one (az network private-endpoint create --connection-name %s-pe --group-id registry --private-connection-resource-id %s …) or allow public access", res.Name, res.ID))
+			fix.Add("the registry has no private endpoint either: create one, or allow public access: az network private-endpoint create --name %s-pe --connection-name %s-pe --group-id registry --private-connection-resource-id %s --resource-group <resource-group> --vnet-name <virtual-network> --subnet <subnet>", name, name, shell.ResourceID(res.ID))
 		}
-		fix = append(fix, fmt.Sprintf("to allow public access again: az acr update -n %s --public-network-enabled true", res.Name))
-		c.Remediation = fix
-		return c
+		fix.Add("to allow public access again: az acr update -n %s --public-network-enabled true", name)
+		return c.Fixed(fix)
 	}
 	if !strings.EqualFold(res.DefaultAction, "Deny") {
 		c.Evidence += "; ARM shows public access enabled and network rules allowing everyone, so the 403 comes from something else in between, or the rules changed in the last minutes"
@@ -80,17 +81,20 @@ func (in *Inspection) firewall(c cause.Cause, t *probe.Transcript) cause.Cause {
 		c.Evidence = fmt.Sprintf("ARM: network rules deny by default and allow %s; %s", rules, c.Evidence)
 	case ok:
 		c.Evidence = fmt.Sprintf("ARM: the registry saw this client as %s, which the IP rule %s allows, yet it refused it: a rule added a few minutes ago may not be in force yet; %s", ip, rule, c.Evidence)
-		fix = append(fix, "wait a few minutes after changing network rules, then retry")
+		fix.Add("wait a few minutes after changing network rules, then retry")
 	default:
 		c.Evidence = fmt.Sprintf("ARM: network rules deny by default and allow %s; the registry saw this client as %s, which none of them allows; %s", rules, ip, c.Evidence)
-		fix = append(fix, fmt.Sprintf("az acr network-rule add -n %s --ip-address %s", res.Name, ip))
+		fix.Add("az acr network-rule add -n %s --ip-address %s", name, shell.IP(ip).Named("client IP in the registry's answer"))
 	}
-	fix = append(fix, fmt.Sprintf("if this client's address changes (NAT, proxy, CI runners), allow its range or use a private endpoint; az acr network-rule list -n %s shows the rules", res.Name))
+	fix.Add("if this client's address changes (NAT, proxy, CI runners), allow its range or use a private endpoint; list the rules with: az acr network-rule list -n %s", name)
 	if len(res.DataEndpoints) > 0 {
-		fix = append(fix, "a client-side firewall must also allow the data endpoints: "+strings.Join(res.DataEndpoints, ", "))
+		eps := make([]shell.Arg, len(res.DataEndpoints))
+		for i, e := range res.DataEndpoints {
+			eps[i] = shell.Host(e).Named("data endpoint").Or("<data-endpoint>")
+		}
+		fix.Add("a client-side firewall must also allow the data endpoints: "+strings.TrimSuffix(strings.Repeat("%s, ", len(eps)), ", "), eps...)
 	}
-	c.Remediation = fix
-	return c
+	return c.Fixed(fix)
 }
 
 // allowedBy reports the first of rules (addresses or CIDR ranges) that
@@ -123,13 +127,14 @@ func (in *Inspection) privateDNS(t *probe.Transcript, causes []cause.Cause) (cau
 		return cause.Cause{}, false
 	}
 	var c cause.Cause
+	name, login := shell.RegistryName(res.Name), shell.Host(res.LoginServer)
 	switch d := t.DNS; {
 	case d == nil && t.Proxy != "" && refused:
 		c = cause.New(cause.NetworkFirewall,
 			fmt.Sprintf("ARM: %s has the private endpoint %s, but the requests went through the proxy %s, which resolved %s itself and was refused at the public endpoint",
-				res.Name, peNames(res), t.Proxy, res.LoginServer),
-			fmt.Sprintf("connect to the private endpoint directly: add %s to NO_PROXY (and no_proxy), with its data endpoints (*.data.azurecr.io)", res.LoginServer),
-			"or have the proxy resolve privatelink.azurecr.io through the virtual network's DNS")
+				res.Name, peNames(res), t.Proxy, res.LoginServer)).Fixed(new(shell.Fix).
+			Add("connect to the private endpoint directly: add %s to NO_PROXY (and no_proxy), with its data endpoints (*.data.azurecr.io)", login).
+			Add("or have the proxy resolve privatelink.azurecr.io through the virtual network's DNS"))
 	case d == nil || d.Err != "" || len(d.Addrs) == 0 || d.Private:
 		return cause.Cause{}, false
 	default:
@@ -139,16 +144,18 @@ func (in *Inspection) privateDNS(t *probe.Transcript, causes []cause.Cause) (cau
 		}
 		c = mk(cause.NetworkFirewall,
 			fmt.Sprintf("ARM: %s has the private endpoint %s, but %s resolved to %s, not a private address: the private DNS zone privatelink.azurecr.io is not linked to this network, so traffic takes the public path",
-				res.Name, peNames(res), res.LoginServer, strings.Join(d.Addrs, ", ")),
-			fmt.Sprintf("az network private-dns link vnet create -g <zone-resource-group> -z privatelink.azurecr.io -n %s-link -v <virtual-network-id> -e false", res.Name),
-			fmt.Sprintf("az network private-dns record-set a list -g <zone-resource-group> -z privatelink.azurecr.io -o table   # %s and its data endpoints need A records", res.Name),
-			"with custom or on-premises DNS, forward azurecr.io to Azure DNS (168.63.129.16) through a resolver in the virtual network")
+				res.Name, peNames(res), res.LoginServer, strings.Join(d.Addrs, ", "))).Fixed(new(shell.Fix).
+			Add("az network private-dns link vnet create -g <zone-resource-group> -z privatelink.azurecr.io -n %s-link -v <virtual-network-id> -e false", name).
+			Add("az network private-dns record-set a list -g <zone-resource-group> -z privatelink.azurecr.io -o table   # %s and its data endpoints need A records", name).
+			Add("with custom or on-premises DNS, forward azurecr.io to Azure DNS (168.63.129.16) through a resolver in the virtual network"))
 	}
 	c.Title = "The registry's private endpoint is bypassed: this client reaches its public address"
 	return c, true
 }
 
-func peNames(res *report.AzureResource) string {
+// peNames lists the registry's private endpoints by name, with any
+// connection status other than Approved.
+func peNames(res *report.AzureResource) shell.Arg {
 	names := make([]string, len(res.PrivateEndpoints))
 	for i, pe := range res.PrivateEndpoints {
 		names[i] = pe.ID[strings.LastIndex(pe.ID, "/")+1:]
@@ -156,7 +163,7 @@ func peNames(res *report.AzureResource) string {
 			names[i] += " (" + pe.Status + ")"
 		}
 	}
-	return strings.Join(names, ", ")
+	return shell.Text("private endpoints", strings.Join(names, ", "), "<private-endpoint>")
 }
 
 // permission names the role the stored identity lacks, in the registry's
@@ -196,17 +203,16 @@ func (in *Inspection) permission(c cause.Cause, t *probe.Transcript) cause.Cause
 	if len(notes) > 0 {
 		c.Evidence += "; " + strings.Join(notes, "; ")
 	}
-	assignee := who
-	if assignee == "" {
-		assignee = "<identity>"
-	}
-	var fix []string
+	assignee, scope := shell.Text("identity", who, "<identity>"), shell.ResourceID(res.ID).Or("<registry-resource-id>")
+	fix := new(shell.Fix)
 	for _, op := range ops {
-		fix = append(fix, fmt.Sprintf("az role assignment create --assignee %s --role %q --scope %s", assignee, Role(op, res.RoleAssignmentMode), res.ID))
+		// The role is the program's own words, one of a fixed few.
+		if role := Role(op, res.RoleAssignmentMode); role != "" {
+			fix.Add(`az role assignment create --assignee %s --role "`+role+`" --scope %s`, assignee, scope)
+		}
 	}
-	fix = append(fix, fmt.Sprintf("new role assignments take up to 10 minutes to reach the registry: then docker logout %s and log in again", t.Registry))
-	c.Remediation = fix
-	return c
+	fix.Add("new role assignments take up to 10 minutes to reach the registry: then docker logout %s and log in again", shell.HostPort(t.Registry))
+	return c.Fixed(fix)
 }
 
 // missing is what the scope probe wanted and was not granted.

@@ -63,14 +63,17 @@ func LoginEvents(host, name string, cred probe.Credential, now time.Time, worksp
 		"order by TimeGenerated desc",
 		fmt.Sprintf("take %d", maxEvents))
 
-	wsID := fmt.Sprintf(`"$(az monitor diagnostic-settings list --resource "$(az acr show -n %s --query id -o tsv)" --query "[?logs[?category=='%s' && enabled]].workspaceId | [0]" -o tsv)"`, name, LoginEventsCategory)
-	if workspace != "" {
-		wsID = workspace
+	// Without a workspace ID that has its shape, the command finds the
+	// workspace from the registry's diagnostic settings.
+	ws := shell.ResourceID(workspace)
+	if !ws.OK() {
+		ws = shell.Subst(`az monitor diagnostic-settings list --resource %s --query "[?logs[?category=='`+LoginEventsCategory+`' && enabled]].workspaceId | [0]" -o tsv`,
+			shell.Subst("az acr show -n %s --query id -o tsv", shell.RegistryName(name)))
 	}
 	return &report.LoginEvents{
 		Query: strings.Join(q, "\n| "),
-		Command: fmt.Sprintf(`az monitor log-analytics query --workspace "$(az monitor log-analytics workspace show --ids %s --query customerId -o tsv)" --analytics-query %s`,
-			wsID, shell.Quote(strings.Join(q, " | "))),
+		Command: shell.Sprintf(`az monitor log-analytics query --workspace "$(az monitor log-analytics workspace show --ids %s --query customerId -o tsv)" --analytics-query %s`,
+			ws, shell.Literal(strings.Join(q, " | "))),
 		Workspace: workspace,
 	}
 }
@@ -84,8 +87,9 @@ func (in *Inspector) RunLoginEvents(ctx context.Context, ins *Inspection, ev *re
 		ev.Error = "the registry's resource was not read"
 		return
 	case res.LogWorkspace == "":
-		ev.Error = fmt.Sprintf("no diagnostic setting of %s sends %s to a Log Analytics workspace: az monitor diagnostic-settings create -n acr-login-events --resource %s --workspace <workspace-id> --logs '[{\"category\":\"%s\",\"enabled\":true}]'",
-			res.Name, LoginEventsCategory, res.ID, LoginEventsCategory)
+		ev.Error = shell.Sprintf("no diagnostic setting of %s sends "+LoginEventsCategory+" to a Log Analytics workspace: "+
+			`az monitor diagnostic-settings create -n acr-login-events --resource %s --workspace <workspace-id> --logs '[{"category":"`+LoginEventsCategory+`","enabled":true}]'`,
+			shell.Text("registry", res.Name, "<registry-name>"), shell.ResourceID(res.ID).Or("<registry-resource-id>"))
 		return
 	}
 	if _, ok := ins.cloud.Services[azlogs.ServiceName]; !ok {
@@ -107,8 +111,15 @@ func (in *Inspector) RunLoginEvents(ctx context.Context, ins *Inspection, ev *re
 		ev.Error = firstLine(resp.Error.Error())
 	}
 	ev.Ran = true
-	ev.Events = []report.LoginEvent{}
-	for _, t := range resp.Tables {
+	ev.Events = events(resp.Tables)
+}
+
+// events reads the rows of the query's tables as login events, each
+// value by its column's name: a column missing, or a row cut short, leaves
+// the field empty.
+func events(tables []azlogs.Table) []report.LoginEvent {
+	out := []report.LoginEvent{}
+	for _, t := range tables {
 		col := make(map[string]int, len(t.Columns))
 		for i, c := range t.Columns {
 			if c.Name != nil {
@@ -131,9 +142,10 @@ func (in *Inspector) RunLoginEvents(ctx context.Context, ins *Inspection, ev *re
 				UserAgent:         get("UserAgent"),
 			}
 			e.Time, _ = time.Parse(time.RFC3339Nano, get("TimeGenerated"))
-			ev.Events = append(ev.Events, e)
+			out = append(out, e)
 		}
 	}
+	return out
 }
 
 // kqlString is s as a KQL string literal.

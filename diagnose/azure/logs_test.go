@@ -37,11 +37,11 @@ func TestLoginEvents(t *testing.T) {
 		},
 		{
 			name:      "service principal, workspace known",
-			workspace: "/subscriptions/s/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/logs",
+			workspace: "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/logs",
 			cred:      probe.Credential{Kind: string(report.ServicePrincipal), Username: "aaaaaaaa-0000-0000-0000-000000000001"},
 			want: []string{
 				`| where Identity =~ "aaaaaaaa-0000-0000-0000-000000000001"`,
-				`az monitor log-analytics workspace show --ids /subscriptions/s/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/logs --query customerId`,
+				`az monitor log-analytics workspace show --ids /subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/logs --query customerId`,
 			},
 			wantNot: []string{"JwtId ==", "diagnostic-settings"},
 		},

@@ -3,7 +3,12 @@
 // Microsoft Learn pages and the `az acr check-health` error code of each.
 package cause
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/shell"
+)
 
 // ID names a cause. IDs never change meaning; new ones may be added.
 type ID string
@@ -43,7 +48,10 @@ type Cause struct {
 	// where there are any. It never holds a secret.
 	Evidence string `json:"evidence"`
 	// Remediation is commands and steps filled in with the real registry,
-	// identity and address, most likely fix first.
+	// identity and address, most likely fix first. Each value in them went
+	// through diagnose/shell: checked against its shape, or quoted as one
+	// word, or left out for a placeholder that Evidence explains, so any
+	// command is safe to paste.
 	Remediation []string `json:"remediation"`
 	Docs        []string `json:"docs"`
 	// CheckHealth is the `az acr check-health` error code this corresponds
@@ -190,6 +198,19 @@ func New(id ID, evidence string, remediation ...string) Cause {
 func Warn(id ID, evidence string, remediation ...string) Cause {
 	c := New(id, evidence, remediation...)
 	c.Severity = Warning
+	return c
+}
+
+// Fixed is c with f as its remediation. Where a value from outside could
+// not go into f's commands, the evidence says which and why: the commands
+// show a placeholder in its place.
+func (c Cause) Fixed(f *shell.Fix) Cause {
+	c.Remediation = f.Lines()
+	for _, n := range f.Notes() {
+		if !strings.Contains(c.Evidence, n) {
+			c.Evidence += "; " + n
+		}
+	}
 	return c
 }
 

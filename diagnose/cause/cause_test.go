@@ -3,6 +3,8 @@ package cause
 import (
 	"strings"
 	"testing"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 )
 
 func TestCatalogue(t *testing.T) {
@@ -41,4 +43,21 @@ func TestNew(t *testing.T) {
 		}
 	}()
 	New("no_such_cause", "")
+}
+
+func TestFixed(t *testing.T) {
+	f := new(shell.Fix).
+		Add("az acr network-rule add -n %s --ip-address %s", shell.RegistryName("myreg"), shell.IP("203.0.113.7; id")).
+		Add("az acr show -n %s", shell.RegistryName("myreg"))
+	c := New(NetworkFirewall, "GET /v2/ answered 403").Fixed(f)
+	if len(c.Remediation) != 2 || c.Remediation[0] != "az acr network-rule add -n myreg --ip-address <your public IP>" {
+		t.Errorf("remediation = %q", c.Remediation)
+	}
+	want := `GET /v2/ answered 403; the client IP "203.0.113.7; id" is not an IP address or range, so the suggested commands show <your public IP> in its place`
+	if c.Evidence != want {
+		t.Errorf("evidence = %q", c.Evidence)
+	}
+	if again := c.Fixed(f); again.Evidence != want {
+		t.Errorf("a second Fixed repeats the note: %q", again.Evidence)
+	}
 }

@@ -71,9 +71,17 @@ func Run(ctx context.Context, store *credstore.Store, opts Options, emit func(Re
 	results := make([]Result, len(targets))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
+	sem := make(chan struct{}, maxParallel)
 	for i, tg := range targets {
+		sem <- struct{}{}
 		wg.Go(func() {
-			r := runOne(ctx, store, tg, opts)
+			defer func() { <-sem }()
+			var r Result
+			if ctx.Err() != nil {
+				r = notChecked(store, tg, opts)
+			} else {
+				r = runOne(ctx, store, tg, opts)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			results[i] = r
@@ -84,6 +92,26 @@ func Run(ctx context.Context, store *credstore.Store, opts Options, emit func(Re
 	}
 	wg.Wait()
 	return results
+}
+
+// maxParallel bounds the registries replayed at once: enough that a
+// dozen slow ones do not queue, few enough that a config.json naming
+// thousands cannot exhaust memory or the file-descriptor limit.
+const maxParallel = 16
+
+// notChecked is the result for a target whose turn came after the time
+// limit: what the store says of it, offline, and a step saying why no
+// more. A time limit is then never mistaken for a network failure.
+func notChecked(store *credstore.Store, tg target, opts Options) Result {
+	o := opts
+	o.Offline = true
+	r := runOne(context.Background(), store, tg, o)
+	r.Healthy = false
+	r.Steps = append(r.Steps, report.Step{
+		Name: "live", Status: report.StepWarn,
+		Detail: fmt.Sprintf("not checked: the time limit (%s) ran out before its turn", opts.Timeout),
+	})
+	return r
 }
 
 type target struct {
@@ -210,7 +238,34 @@ func runOne(ctx context.Context, store *credstore.Store, tg target, opts Options
 			r.Steps = append(r.Steps, loginEventsStep(r.LoginEvents))
 		}
 	}
+	redactProxy(&r)
 	return r
+}
+
+// redactProxy takes the user-info of the environment's proxy settings out
+// of every text of r that may quote one. The probe shows its proxy
+// redacted already; the Azure side's errors come from net/http, which
+// quotes an unparseable setting whole.
+func redactProxy(r *Result) {
+	redact := probe.ProxyRedactor(probe.ProxyEnv()...)
+	for i := range r.Steps {
+		r.Steps[i].Detail = redact(r.Steps[i].Detail)
+	}
+	for i := range r.Causes {
+		c := &r.Causes[i]
+		c.Evidence = redact(c.Evidence)
+		for j := range c.Remediation {
+			c.Remediation[j] = redact(c.Remediation[j])
+		}
+	}
+	if r.Azure != nil {
+		for i := range r.Azure.Unseen {
+			r.Azure.Unseen[i].Why = redact(r.Azure.Unseen[i].Why)
+		}
+	}
+	if r.LoginEvents != nil {
+		r.LoginEvents.Error = redact(r.LoginEvents.Error)
+	}
 }
 
 func loginEventsStep(ev *report.LoginEvents) report.Step {
@@ -343,6 +398,12 @@ func steps(t *probe.Transcript) []report.Step {
 		case probe.AnonymousToken:
 			s.Status = report.StepOK // informative either way
 			s.Detail += "; anonymous pull " + map[bool]string{true: "allowed", false: "not allowed"}[slices.Contains(t.AnonymousGranted, "pull")]
+		}
+		// Where the exchange led that the probe would not go fails the
+		// step, whatever its purpose.
+		if ex.Refused != "" {
+			s.Status = report.StepFail
+			s.Detail += "; " + ex.Refused
 		}
 		out = append(out, s)
 	}

@@ -3,11 +3,13 @@ package check_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -280,5 +282,53 @@ func TestLastGet(t *testing.T) {
 	}
 	if step != "at 2026-11-29 10:32 Docker was given a refresh token that had expired at 10:05 from pass" {
 		t.Errorf("last_get step = %q", step)
+	}
+}
+
+// TestDeadlineAtAnyCount: with thousands of registries whose names never
+// resolve, Run holds its time limit, replays a bounded number at once, and
+// returns every registry, those whose turn never came marked as not
+// checked rather than as network failures.
+func TestDeadlineAtAnyCount(t *testing.T) {
+	const n = 5000
+	auths := make(map[string]types.AuthConfig, n)
+	for i := range n {
+		auths[fmt.Sprintf("registry%05d.azurecr.io", i)] = types.AuthConfig{Username: "u", Password: "p"}
+	}
+	store := &credstore.Store{Config: &credstore.Config{Auths: auths}}
+	var mu sync.Mutex
+	running, most := 0, 0
+	opts := check.Options{Timeout: 500 * time.Millisecond, StepTimeout: 30 * time.Second, Probe: probe.Options{
+		Lookup: func(ctx context.Context, _ string) ([]net.IP, error) {
+			mu.Lock()
+			running++
+			most = max(most, running)
+			mu.Unlock()
+			<-ctx.Done() // a resolver that never answers
+			mu.Lock()
+			running--
+			mu.Unlock()
+			return nil, ctx.Err()
+		},
+	}}
+	start := time.Now()
+	results := check.Run(context.Background(), store, opts, nil)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("Run took %s with a 500ms time limit", d)
+	}
+	if most > 16 {
+		t.Errorf("%d registries replayed at once, want at most 16", most)
+	}
+	skipped := 0
+	for _, r := range results {
+		if last := r.Steps[len(r.Steps)-1]; last.Name == "live" && strings.Contains(last.Detail, "ran out before its turn") {
+			skipped++
+			if r.Healthy || len(r.Causes) != 0 {
+				t.Fatalf("%s, not checked: healthy %v, causes %v", r.Registry.Registry, r.Healthy, r.Causes)
+			}
+		}
+	}
+	if len(results) != n || skipped < n-most {
+		t.Errorf("%d results, %d not checked; want %d, at least %d", len(results), skipped, n, n-most)
 	}
 }

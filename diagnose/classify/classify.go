@@ -17,6 +17,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
+	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
 
@@ -37,7 +38,11 @@ type Verdict struct {
 
 // Classify judges a transcript.
 func Classify(t *probe.Transcript) Verdict {
-	c := classifier{t: t, name: registryName(t.Registry)}
+	c := classifier{t: t,
+		name:     shell.RegistryName(registryName(t.Registry)),
+		host:     shell.Host(t.Registry),
+		hostPort: shell.HostPort(t.Registry),
+	}
 	c.run()
 	return Verdict{LoggedIn: c.loggedIn, Causes: c.causes}
 }
@@ -51,10 +56,17 @@ func (c *classifier) add(cs cause.Cause) {
 }
 
 type classifier struct {
-	t        *probe.Transcript
-	name     string // registry resource name, for az commands
-	causes   []cause.Cause
-	loggedIn bool
+	t *probe.Transcript
+	// The registry in commands: its resource name for az, its host for
+	// nslookup and openssl, host[:port] for docker login and logout.
+	name, host, hostPort shell.Arg
+	causes               []cause.Cause
+	loggedIn             bool
+}
+
+// fix starts a remediation.
+func fix(format string, args ...shell.Arg) *shell.Fix {
+	return new(shell.Fix).Add(format, args...)
 }
 
 func registryName(host string) string {
@@ -92,49 +104,48 @@ func (c *classifier) connectivity() bool {
 	if d := t.DNS; d != nil && d.Err != "" {
 		if d.NotFound {
 			c.add(cause.New(cause.RegistryName,
-				fmt.Sprintf("DNS has no record of %s (%s): the registry does not exist, or the name is misspelt", host, d.Err),
-				fmt.Sprintf("az acr show -n %s --query loginServer -o tsv   # the exact login server", c.name),
-				`az acr list --query "[].loginServer" -o tsv   # the registries you can see`,
-				fmt.Sprintf("nslookup %s", host)))
+				fmt.Sprintf("DNS has no record of %s (%s): the registry does not exist, or the name is misspelt", host, d.Err)).Fixed(
+				fix("az acr show -n %s --query loginServer -o tsv   # the exact login server", c.name).
+					Add(`az acr list --query "[].loginServer" -o tsv   # the registries you can see`).
+					Add("nslookup %s", c.host)))
 			return false
 		}
 		c.add(cause.New(cause.NetworkUnreachable,
-			fmt.Sprintf("resolving %s failed: %s", host, d.Err),
-			fmt.Sprintf("nslookup %s", host),
-			"check the DNS servers this machine uses (/etc/resolv.conf); on an Azure VM, nslookup "+host+" 168.63.129.16"))
+			fmt.Sprintf("resolving %s failed: %s", host, d.Err)).Fixed(
+			fix("nslookup %s", c.host).
+				Add("check the DNS servers this machine uses (/etc/resolv.conf); on an Azure VM: nslookup %s 168.63.129.16", c.host)))
 		return false
 	}
 	if s := t.TCP; s != nil && s.Err != "" {
 		if s.ErrKind == "proxy" && strings.Contains(s.Err, "no such host") {
 			c.add(cause.New(cause.RegistryName,
-				fmt.Sprintf("the proxy %s could not resolve %s: %s", t.Proxy, host, s.Err),
-				fmt.Sprintf("az acr show -n %s --query loginServer -o tsv", c.name)))
+				fmt.Sprintf("the proxy %s could not resolve %s: %s", t.Proxy, host, s.Err)).Fixed(
+				fix("az acr show -n %s --query loginServer -o tsv", c.name)))
 			return false
 		}
-		fix := []string{
-			fmt.Sprintf("allow outbound TCP 443 to %s and to the registry's data endpoints (az acr show-endpoints -n %s)", host, c.name),
-		}
+		f := new(shell.Fix)
 		if t.Proxy != "" {
-			fix = append([]string{fmt.Sprintf("check the proxy %s, or exempt the registry: NO_PROXY=%s", t.Proxy, host)}, fix...)
+			f.Add("check the proxy %s, or exempt the registry: NO_PROXY=%s", shell.Text("proxy", t.Proxy, "<proxy>"), c.host)
 		}
-		c.add(cause.New(cause.NetworkUnreachable, fmt.Sprintf("connecting to %s failed: %s", s.Target, s.Err), fix...))
+		f.Add("allow outbound TCP 443 to %s and to the registry's data endpoints; list them with: az acr show-endpoints -n %s", c.host, c.name)
+		c.add(cause.New(cause.NetworkUnreachable, fmt.Sprintf("connecting to %s failed: %s", s.Target, s.Err)).Fixed(f))
 		return false
 	}
 	if s := t.TLS; s != nil && s.Err != "" {
 		ev := fmt.Sprintf("the TLS handshake with %s failed: %s", host, s.Err)
-		fix := []string{}
+		f := new(shell.Fix)
 		if s.PeerSubject != "" {
 			ev += fmt.Sprintf("; the certificate presented is for %q, issued by %q", s.PeerSubject, s.PeerIssuer)
 		}
 		switch s.Verify {
 		case "unknown_authority":
-			fix = append(fix,
-				fmt.Sprintf("a TLS-inspecting proxy or firewall (issuer %q) is in the way: exempt %s from inspection, or trust its CA: copy it to /usr/local/share/ca-certificates/ and run update-ca-certificates", s.PeerIssuer, host))
+			f.Add("a TLS-inspecting proxy or firewall (issuer %s) is in the way: exempt %s from inspection, or trust its CA: copy it to /usr/local/share/ca-certificates/ and run update-ca-certificates",
+				shell.Text("certificate issuer", s.PeerIssuer, "<issuer>"), c.host)
 		case "hostname":
-			fix = append(fix, fmt.Sprintf("something other than ACR answers for %s: check DNS (nslookup %s) and any proxy", host, host))
+			f.Add("something other than ACR answers for %s; check DNS and any proxy: nslookup %s", c.host, c.host)
 		}
-		fix = append(fix, fmt.Sprintf("openssl s_client -connect %s:443 -servername %s </dev/null | openssl x509 -noout -subject -issuer", host, host))
-		c.add(cause.New(cause.TLS, ev, fix...))
+		f.Add("openssl s_client -connect %s:443 -servername %s </dev/null | openssl x509 -noout -subject -issuer", c.host, c.host)
+		c.add(cause.New(cause.TLS, ev).Fixed(f))
 		return false
 	}
 	return t.TLS != nil
@@ -188,8 +199,8 @@ func (c *classifier) ping(ex *probe.Exchange) bool {
 	}
 	if !strings.EqualFold(realm.Hostname(), c.t.Registry) {
 		c.add(cause.New(cause.RegistryError,
-			fmt.Sprintf("the registry sends clients to a token service on another host (realm %q); acr-doctor did not send your credentials there, and ACR never does this", realm),
-			fmt.Sprintf("find what answers for %s: nslookup %s; check proxies and /etc/hosts", c.t.Registry, c.t.Registry)))
+			fmt.Sprintf("the registry sends clients to a token service on another host (realm %q); acr-doctor did not send your credentials there, and ACR never does this", realm)).Fixed(
+			fix("find what answers for %s, and check proxies and /etc/hosts: nslookup %s", c.host, c.host)))
 		return false
 	}
 	return true
@@ -207,15 +218,15 @@ func (c *classifier) unchallenged(ex *probe.Exchange) {
 	default:
 		if ex.Status >= 500 {
 			c.add(cause.New(cause.RegistryError,
-				fmt.Sprintf("GET /v2/ answered %s%s", statusText(ex.Status), serverNote(ex)),
-				"retry in a few minutes; check https://azure.status.microsoft/ for Container Registry in the registry's region",
-				fmt.Sprintf("az acr check-health -n %s --yes --ignore-errors", c.name)))
+				fmt.Sprintf("GET /v2/ answered %s%s", statusText(ex.Status), serverNote(ex))).Fixed(
+				fix("retry in a few minutes; check https://azure.status.microsoft/ for Container Registry in the registry's region").
+					Add("az acr check-health -n %s --yes --ignore-errors", c.name)))
 			return
 		}
 		c.add(cause.New(cause.RegistryError,
-			fmt.Sprintf("GET /v2/ answered %s%s, where ACR answers 401 with a challenge", statusText(ex.Status), serverNote(ex)),
-			fmt.Sprintf("something other than ACR answers for %s (a proxy, a captive portal, or a private endpoint's DNS): nslookup %s", c.t.Registry, c.t.Registry),
-			fmt.Sprintf("az acr check-health -n %s --yes --ignore-errors", c.name)))
+			fmt.Sprintf("GET /v2/ answered %s%s, where ACR answers 401 with a challenge", statusText(ex.Status), serverNote(ex))).Fixed(
+			fix("something other than ACR answers for %s (a proxy, a captive portal, or a private endpoint's DNS): nslookup %s", c.host, c.host).
+				Add("az acr check-health -n %s --yes --ignore-errors", c.name)))
 	}
 }
 
@@ -251,14 +262,13 @@ func ClientIP(t *probe.Transcript) string {
 
 func (c *classifier) firewall(ex *probe.Exchange) {
 	msg := errorMessage(ex.Body)
-	fix := []string{}
+	f := new(shell.Fix)
 	if ip := ClientIP(c.t); ip != "" {
-		fix = append(fix, fmt.Sprintf("az acr network-rule add -n %s --ip-address %s", c.name, ip))
+		f.Add("az acr network-rule add -n %s --ip-address %s", c.name, shell.IP(ip).Named("client IP in the registry's answer"))
 	}
-	fix = append(fix,
-		fmt.Sprintf("az acr show -n %s --query \"{publicNetworkAccess:publicNetworkAccess, defaultAction:networkRuleSet.defaultAction}\"", c.name),
-		fmt.Sprintf("if public network access is disabled, use the private endpoint from inside its virtual network, or: az acr update -n %s --public-network-enabled true", c.name))
-	c.add(cause.New(cause.NetworkFirewall, fmt.Sprintf("%s %s answered 403: %s", ex.Method, path(ex.URL), msg), fix...))
+	f.Add(`az acr show -n %s --query "{publicNetworkAccess:publicNetworkAccess, defaultAction:networkRuleSet.defaultAction}"`, c.name).
+		Add("if public network access is disabled, use the private endpoint from inside its virtual network, or: az acr update -n %s --public-network-enabled true", c.name)
+	c.add(cause.New(cause.NetworkFirewall, fmt.Sprintf("%s %s answered 403: %s", ex.Method, path(ex.URL), msg)).Fixed(f))
 }
 
 func (c *classifier) throttled(ex *probe.Exchange) {
@@ -266,9 +276,9 @@ func (c *classifier) throttled(ex *probe.Exchange) {
 	if ra := ex.Header.Get("Retry-After"); ra != "" {
 		ev += fmt.Sprintf(" (Retry-After: %s)", ra)
 	}
-	c.add(cause.New(cause.Throttled, ev,
-		"wait and retry; spread out parallel pulls and pushes",
-		fmt.Sprintf("az acr show -n %s --query sku.name   # Premium has the highest request limits", c.name)))
+	c.add(cause.New(cause.Throttled, ev).Fixed(
+		fix("wait and retry; spread out parallel pulls and pushes").
+			Add("az acr show -n %s --query sku.name   # Premium has the highest request limits", c.name)))
 }
 
 // login judges the token request with the stored credential, the
@@ -286,8 +296,8 @@ func (c *classifier) login() {
 				c.loggedIn = true
 			} else {
 				c.add(cause.New(cause.InvalidCredentials,
-					fmt.Sprintf("Docker holds no credential for %s, and the registry does not allow anonymous pull", t.Registry),
-					fmt.Sprintf("az acr login -n %s", c.name)))
+					fmt.Sprintf("Docker holds no credential for %s, and the registry does not allow anonymous pull", t.Registry)).Fixed(
+					fix("az acr login -n %s", c.name)))
 			}
 		}
 		c.anonymousOutcome(anon)
@@ -304,8 +314,8 @@ func (c *classifier) login() {
 		c.rejected(tokenEx)
 		if anonPull {
 			c.add(cause.New(cause.AnonymousPullBlocked,
-				"the registry allows anonymous pull, but Docker sends the stored credential, which the registry refuses",
-				fmt.Sprintf("docker logout %s", t.Registry)))
+				"the registry allows anonymous pull, but Docker sends the stored credential, which the registry refuses").Fixed(
+				fix("docker logout %s", c.hostPort)))
 		}
 	case http.StatusForbidden:
 		c.firewall(tokenEx)
@@ -313,8 +323,8 @@ func (c *classifier) login() {
 		c.throttled(tokenEx)
 	default:
 		c.add(cause.New(cause.RegistryError,
-			fmt.Sprintf("the token endpoint answered %s: %s", statusText(tokenEx.Status), errorMessage(tokenEx.Body)),
-			fmt.Sprintf("az acr check-health -n %s --yes --ignore-errors", c.name)))
+			fmt.Sprintf("the token endpoint answered %s: %s", statusText(tokenEx.Status), errorMessage(tokenEx.Body))).Fixed(
+			fix("az acr check-health -n %s --yes --ignore-errors", c.name)))
 	}
 }
 
@@ -338,8 +348,8 @@ func (c *classifier) afterLogin() {
 			}
 		}
 		c.add(cause.New(cause.RegistryError,
-			fmt.Sprintf("the token service issued a token, but /v2/ refused it (%s)", status),
-			fmt.Sprintf("az acr check-health -n %s --yes --ignore-errors", c.name)))
+			fmt.Sprintf("the token service issued a token, but /v2/ refused it (%s)", status)).Fixed(
+			fix("az acr check-health -n %s --yes --ignore-errors", c.name)))
 		return
 	}
 	c.loggedIn = true
@@ -366,8 +376,8 @@ func (c *classifier) afterLogin() {
 	}
 	c.add(cause.New(cause.InsufficientPermission,
 		fmt.Sprintf("the registry authenticated %s but grants it %s on repository %q, not %s",
-			c.identity(), granted, repo, strings.Join(missing, " or ")),
-		c.grant(missing, repo)...))
+			c.identity(), granted, repo, strings.Join(missing, " or "))).Fixed(
+		c.grant(missing, repo)))
 }
 
 // rejected: the token endpoint refused the stored credential.
@@ -376,15 +386,14 @@ func (c *classifier) rejected(ex *probe.Exchange) {
 	cred := t.Credential
 	msg := errorMessage(ex.Body)
 	if strings.Contains(strings.ToLower(msg), "not registered with aad") {
-		fix := []string{}
+		f := new(shell.Fix)
 		if cred.Kind == "refresh_token" || cred.Token != nil {
-			fix = append(fix, fmt.Sprintf("an ACR token must be used with the username %s: az acr login -n %s", NullGUID, c.name))
+			f.Add("an ACR token must be used with the username "+NullGUID+": az acr login -n %s", c.name)
 		}
-		fix = append(fix,
-			fmt.Sprintf("az ad sp show --id %s   # does the application exist in this tenant?", orPlaceholder(cred.Username, "<app-id>")),
-			fmt.Sprintf("docker logout %s && az acr login -n %s", t.Registry, c.name))
+		f.Add("az ad sp show --id %s   # does the application exist in this tenant?", shell.Text("username", cred.Username, "<app-id>")).
+			Add("docker logout %s && az acr login -n %s", c.hostPort, c.name)
 		c.add(cause.New(cause.AADNotRegistered,
-			fmt.Sprintf("the registry does not know the username %q: %q", cred.Username, msg), fix...))
+			fmt.Sprintf("the registry does not know the username %q: %q", cred.Username, msg)).Fixed(f))
 		return
 	}
 	if tok := cred.Token; tok != nil && !tok.Claims.ExpiresAt.IsZero() {
@@ -395,9 +404,9 @@ func (c *classifier) rejected(ex *probe.Exchange) {
 		if !serverNow.Before(tok.Claims.ExpiresAt) {
 			c.add(cause.New(cause.ExpiredCredentials,
 				fmt.Sprintf("the stored %s expired %s ago by the registry's clock, and the registry answered 401: %q",
-					tok.Kind.Title(), token.Humanize(serverNow.Sub(tok.Claims.ExpiresAt)), msg),
-				fmt.Sprintf("az acr login -n %s", c.name),
-				fmt.Sprintf("in CI: az acr login -n %s --expose-token --output tsv --query accessToken | docker login %s -u %s --password-stdin", c.name, t.Registry, NullGUID)))
+					tok.Kind.Title(), token.Humanize(serverNow.Sub(tok.Claims.ExpiresAt)), msg)).Fixed(
+				fix("az acr login -n %s", c.name).
+					Add("in CI: az acr login -n %s --expose-token --output tsv --query accessToken | docker login %s -u "+NullGUID+" --password-stdin", c.name, c.hostPort)))
 			return
 		}
 		if serverNow.Before(tok.Claims.NotBefore) {
@@ -408,30 +417,33 @@ func (c *classifier) rejected(ex *probe.Exchange) {
 		}
 	}
 	ev := fmt.Sprintf("the registry refused the stored credential (%s, username %q) with 401: %q", cred.Kind, cred.Username, msg)
+	user := shell.Text("username", cred.Username, "<username>")
 	switch cred.Kind {
 	case "service_principal":
+		appID := shell.GUID("application ID", cred.Username, "<app-id>")
 		if strings.Contains(strings.ToLower(msg), "invalid clientid or client secret") {
-			c.add(cause.New(cause.ExpiredCredentials, ev+"; the client secret is wrong or has expired",
-				fmt.Sprintf("az ad app credential list --id %s --query \"[].endDateTime\"   # when the secrets expire", cred.Username),
-				fmt.Sprintf("az ad sp credential reset --id %s   # then docker login %s -u %s --password-stdin", cred.Username, t.Registry, cred.Username)))
+			c.add(cause.New(cause.ExpiredCredentials, ev+"; the client secret is wrong or has expired").Fixed(
+				fix(`az ad app credential list --id %s --query "[].endDateTime"   # when the secrets expire`, appID).
+					Add("az ad sp credential reset --id %s   # then docker login %s -u %s --password-stdin", appID, c.hostPort, appID)))
 			return
 		}
-		c.add(cause.New(cause.InvalidCredentials, ev,
-			fmt.Sprintf("az ad sp credential reset --id %s", cred.Username),
-			fmt.Sprintf("docker login %s -u %s --password-stdin", t.Registry, cred.Username)))
+		c.add(cause.New(cause.InvalidCredentials, ev).Fixed(
+			fix("az ad sp credential reset --id %s", appID).
+				Add("docker login %s -u %s --password-stdin", c.hostPort, appID)))
 	case "admin_user":
-		c.add(cause.New(cause.InvalidCredentials, ev+"; the admin password is wrong, was regenerated, or the admin user is disabled",
-			fmt.Sprintf("az acr show -n %s --query adminUserEnabled", c.name),
-			fmt.Sprintf("az acr credential show -n %s --query \"passwords[0].value\" -o tsv | docker login %s -u %s --password-stdin", c.name, t.Registry, cred.Username),
-			"better: use an identity instead of the admin user: az acr login -n "+c.name))
+		c.add(cause.New(cause.InvalidCredentials, ev+"; the admin password is wrong, was regenerated, or the admin user is disabled").Fixed(
+			fix("az acr show -n %s --query adminUserEnabled", c.name).
+				Add(`az acr credential show -n %s --query "passwords[0].value" -o tsv | docker login %s -u %s --password-stdin`, c.name, c.hostPort, user).
+				Add("better: use an identity instead of the admin user: az acr login -n %s", c.name)))
 	case "repository_token":
-		c.add(cause.New(cause.InvalidCredentials, ev+"; the token's password is wrong, expired, or the token is disabled",
-			fmt.Sprintf("az acr token show -n %s -r %s --query \"{status:status, credentials:credentials.passwords[].expiry}\"", cred.Username, c.name),
-			fmt.Sprintf("az acr token credential generate -n %s -r %s --password1", cred.Username, c.name)))
+		tok := shell.TokenName(cred.Username)
+		c.add(cause.New(cause.InvalidCredentials, ev+"; the token's password is wrong, expired, or the token is disabled").Fixed(
+			fix(`az acr token show -n %s -r %s --query "{status:status, credentials:credentials.passwords[].expiry}"`, tok, c.name).
+				Add("az acr token credential generate -n %s -r %s --password1", tok, c.name)))
 	default:
-		c.add(cause.New(cause.InvalidCredentials, ev,
-			fmt.Sprintf("docker logout %s", t.Registry),
-			fmt.Sprintf("az acr login -n %s", c.name)))
+		c.add(cause.New(cause.InvalidCredentials, ev).Fixed(
+			fix("docker logout %s", c.hostPort).
+				Add("az acr login -n %s", c.name)))
 	}
 }
 
@@ -446,35 +458,33 @@ func (c *classifier) identity() string {
 }
 
 // grant is how to give the identity the missing actions.
-func (c *classifier) grant(missing []string, repo string) []string {
+func (c *classifier) grant(missing []string, repo string) *shell.Fix {
 	cred := c.t.Credential
 	role := "AcrPull"
 	if slices.Contains(missing, "push") {
 		role = "AcrPush"
 	}
-	scope := fmt.Sprintf("$(az acr show -n %s --query id -o tsv)", c.name)
 	switch cred.Kind {
 	case "repository_token":
 		perms := "content/read"
 		if role == "AcrPush" {
 			perms = "content/read content/write"
 		}
-		return []string{
-			fmt.Sprintf("az acr token show -n %s -r %s --query scopeMapId -o tsv   # the token's scope map", cred.Username, c.name),
-			fmt.Sprintf("az acr scope-map update -n <scope-map> -r %s --add-repository %s %s", c.name, repo, perms),
-		}
+		return fix("az acr token show -n %s -r %s --query scopeMapId -o tsv   # the token's scope map", shell.TokenName(cred.Username), c.name).
+			Add("az acr scope-map update -n <scope-map> -r %s --add-repository %s "+perms, c.name, shell.Repository(repo))
 	case "admin_user":
-		return []string{fmt.Sprintf("the admin user has every right; check the repository name %q", repo)}
+		return fix("the admin user has every right; check the repository name %s", shell.Text("repository", repo, "<repository>"))
 	}
 	assignee := c.identity()
 	if cred.Kind == "service_principal" {
 		assignee = cred.Username
 	}
-	return []string{
-		fmt.Sprintf("az role assignment create --assignee %s --role %s --scope %s", assignee, role, scope),
-		fmt.Sprintf("if the registry uses ABAC repository permissions, assign \"Container Registry Repository %s\" instead", map[string]string{"AcrPull": "Reader", "AcrPush": "Writer"}[role]),
-		"new role assignments take up to 10 minutes to reach the registry: then docker logout " + c.t.Registry + " and log in again",
+	if assignee == "the identity" {
+		assignee = ""
 	}
+	return fix("az role assignment create --assignee %s --role "+role+" --scope \"$(az acr show -n %s --query id -o tsv)\"", shell.Text("identity", assignee, "<identity>"), c.name).
+		Add(`if the registry uses ABAC repository permissions, assign "Container Registry Repository `+map[string]string{"AcrPull": "Reader", "AcrPush": "Writer"}[role]+`" instead`).
+		Add("new role assignments take up to 10 minutes to reach the registry: then docker logout %s and log in again", c.hostPort)
 }
 
 func (c *classifier) timedOut() {
@@ -541,11 +551,4 @@ func path(rawURL string) string {
 	}
 	p, _, _ := strings.Cut(rest, "?")
 	return p
-}
-
-func orPlaceholder(s, p string) string {
-	if s == "" {
-		return p
-	}
-	return s
 }

@@ -243,7 +243,7 @@ func TestClassify(t *testing.T) {
 		{name: "no access, admin user", t: with(loggedIn(connected()), func(t *probe.Transcript) {
 			t.Scope = "repository:team/ap:pull"
 		}), loggedIn: true, causes: []cause.ID{cause.InsufficientPermission}, evidence: `authenticated myreg but grants it nothing on repository "team/ap"`,
-			fix: `the admin user has every right; check the repository name "team/ap"`},
+			fix: `the admin user has every right; check the repository name team/ap`},
 		{name: "scope-map token without push", t: with(loggedIn(connected(), "pull"), func(t *probe.Transcript) {
 			t.Scope = "repository:team/app:pull,push"
 			t.Credential = probe.Credential{Kind: "repository_token", Username: "ci-pull", Mode: "basic"}

@@ -1,7 +1,6 @@
 package credstore
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +14,8 @@ import (
 
 	"github.com/docker/docker-credential-helpers/client"
 	"github.com/docker/docker-credential-helpers/credentials"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 )
 
 // ReadOnlyEnv is set, to "1", in the environment of every helper the
@@ -22,10 +23,6 @@ import (
 // journal line, no store or erase, so that diagnosing changes nothing.
 // Other helpers ignore it.
 const ReadOnlyEnv = "ACRDOCTOR_READ_ONLY"
-
-// maxHelperOutput bounds what is read from a helper: a credential is a few
-// KB; a helper printing more is broken and must not exhaust the tool.
-const maxHelperOutput = 1 << 20
 
 // HelperFailure says how a helper failed, for callers that branch on it.
 type HelperFailure string
@@ -45,7 +42,8 @@ type HelperError struct {
 	Action  string // get, list
 	Failure HelperFailure
 	// Message is what the helper said (stdout, else stderr), one line,
-	// shortened. Helpers print errors, not secrets, on failure.
+	// shortened, with secrets taken out: a helper may print its credential
+	// and still fail.
 	Message string
 	Err     error
 }
@@ -116,14 +114,19 @@ func (h Helper) Get(ctx context.Context, serverURL string) (_ Credential, err er
 	run := h.runner(ctx, credentials.ActionGet)
 	creds, err := client.Get(run.program, serverURL)
 	defer func() { h.trace(run, serverURL, err) }()
+	return run.credential(creds, err)
+}
+
+// credential reads what client.Get made of the helper's answer.
+func (r *runner) credential(creds *credentials.Credentials, err error) (Credential, error) {
 	if err != nil {
 		if credentials.IsErrCredentialsNotFound(err) {
 			return Credential{}, ErrNotFound
 		}
-		return Credential{}, run.failure(err)
+		return Credential{}, r.failure(err)
 	}
 	if creds.Username == "" && creds.Secret == "" {
-		return Credential{}, run.fail(HelperEmpty, "", nil)
+		return Credential{}, r.fail(HelperEmpty, "", nil)
 	}
 	return Credential{Username: creds.Username, Secret: creds.Secret}, nil
 }
@@ -153,8 +156,8 @@ type runner struct {
 	helper string
 	action string
 	cmd    *exec.Cmd
-	stdout cappedBuffer
-	stderr cappedBuffer
+	stdout CappedBuffer
+	stderr CappedBuffer
 	runErr error
 	took   time.Duration
 }
@@ -185,13 +188,11 @@ func (r *runner) Output() ([]byte, error) {
 	r.runErr = r.cmd.Run()
 	r.took = time.Since(start)
 	killLeftovers(r.cmd)
-	if r.stdout.overflow {
-		r.runErr = errors.Join(r.runErr, errOverflow)
+	if err := r.stdout.Err(); err != nil {
+		r.runErr = errors.Join(r.runErr, err)
 	}
 	return r.stdout.Bytes(), r.runErr
 }
-
-var errOverflow = fmt.Errorf("output longer than %d bytes", maxHelperOutput)
 
 // failure classifies an error the client returned after Output.
 func (r *runner) failure(err error) error {
@@ -212,12 +213,12 @@ func (r *runner) failure(err error) error {
 		return r.fail(HelperNotExecutable, "", r.runErr)
 	case errors.Is(r.ctx.Err(), context.DeadlineExceeded):
 		return r.fail(HelperTimedOut, "", r.ctx.Err())
-	case errors.Is(r.runErr, errOverflow):
+	case errors.Is(r.runErr, ErrOutputTooLong):
 		return r.fail(HelperGarbage, "", r.runErr)
 	}
-	msg := oneLine(r.stdout.Bytes())
+	msg := said(r.stdout.Bytes())
 	if msg == "" {
-		msg = oneLine(r.stderr.Bytes())
+		msg = said(r.stderr.Bytes())
 	}
 	return r.fail(HelperFailed, msg, r.runErr)
 }
@@ -237,6 +238,18 @@ func onPathNotExecutable(program string) string {
 		}
 	}
 	return ""
+}
+
+// maxSaid bounds the output said reads: far more than the one line it
+// keeps, and more than a credential, so one printed whole is parsed whole.
+const maxSaid = 64 << 10
+
+// said is what a failed helper printed, fit for a report: JSON objects
+// (a credential printed before failing) lose their Secret, Password and
+// token fields, what looks like a secret in the rest is redacted, and the
+// first line is kept.
+func said(b []byte) string {
+	return oneLine([]byte(redact.Output(string(b[:min(len(b), maxSaid)]))))
 }
 
 // oneLine makes helper output fit one line of a report: first non-empty
@@ -260,25 +273,3 @@ func oneLine(b []byte) string {
 	}
 	return ""
 }
-
-// cappedBuffer keeps the first maxHelperOutput bytes and drops the rest,
-// so a helper that floods its output is noticed but not buffered. The
-// buffer is a field, not embedded: an embedded bytes.Buffer's ReadFrom
-// would let io.Copy (what os/exec copies a helper's output with) go
-// around Write and its cap.
-type cappedBuffer struct {
-	buf      bytes.Buffer
-	overflow bool
-}
-
-func (c *cappedBuffer) Write(p []byte) (int, error) {
-	if room := maxHelperOutput - c.buf.Len(); len(p) > room {
-		c.overflow = true
-		c.buf.Write(p[:room]) // room >= 0: the buffer never passes the cap
-		return len(p), nil
-	}
-	return c.buf.Write(p)
-}
-
-// Bytes is what was kept.
-func (c *cappedBuffer) Bytes() []byte { return c.buf.Bytes() }

@@ -62,39 +62,39 @@ func TestHelperErrorString(t *testing.T) {
 	}
 }
 
-// TestCappedBuffer: past maxHelperOutput bytes the rest is dropped and
-// the overflow noted, whether written in pieces or copied as os/exec
-// copies a helper's output.
+// TestCappedBuffer: past MaxHelperOutput bytes Write fails and the rest
+// is dropped, whether written in pieces or copied as os/exec copies a
+// helper's output.
 func TestCappedBuffer(t *testing.T) {
-	var c cappedBuffer
-	if n, err := c.Write(bytes.Repeat([]byte("a"), maxHelperOutput-10)); err != nil || n != maxHelperOutput-10 || c.overflow {
-		t.Fatalf("Write below the cap = %d, %v, overflow %v", n, err, c.overflow)
+	var c CappedBuffer
+	if n, err := c.Write(bytes.Repeat([]byte("a"), MaxHelperOutput-10)); err != nil || n != MaxHelperOutput-10 || c.Err() != nil {
+		t.Fatalf("Write below the cap = %d, %v, Err %v", n, err, c.Err())
 	}
-	if n, err := c.Write(bytes.Repeat([]byte("b"), 10)); err != nil || n != 10 || c.overflow {
-		t.Fatalf("Write up to the cap exactly = %d, %v, overflow %v", n, err, c.overflow)
+	if n, err := c.Write(bytes.Repeat([]byte("b"), 10)); err != nil || n != 10 || c.Err() != nil {
+		t.Fatalf("Write up to the cap exactly = %d, %v, Err %v", n, err, c.Err())
 	}
-	if n, err := c.Write([]byte("c")); err != nil || n != 1 || !c.overflow {
-		t.Fatalf("Write past the cap = %d, %v, overflow %v", n, err, c.overflow)
+	if n, err := c.Write([]byte("c")); !errors.Is(err, ErrOutputTooLong) || n != 0 || !errors.Is(c.Err(), ErrOutputTooLong) {
+		t.Fatalf("Write past the cap = %d, %v, Err %v", n, err, c.Err())
 	}
-	if got := c.Bytes(); len(got) != maxHelperOutput || got[len(got)-1] != 'b' {
-		t.Errorf("kept %d bytes ending %q, want %d ending in b", len(got), got[len(got)-1:], maxHelperOutput)
+	if got := c.String(); len(got) != MaxHelperOutput || got[len(got)-1] != 'b' {
+		t.Errorf("kept %d bytes ending %q, want %d ending in b", len(got), got[len(got)-1:], MaxHelperOutput)
 	}
 
-	var part cappedBuffer
-	part.Write(bytes.Repeat([]byte("a"), maxHelperOutput-3))
-	if n, err := part.Write([]byte("bcdef")); err != nil || n != 5 || !part.overflow {
-		t.Fatalf("Write across the cap = %d, %v, overflow %v", n, err, part.overflow)
+	var part CappedBuffer
+	part.Write(bytes.Repeat([]byte("a"), MaxHelperOutput-3))
+	if n, err := part.Write([]byte("bcdef")); !errors.Is(err, ErrOutputTooLong) || n != 3 {
+		t.Fatalf("Write across the cap = %d, %v", n, err)
 	}
-	if got := part.Bytes(); len(got) != maxHelperOutput || !bytes.HasSuffix(got, []byte("abcd")) {
+	if got := part.Bytes(); len(got) != MaxHelperOutput || !bytes.HasSuffix(got, []byte("abcd")) {
 		t.Errorf("kept %d bytes ending %q, want the room filled", len(got), got[len(got)-4:])
 	}
 
-	var copied cappedBuffer
-	if _, err := io.Copy(&copied, bytes.NewReader(make([]byte, 3*maxHelperOutput))); err != nil {
-		t.Fatal(err)
+	var copied CappedBuffer
+	if _, err := io.Copy(&copied, bytes.NewReader(make([]byte, 3*MaxHelperOutput))); !errors.Is(err, ErrOutputTooLong) {
+		t.Fatalf("io.Copy = %v, want ErrOutputTooLong", err)
 	}
-	if len(copied.Bytes()) != maxHelperOutput || !copied.overflow {
-		t.Errorf("io.Copy kept %d bytes, overflow %v; want %d, true", len(copied.Bytes()), copied.overflow, maxHelperOutput)
+	if len(copied.Bytes()) != MaxHelperOutput {
+		t.Errorf("io.Copy kept %d bytes, want %d", len(copied.Bytes()), MaxHelperOutput)
 	}
 }
 
@@ -164,7 +164,7 @@ func TestHelperGet(t *testing.T) {
 		"empty":    `echo '{"ServerURL":"x","Username":"","Secret":""}'`,
 		"garbage":  `echo '<html>proxy login</html>'`,
 		"flood":    `head -c 3000000 /dev/zero`,
-		// A credential, then more than maxHelperOutput: still a flood.
+		// A credential, then more than MaxHelperOutput: still a flood.
 		"floodjson": `echo '{"ServerURL":"x","Username":"admin","Secret":"s"}'; head -c 2000000 /dev/zero`,
 		"hang":      `sleep 30`,
 		"hangkid":   `(sleep 30; echo late) & echo $! > "$HANGKID_PID"; exit 1`,

@@ -142,7 +142,10 @@ func (s *Store) Lookup(ctx context.Context, key string) Entry {
 	return e
 }
 
-func (s *Store) runsHelper(key string) bool {
+// RunsHelper reports whether looking key up runs a credential helper
+// (credHelpers or credsStore), rather than reading DOCKER_AUTH_CONFIG or
+// config.json.
+func (s *Store) RunsHelper(key string) bool {
 	if _, ok := s.Config.Env[key]; ok {
 		return false
 	}
@@ -188,12 +191,14 @@ func (s *Store) Entries(ctx context.Context) ([]Entry, []StoreStatus) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, maxParallelHelpers)
 	for i, key := range sorted {
-		if !s.runsHelper(key) {
+		if !s.RunsHelper(key) {
 			entries[i] = s.Lookup(ctx, key)
 			continue
 		}
+		// Taken before the goroutine starts, so that thousands of keys
+		// wait here rather than as thousands of parked goroutines.
+		sem <- struct{}{}
 		wg.Go(func() {
-			sem <- struct{}{}
 			defer func() { <-sem }()
 			entries[i] = s.Lookup(ctx, key)
 		})

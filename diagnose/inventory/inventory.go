@@ -12,6 +12,7 @@ import (
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/fingerprint"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
@@ -60,7 +61,7 @@ func Assess(e credstore.Entry, now time.Time) report.Credential {
 		Causes:   []cause.Cause{},
 	}
 	if secret := e.Secret(); secret != "" {
-		c.Fingerprint = token.Fingerprint(secret)
+		c.Fingerprint = fingerprint.Of(secret)
 	}
 	for _, s := range e.Shadowed {
 		c.Shadowed = append(c.Shadowed, s.String())
@@ -99,26 +100,57 @@ func (a *assessor) name() string {
 	return "<registry-name>"
 }
 
-// loginHost is the login server to use in commands.
-func (a *assessor) loginHost() string {
-	if a.server.Host != "" {
-		return a.server.LoginServer()
+// Commands take the registry through these, which check each value's
+// shape or quote it (diagnose/shell).
+
+// nameArg is name() as the value of az acr -n.
+func (a *assessor) nameArg() shell.Arg {
+	if n := a.name(); n != "<registry-name>" {
+		return shell.RegistryName(n)
 	}
-	return a.name() + ".azurecr.io"
+	return shell.Placeholder("<registry-name>")
+}
+
+// loginArg is the login server to use in docker login.
+func (a *assessor) loginArg() shell.Arg {
+	switch {
+	case a.server.Host != "":
+		return shell.HostPort(a.server.LoginServer())
+	case a.nameArg().OK():
+		return shell.HostPort(a.name() + ".azurecr.io")
+	}
+	return shell.Placeholder("<login-server>")
+}
+
+// keyArg is the key the entry is stored under, as docker logout must be
+// given it: exactly, whatever its case, scheme or path.
+func (a *assessor) keyArg() shell.Arg { return keyArg(a.e.Registry) }
+
+func keyArg(key string) shell.Arg { return shell.Text("credential key", key, "<registry>") }
+
+// fix starts a remediation.
+func fix(format string, args ...shell.Arg) *shell.Fix { return new(shell.Fix).Add(format, args...) }
+
+// login is the remediation that is only `az acr login`.
+func (a *assessor) login() *shell.Fix { return fix("az acr login -n %s", a.nameArg()) }
+
+// relogin is docker logout of the key, then az acr login.
+func (a *assessor) relogin() *shell.Fix {
+	return fix("docker logout %s", a.keyArg()).Add("az acr login -n %s", a.nameArg())
 }
 
 func (a *assessor) nameProblem(p loginserver.Problem) {
-	fix := []string{fmt.Sprintf("docker logout %s", shell.Quote(a.e.Registry))}
+	f := fix("docker logout %s", a.keyArg())
 	if p.Suggest != "" {
 		if n, _, ok := strings.Cut(p.Suggest, "."); ok {
-			fix = append(fix, fmt.Sprintf("az acr login -n %s", n))
+			f.Add("az acr login -n %s", shell.RegistryName(n))
 		}
-		fix = append(fix, fmt.Sprintf("use %s, all lower case, in image references and docker login", p.Suggest))
+		f.Add("use %s, all lower case, in image references and docker login", shell.HostPort(p.Suggest))
 	}
 	if a.e.Source.Kind == credstore.CredHelpers {
-		fix = append(fix, fmt.Sprintf("rename the credHelpers key %q in %s", a.e.Registry, "config.json"))
+		f.Add("rename the credHelpers key %s in config.json", a.keyArg())
 	}
-	a.add(cause.New(cause.RegistryName, p.Detail, fix...))
+	a.add(cause.New(cause.RegistryName, p.Detail).Fixed(f))
 }
 
 func (a *assessor) kind() {
@@ -146,14 +178,13 @@ func (a *assessor) kind() {
 	case e.Username == NullGUID && pass == "":
 		a.c.Kind = report.Unknown
 		a.add(cause.New(cause.CredentialStore,
-			fmt.Sprintf("%s holds the username %s with an empty password and no identity token: the ACR token is missing", e.Source, NullGUID),
-			fmt.Sprintf("docker logout %s", a.e.Registry),
-			fmt.Sprintf("az acr login -n %s", a.name())))
+			fmt.Sprintf("%s holds the username %s with an empty password and no identity token: the ACR token is missing", e.Source, NullGUID)).Fixed(
+			a.relogin()))
 	case e.Username == NullGUID:
 		a.c.Kind = report.Unknown
 		a.add(cause.New(cause.InvalidCredentials,
-			fmt.Sprintf("the username %s tells ACR the password is an ACR token, but the stored password is not a token", NullGUID),
-			fmt.Sprintf("az acr login -n %s", a.name())))
+			fmt.Sprintf("the username %s tells ACR the password is an ACR token, but the stored password is not a token", NullGUID)).Fixed(
+			a.login()))
 	case isGUID(e.Username):
 		a.c.Kind = report.ServicePrincipal
 	case strings.EqualFold(e.Username, a.name()):
@@ -161,9 +192,8 @@ func (a *assessor) kind() {
 	case strings.Contains(e.Username, "@"):
 		a.c.Kind = report.Unknown
 		a.add(cause.New(cause.InvalidCredentials,
-			fmt.Sprintf("the username %q is an e-mail address; ACR knows no such user and answers \"Application not registered with AAD\"", e.Username),
-			fmt.Sprintf("az acr login -n %s", a.name()),
-			"log in as a service principal (application ID and secret), the admin user, or a repository-scoped token"))
+			fmt.Sprintf("the username %q is an e-mail address; ACR knows no such user and answers \"Application not registered with AAD\"", e.Username)).Fixed(
+			a.login().Add("log in as a service principal (application ID and secret), the admin user, or a repository-scoped token")))
 	default:
 		a.c.Kind = report.RepositoryToken
 	}
@@ -179,8 +209,8 @@ func (a *assessor) anonymous() {
 	switch a.e.Source.Kind {
 	case credstore.CredHelpers, credstore.CredsStore:
 		a.add(cause.Warn(cause.CredentialStore,
-			fmt.Sprintf("%s has no credential for %s: Docker will send none, and the registry will answer \"unauthorized: authentication required\" unless anonymous pull is on", a.e.Source, a.e.Registry),
-			fmt.Sprintf("az acr login -n %s", a.name())))
+			fmt.Sprintf("%s has no credential for %s: Docker will send none, and the registry will answer \"unauthorized: authentication required\" unless anonymous pull is on", a.e.Source, a.e.Registry)).Fixed(
+			a.login()))
 	}
 }
 
@@ -217,9 +247,8 @@ func (a *assessor) storedToken(secret string, asPassword bool) {
 	}
 	if asPassword && a.e.Username != NullGUID && a.e.Username != credstore.TokenUsername {
 		a.add(cause.New(cause.InvalidCredentials,
-			fmt.Sprintf("an ACR token is stored with the username %q; ACR accepts a token only with the username %s and answers \"Application not registered with AAD\" otherwise", a.e.Username, NullGUID),
-			fmt.Sprintf("az acr login -n %s", a.name()),
-			fmt.Sprintf("az acr login -n %s --expose-token --output tsv --query accessToken | docker login %s -u %s --password-stdin", a.name(), a.loginHost(), NullGUID)))
+			fmt.Sprintf("an ACR token is stored with the username %q; ACR accepts a token only with the username %s and answers \"Application not registered with AAD\" otherwise", a.e.Username, NullGUID)).Fixed(
+			a.login().Add("az acr login -n %s --expose-token --output tsv --query accessToken | docker login %s -u "+NullGUID+" --password-stdin", a.nameArg(), a.loginArg())))
 	}
 	a.acrToken(tok)
 }
@@ -229,40 +258,38 @@ func (a *assessor) acrToken(tok *token.Token) {
 	if a.acr && a.server.Host != "" && len(tok.Claims.Audience) > 0 &&
 		!tok.Claims.HasAudience(a.server.Host) && !tok.Claims.HasAudience(a.server.LoginServer()) {
 		a.add(cause.New(cause.InvalidCredentials,
-			fmt.Sprintf("the ACR token stored for %s was issued for %s", a.e.Registry, strings.Join(tok.Claims.Audience, ", ")),
-			fmt.Sprintf("docker logout %s", a.e.Registry),
-			fmt.Sprintf("az acr login -n %s", a.name())))
+			fmt.Sprintf("the ACR token stored for %s was issued for %s", a.e.Registry, strings.Join(tok.Claims.Audience, ", "))).Fixed(
+			a.relogin()))
 	}
 	if tok.Kind == token.AccessToken {
 		a.add(cause.Warn(cause.ExpiredCredentials,
-			"an ACR access token is stored where Docker expects a refresh token; access tokens last 75 minutes and cover only the scopes they were issued for",
-			fmt.Sprintf("az acr login -n %s", a.name())))
+			"an ACR access token is stored where Docker expects a refresh token; access tokens last 75 minutes and cover only the scopes they were issued for").Fixed(
+			a.login()))
 	}
 	a.expiry(tok)
 }
 
 func (a *assessor) aadToken(tok *token.Token) {
 	a.add(cause.New(cause.InvalidCredentials,
-		"an Azure AD token is stored as the registry credential; the registry accepts it only after exchanging it for an ACR refresh token",
-		fmt.Sprintf("docker logout %s", a.e.Registry),
-		fmt.Sprintf("az acr login -n %s", a.name())))
+		"an Azure AD token is stored as the registry credential; the registry accepts it only after exchanging it for an ACR refresh token").Fixed(
+		a.relogin()))
 	a.expiry(tok)
 }
 
 // expiry judges a token's times against now.
 func (a *assessor) expiry(tok *token.Token) {
 	c := tok.Claims
-	fix := a.renewal(tok)
+	renew := a.renewal(tok)
 	switch {
 	case c.ExpiresAt.IsZero():
 	case tok.Expired(a.now):
 		a.add(cause.New(cause.ExpiredCredentials,
-			fmt.Sprintf("the %s expired %s ago, at %s", tok.Kind.Title(), token.Humanize(a.now.Sub(c.ExpiresAt)), stamp(c.ExpiresAt)),
-			fix...))
+			fmt.Sprintf("the %s expired %s ago, at %s", tok.Kind.Title(), token.Humanize(a.now.Sub(c.ExpiresAt)), stamp(c.ExpiresAt))).Fixed(
+			renew))
 	case c.ExpiresAt.Sub(a.now) < ExpiryWarning:
 		a.add(cause.Warn(cause.ExpiredCredentials,
-			fmt.Sprintf("the %s expires in %s, at %s", tok.Kind.Title(), token.Humanize(c.ExpiresAt.Sub(a.now)), stamp(c.ExpiresAt)),
-			fix...))
+			fmt.Sprintf("the %s expires in %s, at %s", tok.Kind.Title(), token.Humanize(c.ExpiresAt.Sub(a.now)), stamp(c.ExpiresAt))).Fixed(
+			renew))
 	}
 	if !c.NotBefore.IsZero() && c.NotBefore.Sub(a.now) > SkewTolerance {
 		a.add(cause.New(cause.ClockSkew,
@@ -273,17 +300,15 @@ func (a *assessor) expiry(tok *token.Token) {
 }
 
 // renewal is the command that gets a fresh token of tok's kind.
-func (a *assessor) renewal(tok *token.Token) []string {
+func (a *assessor) renewal(tok *token.Token) *shell.Fix {
 	switch tok.Kind {
 	case token.AADToken:
-		return []string{"az login", fmt.Sprintf("az acr login -n %s", a.name())}
+		return fix("az login").Add("az acr login -n %s", a.nameArg())
 	case token.RefreshToken, token.AccessToken:
-		return []string{
-			fmt.Sprintf("az acr login -n %s", a.name()),
-			fmt.Sprintf("in CI, where Docker cannot ask az: az acr login -n %s --expose-token --output tsv --query accessToken | docker login %s -u %s --password-stdin", a.name(), a.loginHost(), NullGUID),
-		}
+		return a.login().
+			Add("in CI, where Docker cannot ask az: az acr login -n %s --expose-token --output tsv --query accessToken | docker login %s -u "+NullGUID+" --password-stdin", a.nameArg(), a.loginArg())
 	}
-	return []string{fmt.Sprintf("docker login %s", a.loginHost())}
+	return fix("docker login %s", a.loginArg())
 }
 
 // damaged reports a secret that should be a token and is not one.
@@ -292,9 +317,8 @@ func (a *assessor) damaged(secret string, err error) {
 		return
 	}
 	a.add(cause.New(cause.CredentialStore,
-		fmt.Sprintf("the token %s holds for %s is damaged (%v, %d bytes): it was truncated or altered in the store", a.e.Source, a.e.Registry, err, len(secret)),
-		fmt.Sprintf("docker logout %s", a.e.Registry),
-		fmt.Sprintf("az acr login -n %s", a.name())))
+		fmt.Sprintf("the token %s holds for %s is damaged (%v, %d bytes): it was truncated or altered in the store", a.e.Source, a.e.Registry, err, len(secret))).Fixed(
+		a.relogin()))
 }
 
 // wincredLimit is the largest secret Windows Credential Manager keeps
@@ -306,9 +330,9 @@ func (a *assessor) secretLength(secret string) {
 		return
 	}
 	a.add(cause.New(cause.CredentialStore,
-		fmt.Sprintf("the secret for %s is %d bytes; wincred keeps at most %d, so it is truncated (\"The stub received bad data\")", a.e.Registry, len(secret), wincredLimit),
-		`remove "credsStore": "wincred" from config.json and log in again, so Docker keeps the token in the file`,
-		fmt.Sprintf("az acr login -n %s", a.name())))
+		fmt.Sprintf("the secret for %s is %d bytes; wincred keeps at most %d, so it is truncated (\"The stub received bad data\")", a.e.Registry, len(secret), wincredLimit)).Fixed(
+		fix(`remove "credsStore": "wincred" from config.json and log in again, so Docker keeps the token in the file`).
+			Add("az acr login -n %s", a.nameArg())))
 }
 
 var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)

@@ -53,7 +53,8 @@ type Entry struct {
 	Backend string `json:"backend,omitempty"`
 	// Username is the stored username when it cannot be a secret.
 	Username string `json:"username,omitempty"`
-	// Fingerprint names the secret without revealing it (token.Fingerprint).
+	// Fingerprint names the secret without revealing it: "hmac:" and 12
+	// hex digits under the installation's key (package fingerprint).
 	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
@@ -262,7 +263,7 @@ func read(r io.Reader, since time.Time, path string) ([]Entry, error) {
 	sc.Buffer(make([]byte, 0, maxScan), maxScan)
 	for sc.Scan() {
 		var e Entry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil || e.Time.IsZero() {
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil || !e.whole() {
 			continue
 		}
 		if !since.IsZero() && e.Time.Before(since) {
@@ -274,6 +275,19 @@ func read(r io.Reader, since time.Time, path string) ([]Entry, error) {
 		return out, fmt.Errorf("reading %s: %w", path, err)
 	}
 	return out, nil
+}
+
+// whole reports whether e is an entry as Append writes one: a time, and
+// an expiry for the outcomes that are about one, which readers show ("had
+// expired at 10:05"). A tampered line may have neither.
+func (e Entry) whole() bool {
+	switch e.Outcome {
+	case Expired, Expiring:
+		if e.ExpiresAt == nil {
+			return false
+		}
+	}
+	return !e.Time.IsZero()
 }
 
 // Last returns the newest entry for registry, compared as the host Docker

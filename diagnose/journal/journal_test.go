@@ -262,7 +262,7 @@ func TestConcurrentWriters(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range per {
-				e := Entry{Registry: fmt.Sprintf("w%02d-%04d.%s.azurecr.io", w, i, pad), Kind: "refresh_token", Outcome: Served, Fingerprint: "sha256:0123456789ab"}
+				e := Entry{Registry: fmt.Sprintf("w%02d-%04d.%s.azurecr.io", w, i, pad), Kind: "refresh_token", Outcome: Served, Fingerprint: "hmac:0123456789ab"}
 				if err := Append(path, e); err != nil {
 					errs <- err
 				}

@@ -90,6 +90,7 @@ func Run(ctx context.Context, host string, cred Credential, secret Secret, opts 
 
 type prober struct {
 	t      *Transcript
+	host   string // the registry host, lower case: where credentials may go
 	opts   Options
 	secret Secret
 	client *http.Client
@@ -128,36 +129,51 @@ func newProber(host string, cred Credential, secret Secret, opts Options) *probe
 	}
 	p := &prober{
 		t:          &Transcript{Registry: host, Started: opts.Now(), Credential: cred, NoProxy: noProxyEnv()},
+		host:       strings.ToLower(host),
 		opts:       opts,
 		secret:     secret,
 		dialByName: dialByName,
 	}
 	tr := &http.Transport{
-		DialTLSContext:        p.dialTLS,
+		// Every connection is TLS to the registry host on 443, opened as
+		// the connectivity steps open it (through the proxy, when there is
+		// one); plain TCP never: an http:// URL reaching the transport
+		// would otherwise be dialled directly, around the proxy.
+		DialTLSContext: p.dialTLS,
+		DialContext: func(_ context.Context, _, addr string) (net.Conn, error) {
+			return nil, fmt.Errorf("refused to open plain HTTP to %s: the probe speaks only HTTPS to the registry", addr)
+		},
 		MaxIdleConnsPerHost:   1,
 		ResponseHeaderTimeout: opts.StepTimeout,
 	}
-	p.client = &http.Client{
-		Transport: tr,
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= maxRedirects {
-				return errRedirectLoop
-			}
-			// A 307 would re-send a POSTed refresh token to wherever it
-			// points: never follow a redirect off the registry's host.
-			if !strings.EqualFold(req.URL.Host, via[0].URL.Host) {
-				return http.ErrUseLastResponse
-			}
-			// Never carry credentials across a redirect (ACR's blob
-			// redirects go to storage, which rejects them anyway).
-			req.Header.Del("Authorization")
-			return nil
-		},
-	}
+	p.client = &http.Client{Transport: tr, CheckRedirect: p.checkRedirect}
 	return p
 }
 
 var errRedirectLoop = fmt.Errorf("stopped after %d redirects", maxRedirects)
+
+// refusalKey carries, in a request's context, where do wants to hear of a
+// redirect checkRedirect refused.
+type refusalKey struct{}
+
+// checkRedirect follows a redirect only where the credential may go: a
+// 307 re-sends a POSTed refresh token to wherever it points. Refused, the
+// redirect's answer is the exchange's, and the refusal is recorded.
+func (p *prober) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return errRedirectLoop
+	}
+	if err := CredentialDestination(p.host, req.URL); err != nil {
+		if refused, ok := req.Context().Value(refusalKey{}).(*string); ok {
+			*refused = "did not follow the redirect to " + err.Error() + "; nothing was sent there"
+		}
+		return http.ErrUseLastResponse
+	}
+	// No Authorization across a redirect, even to the registry (ACR's
+	// blob redirects go to storage, which rejects it anyway).
+	req.Header.Del("Authorization")
+	return nil
+}
 
 func noProxyEnv() string {
 	for _, k := range []string{"NO_PROXY", "no_proxy"} {
@@ -169,8 +185,7 @@ func noProxyEnv() string {
 }
 
 func (p *prober) run(ctx context.Context) {
-	host := p.t.Registry
-	conn, ok := p.connect(ctx, host, true)
+	conn, ok := p.connect(ctx, p.host, true)
 	if !ok {
 		return
 	}
@@ -178,15 +193,22 @@ func (p *prober) run(ctx context.Context) {
 	p.first = conn
 	p.mu.Unlock()
 
-	ping := p.do(ctx, Ping, http.MethodGet, "https://"+host+"/v2/", nil, "")
+	ping := p.do(ctx, Ping, http.MethodGet, "https://"+p.host+"/v2/", nil, "")
 	if ping == nil || ping.Status != http.StatusUnauthorized {
 		return
 	}
 	realm, service, err := BearerRealm(ping.Header.Values("Www-Authenticate"))
-	if err != nil || !strings.EqualFold(realm.Hostname(), host) {
-		// Credentials go only to the registry host: a realm elsewhere is
-		// reported by the classifier, never sent a secret, and not
-		// contacted at all.
+	if err == nil {
+		err = CredentialDestination(p.host, realm)
+	}
+	if err != nil {
+		// Credentials go only to https://<registry>:443: a realm elsewhere
+		// is never sent a secret, nor contacted at all. The classifier
+		// judges the challenge; the exchange says what was refused.
+		var refused *RefusedError
+		if errors.As(err, &refused) {
+			ping.Refused = "refused the realm " + refused.Error() + "; no credential was sent"
+		}
 		return
 	}
 	scope := "repository:" + p.opts.Repository + ":pull"
@@ -197,7 +219,7 @@ func (p *prober) run(ctx context.Context) {
 
 	if !p.secret.empty() {
 		if tok := p.login(ctx, realm, service); tok != "" {
-			p.do(ctx, AuthedPing, http.MethodGet, "https://"+host+"/v2/", nil, "Bearer "+tok)
+			p.do(ctx, AuthedPing, http.MethodGet, "https://"+p.host+"/v2/", nil, "Bearer "+tok)
 			if access := p.scoped(ctx, realm, service, scope); access != nil {
 				p.t.Granted = granted(access, p.opts.Repository)
 			}
@@ -320,6 +342,7 @@ func (p *prober) do(ctx context.Context, purpose Purpose, method, rawURL string,
 	ctx, cancel := context.WithTimeout(ctx, p.opts.StepTimeout)
 	defer cancel()
 	ex := Exchange{Purpose: purpose, Method: method, URL: redactURL(rawURL)}
+	ctx = context.WithValue(ctx, refusalKey{}, &ex.Refused)
 	req, err := http.NewRequestWithContext(ctx, method, rawURL, body)
 	if err != nil {
 		ex.Err, ex.ErrKind = err.Error(), "other"
@@ -418,7 +441,14 @@ func (p *prober) connect(ctx context.Context, host string, record bool) (net.Con
 	proxyURL, err := p.opts.Proxy(&http.Request{Method: http.MethodGet, URL: target, Header: http.Header{}})
 	if err != nil {
 		if record {
-			p.t.TCP = &Step{Target: "proxy", Err: "invalid proxy setting: " + err.Error(), ErrKind: "proxy"}
+			// The error quotes the setting, password and all: what it
+			// quotes is dropped, and the setting shown redacted.
+			msg := "invalid proxy setting"
+			if name, setting := httpsProxyEnv(); setting != "" {
+				p.t.Proxy = RedactProxyURL(setting)
+				msg += " " + name + "=" + p.t.Proxy
+			}
+			p.t.TCP = &Step{Target: "proxy", Err: msg + ": " + unquoted(err.Error()), ErrKind: "proxy"}
 		}
 		return nil, false
 	}
@@ -426,7 +456,15 @@ func (p *prober) connect(ctx context.Context, host string, record bool) (net.Con
 	var raw net.Conn
 	if proxyURL != nil {
 		if record {
-			p.t.Proxy = redactURL(proxyURL.String())
+			p.t.Proxy = RedactProxyURL(proxyURL.String())
+		}
+		if proxyMisread(proxyURL) {
+			if record {
+				p.t.TCP = &Step{Target: "proxy", ErrKind: "proxy", Err: "the proxy setting " + p.t.Proxy +
+					" does not parse as written: Go programs, Docker among them, read another host in it;" +
+					" percent-encode the user name and password (# as %23, / as %2F, ? as %3F, @ as %40)"}
+			}
+			return nil, false
 		}
 		raw, err = p.viaProxy(ctx, proxyURL, addr, record)
 	} else {
@@ -528,6 +566,8 @@ func (p *prober) viaProxy(ctx context.Context, proxyURL *url.URL, addr string, r
 	start := time.Now()
 	fail := func(msg string) (net.Conn, error) {
 		conn.Close()
+		// A proxy may echo what it was sent, Proxy-Authorization included.
+		msg = ProxyRedactor(proxyURL.String())(msg)
 		if record {
 			p.t.TCP = &Step{Target: addr + " via proxy " + proxyAddr, Duration: time.Since(start), Err: msg, ErrKind: "proxy"}
 		}
@@ -536,21 +576,30 @@ func (p *prober) viaProxy(ctx context.Context, proxyURL *url.URL, addr string, r
 	if err := req.Write(conn); err != nil {
 		return fail("proxy CONNECT: " + err.Error())
 	}
-	br := bufio.NewReader(io.LimitReader(conn, maxBody))
-	resp, err := http.ReadResponse(br, req)
-	if err != nil {
-		return fail("proxy CONNECT: " + err.Error())
-	}
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, keptBody))
-		resp.Body.Close()
-		return fail(fmt.Sprintf("proxy answered CONNECT %s with %s: %s", addr, resp.Status, strings.TrimSpace(string(b))))
+	if msg, ok := p.connectAnswer(bufio.NewReader(io.LimitReader(conn, maxBody)), req); !ok {
+		return fail(msg)
 	}
 	_ = conn.SetDeadline(time.Time{})
 	if record {
 		p.t.TCP = &Step{Target: addr + " via proxy " + proxyAddr, Duration: time.Since(start) + p.t.TCP.Duration}
 	}
 	return conn, nil
+}
+
+// connectAnswer reads the proxy's answer to the CONNECT req: ok for a
+// 200, else what to report of it, which fail still redacts.
+func (p *prober) connectAnswer(r *bufio.Reader, req *http.Request) (msg string, ok bool) {
+	resp, err := http.ReadResponse(r, req)
+	if err != nil {
+		// The error quotes the line it could not read: up to maxBody.
+		return "proxy CONNECT: " + p.scrub([]byte(err.Error())), false
+	}
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, keptBody))
+		resp.Body.Close()
+		return fmt.Sprintf("proxy answered CONNECT %s with %s: %s", req.Host, p.scrub([]byte(resp.Status)), strings.TrimSpace(p.scrub(b))), false
+	}
+	return "", true
 }
 
 func (p *prober) handshake(ctx context.Context, raw net.Conn, host string, record bool) (net.Conn, bool) {
@@ -604,6 +653,9 @@ func verifyKind(err error) string {
 // dialTLS gives the transport the connection the connectivity steps
 // opened, once, then opens new ones the same way.
 func (p *prober) dialTLS(ctx context.Context, _, addr string) (net.Conn, error) {
+	if err := CredentialDestination(p.host, &url.URL{Scheme: "https", Host: addr}); err != nil {
+		return nil, fmt.Errorf("refused to connect to %w", err)
+	}
 	p.mu.Lock()
 	conn := p.first
 	p.first = nil

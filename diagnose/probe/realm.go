@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/challenge"
@@ -14,7 +15,9 @@ import (
 // whose realm is a quoted absolute https URL. Docker's parser reads an
 // unquoted value only up to the first character that cannot be in an
 // HTTP token, so an unquoted URL realm ("realm=https://…") breaks Docker's
-// login; it is refused here too, so that check agrees with Docker.
+// login; it is refused here too, so that check agrees with Docker. A realm
+// that no credential may go to (see CredentialDestination) is refused with
+// a wrapped *RefusedError.
 func BearerRealm(headers []string) (*url.URL, string, error) {
 	cs, err := challenge.Parse(headers...)
 	b, ok := challenge.Bearer(cs)
@@ -32,11 +35,13 @@ func BearerRealm(headers []string) (*url.URL, string, error) {
 		return nil, "", fmt.Errorf("the realm %q is not a quoted string, and Docker reads an unquoted realm only up to the first ':'", raw)
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return nil, "", fmt.Errorf("the realm %q is not an absolute URL", raw)
+	if err != nil {
+		return nil, "", fmt.Errorf("the realm %w", &RefusedError{URL: strconv.Quote(raw), Reason: "it does not parse as a URL"})
 	}
-	if u.Scheme != "https" {
-		return nil, "", fmt.Errorf("the realm %q is not https: credentials are never sent over plain HTTP", raw)
+	// What no registry's credential may go to is refused here, before
+	// anyone reads the host; CredentialDestination adds the host.
+	if err := credentialURL(u); err != nil {
+		return nil, "", fmt.Errorf("the realm %w", err)
 	}
 	return u, b.Param("service"), nil
 }

@@ -112,6 +112,11 @@ type Exchange struct {
 	// SentCredential is set when the request carried the stored
 	// credential (Basic auth, or a refresh token in the form).
 	SentCredential bool
+	// Refused says where this exchange led that the probe would not go,
+	// and why: the challenge's realm, or a redirect, that is not
+	// https://<registry>:443 (see CredentialDestination). Nothing, and no
+	// credential, was sent there.
+	Refused string
 
 	raw []byte // the whole body of a 200, for reading a token; never shown
 }

@@ -83,7 +83,8 @@ type ExchangeError struct {
 	URL    string // no query, no secret
 	Status int
 	// Code and Message are the first entry of ACR's error body, or Message
-	// is the start of the body when it is not ACR's JSON.
+	// is the start of the body when it is not ACR's JSON: one line each,
+	// cut short.
 	Code    string
 	Message string
 }
@@ -221,8 +222,10 @@ func challenge(ctx context.Context, c *http.Client, host string) (*url.URL, stri
 	if err != nil {
 		return nil, "", fmt.Errorf("renew: GET %s: the challenge: %w", u, err)
 	}
-	if !strings.EqualFold(realm.Host, host) {
-		return nil, "", fmt.Errorf("renew: %s names the realm %s: %w", host, realm.Host, ErrForeignRealm)
+	// The same rule as the probe's: the Azure AD token goes to the realm
+	// only if it is https://<host>:443.
+	if err := probe.CredentialDestination(host, realm); err != nil {
+		return nil, "", fmt.Errorf("renew: %s names the realm %w: %w", host, err, ErrForeignRealm)
 	}
 	if service == "" {
 		service = host
@@ -328,20 +331,20 @@ func refusal(method, u string, status int, body []byte) *ExchangeError {
 		} `json:"errors"`
 	}
 	if json.Unmarshal(body, &acr) == nil && len(acr.Errors) > 0 {
-		e.Code, e.Message = acr.Errors[0].Code, acr.Errors[0].Message
+		e.Code, e.Message = firstLine(acr.Errors[0].Code, 200), firstLine(acr.Errors[0].Message, 200)
 		return e
 	}
 	e.Message = firstLine(string(body), 200)
 	return e
 }
 
-// firstLine is s's first non-empty line, cut to n bytes.
+// firstLine is s's first non-empty line, cut to n bytes and whole runes.
 func firstLine(s string, n int) string {
 	s = strings.TrimSpace(s)
 	s, _, _ = strings.Cut(s, "\n")
 	s = strings.TrimSpace(s)
 	if len(s) > n {
-		s = s[:n] + "…"
+		s = strings.ToValidUTF8(s[:n], "") + "…"
 	}
 	return s
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -101,6 +102,7 @@ func Decode(s string) (*Token, error) {
 		return nil, err
 	}
 	redact(claims)
+	bound(claims)
 	return &Token{
 		Kind:    kindOf(&c, claims),
 		Header:  h,
@@ -116,6 +118,9 @@ func Decode(s string) (*Token, error) {
 func checkSyntax(s string) error {
 	if s == "" {
 		return &DecodeError{Reason: "empty"}
+	}
+	if len(s) > MaxSize {
+		return &DecodeError{Reason: fmt.Sprintf("%d bytes long, more than any real token (at most %d)", len(s), MaxSize)}
 	}
 	switch n := strings.Count(s, "."); n {
 	case 2:
@@ -480,4 +485,64 @@ func redactValue(v any) (any, bool) {
 		}
 	}
 	return v, false
+}
+
+// MaxSize is the longest string Decode reads as a token. ACR's tokens are
+// 1–3 KB; Azure AD's, with group claims, stay under 16 KB.
+const MaxSize = 64 << 10
+
+// Bounds on what Payload keeps. A real token is a few KB of flat claims;
+// one built deep or wide must not make a report of hundreds of MB, or
+// JSON that a reader's decoder refuses, and it degrades only its own entry.
+const (
+	maxClaimDepth  = 16
+	maxClaimValues = 1000
+	maxClaimString = 4096
+)
+
+// tooDeep stands in for a value nested past maxClaimDepth.
+const tooDeep = "<omitted: nested too deep>"
+
+// bound cuts, in place, values nested deeper than maxClaimDepth, values
+// past the first maxClaimValues (keys taken in order, so that the same
+// token always shows the same), and strings longer than maxClaimString.
+func bound(m map[string]any) {
+	budget := maxClaimValues
+	boundValue(m, 0, &budget)
+}
+
+func boundValue(v any, depth int, budget *int) any {
+	*budget--
+	switch v := v.(type) {
+	case string:
+		if len(v) > maxClaimString {
+			return strings.ToValidUTF8(v[:maxClaimString], "") + "…"
+		}
+	case map[string]any:
+		if depth >= maxClaimDepth {
+			return tooDeep
+		}
+		keys := slices.Sorted(maps.Keys(v))
+		for i, k := range keys {
+			if *budget <= 0 {
+				for _, k := range keys[i:] {
+					delete(v, k)
+				}
+				v["…"] = fmt.Sprintf("<omitted: %d more claims>", len(keys)-i)
+				break
+			}
+			v[k] = boundValue(v[k], depth+1, budget)
+		}
+	case []any:
+		if depth >= maxClaimDepth {
+			return tooDeep
+		}
+		for i, e := range v {
+			if *budget <= 0 {
+				return append(v[:i], fmt.Sprintf("<omitted: %d more values>", len(v)-i))
+			}
+			v[i] = boundValue(e, depth+1, budget)
+		}
+	}
+	return v
 }

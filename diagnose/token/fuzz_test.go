@@ -3,6 +3,7 @@ package token_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -62,10 +63,66 @@ func checkPayload(t *testing.T, tok *token.Token) {
 	}
 }
 
+// The bounds of decode.go on what Payload keeps.
+const (
+	maxClaimDepth  = 16
+	maxClaimValues = 1000
+	maxClaimString = 4096
+)
+
+// checkBounded: the JSON `token --format json` writes of a token is valid,
+// and its Payload is bounded whatever the token: nested no deeper than
+// maxClaimDepth, no more than maxClaimValues values and a marker per
+// level cut, no string longer than maxClaimString and its "…". The whole,
+// Claims included, is under 256 KB for a token of up to 16 KB, larger
+// than real ones get (Windows Credential Manager stops at 2,560 bytes).
+func checkBounded(t *testing.T, in string, tok *token.Token) {
+	t.Helper()
+	b, err := json.Marshal(tok)
+	if err != nil || !json.Valid(b) {
+		t.Fatalf("the token's JSON: %v", err)
+	}
+	if len(in) <= 16<<10 && len(b) > 256<<10 {
+		t.Fatalf("a token of %d bytes makes %d bytes of JSON", len(in), len(b))
+	}
+	values, deepest, longest := 0, 0, 0
+	var walk func(v any, depth int)
+	walk = func(v any, depth int) {
+		switch v := v.(type) {
+		case map[string]any:
+			deepest = max(deepest, depth+1)
+			for _, e := range v {
+				values++
+				walk(e, depth+1)
+			}
+		case []any:
+			deepest = max(deepest, depth+1)
+			for _, e := range v {
+				values++
+				walk(e, depth+1)
+			}
+		case string:
+			longest = max(longest, len(v))
+		}
+	}
+	walk(tok.Payload, 0)
+	if deepest > maxClaimDepth || values > maxClaimValues+maxClaimDepth+1 || longest > maxClaimString+len("…") {
+		t.Fatalf("Payload unbounded: %d levels, %d values, a string of %d bytes", deepest, values, longest)
+	}
+}
+
 func FuzzDecode(f *testing.F) {
 	for _, s := range seeds() {
 		f.Add(s)
 	}
+	// Past the bounds: deep, wide, long.
+	wide := make([]string, maxClaimValues+50)
+	for i := range wide {
+		wide[i] = fmt.Sprintf(`"c%04d":[%d]`, i, i)
+	}
+	f.Add(raw(`{"alg":"RS256"}`, `{"aud":"myreg.azurecr.io","x":`+strings.Repeat(`{"y":[`, 20)+strings.Repeat(`]}`, 20)+`}`))
+	f.Add(raw(`{"alg":"RS256"}`, `{`+strings.Join(wide, ",")+`}`))
+	f.Add(raw(`{"alg":"RS256"}`, `{"sub":"`+strings.Repeat(`\u003c`, maxClaimString+1)+`"}`))
 	f.Fuzz(func(t *testing.T, in string) {
 		tok, err := token.Decode(in)
 		if err != nil {
@@ -76,6 +133,7 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Size = %d for %d bytes", tok.Size, len(in))
 		}
 		checkPayload(t, tok)
+		checkBounded(t, in, tok)
 		// The cheap test must not turn away a token that starts like one.
 		if strings.HasPrefix(in, "eyJ") && !token.LooksLikeJWT(in) {
 			t.Fatalf("Decode accepts what LooksLikeJWT rejects")

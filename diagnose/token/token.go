@@ -11,8 +11,6 @@
 package token
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"strings"
@@ -148,17 +146,6 @@ func (t *Token) Lifetime() time.Duration {
 		return 0
 	}
 	return c.ExpiresAt.Sub(c.IssuedAt)
-}
-
-// Fingerprint names a secret without revealing it, so reports can say two
-// stores hold the same token: "sha256:" and the first 12 hex digits of its
-// SHA-256. It is "" for an empty secret.
-func Fingerprint(secret string) string {
-	if secret == "" {
-		return ""
-	}
-	sum := sha256.Sum256([]byte(secret))
-	return "sha256:" + hex.EncodeToString(sum[:6])
 }
 
 // Humanize renders d for messages like "expired 2h13m ago" or "expires in

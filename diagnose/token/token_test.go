@@ -6,7 +6,6 @@ import (
 	"errors"
 	"math"
 	"reflect"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -574,8 +573,8 @@ func TestDecodeBadInput(t *testing.T) {
 		{"truncated", good[:strings.LastIndexByte(good, '.')-3], "not three dot-separated segments (found 2)"},
 		{"truncated to 4n+1", good[:strings.IndexByte(good, '.')+1+4*10+1] + ".x", "payload is not base64url"},
 		{"payload cut short", head + "." + body[:len(body)-4] + ".sig", "payload is not JSON"},
-		{"huge garbage", string(huge), "not three dot-separated segments"},
-		{"huge base64 garbage", strings.Repeat("eyJhbGciOi", 100_000) + ".eyJ9.sig", "header is not JSON"},
+		{"huge garbage", string(huge), "1048576 bytes long, more than any real token"},
+		{"huge base64 garbage", strings.Repeat("eyJhbGciOi", 100_000) + ".eyJ9.sig", "1000009 bytes long, more than any real token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -676,32 +675,6 @@ func TestHumanize(t *testing.T) {
 		if got := token.Humanize(tt.d); got != tt.want {
 			t.Errorf("Humanize(%v) = %q, want %q", tt.d, got, tt.want)
 		}
-	}
-}
-
-func TestFingerprint(t *testing.T) {
-	if got := token.Fingerprint(""); got != "" {
-		t.Errorf(`Fingerprint("") = %q, want ""`, got)
-	}
-	// SHA-256("abc") = ba7816bf8f01cfea…
-	if got := token.Fingerprint("abc"); got != "sha256:ba7816bf8f01" {
-		t.Errorf(`Fingerprint("abc") = %q`, got)
-	}
-	s := tokentest.Default()
-	a := s.Sign(tokentest.ACRRefresh(host, upn, tenant, iat))
-	b := s.Sign(tokentest.ACRRefresh(host, upn, tenant, iat))
-	fa := token.Fingerprint(a)
-	if !regexp.MustCompile(`^sha256:[0-9a-f]{12}$`).MatchString(fa) {
-		t.Errorf("Fingerprint = %q", fa)
-	}
-	if fa != token.Fingerprint(a) {
-		t.Error("Fingerprint is not stable")
-	}
-	if fa == token.Fingerprint(b) || fa == token.Fingerprint(a+"x") {
-		t.Error("different secrets share a fingerprint")
-	}
-	if strings.Contains(a, strings.TrimPrefix(fa, "sha256:")) {
-		t.Error("fingerprint is part of the secret")
 	}
 }
 

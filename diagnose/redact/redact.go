@@ -1,0 +1,247 @@
+// Package redact takes secrets out of text the tool shows: a line of
+// pasted error output (explain), what a failing credential helper printed
+// (creds). It errs towards removing too much, since evidence never needs a
+// secret, but keeps what is around a secret (the registry name, the error
+// text) so the line still says what went wrong.
+//
+// It has no dependencies beyond the standard library and compiles its
+// patterns on first use, so that the credential helper, which runs on
+// every docker push and links it in through credstore, does not pay for
+// them at start-up.
+package redact
+
+import (
+	"bytes"
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"unicode"
+)
+
+// Mark is what a secret is replaced with.
+const Mark = "<redacted>"
+
+// keys are the names of fields and variables whose value is a secret, as
+// the end of a longer name too (DOCKER_PASSWORD, client_secret,
+// IdentityToken, "auth" of config.json).
+const keys = `password|passwd|passphrase|pwd|pw|secret|token|auth|authorization|apikey|api_key|api-key`
+
+// colonKeys are the names taken as a secret's before a colon without
+// quotes (YAML, log lines): fewer, since prose has "token: " too.
+const colonKeys = `password|passwd|passphrase|secret|_token|identitytoken|apikey|api_key`
+
+// value is a secret's value after its key: quoted with " (JSON escapes
+// allowed) or ', where an unterminated quote runs to the end of the line,
+// or else one word. A word does not start an object or array.
+const value = `("(?:[^"\\\n]|\\.)*"?|'[^'\n]*'?|[^\s"',;&{}\[][^\s"',;&}]*)`
+
+// rule finds secrets: each match of re holds one in its group 1, which is
+// replaced if ok (when set) agrees.
+type rule struct {
+	re *regexp.Regexp
+	ok func(string) bool
+}
+
+var rules = sync.OnceValue(func() []rule {
+	return []rule{
+		// JWTs: ACR and Azure AD tokens, anywhere, even cut short. The header
+		// is base64url of `{"`, hence eyJ; more parts than three are taken too.
+		{re: regexp.MustCompile(`(eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)*)`)},
+		// Password and secret flags, separated by blanks or =: docker login -p,
+		// --password, az's --client-secret, --registry-password, -s.
+		{re: regexp.MustCompile(`(?i)(?:^|[\s"'(\[{,;|&])(?:-p|-s|--(?:[a-z0-9]+-)*(?:password|passwd|secret))(?:[ \t]+|=)` + value)},
+		// -p with its value attached: docker login -pSECRET.
+		{re: regexp.MustCompile(`(?:^|[\s"'(\[{,;|&])-p([^\s=]\S*)`)},
+		// Quoted keys: "password": "…", 'auth': '…', "IdentityToken":"…".
+		{re: regexp.MustCompile(`(?i)["'][\w.-]*?(?:` + keys + `)["'][ \t]*[:=][ \t]*` + value), ok: notLiteral},
+		// Unquoted keys with =: pw=…, client_secret=…, DOCKER_PASSWORD=…, a
+		// query's access_token=….
+		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + keys + `)[ \t]*=[ \t]*` + value), ok: notLiteral},
+		// Unquoted keys with a colon: password: …, refresh_token: ….
+		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + colonKeys + `)[ \t]*:[ \t]*` + value), ok: notLiteral},
+		// Authorization headers, whatever the scheme: Basic, Bearer, none.
+		{re: regexp.MustCompile(`(?i)\b(?:proxy-)?authorization[ \t]*[:=][ \t]*["'\[]?(?:(?:basic|bearer|token|digest|negotiate|ntlm)[ \t]+)?([^\s"',\]]+)`)},
+		// Basic and Bearer credentials elsewhere, when they look like one.
+		{re: regexp.MustCompile(`(?i)\b(?:basic|bearer)[ \t]+([A-Za-z0-9+/._~-]{12,}=*)`), ok: credentialLike},
+		// A URL's user-info password, which may hold / or @ when pasted
+		// unencoded: it ends at the last @ before the host, which ends the URL
+		// or is followed by its path, query or fragment.
+		{re: regexp.MustCompile(`(?i)[a-z][a-z0-9+.-]*://[^\s:/]*:(\S*?)@[^\s@/?#"'\x60]+(?:[\s/?#"'\x60]|$)`)},
+	}
+})
+
+// notLiteral leaves a key's value alone when it is a JSON or flag
+// literal, not a secret: offline_token=true, "auth": null.
+func notLiteral(s string) bool {
+	switch strings.ToLower(s) {
+	case "true", "false", "null":
+		return false
+	}
+	return true
+}
+
+// credentialLike tells a Basic or Bearer credential from a word after
+// "basic" or "bearer" in prose ("basic authorization", "bearer token"):
+// base64 and token characters, or letters of a length or mix of case that
+// words do not have.
+func credentialLike(s string) bool {
+	s = strings.TrimRight(s, ".") // the end of a sentence
+	if strings.ContainsAny(s, "0123456789+/=._~-") || len(s) >= 20 {
+		return true
+	}
+	upper, lower := false, false
+	for i, r := range s {
+		upper = upper || (i > 0 && unicode.IsUpper(r))
+		lower = lower || unicode.IsLower(r)
+	}
+	return upper && lower
+}
+
+// Secrets replaces the secrets it recognises in s with Mark: JWTs; the
+// values of password flags (-p X, -pX, --password=X, --client-secret X);
+// the values of secret keys in JSON, Python, YAML and key=value forms
+// ("password": "…", 'auth': '…', pw=…, client_secret=…, refresh_token: …);
+// Authorization headers and Basic or Bearer credentials; a URL's password.
+// A quoted value loses what is inside its quotes, spaces and all.
+//
+// Every pattern is matched against s as given and the secrets they find
+// replaced together, so no replacement hides a secret from another
+// pattern. A pattern's next match is looked for from where the value of
+// the last one starts, since a value can swallow the key of the next
+// ("pw= password = x"); a budget keeps that linear in len(s).
+func Secrets(s string) string {
+	var spans [][2]int
+	for _, r := range rules() {
+		budget := 4*len(s) + 1024
+		for pos := 0; pos < len(s); {
+			m := r.re.FindStringSubmatchIndex(s[pos:])
+			if m == nil {
+				break
+			}
+			start, end := pos+m[0], pos+m[1]
+			a, b := pos+m[2], pos+m[3]
+			if a > start && budget > 0 {
+				budget -= end - a
+				pos = a
+			} else {
+				pos = max(end, start+1)
+			}
+			if q := s[a]; q == '"' || q == '\'' {
+				a++
+				if b > a && s[b-1] == q {
+					b--
+				}
+			}
+			if a >= b || (r.ok != nil && !r.ok(s[a:b])) {
+				continue
+			}
+			spans = append(spans, [2]int{a, b})
+		}
+	}
+	if len(spans) == 0 {
+		return s
+	}
+	slices.SortFunc(spans, func(x, y [2]int) int { return x[0] - y[0] })
+	var out strings.Builder
+	out.Grow(len(s))
+	at := 0 // s[:at] is written
+	for _, sp := range spans {
+		if sp[1] <= at {
+			continue
+		}
+		if sp[0] >= at {
+			out.WriteString(s[at:sp[0]])
+			out.WriteString(Mark)
+		}
+		at = sp[1]
+	}
+	out.WriteString(s[at:])
+	return out.String()
+}
+
+// secretKey matches a JSON field name whose value is a secret.
+var secretKey = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)^[\w.-]*(?:` + keys + `)$`) })
+
+// SecretKey reports whether a field of that name holds a secret: Secret,
+// Password, IdentityToken, auth, client_secret, access_token and the like.
+func SecretKey(name string) bool { return secretKey().MatchString(name) }
+
+// maxDecodes bounds the JSON objects Output tries that turn out not to
+// be: each try may read to the end of the text.
+const maxDecodes = 32
+
+// Output redacts what a program printed: each JSON object in it loses its
+// secret fields (SecretKey), nested ones too, and the rest goes through
+// Secrets. A credential helper that prints its credential and then fails
+// is shown without it.
+func Output(s string) string {
+	var out strings.Builder
+	tries := 0
+	for i := 0; i < len(s); {
+		j := strings.IndexByte(s[i:], '{')
+		if j < 0 {
+			out.WriteString(s[i:])
+			break
+		}
+		j += i
+		out.WriteString(s[i:j])
+		if tries < maxDecodes {
+			if obj, n, ok := dropSecrets(s[j:]); ok {
+				out.WriteString(obj)
+				i = j + n
+				continue
+			}
+			tries++
+		}
+		out.WriteByte('{')
+		i = j + 1
+	}
+	return Secrets(out.String())
+}
+
+// dropSecrets decodes the JSON object s starts with and, if it holds a
+// secret field, encodes it again without; n is how much of s it took.
+func dropSecrets(s string) (obj string, n int, ok bool) {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var v map[string]any
+	if dec.Decode(&v) != nil {
+		return "", 0, false
+	}
+	n = int(dec.InputOffset())
+	if !drop(v) {
+		return s[:n], n, true
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(v) != nil {
+		return "", 0, false
+	}
+	return strings.TrimSuffix(b.String(), "\n"), n, true
+}
+
+// drop deletes the secret fields of the objects in v, and reports whether
+// there were any.
+func drop(v any) (dropped bool) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if SecretKey(k) {
+				delete(v, k)
+				dropped = true
+			} else if drop(x) {
+				dropped = true
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if drop(x) {
+				dropped = true
+			}
+		}
+	}
+	return dropped
+}

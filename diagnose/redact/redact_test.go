@@ -1,0 +1,63 @@
+package redact
+
+import (
+	"strings"
+	"testing"
+)
+
+// The shapes a secret must not survive in are listed in explain's tests,
+// which read them through Explain; these are what is particular to Output
+// and to keeping text readable.
+
+func TestOutput(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		// Secret fields go, whatever the case, nested too; the rest stays.
+		{`{"ServerURL":"r.azurecr.io","Username":"u","Secret":"x y"}`, `{"ServerURL":"r.azurecr.io","Username":"u"}`},
+		{`err: {"a":{"password":"p","b":[{"IdentityToken":"t","n":1.50}]}} exit 1`, `err: {"a":{"b":[{"n":1.50}]}} exit 1`},
+		{`{"auths":{"r.azurecr.io":{"auth":"dTpw"}},"credsStore":"pass"}`, `{"auths":{"r.azurecr.io":{}},"credsStore":"pass"}`},
+		// An object without a secret is left as written.
+		{`{ "b": 1,  "a": "<html>" }`, `{ "b": 1,  "a": "<html>" }`},
+		// Not JSON: Secrets alone.
+		{`{{ broken "password": "p q" }`, `{{ broken "password": "<redacted>" }`},
+		{"no braces, pw=abc", "no braces, pw=<redacted>"},
+		{"", ""},
+	} {
+		if got := Output(tc.in); got != tc.want {
+			t.Errorf("Output(%q)\n = %q\nwant %q", tc.in, got, tc.want)
+		}
+	}
+	// Past maxDecodes failed objects the rest is left to Secrets, which
+	// still finds the field.
+	in := strings.Repeat("{x ", 100) + `{"Secret":"s3cr3t"}`
+	if got := Output(in); strings.Contains(got, "s3cr3t") || !strings.HasPrefix(got, "{x {x") {
+		t.Errorf("Output after many broken objects = %q", got[len(got)-40:])
+	}
+}
+
+func TestSecretKey(t *testing.T) {
+	for _, k := range []string{"Secret", "Password", "password", "IdentityToken", "identitytoken", "RegistryToken", "auth", "client_secret", "access_token", "refresh_token", "pwd", "api-key", "Authorization"} {
+		if !SecretKey(k) {
+			t.Errorf("SecretKey(%q) = false", k)
+		}
+	}
+	for _, k := range []string{"ServerURL", "Username", "auths", "credsStore", "token_type", "expires_in", "tokenType", "scope"} {
+		if SecretKey(k) {
+			t.Errorf("SecretKey(%q) = true", k)
+		}
+	}
+}
+
+// TestSecretsLinear: text that defeats the look-ahead of one value into
+// the next key (4 KiB of "pw=pw=…") ends the look-ahead on a budget, and
+// a secret after it is still found.
+func TestSecretsLinear(t *testing.T) {
+	for _, unit := range []string{"pw=", "pw= ", "-p ", `"pw": "`, "https://a:b@", "Authorization: ", "eyJabcd."} {
+		s := strings.Repeat(unit, (4<<10)/len(unit)) + "\npassword=s3cr3t"
+		if got := Secrets(s); strings.Contains(got, "s3cr3t") {
+			t.Errorf("%q…: the secret survives", unit)
+		}
+	}
+	if got := Secrets("pw= password = s3cr3t"); got != "pw= <redacted> = <redacted>" {
+		t.Errorf("a value that is the next key: %q", got)
+	}
+}

@@ -1,0 +1,146 @@
+//go:build unix
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/docker/cli/cli-plugins/metadata"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+)
+
+// TestConfigFileRefused: a config.json that Docker's plugin framework
+// would block on, read without end or spend hundreds of MB on is refused
+// in one line before the framework reads it, for every command and
+// however the folder is named.
+func TestConfigFileRefused(t *testing.T) {
+	t.Parallel()
+	pluginBinary(t)
+	dirs := map[string]string{} // name: folder holding the config.json
+	mk := func(name string, make func(path string) error) {
+		dir := filepath.Join(t.TempDir(), name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := make(filepath.Join(dir, "config.json")); err != nil {
+			t.Fatal(err)
+		}
+		dirs[name] = dir
+	}
+	mk("fifo", func(p string) error { return syscall.Mkfifo(p, 0o600) })
+	mk("dev-zero", func(p string) error { return os.Symlink("/dev/zero", p) })
+	mk("folder", func(p string) error { return os.Mkdir(p, 0o755) })
+	mk("sparse-1GiB", func(p string) error {
+		if err := os.WriteFile(p, []byte(`{"auths": {}}`), 0o600); err != nil {
+			return err
+		}
+		return os.Truncate(p, 1<<30) // a hole: no disk used
+	})
+	want := map[string]string{
+		"fifo":        "is a named pipe (FIFO), not the regular file a Docker config must be",
+		"dev-zero":    "is a character device, not the regular file a Docker config must be",
+		"folder":      "is a folder, not the regular file a Docker config must be",
+		"sparse-1GiB": fmt.Sprintf("is 1024 MiB, over the %d MiB limit for a Docker config", credstore.MaxConfigSize>>20),
+	}
+	for name, dir := range dirs {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(dir, "config.json")
+			sb := newBinSandbox(t)
+			env := sb.env
+			for _, tc := range []struct {
+				how  string
+				env  []string
+				args []string
+			}{
+				{"DOCKER_CONFIG", []string{"DOCKER_CONFIG=" + dir}, []string{"token", "-"}},
+				{"DOCKER_CONFIG", []string{"DOCKER_CONFIG=" + dir}, []string{"creds"}},
+				{"DOCKER_CONFIG", []string{"DOCKER_CONFIG=" + dir}, []string{"--help"}},
+				{"DOCKER_CONFIG", []string{"DOCKER_CONFIG=" + dir}, []string{"myreg.azurecr.io", "--offline"}},
+				{"--config", nil, []string{"--config", dir, "creds"}},
+				{"--config=", nil, []string{"--config=" + dir, "explain", "-"}},
+				{"HOME", []string{"DOCKER_CONFIG=", "HOME=" + filepath.Dir(dir)}, nil},
+				{"docker", []string{"DOCKER_CONFIG=" + sb.configDir, metadata.ReexecEnvvar + "=docker"}, []string{"--config", dir, "acrdoctor", "token", "-"}},
+			} {
+				sb.env = append(slices.Clone(env), tc.env...)
+				if tc.how == "HOME" {
+					// ~/.docker/config.json
+					home := t.TempDir()
+					if err := os.Symlink(dir, filepath.Join(home, ".docker")); err != nil {
+						t.Fatal(err)
+					}
+					sb.env = append(slices.Clone(env), "DOCKER_CONFIG=", "HOME="+home)
+					path = filepath.Join(home, ".docker", "config.json")
+				}
+				r := sb.run("eyJhbGciOiJub25lIn0.e30.\n", tc.args...)
+				lines := r.errLines()
+				if r.code != 2 || r.stdout != "" || len(lines) != 1 || lines[0] != "acrdoctor: "+path+" "+want[name]+lineEnd(name) {
+					t.Errorf("%s %q: want exit 2 and one line about %s: %v", tc.how, tc.args, path, r)
+				}
+				if r.took > 10*time.Second {
+					t.Errorf("%s %q: took %s", tc.how, tc.args, r.took)
+				}
+				path = filepath.Join(dir, "config.json")
+			}
+			// Docker asks for the metadata, and runs the hooks, after it
+			// has read the config itself: those still answer.
+			sb.env = append(slices.Clone(env), "DOCKER_CONFIG="+dir)
+			if r := sb.run("", metadata.MetadataSubcommandName); r.code != 0 || !strings.Contains(r.stdout, binVersion) {
+				t.Errorf("metadata: %v", r)
+			}
+			sb.env = append(sb.env, metadata.ReexecEnvvar+"=docker")
+			if r := sb.run("", "acrdoctor", metadata.HookSubcommandName, `{"RootCmd":"push","CommandError":"x"}`); r.code != 0 || r.stderr != "" {
+				t.Errorf("hook: %v", r)
+			}
+		})
+	}
+}
+
+func lineEnd(name string) string {
+	if name == "sparse-1GiB" {
+		return " (real ones are a few KB): replace it, or point DOCKER_CONFIG or --config elsewhere"
+	}
+	return ": replace it, or point DOCKER_CONFIG or --config elsewhere"
+}
+
+// TestRunSignalStatus: a command killed by signal n gives 128+n, as a
+// shell does, and its output is still explained.
+func TestRunSignalStatus(t *testing.T) {
+	t.Parallel()
+	sb := newBinSandbox(t)
+	tests := []struct {
+		script string
+		code   int
+		want   []string // on stderr
+	}{
+		{`kill -TERM $$`, 143, []string{"acr-doctor: sh was killed by signal 15 (terminated): status 143.", "Its output names no cause"}},
+		{`kill -KILL $$`, 137, []string{"acr-doctor: sh was killed by signal 9 (killed): status 137."}},
+		{`kill -INT $$`, 130, []string{"killed by signal 2 (interrupt): status 130."}},
+		{`echo 'Error response from daemon: Get "https://myreg.azurecr.io/v2/": unauthorized: authentication required' >&2; kill -TERM $$`, 143,
+			[]string{"killed by signal 15 (terminated): status 143.", "invalid_credentials", "line 1:"}},
+		{`exit 3`, 3, []string{"acr-doctor: sh exited with status 3."}},
+		{`exit 0`, 0, nil},
+	}
+	for _, tt := range tests {
+		r := sb.run("", "run", "--no-check", "--", "sh", "-c", tt.script)
+		if r.code != tt.code {
+			t.Errorf("%s: want exit %d: %v", tt.script, tt.code, r)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(r.stderr, w) {
+				t.Errorf("%s: stderr lacks %q: %v", tt.script, w, r)
+			}
+		}
+		if tt.code == 0 && r.stderr != "" {
+			t.Errorf("%s: %v", tt.script, r)
+		}
+	}
+}
