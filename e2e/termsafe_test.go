@@ -212,7 +212,7 @@ func TestExplainOutputSafe(t *testing.T) {
 			t.Errorf("explain --format %q: exit %d, want 1 (a cause found): %q", format, r.code, r.stderr)
 		}
 		assertSafe(t, "explain --format "+format, r)
-		if format == "text" && !strings.Contains(r.stdout, "unauthorized: authentication required x^[[2J") {
+		if format == "text" && !strings.Contains(r.stdout, `denied: requested access to the resource is denied^[]8;;https://evil.example/^[\here`) {
 			t.Errorf("explain does not show the line, made safe: %q", r.stdout)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/docker/cli/cli/command"
 	"github.com/spf13/cobra"
@@ -19,24 +21,34 @@ const maxExplainInput = 4 << 20
 
 func newExplainCommand(dockerCLI command.Cli) *cobra.Command {
 	var out output
+	var noLocal bool
 	cmd := &cobra.Command{
 		Use:   "explain [OPTIONS] [FILE|-]",
 		Short: "Explain pasted error output from docker, az, helm, oras, crane, buildx or kubelet",
 		Long: `Read error output (a failed docker push, an az acr login, a CI log, kubectl
 describe pod events) from FILE or standard input, and name each cause it
-shows, with the line that gave it away and the commands that fix it.`,
+shows, most specific first, each with a confidence (certain, likely,
+possible), the lines that gave it away and the commands that fix it.
+What this machine's credential store holds for a registry the text names
+is folded in (read only: no helper renewal, no network), and marked as
+such; --no-local reads the text alone.`,
 		Example: `  docker push myreg.azurecr.io/app:1 2>&1 | docker acrdoctor explain
   kubectl describe pod web-0 | docker acrdoctor explain -`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return safeError(runExplain(dockerCLI, &out, args))
+			return safeError(runExplain(dockerCLI, &out, noLocal, args))
 		},
 	}
+	cmd.Flags().BoolVar(&noLocal, "no-local", false, "Read the text alone, not what this machine's credential store holds for the registries it names")
 	addFormatFlag(cmd.Flags(), &out)
 	return cmd
 }
 
-func runExplain(dockerCLI command.Cli, out *output, args []string) error {
+// machineTimeout bounds each credential helper explain asks about a
+// registry the text names.
+const machineTimeout = 5 * time.Second
+
+func runExplain(dockerCLI command.Cli, out *output, noLocal bool, args []string) error {
 	if err := out.parse(); err != nil {
 		return err
 	}
@@ -57,12 +69,11 @@ func runExplain(dockerCLI command.Cli, out *output, args []string) error {
 		return usagef("reading %s: %v", name, err)
 	}
 	text := string(data)
-	rep := report.Explain{Causes: []report.Finding{}, Registries: explain.Registries(text)}
-	for _, f := range explain.ExplainString(text) {
-		c := f.Cause
-		c.Evidence = f.Line
-		rep.Causes = append(rep.Causes, report.Finding{Cause: c, LineNo: f.LineNo, Registry: f.Registry})
+	var opts explain.Options
+	if !noLocal {
+		opts.Machine = newMachine(true, machineTimeout).Credential
 	}
+	rep := report.Explain{Causes: findings(explain.ExplainWith(text, opts)), Registries: explain.Registries(text)}
 	w := dockerCLI.Out()
 	switch {
 	case out.json():
@@ -76,10 +87,7 @@ func runExplain(dockerCLI command.Cli, out *output, args []string) error {
 		if len(rep.Causes) == 0 {
 			fmt.Fprintln(tw.w, "No known cause in this output.")
 		}
-		for _, f := range rep.Causes {
-			fmt.Fprintf(tw.w, "%s\n", tw.p.dim(fmt.Sprintf("line %d", f.LineNo)))
-			tw.causes([]cause.Cause{f.Cause})
-		}
+		tw.findings(rep.Causes)
 	}
 	if err != nil {
 		return err
@@ -88,4 +96,61 @@ func runExplain(dockerCLI command.Cli, out *output, args []string) error {
 		return errProblem
 	}
 	return nil
+}
+
+// findings turns explain's findings into the report's.
+func findings(fs []explain.Finding) []report.Finding {
+	out := make([]report.Finding, 0, len(fs))
+	for _, f := range fs {
+		c := f.Cause
+		if c.Evidence == "" {
+			c.Evidence = f.Line
+		}
+		rf := report.Finding{Cause: c, LineNo: f.LineNo, Registry: f.Registry, Confidence: string(f.Confidence), Alternatives: f.Alternatives}
+		for _, e := range f.Evidence {
+			rf.Shown = append(rf.Shown, report.Shown{Source: string(e.Source), LineNo: e.LineNo, Text: e.Text})
+		}
+		out = append(out, rf)
+	}
+	return out
+}
+
+// findings writes the first finding in full, with what showed it and the
+// alternatives worth checking, and the others a line each: the first is
+// the most specific explanation of the whole text.
+func (t textWriter) findings(fs []report.Finding) {
+	for i, f := range fs {
+		if i > 0 {
+			if i == 1 {
+				fmt.Fprintln(t.w, t.p.dim("  also:"))
+			}
+			where := ""
+			if f.LineNo > 0 {
+				where = fmt.Sprintf(", line %d", f.LineNo)
+			}
+			fmt.Fprintf(t.w, "    %s: %s (%s%s)\n", safe(string(f.ID)), safe(f.Title), safe(f.Confidence), where)
+			continue
+		}
+		c := f.Cause
+		c.Evidence = ""
+		t.causes([]cause.Cause{c})
+		fmt.Fprintf(t.w, "      %s\n", t.p.dim(safe(f.Confidence)))
+		for _, e := range f.Shown {
+			from := "this machine"
+			if e.Source == "text" {
+				from = fmt.Sprintf("line %d", e.LineNo)
+			}
+			fmt.Fprintf(t.w, "      %s: %s\n", t.p.dim(from), safe(e.Text))
+		}
+		if len(f.Shown) == 0 && f.Evidence != "" {
+			fmt.Fprintf(t.w, "      %s: %s\n", t.p.dim(fmt.Sprintf("line %d", f.LineNo)), safe(f.Evidence))
+		}
+		if len(f.Alternatives) > 0 {
+			alt := make([]string, len(f.Alternatives))
+			for i, a := range f.Alternatives {
+				alt[i] = string(a)
+			}
+			fmt.Fprintf(t.w, "      %s %s\n", t.p.dim("if not, check:"), safe(strings.Join(alt, ", ")))
+		}
+	}
 }

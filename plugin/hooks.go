@@ -52,12 +52,15 @@ func hookResponse(req hooks.Request) hooks.Response {
 		return resp
 	}
 	lines := []string{}
-	if fs := explain.ExplainString(text); len(fs) > 0 {
+	// What config.json holds for the registry is folded in, but no helper
+	// is run: Docker waits on the hook before it exits.
+	if fs := explain.ExplainWith(text, explain.Options{Machine: newMachine(false, 0).Credential}); len(fs) > 0 {
 		c := fs[0].Cause
 		// Docker prints the hint on the terminal: the catalogue's title is
 		// the tool's own, made safe all the same.
 		title := safe(c.Title)
-		lines = append(lines, fmt.Sprintf("acr-doctor: likely %s (%s)", strings.ToLower(title[:1])+title[1:], safe(string(c.ID))))
+		how := map[explain.Confidence]string{explain.Certain: "", explain.Likely: "likely ", explain.Possible: "possibly "}[fs[0].Confidence]
+		lines = append(lines, fmt.Sprintf("acr-doctor: %s%s (%s)", how, strings.ToLower(title[:1])+title[1:], safe(string(c.ID))))
 	}
 	// {{arg . 0}} is the first argument of the failed command: the image
 	// or the registry. The older template syntax works on Docker 26.1

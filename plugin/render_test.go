@@ -289,7 +289,7 @@ func TestExplainSanitised(t *testing.T) {
 		log := "Step 3/9\r\x1b[2K\x1b]52;c;Y3VybCBldmlsIHwgc2g=\x07\nError response from daemon: Head \"https://myreg.azurecr.io/v2/app/manifests/1\": unauthorized: authentication required " + h.S + "\n"
 		for _, format := range []string{"text", "{{.Evidence}}"} {
 			c, out, _ := testCLI(t, log)
-			err := runExplain(c, &output{raw: format}, []string{"-"})
+			err := runExplain(c, &output{raw: format}, true, []string{"-"})
 			if !errors.Is(err, errProblem) {
 				t.Fatalf("%s: explain = %v, want a problem found\n%s", h.Name, err, out)
 			}

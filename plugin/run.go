@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -22,6 +24,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/explain"
+	"github.com/acr-doctor/acr-doctor/diagnose/report"
 )
 
 // maxCaptured is how much of a command's output run keeps to explain: the
@@ -80,35 +83,65 @@ func runAndExplain(cmd *cobra.Command, dockerCLI command.Cli, args []string, noC
 
 	w := dockerCLI.Err()
 	text := captured.String()
-	findings := explain.ExplainString(text)
-	tw := textWriter{w: w, p: newPalette(dockerCLI), now: time.Now()}
-	fmt.Fprintf(w, "\n%s %s %s.\n", tw.p.bold("acr-doctor:"), safe(args[0]), how)
-	if len(findings) == 0 {
-		fmt.Fprintln(w, "Its output names no cause acr-doctor knows.")
-	}
-	for _, f := range findings {
-		c := f.Cause
-		c.Evidence = fmt.Sprintf("line %d: %s", f.LineNo, f.Line)
-		tw.causes([]cause.Cause{c})
-	}
-	registries := explain.Registries(text)
-	if !noCheck && len(registries) > 0 {
+	fs := findings(explain.ExplainWith(text, explain.Options{Machine: newMachine(true, machineTimeout).Credential}))
+	var live []check.Result
+	if registries := explain.Registries(text); !noCheck && len(registries) > 0 {
 		if cfg, err := credstore.Load(config.Dir(), os.Getenv); err == nil {
-			fmt.Fprintf(w, "\nChecking %d registr%s named in the output:\n\n", len(registries), map[bool]string{true: "y", false: "ies"}[len(registries) == 1])
-			store := &credstore.Store{Config: cfg}
 			opts := check.Options{Targets: registries, Timeout: timeout}
 			if azureByDefault(dockerCLI) {
 				opts.Azure = &azure.Inspector{}
 			}
-			var mu sync.Mutex
-			check.Run(cmd.Context(), store, opts, func(r check.Result) {
-				mu.Lock()
-				defer mu.Unlock()
-				tw.registry(r.Registry)
-			})
+			live = check.Run(cmd.Context(), &credstore.Store{Config: cfg}, opts, nil)
 		}
 	}
+	tw := textWriter{w: w, p: newPalette(dockerCLI), now: time.Now()}
+	fmt.Fprintf(w, "\n%s %s %s.\n", tw.p.bold("acr-doctor:"), safe(args[0]), how)
+	tw.answer(fs, live)
 	return cli.StatusError{StatusCode: code}
+}
+
+// answer is run's one verdict: the live check of the registries the output
+// names where it found a problem (what the registry says now outranks what
+// the output suggests), then what the output shows that the live check
+// did not already say; or, when every registry named accepts the stored
+// credential now, that, before what the output shows.
+func (t textWriter) answer(fs []report.Finding, live []check.Result) {
+	seen := map[cause.ID]bool{}
+	healthy := len(live) > 0
+	for _, r := range live {
+		if r.Healthy {
+			continue
+		}
+		healthy = false
+		for _, c := range r.Causes {
+			seen[c.ID] = true
+		}
+	}
+	switch {
+	case healthy:
+		names := make([]string, len(live))
+		for i, r := range live {
+			names[i] = r.Registry.Registry
+		}
+		fmt.Fprintf(t.w, "Checked live, %s accept%s the stored credential now: the failure below was in the command, or is over.\n",
+			safe(strings.Join(names, ", ")), map[bool]string{true: "s", false: ""}[len(live) == 1])
+	case len(live) > 0:
+		fmt.Fprintln(t.w, "Checked live:")
+		fmt.Fprintln(t.w)
+		for _, r := range live {
+			if !r.Healthy {
+				t.registry(r.Registry)
+			}
+		}
+	}
+	rest := slices.DeleteFunc(slices.Clone(fs), func(f report.Finding) bool { return seen[f.ID] })
+	switch {
+	case len(rest) > 0 && len(seen) > 0:
+		fmt.Fprintln(t.w, "The output also shows:")
+	case len(fs) == 0 && len(seen) == 0:
+		fmt.Fprintln(t.w, "Its output names no cause acr-doctor knows.")
+	}
+	t.findings(rest)
 }
 
 // exitStatus is the status a shell gives a command that ended with err

@@ -86,7 +86,7 @@ func (b *execBackend) store(c credentials.Credentials) error {
 // started), which the wrapper reports with why instead.
 func exitStatus(err error) int {
 	var ee *exec.ExitError
-	if errors.As(err, &ee) && ee.ExitCode() > 0 {
+	if errors.As(err, &ee) && ee.Exited() {
 		return ee.ExitCode()
 	}
 	return 0

@@ -343,3 +343,23 @@ func TestBackendBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestBackendKilled: a backend killed by a signal is a failure, whatever
+// the action, said in one line on stdout where Docker reads errors.
+func TestBackendKilled(t *testing.T) {
+	s := newSandbox(t, "ACRDOCTOR_CREDENTIAL_BACKEND=killed")
+	bin := filepath.Join(s.dir, "bin")
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "docker-credential-killed"), []byte("#!/bin/sh\nkill -KILL $$\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s = s.with("PATH=" + binDir + string(os.PathListSeparator) + bin + string(os.PathListSeparator) + toolDir)
+	for _, action := range []string{"get", "list", "erase"} {
+		r := s.run("acrdoctor", action, "a.azurecr.io")
+		if r.code != 1 || !strings.Contains(r.stdout, `acr-doctor: credential backend "killed": signal: killed`) {
+			t.Errorf("%s: %v", action, r)
+		}
+	}
+}

@@ -1,13 +1,36 @@
 // Package explain names, from the error output a user pastes (docker,
-// buildx, az, helm, oras, crane, containerd and kubelet events), the
-// causes of a failed Azure Container Registry login in the catalogue's
-// terms. It needs no credentials and no network: it is what the doctor can
-// say before it probes anything, and what it says about a log from a
-// machine it cannot reach, such as a CI runner or an AKS node.
+// buildx, az, helm, oras, crane, containerd and nerdctl, podman, kubelet
+// events, CI logs), the causes of a failed Azure Container Registry login
+// in the catalogue's terms. It needs no credentials and no network: it is
+// what the doctor can say before it probes anything, and what it says
+// about a log from a machine it cannot reach, such as a CI runner or an AKS
+// node.
 //
-// The text is only evidence, so the rules are phrased the way the tools
-// print their errors, and each finding carries the line that gave it away,
-// with secrets redacted.
+// # How it reads
+//
+// Explain does not match samples. It reads each line into signals, the
+// statements of the tools' error language: registry hosts and image
+// references, normalised as Docker does so that it knows which registry a
+// request really went to; HTTP statuses; the codes of documented tables
+// (the distribution spec's registry errors, Microsoft Entra's AADSTS codes,
+// `az acr check-health` codes, Windows Sockets and errno network errors);
+// the wording of certificate, credential-helper, Docker and az failures;
+// and the times a message states. Each signal points to a cause of the
+// catalogue with a weight: how specifically the words name it.
+//
+// It then reasons over the whole text: a failure is read in the light of
+// where it happened (a 401 from Docker Hub after a push meant for ACR is the
+// registry name; from Microsoft Artifact Registry, which never asks for
+// credentials, a service fault) and of what else the text says (anonymous
+// pull enabled, a registry resolving to a private address); a generic
+// failure that a more specific cause explains steps back. The findings come
+// most specific first, each with a confidence, the lines that showed it,
+// and the alternatives worth checking.
+//
+// With Options.Machine, what this machine's credential store knows about a
+// registry the text names is folded in, and marked as such.
+//
+// Each finding carries the lines that gave it away, with secrets redacted.
 package explain
 
 import (
@@ -15,55 +38,113 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
-	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/redact"
+	"github.com/acr-doctor/acr-doctor/diagnose/report"
 )
 
 // Limits keep Explain linear and bounded on whatever is pasted into it.
 const (
-	MaxInput   = 4 << 20  // bytes read from the reader; the rest is ignored
-	maxLine    = 64 << 10 // bytes of one line that are matched; the rest is cut
-	maxEvident = 300      // bytes of a line kept in a Finding
+	MaxInput    = 4 << 20  // bytes read from the reader; the rest is ignored
+	maxLine     = 64 << 10 // bytes of one line that are read; the rest is cut
+	maxEvident  = 300      // bytes of a line kept in a Finding
+	maxEvidence = 3        // text lines kept as a finding's evidence
+	maxAlt      = 3        // alternatives named per finding
 )
+
+// Confidence is how sure a finding is.
+type Confidence string
+
+const (
+	// Certain: the text (or this machine) names the cause in words that
+	// mean nothing else.
+	Certain Confidence = "certain"
+	// Likely: the usual reading of the text; the alternatives are real.
+	Likely Confidence = "likely"
+	// Possible: one cause among several the text fits, or one that a more
+	// specific finding explains.
+	Possible Confidence = "possible"
+)
+
+// Source says where a piece of evidence came from.
+type Source string
+
+const (
+	FromText    Source = "text"    // the output that was explained
+	FromMachine Source = "machine" // this machine's Docker credential store
+)
+
+// Evidence is one thing that showed a cause.
+type Evidence struct {
+	Source Source `json:"source"`
+	// LineNo is the 1-based line of the text; 0 for the machine.
+	LineNo int `json:"line,omitempty"`
+	// Text is the line, trimmed, cut to 300 bytes and redacted; or what the
+	// credential store showed, in the words of `docker acrdoctor creds`.
+	Text string `json:"text"`
+}
 
 // Finding is one cause found in the text.
 type Finding struct {
 	// Cause has the ID, title, remediation filled in with the registry
 	// ("<registry>" and "<name>" when the text names none), docs and the
-	// check-health code.
+	// check-health code. Its Evidence is Line, or, for a cause only this
+	// machine shows, what the machine showed.
 	Cause cause.Cause
 	// Line is the line that gave the cause away, trimmed, at most 300
-	// bytes, with secrets replaced by "<redacted>".
+	// bytes, with secrets replaced by "<redacted>"; "" when only this
+	// machine shows the cause.
 	Line   string
-	LineNo int // 1-based
+	LineNo int // 1-based; 0 when only this machine shows the cause
 	// Registry is the ACR login server named on the line, or else the last
 	// one named before it, or else the first one in the text; "" if none.
 	Registry string
+	// Confidence is certain, likely or possible.
+	Confidence Confidence `json:"confidence"`
+	// Alternatives are other causes the same evidence fits, worth checking
+	// if this one is ruled out.
+	Alternatives []cause.ID `json:"alternatives,omitempty"`
+	// Evidence is what showed the cause: up to three lines of the text,
+	// then what this machine showed, each marked with its source.
+	Evidence []Evidence `json:"evidence,omitempty"`
 }
 
-// Explain classifies error output. Each cause is reported once, at the
-// first line that shows it, in text order; text without a known problem
-// gives no findings. It reads at most MaxInput bytes and cuts long lines,
-// so odd input is never an error: only a failing reader is.
+// Options are what Explain may use beside the text.
+type Options struct {
+	// Machine returns what this machine's Docker credential store holds
+	// for a registry the text names (a login server such as
+	// "myreg.azurecr.io"), as `creds` reports it, and false when it holds
+	// nothing. Explain calls it for each registry the text names; it must
+	// be side-effect free: no helper renewal, no write, no network. Nil:
+	// the text alone.
+	Machine func(host string) (report.Credential, bool)
+}
+
+// Explain classifies error output: the causes it shows, most specific
+// first, each once. Text without a known problem gives no findings. It
+// reads at most MaxInput bytes and cuts long lines, so odd input is never
+// an error: only a failing reader is.
 func Explain(r io.Reader) ([]Finding, error) {
 	lines, err := readLines(io.LimitReader(r, MaxInput))
 	if err != nil {
 		return nil, err
 	}
-	return explain(lines), nil
+	return explain(lines, Options{}), nil
 }
 
 // ExplainString is Explain on a string.
-func ExplainString(s string) []Finding {
+func ExplainString(s string) []Finding { return ExplainWith(s, Options{}) }
+
+// ExplainWith is ExplainString with what this machine knows folded in.
+func ExplainWith(s string, opts Options) []Finding {
 	if len(s) > MaxInput {
 		s = s[:MaxInput]
 	}
 	lines, _ := readLines(strings.NewReader(s))
-	return explain(lines)
+	return explain(lines, opts)
 }
 
 // readLines splits text into lines of at most maxLine bytes, dropping the
@@ -89,111 +170,21 @@ func readLines(r io.Reader) ([]string, error) {
 	}
 }
 
-// text is what the rules may ask about the whole input, not just a line.
-type text struct {
-	lines []string
-	lower []string
-	// anonymous is set when the text says the registry allows anonymous
-	// pull: then an authentication failure means stored credentials were
-	// sent where none were needed.
-	anonymous bool
-	// badKey is set when the text names a registry by a key Docker's
-	// credential store misses (upper case, a port): the 401 that follows
-	// is that, not a wrong password.
-	badKey bool
+func explain(lines []string, opts Options) []Finding {
+	s := read(lines)
+	sigs := interpret(s)
+	if opts.Machine != nil {
+		sigs = fold(s, sigs, opts.Machine)
+	}
+	return findings(s, rank(sigs))
 }
 
-func explain(lines []string) []Finding {
-	t := text{lines: lines, lower: make([]string, len(lines))}
-	for i, l := range lines {
-		t.lower[i] = strings.ToLower(l)
-		if !t.anonymous && anonymousPull.MatchString(t.lower[i]) {
-			t.anonymous = true
-		}
-		if !t.badKey && strings.Contains(t.lower[i], ".azurecr.") && (upperHost.MatchString(l) || hostPort.MatchString(t.lower[i])) {
-			t.badKey = true
-		}
-	}
-
-	var found []Finding
-	seen := map[cause.ID]bool{}
-	last := "" // the last ACR login server named so far
-	first := ""
-	for i := range lines {
-		if r := firstRegistry(lines[i]); r != "" {
-			if first == "" {
-				first = r
-			}
-		}
-	}
-	for i, line := range lines {
-		onLine := firstRegistry(line)
-		if onLine != "" {
-			last = onLine
-		}
-		lo := t.lower[i]
-		orig := line
-		// check-health prints its code and its message on two lines; read
-		// them as one so the message can refine what the code means.
-		if codeLine.MatchString(line) && i+1 < len(lines) {
-			lo += " " + t.lower[i+1]
-			orig += " " + lines[i+1]
-		}
-		r := match(&t, lo, orig)
-		if r == nil || seen[r.id] {
-			continue
-		}
-		seen[r.id] = true
-		reg := onLine
-		if reg == "" {
-			reg = last
-		}
-		if reg == "" {
-			reg = first
-		}
-		found = append(found, finding(r, line, i+1, reg))
-	}
-	return found
-}
-
-// match returns the first rule that holds for a line, or nil. lo is the
-// line in lower case, for the cheap keyword filter and for rules without
-// case; orig keeps the case for the rules that need it.
-func match(t *text, lo, orig string) *rule {
-	for i := range rules {
-		r := &rules[i]
-		if !r.hasKey(lo) {
-			continue
-		}
-		if r.when != nil && !r.when(t) {
-			continue
-		}
-		s := lo
-		if r.cased {
-			s = orig
-		}
-		if r.re == nil || r.re.MatchString(s) {
-			return r
-		}
-	}
-	return nil
-}
-
-func finding(r *rule, line string, no int, reg string) Finding {
-	ev := clip(Redact(strings.TrimSpace(line)), maxEvident)
-	host, name := "<registry>", "<name>"
-	if reg != "" {
-		host = reg
-		if s, ok := loginserver.Parse(reg); ok && s.Name != "" {
-			name = s.Name
-		}
-	}
-	return Finding{
-		Cause:    cause.New(r.id, ev, r.fix(host, name)...),
-		Line:     ev,
-		LineNo:   no,
-		Registry: reg,
-	}
+// evident is a line as a finding shows it. Only the start of a long line
+// is redacted, a window wide enough that a secret cut at its end still
+// shows the shape Redact knows it by.
+func evident(line string) string {
+	line = strings.TrimSpace(line)
+	return clip(Redact(clip(line, 4*maxEvident)), maxEvident)
 }
 
 // clip cuts s to at most n bytes without splitting a UTF-8 sequence.
@@ -207,92 +198,9 @@ func clip(s string, n int) string {
 	return s[:n]
 }
 
-// acrHost finds host names with an ACR suffix in any case; loginserver
-// decides which of them really are ACR.
-var acrHost = regexp.MustCompile(`(?i)[a-z0-9][a-z0-9.-]{0,80}\.azurecr\.(?:io|cn|us)\b`)
-
-// Registries lists the ACR login servers the text names, in order and
-// deduplicated. An image reference such as myreg.azurecr.io/team/app:1 and
-// a data endpoint such as myreg.eastus.data.azurecr.io both count as
-// myreg.azurecr.io.
-func Registries(text string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, m := range hosts(text, -1) {
-		s, ok := loginserver.Parse(m)
-		if !ok {
-			continue
-		}
-		ls := s.LoginServer()
-		if !seen[ls] {
-			seen[ls] = true
-			out = append(out, ls)
-		}
-	}
-	return out
-}
-
-// hosts returns up to n ACR-suffixed host names in s, leaving out those
-// that go on as another domain ("x.azurecr.io.evil.com"): RE2 has no
-// lookahead, so the character after each match is checked here.
-func hosts(s string, n int) []string {
-	var out []string
-	for _, loc := range acrHost.FindAllStringIndex(s, n) {
-		rest := s[loc[1]:]
-		if len(rest) > 1 && rest[0] == '.' && isHostByte(rest[1]) {
-			continue
-		}
-		out = append(out, s[loc[0]:loc[1]])
-	}
-	return out
-}
-
-func isHostByte(b byte) bool {
-	return b == '-' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
-}
-
-func firstRegistry(line string) string {
-	if !strings.Contains(strings.ToLower(line), ".azurecr.") {
-		return ""
-	}
-	for _, m := range hosts(line, 4) {
-		if s, ok := loginserver.Parse(m); ok {
-			return s.LoginServer()
-		}
-	}
-	return ""
-}
-
-// Secrets that turn up in pasted output: JWTs (ACR and AAD tokens start
-// with eyJ, the base64 of `{"`), even cut short; the values of password
-// flags and fields; Basic and Bearer credentials; config.json auth fields.
-var (
-	jwt       = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){0,2}`)
-	secretArg = regexp.MustCompile(`(?i)((?:^|\s)(?:-p|--password|--client-secret|--secret|-s)(?:\s+|=))("[^"]*"|'[^']*'|\S+)`)
-	secretKV  = regexp.MustCompile(`(?i)((?:password|passwd|secret|client_secret|refresh_token|access_token|identitytoken|"auth")"?\s*[:=]\s*"?)([^"\s,;&}]+)`)
-	authHdr   = regexp.MustCompile(`(?i)\b(basic|bearer)\s+([A-Za-z0-9+/._~-]{12,}=*)`)
-	userinfo  = regexp.MustCompile(`(://[^/\s:@]+:)([^@/\s]+)(@)`)
-)
-
-// Redact replaces the secrets it recognises in s with "<redacted>". It errs
+// Redact replaces the secrets it recognises in s with "<redacted>": JWTs,
+// the values of password flags and secret fields (-p, -pX, --password,
+// "password": "…", 'auth': '…', pw=…, client_secret=…), Authorization,
+// Basic and Bearer credentials, a URL's password (redact.Secrets). It errs
 // towards removing too much: a finding's evidence never needs a secret.
-func Redact(s string) string {
-	s = jwt.ReplaceAllString(s, "<redacted>")
-	s = secretArg.ReplaceAllString(s, "${1}<redacted>")
-	s = secretKV.ReplaceAllStringFunc(s, func(m string) string {
-		sub := secretKV.FindStringSubmatch(m)
-		if sub[2] == "<redacted>" || strings.HasPrefix(sub[2], "<") {
-			return m
-		}
-		return sub[1] + "<redacted>"
-	})
-	s = authHdr.ReplaceAllStringFunc(s, func(m string) string {
-		sub := authHdr.FindStringSubmatch(m)
-		if !strings.ContainsAny(sub[2], "0123456789+/=") { // a word, not a credential
-			return m
-		}
-		return sub[1] + " <redacted>"
-	})
-	s = userinfo.ReplaceAllString(s, "${1}<redacted>${3}")
-	return s
-}
+func Redact(s string) string { return redact.Secrets(s) }

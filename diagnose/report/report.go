@@ -206,6 +206,20 @@ type Finding struct {
 	cause.Cause
 	LineNo   int    `json:"line"`
 	Registry string `json:"registry,omitempty"`
+	// Confidence is "certain", "likely" or "possible".
+	Confidence string `json:"confidence"`
+	// Alternatives are other causes the same evidence fits.
+	Alternatives []cause.ID `json:"alternatives,omitempty"`
+	// Shown is what showed the cause, each piece marked as from the text
+	// or from this machine's credential store.
+	Shown []Shown `json:"shown_by,omitempty"`
+}
+
+// Shown is one piece of evidence of a Finding.
+type Shown struct {
+	Source string `json:"source"` // "text" or "machine"
+	LineNo int    `json:"line,omitempty"`
+	Text   string `json:"text"`
 }
 
 // Azure is what Azure Resource Manager and the registry's logs showed of a

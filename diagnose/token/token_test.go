@@ -573,6 +573,8 @@ func TestDecodeBadInput(t *testing.T) {
 		{"truncated", good[:strings.LastIndexByte(good, '.')-3], "not three dot-separated segments (found 2)"},
 		{"truncated to 4n+1", good[:strings.IndexByte(good, '.')+1+4*10+1] + ".x", "payload is not base64url"},
 		{"payload cut short", head + "." + body[:len(body)-4] + ".sig", "payload is not JSON"},
+		{"MaxSize bytes are read", strings.Repeat("a", token.MaxSize), "not three dot-separated segments (found 1)"},
+		{"a byte over MaxSize is not", strings.Repeat("a", token.MaxSize+1), "65537 bytes long, more than any real token (at most 65536)"},
 		{"huge garbage", string(huge), "1048576 bytes long, more than any real token"},
 		{"huge base64 garbage", strings.Repeat("eyJhbGciOi", 100_000) + ".eyJ9.sig", "1000009 bytes long, more than any real token"},
 	}

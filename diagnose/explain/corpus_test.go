@@ -1,0 +1,253 @@
+package explain
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+)
+
+// sample is one file of testdata/corpus: real output from a public thread,
+// with its source and the causes the thread established.
+type sample struct {
+	name    string
+	source  string
+	expect  []cause.ID // empty: the output shows no problem explain knows
+	visible bool       // the text itself shows the cause
+	split   string     // "tune" or "heldout"
+	text    string
+}
+
+// readSample parses a corpus file: "# key: value" header lines (source,
+// expect, visible, split, moved) and the output itself, which never
+// includes them.
+func readSample(t *testing.T, path string) sample {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := sample{name: filepath.Base(path)}
+	var body []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		key, val, ok := header(line)
+		if !ok {
+			body = append(body, line)
+			continue
+		}
+		switch key {
+		case "source":
+			s.source = val
+		case "expect":
+			for _, id := range strings.Split(val, ",") {
+				if id = strings.TrimSpace(id); id != "none" && id != "" {
+					s.expect = append(s.expect, cause.ID(id))
+				}
+			}
+		case "visible":
+			s.visible = val == "yes"
+		case "split":
+			s.split = val
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	s.text = strings.Join(body, "\n")
+	return s
+}
+
+// header splits a corpus header line into its key and value.
+func header(line string) (key, val string, ok bool) {
+	rest, ok := strings.CutPrefix(line, "# ")
+	if !ok {
+		return "", "", false
+	}
+	key, val, ok = strings.Cut(rest, ": ")
+	switch key {
+	case "source", "expect", "visible", "split", "moved":
+		return key, strings.TrimSpace(val), ok
+	}
+	return "", "", false
+}
+
+// corpus reads every sample of one split.
+func corpus(t *testing.T, split string) []sample {
+	t.Helper()
+	paths, err := filepath.Glob("testdata/corpus/*.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []sample
+	for _, p := range paths {
+		if s := readSample(t, p); s.split == split {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// firstRight reports whether the first cause of fs is one the sample
+// expects; for a sample that expects none, whether there is no finding.
+func firstRight(s sample, fs []Finding) bool {
+	if len(s.expect) == 0 {
+		return len(fs) == 0
+	}
+	return len(fs) > 0 && slices.Contains(s.expect, fs[0].Cause.ID)
+}
+
+// score is the share of samples whose first cause is right.
+type score struct{ right, total int }
+
+func (s *score) add(ok bool) {
+	s.total++
+	if ok {
+		s.right++
+	}
+}
+
+func (s score) String() string {
+	if s.total == 0 {
+		return "0/0"
+	}
+	return fmt.Sprintf("%d/%d = %.1f%%", s.right, s.total, 100*float64(s.right)/float64(s.total))
+}
+
+func (s score) ratio() float64 {
+	if s.total == 0 {
+		return 1
+	}
+	return float64(s.right) / float64(s.total)
+}
+
+// knownMisses are the tune samples whose text shows the cause but whose
+// first cause is not the expected one, each with the reason it is left.
+var knownMisses = map[string]string{
+	// The issue's rule, and Azure/acr#533 (where ACR's service log showed
+	// the requests refused for disabled public access): a registry that
+	// resolves to a private address and gives no challenge is the network
+	// path to its private endpoint. Azure/acr#645 was closed without an
+	// answer; registry_error stays among the findings, second.
+	"az-acr-check-health-challenge-private-ip.txt": "private address + no challenge reads as the network path",
+	// The text is the same as pipelines-compose-push-dockerhub-unqualified's
+	// (one thread, two samples), labelled registry_name there: a push that
+	// went to docker.io. insufficient_permissions stays among the findings.
+	"pipelines-compose-push-denied.txt": "identical text labelled registry_name in its twin sample",
+	// crane read "myreg.azurecr.io" as the Docker Hub repository
+	// library/myreg.azurecr.io, and the registry's own error says so; the
+	// thread's invalid_credentials stays among the findings, second.
+	"crane-ls-anonymous-fallback-unauthorized.txt": "the error names library/<acr host>: a reference without a registry",
+}
+
+// TestCorpus holds the rules to the samples they are tuned on: for a
+// sample whose text shows the cause, the first cause is the expected one;
+// for every sample, every expected cause is among the findings.
+func TestCorpus(t *testing.T) {
+	tune := corpus(t, "tune")
+	if len(tune) < 150 {
+		t.Fatalf("the tune split has %d samples, want at least 150", len(tune))
+	}
+	var visible, hidden score
+	perID := map[cause.ID]int{}
+	for _, s := range tune {
+		t.Run(s.name, func(t *testing.T) {
+			if !strings.HasPrefix(s.source, "https://") {
+				t.Errorf("no # source: URL")
+			}
+			fs := ExplainString(s.text)
+			ok := firstRight(s, fs)
+			if s.visible {
+				visible.add(ok)
+			} else {
+				hidden.add(ok)
+			}
+			got := ids(fs)
+			for _, id := range s.expect {
+				if s.visible && !slices.Contains(got, id) {
+					t.Errorf("causes %v miss %s", got, id)
+				}
+			}
+			if s.visible && !ok {
+				if why, known := knownMisses[s.name]; known {
+					t.Logf("known miss (%s): causes %v, want first one of %v", why, got, s.expect)
+				} else {
+					t.Errorf("causes %v, want first one of %v", got, s.expect)
+				}
+			}
+			if t.Failed() {
+				for _, f := range fs {
+					t.Logf("  %s (%s) at %d: %s", f.Cause.ID, f.Confidence, f.LineNo, f.Line)
+				}
+			}
+			checkFindings(t, s.text, fs)
+			for _, f := range fs {
+				perID[f.Cause.ID]++
+			}
+		})
+	}
+	t.Logf("tune, text shows the cause: first cause right %s", visible)
+	t.Logf("tune, text does not show it: first cause right %s", hidden)
+	if visible.ratio() < 0.95 {
+		t.Errorf("tune, visible: first cause right %s, want at least 95%%", visible)
+	}
+	for _, id := range cause.IDs() {
+		if perID[id] < 2 {
+			t.Errorf("the corpus shows %s %d times, want at least 2", id, perID[id])
+		}
+	}
+}
+
+// checkFindings holds each finding to the text it came from: its line is
+// that line, redacted, and no token leaks.
+func checkFindings(t *testing.T, text string, fs []Finding) {
+	t.Helper()
+	lines := strings.Split(text, "\n")
+	for _, f := range fs {
+		if f.LineNo < 1 || f.LineNo > len(lines) {
+			t.Errorf("%s: LineNo %d out of range", f.Cause.ID, f.LineNo)
+			continue
+		}
+		if want := clip(Redact(strings.TrimSpace(lines[f.LineNo-1])), maxEvident); f.Line != want {
+			t.Errorf("%s: Line %q is not line %d %q", f.Cause.ID, f.Line, f.LineNo, want)
+		}
+		if jwtLeak.MatchString(f.Line) || jwtLeak.MatchString(f.Cause.Evidence) {
+			t.Errorf("%s: a token leaks: %q", f.Cause.ID, f.Line)
+		}
+	}
+}
+
+// TestHeldOut scores the samples the rules were never tuned on. It logs
+// the aggregate figures only: no sample's name, text or causes, so that
+// nobody tunes on them by reading a failure.
+func TestHeldOut(t *testing.T) {
+	held := corpus(t, "heldout")
+	if len(held) == 0 {
+		t.Skip("no held-out samples")
+	}
+	var visible, hidden score
+	for _, s := range held {
+		ok := firstRight(s, ExplainString(s.text))
+		if s.visible {
+			visible.add(ok)
+		} else {
+			hidden.add(ok)
+		}
+	}
+	t.Logf("held out, text shows the cause: first cause right %s", visible)
+	t.Logf("held out, text does not show it: first cause right %s", hidden)
+	// The goal is 90 %; measured on 2026-11-30: 33/43 (76.7 %). The floor
+	// guards against a change that generalises worse: it is not a figure
+	// to tune towards, as no held-out sample may be looked at to fix it.
+	if visible.ratio() < 0.75 {
+		t.Errorf("held out, visible: first cause right %s, want at least 75%% (goal 90%%)", visible)
+	}
+}

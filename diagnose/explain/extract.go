@@ -1,0 +1,493 @@
+package explain
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+)
+
+// An extractor reads one kind of statement that needs more than a fixed
+// phrase: a number after a prefix, a host and what was wrong with it, the
+// times a message states. It runs at most once per line, on the first of
+// its keys the line holds.
+type extractor struct {
+	name string
+	keys []string
+	fn   func(*lineCtx)
+}
+
+var extractors = []extractor{
+	// Lines that name a registry but hold no error word must still be
+	// read, so that later lines know where their request went.
+	{"hosts", hostKeys(), func(*lineCtx) {}},
+	{"aadsts", []string{"aadsts"}, readAADSTS},
+	{"timerange", []string{"within its valid time range"}, readTimeRange},
+	{"epoch", []string{"current epoch"}, readEpoch},
+	{"certtime", []string{"current time "}, readCertTime},
+	{"syserr", []string{"winerror", "[errno", "errno "}, readSysErrno},
+	{"status", statusKeys, readStatuses},
+	{"helper", []string{"docker-credential-"}, readHelper},
+	{"hostname", []string{"certificate is valid for"}, readCertName},
+	{"anonymous", []string{"anonymous"}, readAnonymous},
+	{"detail", []string{"library/", `"type":"repository"`, "metadata_read", "metadata_write"}, readDetail},
+	{"login", []string{"docker login", "podman login", "registry login", "oras login", "nerdctl login"}, readLogin},
+	{"resolved", []string{"dns lookup to", "dial tcp "}, readResolved},
+}
+
+// hostKeys are the words around which registry hosts and image references
+// are printed: every reference context, and the words of URLs, lookups and
+// registry names.
+func hostKeys() []string {
+	keys := []string{
+		"://", "azur", "cr.io", "docker.io", "mcr.microsoft", "host='", "lookup", "dns lookup to", "resolve host",
+		"enotfound", "fqdn", "host name resolution", "unknownhostexception",
+	}
+	for _, rc := range refContexts {
+		keys = append(keys, strings.TrimSpace(rc.key))
+	}
+	return keys
+}
+
+// readAADSTS reads "AADSTS<digits>" codes.
+//
+// Entra nests its errors: "AADSTS70002: Error validating credentials.
+// AADSTS50012: Client assertion is not within its valid time range." The
+// last code of a line is the specific one; those before it are its
+// wrappers and only hint.
+func readAADSTS(c *lineCtx) {
+	x := codes()
+	var found []signal
+	seen := map[string]bool{}
+	for off := 0; len(seen) < perLine; {
+		i := strings.Index(c.lo[off:], "aadsts")
+		if i < 0 {
+			break
+		}
+		off += i + len("aadsts")
+		end := off
+		for end < len(c.lo) && '0' <= c.lo[end] && c.lo[end] <= '9' {
+			end++
+		}
+		num := c.lo[off:end]
+		if num == "" || seen[num] {
+			continue
+		}
+		seen[num] = true
+		msg := c.lo[end:]
+		last := true
+		if j := strings.Index(msg, "aadsts"); j >= 0 {
+			msg, last = msg[:j], false
+		}
+		code, ok := x.aadsts[num]
+		switch {
+		case strings.Contains(msg, "within its valid time range"):
+			// readTimeRange weighs the times the message states.
+			found = append(found, signal{Weight: -1, What: "AADSTS" + num})
+		case last && ranOn(c.continued(4), "within its valid time range"):
+			// The message wraps: its times are on the lines that follow.
+			found = append(found, assertionVerdict("AADSTS"+num, c.continued(4)))
+		case !ok:
+			found = append(found, sig(badCreds, wPossible, "AADSTS"+num, expired, notInAAD))
+		default:
+			found = append(found, signal{Cause: code.cause, Weight: code.weight, Class: code.class, Alt: code.alt, What: "AADSTS" + num + ": " + code.what})
+		}
+	}
+	for i, s := range found {
+		if s.Weight < 0 {
+			continue
+		}
+		if i < len(found)-1 {
+			s.Weight = min(s.Weight, wPossible)
+		}
+		c.emit(s)
+	}
+}
+
+// ranOn reports whether text holds phrase, in any case.
+func ranOn(text, phrase string) bool { return indexFold(text, phrase) >= 0 }
+
+// readSysErrno reads "[WinError N]", "[Errno N]" and "errno N".
+func readSysErrno(c *lineCtx) {
+	x := codes()
+	for _, prefix := range []string{"winerror", "[errno", "errno "} {
+		for off, n := 0, 0; n < perLine; n++ {
+			i := strings.Index(c.lo[off:], prefix)
+			if i < 0 {
+				break
+			}
+			off += i + len(prefix)
+			n, ok := numberAfter(c.lo[off:])
+			if !ok {
+				continue
+			}
+			e := x.winsock[n]
+			if e == nil {
+				e = x.errno[n]
+			}
+			if e == nil {
+				continue
+			}
+			s := signal{Cause: e.cause, Weight: e.weight, Class: e.class, What: strings.ToUpper(e.name)}
+			if e.class == dnsMissing {
+				dnsSignal(c, s)
+				continue
+			}
+			c.emit(s)
+		}
+	}
+}
+
+// dnsSignal emits a name-resolution failure: for a registry host that is
+// or was meant to be ACR, the name does not exist; for any other, the
+// resolver or the network is at fault.
+func dnsSignal(c *lineCtx, s signal) {
+	h := strings.ToLower(c.dnsHost())
+	if h != "" && !isPlaceholder(h) && acrish(h) {
+		s.Cause, s.Alt = regName, alts(netDown)
+		s.What += ": " + h + " does not resolve"
+	} else {
+		s.Alt = alts(regName)
+	}
+	c.emit(s)
+}
+
+// acrish reports whether h is, or was evidently meant to be, an ACR host.
+func acrish(h string) bool {
+	if strings.Contains(h, "azurecr") {
+		return true
+	}
+	h, _ = hostPort(h)
+	_, ok := misspelt(h)
+	return ok
+}
+
+// dnsHost is the host a line failed to resolve: the one after "lookup",
+// or else the host of its request.
+func (c *lineCtx) dnsHost() string {
+	for _, k := range dnsContexts {
+		if i := strings.Index(c.lo, k); i >= 0 {
+			if h := hostToken(c.line[i+len(k):]); h != "" {
+				return h
+			}
+		}
+	}
+	if c.s.lookup != "" && c.s.lookupAt == c.i-1 {
+		// "lookup HOST on …" wrapped onto this line, maybe in mid-name.
+		if whole := c.s.lookup + hostToken(c.line); c.s.lookupCut && acrish(strings.ToLower(whole)) {
+			return whole
+		}
+		return c.s.lookup
+	}
+	if c.reqHost == "" {
+		// .NET and Java name the host beside the message:
+		// "No such host is known. (myreg.azurecr.io:443)".
+		if hs := acrHosts(c.line, 1); len(hs) > 0 {
+			return hs[0]
+		}
+	}
+	return c.reqHost
+}
+
+// hostToken is the host name that starts s, with placeholder characters,
+// without a trailing dot or colon.
+func hostToken(s string) string {
+	s = strings.TrimLeft(s, " \"'[(")
+	end := 0
+	for end < len(s) && (isHostByte(s[end]) || isPlaceholderByte(s[end]) && s[end] != ']' && s[end] != '[') {
+		end++
+	}
+	return strings.TrimRight(s[:end], ".:")
+}
+
+// statusKeys are the words HTTP statuses are printed with.
+var statusKeys = []string{
+	"401", "403", "404", "407", "429", "500", "502", "503", "504",
+	"internal server error", "bad gateway", "service unavailable", "gateway timeout",
+}
+
+// readStatuses reads the HTTP statuses of a line: a 4xx or 5xx number
+// where a status is printed ("status: 401", "code 403", "HTTP 429",
+// "401 Unauthorized", az's "Response code: 403"), or a 5xx reason alone.
+func readStatuses(c *lineCtx) {
+	lo := c.lo
+	seen := map[int]bool{}
+	for i := 0; i+3 <= len(lo); i++ {
+		if !isStatus(lo, i) {
+			continue
+		}
+		n := int(lo[i]-'0')*100 + int(lo[i+1]-'0')*10 + int(lo[i+2]-'0')
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		az := strings.HasSuffix(strings.TrimRight(lo[max(0, i-16):i], " "), "response code:")
+		statusSignal(c, n, az)
+	}
+	if !seen[500] && !seen[502] && !seen[503] && !seen[504] {
+		for _, r := range []string{"internal server error", "bad gateway", "service unavailable", "gateway timeout"} {
+			if strings.Contains(lo, r) && !daemonAPI(lo) {
+				c.emit(signal{Cause: regError, Weight: wHint, Class: serverFail, What: r, Alt: alts(netDown)})
+				break
+			}
+		}
+	}
+}
+
+// isStatus reports whether lo[i:i+3] is an HTTP error status as printed.
+func isStatus(lo string, i int) bool {
+	d := lo[i : i+3]
+	if d[0] != '4' && d[0] != '5' || !isDigit(d[1]) || !isDigit(d[2]) {
+		return false
+	}
+	if i > 0 && (isAlnum(lo[i-1]) || lo[i-1] == '.' || lo[i-1] == '-' || lo[i-1] == '/') {
+		return false
+	}
+	if i+3 < len(lo) && (isAlnum(lo[i+3]) || lo[i+3] == '-' || lo[i+3] == '/' || lo[i+3] == '.' && i+4 < len(lo) && isDigit(lo[i+4])) {
+		return false
+	}
+	after := strings.TrimLeft(lo[i+3:], " \"'(")
+	for _, r := range []string{"unauthorized", "forbidden", "too many requests", "internal server error", "bad gateway", "service unavailable", "gateway timeout", "not found", "proxy authentication"} {
+		if strings.HasPrefix(after, r) {
+			return true
+		}
+	}
+	before := lo[max(0, i-24):i]
+	for _, w := range []string{"status", "code", "http", "response", "returned", "received", "fail", "error "} {
+		if strings.Contains(before, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func statusSignal(c *lineCtx, n int, az bool) {
+	what := "HTTP " + strconv.Itoa(n)
+	if az {
+		what = "Response code: " + strconv.Itoa(n)
+	}
+	switch {
+	case n == 401 && az:
+		// az's AAD token exchange refused: the identity has no role on the
+		// registry, or its token is for another tenant.
+		c.emit(sig(noPerm, wLikely+2, what, badCreds, expired))
+	case n == 401:
+		c.emit(signal{Cause: badCreds, Weight: wPossible + 3, Class: authFail, What: what, Alt: authAlt})
+	case n == 403 && az:
+		c.emit(sig(firewall, wCertain, what, noPerm))
+	case n == 403:
+		c.emit(sig(firewall, wLikely+2, what, noPerm))
+	case n == 404 && az:
+		c.emit(sig(regError, wPossible, what, regName))
+	case n == 407:
+		c.emit(sig(netDown, wStrong+5, what+": proxy authentication required"))
+	case n == 429:
+		c.emit(sig(throttled, wCertain, what))
+	case n >= 500 && !daemonAPI(c.lo):
+		c.emit(signal{Cause: regError, Weight: wHint + 5, Class: serverFail, What: what, Alt: alts(netDown)})
+	}
+}
+
+// daemonAPI: the status is the Docker daemon's own, around a registry
+// error it passes on, not the registry's.
+func daemonAPI(lo string) bool {
+	for off := 0; ; {
+		i := strings.Index(lo[off:], "/v1.")
+		if i < 0 {
+			break
+		}
+		off += i + len("/v1.")
+		j := off
+		for j < len(lo) && isDigit(lo[j]) {
+			j++
+		}
+		if j > off && j+1 < len(lo) && lo[j] == '/' && 'a' <= lo[j+1] && lo[j+1] <= 'z' {
+			return true // /v1.40/images/create: the Engine API
+		}
+	}
+	return strings.Contains(lo, "docker api responded") || strings.Contains(lo, "statuscode:5") || strings.Contains(lo, "server error: internal server error (")
+}
+
+// readHelper reads a credential helper's failure: "docker-credential-X"
+// missing, failing or refusing the registry.
+func readHelper(c *lineCtx) {
+	for _, w := range []string{
+		"executable file not found", "not found in", "no such file", "command not found", "not installed",
+		"not recognized", "error while loading shared libraries", "cannot open shared object",
+		"can only be used with", "exit status", "exited with", "resolves to executable",
+	} {
+		if c.has(w) {
+			c.emit(sig(credStore, wCertain, "credential helper: "+w))
+			return
+		}
+	}
+	if c.has("error") || c.has("fail") {
+		c.emit(sig(credStore, wHint+5, "credential helper error"))
+	}
+}
+
+// readCertName reads "x509: certificate is valid for A, B, not C": the
+// certificate names other hosts than the one asked.
+func readCertName(c *lineCtx) {
+	i := strings.Index(c.lo, "certificate is valid for")
+	names := c.lo[i:]
+	j := strings.Index(names, " not ")
+	if j < 0 {
+		return
+	}
+	asked := hostToken(c.line[i+j+len(" not "):])
+	lo := strings.ToLower(asked)
+	switch {
+	case strings.Contains(lo, ".privatelink."):
+		c.emit(sig(regName, wCertain, "a privatelink host used as the registry name", tlsFail))
+	case strings.Contains(names[:j], ".azurecr.") && !loginserver.IsACR(lo):
+		c.emit(sig(regName, wStrong+5, "ACR's certificate does not name "+asked, tlsFail))
+	default:
+		c.emit(sig(tlsFail, wStrong, "certificate for other names than "+asked+": a proxy or another service answers", regName))
+	}
+}
+
+// readAnonymous notes that the text says the registry allows anonymous
+// pull (az acr's flag, the portal's wording): an authentication failure is
+// then stored credentials sent where none were needed. "failed to fetch
+// anonymous token" says the opposite and does not count.
+func readAnonymous(c *lineCtx) {
+	lo := c.lo
+	for off, n := 0, 0; n < perLine; n++ {
+		i := strings.Index(lo[off:], "anonymous")
+		if i < 0 {
+			return
+		}
+		off += i + len("anonymous")
+		rest := lo[off:]
+		k := 0
+		for k < len(rest) && k < 4 && !isAlnum(rest[k]) {
+			k++
+		}
+		if strings.HasPrefix(rest[k:], "pull") && !strings.HasPrefix(rest, " token") {
+			c.s.facts.anonymousPull = true
+			return
+		}
+	}
+}
+
+// readDetail reads the repository a registry's error names: a registry
+// host inside it ("library/myreg.azurecr.io", "mcr.microsoft.com/…" as a
+// repository of another registry) means the reference was split where the
+// user did not mean it. An action beyond pull and push that a token lacks
+// (metadata_read) is a scope the identity was not given.
+func readDetail(c *lineCtx) {
+	for off, n := 0, 0; n < perLine; n++ {
+		i := strings.Index(c.lo[off:], "library/")
+		if i < 0 {
+			break
+		}
+		off += i + len("library/")
+		if h := hostToken(c.line[off:]); registryHost(h) {
+			c.emit(sig(regName, wCertain, "the registry host "+h+" read as a Docker Hub repository: the reference has no registry in front"))
+			return
+		}
+	}
+	if i := strings.Index(c.lo, `"type":"repository"`); i >= 0 {
+		if j := strings.Index(c.lo[i:], `"name":"`); j >= 0 {
+			repo := c.line[i+j+len(`"name":"`):]
+			if h := hostToken(repo); registryHost(h) && strings.HasPrefix(repo[len(h):], "/") {
+				c.emit(sig(regName, wCertain, "the repository name starts with a registry host ("+h+"): the reference names two registries"))
+				return
+			}
+		}
+	}
+	for _, a := range []string{"metadata_read", "metadata_write"} {
+		if c.has(a) {
+			c.emit(sig(noPerm, wLikely+2, "the registry asks for "+a+", which the credential's scope lacks", badCreds))
+			return
+		}
+	}
+}
+
+// registryHost reports whether h is a registry host rather than a
+// repository name with a dot in it.
+func registryHost(h string) bool {
+	lo := strings.ToLower(h)
+	if !strings.Contains(lo, ".") {
+		return false
+	}
+	switch classify(lo) {
+	case acrTarget, mcrTarget, hubTarget:
+		return !isPlaceholder(lo) || strings.Contains(lo, ".azurecr.")
+	}
+	return acrish(lo)
+}
+
+// readLogin reads the server a login command was given.
+func readLogin(c *lineCtx) {
+	for _, k := range []string{"docker login", "podman login", "registry login", "oras login", "nerdctl login"} {
+		i := strings.Index(c.lo, k)
+		if i < 0 {
+			continue
+		}
+		server := loginArg(c.line[i+len(k):])
+		if server == "" {
+			return
+		}
+		scheme, rest, hasScheme := strings.Cut(server, "://")
+		if !hasScheme {
+			rest = server
+		}
+		host, path, _ := strings.Cut(rest, "/")
+		switch {
+		case strings.Trim(path, "/") != "":
+			c.emit(sig(regName, certainAt, "a path in the registry name "+server+": Docker keys credentials by host", netDown))
+		case hasScheme && strings.EqualFold(scheme, "http"):
+			c.emit(sig(regName, wLikely, "http:// in the registry name "+server, netDown))
+		}
+		h, _ := hostPort(host)
+		if privateAddr(h) {
+			c.emit(sig(regName, wLikely+5, "an IP address ("+h+") where the registry's name belongs: its certificate names the host only", tlsFail))
+		}
+		checkName(c, host, hostRef)
+		return
+	}
+}
+
+// loginArg is the first argument of a login command that is not an option
+// or an option's value.
+func loginArg(s string) string {
+	f := strings.Fields(s)
+	for i := 0; i < len(f); i++ {
+		a := f[i]
+		switch {
+		case a == "-u" || a == "-p" || a == "--username" || a == "--password":
+			i++
+		case strings.HasPrefix(a, "-") || strings.HasPrefix(a, "<") && strings.HasSuffix(a, ">") && !strings.Contains(a, "."):
+		default:
+			a = strings.TrimLeft(a, `"'`)
+			if j := strings.IndexAny(a, `"'`); j >= 0 {
+				a = a[:j]
+			}
+			return strings.TrimRight(a, ".")
+		}
+	}
+	return ""
+}
+
+// readResolved notes a registry host that resolved to a private address:
+// the client goes through a private endpoint or a local proxy, so a
+// registry that does not answer is the network path to it.
+func readResolved(c *lineCtx) {
+	if i := strings.Index(c.lo, " at ip "); i >= 0 && strings.Contains(c.lo, "dns lookup to") {
+		if ip := hostToken(c.line[i+len(" at ip "):]); privateAddr(ip) {
+			c.s.facts.privateDNS = true
+		}
+		return
+	}
+	if i := strings.Index(c.lo, "dial tcp "); i >= 0 && c.target == acrTarget {
+		addr := c.line[i+len("dial tcp "):]
+		if j := strings.LastIndexByte(strings.Fields(addr + " ")[0], ':'); j > 0 && privateAddr(addr[:j]) {
+			c.s.facts.privateDNS = true
+		}
+	}
+}
+
+func isDigit(b byte) bool { return '0' <= b && b <= '9' }
+func isAlnum(b byte) bool { return isDigit(b) || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' }

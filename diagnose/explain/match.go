@@ -1,0 +1,86 @@
+package explain
+
+import "bytes"
+
+// matcher finds, in one pass over a line, every occurrence of a fixed set
+// of lower-case keywords. It is what keeps Explain linear on a 4 MiB log:
+// a line that holds none of the few hundred keywords of the error language
+// costs one table probe per byte and nothing else.
+//
+// Each keyword is indexed by its first three bytes. A 64 Ki-bit filter over
+// a hash of those bytes answers "no keyword starts here" for nearly every
+// position of ordinary text; where it says maybe, the keywords sharing the
+// hash are compared in full.
+type matcher struct {
+	keys   []string
+	kb     [][]byte // keys as bytes, compared without a conversion
+	filter [1 << 16 / 64]uint64
+	// start[h]:start[h+1] is the run of ids holding the keywords whose
+	// first three bytes hash to h.
+	start []uint32
+	ids   []uint32
+}
+
+// minKey is the shortest keyword a matcher takes.
+const minKey = 3
+
+func tri(b []byte) uint32 { return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 }
+
+func hash16(t uint32) uint32 { return (t * 2654435761) >> 16 & 0xffff }
+
+// newMatcher indexes keys, each at least minKey bytes of lower-case text;
+// a shorter key is a programming error and panics.
+func newMatcher(keys []string) *matcher {
+	m := &matcher{keys: keys, start: make([]uint32, 1<<16+1)}
+	for _, k := range keys {
+		m.kb = append(m.kb, []byte(k))
+		if len(k) < minKey {
+			panic("explain: keyword too short: " + k)
+		}
+		h := hash16(tri([]byte(k)))
+		m.filter[h/64] |= 1 << (h % 64)
+		m.start[h+1]++
+	}
+	for h := 1; h < len(m.start); h++ {
+		m.start[h] += m.start[h-1]
+	}
+	m.ids = make([]uint32, len(keys))
+	next := append([]uint32(nil), m.start[:1<<16]...)
+	for i, k := range keys {
+		h := hash16(tri([]byte(k)))
+		m.ids[next[h]] = uint32(i)
+		next[h]++
+	}
+	return m
+}
+
+// scan calls hit with the index of each keyword found in lo and the byte
+// offset where it starts, in order of offset.
+func (m *matcher) scan(lo []byte, hit func(key, at int)) { m.scanStarts(lo, len(lo), hit) }
+
+// scanStarts is scan for the keywords that start before offset n.
+func (m *matcher) scanStarts(lo []byte, n int, hit func(key, at int)) {
+	for i := 0; i < n && i+minKey <= len(lo); i++ {
+		h := hash16(tri(lo[i:]))
+		if m.filter[h/64]&(1<<(h%64)) == 0 {
+			continue
+		}
+		for _, id := range m.ids[m.start[h]:m.start[h+1]] {
+			if bytes.HasPrefix(lo[i:], m.kb[id]) {
+				hit(int(id), i)
+			}
+		}
+	}
+}
+
+// lowerASCII writes s into buf in ASCII lower case and returns it. Only
+// ASCII is folded, so byte offsets in the result are offsets in s.
+func lowerASCII(buf []byte, s string) []byte {
+	buf = append(buf[:0], s...)
+	for i, c := range buf {
+		if 'A' <= c && c <= 'Z' {
+			buf[i] = c + 'a' - 'A'
+		}
+	}
+	return buf
+}

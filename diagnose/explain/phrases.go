@@ -1,0 +1,382 @@
+package explain
+
+import "github.com/acr-doctor/acr-doctor/diagnose/cause"
+
+// A phrase is a fixed piece of wording some tool prints for one failure,
+// in lower case: finding it on a line is the signal.
+type phrase struct {
+	text   string
+	cause  cause.ID
+	weight int
+	class  class
+	alt    []cause.ID
+	noCred bool // the words say no credential was sent
+	word   bool // only as a word of its own: a code name such as "enotfound"
+	// notAfter are words that, just before the phrase, make it another
+	// statement: "permission denied:" is not the registry's DENIED.
+	notAfter []string
+}
+
+// Short names for the catalogue, to keep the tables readable.
+const (
+	regName   = cause.RegistryName
+	netDown   = cause.NetworkUnreachable
+	firewall  = cause.NetworkFirewall
+	tlsFail   = cause.TLS
+	badCreds  = cause.InvalidCredentials
+	notInAAD  = cause.AADNotRegistered
+	expired   = cause.ExpiredCredentials
+	noPerm    = cause.InsufficientPermission
+	anonBlock = cause.AnonymousPullBlocked
+	dockerEnv = cause.DockerEnvironment
+	credStore = cause.CredentialStore
+	clock     = cause.ClockSkew
+	throttled = cause.Throttled
+	regError  = cause.RegistryError
+)
+
+func alts(v ...cause.ID) []cause.ID { return v }
+
+// authAlt are what else a bare 401 can mean.
+var authAlt = alts(expired, credStore, regName)
+
+// phrases is the wording of the tools, grouped by who prints it. Codes with
+// a documented list (AADSTS, check-health, the distribution spec, Windows
+// Sockets, errno) are in codes.go; statements that need reading around
+// them (hosts, statuses, times) are extractors.
+var phrases = []phrase{
+	// The Docker CLI and daemon, and the shells that cannot find docker.
+	// Sources: docker/cli cli/command/cli.go and client/errors.go
+	// (https://github.com/docker/cli), moby client/errors.go
+	// (https://github.com/moby/moby), WSL's docker shim, cmd.exe, PowerShell.
+	{text: "cannot connect to the docker daemon", cause: dockerEnv, weight: wCertain},
+	{text: "is the docker daemon running", cause: dockerEnv, weight: wCertain},
+	{text: "permission denied while trying to connect to the docker daemon", cause: dockerEnv, weight: wCertain},
+	{text: "docker.sock: connect: permission denied", cause: dockerEnv, weight: wCertain},
+	{text: "docker.sock: connect: no such file or directory", cause: dockerEnv, weight: wCertain},
+	{text: "dial unix /var/run/docker.sock", cause: dockerEnv, weight: wCertain},
+	{text: "are you trying to connect to a tls-enabled daemon without tls", cause: dockerEnv, weight: wCertain},
+	{text: "eacces /var/run/docker.sock", cause: dockerEnv, weight: wCertain},
+	{text: "enoent /var/run/docker.sock", cause: dockerEnv, weight: wCertain},
+	{text: "failed to connect to the docker api", cause: dockerEnv, weight: wCertain},
+	{text: "pipe/docker_engine", cause: dockerEnv, weight: wStrong},
+	{text: "error during connect", cause: dockerEnv, weight: certainAt, alt: alts(netDown)},
+	{text: "docker daemon is not running", cause: dockerEnv, weight: wCertain},
+	{text: "docker desktop is not running", cause: dockerEnv, weight: wCertain},
+	{text: "docker desktop is unable to start", cause: dockerEnv, weight: wStrong},
+	{text: "docker: command not found", cause: dockerEnv, weight: wCertain},
+	{text: "command not found: docker", cause: dockerEnv, weight: wCertain}, // zsh's order
+	{text: "is not a docker command", cause: dockerEnv, weight: wStrong},    // a CLI plugin missing
+	{text: "//./pipe/docker", cause: dockerEnv, weight: wStrong},            // any Docker Desktop engine pipe
+	{text: "is too new. maximum supported api version", cause: dockerEnv, weight: wStrong},
+	{text: "docker: not found", cause: dockerEnv, weight: wStrong},
+	{text: "'docker' is not recognized", cause: dockerEnv, weight: wCertain},
+	{text: "term 'docker' is not recognized", cause: dockerEnv, weight: wCertain},
+	{text: "command 'docker' could not be found", cause: dockerEnv, weight: wCertain},
+	{text: `exec: "docker": executable file not found`, cause: dockerEnv, weight: wCertain},
+	// Azure Pipelines' tool runner, for docker and docker.exe.
+	{text: "unable to locate executable file: 'docker", cause: dockerEnv, weight: wCertain},
+	{text: "unable to locate executable file: 'podman", cause: dockerEnv, weight: wCertain},
+	// The other engines' clients, when their service is not there.
+	// Sources: podman pkg/bindings/connection.go, nerdctl pkg/clientutil.
+	{text: "cannot connect to podman", cause: dockerEnv, weight: wCertain},
+	{text: "unable to connect to podman", cause: dockerEnv, weight: wCertain},
+	{text: "cannot access containerd socket", cause: dockerEnv, weight: wCertain},
+	{text: "containerd.sock: connect:", cause: dockerEnv, weight: wStrong},
+	{text: "is too old. minimum supported api version", cause: dockerEnv, weight: wStrong},
+	// Docker cannot prompt: the username or password given was empty.
+	{text: "cannot perform an interactive login from a non tty device", cause: dockerEnv, weight: wLikely, alt: alts(badCreds)},
+
+	// az acr: its own sentences. Sources: Azure/azure-cli
+	// src/azure-cli/azure/cli/command_modules/acr/_errors.py, custom.py,
+	// _docker_utils.py (https://github.com/Azure/azure-cli), and
+	// https://learn.microsoft.com/azure/container-registry/container-registry-health-error-reference
+	{text: "please verify if docker client is installed and running", cause: dockerEnv, weight: wCertain},
+	{text: "please verify if docker is installed", cause: dockerEnv, weight: wCertain},
+	{text: "please verify whether docker is installed", cause: dockerEnv, weight: wCertain},
+	{text: "daemon is running properly", cause: dockerEnv, weight: wCertain},
+	{text: "please verify if docker daemon is running", cause: dockerEnv, weight: wCertain},
+	{text: "could not run 'docker' command", cause: dockerEnv, weight: wStrong},
+	{text: "could not run 'docker.exe' command", cause: dockerEnv, weight: wStrong},
+	{text: "requires running the docker daemon", cause: dockerEnv, weight: wCertain},
+	{text: "an error occurred while retrieving docker version", cause: dockerEnv, weight: wLikely},
+	{text: "an error occurred while pulling a sample image", cause: netDown, weight: wHint, alt: alts(dockerEnv)},
+	// Helm and notary are checked beside Docker and rarely what broke a login.
+	{text: "please verify if helm is installed", cause: dockerEnv, weight: wWeak},
+	{text: "please verify if notary is installed", cause: dockerEnv, weight: wWeak},
+	{text: "could not connect to the registry login server", cause: netDown, weight: wHint + 5, class: challenge, alt: alts(regName, firewall)},
+	{text: "did not issue a challenge", cause: regError, weight: wLikely, class: challenge, alt: alts(netDown, firewall)},
+	{text: "did not ask properly for a basic or a bearer authentication", cause: regError, weight: wStrong},
+	{text: "does not support aad login", cause: regError, weight: wLikely, alt: alts(badCreds)},
+	{text: "unable to establish a secure connection to the registry", cause: tlsFail, weight: wCertain},
+	{text: "looks like you don't have access to registry", cause: firewall, weight: wCertain},
+	{text: "failed to reach dns for registry", cause: regName, weight: wLikely, alt: alts(netDown)},
+	{text: "an error occurred while retrieving the login server for registry", cause: regName, weight: wLikely, alt: alts(noPerm)},
+	{text: "uppercase characters are detected in the registry name", cause: regName, weight: wLikely},
+	{text: "the following arguments are required: --name/-n", cause: regName, weight: wStrong},
+	{text: "registry names may contain only alpha numeric characters", cause: regName, weight: wCertain},
+	{text: "type 'microsoft.containerregistry/registries' could not be found", cause: regName, weight: wLikely, alt: alts(noPerm)},
+	{text: "resource 'microsoft.containerregistry/registries/", cause: regName, weight: wHint + 5, alt: alts(noPerm)},
+	// az has no Azure sign-in, or it lapsed: az acr login cannot get an AAD token.
+	{text: "please run 'az login' to setup account", cause: expired, weight: wHint, alt: alts(badCreds)},
+	{text: "credentials have expired due to inactivity", cause: expired, weight: wCertain},
+	{text: "interactive authentication is needed", cause: expired, weight: wHint + 5, alt: alts(badCreds)},
+	// azure/login with OIDC, in a job not given "id-token: write".
+	{text: "actions_id_token_request_url", cause: badCreds, weight: wLikely, alt: alts(credStore)},
+	{text: "encryption doesn't exist", cause: regError, weight: wLikely},
+	{text: "unable to authenticate using aad or admin login credentials", cause: badCreds, weight: wPossible, alt: authAlt},
+	{text: "please specify both username and password in non-interactive mode", cause: badCreds, weight: wWeak},
+
+	// ACR's answers. Sources:
+	// https://learn.microsoft.com/azure/container-registry/container-registry-troubleshoot-login-authn-authz,
+	// https://learn.microsoft.com/azure/container-registry/container-registry-troubleshoot-access,
+	// https://learn.microsoft.com/azure/container-registry/container-registry-faq
+	{text: "is not allowed access", cause: firewall, weight: wCertain},
+	{text: "public network access is disabled", cause: firewall, weight: wStrong + 5},
+	{text: "denied: client with", cause: firewall, weight: wCertain},
+	{text: "client with ip", cause: firewall, weight: wStrong},
+	{text: "aka.ms/acr/firewall", cause: firewall, weight: wCertain},
+	// A bare 403 reason where Docker prints the registry's answer.
+	{text: ": forbidden", cause: firewall, weight: wHint, alt: alts(noPerm)},
+	{text: "application not registered with aad", cause: notInAAD, weight: wCertain},
+	// Entra's words for an application ID the tenant does not know, under
+	// whichever code (AADSTS700016, and AADSTS70001 in older clouds).
+	{text: "was not found in the directory", cause: notInAAD, weight: wCertain, alt: alts(badCreds)},
+	{text: "client id must be guid", cause: notInAAD, weight: wCertain},
+	{text: "invalid clientid or client secret", cause: badCreds, weight: wLikely + 10, alt: alts(expired, notInAAD)},
+	{text: "unauthorized to access repository", cause: noPerm, weight: wStrong},
+	{text: "insufficient_scope", cause: noPerm, weight: certainAt, class: denied, alt: alts(regName)},
+	{text: "does not have authorization to perform action", cause: noPerm, weight: wCertain},
+	{text: "authorizationfailed", cause: noPerm, weight: wStrong},
+	// Azure Storage, which serves ACR's blobs, answers 403 with its own
+	// codes: AuthorizationFailure when its network rules (a firewall, a
+	// service endpoint policy) refuse the caller, AuthorizationPermission-
+	// Mismatch when a role is missing. Source:
+	// https://learn.microsoft.com/rest/api/storageservices/common-rest-api-error-codes
+	{text: "authorizationfailure", cause: firewall, weight: wCertain, alt: alts(noPerm)},
+	{text: "authorizationpermissionmismatch", cause: noPerm, weight: wCertain},
+	{text: "not authorized to perform", cause: noPerm, weight: wStrong},
+	{text: "requested access to the resource is denied", cause: noPerm, weight: wLikely, class: denied, alt: alts(regName, badCreds, firewall)},
+	{text: "pull access denied", cause: noPerm, weight: wPossible, class: repoMissing, alt: alts(regName, badCreds)},
+	{text: "push access denied", cause: noPerm, weight: wPossible, class: repoMissing, alt: alts(regName, badCreds)},
+	{text: "incorrect username or password", cause: badCreds, weight: wCertain - 5, class: badPassword},
+	// docker/login-action with an empty secret (a fork's pull request, a
+	// secret of another environment).
+	{text: "username and password required", cause: badCreds, weight: wLikely, alt: alts(credStore)},
+	{text: "invalid username/password", cause: badCreds, weight: wLikely + 10, class: badPassword, alt: alts(expired, credStore)},
+	{text: "authentication required", cause: badCreds, weight: wPossible + 3, class: authFail, alt: authAlt},
+	{text: "no basic auth credentials", cause: badCreds, weight: wHint, class: authFail, noCred: true, alt: alts(credStore, regName)},
+	{text: "failed to fetch anonymous token", cause: badCreds, weight: wHint + 5, class: authFail, noCred: true, alt: alts(credStore, regName)},
+	{text: "failed to fetch oauth token", cause: badCreds, weight: wPossible + 5, class: authFail, alt: authAlt},
+	{text: "no matching credentials were found", cause: badCreds, weight: wHint, class: authFail, noCred: true, alt: alts(credStore, regName)},
+	{text: "token is expired", cause: expired, weight: wStrong},
+	{text: "token has expired", cause: expired, weight: wStrong},
+	{text: "token expired", cause: expired, weight: wLikely + 10, alt: alts(clock)},
+	{text: "tokenexpired", cause: expired, weight: wStrong},
+	{text: "refresh token has expired", cause: expired, weight: wCertain},
+	{text: "expired due to inactivity", cause: expired, weight: wCertain},
+	{text: "credentials have expired", cause: expired, weight: wStrong},
+	{text: "secret keys are expired", cause: expired, weight: wCertain},
+	{text: "password has expired", cause: expired, weight: wStrong},
+	// Azure Resource Manager's answer to an expired bearer token.
+	{text: "expiredauthenticationtoken", cause: expired, weight: wStrong, alt: alts(clock)},
+
+	// Throttling, by any registry. Sources: the distribution spec's
+	// TOOMANYREQUESTS, Docker Hub's rate-limit body, ACR's
+	// https://aka.ms/acr/skus text.
+	{text: "too many requests", cause: throttled, weight: wCertain},
+	{text: "pull rate limit", cause: throttled, weight: wStrong},
+	{text: "rate limit exceeded", cause: throttled, weight: wStrong},
+	{text: "throttled", cause: throttled, weight: wLikely},
+	{text: "pull qps exceeded", cause: throttled, weight: wCertain}, // kubelet's own limit
+
+	// TLS and certificates. Sources: Go crypto/x509 and crypto/tls error
+	// strings (https://pkg.go.dev/crypto/x509), OpenSSL X509_verify_cert_error_string
+	// (https://docs.openssl.org/master/man3/X509_STORE_CTX_get_error/),
+	// Python ssl, .NET SslStream, Java PKIX, Windows SChannel.
+	{text: "certificate signed by unknown authority", cause: tlsFail, weight: wCertain},
+	{text: "self signed certificate", cause: tlsFail, weight: wCertain},
+	{text: "self-signed certificate", cause: tlsFail, weight: wCertain},
+	{text: "unable to get local issuer certificate", cause: tlsFail, weight: wCertain},
+	{text: "certificate verify failed", cause: tlsFail, weight: wStrong + 5},
+	{text: "certificate_verify_failed", cause: tlsFail, weight: wStrong + 5},
+	{text: "pkix path building failed", cause: tlsFail, weight: wCertain},
+	{text: "unable to find valid certification path", cause: tlsFail, weight: wCertain},
+	{text: "the remote certificate is invalid", cause: tlsFail, weight: wStrong + 5},
+	{text: "issued by an authority that is not trusted", cause: tlsFail, weight: wCertain},
+	{text: "sec_e_untrusted_root", cause: tlsFail, weight: wCertain},
+	{text: "certificate relies on legacy common name field", cause: tlsFail, weight: wStrong + 5},
+	{text: "certificate is not trusted", cause: tlsFail, weight: wStrong + 5},
+	{text: "certificate is not valid for any names", cause: tlsFail, weight: wStrong},
+	{text: "failed to verify certificate", cause: tlsFail, weight: wStrong, class: wrapper},
+	{text: "the ssl connection could not be established", cause: tlsFail, weight: wLikely + 10},
+	{text: "tls: handshake failure", cause: tlsFail, weight: wStrong},
+	{text: "remote error: tls:", cause: tlsFail, weight: wStrong},
+	{text: "tls: bad certificate", cause: tlsFail, weight: wStrong},
+	{text: "sslerror", cause: tlsFail, weight: wLikely + 10},
+	{text: "ssl routines", cause: tlsFail, weight: wLikely + 5},
+	{text: "bad handshake", cause: tlsFail, weight: wLikely + 10},
+	{text: "x509:", cause: tlsFail, weight: wLikely, class: wrapper},
+	{text: "certificate has expired or is not yet valid", cause: tlsFail, weight: wLikely, class: certTime, alt: alts(clock)},
+	{text: "certificate has expired", cause: tlsFail, weight: wLikely - 5, class: certTime, alt: alts(clock)},
+	{text: "certificate is not yet valid", cause: clock, weight: wLikely + 10, alt: alts(tlsFail)},
+	// Other clients that check what they fetch against the clock: Node's
+	// and .NET's names for the same certificate failures, Windows' failed
+	// revocation check (a proxy that blocks the CRL), apt's "not valid yet".
+	// Sources: Node.js tls error codes (https://nodejs.org/api/tls.html),
+	// .NET SslPolicyErrors, Windows CRYPT_E_* codes.
+	{text: "unable to verify the first certificate", cause: tlsFail, weight: wCertain},
+	{text: "unable_to_verify_leaf_signature", cause: tlsFail, weight: wCertain},
+	{text: "unable_to_get_issuer_cert_locally", cause: tlsFail, weight: wCertain},
+	{text: "self_signed_cert_in_chain", cause: tlsFail, weight: wCertain},
+	{text: "depth_zero_self_signed_cert", cause: tlsFail, weight: wCertain},
+	{text: "cert_has_expired", cause: tlsFail, weight: wLikely - 5, class: certTime, alt: alts(clock)},
+	{text: "remotecertificatechainerrors", cause: tlsFail, weight: wStrong + 5},
+	{text: "remotecertificatenamemismatch", cause: tlsFail, weight: wStrong, alt: alts(regName)},
+	{text: "unable to check revocation", cause: tlsFail, weight: wStrong, alt: alts(netDown)},
+	{text: "crypt_e_no_revocation_check", cause: tlsFail, weight: wStrong, alt: alts(netDown)},
+	{text: "crypt_e_revocation_offline", cause: tlsFail, weight: wStrong, alt: alts(netDown)},
+	// An IP address where the registry's name belongs: ACR's certificate
+	// names hosts only.
+	{text: "doesn't contain any ip sans", cause: regName, weight: wStrong, alt: alts(tlsFail)},
+	// TLS spoken to something that is not TLS: a proxy set as https:// or
+	// a port that speaks HTTP.
+	{text: "first record does not look like a tls handshake", cause: netDown, weight: wLikely, alt: alts(tlsFail)},
+	{text: "wrong version number", cause: netDown, weight: wHint + 5, alt: alts(tlsFail)},
+	{text: "tls handshake timeout", cause: netDown, weight: wStrong},
+
+	// The network. Sources: Go net and net/http error strings
+	// (https://pkg.go.dev/net, https://pkg.go.dev/net/http), glibc
+	// strerror and gai_strerror, Python urllib3 and requests, .NET
+	// HttpClient, curl (https://curl.se/libcurl/c/libcurl-errors.html).
+	{text: "i/o timeout", cause: netDown, weight: wStrong},
+	{text: "context deadline exceeded", cause: netDown, weight: wLikely + 10},
+	{text: "client.timeout exceeded", cause: netDown, weight: wStrong},
+	{text: "request canceled while waiting for connection", cause: netDown, weight: wStrong},
+	{text: "request canceled", cause: netDown, weight: wLikely + 5},
+	{text: "proxyconnect tcp", cause: netDown, weight: wStrong + 5},
+	{text: "proxy authentication required", cause: netDown, weight: wStrong + 5},
+	{text: "proxyerror", cause: netDown, weight: wStrong},
+	{text: "unable to connect to proxy", cause: netDown, weight: wStrong},
+	{text: "server misbehaving", cause: netDown, weight: wStrong},
+	{text: "tunnel connection failed", cause: netDown, weight: wStrong + 5},                      // a proxy refused CONNECT
+	{text: "socket hang up", cause: netDown, weight: wLikely + 5},                                // Node.js
+	{text: "the specified network name is no longer available", cause: netDown, weight: wStrong}, // Windows ERROR_NETNAME_DELETED
+	// HTTP where TLS was expected, or the reverse: a proxy set with the
+	// wrong scheme, a port that speaks the other protocol.
+	{text: "server gave http response to https client", cause: netDown, weight: wLikely, alt: alts(regName, tlsFail)},
+	{text: "malformed http response", cause: netDown, weight: wLikely, alt: alts(tlsFail)},
+	{text: "timed out", cause: netDown, weight: wHint + 5},
+	{text: "max retries exceeded with url", cause: netDown, weight: wPossible + 10, class: wrapper, alt: alts(tlsFail, regName)},
+	// urllib3's NewConnectionError: the words around the reason that follows.
+	{text: "failed to establish a new connection", cause: netDown, weight: wLikely + 10, class: wrapper},
+	{text: "connection aborted", cause: netDown, weight: wLikely + 10},
+	{text: "remotedisconnected", cause: netDown, weight: wLikely + 10},
+	{text: "remote end closed connection without response", cause: netDown, weight: wLikely + 10},
+	{text: "unable to connect to the remote server", cause: netDown, weight: wLikely + 5},
+	{text: ": eof", cause: netDown, weight: wHint, alt: alts(firewall, tlsFail)},
+	{text: "unexpected eof", cause: netDown, weight: wHint, alt: alts(firewall, tlsFail)},
+	{text: "use of closed network connection", cause: netDown, weight: wHint},
+	{text: "server closed idle connection", cause: netDown, weight: wPossible + 10},
+	{text: "could not resolve host", cause: netDown, weight: wLikely + 10, class: dnsMissing},
+	{text: "could not resolve proxy", cause: netDown, weight: wCertain},
+	{text: "no such host", cause: netDown, weight: wLikely + 10, class: dnsMissing},
+	{text: "nodename nor servname provided", cause: netDown, weight: wLikely + 10, class: dnsMissing},
+	{text: "getaddrinfo failed", cause: netDown, weight: wLikely + 10, class: dnsMissing},
+	{text: "unknownhostexception", cause: netDown, weight: wLikely + 10, class: dnsMissing},
+	{text: "the remote name could not be resolved", cause: netDown, weight: wLikely + 10, class: dnsMissing}, // .NET Framework
+	{text: "nameresolutionfailure", cause: netDown, weight: wLikely + 10, class: dnsMissing},
+	{text: "non-existent domain", cause: netDown, weight: wLikely + 10, class: dnsMissing},
+	{text: "nxdomain", cause: netDown, weight: wLikely + 10, class: dnsMissing},
+	{text: "failed to resolve specified fqdn", cause: netDown, weight: wLikely + 10, class: dnsMissing},
+
+	// Credential helpers and the stores behind them. Sources:
+	// docker/docker-credential-helpers (client/client.go, pass, secretservice,
+	// osxkeychain, wincred: https://github.com/docker/docker-credential-helpers),
+	// docker/cli cli/config/credentials/native_store.go, Docker Desktop's
+	// helper (docker-credential-desktop), docker-py's StoreError,
+	// containers/image pkg/docker/config (podman, skopeo), macOS Security
+	// framework result codes (errSecDuplicateItem -25299,
+	// errSecInteractionNotAllowed -25308), wincred's CredWrite limits.
+	// The helper client's own form: "error getting credentials - err: …, out: `…`".
+	{text: "error getting credentials - err", cause: credStore, weight: wStrong + 5},
+	{text: "error storing credentials - err", cause: credStore, weight: wStrong + 5},
+	{text: "error listing credentials - err", cause: credStore, weight: wStrong},
+	{text: "error erasing credentials - err", cause: credStore, weight: wStrong},
+	{text: "error saving credentials", cause: credStore, weight: wStrong},
+	// Other tools say it around their own failure (kubelet's credential
+	// provider around a timeout): a wrapper unless nothing else is said.
+	{text: "error getting credentials", cause: credStore, weight: wHint + 5, class: wrapper},
+	{text: "credentials store error", cause: credStore, weight: wStrong + 5},
+	{text: "pass store is uninitialized", cause: credStore, weight: wCertain + 5},
+	{text: "pass not initialized", cause: credStore, weight: wCertain + 5},
+	{text: "password store is empty", cause: credStore, weight: wCertain},
+	{text: "cannot autolaunch d-bus", cause: credStore, weight: wCertain + 5},
+	{text: "org.freedesktop.secrets", cause: credStore, weight: wStrong + 5},
+	{text: "org.freedesktop.secret.", cause: credStore, weight: wStrong},
+	{text: "org.freedesktop.dbus.error", cause: credStore, weight: wStrong},
+	{text: "error from secret service", cause: credStore, weight: wStrong},
+	{text: "cannot create an item in a locked collection", cause: credStore, weight: wCertain + 5},
+	{text: "no such secret collection", cause: credStore, weight: wStrong + 5},
+	{text: "user interaction is not allowed", cause: credStore, weight: wCertain},
+	{text: "user interaction not allowed", cause: credStore, weight: wCertain},
+	{text: "already exists in the keychain", cause: credStore, weight: wStrong + 5},
+	// errSecAuthFailed: the keychain is locked or its password changed;
+	// not the registry's verdict on the password.
+	{text: "the user name or passphrase you entered is not correct", cause: credStore, weight: wLikely + 10, alt: alts(badCreds)},
+	{text: "keychain cannot be found", cause: credStore, weight: wStrong + 5},
+	{text: "could not be found in the keychain", cause: credStore, weight: wHint, alt: alts(badCreds)},
+	{text: "credentials not found in native keychain", cause: credStore, weight: wHint, alt: alts(badCreds)},
+	{text: "the stub received bad data", cause: credStore, weight: wCertain + 5},
+	{text: "a specified logon session does not exist", cause: credStore, weight: wCertain + 5},
+	{text: "no credentials server url", cause: credStore, weight: wCertain},
+	{text: "credentialhelperpkg", cause: credStore, weight: wCertain},
+	{text: "backend.sock", cause: credStore, weight: wLikely, alt: alts(dockerEnv)},
+	{text: "dockerbackendapiserver", cause: credStore, weight: wLikely, alt: alts(dockerEnv)},
+	{text: "gpg: decryption failed", cause: credStore, weight: wCertain},
+	{text: "gpg: public key decryption failed", cause: credStore, weight: wCertain},
+	{text: "gpg: cannot open '/dev/tty'", cause: credStore, weight: wCertain},
+	{text: "password encryption aborted", cause: credStore, weight: wCertain},
+	{text: "get credentials: illegal base64", cause: credStore, weight: wCertain},
+	{text: "illegal base64 data at input byte", cause: credStore, weight: wHint + 5, alt: alts(badCreds)},
+	{text: "get credentials:", cause: credStore, weight: wLikely},
+	{text: "error parsing the serverurl", cause: credStore, weight: wLikely + 10},
+	{text: "can only be used with amazon elastic container registry", cause: credStore, weight: wCertain},
+	{text: `remove "credsstore"`, cause: credStore, weight: wLikely + 10},
+	{text: "log in to the docker cli using tokens", cause: credStore, weight: wStrong},
+
+	// Time, as the sign-in libraries and JWT checks state it. Sources:
+	// MSAL's id_token validation (msal-python oidc.py), golang-jwt
+	// (ErrTokenNotValidYet, "token used before issued"), Kerberos
+	// KRB_AP_ERR_SKEW, kubectl's "<invalid>" for event ages in the future.
+	{text: "id token is not yet valid", cause: clock, weight: wCertain},
+	{text: "make sure your computer's time", cause: clock, weight: wCertain},
+	{text: "token used before issued", cause: clock, weight: wCertain},
+	{text: "token is not valid yet", cause: clock, weight: wCertain},
+	{text: "token not yet valid", cause: clock, weight: wStrong},
+	{text: "is not valid yet (invalid for another", cause: clock, weight: wCertain}, // apt
+	// Storage services that refuse a request signed at another time:
+	// Azure Storage, S3.
+	{text: "request date header too old", cause: clock, weight: wStrong},
+	{text: "requesttimetooskewed", cause: clock, weight: wCertain},
+	{text: "clock skew", cause: clock, weight: wStrong},
+	{text: "time skew", cause: clock, weight: wStrong},
+	{text: "<invalid> (x", cause: clock, weight: wPossible + 5},
+
+	// Names Docker will not take. Sources: distribution/reference errors
+	// (ErrReferenceInvalidFormat, ErrNameContainsUppercase), containerd's
+	// reference parser.
+	{text: "invalid reference format", cause: regName, weight: wStrong + 5},
+	{text: "must be lowercase", cause: regName, weight: wStrong + 5},
+	{text: "must use only lowercase", cause: regName, weight: wStrong + 5},
+	{text: "could not parse reference", cause: regName, weight: wStrong},
+}
+
+func emitPhrase(c *lineCtx, p *phrase) {
+	s := signal{Cause: p.cause, Weight: p.weight, Class: p.class, Alt: p.alt, What: p.text, noCred: p.noCred}
+	if p.class == dnsMissing {
+		dnsSignal(c, s)
+		return
+	}
+	c.emit(s)
+}

@@ -1,0 +1,416 @@
+package explain
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+)
+
+// wellKnown are public registries whose certificates are valid: one that
+// looks expired or not yet valid from here says the local clock is off.
+var wellKnown = map[string]bool{
+	"gcr.io": true, "ghcr.io": true, "quay.io": true, "registry.k8s.io": true, "k8s.gcr.io": true,
+	"public.ecr.aws": true, "nvcr.io": true, "registry.gitlab.com": true,
+}
+
+// interpret reads each signal in the light of the whole text: where the
+// request went, what the text says about the registry, what else is on the
+// line. It returns the signals that still stand, changed where the context
+// changes their meaning.
+func interpret(s *state) []signal {
+	failure := false
+	for _, g := range s.sigs {
+		switch g.Class {
+		case authFail, badPassword, denied, repoMissing:
+			failure = true
+		}
+	}
+	out := make([]signal, 0, len(s.sigs)+4)
+	for _, g := range s.sigs {
+		switch g.Class {
+		case authFail, badPassword, denied, repoMissing:
+			if g.trace && g.Class == authFail {
+				continue // a 401 in a request trace is the challenge every login starts with
+			}
+			orig := g
+			var keep bool
+			if g, keep = byTarget(g, s.facts); !keep {
+				continue
+			}
+			if g.Cause != orig.Cause && orig.Class == denied {
+				// What the words say stays a possibility.
+				orig.Weight, orig.Class = min(orig.Weight, wPossible), plain
+				out = append(out, orig)
+			}
+		case serverFail:
+			// A 5xx beside a more specific error on the same line is the
+			// status of a wrapper (the daemon, an SDK) around it.
+			if lineHasOther(s.sigs, g) {
+				continue
+			}
+		case unsetName, wrapper:
+			// An empty host that another statement on its line answers for
+			// was redacted, not unset; a wrapper's words go with the
+			// specific error they wrap.
+			if lineHasOther(s.sigs, g) {
+				continue
+			}
+		case keyMiss:
+			if !failure {
+				continue // a name Docker keys differently matters only when a login fails
+			}
+		case refinable:
+			if refined(s.sigs, g) {
+				continue
+			}
+		case certTime:
+			g = certClock(g)
+		case challenge:
+			if s.facts.privateDNS {
+				out = append(out, signal{
+					Cause: netDown, Weight: wLikely + 5, Line: g.Line, Host: g.Host, Target: g.Target,
+					What: "the registry resolves to a private address and gives no challenge: the network path to its private endpoint",
+					Alt:  alts(firewall, regError),
+				})
+				g.Weight, g.Class = min(g.Weight, wPossible), plain // stays a possibility
+			}
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// byTarget reads an authentication or permission failure by the registry
+// that gave it, and reports whether it still says something about an ACR
+// login.
+func byTarget(g signal, f facts) (signal, bool) {
+	switch g.Target {
+	case hubTarget:
+		switch {
+		case g.Class == badPassword && g.pull:
+			g.Cause, g.Weight, g.Class, g.Alt = anonBlock, wLikely+2, plain, alts(badCreds)
+			g.What = "Docker Hub refused a stored credential on a pull that needs none: " + g.What
+			return g, true
+		case g.Class == denied || g.Class == repoMissing || f.hubPush:
+			g.Cause, g.Weight, g.Class, g.Alt = regName, wLikely+5, plain, alts(noPerm, badCreds)
+			g.What = "the request went to Docker Hub: the image reference has no registry host in front (" + g.What + ")"
+			return g, true
+		}
+		return g, false // a Docker Hub credential is not an ACR login
+	case otherTarget:
+		return g, false
+	case mcrTarget:
+		g.Cause, g.Weight, g.Class, g.Alt = regError, wLikely-5, plain, alts(netDown)
+		g.What = "Microsoft Artifact Registry is public and never asks for credentials: " + g.What
+		return g, true
+	}
+	if f.anonymousPull && !g.noCred && (g.Class == authFail || g.Class == repoMissing) {
+		g.Cause, g.Weight, g.Class, g.Alt = anonBlock, wLikely+5, plain, alts(badCreds, credStore)
+		g.What = "the registry allows anonymous pull, yet refused the credential sent: " + g.What
+	}
+	return g, true
+}
+
+// certClock reads a certificate "expired or not yet valid": against a
+// registry whose certificates are valid, the local clock is wrong.
+func certClock(g signal) signal {
+	if g.Target == acrTarget || g.Target == mcrTarget || g.Target == hubTarget || wellKnown[g.req] {
+		g.Cause, g.Weight, g.Alt = clock, wLikely+5, alts(tlsFail)
+		g.What += ": the registry's certificate is valid, so this machine's clock is off"
+	}
+	return g
+}
+
+// lineHasOther reports whether another cause is read on g's line.
+func lineHasOther(sigs []signal, g signal) bool {
+	for _, o := range onLines(sigs, g.Line, g.Line) {
+		if o.Cause != g.Cause && o.Class != serverFail && o.Class != unsetName && o.Class != wrapper && o.Weight > wWeak {
+			return true
+		}
+	}
+	return false
+}
+
+// refined reports whether a check-health code's message line (az prints it
+// on the same or the next line) states the answer that decides it.
+func refined(sigs []signal, g signal) bool {
+	for _, o := range onLines(sigs, g.Line, g.Line+1) {
+		if strings.HasPrefix(o.What, "Response code") {
+			return true
+		}
+	}
+	return false
+}
+
+// onLines is the run of sigs (in line order) on lines from to to.
+func onLines(sigs []signal, from, to int) []signal {
+	i, _ := slices.BinarySearchFunc(sigs, from, func(g signal, l int) int { return cmp.Compare(g.Line, l) })
+	j, _ := slices.BinarySearchFunc(sigs, to+1, func(g signal, l int) int { return cmp.Compare(g.Line, l) })
+	return sigs[i:j]
+}
+
+// explains lists, for a cause found at least likely, the causes whose
+// generic signals (a 401, a DENIED, a 5xx, a missing challenge) it accounts
+// for: those step back to possible.
+var explains = map[cause.ID][]cause.ID{
+	regName:   {badCreds, noPerm, anonBlock, regError, expired},
+	credStore: {badCreds, noPerm, expired},
+	expired:   {badCreds, noPerm},
+	notInAAD:  {badCreds, noPerm},
+	clock:     {expired, badCreds},
+	firewall:  {noPerm, badCreds, regError, expired},
+	netDown:   {regError, badCreds},
+	anonBlock: {badCreds},
+	throttled: {expired, regError, badCreds, noPerm},
+	tlsFail:   {regError, badCreds},
+	noPerm:    {badCreds, expired},
+}
+
+// group is the signals of one cause.
+type group struct {
+	id     cause.ID
+	best   signal
+	weight int
+	sigs   []signal
+}
+
+// groupKeeps is how many signals a group keeps for its evidence and
+// alternatives: its strongest, and every one from this machine.
+const groupKeeps = 8
+
+// keep adds g to the group's signals, dropping the weakest when full.
+func (gr *group) keep(g signal) {
+	if len(gr.sigs) < groupKeeps || g.machine != nil {
+		gr.sigs = append(gr.sigs, g)
+		return
+	}
+	weakest := 0
+	for i, o := range gr.sigs {
+		if o.machine == nil && o.Weight < gr.sigs[weakest].Weight {
+			weakest = i
+		}
+	}
+	if g.Weight > gr.sigs[weakest].Weight {
+		gr.sigs[weakest] = g
+	}
+}
+
+// rank groups the signals by cause, steps back what more specific causes
+// explain, and orders the causes most specific first; equally specific
+// ones in the order of the text.
+func rank(sigs []signal) []group {
+	slices.SortStableFunc(sigs, func(a, b signal) int { return cmp.Compare(a.Line, b.Line) })
+	top := map[cause.ID]int{}
+	for _, g := range sigs {
+		top[g.Cause] = max(top[g.Cause], g.Weight)
+	}
+	weights := explainers(sigs)
+	for i, g := range sigs {
+		if !g.Class.generic() {
+			continue
+		}
+		for _, by := range explainedBy[g.Cause] {
+			if top[by] < likelyAt {
+				continue
+			}
+			if ok, same := weights.explain(sigs, by, g); ok {
+				// The same words read two ways: the specific reading is
+				// the finding. Another line's failure stays a possibility.
+				sigs[i].Weight = min(g.Weight, wWeak)
+				if same {
+					sigs[i].Weight = 0
+				}
+				break
+			}
+		}
+	}
+	byID := map[cause.ID]*group{}
+	var gs []*group
+	for _, g := range sigs {
+		if g.Weight <= 0 {
+			continue
+		}
+		gr := byID[g.Cause]
+		if gr == nil {
+			gr = &group{id: g.Cause, best: g}
+			byID[g.Cause] = gr
+			gs = append(gs, gr)
+		}
+		gr.keep(g)
+		if g.Weight > gr.best.Weight || g.Weight == gr.best.Weight && g.Line < gr.best.Line && g.Line >= 0 {
+			gr.best = g
+		}
+		gr.weight = gr.best.Weight
+	}
+	slices.SortStableFunc(gs, func(a, b *group) int {
+		if c := cmp.Compare(b.weight, a.weight); c != 0 {
+			return c
+		}
+		return cmp.Compare(lineOrder(a.best.Line), lineOrder(b.best.Line))
+	})
+	out := make([]group, len(gs))
+	for i, g := range gs {
+		out[i] = *g
+	}
+	return out
+}
+
+// strongest are, per cause, the highest weights of its specific and of its
+// generic signals.
+type strongest struct{ specific, generic map[cause.ID]int }
+
+func explainers(sigs []signal) strongest {
+	w := strongest{map[cause.ID]int{}, map[cause.ID]int{}}
+	for _, o := range sigs {
+		m := w.specific
+		if o.Class.generic() {
+			m = w.generic
+		}
+		m[o.Cause] = max(m[o.Cause], o.Weight)
+	}
+	return w
+}
+
+// explain reports whether a signal of cause by stands to explain g, being
+// specific, or generic and stronger than g (a generic failure does not
+// explain away another of equal weight), and whether one is on g's line.
+func (w strongest) explain(sigs []signal, by cause.ID, g signal) (ok, sameLine bool) {
+	stands := func(o signal) bool {
+		return o.Weight >= likelyAt && (!o.Class.generic() || o.Weight > g.Weight)
+	}
+	if w.specific[by] < likelyAt && (w.generic[by] < likelyAt || w.generic[by] <= g.Weight) {
+		return false, false
+	}
+	for _, o := range onLines(sigs, g.Line, g.Line) {
+		if o.Cause == by && stands(o) {
+			return true, true
+		}
+	}
+	return true, false
+}
+
+// explainedBy inverts explains, in a fixed order so that the result does
+// not depend on map iteration.
+var explainedBy = func() map[cause.ID][]cause.ID {
+	m := map[cause.ID][]cause.ID{}
+	for _, by := range cause.IDs() {
+		for _, id := range explains[by] {
+			m[id] = append(m[id], by)
+		}
+	}
+	return m
+}()
+
+// lineOrder puts machine-only signals (line -1) after the text's.
+func lineOrder(l int) int {
+	if l < 0 {
+		return 1 << 30
+	}
+	return l
+}
+
+// confidence is the band a weight falls in.
+func confidence(w int) Confidence {
+	switch {
+	case w >= certainAt:
+		return Certain
+	case w >= likelyAt:
+		return Likely
+	}
+	return Possible
+}
+
+// findings turns ranked groups into findings with their evidence and fix.
+func findings(s *state, gs []group) []Finding {
+	out := make([]Finding, 0, len(gs))
+	shown := map[int]string{} // redaction is the costly part: once per line
+	evident := func(i int) string {
+		if v, ok := shown[i]; ok {
+			return v
+		}
+		shown[i] = evident(s.lines[i])
+		return shown[i]
+	}
+	for _, g := range gs {
+		out = append(out, finding(s, g, evident))
+	}
+	return out
+}
+
+func finding(s *state, g group, evident func(line int) string) Finding {
+	best := g.best
+	reg := best.Host
+	if reg == "" {
+		reg = s.first
+	}
+	f := Finding{Registry: reg, Confidence: confidence(g.weight)}
+	if best.Line >= 0 {
+		f.LineNo = best.Line + 1
+		f.Line = evident(best.Line)
+	}
+	// Text evidence: the lines of the strongest signals, best first.
+	sigs := slices.Clone(g.sigs)
+	slices.SortStableFunc(sigs, func(a, b signal) int {
+		if c := cmp.Compare(b.Weight, a.Weight); c != 0 {
+			return c
+		}
+		return cmp.Compare(lineOrder(a.Line), lineOrder(b.Line))
+	})
+	seen := map[int]bool{}
+	var machine []Evidence
+	for _, sg := range sigs {
+		if sg.machine != nil {
+			// The machine's word, and the text's failure it explains.
+			machine = append(machine, Evidence{Source: FromMachine, Text: Redact(sg.machine.Evidence)})
+		}
+		if sg.Line < 0 || seen[sg.Line] || len(seen) == maxEvidence {
+			continue
+		}
+		seen[sg.Line] = true
+		f.Evidence = append(f.Evidence, Evidence{Source: FromText, LineNo: sg.Line + 1, Text: evident(sg.Line)})
+	}
+	f.Evidence = append(f.Evidence, machine...)
+	for _, sg := range sigs {
+		for _, a := range sg.Alt {
+			if a != g.id && !slices.Contains(f.Alternatives, a) && len(f.Alternatives) < maxAlt {
+				f.Alternatives = append(f.Alternatives, a)
+			}
+		}
+	}
+	host, name := "<registry>", "<name>"
+	if reg != "" {
+		host = reg
+		if sv, ok := loginserver.Parse(reg); ok && sv.Name != "" {
+			name = sv.Name
+		}
+	}
+	ev := f.Line
+	fix := fixes[g.id](host, name)
+	if m := machineCause(g); m != nil {
+		if f.Line == "" {
+			ev = Redact(m.Evidence)
+		}
+		if len(m.Remediation) > 0 {
+			fix = m.Remediation
+		}
+	}
+	f.Cause = cause.New(g.id, ev, fix...)
+	return f
+}
+
+// machineCause is the strongest cause from this machine in g, or nil.
+func machineCause(g group) *cause.Cause {
+	var best *signal
+	for i := range g.sigs {
+		if sg := &g.sigs[i]; sg.machine != nil && (best == nil || sg.Weight > best.Weight) {
+			best = sg
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	return best.machine
+}

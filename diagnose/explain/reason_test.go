@@ -1,0 +1,257 @@
+package explain
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+)
+
+// TestByTarget: the same failure read by the registry that gave it.
+func TestByTarget(t *testing.T) {
+	auth := signal{Cause: badCreds, Weight: wPossible + 3, Class: authFail}
+	denial := signal{Cause: noPerm, Weight: wLikely, Class: denied}
+	badPw := signal{Cause: badCreds, Weight: wCertain - 5, Class: badPassword}
+	with := func(g signal, t target) signal { g.Target = t; return g }
+	for _, tc := range []struct {
+		name string
+		in   signal
+		f    facts
+		want cause.ID // "" dropped
+		band Confidence
+	}{
+		{"401 from ACR", with(auth, acrTarget), facts{}, badCreds, Possible},
+		{"401 from nowhere named", with(auth, noTarget), facts{}, badCreds, Possible},
+		{"401 from MCR, which never asks", with(auth, mcrTarget), facts{}, regError, Likely},
+		{"401 from Docker Hub", with(auth, hubTarget), facts{}, "", ""},
+		{"401 from Docker Hub after a push there", with(auth, hubTarget), facts{hubPush: true}, regName, Likely},
+		{"denied by Docker Hub", with(denial, hubTarget), facts{}, regName, Likely},
+		{"denied by ACR", with(denial, acrTarget), facts{}, noPerm, Likely},
+		{"denied by another registry", with(denial, otherTarget), facts{}, "", ""},
+		{"401 with anonymous pull on", with(auth, acrTarget), facts{anonymousPull: true}, anonBlock, Likely},
+		{"wrong password on a Docker Hub pull", func() signal { g := with(badPw, hubTarget); g.pull = true; return g }(), facts{}, anonBlock, Likely},
+		{"wrong password at ACR", with(badPw, acrTarget), facts{}, badCreds, Certain},
+	} {
+		got, keep := byTarget(tc.in, tc.f)
+		switch {
+		case tc.want == "" && keep:
+			t.Errorf("%s: kept as %s", tc.name, got.Cause)
+		case tc.want != "" && (!keep || got.Cause != tc.want || confidence(got.Weight) != tc.band):
+			t.Errorf("%s: %s %s (kept %v), want %s %s", tc.name, got.Cause, confidence(got.Weight), keep, tc.want, tc.band)
+		}
+	}
+}
+
+func TestCertClock(t *testing.T) {
+	g := signal{Cause: tlsFail, Weight: wLikely, Class: certTime}
+	for _, tc := range []struct {
+		target target
+		req    string
+		want   cause.ID
+	}{
+		{acrTarget, "myreg.azurecr.io", clock},
+		{hubTarget, "index.docker.io", clock},
+		{otherTarget, "gcr.io", clock},
+		{otherTarget, "harbor.corp.local", tlsFail},
+	} {
+		g.Target, g.req = tc.target, tc.req
+		if got := certClock(g); got.Cause != tc.want {
+			t.Errorf("%s %s: %s, want %s", tc.target, tc.req, got.Cause, tc.want)
+		}
+	}
+}
+
+// TestRankExplains: a specific cause outranks, and explains away, a
+// generic failure wherever it is in the text; on the same line the
+// generic reading goes, on another it stays a possibility.
+func TestRankExplains(t *testing.T) {
+	sigs := []signal{
+		{Cause: badCreds, Weight: wPossible + 3, Class: authFail, Line: 0},
+		{Cause: expired, Weight: wCertain, Line: 5},
+		{Cause: badCreds, Weight: wPossible + 3, Class: authFail, Line: 5},
+	}
+	gs := rank(slices.Clone(sigs))
+	if len(gs) != 2 || gs[0].id != expired || gs[1].id != badCreds || confidence(gs[1].weight) != Possible || gs[1].best.Line != 0 {
+		t.Fatalf("rank = %+v", gs)
+	}
+	// Equally specific causes keep the order of the text.
+	gs = rank([]signal{{Cause: tlsFail, Weight: wCertain, Line: 3}, {Cause: dockerEnv, Weight: wCertain, Line: 1}})
+	if gs[0].id != dockerEnv {
+		t.Errorf("tie not broken by line: %v first", gs[0].id)
+	}
+	// A generic failure does not explain away another of equal weight.
+	gs = rank([]signal{{Cause: noPerm, Weight: wLikely, Class: denied, Line: 0}, {Cause: regError, Weight: wLikely, Class: challenge, Line: 1}})
+	if len(gs) != 2 || gs[1].weight != wLikely {
+		t.Errorf("generic explained generic: %+v", gs)
+	}
+}
+
+// TestReason runs whole texts through: the first cause, its confidence, and
+// causes that must or must not be among the findings. Each row is a class
+// of output, not a sample.
+func TestReason(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		in    string
+		first cause.ID
+		band  Confidence
+		also  []cause.ID
+		not   []cause.ID
+		alt   cause.ID // among the first finding's alternatives
+	}{
+		{name: "generic 401 early, specific line later",
+			in:    "unauthorized: authentication required\n...\nError: AADSTS7000222: The provided client secret keys for app 'x' are expired.",
+			first: expired, band: Certain, also: []cause.ID{badCreds}},
+		{name: "push to Docker Hub, denied",
+			in:    "docker push team/app:1\nThe push refers to repository [docker.io/team/app]\n5f70bf18a086: Preparing\ndenied: requested access to the resource is denied",
+			first: regName, band: Likely, also: []cause.ID{noPerm}},
+		{name: "nerdctl push without a registry",
+			in:    "nerdctl push app:1\nFATA[0000] push access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed",
+			first: regName},
+		{name: "tag on the host",
+			in:    "docker push myreg.azurecr.io:1.0\nThe push refers to repository [docker.io/library/myreg.azurecr.io]\ndenied: requested access to the resource is denied",
+			first: regName, band: Certain},
+		{name: "private address then no challenge",
+			in:    "DNS lookup to myreg.azurecr.io at IP 10.20.1.5 : OK\nAn error occurred: CONNECTIVITY_CHALLENGE_ERROR\nRegistry 'myreg.azurecr.io' did not issue a challenge.",
+			first: netDown, band: Likely, also: []cause.ID{regError}},
+		{name: "public address then no challenge",
+			in:    "DNS lookup to myreg.azurecr.io at IP 20.62.128.0 : OK\nAn error occurred: CONNECTIVITY_CHALLENGE_ERROR\nRegistry 'myreg.azurecr.io' did not issue a challenge.",
+			first: regError, band: Likely, alt: netDown},
+		{name: "az throttled, not expired",
+			in:    "WARNING: Unable to get AAD authorization tokens with message: An error occurred: CONNECTIVITY_REFRESH_TOKEN_ERROR\nAccess to registry 'r.azurecr.io' was denied. Response code: 429.",
+			first: throttled, band: Certain, not: []cause.ID{expired}},
+		{name: "upper-case host and a 401",
+			in:    "docker tag nginx MyReg.azurecr.io/nginx\ndocker push MyReg.azurecr.io/nginx\nunauthorized: authentication required",
+			first: regName, band: Likely},
+		{name: "upper-case host, no failure",
+			in: "docker push MyReg.azurecr.io/nginx\nlatest: digest: sha256:788fa27763db size: 948", not: []cause.ID{regName}},
+		{name: "MCR asks for credentials", in: `Head "https://mcr.microsoft.com/v2/dotnet/sdk/manifests/8.0": unauthorized: authentication required`,
+			first: regError},
+		{name: "Docker Hub's own 401", in: `failed to fetch oauth token: unexpected status from GET request to https://auth.docker.io/token?scope=x&service=registry.docker.io: 401 Unauthorized`},
+		{name: "debug trace of the first challenge", in: "DEBU[0000] < Response Status: \"401 Unauthorized\"\nDEBU[0000]    \"Www-Authenticate\": \"Bearer realm=x\""},
+		{name: "socket permission", in: "Got permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Post \"http://%2Fvar%2Frun%2Fdocker.sock/v1.24/auth\": dial unix /var/run/docker.sock: connect: permission denied",
+			first: dockerEnv, band: Certain},
+		{name: "firewall cut short", in: "Error response from daemon: denied: client with", first: firewall, band: Certain},
+		{name: "firewall beats its 403", in: "failed to fetch anonymous token: unexpected status: 403 Forbidden\ndenied: client with IP '1.2.3.4' is not allowed access", first: firewall, band: Certain, not: []cause.ID{badCreds}},
+		{name: "Docker Desktop helper IPC", in: "error getting credentials - err: exit status 1, out: `error getting credentials: Get \"http://ipc/registry/credstore-updates\": dial unix backend.sock: connect: no such file or directory`",
+			first: credStore, band: Certain},
+		{name: "anonymous pull on, 401", in: "The registry has anonymous pull enabled.\ndocker pull r.azurecr.io/a:1\nunauthorized: authentication required", first: anonBlock, band: Likely},
+		{name: "ID token ahead", in: "The ID token is not yet valid. Make sure your computer's time and time zone are both correct.", first: clock, band: Certain},
+		{name: "a 5xx wrapped around the registry's answer", in: `500 Server Error: Internal Server Error ("Get https://r.azurecr.io/v2/a/manifests/1: unauthorized: authentication required")`,
+			first: badCreds, not: []cause.ID{regError}},
+		{name: "nothing wrong", in: "Login Succeeded\nThe push refers to repository [myreg.azurecr.io/app]\nlatest: digest: sha256:abc size: 948"},
+		{name: "manifest unknown is not a login problem", in: "Error response from daemon: manifest for r.azurecr.io/a:latest not found: manifest unknown: manifest unknown"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := ExplainString(tc.in)
+			got := ids(fs)
+			if tc.first == "" {
+				if len(fs) != 0 {
+					t.Fatalf("causes %v, want none", got)
+				}
+				return
+			}
+			if len(fs) == 0 || fs[0].Cause.ID != tc.first || tc.band != "" && fs[0].Confidence != tc.band {
+				for _, f := range fs {
+					t.Logf("%s %s at %d: %v", f.Cause.ID, f.Confidence, f.LineNo, f.Evidence)
+				}
+				t.Fatalf("causes %v, want %s (%s) first", got, tc.first, tc.band)
+			}
+			for _, id := range tc.also {
+				if !slices.Contains(got, id) {
+					t.Errorf("causes %v lack %s", got, id)
+				}
+			}
+			for _, id := range tc.not {
+				if slices.Contains(got, id) {
+					t.Errorf("causes %v hold %s", got, id)
+				}
+			}
+			if tc.alt != "" && !slices.Contains(fs[0].Alternatives, tc.alt) {
+				t.Errorf("alternatives %v lack %s", fs[0].Alternatives, tc.alt)
+			}
+			for _, f := range fs {
+				if len(f.Evidence) == 0 || f.Evidence[0].Source != FromText || f.Evidence[0].Text != f.Line || f.Evidence[0].LineNo != f.LineNo {
+					t.Errorf("%s: evidence %+v does not start with its line %d %q", f.Cause.ID, f.Evidence, f.LineNo, f.Line)
+				}
+				if slices.Contains(f.Alternatives, f.Cause.ID) {
+					t.Errorf("%s is its own alternative", f.Cause.ID)
+				}
+			}
+		})
+	}
+}
+
+// TestToolOutputs: one line each, as the clients print their failures.
+// The rows are the clients the README names and the shapes of their
+// errors, so that a client's wording, not a sample, is what is tested.
+func TestToolOutputs(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		first cause.ID // "" for no finding
+	}{
+		// containerd, kubelet, nerdctl
+		{`failed to pull and unpack image "myreg.azurecr.io/app:1": failed to resolve reference "myreg.azurecr.io/app:1": failed to do request: Head "https://myreg.azurecr.io/v2/app/manifests/1": dial tcp: lookup myreg.azurecr.io on 168.63.129.16:53: no such host`, regName},
+		{`failed to resolve reference "myreg.azurecr.io/app:1": failed to do request: Head "https://myreg.azurecr.io/v2/app/manifests/1": dial tcp 10.1.0.4:443: i/o timeout`, netDown},
+		{`Failed to pull image "myreg.azurecr.io/app:1": rpc error: code = NotFound desc = failed to pull and unpack image "myreg.azurecr.io/app:1": not found`, ""},
+		// helm, oras, crane, podman, skopeo
+		{`Error: failed to authorize: failed to fetch anonymous token: unexpected status from GET request to https://myreg.azurecr.io/oauth2/token?scope=repository%3Acharts%2Fapp%3Apull&service=myreg.azurecr.io: 401 Unauthorized`, badCreds},
+		{`Error: failed to resolve latest: GET "https://myreg.azurecr.io/v2/app/manifests/latest": response status code 401: unauthorized: authentication required`, badCreds},
+		{`Error: initializing source docker://myreg.azurecr.io/app:1: reading manifest 1 in myreg.azurecr.io/app: unauthorized: authentication required`, badCreds},
+		{`Error: pull access denied for app, repository does not exist or may require 'docker login': denied: requested access to the resource is denied`, regName},
+		// docker, buildx
+		{`ERROR: failed to solve: failed to push myreg.azurecr.io/app:1: failed to authorize: failed to fetch oauth token: unexpected status from POST request to https://myreg.azurecr.io/oauth2/token: 401 Unauthorized`, badCreds},
+		{`Error response from daemon: login attempt to https://myreg.azurecr.io/v2/ failed with status: 401 Unauthorized`, badCreds},
+		{`Error response from daemon: Get "https://myreg.azurecr.io/v2/": unauthorized: Invalid clientid or client secret.`, badCreds},
+		{`Error response from daemon: Get "https://myreg.azurecr.io/v2/": EOF`, netDown},
+		{`Error response from daemon: Get "https://myreg.azurecr.io/v2/": x509: certificate has expired or is not yet valid: current time 2024-06-01T10:00:00Z is after 2024-05-30T23:59:59Z`, clock},
+		{`error during connect: This error may indicate that the docker daemon is not running.: Get "http://%2F%2F.%2Fpipe%2Fdocker_engine/v1.24/version": open //./pipe/docker_engine: The system cannot find the file specified.`, dockerEnv},
+		{"error getting credentials - err: fork/exec /usr/bin/docker-credential-desktop.exe: exec format error, out: ``", credStore},
+		{`docker-credential-desktop resolves to executable in current directory (./docker-credential-desktop.exe)`, credStore},
+		{`Error: invalid reference format: repository name must be lowercase`, regName},
+		{`Error parsing reference: "/app:1" is not a valid repository/tag: invalid reference format`, regName},
+		// az, azure/login, curl
+		{`ERROR: (ResourceNotFound) The Resource 'Microsoft.ContainerRegistry/registries/myreg' under resource group 'rg' was not found.`, regName},
+		{`Error: AADSTS70021: No matching federated identity record found for presented assertion.`, badCreds},
+		{`ERROR: AADSTS50173: The provided grant has expired due to it being revoked.`, expired},
+		{`Unable to get AAD authorization tokens with message: Please run 'az login' to setup account.`, expired},
+		{`curl: (60) SSL certificate problem: unable to get local issuer certificate`, tlsFail},
+		{`curl: (6) Could not resolve host: myreg.azurecr.io`, regName},
+		{`curl: (7) Failed to connect to myreg.azurecr.io port 443 after 21 ms: Connection refused`, netDown},
+		{`proxyconnect tcp: dial tcp 10.0.0.1:3128: i/o timeout`, netDown},
+		{`Get "https://myreg.azurecr.io/v2/": Forbidden`, firewall},
+		// Docker Hub named after the operation (containers/image)
+		{`Error: initializing source docker://app:latest: reading manifest latest in docker.io/library/app: requested access to the resource is denied`, regName},
+		{`Error: writing blob: initiating layer upload to /v2/library/app/blobs/uploads/ in registry-1.docker.io: requested access to the resource is denied`, regName},
+		// Azure Storage behind ACR refuses by its network rules
+		{`error pulling image configuration: error parsing HTTP 403 response body: "<?xml version=\"1.0\"?><Error><Code>AuthorizationFailure</Code><Message>This request is not authorized to perform this operation.</Message></Error>"`, firewall},
+		// a local socket refused: the service is not running
+		{"Error saving credentials: error storing credentials - err: exit status 1, out: `Post \"http://ipc/registry/credstore-updated\": dial unix /Users/me/Library/Containers/com.docker.docker/Data/backend.sock: connect: connection refused`", credStore},
+		{`Post http:///var/run/docker.sock/v1.17/auth: dial unix /var/run/docker.sock: no such file or directory. Are you trying to connect to a TLS-enabled daemon without TLS?`, dockerEnv},
+		// .NET and Java name the host apart from the lookup
+		{`System.Net.Http.HttpRequestException: No such host is known. (myreg.azurecr.io:443)`, regName},
+		{`java.net.UnknownHostException: myreg.azurecr.io: Name or service not known`, regName},
+		{`requests.exceptions.ConnectionError: HTTPSConnectionPool(host='myreg.azurecr.io', port=443): Max retries exceeded with url: /v2/ (Caused by NewConnectionError('<urllib3.connection.HTTPSConnection object at 0x7f>: Failed to establish a new connection: [Errno -2] Name or service not known'))`, regName},
+		// the engines, when their service is not there
+		{`##[error]Unable to locate executable file: 'docker'. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable.`, dockerEnv},
+		{"Cannot connect to Podman. Please verify your connection to the Linux system using `podman system connection list`", dockerEnv},
+		{`FATA[0000] cannot access containerd socket "/run/containerd/containerd.sock": no such file or directory`, dockerEnv},
+		{`zsh: command not found: docker`, dockerEnv},
+		// stores and names
+		{`Error Message: The user name or passphrase you entered is not correct.`, credStore},
+		{`argument error: Registry name must use only lowercase`, regName},
+		{`"AADSTS70001: Application with identifier 'x' was not found in the directory 'contoso.onmicrosoft.de'`, notInAAD},
+		{`(ExpiredAuthenticationToken) The access token expiry UTC time '1/1/2024 10:00:00 AM' is earlier than current UTC time '1/1/2024 11:00:00 AM'.`, expired},
+		{`Error: Username and password required`, badCreds},
+		{`Error: unable to verify the first certificate`, tlsFail},
+		{`E: Release file for http://deb.debian.org/debian/dists/bookworm/InRelease is not valid yet (invalid for another 6h 12min 3s).`, clock},
+	} {
+		fs := ExplainString(tc.in)
+		switch {
+		case tc.first == "" && len(fs) != 0:
+			t.Errorf("%q: causes %v, want none", tc.in, ids(fs))
+		case tc.first != "" && (len(fs) == 0 || fs[0].Cause.ID != tc.first):
+			t.Errorf("%q: causes %v, want %s first", tc.in, ids(fs), tc.first)
+		}
+	}
+}

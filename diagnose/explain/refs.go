@@ -1,0 +1,495 @@
+package explain
+
+import (
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+)
+
+// perLine bounds how many repeats of one statement a line is read for:
+// pasted logs can hold a 64 KiB line of the same URL.
+const perLine = 8
+
+// maxRegistries bounds the registries a text is read for, and so the
+// questions put to Options.Machine.
+const maxRegistries = 32
+
+// hostKind is where on a line a host was read, which decides what a fault
+// in it means: a privatelink host in a lookup is the DNS answer, in a
+// request it is the wrong name.
+type hostKind uint8
+
+const (
+	hostURL  hostKind = iota // the host of a request URL
+	hostRef                  // the registry of an image reference or a login
+	hostDNS                  // a name being resolved
+	hostBare                 // named in passing
+)
+
+// refContexts are where the tools print an image reference, and whether
+// the operation is a push.
+var refContexts = []struct {
+	key  string
+	push bool
+	nth  int // the reference is the nth argument (docker tag SOURCE TARGET)
+}{
+	{key: "push refers to repository [", push: true},
+	{key: "push refers to a repository [", push: true},
+	{key: "docker push ", push: true},
+	{key: "docker image push ", push: true},
+	{key: "podman push ", push: true},
+	{key: "nerdctl push ", push: true},
+	{key: "oras push ", push: true},
+	{key: "oci push ", push: true},
+	{key: "push access denied for ", push: true},
+	{key: "error pushing image to ", push: true},
+	{key: "docker pull "},
+	{key: "docker image pull "},
+	{key: "podman pull "},
+	{key: "nerdctl pull "},
+	{key: "images pull "},
+	{key: "docker tag ", nth: 1},
+	{key: "successfully tagged "},
+	{key: `pull image "`},
+	{key: `pulling image "`},
+	{key: "pulling image "},
+	{key: "could not pull image "},
+	{key: `resolve reference "`},
+	{key: "pull access denied for "},
+	{key: "imagename: "},
+	{key: ": from "},
+	{key: "the image '"},
+	// containers/image transports: "docker://app:latest".
+	{key: "docker://"},
+}
+
+// dnsContexts are where the tools print a name being resolved.
+var dnsContexts = []string{"lookup ", "dns lookup to ", "resolve host: ", "enotfound ", "fqdn ", "host name resolution (", "unknownhostexception: "}
+
+// hostIDs are the keyword indexes of the contexts readHosts looks for.
+var hostIDs = sync.OnceValue(func() (ids struct {
+	url, host int
+	dns, refs []int
+}) {
+	ids.url, ids.host = keyID("://"), keyID("host='")
+	for _, k := range dnsContexts {
+		ids.dns = append(ids.dns, keyID(strings.TrimRight(k, " :(")))
+	}
+	for _, rc := range refContexts {
+		ids.refs = append(ids.refs, keyID(strings.TrimSpace(rc.key)))
+	}
+	return ids
+})
+
+// readHosts finds the registry a line's request went to, the ACR login
+// server it names, and what is wrong with the names it holds.
+func readHosts(c *lineCtx) {
+	var url, ref, dns target
+	// Request URLs: the host of the first registry request wins. A line
+	// with more than a few URLs says nothing more about names after them.
+	ids := hostIDs()
+	for off, n := 0, 0; n < perLine && c.saw(ids.url); n++ {
+		i := strings.Index(c.lo[off:], "://")
+		if i < 0 {
+			break
+		}
+		off += i + 3
+		raw, path := urlHost(c.line[off:])
+		h, _ := hostPort(raw)
+		lo := strings.ToLower(h)
+		t := classify(lo)
+		if t == noTarget || t == otherTarget && !registryPath(path) {
+			continue
+		}
+		if url == noTarget {
+			url = t
+			c.reqHost = raw
+			c.pull = strings.Contains(path, "/manifests/") || strings.Contains(path, "/blobs/")
+		}
+		if strings.HasPrefix(lo, ".") && c.answered() {
+			continue // a redacted name the registry answered for
+		}
+		checkName(c, raw, hostURL)
+		if t == hubTarget && strings.Contains(strings.ToLower(path), ".azurecr.") {
+			c.emit(sig(regName, wCertain, "an ACR host inside a Docker Hub path: the reference has no registry in front"))
+		}
+	}
+	// Python's urllib3: HTTPSConnectionPool(host='…', port=443).
+	if i := strings.Index(c.lo, "host='"); i >= 0 && c.saw(ids.host) {
+		raw, _, _ := strings.Cut(c.line[i+len("host='"):], "'")
+		if url == noTarget {
+			url = classify(strings.ToLower(strings.TrimSpace(raw)))
+			c.reqHost = raw
+		}
+		checkName(c, raw, hostURL)
+	}
+	// Names being resolved.
+	for j, k := range dnsContexts {
+		if !c.saw(ids.dns[j]) {
+			continue
+		}
+		if i := strings.Index(c.lo, k); i >= 0 {
+			if h := hostToken(c.line[i+len(k):]); h != "" {
+				dns = classify(strings.ToLower(h))
+				checkName(c, h, hostDNS)
+				c.s.lookup, c.s.lookupAt = h, c.i
+				// A name that runs to the end of a long line may go on
+				// at the start of the next, where a terminal cut it.
+				c.s.lookupCut = len(c.line) >= wrapAt && strings.HasSuffix(c.line, h)
+			}
+		}
+	}
+	for j, rc := range refContexts {
+		if !c.saw(ids.refs[j]) {
+			continue
+		}
+		i := strings.Index(c.lo, rc.key)
+		if i < 0 {
+			continue
+		}
+		var r string
+		if strings.HasSuffix(rc.key, "[") {
+			r, _, _ = strings.Cut(c.line[i+len(rc.key):], "]")
+		} else {
+			r = refArg(c.line[i+len(rc.key):], rc.nth)
+		}
+		if r == "" {
+			continue
+		}
+		if t := readRef(c, r, rc.push); t != noTarget {
+			ref = t
+		}
+	}
+	switch {
+	case url != noTarget:
+		c.target, c.own = url, true
+	case ref != noTarget:
+		c.target, c.own = ref, true
+	case dns != noTarget:
+		c.target, c.own = dns, true
+	}
+	for _, h := range acrHosts(c.line, 4) {
+		if !c.own {
+			c.target, c.own = classify(strings.ToLower(h)), true
+		}
+		if ls := loginServer(h); ls != "" {
+			if c.host == "" {
+				c.host = ls
+			}
+			if len(c.s.registries) < maxRegistries && !slices.Contains(c.s.registries, ls) {
+				c.s.registries = append(c.s.registries, ls)
+			}
+		}
+		checkName(c, h, hostBare)
+	}
+	if !c.own && hubNamed(c.lo) {
+		// containers/image (podman, skopeo, buildah) names the repository
+		// after the operation: "reading manifest latest in
+		// docker.io/library/app", "… in registry-1.docker.io".
+		c.target, c.own = hubTarget, true
+	}
+	if !c.own {
+		readMisspelt(c)
+	}
+}
+
+// hubNamed reports whether the lower-case line names Docker Hub as a
+// registry (its host, or "docker.io/" at the start of a reference), not
+// in a link to its site or documentation.
+func hubNamed(lo string) bool {
+	for _, h := range []string{"registry-1.docker.io", "index.docker.io", "docker.io/"} {
+		for off := 0; ; {
+			i := strings.Index(lo[off:], h)
+			if i < 0 {
+				break
+			}
+			at := off + i
+			off = at + len(h)
+			if at == 0 || !isHostByte(lo[at-1]) && lo[at-1] != '/' {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// answered reports whether a registry's answer is on the line: then its
+// host resolved, and a host that looks empty was redacted, not unset.
+func (c *lineCtx) answered() bool {
+	for _, w := range []string{"denied", "unauthorized", "forbidden", "toomanyrequests", "not allowed access"} {
+		if c.has(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// urlHost reads the host of a URL (what follows "://") and its path.
+func urlHost(s string) (host, path string) {
+	end := 0
+	for end < len(s) && (isHostByte(s[end]) || isPlaceholderByte(s[end]) || s[end] == ':' || s[end] == '@') {
+		end++
+	}
+	host = s[:end]
+	if i := strings.LastIndexByte(host, '@'); i >= 0 {
+		host = host[i+1:]
+	}
+	rest := s[end:]
+	if j := strings.IndexAny(rest, " \t\"'`),"); j >= 0 {
+		rest = rest[:j]
+	}
+	return host, rest
+}
+
+// registryPath reports whether a URL path is a registry's API, so that a
+// link to documentation does not count as the request.
+func registryPath(p string) bool {
+	for _, pre := range []string{"/v2", "/v1/", "/oauth2/", "/token", "/helm/", "/acr/"} {
+		if strings.HasPrefix(p, pre) {
+			return true
+		}
+	}
+	return false
+}
+
+// refArg is the nth argument (0-based) after a reference context, options
+// skipped.
+func refArg(s string, nth int) string {
+	s = strings.TrimLeft(s, " \"'(")
+	for {
+		end := strings.IndexAny(s, " \t\"'`,()")
+		tok := s
+		if end >= 0 {
+			tok = s[:end]
+		}
+		if tok == "" {
+			return ""
+		}
+		if !strings.HasPrefix(tok, "-") {
+			if nth == 0 {
+				return strings.TrimRight(tok, ".:")
+			}
+			nth--
+		}
+		if end < 0 {
+			return ""
+		}
+		s = strings.TrimLeft(s[end:], " \t\"'`,()")
+	}
+}
+
+// readRef reads an image reference as Docker does and returns the kind of
+// registry it goes to.
+func readRef(c *lineCtx, r string, push bool) target {
+	if strings.HasPrefix(r, "/") || strings.HasPrefix(r, ":") {
+		c.emit(sig(regName, wLikely+5, "the image reference "+r+" starts with an empty part: an unset variable"))
+		return noTarget
+	}
+	if i := strings.Index(r, "@sha256:"); i >= 0 {
+		r = r[:i]
+	}
+	domain, remote := splitDomain(r)
+	explicit := strings.HasPrefix(r, domain)
+	switch {
+	case !explicit && strings.ContainsAny(r, "<>{}[]$*"):
+		return acrTarget // redacted whole: someone's registry
+	case !explicit && !plausibleRef(remote):
+		return noTarget // a word where a reference was expected
+	}
+	h, _ := hostPort(domain)
+	t := classify(strings.ToLower(h))
+	if t == hubTarget {
+		if push {
+			c.s.facts.hubPush = true
+		}
+		if repo := strings.ToLower(remote); strings.Contains(repo, ".azurecr.") || acrish(firstPart(strings.TrimPrefix(repo, "library/"))) {
+			c.emit(sig(regName, wCertain, "the image reference "+r+" goes to Docker Hub: the ACR host is where Docker reads a repository name"))
+		}
+		return t
+	}
+	checkName(c, domain, hostRef)
+	return t
+}
+
+// firstPart is s up to its first "/" or ":".
+func firstPart(s string) string {
+	if i := strings.IndexAny(s, "/:"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// checkName emits what is wrong with a registry host as written. A log
+// names the same host on thousands of lines: the answer is kept per text.
+func checkName(c *lineCtx, raw string, kind hostKind) {
+	key := string(rune('0'+kind)) + raw
+	faults, ok := c.s.names[key]
+	if !ok {
+		faults = nameFaults(raw, kind)
+		if c.s.names == nil {
+			c.s.names = map[string][]signal{}
+		}
+		c.s.names[key] = faults
+	}
+	for _, f := range faults {
+		c.emit(f)
+	}
+}
+
+// nameFaults are what is wrong with a registry host as written, read as
+// the kind of place it was read from.
+func nameFaults(raw string, kind hostKind) (out []signal) {
+	h, port := hostPort(raw)
+	lo := strings.ToLower(strings.TrimSpace(h))
+	switch {
+	case h == "":
+		return out
+	case strings.HasPrefix(lo, ".azurecr.") || strings.HasPrefix(lo, "-"):
+		out = append(out, signal{Cause: regName, Weight: wPossible, Class: unsetName, What: "the registry host " + h + " has no name in front: an unset variable", Alt: alts(firewall)})
+		return out
+	case isPlaceholder(lo):
+		// A hidden name can still sit on a misspelt suffix.
+		if _, rest, ok := strings.Cut(lo, "."); ok && !strings.Contains(rest, "azurecr.") {
+			if _, ok := misspelt("name." + rest); ok {
+				out = append(out, sig(regName, wCertain, "the registry host "+h+" has a misspelt suffix: "+rest))
+			}
+		}
+		return out
+	case strings.Contains(lo, "%20") || strings.TrimSpace(h) != h || strings.ContainsAny(h, " \t"):
+		out = append(out, sig(regName, wCertain, "white space in the registry host "+strings.TrimSpace(strings.ReplaceAll(h, "%20", " "))))
+		return out
+	}
+	if !hostBytes(h) {
+		return out // not a host name as written: a fragment of something else
+	}
+	if kind != hostDNS && kind != hostBare && strings.Contains(lo, ".privatelink.") && strings.Contains(lo, "azurecr") {
+		out = append(out, sig(regName, wCertain, "the privatelink host "+lo+" used as the registry name; it is the DNS zone behind "+strings.Replace(lo, ".privatelink.", ".", 1)))
+		return out
+	}
+	probs, acr := loginserver.Check(h)
+	if !acr {
+		return out
+	}
+	if d, ok := misspelt(h); ok {
+		out = append(out, sig(regName, wCertain, d))
+		return out
+	}
+	for _, p := range probs {
+		if p.Code == loginserver.UpperCase && !allCaps(firstPart(strings.SplitN(h, ".", 2)[0])) {
+			out = append(out, signal{Cause: regName, Weight: wLikely + 2, Class: keyMiss, What: p.Detail})
+		}
+	}
+	if port != "" && kind == hostRef && isDigits(port) {
+		out = append(out, signal{Cause: regName, Weight: wLikely + 2, Class: keyMiss, What: "the registry host " + raw + " has a port: Docker looks its credential up under " + lo})
+	}
+	return out
+}
+
+// readMisspelt finds a misspelt ACR host named in passing
+// ("myreg.azureacr.io", "myreg.azurecr.com").
+func readMisspelt(c *lineCtx) {
+	for off, n := 0, 0; n < perLine; n++ {
+		i := strings.Index(c.lo[off:], "azur")
+		if j := strings.Index(c.lo[off:], "cr.io"); j >= 0 && (i < 0 || j < i) {
+			i = j
+		}
+		if i < 0 {
+			return
+		}
+		start, end := off+i, off+i
+		for start > 0 && !separator(c.line[start-1]) {
+			start--
+		}
+		for end < len(c.line) && !separator(c.line[end]) {
+			end++
+		}
+		off = end
+		h := strings.TrimRight(c.line[start:end], ".:;")
+		if !hostBytes(h) {
+			continue
+		}
+		if d, ok := misspelt(h); ok {
+			c.emit(sig(regName, wCertain, d))
+			c.target, c.own = acrTarget, true
+			return
+		}
+	}
+}
+
+// separator ends a word that might be a host name.
+func separator(b byte) bool {
+	switch b {
+	case ' ', '\t', '"', '\'', '/', '(', ')', ',', '=', '`':
+		return true
+	}
+	return false
+}
+
+func isDigits(s string) bool {
+	for i := range len(s) {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// misspelt reports whether h ends in a misspelt ACR suffix, with
+// loginserver's words for it.
+func misspelt(h string) (detail string, ok bool) {
+	probs, acr := loginserver.Check(h)
+	if !acr {
+		return "", false
+	}
+	for _, p := range probs {
+		if p.Code == loginserver.MisspeltSuffix {
+			return p.Detail, true
+		}
+	}
+	return "", false
+}
+
+// plausibleRef reports whether remote (a repository path with an optional
+// tag) is spelt as a reference can be: lower-case path components of
+// letters, digits and separators, a tag of letters, digits, "_", "." and
+// "-". References: the grammar of github.com/distribution/reference
+// (reference.go, v0.6.0), without its length limits.
+func plausibleRef(remote string) bool {
+	name, tag := remote, ""
+	if i := strings.LastIndexByte(remote, ':'); i > strings.LastIndexByte(remote, '/') {
+		name, tag = remote[:i], remote[i+1:]
+		if tag == "" {
+			return false
+		}
+	}
+	for _, part := range strings.Split(name, "/") {
+		if part == "" {
+			return false
+		}
+		for i := range len(part) {
+			b := part[i]
+			if !('a' <= b && b <= 'z' || isDigit(b) || b == '.' || b == '_' || b == '-') {
+				return false
+			}
+		}
+	}
+	for i := range len(tag) {
+		b := tag[i]
+		if !(isAlnum(b) || b == '.' || b == '_' || b == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// hostBytes reports whether h is made of host-name bytes only.
+func hostBytes(h string) bool {
+	for i := range len(h) {
+		if !isHostByte(h[i]) || h[i] == '_' {
+			return false
+		}
+	}
+	return h != ""
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/docker/cli/cli/config"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/inventory"
+	"github.com/acr-doctor/acr-doctor/diagnose/journal"
+	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/report"
+)
+
+// machine answers explain's question "what does this machine hold for the
+// registry the text names?" from Docker's credential store and the
+// wrapper's journal. It only reads: credential helpers run read-only
+// (credstore.ReadOnlyEnv), so no renewal, no network, no write. Each
+// registry is looked up once.
+type machine struct {
+	store   *credstore.Store
+	helpers bool // false: config.json alone, for the hooks, which must answer at once
+	journal []journal.Entry
+	now     time.Time
+
+	mu   sync.Mutex
+	seen map[string]machineAnswer
+}
+
+type machineAnswer struct {
+	cred report.Credential
+	ok   bool
+}
+
+// newMachine reads config.json and the journal; a store that cannot be read
+// only means the machine knows nothing.
+func newMachine(helpers bool, timeout time.Duration) *machine {
+	m := &machine{helpers: helpers, now: time.Now(), seen: map[string]machineAnswer{}}
+	cfg, err := credstore.Load(config.Dir(), os.Getenv)
+	if err != nil {
+		return m
+	}
+	m.store = &credstore.Store{Config: cfg, Timeout: timeout}
+	if path, ok := journal.Path(os.Getenv); ok {
+		m.journal, _ = journal.Read(path, m.now.Add(-24*time.Hour))
+	}
+	return m
+}
+
+// Credential is the store's credential for host with its offline findings,
+// and the journal's last get folded in; false when Docker holds none.
+func (m *machine) Credential(host string) (report.Credential, bool) {
+	if m == nil || m.store == nil {
+		return report.Credential{}, false
+	}
+	host = strings.ToLower(loginserver.Host(host))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if a, ok := m.seen[host]; ok {
+		return a.cred, a.ok
+	}
+	a := m.lookup(host)
+	m.seen[host] = a
+	return a.cred, a.ok
+}
+
+func (m *machine) lookup(host string) machineAnswer {
+	key, ok := m.key(host)
+	if !ok {
+		return machineAnswer{}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), m.store.Timeout)
+	defer cancel()
+	e := m.store.Lookup(ctx, key)
+	if e.NotFound && e.Err == nil {
+		return machineAnswer{}
+	}
+	c := inventory.Assess(e, m.now)
+	if last, ok := journal.Last(m.journal, host); ok && last.Outcome == journal.Expired && !hasCause(c.Causes, cause.ExpiredCredentials) {
+		c.Causes = append(c.Causes, cause.New(cause.ExpiredCredentials, fmt.Sprintf(
+			"at %s the credential helper gave Docker a %s that had expired at %s",
+			last.Time.Local().Format("15:04"), strings.ReplaceAll(last.Kind, "_", " "), last.ExpiresAt.Local().Format("15:04"))))
+	}
+	return machineAnswer{cred: c, ok: true}
+}
+
+// key is the store key Docker would use for host: the exact one first,
+// else one that differs only in case or form (an upper-case key, a
+// scheme), which Docker misses and the assessment names.
+func (m *machine) key(host string) (string, bool) {
+	cfg := m.store.Config
+	keys := slices.Concat(slices.Collect(maps.Keys(cfg.Env)), slices.Collect(maps.Keys(cfg.CredHelpers)), slices.Collect(maps.Keys(cfg.Auths)))
+	if m.helpers && cfg.CredsStore != "" {
+		// A store helper holds keys config.json does not list: Lookup
+		// asks it for the host itself.
+		keys = append(keys, host)
+	}
+	slices.Sort(keys)
+	var near string
+	for _, k := range keys {
+		if !m.helpers && m.store.RunsHelper(k) {
+			continue
+		}
+		switch {
+		case k == host:
+			return k, true
+		case near == "" && strings.EqualFold(loginserver.Host(k), host):
+			near = k
+		}
+	}
+	return near, near != ""
+}
+
+func hasCause(cs []cause.Cause, id cause.ID) bool {
+	return slices.ContainsFunc(cs, func(c cause.Cause) bool { return c.ID == id })
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/token/tokentest"
+)
+
+// TestMachine: what explain learns from this machine's store for a
+// registry a text names: an expired token, an upper-case key Docker
+// misses, a broken helper (only when helpers may run), nothing for a
+// registry it does not hold; and nothing is written.
+func TestMachine(t *testing.T) {
+	dir := t.TempDir()
+	expired := tokentest.Default().Sign(tokentest.ACRRefresh("expired.azurecr.io", "alice@contoso.com", "72f988bf-86f1-41af-91ab-2d7cd011db47", time.Now().Add(-5*time.Hour)))
+	cfg := `{
+		"auths": {
+			"expired.azurecr.io": {"username": "00000000-0000-0000-0000-000000000000", "identitytoken": "` + expired + `"},
+			"MyUpper.azurecr.io": {"auth": "` + b64("myupper:pw") + `"},
+			"finereg.azurecr.io": {"auth": "` + b64("finereg:pw") + `"}
+		},
+		"credHelpers": {"broken.azurecr.io": "missing-helper"}
+	}`
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DOCKER_CONFIG", dir)
+	t.Setenv("DOCKER_AUTH_CONFIG", "")
+	t.Setenv("ACRDOCTOR_JOURNAL", "off")
+	t.Setenv("PATH", t.TempDir())
+
+	tests := []struct {
+		host    string
+		helpers bool
+		found   bool
+		cause   cause.ID // "" for none
+	}{
+		{"expired.azurecr.io", true, true, cause.ExpiredCredentials},
+		{"https://expired.azurecr.io/v2/", false, true, cause.ExpiredCredentials},
+		{"myupper.azurecr.io", false, true, cause.RegistryName},
+		{"finereg.azurecr.io", false, true, ""},
+		{"broken.azurecr.io", true, true, cause.CredentialStore},
+		{"broken.azurecr.io", false, false, ""},
+		{"other.azurecr.io", true, false, ""},
+	}
+	for _, tt := range tests {
+		m := newMachine(tt.helpers, 2*time.Second)
+		c, ok := m.Credential(tt.host)
+		ids := []cause.ID{}
+		for _, x := range c.Causes {
+			ids = append(ids, x.ID)
+		}
+		if ok != tt.found || (tt.cause != "" && !slices.Contains(ids, tt.cause)) || (tt.cause == "" && len(ids) > 0) {
+			t.Errorf("Credential(%q), helpers %v = %v, causes %v; want %v, %q", tt.host, tt.helpers, ok, ids, tt.found, tt.cause)
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("the config folder holds %d files after reading, want config.json alone", len(ents))
+	}
+}
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
