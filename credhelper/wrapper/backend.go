@@ -48,11 +48,14 @@ func (b *execBackend) run(action string, in []byte, out *credstore.CappedBuffer,
 	credstore.KillGroup(cmd)
 	cmd.WaitDelay = time.Second // for a child that keeps the pipe open
 	err := cmd.Run()
+	credstore.KillLeftovers(cmd)
 	switch {
-	case ctx.Err() != nil:
-		return fmt.Errorf("no answer within %s (%s)", b.timeout, envBackendTimeout)
 	case out.Err() != nil:
 		return out.Err()
+	case cmd.ProcessState != nil && cmd.ProcessState.Exited() && errors.Is(err, exec.ErrWaitDelay):
+		return errors.New("it answered, but left a process running that holds its output open")
+	case ctx.Err() != nil:
+		return fmt.Errorf("no answer within %s (%s)", b.timeout, envBackendTimeout)
 	}
 	return err
 }

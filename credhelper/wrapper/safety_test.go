@@ -318,6 +318,7 @@ func TestBackendBounded(t *testing.T) {
 		{"three megabyte answer", json3MB, "output longer than 1048576 bytes"},
 		{"hang", `exec sleep 30`, "no answer within 500ms (ACRDOCTOR_BACKEND_TIMEOUT)"},
 		{"child holding the output", `sleep 30 & echo '{"ServerURL":"x","Username":"u","Secret":"s"}'; wait`, "no answer within 500ms"},
+		{"answer, then a child holding the output", `sleep 30 & echo '{"ServerURL":"x","Username":"u","Secret":"s"}'`, "left a process running that holds its output open"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newSandbox(t, "ACRDOCTOR_BACKEND_TIMEOUT=500ms", "ACRDOCTOR_CREDENTIAL_BACKEND=bad")

@@ -53,7 +53,7 @@ func TestFixed(t *testing.T) {
 	if len(c.Remediation) != 2 || c.Remediation[0] != "az acr network-rule add -n myreg --ip-address <your public IP>" {
 		t.Errorf("remediation = %q", c.Remediation)
 	}
-	want := `GET /v2/ answered 403; the client IP "203.0.113.7; id" is not an IP address or range, so the suggested commands show <your public IP> in its place`
+	want := `GET /v2/ answered 403; the client IP "203.0.113.7; id" is not an IP address, so the suggested commands show <your public IP> in its place`
 	if c.Evidence != want {
 		t.Errorf("evidence = %q", c.Evidence)
 	}

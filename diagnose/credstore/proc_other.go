@@ -13,6 +13,6 @@ var errExecFormat = errors.New("exec format error")
 
 func KillGroup(*exec.Cmd) {}
 
-func killLeftovers(*exec.Cmd) {}
+func KillLeftovers(*exec.Cmd) {}
 
 const nonBlock = 0

@@ -19,10 +19,10 @@ func KillGroup(cmd *exec.Cmd) {
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 }
 
-// killLeftovers ends what a helper left running in its process group once
+// KillLeftovers ends what a helper left running in its process group once
 // it has exited (a background job still holding its output, say): the
 // group was made for that one run.
-func killLeftovers(cmd *exec.Cmd) {
+func KillLeftovers(cmd *exec.Cmd) {
 	if cmd.Process != nil {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}

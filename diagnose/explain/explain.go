@@ -200,7 +200,10 @@ func clip(s string, n int) string {
 
 // Redact replaces the secrets it recognises in s with "<redacted>": JWTs,
 // the values of password flags and secret fields (-p, -pX, --password,
-// "password": "…", 'auth': '…', pw=…, client_secret=…), Authorization,
-// Basic and Bearer credentials, a URL's password (redact.Secrets). It errs
+// "password": "…", 'auth': '…', pw=…, client_secret=…), a user:password
+// flag's password (curl -u, skopeo --creds), a key's value in prose when
+// it looks like one ("password hunter2x", not "token expired"),
+// Authorization, Basic and Bearer credentials, a URL's password
+// (redact.Secrets). It errs
 // towards removing too much: a finding's evidence never needs a secret.
 func Redact(s string) string { return redact.Secrets(s) }

@@ -42,6 +42,15 @@ func TestRegistries(t *testing.T) {
 		{"govreg.azurecr.us:443/x, myreg.azurecr.io.evil.com, docker.io/library/nginx", []string{"govreg.azurecr.us"}},
 		{"navdocker.az-azurecr.io/dynamics-nav", nil},
 		{"bregone.azurecr.io aregtwo.azurecr.io bregone.azurecr.io", []string{"bregone.azurecr.io", "aregtwo.azurecr.io"}},
+		// Brackets and quotes around a name leave it whole.
+		{"The push refers to repository [myreg.azurecr.io/app]", []string{"myreg.azurecr.io"}},
+		{"see <myreg.azurecr.io> and \u201cother.azurecr.io\u201d, \u00a0third.azurecr.io", []string{"myreg.azurecr.io", "other.azurecr.io", "third.azurecr.io"}},
+		// What touches a name and may be part of it makes it no name: the
+		// ASCII rest is not what was typed.
+		{"Get https://\uff45vilreg.azurecr.io/v2/", nil},
+		{"my\u200breg.azurecr.io my\u0435reg.azurecr.io myreg\uff0eevil.azurecr.io", nil},
+		{"my\x1b]0;PWN\x07xyzreg.azurecr.io \x1b[31mredreg.azurecr.io: denied", nil},
+		{"myreg.azurecr.io\x07 " + strings.Repeat("a", 81) + ".azurecr.io", nil},
 	} {
 		if got := Registries(tc.in); !slices.Equal(got, tc.want) {
 			t.Errorf("Registries(%q) = %q, want %q", tc.in, got, tc.want)
@@ -78,9 +87,9 @@ func TestRedact(t *testing.T) {
 }
 
 // leaks are the shapes a secret is pasted in that must never survive:
-// each line plants secret (every word of it) in a failed login, and
-// neither Redact nor anything Explain returns may hold any of it, while
-// the registry name and the error stay readable.
+// each line plants secret (every word of it) in a failed login, before
+// the error and after it, and neither Redact nor anything Explain returns
+// may hold any of it, while the registry name and the error stay readable.
 var leaks = []struct{ line, secret string }{
 	{"docker login myreg.azurecr.io -u admin -pHunter2Attached", "Hunter2Attached"},
 	{"docker login -u admin -p'Quoted1Attached' myreg.azurecr.io", "Quoted1Attached"},
@@ -124,7 +133,22 @@ var leaks = []struct{ line, secret string }{
 	{"helm registry login myreg.azurecr.io --username admin -p H3lm53cret", "H3lm53cret"},
 	{"oras login myreg.azurecr.io -u admin -p 0ras53cret", "0ras53cret"},
 	{"oras login -u admin -p0rasAttached myreg.azurecr.io", "0rasAttached"},
+	{"docker login myreg.azurecr.io -u admin -pHUNTER2SECRET", "HUNTER2SECRET"},
+	{"curl -u admin:HUNTER2SECRET https://myreg.azurecr.io/v2/", "HUNTER2SECRET"},
+	{"curl --user=admin:Curl53cretEq https://myreg.azurecr.io/v2/", "Curl53cretEq"},
+	{"skopeo login --creds admin:HUNTER2SECRET myreg.azurecr.io", "HUNTER2SECRET"},
+	{"skopeo copy --src-creds 'admin:Sk0peoSrc' docker://myreg.azurecr.io/app", "Sk0peoSrc"},
+	{"az acr build -r myreg --docker-password HUNTER2SECRET", "HUNTER2SECRET"},
+	{"password HUNTER2SECRET for myreg.azurecr.io", "HUNTER2SECRET"},
+	{"token HUNTER2SECRET for myreg.azurecr.io", "HUNTER2SECRET"},
+	{"the secret is Pr0seSecret for myreg.azurecr.io", "Pr0seSecret"},
+	{"x-api-key: ApiKeyMixedCase myreg.azurecr.io", "ApiKeyMixedCase"},
+	{"passphrase correcthorsebatterystaple myreg.azurecr.io", "correcthorsebatterystaple"},
 }
+
+// afterError is where pasted commands often end up: after the error the
+// daemon printed for them, on the same line.
+const afterError = `Error response from daemon: Get "https://myregxyz.azurecr.io/v2/": unauthorized: authentication required `
 
 // secretParts are the words of a planted secret, each of which must be gone.
 func secretParts(secret string) []string {
@@ -134,33 +158,43 @@ func secretParts(secret string) []string {
 func TestRedactLeaks(t *testing.T) {
 	const failure = " Error response from daemon: unauthorized: authentication required"
 	for _, tc := range leaks {
+		leaksOn(t, tc.line+failure, tc.secret)
+		leaksOn(t, afterError+tc.line, tc.secret)
 		line := tc.line + failure
 		red := Redact(line)
-		fs := ExplainString(line)
-		whole, err := json.Marshal(struct {
-			Findings   []Finding
-			Registries []string
-		}{fs, Registries(line)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, part := range secretParts(tc.secret) {
-			if strings.Contains(red, part) {
-				t.Errorf("Redact(%q)\n = %q keeps %q", line, red, part)
-			}
-			if strings.Contains(string(whole), part) || strings.Contains(string(whole), strings.Trim(mustJSON(t, part), `"`)) {
-				t.Errorf("Explain(%q) keeps %q: %s", line, part, whole)
-			}
-		}
-		if len(fs) == 0 || fs[0].LineNo != 1 {
-			t.Errorf("Explain(%q) found nothing on the line: %+v", line, fs)
-		}
 		if strings.Contains(line, "myreg.azurecr.io") != strings.Contains(red, "myreg.azurecr.io") || !strings.HasSuffix(red, failure) {
 			t.Errorf("Redact(%q)\n = %q lost the registry or the error", line, red)
 		}
-		if again := Redact(red); again != red {
-			t.Errorf("Redact is not idempotent: %q → %q", red, again)
+	}
+}
+
+// leaksOn checks that no part of secret survives in Redact(line) or in
+// anything Explain returns for it, and that Explain still finds the
+// failure on the line.
+func leaksOn(t *testing.T, line, secret string) {
+	t.Helper()
+	red := Redact(line)
+	fs := ExplainString(line)
+	whole, err := json.Marshal(struct {
+		Findings   []Finding
+		Registries []string
+	}{fs, Registries(line)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range secretParts(secret) {
+		if strings.Contains(red, part) {
+			t.Errorf("Redact(%q)\n = %q keeps %q", line, red, part)
 		}
+		if strings.Contains(string(whole), part) || strings.Contains(string(whole), strings.Trim(mustJSON(t, part), `"`)) {
+			t.Errorf("Explain(%q) keeps %q: %s", line, part, whole)
+		}
+	}
+	if len(fs) == 0 || fs[0].LineNo != 1 {
+		t.Errorf("Explain(%q) found nothing on the line: %+v", line, fs)
+	}
+	if again := Redact(red); again != red {
+		t.Errorf("Redact is not idempotent: %q → %q", red, again)
 	}
 }
 
@@ -186,6 +220,12 @@ func TestRedactKeeps(t *testing.T) {
 		"docker pull myreg.azurecr.io/team/app@sha256:4f4fb700ef54461cfa02571ae0db9a0dc1e0cdb5577484a6d75e68dc38e8acc1",
 		"https://myreg.azurecr.io:443/v2/team/app/manifests/latest",
 		`{"errors":[{"code":"UNAUTHORIZED","message":"authentication required","detail":[{"Type":"repository","Name":"app","Action":"pull"}]}]}`,
+		// A key in prose followed by a word, not a value.
+		"Error response from daemon: Get \"https://myreg.azurecr.io/v2/\": unauthorized: token expired",
+		"login failed: password is wrong for admin; secret is missing; PASSWORD REQUIRED",
+		"failed to fetch token: 401 Unauthorized; refresh token: AADSTS70043: The refresh token has expired",
+		"failed to get token https://myreg.azurecr.io/oauth2/token from myreg.azurecr.io",
+		"docker run -u 1000:1000 myreg.azurecr.io/app",
 	} {
 		if got := Redact(line); got != line {
 			t.Errorf("Redact(%q)\n = %q, want it unchanged", line, got)
@@ -283,6 +323,18 @@ func TestExplain(t *testing.T) {
 		{"5xx", "received unexpected HTTP status: 503 Service Unavailable", []cause.ID{cause.RegistryError}, "", 1},
 		{"expired", "unauthorized: token is expired", []cause.ID{cause.ExpiredCredentials}, "", 1},
 		{"clock", "error: token used before issued", []cause.ID{cause.ClockSkew}, "", 1},
+		// The registry of the finding's own line, or the nearest before it.
+		{"registry of the failing line", "docker login aregone.azurecr.io\nError response from daemon: Get \"https://bregtwo.azurecr.io/v2/\": unauthorized: authentication required",
+			[]cause.ID{cause.InvalidCredentials}, "bregtwo.azurecr.io", 2},
+		{"registry nearest before", "docker login aregone.azurecr.io\nThe push refers to repository [bregtwo.azurecr.io/app]\nunauthorized: authentication required",
+			[]cause.ID{cause.InvalidCredentials}, "bregtwo.azurecr.io", 3},
+		// A host touched by a look-alike or a control character names no
+		// registry: the fixes keep their placeholders.
+		{"full-width letter in the host", "Error: Get \"https://\uff45vilreg.azurecr.io/v2/\": unauthorized", []cause.ID{cause.InvalidCredentials}, "", 1},
+		{"control sequence in the host", "Error: Get \"https://my\x1b]0;PWN\x07reg.azurecr.io/v2/\": unauthorized", []cause.ID{cause.InvalidCredentials}, "", 1},
+		{"control sequence before a valid name", "Error: Get \"https://my\x1b]0;PWN\x07xyzreg.azurecr.io/v2/\": unauthorized", []cause.ID{cause.InvalidCredentials}, "", 1},
+		{"look-alike after a named registry", "docker login aregone.azurecr.io\nError: Get \"https://\uff45vilreg.azurecr.io/v2/\": unauthorized",
+			[]cause.ID{cause.InvalidCredentials}, "aregone.azurecr.io", 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fs := ExplainString(tc.in)
@@ -307,9 +359,19 @@ func TestExplain(t *testing.T) {
 			if !strings.Contains(fix, want) && !strings.Contains(fix, strings.TrimSuffix(strings.ReplaceAll(want, "<registry>", "<name>"), ".azurecr.io")) {
 				t.Errorf("remediation does not name %q: %q", want, c.Remediation)
 			}
+			// Every registry the fixes name is the finding's.
+			name := strings.TrimSuffix(tc.reg, ".azurecr.io")
+			for _, m := range fixNames.FindAllStringSubmatch(fix, -1) {
+				if got := m[1] + m[2]; got != tc.reg && got != name {
+					t.Errorf("remediation names %q, want only %q: %q", got, tc.reg, c.Remediation)
+				}
+			}
 		})
 	}
 }
+
+// fixNames finds the registries a fix names: hosts, and az's -n.
+var fixNames = regexp.MustCompile(`([^\s"/<>]+\.azurecr\.[a-z]+)|(?:-n|--attach-acr) ([^\s"<>]+)`)
 
 func TestHuge(t *testing.T) {
 	long := strings.Repeat("x", 10<<20) + " unauthorized: authentication required\nCannot connect to the Docker daemon\n"

@@ -3,6 +3,8 @@ package explain
 import (
 	"net/netip"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 )
@@ -178,18 +180,69 @@ func acrHosts(s string, n int) []string {
 			continue // the suffix goes on: another domain
 		}
 		start := i
-		for start > 0 && i-start < 80 && isHostByte(s[start-1]) {
+		for start > 0 && i-start <= maxHost && isHostByte(s[start-1]) {
 			start--
+		}
+		if i-start > maxHost {
+			continue // longer than a name: a fragment of something else
 		}
 		for start < i && (s[start] == '.' || s[start] == '-') {
 			start++
 		}
-		if start == i || start > 0 && isPlaceholderByte(s[start-1]) {
+		if start == i || start > 0 && isPlaceholderByte(s[start-1]) && !opens(s[:start]) {
 			continue // no name, or the end of a redacted one ("<name>.azurecr.io")
+		}
+		if start > 0 && !bounds(s[:start], true) || end < len(s) && !bounds(s[end:], false) {
+			// What the name touches may be part of it: a look-alike
+			// letter (full-width "ｅvilreg"), a control sequence in mid-name. The
+			// part that is ASCII is not the name the user typed.
+			continue
 		}
 		out = append(out, s[start:end])
 	}
 	return out
+}
+
+// maxHost bounds the name in front of an ACR suffix: 50 characters of
+// registry name, a region and "data" for a data endpoint, with room.
+const maxHost = 80
+
+// opens reports whether before ends with an opening bracket that wraps
+// the name after it ("[myreg.azurecr.io/app]", as docker push prints the
+// repository), not one that ends a placeholder or starts a control
+// sequence ("\x1b[32m").
+func opens(before string) bool {
+	n := len(before)
+	switch before[n-1] {
+	case '[', '<', '{':
+		return n < 2 || before[n-2] != '\x1b'
+	}
+	return false
+}
+
+// bounds reports whether the rune next to a host name, at the end of
+// before or the start of after, ends the name: ASCII that is not a
+// control character, a blank, or a quote or bracket around the name.
+// Any other non-ASCII rune may be a letter or dot that looks like one,
+// and a control character hides what is around it on a terminal.
+func bounds(s string, before bool) bool {
+	var r rune
+	if before {
+		r, _ = utf8.DecodeLastRuneInString(s)
+	} else {
+		r, _ = utf8.DecodeRuneInString(s)
+	}
+	switch {
+	case r == '\t':
+		return true
+	case r < 0x20 || r == 0x7f:
+		return false
+	case r < utf8.RuneSelf:
+		return true
+	case r == utf8.RuneError:
+		return false
+	}
+	return unicode.IsSpace(r) || unicode.In(r, unicode.Pi, unicode.Pf, unicode.Ps, unicode.Pe)
 }
 
 // indexFold is strings.Index for an ASCII lower-case sep, ignoring the

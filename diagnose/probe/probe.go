@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
 
@@ -42,7 +43,9 @@ type Options struct {
 	// Dial opens a TCP connection; default a net.Dialer.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Proxy picks the proxy for a request; default ProxyFromEnvironment,
-	// which is what Docker uses.
+	// which is what Docker uses, except that a setting it cannot parse
+	// fails the probe with an *InvalidProxyError where it would be
+	// ignored (see proxyFromEnvironment).
 	Proxy func(*http.Request) (*url.URL, error)
 	// RootCAs verifies the registry; nil means the system pool (which
 	// honours SSL_CERT_FILE on Linux, as Docker does).
@@ -69,6 +72,7 @@ func (s Secret) empty() bool { return s.Username == "" && s.Password == "" && s.
 const (
 	maxBody       = 256 << 10
 	keptBody      = 4 << 10
+	scrubSlack    = 1 << 10
 	maxRedirects  = 5
 	defaultStep   = 5 * time.Second
 	userAgentName = "acr-doctor"
@@ -102,6 +106,13 @@ type prober struct {
 	// caller's Dial (tests map names to an emulator); the default dialer
 	// gets the address, so the name is resolved once.
 	dialByName bool
+	// issued are the tokens the registry issued, secrets as the stored
+	// one is; hider, built on first use, takes them all out of a text.
+	// hideMu guards both: a dial the transport began may outlive its
+	// request and scrub a proxy's answer while the next request records.
+	hideMu sync.Mutex
+	issued []string
+	hider  *strings.Replacer
 }
 
 func newProber(host string, cred Credential, secret Secret, opts Options) *prober {
@@ -122,7 +133,7 @@ func newProber(host string, cred Credential, secret Secret, opts Options) *probe
 		opts.Dial = d.DialContext
 	}
 	if opts.Proxy == nil {
-		opts.Proxy = http.ProxyFromEnvironment
+		opts.Proxy = proxyFromEnvironment
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -393,27 +404,111 @@ func (p *prober) do(ctx context.Context, purpose Purpose, method, rawURL string,
 	default:
 		ex.raw = raw
 	}
+	if ex.Status == http.StatusOK {
+		p.keepIssued(raw)
+	}
 	ex.Body = p.scrub(raw)
 	return p.record(ex)
 }
 
+// record keeps ex with the secrets hide knows taken out of what the
+// server chose: a header, a redirect's URL in an error, may echo them.
 func (p *prober) record(ex Exchange) *Exchange {
+	ex.URL, ex.Err, ex.Refused = p.hide(ex.URL), p.hide(ex.Err), p.hide(ex.Refused)
+	for _, vs := range ex.Header {
+		for i, v := range vs {
+			vs[i] = p.hide(v)
+		}
+	}
 	p.t.Exchanges = append(p.t.Exchanges, ex)
 	return &p.t.Exchanges[len(p.t.Exchanges)-1]
 }
 
 var jwtRE = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*`)
 
-// scrub makes a body safe to keep: capped, tokens and the secret removed.
+// scrub makes a body safe to keep: the stored secret removed in every
+// form it was sent in, tokens and the values of secret fields removed
+// (a token endpoint's refresh_token need not be a JWT), then capped.
+// What is scrubbed runs scrubSlack past the cap, so that a secret the cap
+// cuts is whole where it is looked for; not the whole body, which
+// redact.Secrets would take a second over.
 func (p *prober) scrub(b []byte) string {
-	b = b[:min(len(b), keptBody)]
-	s := jwtRE.ReplaceAllString(string(b), "<token>")
-	for _, secret := range []string{p.secret.Password, p.secret.IdentityToken} {
-		if len(secret) >= 4 {
-			s = strings.ReplaceAll(s, secret, "<redacted>")
+	s := p.hide(string(b[:min(len(b), keptBody+scrubSlack)]))
+	s = jwtRE.ReplaceAllString(s, "<token>")
+	s = redact.Secrets(s)
+	s = s[:min(len(s), keptBody)]
+	return strings.ToValidUTF8(s, "?")
+}
+
+// hide takes the stored secret, and the tokens the registry issued, out
+// of s, as sent and as a server may echo them: see secretForms.
+func (p *prober) hide(s string) string {
+	p.hideMu.Lock()
+	defer p.hideMu.Unlock()
+	if p.hider == nil {
+		p.hider = strings.NewReplacer(secretForms(p.secret, p.issued...)...)
+	}
+	return p.hider.Replace(s)
+}
+
+// keepIssued adds the tokens in a token answer to what hide takes out:
+// the probe sends the access token on, and an echo of it, or of the
+// refresh token, is no JWT where the registry does not issue JWTs.
+func (p *prober) keepIssued(raw []byte) {
+	var body map[string]any
+	if json.Unmarshal(raw, &body) != nil {
+		return
+	}
+	p.hideMu.Lock()
+	defer p.hideMu.Unlock()
+	for _, k := range []string{"token", "access_token", "refresh_token", "id_token"} {
+		// No token is this short; a word that is would be taken out of
+		// every text.
+		if v, ok := body[k].(string); ok && len(v) >= 8 {
+			p.issued = append(p.issued, v)
+			p.hider = nil
 		}
 	}
-	return strings.ToValidUTF8(s, "?")
+}
+
+// secretForms is the old, new pairs for a strings.Replacer that takes
+// secret and the issued tokens out of a text: the password, the identity
+// token, the issued tokens and the Basic credential made of the password
+// (in every base64 alphabet), each as written, URL-encoded, Go-quoted and
+// JSON-escaped. Longer pieces come
+// first, so that the replacer prefers them. A password or token shorter
+// than four characters is left alone: replacing it would mangle the text
+// more than it hides; the Basic credential is not.
+func secretForms(secret Secret, issued ...string) []string {
+	var raws []string
+	for _, v := range append([]string{secret.Password, secret.IdentityToken}, issued...) {
+		if len(v) >= 4 {
+			raws = append(raws, v)
+		}
+	}
+	if secret.Password != "" {
+		basic := []byte(secret.Username + ":" + secret.Password)
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+			raws = append(raws, enc.EncodeToString(basic))
+		}
+	}
+	var forms []string
+	for _, raw := range raws {
+		j, _ := json.Marshal(raw)
+		forms = append(forms, raw, url.QueryEscape(raw), url.PathEscape(raw), quoted(raw), string(j[1:len(j)-1]))
+	}
+	slices.SortFunc(forms, func(a, b string) int {
+		if n := len(b) - len(a); n != 0 {
+			return n
+		}
+		return strings.Compare(a, b)
+	})
+	forms = slices.Compact(forms)
+	var pairs []string
+	for _, f := range forms {
+		pairs = append(pairs, f, "<redacted>")
+	}
+	return pairs
 }
 
 // redactURL keeps a URL's shape but never a secret in its query.
@@ -439,6 +534,14 @@ func redactURL(raw string) string {
 func (p *prober) connect(ctx context.Context, host string, record bool) (net.Conn, bool) {
 	target := &url.URL{Scheme: "https", Host: host, Path: "/v2/"}
 	proxyURL, err := p.opts.Proxy(&http.Request{Method: http.MethodGet, URL: target, Header: http.Header{}})
+	var invalid *InvalidProxyError
+	if errors.As(err, &invalid) {
+		if record {
+			p.t.Proxy = invalid.Shown
+			p.t.TCP = &Step{Target: ProxyTarget, Err: invalid.Error(), ErrKind: "proxy"}
+		}
+		return nil, false
+	}
 	if err != nil {
 		if record {
 			// The error quotes the setting, password and all: what it
@@ -448,7 +551,7 @@ func (p *prober) connect(ctx context.Context, host string, record bool) (net.Con
 				p.t.Proxy = RedactProxyURL(setting)
 				msg += " " + name + "=" + p.t.Proxy
 			}
-			p.t.TCP = &Step{Target: "proxy", Err: msg + ": " + unquoted(err.Error()), ErrKind: "proxy"}
+			p.t.TCP = &Step{Target: ProxyTarget, Err: msg + ": " + unquoted(err.Error()), ErrKind: "proxy"}
 		}
 		return nil, false
 	}
@@ -460,7 +563,7 @@ func (p *prober) connect(ctx context.Context, host string, record bool) (net.Con
 		}
 		if proxyMisread(proxyURL) {
 			if record {
-				p.t.TCP = &Step{Target: "proxy", ErrKind: "proxy", Err: "the proxy setting " + p.t.Proxy +
+				p.t.TCP = &Step{Target: ProxyTarget, ErrKind: "proxy", Err: "the proxy setting " + p.t.Proxy +
 					" does not parse as written: Go programs, Docker among them, read another host in it;" +
 					" percent-encode the user name and password (# as %23, / as %2F, ? as %3F, @ as %40)"}
 			}

@@ -215,7 +215,7 @@ func TestRefreshTokenFlow(t *testing.T) {
 	}
 	ex := tr.Exchange(TokenRequest)
 	// The server echoed the refresh token: the kept body must not.
-	if ex == nil || ex.Status != 401 || !ex.SentCredential || !strings.Contains(ex.Body, "<token>") {
+	if ex == nil || ex.Status != 401 || !ex.SentCredential || !strings.Contains(ex.Body, "echo <redacted>") {
 		t.Errorf("token exchange = %+v", ex)
 	}
 	assertNoSecret(t, tr, refresh)
@@ -604,12 +604,16 @@ func TestScrub(t *testing.T) {
 	tests := []struct {
 		name, password, body, want string
 	}{
-		{"a token", "", `{"access_token":"` + jwt + `"}`, `{"access_token":"<token>"}`},
+		{"a token", "", `{"access_token":"` + jwt + `"}`, `{"access_token":"<redacted>"}`},
+		{"a token in prose", "", "expired: " + jwt, "expired: <token>"},
+		{"tokens that are no JWT", "", `{"refresh_token":"RTSECRET77","access_token":"ATSECRET88","expires_in":3600}`,
+			`{"refresh_token":"<redacted>","access_token":"<redacted>","expires_in":3600}`},
 		{"the password", "hunter2-admin-password", "bad password hunter2-admin-password", "bad password <redacted>"},
 		{"a four-character password", "s3cr", "got s3cr", "got <redacted>"},
 		{"a shorter one is not worth hiding", "abc", "abc def", "abc def"},
 		{"invalid UTF-8", "", "caf\xe9", "caf?"},
 		{"capped", "", strings.Repeat("x", keptBody+10), strings.Repeat("x", keptBody)},
+		{"a password the cap cuts", "hunter2-admin-password", strings.Repeat("x", keptBody-5) + "hunter2-admin-password", strings.Repeat("x", keptBody-5) + "<reda"},
 	}
 	for _, tt := range tests {
 		p := &prober{secret: Secret{Password: tt.password}}

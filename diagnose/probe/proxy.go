@@ -2,6 +2,9 @@ package probe
 
 import (
 	"encoding/base64"
+	"fmt"
+	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"regexp"
@@ -72,6 +75,77 @@ var quotedRE = regexp.MustCompile(`\s*"(?:[^"\\]|\\.)*"`)
 // unquoted is an error message about a proxy setting without the text it
 // quotes.
 func unquoted(msg string) string { return quotedRE.ReplaceAllString(msg, "") }
+
+// ProxyTarget is the Target of a TCP step that failed on the proxy
+// setting itself, before anything was dialled.
+const ProxyTarget = "proxy"
+
+// InvalidProxyError is a proxy setting that does not parse as a URL.
+type InvalidProxyError struct {
+	Name  string // the variable: HTTPS_PROXY or https_proxy
+	Shown string // the setting as RedactProxyURL shows it
+	Err   error  // the parse error, which quotes the setting
+}
+
+func (e *InvalidProxyError) Error() string {
+	return fmt.Sprintf("%s is not a valid URL: %s; Docker, like every Go program, ignores it and connects directly,"+
+		" around the proxy %s: percent-encode the user name and password (%% as %%25, # as %%23, / as %%2F, ? as %%3F, @ as %%40)"+
+		" and remove blanks around the value", e.Name, unquoted(e.Err.Error()), e.Shown)
+}
+
+func (e *InvalidProxyError) Unwrap() error { return e.Err }
+
+// proxyFromEnvironment is http.ProxyFromEnvironment, except for a setting
+// that does not parse (a bad % escape, a leading blank), which
+// ProxyFromEnvironment drops without a word: Docker then connects
+// directly, and fails on a DNS or firewall error that hides the cause.
+// The probe names the setting instead, and connects nowhere.
+func proxyFromEnvironment(req *http.Request) (*url.URL, error) {
+	if name, setting := httpsProxyEnv(); setting != "" && req.URL.Scheme == "https" {
+		if err := parseProxy(setting); err != nil && !noProxyExempts(noProxyEnv(), req.URL.Hostname()) {
+			return nil, &InvalidProxyError{Name: name, Shown: RedactProxyURL(setting), Err: err}
+		}
+	}
+	return http.ProxyFromEnvironment(req)
+}
+
+// parseProxy fails where golang.org/x/net/http/httpproxy's parseProxy
+// does: the setting does not parse, with or without "http://" before it.
+func parseProxy(setting string) error {
+	_, err := url.Parse(setting)
+	if err == nil {
+		return nil
+	}
+	if _, err2 := url.Parse("http://" + setting); err2 == nil {
+		return nil
+	}
+	return err
+}
+
+// noProxyExempts reports whether NO_PROXY exempts host, a name, from the
+// proxy, as httpproxy reads it for a name on port 443: "*", the name, or
+// a domain it is in, with or without a leading "." or "*.", with no port
+// or port 443.
+func noProxyExempts(noProxy, host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, p := range strings.Split(noProxy, ",") {
+		p = strings.ToLower(strings.TrimSpace(p))
+		if p == "*" {
+			return true
+		}
+		if h, port, err := net.SplitHostPort(p); err == nil {
+			if port != "443" {
+				continue
+			}
+			p = h
+		}
+		p = strings.TrimPrefix(strings.TrimPrefix(p, "*"), ".")
+		if p != "" && (host == p || strings.HasSuffix(host, "."+p)) {
+			return true
+		}
+	}
+	return false
+}
 
 // httpsProxyEnv is the proxy setting ProxyFromEnvironment reads for an
 // https URL, and the variable it is in.

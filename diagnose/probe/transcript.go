@@ -105,7 +105,7 @@ type Exchange struct {
 	URL      string // scheme, host, path and query; the query holds no secret
 	Status   int
 	Header   http.Header // the answer's headers of interest, see KeptHeaders
-	Body     string      // the answer's body, capped at 4 KiB, tokens scrubbed
+	Body     string      // the answer's body, capped at 4 KiB, scrubbed of the secret, tokens and secret fields
 	Duration time.Duration
 	Err      string
 	ErrKind  string // as in Step, plus "too_large", "redirect_loop", "drip"

@@ -37,6 +37,10 @@ const colonKeys = `password|passwd|passphrase|secret|_token|identitytoken|apikey
 // or else one word. A word does not start an object or array.
 const value = `("(?:[^"\\\n]|\\.)*"?|'[^'\n]*'?|[^\s"',;&{}\[][^\s"',;&}]*)`
 
+// proseKeys are the names whose value may follow in prose, after a
+// blank or a colon.
+const proseKeys = `password|passwd|passphrase|secret|token|apikey|api_key|api-key`
+
 // rule finds secrets: each match of re holds one in its group 1, which is
 // replaced if ok (when set) agrees.
 type rule struct {
@@ -61,6 +65,13 @@ var rules = sync.OnceValue(func() []rule {
 		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + keys + `)[ \t]*=[ \t]*` + value), ok: notLiteral},
 		// Unquoted keys with a colon: password: …, refresh_token: ….
 		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + colonKeys + `)[ \t]*:[ \t]*` + value), ok: notLiteral},
+		// A key in prose, then its value after a blank, "is", "was" or a
+		// colon: "password hunter2x", "secret is …", "token: …",
+		// "x-api-key: …". Prose says "token expired" and "password is
+		// wrong" too, so only a value that looks like one goes.
+		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w-]*(?:` + proseKeys + `)(?:[ \t]*:[ \t]*|[ \t]+(?:(?:is|was)(?:[ \t]*:)?[ \t]+)?)` + value), ok: valueLike},
+		// user:password pairs: curl -u/--user, skopeo --creds, --src-creds.
+		{re: regexp.MustCompile(`(?i)(?:^|[\s"'(\[{,;|&])(?:-u[ \t]*|(?:--user|--(?:[a-z0-9]+-)*creds)(?:[ \t]+|=))["']?[^\s:"']*:([^\s"']+)`), ok: notNumber},
 		// Authorization headers, whatever the scheme: Basic, Bearer, none.
 		{re: regexp.MustCompile(`(?i)\b(?:proxy-)?authorization[ \t]*[:=][ \t]*["'\[]?(?:(?:basic|bearer|token|digest|negotiate|ntlm)[ \t]+)?([^\s"',\]]+)`)},
 		// Basic and Bearer credentials elsewhere, when they look like one.
@@ -82,6 +93,60 @@ func notLiteral(s string) bool {
 	return true
 }
 
+// notNumber leaves a number alone: docker run -u 1000:1000 is a user and
+// group, not a password.
+func notNumber(s string) bool {
+	return strings.Trim(s, "0123456789") != ""
+}
+
+// codeLike matches what follows a key in error text without being its
+// value: a status, an Azure AD or OAuth error code (invalid_grant), a
+// URL, a host name.
+var codeLike = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:[0-9]{1,3}|AADSTS[0-9]+|[a-z]+(?:_[a-z]+)+|[a-zA-Z][a-zA-Z0-9+.-]*://.*|(?:[a-z0-9-]+\.)+[a-z]{2,}(?::[0-9]+)?(?:/.*)?)[.,:;)]*$`)
+})
+
+// valueLike tells a key's value in prose from the word that follows a
+// key in a sentence ("token expired", "password is incorrect",
+// "PASSWORD REQUIRED", "client secret ID"): a value has a digit or a
+// symbol, mixed case, a length words do not have, or is eight capitals or
+// more that are no word of an error.
+// Lower-case words are words, and "= x" is the = rule's to find.
+func valueLike(s string) bool {
+	s = strings.TrimRight(s, ".,:;)")
+	if s == "" || s[0] == '=' || s[0] == ':' || codeLike().MatchString(s) {
+		return false
+	}
+	if strings.ContainsAny(s, "0123456789+/=_~!@#$%^&*") || len(s) >= 20 {
+		return true
+	}
+	upper, lower := 0, 0
+	for i, r := range s {
+		switch {
+		case unicode.IsUpper(r) && i > 0:
+			upper++
+		case unicode.IsLower(r):
+			lower++
+		case !unicode.IsLetter(r) && r != '-' && r != '\'':
+			return true // punctuation inside a word: not prose
+		}
+	}
+	if lower > 0 {
+		return upper > 0
+	}
+	// Capitals alone: an acronym ("secret ID") is short.
+	return upper >= 7 && !proseWords[strings.ToLower(s)]
+}
+
+// proseWords are words error text writes in capitals after a key.
+var proseWords = map[string]bool{
+	"is": true, "was": true, "for": true, "the": true, "not": true, "and": true, "or": true,
+	"incorrect": true, "invalid": true, "expired": true, "required": true, "missing": true,
+	"wrong": true, "error": true, "failed": true, "denied": true, "rejected": true,
+	"empty": true, "unset": true, "none": true, "null": true, "true": true, "false": true,
+	"ok": true, "set": true, "mismatch": true, "revoked": true, "unknown": true,
+}
+
 // credentialLike tells a Basic or Bearer credential from a word after
 // "basic" or "bearer" in prose ("basic authorization", "bearer token"):
 // base64 and token characters, or letters of a length or mix of case that
@@ -101,6 +166,9 @@ func credentialLike(s string) bool {
 
 // Secrets replaces the secrets it recognises in s with Mark: JWTs; the
 // values of password flags (-p X, -pX, --password=X, --client-secret X);
+// the password of user:password flags (curl -u, skopeo --creds); a key's
+// value in prose when it looks like one ("password hunter2x", "secret is
+// …", "x-api-key: …", but not "token expired");
 // the values of secret keys in JSON, Python, YAML and key=value forms
 // ("password": "…", 'auth': '…', pw=…, client_secret=…, refresh_token: …);
 // Authorization headers and Basic or Bearer credentials; a URL's password.

@@ -34,6 +34,47 @@ func TestOutput(t *testing.T) {
 	}
 }
 
+// TestSecretsProse: a key's value in prose and user:password flags go,
+// and the words prose puts after those keys stay.
+func TestSecretsProse(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"-pHUNTER2SECRET", "-p<redacted>"},
+		{"curl -u admin:HUNTER2SECRET https://r", "curl -u admin:<redacted> https://r"},
+		{"curl -uadmin:HUNTER2SECRET", "curl -uadmin:<redacted>"},
+		{"skopeo login --creds admin:HUNTER2SECRET r", "skopeo login --creds admin:<redacted> r"},
+		{"skopeo copy --dest-creds=admin:HUNTER2SECRET", "skopeo copy --dest-creds=admin:<redacted>"},
+		{"--docker-password HUNTER2SECRET", "--docker-password <redacted>"},
+		{"password HUNTER2SECRET", "password <redacted>"},
+		{"token HUNTER2SECRET", "token <redacted>"},
+		{"passphrase Tr0ub4dor", "passphrase <redacted>"},
+		{"the secret is hunter2, sorry", "the secret is <redacted>, sorry"},
+		{"token: MixedCaseValue", "token: <redacted>"},
+		{"x-api-key: abc123def", "x-api-key: <redacted>"},
+		{"identitytoken ABCDEFGH", "identitytoken <redacted>"},
+		{"password 123456", "password <redacted>"},
+		{"password correcthorsebatterystaple", "password <redacted>"},
+		// Words, statuses, codes, URLs and hosts after a key stay.
+		{"password is wrong", "password is wrong"},
+		{"password was incorrect for admin", "password was incorrect for admin"},
+		{"token expired", "token expired"},
+		{"Token Expired", "Token Expired"},
+		{"PASSWORD REQUIRED", "PASSWORD REQUIRED"},
+		{"password for admin@example.com", "password for admin@example.com"},
+		{"failed to fetch token: 401 Unauthorized", "failed to fetch token: 401 Unauthorized"},
+		{"refresh token: AADSTS70043: expired", "refresh token: AADSTS70043: expired"},
+		{"exchange of the refresh token: invalid_grant", "exchange of the refresh token: invalid_grant"},
+		{"the client secret value, not the client secret ID, for", "the client secret value, not the client secret ID, for"},
+		{"token https://r.azurecr.io/oauth2/token", "token https://r.azurecr.io/oauth2/token"},
+		{"token for myreg.azurecr.io", "token for myreg.azurecr.io"},
+		{"docker login --password-stdin", "docker login --password-stdin"},
+		{"docker run -u 1000:1000 -u admin", "docker run -u 1000:1000 -u admin"},
+	} {
+		if got := Secrets(tc.in); got != tc.want {
+			t.Errorf("Secrets(%q)\n = %q\nwant %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestSecretKey(t *testing.T) {
 	for _, k := range []string{"Secret", "Password", "password", "IdentityToken", "identitytoken", "RegistryToken", "auth", "client_secret", "access_token", "refresh_token", "pwd", "api-key", "Authorization"} {
 		if !SecretKey(k) {

@@ -155,18 +155,29 @@ func plain(s string) string {
 }
 
 // IP is the client address a registry names, for `az acr network-rule
-// add --ip-address`: an IPv4 or IPv6 address or CIDR range without a zone,
-// in its canonical form.
+// add --ip-address`: one public IPv4 or IPv6 address without a zone, in
+// its canonical form. A registry sees one address per client, so a range
+// (0.0.0.0/0 would open the firewall to everyone) or an address no
+// registry could have seen a client come from (private, loopback,
+// unspecified, multicast) came from a body someone else wrote.
 func IP(s string) Arg {
 	return check("client IP", "<your public IP>", s, func(s string) (string, string) {
-		if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
-			return a.String(), ""
+		a, err := netip.ParseAddr(s)
+		switch {
+		case err != nil || a.Zone() != "":
+			return "", "is not an IP address"
+		case !PublicIP(a):
+			return "", "is not a public address a registry could see a client come from"
 		}
-		if p, err := netip.ParsePrefix(s); err == nil {
-			return p.String(), ""
-		}
-		return "", "is not an IP address or range"
+		return a.String(), ""
 	})
+}
+
+// PublicIP reports whether a is a global unicast address outside the
+// private ranges.
+func PublicIP(a netip.Addr) bool {
+	a = a.Unmap()
+	return a.IsGlobalUnicast() && !a.IsPrivate()
 }
 
 // ValidIP reports whether IP accepts s.

@@ -21,8 +21,18 @@ import (
 // Linux and other Unix, ~/Library/Application Support/acr-doctor on
 // macOS, %LocalAppData%\acr-doctor on Windows. ok is false when no home
 // directory is known.
+//
+// A state folder that is a symbolic link (or not a folder) is no state
+// folder: what the tool keeps there would land wherever the link points.
 func Dir(getenv func(string) string) (dir string, ok bool) {
-	return dirOn(runtime.GOOS, getenv)
+	dir, ok = dirOn(runtime.GOOS, getenv)
+	if !ok {
+		return "", false
+	}
+	if fi, err := os.Lstat(dir); err == nil && !fi.IsDir() {
+		return "", false
+	}
+	return dir, true
 }
 
 // dirOn is Dir as it is on the platform goos.

@@ -55,3 +55,35 @@ func TestOpenFileRefuses(t *testing.T) {
 		t.Errorf("the link's target changed: %q", b)
 	}
 }
+
+// TestDirNotALink: a state folder that is a symbolic link, or a file, is
+// no state folder.
+func TestDirNotALink(t *testing.T) {
+	home := t.TempDir()
+	state := filepath.Join(home, "state")
+	getenv := func(k string) string {
+		return map[string]string{"HOME": home, "XDG_STATE_HOME": state}[k]
+	}
+	want := filepath.Join(state, "acr-doctor")
+	if dir, ok := Dir(getenv); !ok || dir != want {
+		t.Fatalf("Dir before it exists = %q, %v", dir, ok)
+	}
+	if err := os.MkdirAll(state, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(t.TempDir(), want); err != nil {
+		t.Fatal(err)
+	}
+	if dir, ok := Dir(getenv); ok {
+		t.Errorf("Dir with a linked folder = %q, want none", dir)
+	}
+	if err := os.Remove(want); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(want, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if dir, ok := Dir(getenv); ok {
+		t.Errorf("Dir with a file in its place = %q, want none", dir)
+	}
+}
