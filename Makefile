@@ -38,12 +38,8 @@ test-hostile: ## unit and e2e tests on a machine made hostile to them (scripts/h
 # A count, not a duration: a duration's deadline can end a run mid-input,
 # which go test reports as "context deadline exceeded", a failure. The
 # targets are found in the sources, not by compiling each package to ask.
-fuzz: ## run every fuzz target FUZZTIME (default 5000x: a smoke test) times, past its seed corpus
-	@set -e; for file in $$(grep -rlE '^func Fuzz\w*\(f \*testing\.F\)' --include='*_test.go' diagnose credhelper plugin); do \
-	  for f in $$(grep -oE '^func Fuzz\w*' $$file | cut -d' ' -f2); do \
-	    echo "fuzz ./$$(dirname $$file) $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./$$(dirname $$file); \
-	  done; \
-	done
+fuzz: ## run every fuzz target FUZZTIME (default 5000x: a smoke test) times, past its seed corpus, two at a time
+	@GO=$(GO) FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 fuzz-long: ## the long fuzz run: 200,000 inputs per target
 	$(MAKE) fuzz FUZZTIME=200000x

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -80,7 +81,10 @@ func (m *machine) lookup(host string) machineAnswer {
 	ctx, cancel := context.WithTimeout(context.Background(), m.store.Timeout)
 	defer cancel()
 	e := m.store.Lookup(ctx, key)
-	if e.NotFound && e.Err == nil {
+	var he *credstore.HelperError
+	if e.NotFound && e.Err == nil || errors.As(e.Err, &he) && he.Failure == credstore.HelperEmpty {
+		// Debian's pass answers an empty credential for one it does not
+		// hold: to Docker, as to the text, that is not logged in.
 		return machineAnswer{}
 	}
 	c := inventory.Assess(e, m.now)
