@@ -63,11 +63,18 @@ func run(m *testing.M) int {
 	}
 	helperBin = filepath.Join(tmp, "docker-credential-acrdoctor")
 	fakeBin = filepath.Join(tmp, "docker-credential-fake")
-	for bin, pkg := range map[string]string{pluginBin: "./plugin", helperBin: "./credhelper", fakeBin: "./credhelper/wrapper/testdata/fake"} {
-		build := exec.Command("go", "build", "-ldflags", "-X main.version=v0.0.0-e2e", "-o", bin, pkg)
-		build.Dir = repoRoot
-		if out, err := build.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
+	// One go build links the three side by side; it names each binary
+	// after its folder.
+	build := exec.Command("go", "build", "-ldflags", "-s -w -X main.version=v0.0.0-e2e", "-o", tmp+string(os.PathSeparator),
+		"./plugin", "./credhelper", "./credhelper/wrapper/testdata/fake")
+	build.Dir = repoRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building: %v\n%s", err, out)
+		return 1
+	}
+	for name, bin := range map[string]string{"plugin": pluginBin, "credhelper": helperBin, "fake": fakeBin} {
+		if err := os.Rename(filepath.Join(tmp, name), bin); err != nil {
+			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
 	}

@@ -92,7 +92,7 @@ func pluginBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(binDir, "docker-acrdoctor")
-		build := exec.Command("go", "build", "-ldflags", "-X main.version="+binVersion, "-o", binPath, ".")
+		build := exec.Command("go", "build", "-ldflags", "-s -w -X main.version="+binVersion, "-o", binPath, ".")
 		if out, err := build.CombinedOutput(); err != nil {
 			binErr = fmt.Errorf("building the plugin: %v\n%s", err, out)
 			return

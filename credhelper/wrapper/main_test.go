@@ -79,7 +79,7 @@ func testMain(m *testing.M) int {
 		"../../plugin":      filepath.Join(binDir, "docker-acrdoctor"),
 		"./testdata/docker": filepath.Join(parentDir, "docker"),
 	} {
-		args := []string{"build", "-ldflags", "-X main.version=v9.9.9-test", "-o", out}
+		args := []string{"build", "-ldflags", "-s -w -X main.version=v9.9.9-test", "-o", out}
 		if pkg == ".." {
 			args = append(args, cover...)
 		}
