@@ -30,6 +30,7 @@ var extractors = []extractor{
 	{"helper", []string{"docker-credential-"}, readHelper},
 	{"hostname", []string{"certificate is valid for"}, readCertName},
 	{"anonymous", []string{"anonymous"}, readAnonymous},
+	{"service", servicePullKeys, func(c *lineCtx) { c.s.facts.servicePull = true }},
 	{"detail", []string{"library/", `"type":"repository"`, "metadata_read", "metadata_write"}, readDetail},
 	{"login", []string{"docker login", "podman login", "registry login", "oras login", "nerdctl login"}, readLogin},
 	{"resolved", []string{"dns lookup to", "dial tcp "}, readResolved},
@@ -143,6 +144,13 @@ func readSysErrno(c *lineCtx) {
 // resolver or the network is at fault.
 func dnsSignal(c *lineCtx, s signal) {
 	h := strings.ToLower(c.dnsHost())
+	if unsetLiteral(h) {
+		// A script's empty variable, printed by the language it lives in.
+		s.Cause, s.Weight, s.Alt = regName, wStrong, alts(netDown)
+		s.What += ": the registry name is " + h + ", the text of a variable that was never set"
+		c.emit(s)
+		return
+	}
 	if h != "" && !isPlaceholder(h) && acrish(h) {
 		s.Cause, s.Alt = regName, alts(netDown)
 		s.What += ": " + h + " does not resolve"
@@ -346,6 +354,12 @@ func readCertName(c *lineCtx) {
 		c.emit(sig(tlsFail, wStrong, "certificate for other names than "+asked+": a proxy or another service answers", regName))
 	}
 }
+
+// servicePullKeys are what an Azure service that pulls an app's image
+// prints when the pull fails: App Service's Docker API wrapper. It pulls
+// with the registry credentials configured for the app, whatever registry
+// the image reference names.
+var servicePullKeys = []string{"dockerapiexception", "docker api responded with status code"}
 
 // readAnonymous notes that the text says the registry allows anonymous
 // pull (az acr's flag, the portal's wording): an authentication failure is

@@ -120,6 +120,17 @@ func isPlaceholder(h string) bool {
 	return strings.Contains(l, "redacted") || strings.Trim(l, "x") == ""
 }
 
+// unsetLiteral reports whether h is what JavaScript, PowerShell, Python
+// or Go print for a variable with no value: a registry name no one wrote.
+func unsetLiteral(h string) bool {
+	h, _ = hostPort(h)
+	switch strings.ToLower(h) {
+	case "undefined", "null", "none", "nil", "<nil>", "nan", "$null":
+		return true
+	}
+	return false
+}
+
 // allCaps reports whether label is upper-case letters (and digits) only,
 // as placeholders are written ("REDACTED", "ACRNAME"): Docker reads it as
 // upper case all the same, but people who paste logs write it so.

@@ -86,6 +86,10 @@ var phrases = []phrase{
 	{text: "is too old. minimum supported api version", cause: dockerEnv, weight: wStrong},
 	// Docker cannot prompt: the username or password given was empty.
 	{text: "cannot perform an interactive login from a non tty device", cause: dockerEnv, weight: wLikely, alt: alts(badCreds)},
+	// skopeo and podman ask for the password a login was not given, and
+	// cannot off a terminal: the variable that held it was empty.
+	// Source: containers/common pkg/auth (getUserAndPass).
+	{text: "reading password: inappropriate ioctl for device", cause: badCreds, weight: wLikely + 5, alt: alts(dockerEnv)},
 
 	// az acr: its own sentences. Sources: Azure/azure-cli
 	// src/azure-cli/azure/cli/command_modules/acr/_errors.py, custom.py,
@@ -145,6 +149,9 @@ var phrases = []phrase{
 	{text: "client id must be guid", cause: notInAAD, weight: wCertain},
 	{text: "invalid clientid or client secret", cause: badCreds, weight: wLikely + 10, alt: alts(expired, notInAAD)},
 	{text: "unauthorized to access repository", cause: noPerm, weight: wStrong},
+	// Listing a registry's repositories (GET /v2/_catalog) needs its own
+	// permission: ACR's registry:catalog:* scope, Harbor's admin role.
+	{text: "unauthorized to list catalog", cause: noPerm, weight: wStrong},
 	{text: "insufficient_scope", cause: noPerm, weight: certainAt, class: denied, alt: alts(regName)},
 	{text: "does not have authorization to perform action", cause: noPerm, weight: wCertain},
 	{text: "authorizationfailed", cause: noPerm, weight: wStrong},

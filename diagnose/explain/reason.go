@@ -90,6 +90,10 @@ func byTarget(g signal, f facts) (signal, bool) {
 	switch g.Target {
 	case hubTarget:
 		switch {
+		case g.Class == badPassword && g.pull && f.servicePull:
+			g.Cause, g.Weight, g.Class, g.Alt = regName, wLikely+5, plain, alts(badCreds)
+			g.What = "the service sent the app's registry credentials to Docker Hub: the image reference has no registry host in front (" + g.What + ")"
+			return g, true
 		case g.Class == badPassword && g.pull:
 			g.Cause, g.Weight, g.Class, g.Alt = anonBlock, wLikely+2, plain, alts(badCreds)
 			g.What = "Docker Hub refused a stored credential on a pull that needs none: " + g.What
@@ -99,7 +103,13 @@ func byTarget(g signal, f facts) (signal, bool) {
 			g.What = "the request went to Docker Hub: the image reference has no registry host in front (" + g.What + ")"
 			return g, true
 		}
-		return g, false // a Docker Hub credential is not an ACR login
+		if g.Class == badPassword {
+			// A login to Docker Hub itself, refused.
+			g.Weight, g.Class, g.Alt = wLikely, plain, alts(credStore)
+			g.What = "Docker Hub refused the credential: " + g.What
+			return g, true
+		}
+		return g, false // a Docker Hub challenge says nothing of an ACR login
 	case otherTarget:
 		return g, false
 	case mcrTarget:

@@ -84,6 +84,7 @@ type facts struct {
 	anonymousPull bool // the registry allows anonymous pull
 	privateDNS    bool // a registry host resolved to a private address
 	hubPush       bool // a push went to Docker Hub
+	servicePull   bool // an Azure service pulled, with the app's registry credentials
 }
 
 // state is the reading of a text so far, line by line.
@@ -100,6 +101,10 @@ type state struct {
 	lookup    string
 	lookupAt  int
 	lookupCut bool // lookup ran to the end of its line
+	// pull: the request of line pullAt, the last to name a registry,
+	// fetched a manifest or a blob.
+	pull   bool
+	pullAt int
 	// registries are the ACR login servers the text names, in order.
 	registries []string
 }
@@ -305,9 +310,11 @@ func read(lines []string) *state {
 		c := &lineCtx{s: s, i: i, line: line, lo: string(buf), from: len(s.sigs), keys: keys}
 		readHosts(c)
 		if c.own {
-			s.target = c.target
+			s.target, s.pull, s.pullAt = c.target, c.pull, i
 		} else {
 			c.target = s.target
+			// A line wrapped after its URL: the error belongs to that request.
+			c.pull = s.pull && s.pullAt == i-1
 		}
 		if c.host != "" {
 			s.host = c.host

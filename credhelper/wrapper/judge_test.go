@@ -1,0 +1,54 @@
+package wrapper
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker-credential-helpers/credentials"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/journal"
+	"github.com/acr-doctor/acr-doctor/diagnose/report"
+	"github.com/acr-doctor/acr-doctor/diagnose/token/tokentest"
+)
+
+// TestJudge: what get records of a credential it passed on. The journal
+// keeps a username up to 256 bytes that is not a token; the secret goes
+// with the token username only as an identity token, so an admin user
+// stays an admin user.
+func TestJudge(t *testing.T) {
+	refresh := unsigned(tokentest.ACRRefresh("myreg.azurecr.io", "u", "t", time.Now().Add(time.Hour), "read"))
+	env := &settings{
+		getenv: func(k string) string {
+			if k == "ACRDOCTOR_JOURNAL" {
+				return journal.Off
+			}
+			return ""
+		},
+		loaded: true, cfg: &credstore.Settings{},
+	}
+	for _, tc := range []struct {
+		name         string
+		c            credentials.Credentials
+		wantUsername string
+		wantKind     report.Kind // "": any
+	}{
+		{"admin user", credentials.Credentials{Username: "myreg", Secret: "s3cr3tPassword"}, "myreg", report.AdminUser},
+		{"256-byte username", credentials.Credentials{Username: strings.Repeat("u", 256), Secret: "p"}, strings.Repeat("u", 256), ""},
+		{"257-byte username", credentials.Credentials{Username: strings.Repeat("u", 257), Secret: "p"}, "", ""},
+		{"a token as username", credentials.Credentials{Username: refresh, Secret: "p"}, "", ""},
+		{"refresh token", credentials.Credentials{Username: credstore.TokenUsername, Secret: refresh}, credstore.TokenUsername, report.RefreshToken},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := getRecord{backend: "pass", server: []byte("myreg.azurecr.io"), outcome: journal.Served}
+			rec.judge(tc.c, env)
+			if rec.username != tc.wantUsername {
+				t.Errorf("journal username %q, want %q", rec.username, tc.wantUsername)
+			}
+			if tc.wantKind != "" && rec.kind != tc.wantKind {
+				t.Errorf("kind %s, want %s", rec.kind, tc.wantKind)
+			}
+		})
+	}
+}
