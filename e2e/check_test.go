@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -54,18 +55,26 @@ func (e *env) useEmu(emu *acremu.Server) {
 }
 
 type checkJSON struct {
-	Registries []struct {
-		Registry string `json:"registry"`
-		Healthy  bool   `json:"healthy"`
-		Steps    []struct {
-			Name, Status, Detail string
-		} `json:"steps"`
+	Registries []registryJSON `json:"registries"`
+	Stores     []struct {
+		Source string `json:"source"`
 		Causes []struct {
-			ID          string   `json:"id"`
-			Evidence    string   `json:"evidence"`
-			Remediation []string `json:"remediation"`
+			ID string `json:"id"`
 		} `json:"causes"`
-	} `json:"registries"`
+	} `json:"stores"`
+}
+
+type registryJSON struct {
+	Registry string `json:"registry"`
+	Healthy  bool   `json:"healthy"`
+	Steps    []struct {
+		Name, Status, Detail string
+	} `json:"steps"`
+	Causes []struct {
+		ID          string   `json:"id"`
+		Evidence    string   `json:"evidence"`
+		Remediation []string `json:"remediation"`
+	} `json:"causes"`
 }
 
 // TestCheckThroughDocker: real `docker login` to the emulator stores the
@@ -103,6 +112,9 @@ func TestCheckThroughDocker(t *testing.T) {
 	}
 	cfg := readConfig(t, e)
 	cfg["auths"].(map[string]any)["expiring.azurecr.io"] = map[string]any{"auth": b64(nullGUID + ":"), "identitytoken": old}
+	// A second key for the same registry, which Docker never looks up: it
+	// is reported beside the expired token, not instead of it.
+	cfg["auths"].(map[string]any)["Expiring.azurecr.io"] = map[string]any{"auth": b64("expiring:" + adminPassword)}
 	writeJSONConfig(t, e, cfg)
 	for host, f := range faults {
 		emu.SetFaults(host, f...)
@@ -124,9 +136,15 @@ func TestCheckThroughDocker(t *testing.T) {
 		"intercepted.azurecr.io": "tls",
 		"nochallenge.azurecr.io": "registry_error",
 		"expiring.azurecr.io":    "expired_credentials",
+		"Expiring.azurecr.io":    "registry_name",
 	}
 	if len(got.Registries) != len(want) {
 		t.Errorf("%d registries checked, want %d", len(got.Registries), len(want))
+	}
+	if !slices.IsSortedFunc(got.Registries, func(a, b registryJSON) int {
+		return cmp.Or(strings.Compare(strings.ToLower(a.Registry), strings.ToLower(b.Registry)), strings.Compare(a.Registry, b.Registry))
+	}) {
+		t.Errorf("registries not in order of their host: %v", got.Registries)
 	}
 	for _, reg := range got.Registries {
 		var ids []string
@@ -314,5 +332,25 @@ func TestDockerEnvironment(t *testing.T) {
 	none := e.run("", pluginBin, "check", "--offline", "--format", "json")
 	if none.code != 0 || !strings.Contains(none.stdout, "the docker CLI is not on PATH") {
 		t.Errorf("no docker: %v", none)
+	}
+}
+
+// TestBrokenStore: a credsStore that cannot list its entries is the
+// finding, in text, JSON and the exit status, never "nothing to check".
+func TestBrokenStore(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.writeConfig(`{"auths": {}, "credsStore": "acrdoctornosuchhelper"}`)
+	r := e.docker("acrdoctor")
+	if r.code != 1 || !strings.Contains(r.stdout, "credential_store") || strings.Contains(r.stdout, "No ACR registries") {
+		t.Errorf("check with a missing credsStore: %v", r)
+	}
+	r = e.docker("acrdoctor", "check", "--format", "json")
+	var got checkJSON
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || r.code != 1 {
+		t.Fatalf("%v: %v", err, r)
+	}
+	if len(got.Stores) != 1 || len(got.Stores[0].Causes) != 1 || got.Stores[0].Causes[0].ID != "credential_store" {
+		t.Errorf("stores %+v, want the missing helper's credential_store", got.Stores)
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/azure"
-	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
 	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
@@ -136,11 +135,11 @@ func checkRun(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 		progress.done()
 	}
 	progress.start()
-	results := check.Run(cmd.Context(), store, copts, emit)
+	results, stores := check.Run(cmd.Context(), store, copts, emit)
 	progress.clear()
 
 	docker := check.Docker(cmd.Context())
-	rep := report.Check{Registries: make([]report.Registry, len(results)), Docker: &docker}
+	rep := report.Check{Registries: make([]report.Registry, len(results)), Stores: stores, Docker: &docker}
 	for i, r := range results {
 		rep.Registries[i] = r.Registry
 	}
@@ -164,9 +163,9 @@ func checkRun(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 func (t textWriter) registry(r report.Registry) {
 	status := t.p.green("healthy")
 	switch {
-	case !r.Healthy:
+	case r.LoginFailed:
 		status = t.p.red("login fails")
-	case cause.Failed(r.Causes):
+	case !r.Healthy:
 		status = t.p.red("problem")
 	case len(r.Causes) > 0:
 		status = t.p.yellow("warning")
@@ -232,13 +231,21 @@ func (t textWriter) checkSummary(rep report.Check) {
 		}
 		t.causes(d.Causes)
 	}
+	for _, s := range rep.Stores {
+		if len(s.Causes) > 0 {
+			fmt.Fprintf(t.w, "%s %s\n", t.p.dim("store: "), safe(s.Source))
+			t.causes(s.Causes)
+		}
+	}
 	if len(rep.Registries) == 0 {
-		fmt.Fprintln(t.w, "No ACR registries in Docker's credential store. Name one: docker acrdoctor check myreg.azurecr.io")
+		if !rep.Failed() {
+			fmt.Fprintln(t.w, "No ACR registries in Docker's credential store. Name one: docker acrdoctor check myreg.azurecr.io")
+		}
 		return
 	}
 	var failing int
 	for _, r := range rep.Registries {
-		if !r.Healthy || cause.Failed(r.Causes) {
+		if !r.Healthy {
 			failing++
 		}
 	}

@@ -91,7 +91,7 @@ func runAndExplain(cmd *cobra.Command, dockerCLI command.Cli, args []string, noC
 			if azureByDefault(dockerCLI) {
 				opts.Azure = &azure.Inspector{}
 			}
-			live = check.Run(cmd.Context(), &credstore.Store{Config: cfg}, opts, nil)
+			live, _ = check.Run(cmd.Context(), &credstore.Store{Config: cfg}, opts, nil)
 		}
 	}
 	tw := textWriter{w: w, p: newPalette(dockerCLI), now: time.Now()}

@@ -142,7 +142,7 @@ func TestAzure(t *testing.T) {
 		}
 		opts := check.Options{Targets: targets, Push: push, Repository: "team/app", Timeout: 20 * time.Second,
 			StepTimeout: 3 * time.Second, Probe: probeOptions(emu), Azure: inspector}
-		results := check.Run(context.Background(), store, opts, nil)
+		results, _ := check.Run(context.Background(), store, opts, nil)
 		assertNoSecrets(t, results, auths)
 		assertOnePerTarget(t, results, targets)
 		for _, r := range results {
@@ -234,7 +234,8 @@ func TestAzureUnseen(t *testing.T) {
 	run := func(in *azure.Inspector, target string) check.Result {
 		t.Helper()
 		opts := check.Options{Targets: []string{target}, Timeout: 10 * time.Second, StepTimeout: 3 * time.Second, Probe: probeOptions(emu), Azure: in}
-		return check.Run(context.Background(), store, opts, nil)[0]
+		results, _ := check.Run(context.Background(), store, opts, nil)
+		return results[0]
 	}
 	baseline := run(nil, "unseen.azurecr.io")
 

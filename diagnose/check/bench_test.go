@@ -58,7 +58,8 @@ func BenchmarkCheck(b *testing.B) {
 					// the plugin has: one Azure AD token, fresh listings.
 					opts.Azure = azureInspector(b, emu, armReader, armSecret)
 				}
-				for _, r := range check.Run(context.Background(), store, opts, nil) {
+				results, _ := check.Run(context.Background(), store, opts, nil)
+				for _, r := range results {
 					if !r.Healthy || (bc.azure && (r.Azure == nil || r.Azure.Resource == nil)) {
 						b.Fatalf("%s unhealthy: %+v %+v", r.Registry.Registry, r.Causes, r.Azure)
 					}

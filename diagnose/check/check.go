@@ -4,6 +4,7 @@
 package check
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -57,8 +58,11 @@ type Result struct {
 }
 
 // Run checks every target and calls emit as each one finishes (in the
-// order they finish), then returns them all in target order.
-func Run(ctx context.Context, store *credstore.Store, opts Options, emit func(Result)) []Result {
+// order they finish), then returns them all in target order. With no
+// target named, it checks every ACR key of the store, and also returns
+// what each credential store named by credsStore says of itself: a store
+// that cannot list its entries is a finding, never "nothing to check".
+func Run(ctx context.Context, store *credstore.Store, opts Options, emit func(Result)) ([]Result, []report.Store) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -67,7 +71,17 @@ func Run(ctx context.Context, store *credstore.Store, opts Options, emit func(Re
 		ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
 		defer cancel()
 	}
-	targets := resolveTargets(ctx, store, opts)
+	var targets []target
+	var stores []report.Store
+	if len(opts.Targets) == 0 {
+		entries, statuses := store.Entries(ctx)
+		targets = storeTargets(entries, opts.Repository)
+		for _, st := range statuses {
+			stores = append(stores, inventory.AssessStore(st, store.Config.Filename))
+		}
+	} else {
+		targets = namedTargets(opts.Targets, opts.Repository)
+	}
 	results := make([]Result, len(targets))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -77,9 +91,12 @@ func Run(ctx context.Context, store *credstore.Store, opts Options, emit func(Re
 		wg.Go(func() {
 			defer func() { <-sem }()
 			var r Result
-			if ctx.Err() != nil {
+			switch {
+			case tg.stray != "":
+				r = strayResult(store, tg, opts)
+			case ctx.Err() != nil:
 				r = notChecked(store, tg, opts)
-			} else {
+			default:
 				r = runOne(ctx, store, tg, opts)
 			}
 			mu.Lock()
@@ -91,7 +108,7 @@ func Run(ctx context.Context, store *credstore.Store, opts Options, emit func(Re
 		})
 	}
 	wg.Wait()
-	return results
+	return results, stores
 }
 
 // maxParallel bounds the registries replayed at once: enough that a
@@ -119,32 +136,76 @@ type target struct {
 	host  string // the host to probe
 	repo  string
 	entry *credstore.Entry // set when taken from the store listing
+	// stray says why Docker never uses the credential under key: it is
+	// then reported as it stands, not replayed.
+	stray string
 }
 
-// resolveTargets turns arguments, or the store's ACR entries, into hosts.
-func resolveTargets(ctx context.Context, store *credstore.Store, opts Options) []target {
+// storeTargets is every ACR key of the store, each its own target, in the
+// order of the host they are for. Two keys for one registry (differing in
+// case, scheme, path or port) are both reported: the one Docker looks up
+// is replayed, the other is a finding of its own.
+func storeTargets(entries []credstore.Entry, repo string) []target {
+	keys := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		keys[e.Registry] = true
+	}
+	var out []target
+	for i := range entries {
+		e := &entries[i]
+		if _, acr := loginserver.Check(e.Registry); !acr {
+			continue
+		}
+		out = append(out, target{key: e.Registry, host: loginserver.Host(e.Registry), repo: repo, entry: e, stray: strayKey(*e, keys)})
+	}
+	slices.SortStableFunc(out, func(a, b target) int {
+		return cmp.Or(strings.Compare(a.host, b.host), strings.Compare(a.key, b.key))
+	})
+	return out
+}
+
+// strayKey says why Docker never looks up the credential stored under e's
+// key, as its own lookup goes (docker/cli config/credentials): by the
+// lower-case host of the image reference, with no port for a reference
+// that has none; its file store also finds a key with a scheme or a path,
+// unless the bare host is a key too. "" when Docker uses it.
+func strayKey(e credstore.Entry, keys map[string]bool) string {
+	host := loginserver.DockerHost(e.Registry)
+	switch {
+	case host != strings.ToLower(host):
+		return "Docker looks a registry up by its lower-case name, " + strings.ToLower(host)
+	case strings.Contains(host, ":"):
+		return "Docker looks an image reference without a port up without one"
+	case host == e.Registry:
+		return ""
+	case e.Source.Kind != credstore.File:
+		return "Docker asks " + e.Source.String() + " for the bare host " + host
+	case keys[host]:
+		return "Docker finds the key " + host + " first"
+	}
+	return ""
+}
+
+// strayResult is the result for a key Docker never looks up: what the
+// store holds under it, offline, and why it was not replayed.
+func strayResult(store *credstore.Store, tg target, opts Options) Result {
+	o := opts
+	o.Offline = true
+	r := runOne(context.Background(), store, tg, o)
+	if !opts.Offline {
+		r.Steps = append(r.Steps, report.Step{Name: "live", Status: report.StepWarn, Detail: "not replayed: " + tg.stray})
+	}
+	return r
+}
+
+// namedTargets are the registries the user named, each once.
+func namedTargets(args []string, repository string) []target {
 	var out []target
 	seen := map[string]bool{}
-	if len(opts.Targets) == 0 {
-		entries, _ := store.Entries(ctx)
-		for i := range entries {
-			e := entries[i]
-			if _, acr := loginserver.Check(e.Registry); !acr {
-				continue
-			}
-			host := loginserver.Host(e.Registry)
-			if seen[host] {
-				continue
-			}
-			seen[host] = true
-			out = append(out, target{key: e.Registry, host: host, repo: opts.Repository, entry: &e})
-		}
-		return out
-	}
-	for _, arg := range opts.Targets {
+	for _, arg := range args {
 		host, repo := ParseTarget(arg)
-		if opts.Repository != "" {
-			repo = opts.Repository
+		if repository != "" {
+			repo = repository
 		}
 		if seen[host+"/"+repo] {
 			continue
@@ -194,7 +255,7 @@ func runOne(ctx context.Context, store *credstore.Store, tg target, opts Options
 	offline := cred.Causes
 	if opts.Offline {
 		r.Causes = offline
-		r.Healthy = !cause.Failed(offline)
+		verdict(&r, true)
 		return r
 	}
 
@@ -219,7 +280,6 @@ func runOne(ctx context.Context, store *credstore.Store, tg target, opts Options
 	r.Transcript = t
 	r.Steps = append(r.Steps, steps(t)...)
 	r.Causes = merge(offline, v.Causes)
-	r.Healthy = v.LoggedIn
 	az := <-inspection
 
 	name, workspace := strings.SplitN(tg.host, ".", 2)[0], ""
@@ -238,8 +298,18 @@ func runOne(ctx context.Context, store *credstore.Store, tg target, opts Options
 			r.Steps = append(r.Steps, loginEventsStep(r.LoginEvents))
 		}
 	}
+	verdict(&r, v.LoggedIn)
 	redactProxy(&r)
 	return r
+}
+
+// verdict is the one definition of healthy, which text, JSON and the exit
+// status all go by: the login, where it was replayed, succeeded, and no
+// cause is an error (a pull-only identity checked with --push, a clock
+// far off, a key Docker never looks up).
+func verdict(r *Result, loggedIn bool) {
+	r.Healthy = loggedIn && !cause.Failed(r.Causes)
+	r.LoginFailed = !loggedIn
 }
 
 // redactProxy takes the user-info of the environment's proxy settings out

@@ -79,9 +79,9 @@ func scenarios() []scenario {
 		{name: "wrong admin password", reg: registry("wrongpassword.azurecr.io"), stored: basic("wrongpassword", "not-the-password"), causes: []cause.ID{cause.InvalidCredentials}},
 		{name: "admin disabled", reg: registry("admindisabled.azurecr.io", acremu.AdminDisabled), stored: basic("admindisabled", adminPW), causes: []cause.ID{cause.InvalidCredentials}},
 		{name: "unknown service principal", reg: registry("unknownsp.azurecr.io"), stored: basic("0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e", spSecret), causes: []cause.ID{cause.AADNotRegistered}},
-		{name: "pull-only principal pushing", reg: registry("pullonly.azurecr.io"), stored: basic(spPull, spSecret), push: true, healthy: true, causes: []cause.ID{cause.InsufficientPermission}},
-		{name: "identity with no access", reg: registry("noaccess.azurecr.io"), stored: refresh(nobody, time.Hour), healthy: true, causes: []cause.ID{cause.InsufficientPermission}},
-		{name: "scope-map token pushing", reg: registry("scopedtoken.azurecr.io"), stored: basic("ci-pull", tokPW), push: true, healthy: true, causes: []cause.ID{cause.InsufficientPermission}},
+		{name: "pull-only principal pushing", reg: registry("pullonly.azurecr.io"), stored: basic(spPull, spSecret), push: true, causes: []cause.ID{cause.InsufficientPermission}},
+		{name: "identity with no access", reg: registry("noaccess.azurecr.io"), stored: refresh(nobody, time.Hour), causes: []cause.ID{cause.InsufficientPermission}},
+		{name: "scope-map token pushing", reg: registry("scopedtoken.azurecr.io"), stored: basic("ci-pull", tokPW), push: true, causes: []cause.ID{cause.InsufficientPermission}},
 		{name: "anonymous pull, stale credential", reg: func() acremu.Registry {
 			r := registry("anonpull.azurecr.io")
 			r.AnonymousPull = true
@@ -98,7 +98,7 @@ func scenarios() []scenario {
 			r := registry("skewed.azurecr.io")
 			r.ClockOffset = -3 * time.Hour
 			return r
-		}(), stored: basic("skewed", adminPW), healthy: true, causes: []cause.ID{cause.ClockSkew}},
+		}(), stored: basic("skewed", adminPW), causes: []cause.ID{cause.ClockSkew}},
 		{name: "tls intercepted", reg: registry("intercepted.azurecr.io", acremu.UntrustedCert), stored: basic("intercepted", adminPW), causes: []cause.ID{cause.TLS}},
 		{name: "wrong certificate", reg: registry("wrongcert.azurecr.io", acremu.WrongHostCert), stored: basic("wrongcert", adminPW), causes: []cause.ID{cause.TLS}},
 		{name: "not found", reg: registry("doesnotexist.azurecr.io", acremu.NotFound), stored: basic("doesnotexist", adminPW), causes: []cause.ID{cause.RegistryName}},
@@ -166,7 +166,7 @@ func TestEveryCause(t *testing.T) {
 		}
 		opts := check.Options{Targets: targets, Push: push, Repository: "team/app", Timeout: 20 * time.Second,
 			StepTimeout: 3 * time.Second, Probe: probeOptions(emu)}
-		results := check.Run(context.Background(), store, opts, nil)
+		results, _ := check.Run(context.Background(), store, opts, nil)
 		assertNoSecrets(t, results, auths)
 		assertOnePerTarget(t, results, targets)
 		for _, r := range results {
@@ -196,6 +196,45 @@ func TestEveryCause(t *testing.T) {
 		if req.Auth != "" || len(req.Form) > 0 {
 			t.Errorf("the foreign realm received a credential: %+v", req)
 		}
+	}
+}
+
+// TestEveryKey: two keys for one registry are both reported, in order,
+// each with its own verdict: the one Docker looks up replayed (its expired
+// token found), the one it never looks up reported as it stands and never
+// sent. A store that cannot list its entries is a finding.
+func TestEveryKey(t *testing.T) {
+	emu := startRegistries(t, registry("myreg.azurecr.io"))
+	auths := map[string]types.AuthConfig{
+		"myreg.azurecr.io": refresh(alice, 4*time.Hour)(emu, "myreg.azurecr.io"),
+		"MyReg.azurecr.io": {Username: "myreg", Password: adminPW},
+	}
+	store := &credstore.Store{Config: &credstore.Config{Filename: "config.json", Auths: auths}}
+	results, _ := check.Run(context.Background(), store, check.Options{Timeout: 20 * time.Second, StepTimeout: 3 * time.Second, Probe: probeOptions(emu)}, nil)
+	var got []string
+	for _, r := range results {
+		var ids []string
+		for _, c := range r.Causes {
+			ids = append(ids, string(c.ID))
+		}
+		got = append(got, fmt.Sprintf("%s healthy=%v %v", r.Registry.Registry, r.Healthy, ids))
+	}
+	want := []string{
+		"MyReg.azurecr.io healthy=false [registry_name]",
+		"myreg.azurecr.io healthy=false [expired_credentials]",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("results\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, req := range emu.Requests("myreg.azurecr.io") {
+		if req.Username == "myreg" {
+			t.Errorf("the key Docker never looks up was sent: %+v", req)
+		}
+	}
+	store = &credstore.Store{Config: &credstore.Config{Filename: "config.json", CredsStore: "acrdoctor-test-missing"}}
+	results, stores := check.Run(context.Background(), store, check.Options{Offline: true}, nil)
+	if len(results) != 0 || len(stores) != 1 || len(stores[0].Causes) != 1 || stores[0].Causes[0].ID != cause.CredentialStore {
+		t.Errorf("stores %+v, want the missing helper's credential_store", stores)
 	}
 }
 
@@ -258,7 +297,7 @@ func TestOffline(t *testing.T) {
 	store := &credstore.Store{Config: &credstore.Config{Auths: map[string]types.AuthConfig{
 		"myreg.azurecr.io": {Username: "myreg", Password: "pw"},
 	}}}
-	results := check.Run(context.Background(), store, check.Options{Offline: true, Probe: probe.Options{
+	results, _ := check.Run(context.Background(), store, check.Options{Offline: true, Probe: probe.Options{
 		Lookup: func(context.Context, string) ([]net.IP, error) { panic("offline check used the network") },
 	}}, nil)
 	if len(results) != 1 || !results[0].Healthy || len(results[0].Steps) != 1 || !strings.HasPrefix(results[0].Steps[0].Detail, "admin_user") {
@@ -269,7 +308,7 @@ func TestOffline(t *testing.T) {
 func TestLastGet(t *testing.T) {
 	exp := time.Date(2026, 11, 29, 10, 5, 0, 0, time.Local)
 	store := &credstore.Store{Config: &credstore.Config{Auths: map[string]types.AuthConfig{"myreg.azurecr.io": {Username: "myreg", Password: "pw"}}}}
-	results := check.Run(context.Background(), store, check.Options{Offline: true, Journal: []journal.Entry{
+	results, _ := check.Run(context.Background(), store, check.Options{Offline: true, Journal: []journal.Entry{
 		{Time: exp.Add(-time.Hour), Registry: "myreg.azurecr.io", Kind: "refresh_token", Outcome: journal.Served},
 		{Time: exp.Add(27 * time.Minute), Registry: "myreg.azurecr.io", Kind: "refresh_token", ExpiresAt: &exp, Outcome: journal.Expired, Backend: "pass"},
 		{Time: exp.Add(30 * time.Minute), Registry: "other.azurecr.io", Kind: "admin_user", Outcome: journal.Served},
@@ -312,7 +351,7 @@ func TestDeadlineAtAnyCount(t *testing.T) {
 		},
 	}}
 	start := time.Now()
-	results := check.Run(context.Background(), store, opts, nil)
+	results, _ := check.Run(context.Background(), store, opts, nil)
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("Run took %s with a 500ms time limit", d)
 	}

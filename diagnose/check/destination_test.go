@@ -103,7 +103,7 @@ func TestRefusedDestinationInReport(t *testing.T) {
 			store := &credstore.Store{Config: &credstore.Config{Auths: map[string]types.AuthConfig{
 				hostileHost: {Username: nullGUID, IdentityToken: refreshToken},
 			}}}
-			results := check.Run(context.Background(), store, opts, nil)
+			results, _ := check.Run(context.Background(), store, opts, nil)
 			if len(results) != 1 {
 				t.Fatalf("%d results", len(results))
 			}
@@ -193,7 +193,7 @@ func TestProxyPasswordInReport(t *testing.T) {
 			store := &credstore.Store{Config: &credstore.Config{Auths: map[string]types.AuthConfig{
 				"myreg.azurecr.io": {Username: "myreg", Password: "registry-password"},
 			}}}
-			results := check.Run(context.Background(), store, opts, nil)
+			results, _ := check.Run(context.Background(), store, opts, nil)
 			b, err := json.Marshal(results)
 			if err != nil {
 				t.Fatal(err)

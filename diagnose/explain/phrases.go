@@ -57,6 +57,11 @@ var phrases = []phrase{
 	{text: "dial unix /var/run/docker.sock", cause: dockerEnv, weight: wCertain},
 	{text: "are you trying to connect to a tls-enabled daemon without tls", cause: dockerEnv, weight: wCertain},
 	{text: "eacces /var/run/docker.sock", cause: dockerEnv, weight: wCertain},
+	// Java clients of the daemon (Spring Boot's build-image, Testcontainers,
+	// docker-java): the same statement in their words.
+	{text: "connection to the docker daemon at", cause: dockerEnv, weight: wCertain},
+	{text: "ensure the docker daemon is running", cause: dockerEnv, weight: wCertain},
+	{text: "could not find a valid docker environment", cause: dockerEnv, weight: wCertain},
 	{text: "enoent /var/run/docker.sock", cause: dockerEnv, weight: wCertain},
 	{text: "failed to connect to the docker api", cause: dockerEnv, weight: wCertain},
 	{text: "pipe/docker_engine", cause: dockerEnv, weight: wStrong},
@@ -377,6 +382,19 @@ var phrases = []phrase{
 	{text: "must be lowercase", cause: regName, weight: wStrong + 5},
 	{text: "must use only lowercase", cause: regName, weight: wStrong + 5},
 	{text: "could not parse reference", cause: regName, weight: wStrong},
+	// Docker Hub's token service, asked for a repository whose registry
+	// part was empty ("/team/app" from "${REGISTRY}/team/app").
+	{text: "invalid repository name", cause: regName, weight: wLikely + 10},
+	// Azure services that take a registry server in their own settings,
+	// refusing its value. Sources: the error messages of Azure Container
+	// Instances (imageRegistryCredentials), Container Apps
+	// (ContainerAppInvalidRegistryServerValue) and Batch
+	// (ContainerInvalidRegistry).
+	{text: "in the 'imageregistrycredentials' of container group", cause: regName, weight: wStrong},
+	{text: "containerappinvalidregistryservervalue", cause: regName, weight: wCertain},
+	{text: "property 'registries.server' has an invalid value", cause: regName, weight: wCertain},
+	{text: "containerinvalidregistry", cause: regName, weight: wStrong},
+	{text: "container registries specified are invalid", cause: regName, weight: wStrong},
 }
 
 func emitPhrase(c *lineCtx, p *phrase) {

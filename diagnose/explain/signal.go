@@ -159,7 +159,16 @@ func (c *lineCtx) next() string {
 // localSocket reports whether the line's failed connection is to a unix
 // socket on this machine.
 func (c *lineCtx) localSocket() bool {
-	return strings.Contains(c.lo, "dial unix ") && !strings.Contains(c.lo, "dial tcp")
+	if strings.Contains(c.lo, "dial unix ") && !strings.Contains(c.lo, "dial tcp") {
+		return true
+	}
+	// The daemon's own TCP ports on this machine, as its clients name them.
+	for _, d := range []string{"docker://", "localhost:2375", "localhost:2376", "127.0.0.1:2375", "127.0.0.1:2376"} {
+		if strings.Contains(c.lo, d) {
+			return true
+		}
+	}
+	return false
 }
 
 // continued is the line with the lines that continue its message: tools

@@ -68,7 +68,9 @@ func helperCause(err error, registry string) cause.Cause {
 	return c.Fixed(probe(""))
 }
 
-func assessStore(st credstore.StoreStatus, configFile string) report.Store {
+// AssessStore is what a credential store named by credsStore says of
+// itself: how many entries it listed, or why it could not.
+func AssessStore(st credstore.StoreStatus, configFile string) report.Store {
 	s := report.Store{Source: st.Source.String(), Default: st.Default, Entries: st.Entries, Causes: []cause.Cause{}}
 	if st.Err != nil {
 		c := helperCause(st.Err, "")

@@ -42,7 +42,7 @@ func Take(ctx context.Context, store *credstore.Store, all bool, now time.Time) 
 		}
 	}
 	for _, st := range stores {
-		out.Stores = append(out.Stores, assessStore(st, store.Config.Filename))
+		out.Stores = append(out.Stores, AssessStore(st, store.Config.Filename))
 	}
 	return out
 }
@@ -150,7 +150,13 @@ func (a *assessor) nameProblem(p loginserver.Problem) {
 	if a.e.Source.Kind == credstore.CredHelpers {
 		f.Add("rename the credHelpers key %s in config.json", a.keyArg())
 	}
-	a.add(cause.New(cause.RegistryName, p.Detail).Fixed(f))
+	c := cause.New(cause.RegistryName, p.Detail)
+	if a.e.Source.Kind == credstore.File && (p.Code == loginserver.Scheme || p.Code == loginserver.Path) {
+		// Docker's file store drops a scheme and a path when it looks a
+		// key up, and still finds the credential.
+		c = cause.Warn(cause.RegistryName, p.Detail)
+	}
+	a.add(c.Fixed(f))
 }
 
 func (a *assessor) kind() {

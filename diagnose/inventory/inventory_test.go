@@ -72,6 +72,11 @@ func TestAssess(t *testing.T) {
 		{"null GUID, token lost", file("myreg.azurecr.io", NullGUID, "", ""), true, report.Unknown, []string{"credential_store"}},
 		{"truncated token", file("myreg.azurecr.io", NullGUID, "", valid[:len(valid)/2]), true, report.IdentityToken, []string{"credential_store"}},
 		{"upper case key", file("MyReg.azurecr.io", "myreg", "pw", ""), true, report.AdminUser, []string{"registry_name"}},
+		// Docker's file store drops a scheme and a path when it looks up a
+		// key; a helper is asked for the bare host, and a port is kept.
+		{"scheme and path in the file", file("https://myreg.azurecr.io/v2/", "myreg", "pw", ""), true, report.AdminUser, []string{"!registry_name", "!registry_name"}},
+		{"scheme in a helper", inHelper("pass", "https://myreg.azurecr.io", "myreg", "pw"), true, report.AdminUser, []string{"registry_name"}},
+		{"port in the file", file("myreg.azurecr.io:443", "myreg", "pw", ""), true, report.AdminUser, []string{"registry_name"}},
 		{"misspelt suffix", file("myreg.azurecr.com", "myreg", "pw", ""), true, report.AdminUser, []string{"registry_name"}},
 		{"regional endpoint", file("myreg.westeurope.geo.azurecr.io", NullGUID, "", refresh("myreg.azurecr.io", now.Add(-time.Hour))), true, report.RefreshToken, nil},
 		{"empty placeholder", file("myreg.azurecr.io", "", "", ""), true, report.Anonymous, nil},

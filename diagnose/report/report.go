@@ -136,7 +136,10 @@ type TokenReport struct {
 // Check is the output of `check`.
 type Check struct {
 	Registries []Registry `json:"registries"`
-	Docker     *Docker    `json:"docker,omitempty"`
+	// Stores are the credential stores credsStore names, each with what
+	// it said when asked to list its entries.
+	Stores []Store `json:"stores,omitempty"`
+	Docker *Docker `json:"docker,omitempty"`
 }
 
 // Docker is the Docker client the credentials are for.
@@ -151,8 +154,13 @@ func (c Check) Failed() bool {
 	if c.Docker != nil && cause.Failed(c.Docker.Causes) {
 		return true
 	}
+	for _, s := range c.Stores {
+		if cause.Failed(s.Causes) {
+			return true
+		}
+	}
 	for _, r := range c.Registries {
-		if !r.Healthy || cause.Failed(r.Causes) {
+		if !r.Healthy {
 			return true
 		}
 	}
@@ -163,13 +171,16 @@ func (c Check) Failed() bool {
 type Registry struct {
 	Registry string `json:"registry"`
 	// Healthy is set when Docker can log in with what it has stored, as
-	// `docker login REGISTRY` with no password would; with nothing
-	// stored, when anonymous pull works. Causes may still name problems
-	// for the operation probed (a missing push permission).
-	Healthy    bool          `json:"healthy"`
-	Credential Credential    `json:"credential"`
-	Steps      []Step        `json:"steps"`
-	Causes     []cause.Cause `json:"causes"`
+	// `docker login REGISTRY` with no password would (with nothing
+	// stored, when anonymous pull works), and no cause is an error: a
+	// missing push permission asked for with --push makes it false.
+	Healthy bool `json:"healthy"`
+	// LoginFailed is set when the replayed login itself failed, as
+	// opposed to a problem beside it: text says "login fails".
+	LoginFailed bool          `json:"-"`
+	Credential  Credential    `json:"credential"`
+	Steps       []Step        `json:"steps"`
+	Causes      []cause.Cause `json:"causes"`
 	// Azure is set by `check --azure`.
 	Azure *Azure `json:"azure,omitempty"`
 	// LoginEvents is set when the login failed on authentication: where
