@@ -70,7 +70,7 @@ bench: ## Go benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./diagnose/... ./credhelper/wrapper
 
 lint: ## gofmt and go vet
-	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt needed" && false)
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then printf '%s\ngofmt needed\n' "$$out"; false; fi
 	$(GO) vet ./...
 
 clean:

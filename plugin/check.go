@@ -207,7 +207,11 @@ func (t textWriter) loginEvents(ev *report.LoginEvents) {
 	tw := tabwriter.NewWriter(t.w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "      TIME\tIDENTITY\tCALLER IP\tRESULT\tDESCRIPTION")
 	for _, e := range ev.Events {
-		fmt.Fprintf(tw, "      %s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format("2006-01-02 15:04:05"), safe(e.Identity), safe(e.CallerIPAddress), safe(e.ResultType), safe(e.ResultDescription))
+		desc := e.ResultDescription
+		if desc == e.ResultType {
+			desc = "" // a success says "200" twice
+		}
+		fmt.Fprintf(tw, "      %s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format("2006-01-02 15:04:05"), safe(e.Identity), safe(e.CallerIPAddress), safe(e.ResultType), safe(desc))
 	}
 	tw.Flush()
 }

@@ -92,6 +92,7 @@ var renderers = map[string]func(w io.Writer, p palette, h string){
 	"check summary": func(w io.Writer, p palette, h string) {
 		textWriter{w: w, p: p, now: renderNow}.checkSummary(report.Check{
 			Registries: []report.Registry{hostileRegistry(h)},
+			Stores:     []report.Store{{Source: h, Causes: hostileCauses(h)}},
 			Docker:     &report.Docker{Path: h, Version: h, Causes: hostileCauses(h)},
 		})
 	},
@@ -357,5 +358,18 @@ func TestTranscriptRefused(t *testing.T) {
 	}}})
 	if want := "DEBU <   refused, nothing sent: http://myreg.azurecr.io/oauth2/token: it is http, not https\n"; !strings.Contains(b.String(), want) {
 		t.Errorf("transcript:\n%s\nwant a line %q", b.String(), want)
+	}
+}
+
+// TestLoginEventsSuccess: a successful login event says 200 once.
+func TestLoginEventsSuccess(t *testing.T) {
+	var b strings.Builder
+	textWriter{w: &b, p: palette{}, now: renderNow}.loginEvents(&report.LoginEvents{Ran: true, Events: []report.LoginEvent{
+		{Time: renderNow, Identity: "alice@contoso.com", CallerIPAddress: "203.0.113.7", ResultType: "200", ResultDescription: "200"},
+		{Time: renderNow, Identity: "alice@contoso.com", CallerIPAddress: "203.0.113.7", ResultType: "401", ResultDescription: "Unauthorized"},
+	}})
+	out := b.String()
+	if strings.Count(out, "200") != 1 || !strings.Contains(out, "401     Unauthorized") {
+		t.Errorf("login events:\n%s", out)
 	}
 }

@@ -352,7 +352,7 @@ func loginEventsStep(ev *report.LoginEvents) report.Step {
 // probeCredential describes the stored credential to the probe and the
 // classifier, without its secret.
 func probeCredential(e credstore.Entry, c report.Credential) probe.Credential {
-	pc := probe.Credential{Source: c.Source, Kind: string(c.Kind), Username: e.Username, Mode: "none"}
+	pc := probe.Credential{Source: c.Source, Kind: string(c.Kind), Username: e.Username, Mode: "none", StoreFailed: e.Err != nil}
 	switch {
 	case e.IdentityToken != "":
 		pc.Mode = "refresh_token"
@@ -488,11 +488,11 @@ func steps(t *probe.Transcript) []report.Step {
 		}
 		out = append(out, s)
 	}
-	if !t.ServerDate.IsZero() {
-		skew := t.LocalDate.Sub(t.ServerDate).Round(time.Second)
-		s := report.Step{Name: "clock", Status: report.StepOK, Detail: fmt.Sprintf("local clock %s the registry's", describeSkew(skew))}
-		if skew > classify.MaxSkew || skew < -classify.MaxSkew {
-			s.Status = report.StepFail
+	if skew, ok := t.Skew(); ok {
+		// Within the tolerance the figure is network latency and noise.
+		s := report.Step{Name: "clock", Status: report.StepOK, Detail: fmt.Sprintf("local clock within %s of the registry's", token.Humanize(classify.MaxSkew))}
+		if skew.Abs() > classify.MaxSkew {
+			s.Status, s.Detail = report.StepFail, fmt.Sprintf("local clock %s the registry's", describeSkew(skew))
 		}
 		out = append(out, s)
 	}
@@ -553,13 +553,10 @@ func stepOf(name string, st probe.Step) report.Step {
 }
 
 func describeSkew(d time.Duration) string {
-	switch {
-	case d > 0:
-		return token.Humanize(d) + " ahead of"
-	case d < 0:
+	if d < 0 {
 		return token.Humanize(-d) + " behind"
 	}
-	return "agrees with"
+	return token.Humanize(d) + " ahead of"
 }
 
 func listOrNothing(s []string) string {

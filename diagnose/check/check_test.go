@@ -72,7 +72,7 @@ func registry(host string, faults ...acremu.Fault) acremu.Registry {
 func scenarios() []scenario {
 	return []scenario{
 		// credHelpers names a helper that is not installed (set in TestEveryCause).
-		{name: "helper missing", reg: registry("healthyadmin.azurecr.io"), stored: basic("healthyadmin", adminPW), causes: []cause.ID{cause.CredentialStore, cause.InvalidCredentials}},
+		{name: "helper missing", reg: registry("healthyadmin.azurecr.io"), stored: basic("healthyadmin", adminPW), causes: []cause.ID{cause.CredentialStore}},
 		{name: "healthy admin", reg: registry("healthyadmin2.azurecr.io"), stored: basic("healthyadmin2", adminPW), healthy: true},
 		{name: "healthy refresh token", reg: registry("healthytoken.azurecr.io"), stored: refresh(alice, time.Hour), push: true, healthy: true},
 		{name: "expired refresh token", reg: registry("expiredtoken.azurecr.io"), stored: refresh(alice, 4*time.Hour), causes: []cause.ID{cause.ExpiredCredentials}},
@@ -86,7 +86,7 @@ func scenarios() []scenario {
 			r := registry("anonpull.azurecr.io")
 			r.AnonymousPull = true
 			return r
-		}(), stored: basic("anonpull", "old-password"), causes: []cause.ID{cause.InvalidCredentials, cause.AnonymousPullBlocked}},
+		}(), stored: basic("anonpull", "old-password"), causes: []cause.ID{cause.AnonymousPullBlocked, cause.InvalidCredentials}},
 		{name: "firewall", reg: registry("firewalled.azurecr.io", acremu.Firewall), stored: basic("firewalled", adminPW), causes: []cause.ID{cause.NetworkFirewall}},
 		{name: "public access disabled", reg: registry("privateonly.azurecr.io", acremu.PublicAccessDisabled), stored: basic("privateonly", adminPW), causes: []cause.ID{cause.NetworkFirewall}},
 		{name: "throttled", reg: registry("throttled.azurecr.io", acremu.Throttle), stored: basic("throttled", adminPW), causes: []cause.ID{cause.Throttled}},

@@ -154,20 +154,17 @@ func (c *classifier) connectivity() bool {
 // clock compares the registry's Date with the local clock.
 func (c *classifier) clock() {
 	t := c.t
-	if t.ServerDate.IsZero() {
-		return
-	}
-	skew := t.LocalDate.Sub(t.ServerDate).Abs()
-	if skew <= MaxSkew {
+	skew, ok := t.Skew()
+	if !ok || skew.Abs() <= MaxSkew {
 		return
 	}
 	dir := "ahead of"
-	if t.LocalDate.Before(t.ServerDate) {
+	if skew < 0 {
 		dir = "behind"
 	}
 	c.add(cause.New(cause.ClockSkew,
 		fmt.Sprintf("this machine's clock is %s %s the registry's (its Date header said %s); tokens look expired or not yet valid to one side",
-			token.Humanize(skew), dir, t.ServerDate.UTC().Format(time.RFC1123)),
+			token.Humanize(skew.Abs()), dir, t.ServerDate.UTC().Format(time.RFC1123)),
 		"sudo timedatectl set-ntp true   # Linux; on Windows: w32tm /resync",
 		"timedatectl status"))
 }
@@ -281,6 +278,12 @@ func (c *classifier) throttled(ex *probe.Exchange) {
 			Add("az acr show -n %s --query sku.name   # Premium has the highest request limits", c.name)))
 }
 
+func (c *classifier) anonymousBlocked() {
+	c.add(cause.New(cause.AnonymousPullBlocked,
+		"the registry allows anonymous pull, but Docker sends the stored credential, which the registry refuses").Fixed(
+		fix("docker logout %s", c.hostPort)))
+}
+
 // login judges the token request with the stored credential, the
 // authenticated ping, the scope probe and the anonymous request.
 func (c *classifier) login() {
@@ -291,10 +294,14 @@ func (c *classifier) login() {
 	tokenEx := t.Exchange(probe.TokenRequest)
 	if tokenEx == nil {
 		if cred.Mode == "none" {
-			if anonPull {
+			switch {
+			case cred.StoreFailed:
+				// Docker stops at the store's error, anonymous pull or
+				// not; that finding says why nothing was sent.
+			case anonPull:
 				// Nothing stored and anonymous pull on: pulls work as they are.
 				c.loggedIn = true
-			} else {
+			default:
 				c.add(cause.New(cause.InvalidCredentials,
 					fmt.Sprintf("Docker holds no credential for %s, and the registry does not allow anonymous pull", t.Registry)).Fixed(
 					fix("az acr login -n %s", c.name)))
@@ -311,11 +318,16 @@ func (c *classifier) login() {
 	case http.StatusOK:
 		c.afterLogin()
 	case http.StatusUnauthorized:
+		// With anonymous pull on, what blocks a pull is that a credential
+		// is sent at all (docker logout fixes it); a push needs the
+		// credential fixed, so that comes first.
+		blocked := anonPull && !strings.Contains(t.Scope, "push")
+		if blocked {
+			c.anonymousBlocked()
+		}
 		c.rejected(tokenEx)
-		if anonPull {
-			c.add(cause.New(cause.AnonymousPullBlocked,
-				"the registry allows anonymous pull, but Docker sends the stored credential, which the registry refuses").Fixed(
-				fix("docker logout %s", c.hostPort)))
+		if anonPull && !blocked {
+			c.anonymousBlocked()
 		}
 	case http.StatusForbidden:
 		c.firewall(tokenEx)

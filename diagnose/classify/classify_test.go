@@ -206,7 +206,18 @@ func TestClassify(t *testing.T) {
 			answered(t, probe.TokenRequest, 401, authRequired)
 			answered(t, probe.AnonymousToken, 200, `{"access_token":"<token>"}`)
 			t.AnonymousGranted = []string{"pull"}
+		}), causes: []cause.ID{cause.AnonymousPullBlocked, cause.InvalidCredentials}},
+		{name: "stale credential, pushing, anonymous pull on", t: with(pinged(connected()), func(t *probe.Transcript) {
+			t.Scope = "repository:team/app:pull,push"
+			answered(t, probe.TokenRequest, 401, authRequired)
+			answered(t, probe.AnonymousToken, 200, `{"access_token":"<token>"}`)
+			t.AnonymousGranted = []string{"pull"}
 		}), causes: []cause.ID{cause.InvalidCredentials, cause.AnonymousPullBlocked}},
+		{name: "the store failed, anonymous pull on", t: with(pinged(connected()), func(t *probe.Transcript) {
+			t.Credential = probe.Credential{Kind: "unknown", Mode: "none", StoreFailed: true}
+			answered(t, probe.AnonymousToken, 200, `{"access_token":"<token>"}`)
+			t.AnonymousGranted = []string{"pull"}
+		}), loggedIn: false},
 		{name: "nothing stored, anonymous pull on", t: with(pinged(connected()), func(t *probe.Transcript) {
 			t.Credential = probe.Credential{Kind: "anonymous", Mode: "none"}
 			answered(t, probe.AnonymousToken, 200, `{"access_token":"<token>"}`)

@@ -54,6 +54,19 @@ type Transcript struct {
 	TimedOut bool
 }
 
+// Skew is how far the local clock is ahead of the registry's (negative:
+// behind), in whole seconds; ok is false when no answer carried a Date.
+// A Date header is the registry's time cut down to the second, so the
+// difference is rounded down too: rounded to the nearest, an exact clock
+// would read "1s ahead" half the time, and a registry 3h ahead "2h59m59s".
+func (t *Transcript) Skew() (skew time.Duration, ok bool) {
+	if t.ServerDate.IsZero() {
+		return 0, false
+	}
+	d := t.LocalDate.Sub(t.ServerDate)
+	return d - (d%time.Second+time.Second)%time.Second, true
+}
+
 // Credential describes the stored credential used, without its secret.
 type Credential struct {
 	Source   string // as in the creds report: file, credsStore:pass, …
@@ -63,6 +76,10 @@ type Credential struct {
 	// grant_type=refresh_token), "basic" (GET with Basic auth), "none".
 	Mode  string
 	Token *token.Token // the decoded stored token, when it is a JWT
+	// StoreFailed is set when the store failed to give the credential
+	// (a missing or broken helper): "none" is then its finding, not the
+	// registry's.
+	StoreFailed bool
 }
 
 // Step is one network step's outcome.

@@ -1,0 +1,52 @@
+package wrapper
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestMemoIdentity: the identity a failed renewal is remembered with
+// changes when the Azure CLI's login changes (its profile and token cache,
+// under AZURE_CONFIG_DIR or else ~/.azure) or a credential file does, so a
+// new az login is tried at once rather than after retryAfter.
+func TestMemoIdentity(t *testing.T) {
+	home, cfgDir := t.TempDir(), t.TempDir()
+	cert := filepath.Join(t.TempDir(), "sp.pem")
+	vars := map[string]string{"HOME": home, "AZURE_CLIENT_CERTIFICATE_PATH": cert}
+	env := &settings{getenv: func(k string) string { return vars[k] }}
+	write := func(path, content string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, step := range []struct {
+		name   string
+		change func()
+	}{
+		{"az login under ~/.azure", func() { write(filepath.Join(home, ".azure", "azureProfile.json"), `{"subscriptions":[1]}`) }},
+		{"its token cache", func() { write(filepath.Join(home, ".azure", "msal_token_cache.json"), `{"AccessToken":{}}`) }},
+		{"a certificate appears", func() { write(cert, "-----BEGIN CERTIFICATE-----") }},
+		{"AZURE_CONFIG_DIR set", func() { vars["AZURE_CONFIG_DIR"] = cfgDir }},
+		{"az login there", func() { write(filepath.Join(cfgDir, "azureProfile.json"), `{}`) }},
+	} {
+		before := env.identity()
+		step.change()
+		if bytes.Equal(before, env.identity()) {
+			t.Errorf("%s: the identity did not change", step.name)
+		}
+	}
+	// Nothing changed, nothing differs; and an unset variable names no file.
+	if !bytes.Equal(env.identity(), env.identity()) {
+		t.Error("the identity changes by itself")
+	}
+	delete(vars, "AZURE_CLIENT_CERTIFICATE_PATH")
+	if bytes.Contains(env.identity(), []byte(" 0 ")) {
+		t.Errorf("an unset path was looked at: %q", env.identity())
+	}
+}
