@@ -229,7 +229,9 @@ func pluginSetting(dockerCLI command.Cli, key string) string {
 }
 
 func (t textWriter) checkSummary(rep report.Check) {
-	if d := rep.Docker; d != nil {
+	// The Docker client is named only when something is wrong with it
+	// (JSON always has it).
+	if d := rep.Docker; d != nil && len(d.Causes) > 0 {
 		if d.Path != "" {
 			fmt.Fprintf(t.w, "%s %s %s\n", t.p.dim("docker:"), safe(d.Path), safe(d.Version))
 		}
@@ -253,7 +255,11 @@ func (t textWriter) checkSummary(rep report.Check) {
 			failing++
 		}
 	}
-	fmt.Fprintf(t.w, "%d registries checked: %d healthy, %d with problems.\n", len(rep.Registries), len(rep.Registries)-failing, failing)
+	checked := "1 registry"
+	if len(rep.Registries) != 1 {
+		checked = fmt.Sprintf("%d registries", len(rep.Registries))
+	}
+	fmt.Fprintf(t.w, "%s checked: %d healthy, %d with problems.\n", checked, len(rep.Registries)-failing, failing)
 }
 
 // writeTranscript prints what was sent and received, for -D. Transcripts

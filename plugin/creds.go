@@ -9,6 +9,7 @@ import (
 	"github.com/docker/cli/cli/debug"
 	"github.com/spf13/cobra"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/azure"
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/inventory"
@@ -121,17 +122,17 @@ func (t textWriter) creds(rep report.Creds, all bool) {
 			warnings++
 		}
 	}
-	what := "ACR credentials"
+	what := "ACR credential"
 	if all {
-		what = "credentials"
+		what = "credential"
 	}
 	if len(rep.Credentials) == 0 {
-		fmt.Fprintf(t.w, "No %s found.", what)
+		fmt.Fprintf(t.w, "No %ss found.", what)
 		if !all {
 			fmt.Fprint(t.w, " Log in with: az acr login -n <registry>   (--all lists the other registries)")
 		}
 		fmt.Fprintln(t.w)
 		return
 	}
-	fmt.Fprintf(t.w, "%d %s: %d with problems, %d with warnings.\n", len(rep.Credentials), what, problems, warnings)
+	fmt.Fprintf(t.w, "%s: %d with problems, %d with warnings.\n", azure.Count(len(rep.Credentials), what), problems, warnings)
 }

@@ -54,15 +54,7 @@ func FuzzBackendAnswer(f *testing.F) {
 	} {
 		f.Add(a.out, []byte(a.server))
 	}
-	env := &settings{
-		getenv: func(k string) string {
-			if k == "ACRDOCTOR_JOURNAL" {
-				return journal.Off
-			}
-			return ""
-		},
-		loaded: true, cfg: &credstore.Settings{},
-	}
+	env := journalOff()
 	f.Fuzz(func(t *testing.T, out, stdin []byte) {
 		server := readServer(bytes.NewReader(stdin))
 		if !bytes.Equal(server, stdin[:min(len(stdin), maxInput)]) {

@@ -19,15 +19,7 @@ import (
 // stays an admin user.
 func TestJudge(t *testing.T) {
 	refresh := unsigned(tokentest.ACRRefresh("myreg.azurecr.io", "u", "t", time.Now().Add(time.Hour), "read"))
-	env := &settings{
-		getenv: func(k string) string {
-			if k == "ACRDOCTOR_JOURNAL" {
-				return journal.Off
-			}
-			return ""
-		},
-		loaded: true, cfg: &credstore.Settings{},
-	}
+	env := journalOff()
 	for _, tc := range []struct {
 		name         string
 		c            credentials.Credentials
@@ -50,5 +42,19 @@ func TestJudge(t *testing.T) {
 				t.Errorf("kind %s, want %s", rec.kind, tc.wantKind)
 			}
 		})
+	}
+}
+
+// journalOff is the helper's settings with no config.json and the journal
+// off: what judging a credential needs, and nothing written.
+func journalOff() *settings {
+	return &settings{
+		getenv: func(k string) string {
+			if k == "ACRDOCTOR_JOURNAL" {
+				return journal.Off
+			}
+			return ""
+		},
+		loaded: true, cfg: &credstore.Settings{},
 	}
 }
