@@ -440,6 +440,10 @@ func readLogin(c *lineCtx) {
 		if i < 0 {
 			continue
 		}
+		if u := shellAte(c.line[i+len(k):]); u != "" {
+			c.emit(signal{Cause: badCreds, Weight: wLikely + 5, Class: keyMiss, Alt: alts(regName),
+				What: "the username " + u + " holds a $ the shell took for a variable: quote it ('" + u + "')"})
+		}
 		server := loginArg(c.line[i+len(k):])
 		if server == "" {
 			return
@@ -462,6 +466,24 @@ func readLogin(c *lineCtx) {
 		checkName(c, host, hostRef)
 		return
 	}
+}
+
+// shellAte is the username of a login command when it has a $ inside a
+// word and is not in single quotes: Harbor's robot$name, which the shell
+// turns into "robot". A $ at its start is a variable meant as one.
+func shellAte(s string) string {
+	f := strings.Fields(s)
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] != "-u" && f[i] != "--username" {
+			continue
+		}
+		u := f[i+1]
+		if j := strings.IndexByte(u, '$'); j > 0 && isAlnum(u[j-1]) && !strings.HasPrefix(u, "'") {
+			return u
+		}
+		return ""
+	}
+	return ""
 }
 
 // loginArg is the first argument of a login command that is not an option

@@ -168,6 +168,12 @@ var phrases = []phrase{
 	{text: "authorizationfailure", cause: firewall, weight: wCertain, alt: alts(noPerm)},
 	{text: "authorizationpermissionmismatch", cause: noPerm, weight: wCertain},
 	{text: "not authorized to perform", cause: noPerm, weight: wStrong},
+	// ARM: an action that needs rights on a second resource (az acr import
+	// from another registry), and az aks --attach-acr without the right to
+	// assign roles.
+	{text: "linkedauthorizationfailed", cause: noPerm, weight: wCertain},
+	{text: "does not have permission to perform action", cause: noPerm, weight: wStrong},
+	{text: "could not create a role assignment for acr", cause: noPerm, weight: wStrong},
 	{text: "requested access to the resource is denied", cause: noPerm, weight: wLikely, class: denied, alt: alts(regName, badCreds, firewall)},
 	{text: "pull access denied", cause: noPerm, weight: wPossible, class: repoMissing, alt: alts(regName, badCreds)},
 	{text: "push access denied", cause: noPerm, weight: wPossible, class: repoMissing, alt: alts(regName, badCreds)},
@@ -372,6 +378,13 @@ var phrases = []phrase{
 	{text: "request date header too old", cause: clock, weight: wStrong},
 	{text: "requesttimetooskewed", cause: clock, weight: wCertain},
 	{text: "clock skew", cause: clock, weight: wStrong},
+	// AWS (ECR's token service): a request signed at a time the service
+	// calls too old.
+	{text: "is now earlier than", cause: clock, weight: wLikely + 10},
+	// Google Cloud's VPC Service Controls, the network rule of a project.
+	{text: "request is prohibited by organization's policy", cause: firewall, weight: wCertain},
+	// distribution's registry logs the expiry of the token it refuses.
+	{text: "token not to be used after", cause: expired, weight: wStrong},
 	{text: "time skew", cause: clock, weight: wStrong},
 	{text: "<invalid> (x", cause: clock, weight: wPossible + 5},
 

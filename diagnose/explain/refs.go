@@ -106,7 +106,7 @@ func readHosts(c *lineCtx) {
 		if url == noTarget {
 			url = t
 			c.reqHost = raw
-			c.pull = strings.Contains(path, "/manifests/") || strings.Contains(path, "/blobs/")
+			c.pull = strings.Contains(path, "/manifests/") || strings.Contains(path, "/blobs/") || pullScope(path)
 		}
 		if strings.HasPrefix(lo, ".") && c.answered() {
 			continue // a redacted name the registry answered for
@@ -241,6 +241,18 @@ func urlHost(s string) (host, path string) {
 		rest = rest[:j]
 	}
 	return host, rest
+}
+
+// pullScope reports whether a token request asks for pull alone
+// ("?scope=repository%3Ateam%2Fapp%3Apull"): the token a pull needs.
+func pullScope(path string) bool {
+	lo := strings.ToLower(path)
+	_, scope, ok := strings.Cut(lo, "scope=")
+	if !ok {
+		return false
+	}
+	scope, _, _ = strings.Cut(scope, "&")
+	return (strings.HasSuffix(scope, "%3apull") || strings.HasSuffix(scope, ":pull")) && !strings.Contains(scope, "push")
 }
 
 // registryPath reports whether a URL path is a registry's API, so that a

@@ -163,7 +163,7 @@ func (c *lineCtx) localSocket() bool {
 		return true
 	}
 	// The daemon's own TCP ports on this machine, as its clients name them.
-	for _, d := range []string{"docker://", "localhost:2375", "localhost:2376", "127.0.0.1:2375", "127.0.0.1:2376"} {
+	for _, d := range []string{"docker://localhost", "localhost:2375", "localhost:2376", "127.0.0.1:2375", "127.0.0.1:2376"} {
 		if strings.Contains(c.lo, d) {
 			return true
 		}
