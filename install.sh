@@ -94,7 +94,7 @@ build_and_install() {
 	say "installed $bindir/docker-credential-acrdoctor (credential helper, opt-in)"
 
 	if command -v docker >/dev/null 2>&1; then
-		say "run: docker acrdoctor creds"
+		say "run: docker acrdoctor"
 	else
 		say "docker CLI not found: run it standalone as acr-doctor creds"
 	fi

@@ -97,7 +97,11 @@ func helperTracer(dockerCLI command.Cli) func(credstore.Call) {
 		if c.Err != nil {
 			outcome = c.Err.Error()
 		}
-		fmt.Fprintf(dockerCLI.Err(), "DEBU %s %s %s: %s in %s\n", safe(c.Program), safe(c.Action), safe(c.Server), safe(outcome), c.Duration.Round(time.Millisecond))
+		call := safe(c.Program) + " " + safe(c.Action)
+		if c.Server != "" { // list names none
+			call += " " + safe(c.Server)
+		}
+		fmt.Fprintf(dockerCLI.Err(), "DEBU %s: %s in %s\n", call, safe(outcome), c.Duration.Round(time.Millisecond))
 	}
 }
 

@@ -17,7 +17,10 @@ import (
 
 // maxExplainInput bounds what explain reads: logs longer than this are
 // cut to their last part by the caller, where the errors are.
-const maxExplainInput = 4 << 20
+const maxExplainInput = explain.MaxInput
+
+// maxExplainRead bounds what explain reads of its input at all.
+const maxExplainRead = 256 << 20
 
 func newExplainCommand(dockerCLI command.Cli) *cobra.Command {
 	var out output
@@ -64,17 +67,23 @@ func runExplain(dockerCLI command.Cli, out *output, noLocal bool, args []string)
 	} else if dockerCLI.In().IsTerminal() {
 		return usagef(`give a file, or pipe the output in ("-" reads standard input)`)
 	}
-	data, err := io.ReadAll(io.LimitReader(in, maxExplainInput))
-	if err != nil {
+	// A log says why it failed at its end: the last maxExplainInput bytes
+	// are kept, of at most maxExplainRead, so that an endless pipe ends.
+	kept := tail{max: maxExplainInput}
+	if _, err := io.Copy(&kept, io.LimitReader(in, maxExplainRead)); err != nil {
 		return usagef("reading %s: %v", name, err)
 	}
-	text := string(data)
+	if kept.dropped > 0 {
+		fmt.Fprintf(dockerCLI.Err(), "acrdoctor: %s is longer than %d MiB: its first %d bytes were left out, its end read\n", safe(name), maxExplainInput>>20, kept.dropped)
+	}
+	text := kept.String()
 	var opts explain.Options
 	if !noLocal {
 		opts.Machine = newMachine(true, machineTimeout).Credential
 	}
 	rep := report.Explain{Causes: findings(explain.ExplainWith(text, opts)), Registries: explain.Registries(text)}
 	w := dockerCLI.Out()
+	var err error
 	switch {
 	case out.json():
 		err = writeJSON(jsonOutput(w), rep)

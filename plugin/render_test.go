@@ -373,3 +373,17 @@ func TestLoginEventsSuccess(t *testing.T) {
 		t.Errorf("login events:\n%s", out)
 	}
 }
+
+// TestExplainKeepsTheEnd: a log longer than explain reads says why it
+// failed at its end, which is what is kept; stderr says the rest was cut.
+func TestExplainKeepsTheEnd(t *testing.T) {
+	log := strings.Repeat("Step 1/9 : RUN make build ok\n", (maxExplainInput/28)+1000) +
+		"Error response from daemon: Get \"https://myreg.azurecr.io/v2/\": dial tcp: lookup myreg.azurecr.io: no such host\n"
+	c, out, errOut := testCLI(t, log)
+	if err := runExplain(c, &output{raw: "text"}, true, []string{"-"}); !errors.Is(err, errProblem) {
+		t.Fatalf("explain = %v, want the cause at the end found\n%s", err, out)
+	}
+	if !strings.Contains(out.String(), "registry_name") || !strings.Contains(errOut.String(), "first") {
+		t.Errorf("stdout:\n%s\nstderr:\n%s", out, errOut)
+	}
+}

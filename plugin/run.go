@@ -55,7 +55,7 @@ command's. This is for CI, where Docker's CLI hooks never run.`,
 }
 
 func runAndExplain(cmd *cobra.Command, dockerCLI command.Cli, args []string, noCheck bool, timeout time.Duration) error {
-	var captured tail
+	captured := tail{max: maxCaptured}
 	child := exec.Command(args[0], args[1:]...)
 	child.Stdin = os.Stdin
 	child.Stdout = io.MultiWriter(dockerCLI.Out(), &captured)
@@ -162,18 +162,22 @@ func exitStatus(err error) (code int, how string) {
 	return code, fmt.Sprintf("exited with status %d", code)
 }
 
-// tail keeps the last maxCaptured bytes written to it.
+// tail keeps the last max bytes written to it: where a failing log says
+// why.
 type tail struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	max     int
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	dropped int64 // bytes left out before what is kept
 }
 
 func (t *tail) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.buf.Write(p)
-	if over := t.buf.Len() - maxCaptured; over > 0 {
+	if over := t.buf.Len() - t.max; over > 0 {
 		t.buf.Next(over)
+		t.dropped += int64(over)
 	}
 	return len(p), nil
 }

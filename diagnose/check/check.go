@@ -57,8 +57,9 @@ type Result struct {
 	Transcript *probe.Transcript // nil offline
 }
 
-// Run checks every target and calls emit as each one finishes (in the
-// order they finish), then returns them all in target order. With no
+// Run checks every target and calls emit with each result in target
+// order, as soon as it and those before it are done, then returns them
+// all in that order: a report streams, yet reads the same every run. With no
 // target named, it checks every ACR key of the store, and also returns
 // what each credential store named by credsStore says of itself: a store
 // that cannot list its entries is a finding, never "nothing to check".
@@ -83,6 +84,8 @@ func Run(ctx context.Context, store *credstore.Store, opts Options, emit func(Re
 		targets = namedTargets(opts.Targets, opts.Repository)
 	}
 	results := make([]Result, len(targets))
+	done := make([]bool, len(targets))
+	next := 0 // the first result not yet emitted
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	sem := make(chan struct{}, maxParallel)
@@ -101,9 +104,11 @@ func Run(ctx context.Context, store *credstore.Store, opts Options, emit func(Re
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			results[i] = r
-			if emit != nil {
-				emit(r)
+			results[i], done[i] = r, true
+			for ; next < len(results) && done[next]; next++ {
+				if emit != nil {
+					emit(results[next])
+				}
 			}
 		})
 	}

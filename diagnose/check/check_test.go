@@ -166,9 +166,14 @@ func TestEveryCause(t *testing.T) {
 		}
 		opts := check.Options{Targets: targets, Push: push, Repository: "team/app", Timeout: 20 * time.Second,
 			StepTimeout: 3 * time.Second, Probe: probeOptions(emu)}
-		results, _ := check.Run(context.Background(), store, opts, nil)
+		// Emitted in target order, though the slow ones finish last.
+		var emitted []string
+		results, _ := check.Run(context.Background(), store, opts, func(r check.Result) { emitted = append(emitted, r.Registry.Registry) })
 		assertNoSecrets(t, results, auths)
 		assertOnePerTarget(t, results, targets)
+		if !slices.Equal(emitted, targets) {
+			t.Errorf("emitted in the order %v, want %v", emitted, targets)
+		}
 		for _, r := range results {
 			sc := scs[slices.IndexFunc(scs, func(s scenario) bool { return s.reg.Host == r.Registry.Registry })]
 			var ids []cause.ID
