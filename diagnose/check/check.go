@@ -152,8 +152,14 @@ type target struct {
 // is replayed, the other is a finding of its own.
 func storeTargets(entries []credstore.Entry, repo string) []target {
 	keys := make(map[string]bool, len(entries))
+	// found counts, per host, the file-store keys Docker may find it by
+	// when no key is the host itself.
+	found := map[string]int{}
 	for _, e := range entries {
 		keys[e.Registry] = true
+		if h := loginserver.DockerHost(e.Registry); e.Source.Kind == credstore.File && h != e.Registry {
+			found[h]++
+		}
 	}
 	var out []target
 	for i := range entries {
@@ -161,7 +167,7 @@ func storeTargets(entries []credstore.Entry, repo string) []target {
 		if _, acr := loginserver.Check(e.Registry); !acr {
 			continue
 		}
-		out = append(out, target{key: e.Registry, host: loginserver.Host(e.Registry), repo: repo, entry: e, stray: strayKey(*e, keys)})
+		out = append(out, target{key: e.Registry, host: loginserver.Host(e.Registry), repo: repo, entry: e, stray: strayKey(*e, keys, found)})
 	}
 	slices.SortStableFunc(out, func(a, b target) int {
 		return cmp.Or(strings.Compare(a.host, b.host), strings.Compare(a.key, b.key))
@@ -169,24 +175,28 @@ func storeTargets(entries []credstore.Entry, repo string) []target {
 	return out
 }
 
-// strayKey says why Docker never looks up the credential stored under e's
-// key, as its own lookup goes (docker/cli config/credentials): by the
-// lower-case host of the image reference, with no port for a reference
-// that has none; its file store also finds a key with a scheme or a path,
-// unless the bare host is a key too. "" when Docker uses it.
-func strayKey(e credstore.Entry, keys map[string]bool) string {
+// strayKey says why Docker does not use the credential stored under e's
+// key for the registry's image references, as its own lookup goes
+// (docker/cli config/credentials): by the host as the reference spells
+// it, which for ACR is the lower-case login server with no port; its
+// file store also finds a key with a scheme or a path, unless the bare
+// host is a key too, taking any one when several are. "" when Docker
+// uses it.
+func strayKey(e credstore.Entry, keys map[string]bool, found map[string]int) string {
 	host := loginserver.DockerHost(e.Registry)
 	switch {
 	case host != strings.ToLower(host):
-		return "Docker looks a registry up by its lower-case name, " + strings.ToLower(host)
+		return "Docker uses it only for image references that spell the registry " + host + "; ACR's login server, and the references az prints, are lower case"
 	case strings.Contains(host, ":"):
-		return "Docker looks an image reference without a port up without one"
+		return "Docker uses it only for image references that name the port; ACR's have none"
 	case host == e.Registry:
 		return ""
 	case e.Source.Kind != credstore.File:
 		return "Docker asks " + e.Source.String() + " for the bare host " + host
 	case keys[host]:
 		return "Docker finds the key " + host + " first"
+	case found[host] > 1:
+		return fmt.Sprintf("Docker takes any one of the %d keys for %s, a different one from run to run: none is replayed", found[host], host)
 	}
 	return ""
 }

@@ -236,6 +236,17 @@ func TestEveryKey(t *testing.T) {
 			t.Errorf("the key Docker never looks up was sent: %+v", req)
 		}
 	}
+	// Two keys Docker's file store may each find the registry by: it takes
+	// either, so neither is sent.
+	before := len(emu.Requests("myreg.azurecr.io"))
+	store = &credstore.Store{Config: &credstore.Config{Filename: "config.json", Auths: map[string]types.AuthConfig{
+		"https://myreg.azurecr.io":    {Username: "myreg", Password: adminPW},
+		"https://myreg.azurecr.io/v2": {Username: "myreg", Password: "wrong"},
+	}}}
+	results, _ = check.Run(context.Background(), store, check.Options{Timeout: 20 * time.Second, StepTimeout: 3 * time.Second, Probe: probeOptions(emu)}, nil)
+	if n := len(emu.Requests("myreg.azurecr.io")); len(results) != 2 || n != before {
+		t.Errorf("%d results, %d requests for two keys Docker picks between, want 2 and none", len(results), n-before)
+	}
 	store = &credstore.Store{Config: &credstore.Config{Filename: "config.json", CredsStore: "acrdoctor-test-missing"}}
 	results, stores := check.Run(context.Background(), store, check.Options{Offline: true}, nil)
 	if len(results) != 0 || len(stores) != 1 || len(stores[0].Causes) != 1 || stores[0].Causes[0].ID != cause.CredentialStore {

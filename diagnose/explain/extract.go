@@ -147,7 +147,7 @@ func dnsSignal(c *lineCtx, s signal) {
 	if unsetLiteral(h) {
 		// A script's empty variable, printed by the language it lives in.
 		s.Cause, s.Weight, s.Alt = regName, wStrong, alts(netDown)
-		s.What += ": the registry name is " + h + ", the text of a variable that was never set"
+		s.What += ": the registry name is " + h + ", from a variable that was never set"
 		c.emit(s)
 		return
 	}
@@ -446,6 +446,11 @@ func readLogin(c *lineCtx) {
 		}
 		server := loginArg(c.line[i+len(k):])
 		if server == "" {
+			if k == "docker login" && !strings.Contains(c.lo, "--help") && strings.Contains(c.lo[i:], " -") {
+				// With options but no registry, Docker logs in to Docker Hub.
+				c.emit(signal{Cause: regName, Weight: wLikely + 10, Class: keyMiss, Alt: alts(badCreds),
+					What: "docker login without a registry logs in to Docker Hub: name the registry (docker login myreg.azurecr.io)"})
+			}
 			return
 		}
 		scheme, rest, hasScheme := strings.Cut(server, "://")

@@ -120,15 +120,19 @@ func isPlaceholder(h string) bool {
 	return strings.Contains(l, "redacted") || strings.Trim(l, "x") == ""
 }
 
-// unsetLiteral reports whether h is what JavaScript, PowerShell, Python
-// or Go print for a variable with no value: a registry name no one wrote.
+// unsetLiteral reports whether h, or its first label, is what a script
+// printed for a variable that was never set: JavaScript's "undefined",
+// PowerShell's, Python's or Go's null, or the variable itself, unexpanded
+// ("${ACR}", "$(ACR_NAME)", as Azure Pipelines leaves a missing one).
 func unsetLiteral(h string) bool {
 	h, _ = hostPort(h)
-	switch strings.ToLower(h) {
+	label, _, _ := strings.Cut(h, ".")
+	switch strings.ToLower(label) {
 	case "undefined", "null", "none", "nil", "<nil>", "nan", "$null":
 		return true
 	}
-	return false
+	return label == "$" || strings.HasPrefix(label, "${") || strings.HasPrefix(label, "$(") ||
+		len(label) > 1 && label[0] == '$' && (isAlnum(label[1]) || label[1] == '_')
 }
 
 // allCaps reports whether label is upper-case letters (and digits) only,

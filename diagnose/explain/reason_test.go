@@ -172,6 +172,9 @@ func TestReason(t *testing.T) {
 			first: netDown, not: []cause.ID{dockerEnv}},
 		{name: "az acr import without rights on the source", in: "The client 'x' with object id 'x' has permission to perform action 'Microsoft.ContainerRegistry/registries/importImage/action' on scope 'a'; however, it does not have permission to perform action 'Microsoft.ContainerRegistry/registries/pull/read' on the linked scope(s) 'b'",
 			first: noPerm, band: Certain},
+		{name: "docker login without a registry", in: "$ docker login -u myreg -p xxxx\nError response from daemon: Get \"https://registry-1.docker.io/v2/\": unauthorized: incorrect username or password",
+			first: regName, alt: badCreds},
+		{name: "an unexpanded pipeline variable", in: "dial tcp: lookup $(ACR_NAME).azurecr.io: no such host", first: regName},
 		{name: "nothing wrong", in: "Login Succeeded\nThe push refers to repository [myreg.azurecr.io/app]\nlatest: digest: sha256:abc size: 948"},
 		{name: "manifest unknown is not a login problem", in: "Error response from daemon: manifest for r.azurecr.io/a:latest not found: manifest unknown: manifest unknown"},
 	} {

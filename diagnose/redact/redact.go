@@ -26,7 +26,7 @@ const Mark = "<redacted>"
 // keys are the names of fields and variables whose value is a secret, as
 // the end of a longer name too (DOCKER_PASSWORD, client_secret,
 // IdentityToken, "auth" of config.json).
-const keys = `password|passwd|passphrase|pwd|pw|secret|token|auth|authorization|apikey|api_key|api-key`
+const keys = `password|passwd|passphrase|pwd|pw|secret|token|auth|authorization|apikey|api_key|api-key|accountkey|sig`
 
 // colonKeys are the names taken as a secret's before a colon without
 // quotes (YAML, log lines): fewer, since prose has "token: " too.
@@ -64,7 +64,7 @@ var rules = sync.OnceValue(func() []rule {
 		// query's access_token=….
 		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + keys + `)[ \t]*=[ \t]*` + value), ok: notLiteral},
 		// Unquoted keys with a colon: password: …, refresh_token: ….
-		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + colonKeys + `)[ \t]*:[ \t]*` + value), ok: notLiteral},
+		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + colonKeys + `)[ \t]*:[ \t]*` + value), ok: notProse},
 		// A key in prose, then its value after a blank, "is", "was" or a
 		// colon: "password hunter2x", "secret is …", "token: …",
 		// "x-api-key: …". Prose says "token expired" and "password is
@@ -76,6 +76,12 @@ var rules = sync.OnceValue(func() []rule {
 		{re: regexp.MustCompile(`(?i)\b(?:proxy-)?authorization[ \t]*[:=][ \t]*["'\[]?(?:(?:basic|bearer|token|digest|negotiate|ntlm)[ \t]+)?([^\s"',\]]+)`)},
 		// Basic and Bearer credentials elsewhere, when they look like one.
 		{re: regexp.MustCompile(`(?i)\b(?:basic|bearer)[ \t]+([A-Za-z0-9+/._~-]{12,}=*)`), ok: credentialLike},
+		// A secret piped or fed to a login that reads it from standard
+		// input: echo "…" | docker login --password-stdin, <<< "…".
+		{re: regexp.MustCompile(`(?i)\b(?:echo|printf)(?:[ \t]+-[a-z]+)*[ \t]+` + value + `[ \t]*\|[^|\n]*--password-stdin`), ok: notVariable},
+		{re: regexp.MustCompile(`(?i)--password-stdin[^\n]*?<<<[ \t]*` + value), ok: notVariable},
+		// What a CI log is told to mask: GitHub Actions' ::add-mask::….
+		{re: regexp.MustCompile(`::add-mask::(\S+)`), ok: notVariable},
 		// A URL's user-info password, which may hold / or @ when pasted
 		// unencoded: it ends at the last @ before the host, which ends the URL
 		// or is followed by its path, query or fragment.
@@ -91,6 +97,19 @@ func notLiteral(s string) bool {
 		return false
 	}
 	return true
+}
+
+// notProse is notLiteral, and leaves alone the words error text writes
+// after "password:" ("reading password: inappropriate ioctl for device").
+func notProse(s string) bool {
+	return notLiteral(s) && !proseWords[strings.ToLower(s)]
+}
+
+// notVariable leaves a shell or CI variable alone ($TOKEN, "${{ secrets.X }}"):
+// it names the secret, it is not one.
+func notVariable(s string) bool {
+	s = strings.Trim(s, `"'`)
+	return s != "" && !strings.HasPrefix(s, "$")
 }
 
 // notNumber leaves a number alone: docker run -u 1000:1000 is a user and
@@ -145,6 +164,7 @@ var proseWords = map[string]bool{
 	"wrong": true, "error": true, "failed": true, "denied": true, "rejected": true,
 	"empty": true, "unset": true, "none": true, "null": true, "true": true, "false": true,
 	"ok": true, "set": true, "mismatch": true, "revoked": true, "unknown": true,
+	"inappropriate": true,
 }
 
 // credentialLike tells a Basic or Bearer credential from a word after

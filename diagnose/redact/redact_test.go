@@ -53,6 +53,14 @@ func TestSecretsProse(t *testing.T) {
 		{"identitytoken ABCDEFGH", "identitytoken <redacted>"},
 		{"password 123456", "password <redacted>"},
 		{"password correcthorsebatterystaple", "password <redacted>"},
+		// Secrets a log holds in other ways: a storage key and a SAS
+		// signature, a secret echoed or fed to a login, a masked value.
+		{"AccountKey=StorKey13abc+/== sig=SasSig14abcdef%2Bxyz", "AccountKey=<redacted> sig=<redacted>"},
+		{`echo -n "PipeSecret18" | docker login r.azurecr.io -u r --password-stdin`, `echo -n "<redacted>" | docker login r.azurecr.io -u r --password-stdin`},
+		{`docker login r.azurecr.io -u r --password-stdin <<< "HereSecret25"`, `docker login r.azurecr.io -u r --password-stdin <<< "<redacted>"`},
+		{"::add-mask::MaskSecret24", "::add-mask::<redacted>"},
+		{`echo "$ACR_PASSWORD" | docker login r.azurecr.io -u r --password-stdin`, `echo "$ACR_PASSWORD" | docker login r.azurecr.io -u r --password-stdin`},
+		{"reading password: inappropriate ioctl for device", "reading password: inappropriate ioctl for device"},
 		// Words, statuses, codes, URLs and hosts after a key stay.
 		{"password is wrong", "password is wrong"},
 		{"password was incorrect for admin", "password was incorrect for admin"},
