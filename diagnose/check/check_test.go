@@ -134,10 +134,11 @@ func startRegistries(t testing.TB, regs ...acremu.Registry) *acremu.Server {
 // probeOptions reach the emulator's registries by name, directly.
 func probeOptions(emu *acremu.Server) probe.Options {
 	return probe.Options{
-		Lookup:  func(_ context.Context, host string) ([]net.IP, error) { return emu.Lookup(host) },
-		Dial:    emu.DialContext,
-		Proxy:   func(*http.Request) (*url.URL, error) { return nil, nil },
-		RootCAs: emu.CertPool(),
+		Lookup:    func(_ context.Context, host string) ([]net.IP, error) { return emu.Lookup(host) },
+		KnownHost: acremu.ARMHost,
+		Dial:      emu.DialContext,
+		Proxy:     func(*http.Request) (*url.URL, error) { return nil, nil },
+		RootCAs:   emu.CertPool(),
 	}
 }
 

@@ -102,6 +102,13 @@ func (c *classifier) connectivity() bool {
 	t := c.t
 	host := t.Registry
 	if d := t.DNS; d != nil && d.Err != "" {
+		if d.NotFound && d.NothingResolves != "" {
+			c.add(cause.New(cause.NetworkUnreachable,
+				fmt.Sprintf("this machine's DNS finds no name: neither %s nor %s resolves (%s)", host, d.NothingResolves, d.Err)).Fixed(
+				fix("nslookup %s", shell.HostPort(d.NothingResolves)).
+					Add("check the DNS servers this machine uses (/etc/resolv.conf, resolvectl status); on an Azure VM: nslookup %s 168.63.129.16", c.host)))
+			return false
+		}
 		if d.NotFound {
 			c.add(cause.New(cause.RegistryName,
 				fmt.Sprintf("DNS has no record of %s (%s): the registry does not exist, or the name is misspelt", host, d.Err)).Fixed(

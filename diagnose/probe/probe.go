@@ -40,6 +40,12 @@ type Options struct {
 
 	// Lookup resolves a host; default net.DefaultResolver.
 	Lookup func(ctx context.Context, host string) ([]net.IP, error)
+	// KnownHost is a name that exists, resolved when the registry's name
+	// is not found: when it is not found either, the resolver finds no
+	// name at all (no DNS, or one that answers every name "no such
+	// host"), the network's fault, not the registry name's. Default
+	// management.azure.com.
+	KnownHost string
 	// Dial opens a TCP connection; default a net.Dialer.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Proxy picks the proxy for a request; default ProxyFromEnvironment,
@@ -121,6 +127,9 @@ func newProber(host string, cred Credential, secret Secret, opts Options) *probe
 	}
 	if opts.Repository == "" {
 		opts.Repository = DefaultRepository
+	}
+	if opts.KnownHost == "" {
+		opts.KnownHost = "management.azure.com"
 	}
 	if opts.Lookup == nil {
 		opts.Lookup = func(ctx context.Context, host string) ([]net.IP, error) {
@@ -589,6 +598,13 @@ func (p *prober) direct(ctx context.Context, host string, record bool) (net.Conn
 		dns.Err, dns.ErrKind = p.describe(err)
 		var de *net.DNSError
 		dns.NotFound = errors.As(err, &de) && de.IsNotFound
+		if dns.NotFound && record {
+			kctx, kcancel := context.WithTimeout(ctx, p.opts.StepTimeout)
+			if _, kerr := p.opts.Lookup(kctx, p.opts.KnownHost); kerr != nil {
+				dns.NothingResolves = p.opts.KnownHost
+			}
+			kcancel()
+		}
 	}
 	// A private endpoint: every address private (or loopback, as a hosts
 	// file may map it), but not all loopback.

@@ -98,7 +98,10 @@ type DNSResult struct {
 	Addrs    []string // A and AAAA answers
 	CNAMEs   []string // the canonical-name chain, where the resolver tells it
 	NotFound bool     // NXDOMAIN
-	Private  bool     // every address is private: a private endpoint
+	// NothingResolves names a host that exists and was not found either,
+	// when the registry's was not: the resolver finds no name at all.
+	NothingResolves string
+	Private         bool // every address is private: a private endpoint
 }
 
 // TLSResult is the TLS handshake with the registry.
