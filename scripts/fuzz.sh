@@ -6,7 +6,8 @@
 # linking the same binary once a target. FUZZMIN bounds the minimisation
 # of a new input (default 2s; 0s leaves it as found). A failing target
 # prints its output, its input is kept under the package's
-# testdata/fuzz as go test keeps it, and the run fails.
+# testdata/fuzz as go test keeps it, the other job stops at its next
+# target (never left running), and the run fails.
 set -eu
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
@@ -24,14 +25,16 @@ export GO FUZZTIME FUZZMIN BIN CACHE
 	xargs -n 1 dirname | sort -u | sed 's|^|./|') |
 	xargs -P "$JOBS" -L 1 sh -c '
 	dir=$0 pkg=$1 bin=$BIN/$(echo "$1" | tr / _).test
+	[ ! -e "$BIN/failed" ] || exit 1
 	if ! out=$("$GO" test -c -fuzz . -o "$bin" "$dir" 2>&1); then
-		echo "fuzz $pkg: build FAIL"; echo "$out"; exit 255
+		echo "fuzz $pkg: build FAIL"; echo "$out"; touch "$BIN/failed"; exit 1
 	fi
 	for f in $(grep -ohE "^func Fuzz\w*" "$dir"/*_test.go | cut -d" " -f2); do
+		[ ! -e "$BIN/failed" ] || exit 1
 		if out=$(cd "$dir" && "$bin" -test.run "^\$" -test.fuzz "^$f\$" -test.fuzztime "$FUZZTIME" \
 			-test.fuzzminimizetime "$FUZZMIN" -test.fuzzcachedir "$CACHE/$pkg" 2>&1); then
 			echo "fuzz $pkg $f: ok"
 		else
-			echo "fuzz $pkg $f: FAIL"; echo "$out"; exit 255
+			echo "fuzz $pkg $f: FAIL"; echo "$out"; touch "$BIN/failed"; exit 1
 		fi
 	done'
