@@ -37,6 +37,9 @@ const colonKeys = `password|passwd|passphrase|secret|_token|identitytoken|apikey
 // or else one word. A word does not start an object or array.
 const value = `("(?:[^"\\\n]|\\.)*"?|'[^'\n]*'?|[^\s"',;&{}\[][^\s"',;&}]*)`
 
+// printed is a shell printing its arguments: echo or printf, options.
+const printed = `(?i)\b(?:echo|printf)(?:[ \t]+-[a-z]+)*[ \t]+`
+
 // proseKeys are the names whose value may follow in prose, after a
 // blank or a colon.
 const proseKeys = `password|passwd|passphrase|secret|token|apikey|api_key|api-key`
@@ -78,7 +81,7 @@ var rules = sync.OnceValue(func() []rule {
 		{re: regexp.MustCompile(`(?i)\b(?:basic|bearer)[ \t]+([A-Za-z0-9+/._~-]{12,}=*)`), ok: credentialLike},
 		// A secret piped or fed to a login that reads it from standard
 		// input: echo "…" | docker login --password-stdin, <<< "…".
-		{re: regexp.MustCompile(`(?i)\b(?:echo|printf)(?:[ \t]+-[a-z]+)*[ \t]+` + value + `[ \t]*\|[^|\n]*--password-stdin`), ok: notVariable},
+		{re: regexp.MustCompile(printed + value + `[ \t]*\|[^|\n]*--password-stdin`), ok: notVariable},
 		{re: regexp.MustCompile(`(?i)--password-stdin[^\n]*?<<<[ \t]*` + value), ok: notVariable},
 		// What a CI log is told to mask: GitHub Actions' ::add-mask::….
 		{re: regexp.MustCompile(`::add-mask::(\S+)`), ok: notVariable},
