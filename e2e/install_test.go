@@ -22,10 +22,24 @@ func TestInstallScript(t *testing.T) {
 	e.setenv("BINDIR=" + bindir)
 	script := filepath.Join(repoRoot, "install.sh")
 
-	// Installed once into another BINDIR, then here: the first copies go.
+	// Installed before into another BINDIR, as that install's manifest
+	// records it (building twice more would only cost time), then here:
+	// the first copies go.
 	earlier := filepath.Join(t.TempDir(), "earlier-bin")
-	if r := e.run("", "env", "BINDIR="+earlier, script); r.code != 0 {
-		t.Fatalf("install into %s: %v", earlier, r)
+	var manifest []string
+	for _, name := range []string{"acr-doctor", "docker-credential-acrdoctor"} {
+		path := filepath.Join(earlier, name)
+		if err := os.MkdirAll(earlier, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		manifest = append(manifest, path)
+	}
+	manifest = append(manifest, filepath.Join(plugins, "docker-acrdoctor"))
+	if err := os.WriteFile(filepath.Join(plugins, ".acrdoctor-installed"), []byte(strings.Join(manifest, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
 	for i := range 2 {
 		r := e.run("", script)
@@ -35,6 +49,9 @@ func TestInstallScript(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(earlier, "docker-credential-acrdoctor")); !os.IsNotExist(err) {
 		t.Errorf("the earlier install's helper is still there: %v", err)
+	}
+	if _, err := os.Lstat(filepath.Join(earlier, "acr-doctor")); !os.IsNotExist(err) {
+		t.Errorf("the earlier install's link is still there: %v", err)
 	}
 	if r := e.docker("acrdoctor", "creds"); r.code != 0 || !strings.Contains(r.stdout, "No ACR credentials found") {
 		t.Errorf("installed plugin: %v", r)
