@@ -3,6 +3,9 @@ package credstore
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -82,6 +85,8 @@ type Store struct {
 	// Timeout bounds each helper call; 0 means 5 s.
 	Timeout time.Duration
 	Trace   func(Call)
+	// Getenv is the environment the helpers run in; nil means os.Getenv.
+	Getenv func(string) string
 }
 
 func (s *Store) helper(name string) Helper {
@@ -157,6 +162,29 @@ func (s *Store) RunsHelper(key string) bool {
 // and, for pass, a GPG decryption.
 const maxParallelHelpers = 4
 
+// passUninitialised is the error of a pass store with no GPG key set: its
+// helper lists nothing, and every docker login fails to store ("pass not
+// initialized"). nil when it is set up, or when that cannot be told.
+func (s *Store) passUninitialised() error {
+	getenv := s.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	dir := getenv("PASSWORD_STORE_DIR")
+	if dir == "" {
+		home := getenv("HOME")
+		if home == "" {
+			return nil
+		}
+		dir = filepath.Join(home, ".password-store")
+	}
+	if _, err := os.Lstat(filepath.Join(dir, ".gpg-id")); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return &HelperError{Helper: "docker-credential-pass", Action: "list", Failure: HelperFailed,
+		Message: "the password store " + dir + " has no GPG key (no .gpg-id): docker login cannot store a credential in it; try \"pass init\""}
+}
+
 // Entries returns every credential Docker holds, one per registry key, in
 // key order, with the outcome of listing the credsStore helper.
 func (s *Store) Entries(ctx context.Context) ([]Entry, []StoreStatus) {
@@ -174,6 +202,9 @@ func (s *Store) Entries(ctx context.Context) ([]Entry, []StoreStatus) {
 	if name := s.Config.CredsStore; name != "" {
 		st := StoreStatus{Source: Source{Kind: CredsStore, Helper: name}, Default: s.Config.DefaultStore}
 		list, err := s.helper(name).List(ctx)
+		if err == nil && len(list) == 0 && name == "pass" {
+			err = s.passUninitialised()
+		}
 		st.Entries, st.Err = len(list), err
 		for k := range list {
 			keys[k] = struct{}{}

@@ -3,7 +3,10 @@ package credstore
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/docker/cli/cli/config/types"
@@ -96,6 +99,36 @@ esac`,
 	_, stores = (&Store{Config: cfg}).Entries(context.Background())
 	if !errors.As(stores[0].Err, &he) || he.Action != "list" || he.Message != "pass store is uninitialized" {
 		t.Errorf("broken store = %+v", stores[0])
+	}
+}
+
+// TestPassUninitialised: Debian's pass helper lists nothing, with status
+// 0, from a store pass init never set up, where every docker login then
+// fails to store: that is the store's error. A set-up store that is empty
+// is not.
+func TestPassUninitialised(t *testing.T) {
+	fakeHelpers(t, map[string]string{"pass": `case "$1" in list) echo '{}';; esac`})
+	home := t.TempDir()
+	store := &Store{Config: &Config{CredsStore: "pass"}, Getenv: func(k string) string {
+		if k == "HOME" {
+			return home
+		}
+		return ""
+	}}
+	_, stores := store.Entries(context.Background())
+	var he *HelperError
+	if len(stores) != 1 || !errors.As(stores[0].Err, &he) || !strings.Contains(he.Message, `"pass init"`) {
+		t.Fatalf("an uninitialised pass store: %+v", stores)
+	}
+	dir := filepath.Join(home, ".password-store")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".gpg-id"), []byte("0123ABCD\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, stores = store.Entries(context.Background()); stores[0].Err != nil {
+		t.Errorf("an initialised, empty pass store: %v", stores[0].Err)
 	}
 }
 
