@@ -141,8 +141,9 @@ type target struct {
 	host  string // the host to probe
 	repo  string
 	entry *credstore.Entry // set when taken from the store listing
-	// stray says why Docker never uses the credential under key: it is
-	// then reported as it stands, not replayed.
+	// stray says why Docker does not use the credential under key for
+	// the registry's references: it is then reported as it stands, not
+	// replayed.
 	stray string
 }
 
@@ -201,7 +202,7 @@ func strayKey(e credstore.Entry, keys map[string]bool, found map[string]int) str
 	return ""
 }
 
-// strayResult is the result for a key Docker never looks up: what the
+// strayResult is the result for a key Docker does not use: what the
 // store holds under it, offline, and why it was not replayed.
 func strayResult(store *credstore.Store, tg target, opts Options) Result {
 	o := opts
@@ -321,7 +322,7 @@ func runOne(ctx context.Context, store *credstore.Store, tg target, opts Options
 // verdict is the one definition of healthy, which text, JSON and the exit
 // status all go by: the login, where it was replayed, succeeded, and no
 // cause is an error (a pull-only identity checked with --push, a clock
-// far off, a key Docker never looks up).
+// far off, a key Docker does not use).
 func verdict(r *Result, loggedIn bool) {
 	r.Healthy = loggedIn && !cause.Failed(r.Causes)
 	r.LoginFailed = !loggedIn
