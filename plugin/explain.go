@@ -70,20 +70,28 @@ func runExplain(dockerCLI command.Cli, out *output, noLocal bool, args []string)
 	// A log says why it failed at its end: the last maxExplainInput bytes
 	// are kept, of at most maxExplainRead, so that an endless pipe ends.
 	kept := tail{max: maxExplainInput}
-	if _, err := io.Copy(&kept, io.LimitReader(in, maxExplainRead)); err != nil {
+	n, err := io.Copy(&kept, io.LimitReader(in, maxExplainRead))
+	if err != nil {
 		return usagef("reading %s: %v", name, err)
 	}
-	if kept.dropped > 0 {
+	text := kept.String()
+	switch {
+	case n == maxExplainRead:
+		fmt.Fprintf(dockerCLI.Err(), "acrdoctor: stopped reading %s after %d MiB: what comes later was not read; explaining the last %d MiB read\n", safe(name), maxExplainRead>>20, maxExplainInput>>20)
+	case kept.dropped > 0:
 		fmt.Fprintf(dockerCLI.Err(), "acrdoctor: %s is longer than %d MiB: its first %d bytes were left out, its end read\n", safe(name), maxExplainInput>>20, kept.dropped)
 	}
-	text := kept.String()
+	if kept.dropped > 0 {
+		// The cut falls inside a line, maybe inside what would mark a
+		// secret as one: that part-line is never shown.
+		_, text, _ = strings.Cut(text, "\n")
+	}
 	var opts explain.Options
 	if !noLocal {
 		opts.Machine = newMachine(true, machineTimeout).Credential
 	}
 	rep := report.Explain{Causes: findings(explain.ExplainWith(text, opts)), Registries: explain.Registries(text)}
 	w := dockerCLI.Out()
-	var err error
 	switch {
 	case out.json():
 		err = writeJSON(jsonOutput(w), rep)

@@ -387,3 +387,21 @@ func TestExplainKeepsTheEnd(t *testing.T) {
 		t.Errorf("stdout:\n%s\nstderr:\n%s", out, errOut)
 	}
 }
+
+// TestExplainCutLine: where the cut falls inside a line (here inside the
+// quotes that mark an echoed password), that part-line is never shown.
+func TestExplainCutLine(t *testing.T) {
+	const secret = "S3cretCUT2xyz"
+	rest := secret + `" | docker login --password-stdin -u robot$ci myreg.azurecr.io` + "\n"
+	errLine := "Error response from daemon: Get https://myreg.azurecr.io/v2/: unauthorized: authentication required\n"
+	pad := maxExplainInput - len(rest) - len(errLine)
+	kept := rest + strings.Repeat("b\n", pad/2) + strings.Repeat("c", pad%2) + errLine
+	log := "a\n% echo \"" + kept
+	c, out, _ := testCLI(t, log)
+	if err := runExplain(c, &output{raw: "text"}, true, []string{"-"}); !errors.Is(err, errProblem) {
+		t.Fatalf("explain = %v\n%s", err, out)
+	}
+	if strings.Contains(out.String(), secret) {
+		t.Errorf("the part-line after the cut is shown:\n%s", out)
+	}
+}

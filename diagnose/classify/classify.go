@@ -104,8 +104,8 @@ func (c *classifier) connectivity() bool {
 	if d := t.DNS; d != nil && d.Err != "" {
 		if d.NotFound && d.NothingResolves != "" {
 			c.add(cause.New(cause.NetworkUnreachable,
-				fmt.Sprintf("this machine's DNS finds no name: neither %s nor %s resolves (%s)", host, d.NothingResolves, d.Err)).Fixed(
-				fix("nslookup %s", shell.HostPort(d.NothingResolves)).
+				fmt.Sprintf("this machine's DNS finds no name: %s (%s), and %s, which exists, fails too", host, d.Err, d.NothingResolves)).Fixed(
+				fix("nslookup management.azure.com").
 					Add("check the DNS servers this machine uses (/etc/resolv.conf, resolvectl status); on an Azure VM: nslookup %s 168.63.129.16", c.host)))
 			return false
 		}

@@ -102,9 +102,9 @@ func TestClassify(t *testing.T) {
 			t.TCP, t.TLS = nil, nil
 		}), causes: []cause.ID{cause.RegistryName}, evidence: "DNS has no record", fix: "az acr show -n myreg --query loginServer"},
 		{name: "no name resolves", t: with(connected(), func(t *probe.Transcript) {
-			t.DNS = &probe.DNSResult{Step: probe.Step{Err: "lookup myreg.azurecr.io: no such host", ErrKind: "dns"}, NotFound: true, NothingResolves: "management.azure.com"}
+			t.DNS = &probe.DNSResult{Step: probe.Step{Err: "lookup myreg.azurecr.io: no such host", ErrKind: "dns"}, NotFound: true, NothingResolves: "management.azure.com (lookup management.azure.com: no such host)"}
 			t.TCP, t.TLS = nil, nil
-		}), causes: []cause.ID{cause.NetworkUnreachable}, evidence: "neither myreg.azurecr.io nor management.azure.com resolves", fix: "nslookup management.azure.com"},
+		}), causes: []cause.ID{cause.NetworkUnreachable}, evidence: "and management.azure.com (lookup management.azure.com: no such host), which exists, fails too", fix: "nslookup management.azure.com"},
 		{name: "proxy cannot resolve", t: with(connected(), func(t *probe.Transcript) {
 			t.DNS, t.TLS, t.Proxy = nil, nil, "http://127.0.0.1:3128"
 			t.TCP = &probe.Step{Err: "proxy answered CONNECT myreg.azurecr.io:443 with 502 Bad Gateway: dial tcp: lookup myreg.azurecr.io on 127.0.0.53:53: no such host", ErrKind: "proxy"}

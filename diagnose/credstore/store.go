@@ -7,8 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 )
 
 // SourceKind is where Docker reads a credential from.
@@ -124,6 +127,20 @@ func (s *Store) Lookup(ctx context.Context, key string) Entry {
 
 	src, ok := s.helperFor(key)
 	if !ok {
+		if !inFile {
+			// Docker's file store then takes a key that names the host
+			// with a scheme or a path; of several, any one: none here.
+			var found []string
+			for k := range s.Config.Auths {
+				if k != key && loginserver.DockerHost(k) == key {
+					found = append(found, k)
+				}
+			}
+			if len(found) == 1 {
+				e.Registry, fileAuth = found[0], s.Config.Auths[found[0]]
+				fileHolds = fileAuth.Username != "" || fileAuth.Password != "" || fileAuth.IdentityToken != ""
+			}
+		}
 		e.Source = Source{Kind: File}
 		e.NotFound = !fileHolds
 		e.Username, e.Password, e.IdentityToken = fileAuth.Username, fileAuth.Password, fileAuth.IdentityToken
@@ -178,11 +195,21 @@ func (s *Store) passUninitialised() error {
 		}
 		dir = filepath.Join(home, ".password-store")
 	}
-	if _, err := os.Lstat(filepath.Join(dir, ".gpg-id")); !errors.Is(err, fs.ErrNotExist) {
-		return nil
+	// pass takes the nearest .gpg-id above what it stores, and the helper
+	// stores under docker-credential-helpers/ (pass init -p sets one
+	// there); a .gpg-id that is empty, a folder or a dangling link is
+	// none: pass and gpg refuse to store with it.
+	for _, d := range []string{filepath.Join(dir, "docker-credential-helpers"), dir} {
+		fi, err := os.Stat(filepath.Join(d, ".gpg-id"))
+		if err == nil && fi.Mode().IsRegular() && fi.Size() > 0 {
+			return nil
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil // cannot be told
+		}
 	}
 	return &HelperError{Helper: "docker-credential-pass", Action: "list", Failure: HelperFailed,
-		Message: "the password store " + dir + " has no GPG key (no .gpg-id): docker login cannot store a credential in it; try \"pass init\""}
+		Message: "the password store " + strconv.Quote(dir) + " has no GPG key (no usable .gpg-id): docker login cannot store a credential in it; try \"pass init\""}
 }
 
 // Entries returns every credential Docker holds, one per registry key, in

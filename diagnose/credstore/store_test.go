@@ -121,14 +121,25 @@ func TestPassUninitialised(t *testing.T) {
 		t.Fatalf("an uninitialised pass store: %+v", stores)
 	}
 	dir := filepath.Join(home, ".password-store")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	sub := filepath.Join(dir, "docker-credential-helpers")
+	if err := os.MkdirAll(filepath.Join(sub, ".gpg-id"), 0o700); err != nil { // a folder: none
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, ".gpg-id"), []byte("0123ABCD\n"), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, ".gpg-id"), nil, 0o600); err != nil { // empty: none
 		t.Fatal(err)
 	}
-	if _, stores = store.Entries(context.Background()); stores[0].Err != nil {
-		t.Errorf("an initialised, empty pass store: %v", stores[0].Err)
+	if _, stores = store.Entries(context.Background()); stores[0].Err == nil {
+		t.Errorf("a .gpg-id that is a folder or empty taken for a key")
+	}
+	for _, gpgID := range []string{filepath.Join(dir, ".gpg-id"), filepath.Join(sub, ".gpg-id")} {
+		os.RemoveAll(filepath.Join(sub, ".gpg-id"))
+		os.Remove(filepath.Join(dir, ".gpg-id"))
+		if err := os.WriteFile(gpgID, []byte("0123ABCD\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, stores = store.Entries(context.Background()); stores[0].Err != nil {
+			t.Errorf("an initialised, empty pass store (%s): %v", gpgID, stores[0].Err)
+		}
 	}
 }
 
@@ -146,5 +157,24 @@ func TestEntrySecret(t *testing.T) {
 		if got := tt.e.Secret(); got != tt.want {
 			t.Errorf("Secret of %+v = %q, want %q", tt.e, got, tt.want)
 		}
+	}
+}
+
+// TestLookupAsDockerFinds: with no key that is the host itself, Docker's
+// file store takes the one key that names it with a scheme or a path; of
+// several it takes any, and none is taken here.
+func TestLookupAsDockerFinds(t *testing.T) {
+	one := &Store{Config: &Config{Auths: map[string]types.AuthConfig{
+		"https://myreg.azurecr.io/v2/": {Username: "myreg", Password: "pw"},
+	}}}
+	if e := one.Lookup(context.Background(), "myreg.azurecr.io"); e.NotFound || e.Password != "pw" || e.Registry != "https://myreg.azurecr.io/v2/" {
+		t.Errorf("one key with a scheme: %+v", e)
+	}
+	two := &Store{Config: &Config{Auths: map[string]types.AuthConfig{
+		"https://myreg.azurecr.io/v2/": {Username: "myreg", Password: "pw"},
+		"myreg.azurecr.io/v1/":         {Username: "myreg", Password: "other"},
+	}}}
+	if e := two.Lookup(context.Background(), "myreg.azurecr.io"); !e.NotFound || e.Password != "" {
+		t.Errorf("two keys Docker picks between: %+v", e)
 	}
 }

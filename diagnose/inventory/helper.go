@@ -50,7 +50,7 @@ func helperCause(err error, registry string) cause.Cause {
 	msg := strings.ToLower(he.Message)
 	switch {
 	case strings.Contains(msg, "pass store is uninitialized"), strings.Contains(msg, "pass init"),
-		strings.Contains(msg, "password store is empty"):
+		strings.Contains(msg, "password store is empty"), strings.Contains(msg, "no usernames for"):
 		return c.Fixed(fix(`gpg --quick-generate-key "$(whoami) docker"   # if you have no GPG key`).
 			Add("pass init <gpg-key-id>"))
 	case strings.Contains(msg, "d-bus"), strings.Contains(msg, "dbus"), strings.Contains(msg, "org.freedesktop.secrets"):

@@ -600,10 +600,12 @@ func (p *prober) direct(ctx context.Context, host string, record bool) (net.Conn
 		dns.NotFound = errors.As(err, &de) && de.IsNotFound
 		if dns.NotFound && record {
 			kctx, kcancel := context.WithTimeout(ctx, p.opts.StepTimeout)
-			if _, kerr := p.opts.Lookup(kctx, p.opts.KnownHost); kerr != nil {
-				dns.NothingResolves = p.opts.KnownHost
+			if _, kerr := p.opts.Lookup(kctx, p.opts.KnownHost); kerr != nil && ctx.Err() == nil {
+				msg, _ := p.describe(kerr)
+				dns.NothingResolves = p.opts.KnownHost + " (" + msg + ")"
 			}
 			kcancel()
+			dns.Duration = time.Since(start)
 		}
 	}
 	// A private endpoint: every address private (or loopback, as a hosts

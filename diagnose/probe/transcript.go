@@ -98,8 +98,9 @@ type DNSResult struct {
 	Addrs    []string // A and AAAA answers
 	CNAMEs   []string // the canonical-name chain, where the resolver tells it
 	NotFound bool     // NXDOMAIN
-	// NothingResolves names a host that exists and was not found either,
-	// when the registry's was not: the resolver finds no name at all.
+	// NothingResolves names a host that exists, and its lookup's error,
+	// when the registry's was not found and it could not be resolved
+	// either: the resolver finds no name at all.
 	NothingResolves string
 	Private         bool // every address is private: a private endpoint
 }

@@ -26,7 +26,7 @@ const Mark = "<redacted>"
 // keys are the names of fields and variables whose value is a secret, as
 // the end of a longer name too (DOCKER_PASSWORD, client_secret,
 // IdentityToken, "auth" of config.json).
-const keys = `password|passwd|passphrase|pwd|pw|secret|token|auth|authorization|apikey|api_key|api-key|accountkey|sig`
+const keys = `password|passwd|passphrase|pwd|pw|secret|token|auth|authorization|apikey|api_key|api-key|accountkey|accesskey|sig`
 
 // colonKeys are the names taken as a secret's before a colon without
 // quotes (YAML, log lines): fewer, since prose has "token: " too.
@@ -38,7 +38,7 @@ const colonKeys = `password|passwd|passphrase|secret|_token|identitytoken|apikey
 const value = `("(?:[^"\\\n]|\\.)*"?|'[^'\n]*'?|[^\s"',;&{}\[][^\s"',;&}]*)`
 
 // printed is a shell printing its arguments: echo or printf, options.
-const printed = `(?i)\b(?:echo|printf)(?:[ \t]+-[a-z]+)*[ \t]+`
+const printed = `(?i)\b(?:echo|printf|write-output|write-host)(?:[ \t]+-[a-z-]*)*(?:[ \t]+(?:'%s[^'\n]*'|"%s[^"\n]*"))?[ \t]+`
 
 // proseKeys are the names whose value may follow in prose, after a
 // blank or a colon.
@@ -81,10 +81,14 @@ var rules = sync.OnceValue(func() []rule {
 		{re: regexp.MustCompile(`(?i)\b(?:basic|bearer)[ \t]+([A-Za-z0-9+/._~-]{12,}=*)`), ok: credentialLike},
 		// A secret piped or fed to a login that reads it from standard
 		// input: echo "…" | docker login --password-stdin, <<< "…".
-		{re: regexp.MustCompile(printed + value + `[ \t]*\|[^|\n]*--password-stdin`), ok: notVariable},
-		{re: regexp.MustCompile(`(?i)--password-stdin[^\n]*?<<<[ \t]*` + value), ok: notVariable},
-		// What a CI log is told to mask: GitHub Actions' ::add-mask::….
-		{re: regexp.MustCompile(`::add-mask::(\S+)`), ok: notVariable},
+		// PowerShell pipes a bare string; other pipes may come between.
+		{re: regexp.MustCompile(printed + value + `[ \t]*\|[^\n]*--password-stdin`), ok: notVariable},
+		{re: regexp.MustCompile(`(?i)(?:^|[\s(;&>])('[^'\n]*'|"[^"\n]*")[ \t]*\|[^\n]*--password-stdin`), ok: notVariable},
+		{re: regexp.MustCompile(`(?i)--password-stdin[^\n]*?<<<[ \t]*\$?` + value), ok: notVariable},
+		{re: regexp.MustCompile(`(?i)<<<[ \t]*\$?` + value + `[^\n]*--password-stdin`), ok: notVariable},
+		// What a CI log is told to mask, to the end of the line: GitHub
+		// Actions' ::add-mask::….
+		{re: regexp.MustCompile(`::add-mask::[ \t]*(\S.*)`), ok: notVariable},
 		// A URL's user-info password, which may hold / or @ when pasted
 		// unencoded: it ends at the last @ before the host, which ends the URL
 		// or is followed by its path, query or fragment.
