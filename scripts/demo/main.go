@@ -44,6 +44,9 @@ type scenario struct {
 	// stored, when set, is written to config.json instead of logging in:
 	// the credential is broken from the start, so docker login refuses it.
 	stored bool
+	// helper, when set, is the credHelpers entry config.json gives the
+	// registry instead of a credential.
+	helper string
 	faults []acremu.Fault // applied after the logins
 	setup  func(*acremu.Registry)
 }
@@ -89,6 +92,9 @@ func scenarios() []scenario {
 			secret: func(*acremu.Server, string) string { return "demo-anonpull-old-password" },
 			setup:  func(r *acremu.Registry) { r.AnonymousPull = true }},
 		{name: "nosuchreg", story: "the registry was deleted", user: "nosuchreg", secret: admin("nosuchreg"), faults: []acremu.Fault{acremu.NotFound}},
+		{name: "unreachable", story: "a firewall on the way drops the connection", user: "unreachable", secret: admin("unreachable"), faults: []acremu.Fault{acremu.Unreachable}},
+		{name: "helperless", story: "credHelpers names a credential helper that is not installed", user: "helperless", stored: true, helper: "acrdoctordemomissing",
+			secret: admin("helperless")},
 	}
 }
 
@@ -150,7 +156,7 @@ func run(args []string) error {
 	)
 	// Not empty: with no auths at all Docker would pick the pass store.
 	auths := map[string]any{"placeholder.invalid": map[string]any{}}
-	if err := writeConfig(dir, auths); err != nil {
+	if err := writeConfig(dir, auths, nil); err != nil {
 		return err
 	}
 
@@ -176,14 +182,21 @@ func run(args []string) error {
 		return err
 	}
 	auths = cfg["auths"].(map[string]any)
+	helpers := map[string]any{}
 	for _, sc := range scs {
+		if sc.helper != "" {
+			host := sc.name + ".azurecr.io"
+			helpers[host] = sc.helper
+			fmt.Printf("  credHelpers %-22s → docker-credential-%s  (%s)\n", host, sc.helper, sc.story)
+			continue
+		}
 		if sc.stored {
 			host := sc.name + ".azurecr.io"
 			auths[host] = map[string]any{"auth": base64.StdEncoding.EncodeToString([]byte(sc.user + ":" + sc.secret(emu, host)))}
 			fmt.Printf("  stored for %-22s as docker login would  (%s)\n", host, sc.story)
 		}
 	}
-	if err := writeConfig(dir, auths); err != nil {
+	if err := writeConfig(dir, auths, helpers); err != nil {
 		return err
 	}
 	for _, sc := range scs {
@@ -219,8 +232,12 @@ func readConfig(dir string) (map[string]any, error) {
 	return cfg, json.Unmarshal(b, &cfg)
 }
 
-func writeConfig(dir string, auths map[string]any) error {
-	b, err := json.MarshalIndent(map[string]any{"auths": auths}, "", "  ")
+func writeConfig(dir string, auths, credHelpers map[string]any) error {
+	cfg := map[string]any{"auths": auths}
+	if len(credHelpers) > 0 {
+		cfg["credHelpers"] = credHelpers
+	}
+	b, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
 		return err
 	}
