@@ -178,6 +178,8 @@ var phrases = []phrase{
 	{text: "pull access denied", cause: noPerm, weight: wPossible, class: repoMissing, alt: alts(regName, badCreds)},
 	{text: "push access denied", cause: noPerm, weight: wPossible, class: repoMissing, alt: alts(regName, badCreds)},
 	{text: "incorrect username or password", cause: badCreds, weight: wCertain - 5, class: badPassword},
+	// Docker Hub's API (hub.docker.com/v2/users/login), as IDE extensions show it.
+	{text: "incorrect authentication credentials", cause: badCreds, weight: wLikely + 10},
 	// docker/login-action with an empty secret (a fork's pull request, a
 	// secret of another environment).
 	{text: "username and password required", cause: badCreds, weight: wLikely, alt: alts(credStore)},
