@@ -384,7 +384,10 @@ func TestDeadlineAtAnyCount(t *testing.T) {
 			}
 		}
 	}
-	if len(results) != n || skipped < n-most {
-		t.Errorf("%d results, %d not checked; want %d, at least %d", len(results), skipped, n, n-most)
+	// Those whose turn came before the limit were replayed, at most 16 at
+	// a time; a turn that came just before it may end before its lookup,
+	// hence the margin of a second round.
+	if len(results) != n || skipped < n-2*16 {
+		t.Errorf("%d results, %d not checked; want %d, at least %d", len(results), skipped, n, n-2*16)
 	}
 }
