@@ -102,7 +102,7 @@ type state struct {
 	lookupAt  int
 	lookupCut bool // lookup ran to the end of its line
 	// pull: the request of line pullAt, the last to name a registry,
-	// fetched a manifest or a blob.
+	// fetched a manifest or a blob, or a pull token.
 	pull   bool
 	pullAt int
 	// registries are the ACR login servers the text names, in order.
