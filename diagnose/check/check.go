@@ -76,7 +76,7 @@ func Run(ctx context.Context, store *credstore.Store, opts Options, emit func(Re
 	var stores []report.Store
 	if len(opts.Targets) == 0 {
 		entries, statuses := store.Entries(ctx)
-		targets = storeTargets(entries, opts.Repository)
+		targets = storeTargets(entries, store.Config, opts.Repository)
 		for _, st := range statuses {
 			stores = append(stores, inventory.AssessStore(st, store.Config.Filename))
 		}
@@ -151,24 +151,14 @@ type target struct {
 // order of the host they are for. Two keys for one registry (differing in
 // case, scheme, path or port) are both reported: the one Docker looks up
 // is replayed, the other is a finding of its own.
-func storeTargets(entries []credstore.Entry, repo string) []target {
-	keys := make(map[string]bool, len(entries))
-	// found counts, per host, the file-store keys Docker may find it by
-	// when no key is the host itself.
-	found := map[string]int{}
-	for _, e := range entries {
-		keys[e.Registry] = true
-		if h := loginserver.DockerHost(e.Registry); e.Source.Kind == credstore.File && h != e.Registry {
-			found[h]++
-		}
-	}
+func storeTargets(entries []credstore.Entry, cfg *credstore.Config, repo string) []target {
 	var out []target
 	for i := range entries {
 		e := &entries[i]
 		if _, acr := loginserver.Check(e.Registry); !acr {
 			continue
 		}
-		out = append(out, target{key: e.Registry, host: loginserver.Host(e.Registry), repo: repo, entry: e, stray: strayKey(*e, keys, found)})
+		out = append(out, target{key: e.Registry, host: loginserver.Host(e.Registry), repo: repo, entry: e, stray: strayKey(*e, cfg)})
 	}
 	slices.SortStableFunc(out, func(a, b target) int {
 		return cmp.Or(strings.Compare(a.host, b.host), strings.Compare(a.key, b.key))
@@ -179,11 +169,9 @@ func storeTargets(entries []credstore.Entry, repo string) []target {
 // strayKey says why Docker does not use the credential stored under e's
 // key for the registry's image references, as its own lookup goes
 // (docker/cli config/credentials): by the host as the reference spells
-// it, which for ACR is the lower-case login server with no port; its
-// file store also finds a key with a scheme or a path, unless the bare
-// host is a key too, taking any one when several are. "" when Docker
-// uses it.
-func strayKey(e credstore.Entry, keys map[string]bool, found map[string]int) string {
+// it, which for ACR is the lower-case login server with no port, and in
+// the file store by credstore's FileKey. "" when Docker uses it.
+func strayKey(e credstore.Entry, cfg *credstore.Config) string {
 	host := loginserver.DockerHost(e.Registry)
 	switch {
 	case host != strings.ToLower(host):
@@ -194,12 +182,15 @@ func strayKey(e credstore.Entry, keys map[string]bool, found map[string]int) str
 		return ""
 	case e.Source.Kind != credstore.File:
 		return "Docker asks " + e.Source.String() + " for the bare host " + host
-	case keys[host]:
-		return "Docker finds the key " + host + " first"
-	case found[host] > 1:
-		return fmt.Sprintf("Docker takes any one of the %d keys for %s, a different one from run to run: none is replayed", found[host], host)
 	}
-	return ""
+	switch key, n := cfg.FileKey(host); {
+	case key == e.Registry:
+		return ""
+	case n > 1:
+		return fmt.Sprintf("Docker takes any one of the %d keys for %s, a different one from run to run: none is replayed", n, host)
+	default:
+		return "Docker finds the key " + key + " first"
+	}
 }
 
 // strayResult is the result for a key Docker does not use: what the

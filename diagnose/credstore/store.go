@@ -127,19 +127,9 @@ func (s *Store) Lookup(ctx context.Context, key string) Entry {
 
 	src, ok := s.helperFor(key)
 	if !ok {
-		if !inFile {
-			// Docker's file store then takes a key that names the host
-			// with a scheme or a path; of several, any one: none here.
-			var found []string
-			for k := range s.Config.Auths {
-				if k != key && loginserver.DockerHost(k) == key {
-					found = append(found, k)
-				}
-			}
-			if len(found) == 1 {
-				e.Registry, fileAuth = found[0], s.Config.Auths[found[0]]
-				fileHolds = fileAuth.Username != "" || fileAuth.Password != "" || fileAuth.IdentityToken != ""
-			}
+		if k, n := s.Config.FileKey(key); !inFile && n == 1 {
+			e.Registry, fileAuth = k, s.Config.Auths[k]
+			fileHolds = fileAuth.Username != "" || fileAuth.Password != "" || fileAuth.IdentityToken != ""
 		}
 		e.Source = Source{Kind: File}
 		e.NotFound = !fileHolds
@@ -178,6 +168,25 @@ func (s *Store) RunsHelper(key string) bool {
 // maxParallelHelpers bounds concurrent helper processes: each is a fork
 // and, for pass, a GPG decryption.
 const maxParallelHelpers = 4
+
+// FileKey is the auths key Docker's file store reads host's credential
+// from (docker/cli configfile GetAuthConfig): host itself, else a key that
+// names it with a scheme or a path. Of several such keys it takes any
+// one, a different one from run to run: n counts them, and key is then "".
+func (c *Config) FileKey(host string) (key string, n int) {
+	if _, ok := c.Auths[host]; ok {
+		return host, 1
+	}
+	for k := range c.Auths {
+		if loginserver.DockerHost(k) == host {
+			key, n = k, n+1
+		}
+	}
+	if n != 1 {
+		key = ""
+	}
+	return key, n
+}
 
 // passUninitialised is the error of a pass store with no GPG key set: its
 // helper lists nothing, and every docker login fails to store ("pass not
