@@ -6,7 +6,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 BIN      := bin
 FUZZTIME ?= 5000x
 
-.PHONY: all build install uninstall test tests test-unit test-e2e test-hostile fuzz fuzz-smoke fuzz-long mutate bench lint clean demo
+.PHONY: all build install uninstall test tests testbin testbin-mutate test-unit test-e2e test-hostile fuzz fuzz-smoke fuzz-long mutate bench lint clean demo
 
 all: lint build test ## everything CI does
 
@@ -28,13 +28,25 @@ test: lint ## unit tests with -race, e2e through the real docker client and a fu
 
 tests: test-unit test-e2e fuzz-smoke
 
+# The programs the tests run as processes (internal/testbin), built once
+# for both: linking the plugin is the costly part, and three packages run it.
+TESTBIN := $(CURDIR)/$(BIN)/test
+testbin:
+	@rm -rf $(TESTBIN)
+	$(GO) build -ldflags '-s -w -X main.version=v0.0.0-test' -o $(TESTBIN)/ ./plugin ./credhelper ./credhelper/wrapper/testdata/fake
+
+# The helper's mutants are built into it by its tests.
+testbin-mutate:
+	@rm -rf $(TESTBIN)
+	$(GO) build -ldflags '-s -w -X main.version=v0.0.0-test' -o $(TESTBIN)/ ./plugin ./credhelper/wrapper/testdata/fake
+
 # -p 4 on any machine: several packages mostly wait on servers that are
 # slow on purpose.
-test-unit: ## unit tests, with the race detector
-	$(GO) test -race -count=1 -p 4 $$($(GO) list ./... | grep -v /e2e)
+test-unit: testbin ## unit tests, with the race detector
+	ACRDOCTOR_TESTBIN=$(TESTBIN) $(GO) test -race -count=1 -p 4 -ldflags="-s -w" $$($(GO) list ./... | grep -v /e2e)
 
-test-e2e: ## end-to-end tests through the real docker client, pass and gpg
-	$(GO) test -count=1 -parallel 8 ./e2e/
+test-e2e: testbin ## end-to-end tests through the real docker client, pass and gpg
+	ACRDOCTOR_TESTBIN=$(TESTBIN) $(GO) test -count=1 -parallel 8 -ldflags="-s -w" ./e2e/
 
 test-hostile: ## unit and e2e tests on a machine made hostile to them (scripts/hostile.sh; Linux, unshare)
 	scripts/hostile.sh
@@ -60,10 +72,10 @@ GREMLINS ?= $(shell $(GO) env GOPATH)/bin/gremlins
 
 # -count=1: gremlins times each mutant's tests by the coverage run, which a
 # cached result would make far too short.
-mutate: ## mutation testing (gremlins) of MUTATE: at least 90% efficacy and 90% mutant coverage each
+mutate: testbin-mutate ## mutation testing (gremlins) of MUTATE: at least 90% efficacy and 90% mutant coverage each
 	@test -x $(GREMLINS) || $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
 	@set -eo pipefail; for p in $(MUTATE); do echo "mutate $$p"; \
-	  GOFLAGS=-count=1 $(GREMLINS) unleash --workers 1 --timeout-coefficient 5 --threshold-efficacy 90 --threshold-mcover 90 $$p | tail -6; \
+	  ACRDOCTOR_TESTBIN=$(TESTBIN) GOFLAGS=-count=1 $(GREMLINS) unleash --workers 1 --timeout-coefficient 5 --threshold-efficacy 90 --threshold-mcover 90 $$p | tail -6; \
 	done
 
 bench: ## Go benchmarks

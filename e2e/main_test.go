@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/acr-doctor/acr-doctor/internal/hermetic"
+	"github.com/acr-doctor/acr-doctor/internal/testbin"
 )
 
 var (
@@ -41,7 +42,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
-	pluginBin = filepath.Join(tmp, "docker-acrdoctor")
+	pluginBin = filepath.Join(tmp, testbin.Plugin)
 	if toolDir, err = hermetic.Tools(filepath.Join(tmp, "tools")); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -61,23 +62,11 @@ func run(m *testing.M) int {
 		}
 		goEnv = append(goEnv, v+"="+strings.TrimSpace(string(out)))
 	}
-	helperBin = filepath.Join(tmp, "docker-credential-acrdoctor")
-	fakeBin = filepath.Join(tmp, "docker-credential-fake")
-	// One go build links the three side by side; it names each binary
-	// after its folder.
-	build := exec.Command("go", "build", "-ldflags", "-s -w -X main.version=v0.0.0-e2e", "-o", tmp+string(os.PathSeparator),
-		"./plugin", "./credhelper", "./credhelper/wrapper/testdata/fake")
-	build.Dir = repoRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building: %v\n%s", err, out)
+	if err := testbin.Install(tmp, testbin.Plugin, testbin.Helper, testbin.Fake); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	for name, bin := range map[string]string{"plugin": pluginBin, "credhelper": helperBin, "fake": fakeBin} {
-		if err := os.Rename(filepath.Join(tmp, name), bin); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-	}
+	helperBin, fakeBin = filepath.Join(tmp, testbin.Helper), filepath.Join(tmp, testbin.Fake)
 	return m.Run()
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/token/tokentest"
+	"github.com/acr-doctor/acr-doctor/internal/testbin"
 )
 
 // TestDiscovery: docker finds the plugin in $DOCKER_CONFIG/cli-plugins and
@@ -29,12 +30,12 @@ func TestDiscovery(t *testing.T) {
 	// to reach a daemon.
 	info := e.docker("info")
 	if !strings.Contains(info.stdout, "acrdoctor: Diagnose Docker logins") || !strings.Contains(info.stdout, "acr-doctor") ||
-		!strings.Contains(info.stdout, "v0.0.0-e2e") {
+		!strings.Contains(info.stdout, testbin.Version) {
 		t.Errorf("docker info does not list the plugin with vendor and version:\n%v", info)
 	}
 	meta := e.run("", pluginBin, "docker-cli-plugin-metadata")
 	var m struct{ SchemaVersion, Vendor, Version, ShortDescription, URL string }
-	if err := json.Unmarshal([]byte(meta.stdout), &m); err != nil || m.SchemaVersion != "0.1.0" || m.Version != "v0.0.0-e2e" || m.URL == "" {
+	if err := json.Unmarshal([]byte(meta.stdout), &m); err != nil || m.SchemaVersion != "0.1.0" || m.Version != testbin.Version || m.URL == "" {
 		t.Errorf("metadata = %+v (%v)", m, err)
 	}
 }
@@ -199,7 +200,7 @@ func TestUnknownCommand(t *testing.T) {
 	if took := time.Since(start); took > 20*time.Second {
 		t.Errorf("took %s", took)
 	}
-	if r := e.docker("acrdoctor", "version"); r.code != 0 || r.stdout != "acrdoctor version v0.0.0-e2e\n" {
+	if r := e.docker("acrdoctor", "version"); r.code != 0 || r.stdout != "acrdoctor version "+testbin.Version+"\n" {
 		t.Errorf("docker acrdoctor version: %v", r)
 	}
 	if r := e.docker("acrdoctor", "help", "creds"); r.code != 0 || !strings.Contains(r.stdout, "Usage:  docker acrdoctor creds") {

@@ -15,6 +15,7 @@ import (
 	"github.com/docker/cli/cli-plugins/metadata"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/internal/testbin"
 )
 
 // TestConfigFileRefused: a config.json that Docker's plugin framework
@@ -93,7 +94,7 @@ func TestConfigFileRefused(t *testing.T) {
 			// Docker asks for the metadata, and runs the hooks, after it
 			// has read the config itself: those still answer.
 			sb.env = append(slices.Clone(env), "DOCKER_CONFIG="+dir)
-			if r := sb.run("", metadata.MetadataSubcommandName); r.code != 0 || !strings.Contains(r.stdout, binVersion) {
+			if r := sb.run("", metadata.MetadataSubcommandName); r.code != 0 || !strings.Contains(r.stdout, testbin.Version) {
 				t.Errorf("metadata: %v", r)
 			}
 			sb.env = append(sb.env, metadata.ReexecEnvvar+"=docker")

@@ -22,6 +22,7 @@ import (
 
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/internal/hermetic"
+	"github.com/acr-doctor/acr-doctor/internal/testbin"
 )
 
 func TestStandaloneArgs(t *testing.T) {
@@ -65,8 +66,7 @@ func TestOutputParse(t *testing.T) {
 // sandbox: its own DOCKER_CONFIG and HOME, and a PATH of the machine's
 // tools without az or credential helpers.
 
-// binVersion is stamped into the plugin these tests build.
-const binVersion = "v0.0.0-plugintest"
+// testbin.Version is stamped into the plugin these tests build.
 
 var (
 	binOnce  sync.Once
@@ -91,10 +91,8 @@ func pluginBinary(t *testing.T) string {
 		if binDir, binErr = os.MkdirTemp("", "acrdoctor-plugin-test"); binErr != nil {
 			return
 		}
-		binPath = filepath.Join(binDir, "docker-acrdoctor")
-		build := exec.Command("go", "build", "-ldflags", "-s -w -X main.version="+binVersion, "-o", binPath, ".")
-		if out, err := build.CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("building the plugin: %v\n%s", err, out)
+		binPath = filepath.Join(binDir, testbin.Plugin)
+		if binErr = testbin.Install(binDir, testbin.Plugin); binErr != nil {
 			return
 		}
 		binTools, binErr = hermetic.Tools(filepath.Join(binDir, "tools"))
@@ -279,10 +277,10 @@ func TestHelpAndVersionCommands(t *testing.T) {
 
 	meta := sb.run("", metadata.MetadataSubcommandName)
 	var m metadata.Metadata
-	if err := json.Unmarshal([]byte(meta.stdout), &m); err != nil || m.Version != binVersion {
+	if err := json.Unmarshal([]byte(meta.stdout), &m); err != nil || m.Version != testbin.Version {
 		t.Fatalf("metadata: %v (%v)", meta, err)
 	}
-	wantVersion := "acrdoctor version " + binVersion + "\n"
+	wantVersion := "acrdoctor version " + testbin.Version + "\n"
 	for _, s := range []*binSandbox{sb, sb.asDocker()} {
 		prefix := []string{}
 		if s != sb {

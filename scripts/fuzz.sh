@@ -1,9 +1,11 @@
 #!/bin/sh
 # fuzz.sh runs every fuzz target in diagnose, credhelper and plugin for
-# FUZZTIME inputs (default 5000x), JOBS packages at a time (default 2).
-# Each package's instrumented test binary is built once and runs each of
-# its targets itself: most of a short run would otherwise be go test
-# linking the same binary once a target. FUZZMIN bounds the minimisation
+# FUZZTIME inputs (default 5000x), JOBS packages at a time (default 2),
+# each with one worker: JOBS fill the cores, and each further worker
+# would first rerun the corpus. Each package's instrumented test binary
+# is built once, without debug data, and runs each of its targets
+# itself: most of a short run would otherwise be go test linking the
+# same binary once a target. FUZZMIN bounds the minimisation
 # of a new input (default 2s; 0s leaves it as found). A failing target
 # prints its output, its input is kept under the package's
 # testdata/fuzz as go test keeps it, the other job stops at its next
@@ -26,12 +28,12 @@ export GO FUZZTIME FUZZMIN BIN CACHE
 	xargs -P "$JOBS" -L 1 sh -c '
 	dir=$0 pkg=$1 bin=$BIN/$(echo "$1" | tr / _).test
 	[ ! -e "$BIN/failed" ] || exit 1
-	if ! out=$("$GO" test -c -fuzz . -o "$bin" "$dir" 2>&1); then
+	if ! out=$("$GO" test -c -fuzz . -ldflags="-s -w" -o "$bin" "$dir" 2>&1); then
 		echo "fuzz $pkg: build FAIL"; echo "$out"; touch "$BIN/failed"; exit 1
 	fi
 	for f in $(grep -ohE "^func Fuzz\w*" "$dir"/*_test.go | cut -d" " -f2); do
 		[ ! -e "$BIN/failed" ] || exit 1
-		if out=$(cd "$dir" && "$bin" -test.run "^\$" -test.fuzz "^$f\$" -test.fuzztime "$FUZZTIME" \
+		if out=$(cd "$dir" && "$bin" -test.run "^\$" -test.fuzz "^$f\$" -test.fuzztime "$FUZZTIME" -test.parallel 1 \
 			-test.fuzzminimizetime "$FUZZMIN" -test.fuzzcachedir "$CACHE/$pkg" 2>&1); then
 			echo "fuzz $pkg $f: ok"
 		else

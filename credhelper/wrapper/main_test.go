@@ -18,6 +18,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/token/tokentest"
 	"github.com/acr-doctor/acr-doctor/internal/hermetic"
+	"github.com/acr-doctor/acr-doctor/internal/testbin"
 )
 
 // binDir holds docker-credential-acrdoctor, docker-credential-fake and the
@@ -72,14 +73,22 @@ func testMain(m *testing.M) int {
 		}
 		cover = []string{"-cover", "-covermode=" + mode, "-coverpkg=github.com/acr-doctor/acr-doctor/credhelper/..."}
 	}
-	// The plugin is built too: the helper runs its renew-token to renew.
-	for pkg, out := range map[string]string{
-		"..":                filepath.Join(binDir, "docker-credential-acrdoctor"),
-		"./testdata/fake":   filepath.Join(binDir, "docker-credential-fake"),
-		"../../plugin":      filepath.Join(binDir, "docker-acrdoctor"),
-		"./testdata/docker": filepath.Join(parentDir, "docker"),
-	} {
-		args := []string{"build", "-ldflags", "-s -w -X main.version=v9.9.9-test", "-o", out}
+	// The plugin is there too: the helper runs its renew-token to renew.
+	// The helper that counts its coverage is built here.
+	shared := []string{testbin.Helper, testbin.Fake, testbin.Plugin}
+	if cover != nil {
+		shared = shared[1:]
+	}
+	if err := testbin.Install(binDir, shared...); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	builds := map[string]string{"./testdata/docker": filepath.Join(parentDir, "docker")}
+	if cover != nil {
+		builds[".."] = filepath.Join(binDir, testbin.Helper)
+	}
+	for pkg, out := range builds {
+		args := []string{"build", "-ldflags", "-s -w -X main.version=" + testbin.Version, "-o", out}
 		if pkg == ".." {
 			args = append(args, cover...)
 		}
@@ -324,7 +333,7 @@ func TestEmptyCredentialIsNotFound(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	s := newSandbox(t, "ACRDOCTOR_CREDENTIAL_BACKEND=fake")
-	want := result{"docker-credential-acrdoctor (github.com/acr-doctor/acr-doctor) v9.9.9-test\n", "", 0}
+	want := result{"docker-credential-acrdoctor (github.com/acr-doctor/acr-doctor) " + testbin.Version + "\n", "", 0}
 	for _, arg := range []string{"version", "--version", "-v"} {
 		if got := s.run("acrdoctor", arg, ""); got != want {
 			t.Errorf("%s: %v, want %v", arg, got, want)
