@@ -107,16 +107,35 @@ func TestAzureThroughDocker(t *testing.T) {
 		}
 	}
 
-	// The same, as text: the advanced block, and no secret anywhere.
-	r = e.docker("acrdoctor", "--azure", "--step-timeout", "3s")
-	for _, w := range []string{"arm_settings", "public network access disabled", "advanced: the registry's log of this login", "az monitor log-analytics query", "401"} {
-		if !strings.Contains(r.stdout, w) {
-			t.Errorf("text output lacks %q:\n%s", w, r.stdout)
+	// The same, as text: the advanced block with the events found, the
+	// steps that passed folded, the query and its command only with
+	// --verbose; no secret anywhere.
+	for _, tc := range []struct {
+		verbose    bool
+		want, gone []string
+	}{
+		{false, []string{"arm_settings", "advanced: the registry's log of this login", "401"}, []string{"public network access disabled", "az monitor log-analytics query"}},
+		{true, []string{"arm_settings", "public network access disabled", "advanced: the registry's log of this login", "az monitor log-analytics query", "401"}, nil},
+	} {
+		args := []string{"acrdoctor", "--azure", "--step-timeout", "3s"}
+		if tc.verbose {
+			args = append(args, "--verbose")
 		}
-	}
-	for _, s := range []string{armReaderSecret, adminPassword, "an-old-rotated-password"} {
-		if strings.Contains(r.stdout+r.stderr, s) {
-			t.Errorf("a secret was printed: %v", r)
+		r = e.docker(args...)
+		for _, w := range tc.want {
+			if !strings.Contains(r.stdout, w) {
+				t.Errorf("verbose=%v: text output lacks %q:\n%s", tc.verbose, w, r.stdout)
+			}
+		}
+		for _, g := range tc.gone {
+			if strings.Contains(r.stdout, g) {
+				t.Errorf("verbose=%v: text output has %q:\n%s", tc.verbose, g, r.stdout)
+			}
+		}
+		for _, s := range []string{armReaderSecret, adminPassword, "an-old-rotated-password"} {
+			if strings.Contains(r.stdout+r.stderr, s) {
+				t.Errorf("a secret was printed: %v", r)
+			}
 		}
 	}
 

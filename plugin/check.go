@@ -31,6 +31,7 @@ type checkOptions struct {
 	azure       bool
 	timeout     time.Duration
 	stepTimeout time.Duration
+	verbose     bool
 	out         output
 }
 
@@ -42,6 +43,7 @@ func addCheckFlags(cmd *cobra.Command, opts *checkOptions) {
 	fs.BoolVar(&opts.azure, "azure", false, "Also read the registry's Azure settings, your permissions on it and its login events, with an Azure identity from the environment (default: plugins.acrdoctor.azure)")
 	fs.DurationVar(&opts.timeout, "timeout", 15*time.Second, "Time limit for the whole check")
 	fs.DurationVar(&opts.stepTimeout, "step-timeout", 5*time.Second, "Time limit for each network step")
+	fs.BoolVarP(&opts.verbose, "verbose", "v", false, "Show every step, not only those that failed, and the Log Analytics query behind a refused login")
 	addFormatFlag(fs, &opts.out)
 	addAuthfileFlag(fs, &opts.authfile)
 }
@@ -119,7 +121,7 @@ func checkRun(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 	out := dockerCLI.Out()
 	text := !opts.out.json() && !opts.out.template()
 	p := newPalette(dockerCLI)
-	tw := textWriter{w: safeOutput(out, p), p: p, now: time.Now()}
+	tw := textWriter{w: safeOutput(out, p), p: p, now: time.Now(), verbose: opts.verbose}
 	progress := newProgress(dockerCLI, text)
 	var mu sync.Mutex
 	emit := func(r check.Result) {
@@ -134,11 +136,15 @@ func checkRun(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 		}
 		progress.done()
 	}
+	// The Docker client is asked its version while the registries are
+	// checked.
+	dockerc := make(chan report.Docker, 1)
+	go func() { dockerc <- check.Docker(cmd.Context()) }()
 	progress.start()
 	results, stores := check.Run(cmd.Context(), store, copts, emit)
 	progress.clear()
 
-	docker := check.Docker(cmd.Context())
+	docker := <-dockerc
 	rep := report.Check{Registries: make([]report.Registry, len(results)), Stores: stores, Docker: &docker}
 	for i, r := range results {
 		rep.Registries[i] = r.Registry
@@ -172,7 +178,11 @@ func (t textWriter) registry(r report.Registry) {
 	}
 	fmt.Fprintf(t.w, "%s  %s\n", t.p.bold(safe(r.Registry)), status)
 	tw := tabwriter.NewWriter(t.w, 0, 0, 2, ' ', 0)
-	for _, s := range r.Steps {
+	steps, passed := r.Steps, []string(nil)
+	if !t.verbose {
+		steps, passed = foldSteps(r.Steps)
+	}
+	for _, s := range steps {
 		mark := t.p.green("ok")
 		switch s.Status {
 		case report.StepFail:
@@ -181,6 +191,13 @@ func (t textWriter) registry(r report.Registry) {
 			mark = t.p.yellow("warn")
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", safe(s.Name), mark, t.p.dim(fmt.Sprintf("%dms", s.DurationMS)), safe(s.Detail))
+		if s.Name == "credential" && len(passed) > 0 {
+			fmt.Fprintf(tw, "  %s\t%s\t\t%s\n", t.p.dim(fmt.Sprintf("%d more", len(passed))), t.p.green("ok"), safe(strings.Join(passed, ", ")))
+			passed = nil
+		}
+	}
+	if len(passed) > 0 {
+		fmt.Fprintf(tw, "  %s\t%s\t\t%s\n", t.p.dim(fmt.Sprintf("%d more", len(passed))), t.p.green("ok"), safe(strings.Join(passed, ", ")))
 	}
 	tw.Flush()
 	t.causes(r.Causes)
@@ -194,9 +211,15 @@ func (t textWriter) registry(r report.Registry) {
 // login, the command that runs it, and what it returned. The query's line
 // feeds are its own; each of its lines, and each event, is made safe.
 func (t textWriter) loginEvents(ev *report.LoginEvents) {
+	if !t.verbose && !ev.Ran {
+		fmt.Fprintf(t.w, "  %s the registry logged this login; --verbose shows the Log Analytics query that finds it, --azure runs it\n", t.p.dim("advanced:"))
+		return
+	}
 	fmt.Fprintf(t.w, "  %s the registry's log of this login (ContainerRegistryLoginEvents, when resource logs go to Log Analytics):\n", t.p.dim("advanced:"))
-	fmt.Fprintf(t.w, "      %s\n", strings.Join(termsafe.Lines(strings.Split(ev.Query, "\n")), "\n      "))
-	fmt.Fprintf(t.w, "      → %s\n", safe(ev.Command))
+	if t.verbose {
+		fmt.Fprintf(t.w, "      %s\n", strings.Join(termsafe.Lines(strings.Split(ev.Query, "\n")), "\n      "))
+		fmt.Fprintf(t.w, "      → %s\n", safe(ev.Command))
+	}
 	if !ev.Ran {
 		return
 	}
@@ -214,6 +237,27 @@ func (t textWriter) loginEvents(ev *report.LoginEvents) {
 		fmt.Fprintf(tw, "      %s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format("2006-01-02 15:04:05"), safe(e.Identity), safe(e.CallerIPAddress), safe(e.ResultType), safe(desc))
 	}
 	tw.Flush()
+}
+
+// foldSteps splits a check's steps into those shown whole (the credential,
+// and every step that did not pass) and the names of the others, which
+// fold into one line. A single passed step is shown whole: folding it
+// saves nothing.
+func foldSteps(all []report.Step) (shown []report.Step, passed []string) {
+	for _, s := range all {
+		if s.Status == report.StepOK && s.Name != "credential" {
+			passed = append(passed, s.Name)
+		}
+	}
+	if len(passed) < 2 {
+		return all, nil
+	}
+	for _, s := range all {
+		if s.Status != report.StepOK || s.Name == "credential" {
+			shown = append(shown, s)
+		}
+	}
+	return shown, passed
 }
 
 // azureByDefault is plugins.acrdoctor.azure: whether checks read the

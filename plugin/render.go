@@ -27,6 +27,11 @@ type textWriter struct {
 	w   io.Writer
 	p   palette
 	now time.Time
+	// verbose shows every step of a check, and the Log Analytics query
+	// and command behind a refused login; otherwise the steps that passed
+	// fold into one line, the credential's excepted (it names what Docker
+	// holds).
+	verbose bool
 }
 
 var kindNames = map[report.Kind]string{

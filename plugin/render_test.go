@@ -89,6 +89,9 @@ var renderers = map[string]func(w io.Writer, p palette, h string){
 	"check registry": func(w io.Writer, p palette, h string) {
 		textWriter{w: w, p: p, now: renderNow}.registry(hostileRegistry(h))
 	},
+	"check registry, verbose": func(w io.Writer, p palette, h string) {
+		textWriter{w: w, p: p, now: renderNow, verbose: true}.registry(hostileRegistry(h))
+	},
 	"check summary": func(w io.Writer, p palette, h string) {
 		textWriter{w: w, p: p, now: renderNow}.checkSummary(report.Check{
 			Registries: []report.Registry{hostileRegistry(h)},
@@ -118,7 +121,7 @@ var renderers = map[string]func(w io.Writer, p palette, h string){
 
 // blocks counts, for each renderer, the texts with line feeds of their own
 // it is given h in: a Log Analytics query, a body in a transcript.
-var blocks = map[string]int{"check registry": 1, "debug transcript": 2}
+var blocks = map[string]int{"check registry, verbose": 1, "debug transcript": 2}
 
 // TestRenderersSanitise feeds every hostile string through every text
 // renderer, with colour and without: nothing but the palette's own
@@ -403,5 +406,45 @@ func TestExplainCutLine(t *testing.T) {
 	}
 	if strings.Contains(out.String(), secret) {
 		t.Errorf("the part-line after the cut is shown:\n%s", out)
+	}
+}
+
+// TestFoldedSteps: the steps that passed fold into one line, but the
+// credential and every step that did not pass; --verbose shows each; the
+// Log Analytics query and command only with --verbose.
+func TestFoldedSteps(t *testing.T) {
+	r := report.Registry{Registry: "myreg.azurecr.io", Steps: []report.Step{
+		{Name: "credential", Status: report.StepOK, Detail: "admin_user from file"},
+		{Name: "tcp", Status: report.StepOK, Detail: "tcp detail"},
+		{Name: "tls", Status: report.StepOK, Detail: "tls detail"},
+		{Name: "token", Status: report.StepFail, Detail: "401 Unauthorized"},
+		{Name: "clock", Status: report.StepWarn, Detail: "clock detail"},
+	}, LoginEvents: &report.LoginEvents{Query: "ContainerRegistryLoginEvents", Command: "az monitor log-analytics query"}}
+	for _, tc := range []struct {
+		verbose    bool
+		want, gone []string
+	}{
+		{false, []string{"admin_user from file", "2 more", "tcp, tls", "401 Unauthorized", "clock detail", "--verbose shows the Log Analytics query"},
+			[]string{"tcp detail", "tls detail", "az monitor", "ContainerRegistryLoginEvents"}},
+		{true, []string{"admin_user from file", "tcp detail", "tls detail", "401 Unauthorized", "clock detail", "az monitor", "ContainerRegistryLoginEvents"},
+			[]string{"more"}},
+	} {
+		var b strings.Builder
+		textWriter{w: &b, p: palette{}, now: renderNow, verbose: tc.verbose}.registry(r)
+		for _, w := range tc.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("verbose=%v: no %q in\n%s", tc.verbose, w, b.String())
+			}
+		}
+		for _, g := range tc.gone {
+			if strings.Contains(b.String(), g) {
+				t.Errorf("verbose=%v: %q in\n%s", tc.verbose, g, b.String())
+			}
+		}
+	}
+	// One passed step besides the credential is shown whole.
+	shown, passed := foldSteps(r.Steps[:2])
+	if len(shown) != 2 || passed != nil {
+		t.Errorf("foldSteps of one passed step: %v, %v", shown, passed)
 	}
 }

@@ -119,6 +119,14 @@ func TestAzure(t *testing.T) {
 			causes: []cause.ID{cause.ExpiredCredentials},
 			events: true,
 		},
+		{
+			// Expired, but the login never reached the registry: nothing
+			// of it is in the registry's log.
+			name:   "expired refresh token, registry unreachable",
+			reg:    withARM(registry("expiredoff.azurecr.io", acremu.Unreachable), nil),
+			stored: refresh(alice, 4*time.Hour),
+			causes: []cause.ID{cause.ExpiredCredentials, cause.NetworkUnreachable},
+		},
 	}
 	regs := make([]acremu.Registry, len(scs))
 	for i, sc := range scs {

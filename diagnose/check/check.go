@@ -298,7 +298,9 @@ func runOne(ctx context.Context, store *credstore.Store, tg target, opts Options
 			name, workspace = res.Name, res.LogWorkspace
 		}
 	}
-	if azure.AuthFailure(r.Causes) {
+	// Only a login the registry refused is in its log: not one that
+	// never reached it.
+	if azure.AuthFailure(r.Causes) && loginRefused(t) {
 		r.LoginEvents = azure.LoginEvents(tg.host, name, pc, now, workspace)
 		if az != nil {
 			opts.Azure.RunLoginEvents(ctx, az, r.LoginEvents)
@@ -308,6 +310,13 @@ func runOne(ctx context.Context, store *credstore.Store, tg target, opts Options
 	verdict(&r, v.LoggedIn)
 	redactProxy(&r)
 	return r
+}
+
+// loginRefused reports whether the registry answered the stored
+// credential with a refusal.
+func loginRefused(t *probe.Transcript) bool {
+	ex := t.Exchange(probe.TokenRequest)
+	return ex != nil && ex.SentCredential && (ex.Status == http.StatusUnauthorized || ex.Status == http.StatusForbidden)
 }
 
 // verdict is the one definition of healthy, which text, JSON and the exit

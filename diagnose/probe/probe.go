@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
@@ -163,7 +164,8 @@ func newProber(host string, cred Credential, secret Secret, opts Options) *probe
 		DialContext: func(_ context.Context, _, addr string) (net.Conn, error) {
 			return nil, fmt.Errorf("refused to open plain HTTP to %s: the probe speaks only HTTPS to the registry", addr)
 		},
-		MaxIdleConnsPerHost:   1,
+		// Over HTTP/1.1, a connection for each request in flight at once.
+		MaxIdleConnsPerHost:   4,
 		ResponseHeaderTimeout: opts.StepTimeout,
 	}
 	p.client = &http.Client{Transport: tr, CheckRedirect: p.checkRedirect}
@@ -213,52 +215,137 @@ func (p *prober) run(ctx context.Context) {
 	p.first = conn
 	p.mu.Unlock()
 
-	ping := p.do(ctx, Ping, http.MethodGet, "https://"+p.host+"/v2/", nil, "")
-	if ping == nil || ping.Status != http.StatusUnauthorized {
-		return
+	scope := "repository:" + p.opts.Repository + ":pull"
+	if p.opts.Push {
+		scope += ",push"
 	}
-	realm, service, err := BearerRealm(ping.Header.Values("Www-Authenticate"))
-	if err == nil {
-		err = CredentialDestination(p.host, realm)
+	// An ACR registry's realm is its own /oauth2/token and its service its
+	// name: the token requests go out beside the challenge, not after it,
+	// and are kept only when the challenge names that realm. They go
+	// nowhere a credential may not (CredentialDestination): the registry
+	// itself, on 443.
+	var early *tokens
+	earlyCtx, cancelEarly := context.WithCancel(ctx)
+	defer cancelEarly()
+	done := make(chan struct{})
+	guess := acrRealm(p.host)
+	if guess != nil {
+		go func() {
+			defer close(done)
+			early = p.tokens(earlyCtx, guess, p.host, scope)
+		}()
+	} else {
+		close(done)
 	}
-	if err != nil {
+	ping := p.fetch(ctx, Ping, http.MethodGet, "https://"+p.host+"/v2/", nil, "")
+	var realm *url.URL
+	var service string
+	err := errors.New("no challenge")
+	if ping.Status == http.StatusUnauthorized {
+		realm, service, err = BearerRealm(ping.Header.Values("Www-Authenticate"))
+		if err == nil {
+			err = CredentialDestination(p.host, realm)
+		}
 		// Credentials go only to https://<registry>:443: a realm elsewhere
 		// is never sent a secret, nor contacted at all. The classifier
 		// judges the challenge; the exchange says what was refused.
 		var refused *RefusedError
 		if errors.As(err, &refused) {
-			ping.Refused = "refused the realm " + refused.Error() + "; no credential was sent"
+			ping.Refused = "refused the realm " + refused.Error() + "; no credential was sent to it"
 		}
+	}
+	named := err == nil && sameRealm(guess, realm, service, p.host)
+	if !named {
+		cancelEarly()
+	}
+	<-done
+	if !named {
+		early = nil
+	}
+	if err != nil {
+		p.keep(&ping)
 		return
 	}
-	scope := "repository:" + p.opts.Repository + ":pull"
-	if p.opts.Push {
-		scope += ",push"
-	}
 	p.t.Scope = scope
-
-	if !p.secret.empty() {
-		if tok := p.login(ctx, realm, service); tok != "" {
-			p.do(ctx, AuthedPing, http.MethodGet, "https://"+p.host+"/v2/", nil, "Bearer "+tok)
-			if access := p.scoped(ctx, realm, service, scope); access != nil {
-				p.t.Granted = granted(access, p.opts.Repository)
-			}
-		}
+	t := early
+	if t == nil {
+		t = p.tokens(ctx, realm, service, scope)
 	}
-	p.anonymous(ctx, realm, service)
+	if tok := p.decode(t.scoped); tok != nil {
+		p.t.Granted = granted(tok, p.opts.Repository)
+	}
+	p.keep(&ping, t.login, t.authed, t.scoped, t.anon)
+	if tok, err := token.Decode(accessToken(t.anon)); err == nil {
+		p.t.AnonymousGranted = granted(tok, p.opts.Repository)
+	}
 }
 
-// login sends the stored credential to the realm as Docker's login does
-// (distribution's token handler with OfflineAccess and client_id docker):
-// an identity token as an OAuth2 refresh-token POST, else a GET with Basic
-// auth. It returns the access token, if one was granted.
-func (p *prober) login(ctx context.Context, realm *url.URL, service string) string {
-	ex := p.tokenRequest(ctx, TokenRequest, realm, service, "")
-	return accessToken(ex)
+// acrRealm is the realm an ACR registry's challenge names, nil for a host
+// that is no ACR login server.
+func acrRealm(host string) *url.URL {
+	if !loginserver.IsACR(host) {
+		return nil
+	}
+	return &url.URL{Scheme: "https", Host: host, Path: "/oauth2/token"}
 }
 
-func (p *prober) scoped(ctx context.Context, realm *url.URL, service, scope string) *token.Token {
-	ex := p.tokenRequest(ctx, ScopeProbe, realm, service, scope)
+// sameRealm reports whether the challenge named the realm and service
+// guessed for an ACR registry.
+func sameRealm(guess, realm *url.URL, service, host string) bool {
+	return guess != nil && realm != nil && realm.Scheme == "https" && strings.EqualFold(realm.Host, guess.Host) &&
+		realm.Path == guess.Path && realm.RawQuery == "" && strings.EqualFold(service, host)
+}
+
+// tokens are the exchanges with a realm, in the order Docker's login makes
+// them: the login with the stored credential, then /v2/ with the token it
+// earned and the scope the credential holds, side by side; beside all of
+// them, a pull token with no credential.
+type tokens struct {
+	login, authed, scoped, anon *Exchange
+}
+
+func (p *prober) tokens(ctx context.Context, realm *url.URL, service, scope string) *tokens {
+	var t tokens
+	var wg sync.WaitGroup
+	if !p.secret.empty() {
+		wg.Go(func() {
+			login := p.tokenRequest(ctx, TokenRequest, realm, service, "")
+			t.login = &login
+			tok := accessToken(t.login)
+			if tok == "" {
+				return
+			}
+			// Asked only once the login succeeded: a credential the
+			// registry refuses is refused once, one event in its log.
+			var after sync.WaitGroup
+			after.Go(func() {
+				scoped := p.tokenRequest(ctx, ScopeProbe, realm, service, scope)
+				t.scoped = &scoped
+			})
+			authed := p.fetch(ctx, AuthedPing, http.MethodGet, "https://"+p.host+"/v2/", nil, "Bearer "+tok)
+			t.authed = &authed
+			after.Wait()
+		})
+	}
+	wg.Go(func() {
+		// As Docker asks when nothing is stored.
+		u := *realm
+		q := u.Query()
+		if service != "" {
+			q.Set("service", service)
+		}
+		q.Set("scope", "repository:"+p.opts.Repository+":pull")
+		u.RawQuery = q.Encode()
+		anon := p.fetch(ctx, AnonymousToken, http.MethodGet, u.String(), nil, "")
+		t.anon = &anon
+	})
+	wg.Wait()
+	return &t
+}
+
+// decode reads the access token of a 200 answer; one that is no JWT is
+// the exchange's error.
+func (p *prober) decode(ex *Exchange) *token.Token {
 	raw := accessToken(ex)
 	if raw == "" {
 		return nil
@@ -272,7 +359,11 @@ func (p *prober) scoped(ctx context.Context, realm *url.URL, service, scope stri
 	return tok
 }
 
-func (p *prober) tokenRequest(ctx context.Context, purpose Purpose, realm *url.URL, service, scope string) *Exchange {
+// tokenRequest sends the stored credential to the realm as Docker's login
+// does (distribution's token handler with OfflineAccess and client_id
+// docker): an identity token as an OAuth2 refresh-token POST, else a GET
+// with Basic auth.
+func (p *prober) tokenRequest(ctx context.Context, purpose Purpose, realm *url.URL, service, scope string) Exchange {
 	if p.secret.IdentityToken != "" {
 		form := url.Values{}
 		form.Set("scope", scope)
@@ -280,7 +371,7 @@ func (p *prober) tokenRequest(ctx context.Context, purpose Purpose, realm *url.U
 		form.Set("client_id", "docker")
 		form.Set("grant_type", "refresh_token")
 		form.Set("refresh_token", p.secret.IdentityToken)
-		return p.do(ctx, purpose, http.MethodPost, realm.String(), strings.NewReader(form.Encode()), "")
+		return p.fetch(ctx, purpose, http.MethodPost, realm.String(), strings.NewReader(form.Encode()), "")
 	}
 	u := *realm
 	q := u.Query()
@@ -298,31 +389,11 @@ func (p *prober) tokenRequest(ctx context.Context, purpose Purpose, realm *url.U
 		auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(p.secret.Username+":"+p.secret.Password))
 	}
 	u.RawQuery = q.Encode()
-	return p.do(ctx, purpose, http.MethodGet, u.String(), nil, auth)
+	return p.fetch(ctx, purpose, http.MethodGet, u.String(), nil, auth)
 }
 
-// anonymous asks for a pull token with no credential, as Docker does when
-// nothing is stored.
-func (p *prober) anonymous(ctx context.Context, realm *url.URL, service string) {
-	u := *realm
-	q := u.Query()
-	if service != "" {
-		q.Set("service", service)
-	}
-	q.Set("scope", "repository:"+p.opts.Repository+":pull")
-	u.RawQuery = q.Encode()
-	ex := p.do(ctx, AnonymousToken, http.MethodGet, u.String(), nil, "")
-	if raw := accessToken(ex); raw != "" {
-		if tok, err := token.Decode(raw); err == nil {
-			p.t.AnonymousGranted = granted(tok, p.opts.Repository)
-			if p.t.AnonymousGranted == nil {
-				p.t.AnonymousGranted = []string{}
-			}
-		}
-	}
-}
-
-// granted lists the actions an access token grants on repo.
+// granted lists the actions an access token grants on repo: none is an
+// empty list, not nil.
 func granted(tok *token.Token, repo string) []string {
 	out := []string{}
 	for _, a := range tok.Claims.Access {
@@ -356,9 +427,9 @@ func accessToken(ex *Exchange) string {
 	return body.Token
 }
 
-// do makes one request and records it. auth, if any, is the Authorization
-// header; it is never recorded.
-func (p *prober) do(ctx context.Context, purpose Purpose, method, rawURL string, body io.Reader, auth string) *Exchange {
+// fetch makes one request; keep records it. auth, if any, is the
+// Authorization header; it is never recorded.
+func (p *prober) fetch(ctx context.Context, purpose Purpose, method, rawURL string, body io.Reader, auth string) Exchange {
 	ctx, cancel := context.WithTimeout(ctx, p.opts.StepTimeout)
 	defer cancel()
 	ex := Exchange{Purpose: purpose, Method: method, URL: redactURL(rawURL)}
@@ -366,7 +437,7 @@ func (p *prober) do(ctx context.Context, purpose Purpose, method, rawURL string,
 	req, err := http.NewRequestWithContext(ctx, method, rawURL, body)
 	if err != nil {
 		ex.Err, ex.ErrKind = err.Error(), "other"
-		return p.record(ex)
+		return ex
 	}
 	req.Header.Set("User-Agent", userAgentName)
 	if body != nil {
@@ -383,13 +454,15 @@ func (p *prober) do(ctx context.Context, purpose Purpose, method, rawURL string,
 	if err != nil {
 		ex.Duration = time.Since(start)
 		ex.Err, ex.ErrKind = p.describe(err)
-		return p.record(ex)
+		return ex
 	}
 	defer resp.Body.Close()
-	if p.t.ServerDate.IsZero() {
-		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		p.mu.Lock()
+		if p.t.ServerDate.IsZero() {
 			p.t.ServerDate, p.t.LocalDate = d, p.opts.Now()
 		}
+		p.mu.Unlock()
 	}
 	ex.Status = resp.StatusCode
 	ex.Header = http.Header{}
@@ -413,24 +486,33 @@ func (p *prober) do(ctx context.Context, purpose Purpose, method, rawURL string,
 	default:
 		ex.raw = raw
 	}
-	if ex.Status == http.StatusOK {
-		p.keepIssued(raw)
-	}
-	ex.Body = p.scrub(raw)
-	return p.record(ex)
+	ex.read = raw
+	return ex
 }
 
-// record keeps ex with the secrets hide knows taken out of what the
-// server chose: a header, a redirect's URL in an error, may echo them.
-func (p *prober) record(ex Exchange) *Exchange {
-	ex.URL, ex.Err, ex.Refused = p.hide(ex.URL), p.hide(ex.Err), p.hide(ex.Refused)
-	for _, vs := range ex.Header {
-		for i, v := range vs {
-			vs[i] = p.hide(v)
+// keep records the exchanges given, in order, nil ones skipped, with the
+// secrets hide knows taken out of what the server chose: a body, a
+// header, a redirect's URL in an error may echo them. Every token the
+// exchanges were issued is known to hide before the first is recorded.
+func (p *prober) keep(exs ...*Exchange) {
+	for _, ex := range exs {
+		if ex != nil && ex.Status == http.StatusOK {
+			p.keepIssued(ex.read)
 		}
 	}
-	p.t.Exchanges = append(p.t.Exchanges, ex)
-	return &p.t.Exchanges[len(p.t.Exchanges)-1]
+	for _, ex := range exs {
+		if ex == nil {
+			continue
+		}
+		ex.Body, ex.read = p.scrub(ex.read), nil
+		ex.URL, ex.Err, ex.Refused = p.hide(ex.URL), p.hide(ex.Err), p.hide(ex.Refused)
+		for _, vs := range ex.Header {
+			for i, v := range vs {
+				vs[i] = p.hide(v)
+			}
+		}
+		p.t.Exchanges = append(p.t.Exchanges, *ex)
+	}
 }
 
 var jwtRE = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*`)

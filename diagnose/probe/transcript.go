@@ -139,7 +139,8 @@ type Exchange struct {
 	// credential, was sent there.
 	Refused string
 
-	raw []byte // the whole body of a 200, for reading a token; never shown
+	raw  []byte // the whole body of a 200, for reading a token; never shown
+	read []byte // what was read of the body, until keep scrubs it into Body
 }
 
 // Purpose says why an exchange was made.

@@ -1,0 +1,138 @@
+package probe
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"fmt"
+	"math/big"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/token"
+	"github.com/acr-doctor/acr-doctor/diagnose/token/tokentest"
+)
+
+// newACR is a hostile server that holds a certificate for regHost, an
+// ACR login server's name, so that the probe treats it as one.
+func newACR(t *testing.T, h http.HandlerFunc) *hostile {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: regHost}, DNSNames: []string{regHost},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newHostileTLS(t, h, &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}})
+}
+
+// An ACR registry's token requests go out beside the challenge: the
+// challenge is answered only once a token request has arrived. Kept when
+// the challenge names ACR's realm; dropped, and made again with the realm
+// named, when it names another.
+func TestTokenRequestsBesideTheChallenge(t *testing.T) {
+	s := tokentest.Default()
+	secret := Secret{Username: "myreg", Password: "s3cret-admin-password"}
+	for _, tc := range []struct {
+		name, realmPath string
+		early           bool // the token request came before the challenge's answer
+		tokenPath       string
+	}{
+		{"ACR's realm", "/oauth2/token", true, "/oauth2/token"},
+		{"another realm on the registry", "/oauth2/other", true, "/oauth2/other"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tokenSeen := make(chan struct{})
+			var once bool
+			early := false
+			var h *hostile
+			h = newACR(t, func(w http.ResponseWriter, r *http.Request) {
+				switch {
+				case r.URL.Path == "/v2/" && r.Header.Get("Authorization") == "":
+					select {
+					case <-tokenSeen:
+						h.mu.Lock()
+						early = true
+						h.mu.Unlock()
+					case <-time.After(1500 * time.Millisecond):
+					}
+					w.Header().Set("Www-Authenticate", fmt.Sprintf(`Bearer realm="https://%s%s",service="%s"`, regHost, tc.realmPath, regHost))
+					w.WriteHeader(http.StatusUnauthorized)
+				case r.URL.Path == "/v2/":
+					fmt.Fprint(w, "{}")
+				default:
+					h.mu.Lock()
+					if !once {
+						once = true
+						close(tokenSeen)
+					}
+					h.mu.Unlock()
+					if u, p, ok := r.BasicAuth(); !ok || u != secret.Username || p != secret.Password {
+						w.WriteHeader(http.StatusUnauthorized)
+						return
+					}
+					fmt.Fprintf(w, `{"access_token":%q}`, s.Sign(tokentest.ACRAccess(regHost, "myreg", "", time.Now(), token.Access{Type: "repository", Name: DefaultRepository, Actions: []string{"pull"}})))
+				}
+			})
+			tr := Run(context.Background(), regHost, basicCred(), secret, h.options())
+			var got []string
+			for _, ex := range tr.Exchanges {
+				got = append(got, fmt.Sprintf("%s:%d", ex.Purpose, ex.Status))
+			}
+			if strings.Join(got, " ") != "challenge:401 token:200 authenticated:200 scope:200 anonymous_token:401" {
+				t.Errorf("exchanges = %v", got)
+			}
+			if ex := tr.Exchange(TokenRequest); ex == nil || !strings.HasPrefix(ex.URL, "https://"+regHost+tc.tokenPath+"?") {
+				t.Errorf("token exchange %+v, want one to %s", ex, tc.tokenPath)
+			}
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			if early != tc.early {
+				t.Errorf("a token request came before the challenge's answer: %v, want %v", early, tc.early)
+			}
+			for _, to := range h.credTo {
+				if !strings.HasPrefix(to, regHost+" ") {
+					t.Errorf("a credential went to %s", to)
+				}
+			}
+		})
+	}
+}
+
+// A credential the registry refuses is sent once: the scope probe waits
+// for a login that succeeded, so the registry logs one failed login.
+func TestRefusedCredentialSentOnce(t *testing.T) {
+	h := newACR(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v2/" {
+			w.Header().Set("Www-Authenticate", fmt.Sprintf(`Bearer realm="https://%s/oauth2/token",service="%s"`, regHost, regHost))
+		}
+		w.WriteHeader(http.StatusUnauthorized)
+	})
+	tr := Run(context.Background(), regHost, basicCred(), Secret{Username: "myreg", Password: "wrong-password"}, h.options())
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.credTo) != 1 {
+		t.Errorf("the credential was sent %d times: %v", len(h.credTo), h.credTo)
+	}
+	if tr.Exchange(ScopeProbe) != nil || tr.Exchange(AuthedPing) != nil {
+		t.Errorf("exchanges after a refused login: %+v", tr.Exchanges)
+	}
+	if i := slices.IndexFunc(tr.Exchanges, func(ex Exchange) bool { return ex.Purpose == AnonymousToken }); i < 0 {
+		t.Error("no anonymous token request")
+	}
+}
