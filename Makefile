@@ -3,6 +3,9 @@ SHELL := /bin/bash
 GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
+# Static, as Docker's own plugins are: no dynamic loader at each start (the
+# helper starts at every pull and push), and Go's resolver, as Docker's.
+STATIC   := CGO_ENABLED=0
 BIN      := bin
 FUZZTIME ?= 5000x
 
@@ -11,8 +14,8 @@ FUZZTIME ?= 5000x
 all: lint build test ## everything CI does
 
 build: ## build bin/docker-acrdoctor and bin/docker-credential-acrdoctor
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/docker-acrdoctor ./plugin
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/docker-credential-acrdoctor ./credhelper
+	$(STATIC) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/docker-acrdoctor ./plugin
+	$(STATIC) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/docker-credential-acrdoctor ./credhelper
 
 install: ## build and install the plugin into ~/.docker/cli-plugins (or $DOCKER_CONFIG/cli-plugins)
 	./install.sh
@@ -33,12 +36,12 @@ tests: test-unit test-e2e fuzz-smoke
 TESTBIN := $(CURDIR)/$(BIN)/test
 testbin:
 	@rm -rf $(TESTBIN)
-	$(GO) build -ldflags '-s -w -X main.version=v0.0.0-test' -o $(TESTBIN)/ ./plugin ./credhelper ./credhelper/wrapper/testdata/fake
+	$(STATIC) $(GO) build -ldflags '-s -w -X main.version=v0.0.0-test' -o $(TESTBIN)/ ./plugin ./credhelper ./credhelper/wrapper/testdata/fake
 
 # The helper's mutants are built into it by its tests.
 testbin-mutate:
 	@rm -rf $(TESTBIN)
-	$(GO) build -ldflags '-s -w -X main.version=v0.0.0-test' -o $(TESTBIN)/ ./plugin ./credhelper/wrapper/testdata/fake
+	$(STATIC) $(GO) build -ldflags '-s -w -X main.version=v0.0.0-test' -o $(TESTBIN)/ ./plugin ./credhelper/wrapper/testdata/fake
 
 # -p 4 on any machine: several packages mostly wait on servers that are
 # slow on purpose.

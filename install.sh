@@ -66,7 +66,7 @@ build_and_install() {
 	trap 'rm -rf "${tmp:-}"' EXIT
 	say "building docker-acrdoctor $version"
 	for pkg in plugin:docker-acrdoctor credhelper:docker-credential-acrdoctor; do
-		(cd "$here" && go build -trimpath -ldflags "-s -w -X main.version=$version" -o "$tmp/${pkg#*:}" "./${pkg%%:*}") ||
+		(cd "$here" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$version" -o "$tmp/${pkg#*:}" "./${pkg%%:*}") ||
 			die "the build failed (above). Is the network to the Go module proxy reachable for 'go mod download'?"
 	done
 

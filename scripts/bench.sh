@@ -13,8 +13,9 @@ go test -run '^$' -bench . -benchmem ./diagnose/... ./credhelper/wrapper | grep 
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/docker-acrdoctor" ./plugin
-go build -o "$work/docker-credential-acrdoctor" ./credhelper
+# Built as make install builds them: static.
+CGO_ENABLED=0 go build -o "$work/docker-acrdoctor" ./plugin
+CGO_ENABLED=0 go build -o "$work/docker-credential-acrdoctor" ./credhelper
 mkdir -p "$work/small/cli-plugins" "$work/large/cli-plugins"
 ln -s "$work/docker-acrdoctor" "$work/small/cli-plugins/docker-acrdoctor"
 ln -s "$work/docker-acrdoctor" "$work/large/cli-plugins/docker-acrdoctor"

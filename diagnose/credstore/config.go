@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/docker/cli/cli/config/configfile"
 	"github.com/docker/cli/cli/config/credentials"
@@ -189,7 +190,7 @@ func JSONError(file string, data []byte, err error) error {
 	switch {
 	case errors.As(err, &syntax):
 		offset = syntax.Offset
-		err = &redactedError{msg: jsonChar.ReplaceAllString(err.Error(), ""), err: err}
+		err = &redactedError{msg: jsonChar().ReplaceAllString(err.Error(), ""), err: err}
 	case errors.As(err, &typ):
 		offset = typ.Offset
 		err = &redactedError{msg: fmt.Sprintf("%s, not a JSON %s", TypeError(typ), typ.Value), err: err}
@@ -209,8 +210,9 @@ func At(file string, data []byte, offset int64, err error) *ParseError {
 	return &ParseError{File: file, Offset: offset, Line: line, Column: col, Err: err}
 }
 
-// jsonChar is the character of the input encoding/json quotes.
-var jsonChar = regexp.MustCompile(`\s*'(?:\\.|[^'\\])*'`)
+// jsonChar is the character of the input encoding/json quotes; compiled
+// on first use, not at the start of every credential helper run.
+var jsonChar = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\s*'(?:\\.|[^'\\])*'`) })
 
 // redactedError shows a message with nothing of the input quoted, and
 // keeps the error it came from for errors.As.

@@ -6,7 +6,6 @@ package inventory
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -191,7 +190,7 @@ func (a *assessor) kind() {
 		a.add(cause.New(cause.InvalidCredentials,
 			fmt.Sprintf("the username %s tells ACR the password is an ACR token, but the stored password is not a token", NullGUID)).Fixed(
 			a.login()))
-	case isGUID(e.Username):
+	case shell.ValidGUID(e.Username):
 		a.c.Kind = report.ServicePrincipal
 	case strings.EqualFold(e.Username, a.name()):
 		a.c.Kind = report.AdminUser
@@ -340,10 +339,6 @@ func (a *assessor) secretLength(secret string) {
 		fix(`remove "credsStore": "wincred" from config.json and log in again, so Docker keeps the token in the file`).
 			Add("az acr login -n %s", a.nameArg())))
 }
-
-var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-func isGUID(s string) bool { return guidRE.MatchString(s) }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
 

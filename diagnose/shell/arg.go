@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -84,12 +85,19 @@ func show(s string) string {
 	return strconv.Quote(s)
 }
 
-var placeholderRE = regexp.MustCompile(`^<[A-Za-z][A-Za-z0-9 -]*>$`)
+// compile defers compiling a pattern to its first use: the credential
+// helper links this package, and compiling every pattern at start would
+// cost each of Docker's gets most of a millisecond.
+func compile(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
+var placeholderRE = compile(`^<[A-Za-z][A-Za-z0-9 -]*>$`)
 
 // IsPlaceholder reports whether s is a placeholder: words of letters and
 // digits in angle brackets, such as <your public IP> or <registry-name>,
 // which a user replaces before running the command.
-func IsPlaceholder(s string) bool { return placeholderRE.MatchString(s) }
+func IsPlaceholder(s string) bool { return placeholderRE().MatchString(s) }
 
 func mustPlaceholder(p string) string {
 	if !IsPlaceholder(p) {
@@ -242,13 +250,13 @@ func validHost(s string) bool {
 	return true
 }
 
-var registryNameRE = regexp.MustCompile(`^[A-Za-z0-9]{5,50}$`)
+var registryNameRE = compile(`^[A-Za-z0-9]{5,50}$`)
 
 // RegistryName is an ACR resource name, what `az acr … -n` takes: 5 to 50
 // letters and digits.
 func RegistryName(s string) Arg {
 	return check("registry name", "<registry-name>", s, func(s string) (string, string) {
-		if !registryNameRE.MatchString(s) {
+		if !registryNameRE().MatchString(s) {
 			return "", "is not 5 to 50 letters and digits"
 		}
 		return s, ""
@@ -256,14 +264,14 @@ func RegistryName(s string) Arg {
 }
 
 // ValidRegistryName reports whether RegistryName accepts s.
-func ValidRegistryName(s string) bool { return registryNameRE.MatchString(s) }
+func ValidRegistryName(s string) bool { return registryNameRE().MatchString(s) }
 
-var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+var guidRE = compile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // GUID is an Azure ID in GUID form: an application, object or tenant ID.
 func GUID(what, s, placeholder string) Arg {
 	return check(what, placeholder, s, func(s string) (string, string) {
-		if !guidRE.MatchString(s) {
+		if !guidRE().MatchString(s) {
 			return "", "is not a GUID"
 		}
 		return s, ""
@@ -271,17 +279,17 @@ func GUID(what, s, placeholder string) Arg {
 }
 
 // ValidGUID reports whether s is a GUID.
-func ValidGUID(s string) bool { return guidRE.MatchString(s) }
+func ValidGUID(s string) bool { return guidRE().MatchString(s) }
 
 // resourceIDRE is an ARM resource ID: a subscription, a resource group and
 // at least one provider type and name. Resource group names may hold
 // parentheses, which Quote then quotes.
-var resourceIDRE = regexp.MustCompile(`(?i)^/subscriptions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/resourcegroups/[A-Za-z0-9_.()-]{0,89}[A-Za-z0-9_()-]/providers/[A-Za-z][A-Za-z0-9.]*(?:/[A-Za-z][A-Za-z0-9]*/[A-Za-z0-9_][A-Za-z0-9_.-]*)+$`)
+var resourceIDRE = compile(`(?i)^/subscriptions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/resourcegroups/[A-Za-z0-9_.()-]{0,89}[A-Za-z0-9_()-]/providers/[A-Za-z][A-Za-z0-9.]*(?:/[A-Za-z][A-Za-z0-9]*/[A-Za-z0-9_][A-Za-z0-9_.-]*)+$`)
 
 // ResourceID is an ARM resource ID, as --scope and --ids take it.
 func ResourceID(s string) Arg {
 	return check("resource ID", "<resource-id>", s, func(s string) (string, string) {
-		if len(s) > 1024 || !resourceIDRE.MatchString(s) {
+		if len(s) > 1024 || !resourceIDRE().MatchString(s) {
 			return "", "is not an Azure resource ID"
 		}
 		return s, ""
@@ -294,26 +302,26 @@ func ValidResourceID(s string) bool { return ResourceID(s).ok }
 // repositoryRE is the distribution spec's repository name: path components
 // of lower-case letters and digits, joined by separators ".", "_", "__" or
 // runs of "-", themselves joined by "/".
-var repositoryRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
+var repositoryRE = compile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
 
 // Repository is a repository name in a registry, as the distribution spec
 // has it.
 func Repository(s string) Arg {
 	return check("repository", "<repository>", s, func(s string) (string, string) {
-		if len(s) > 255 || !repositoryRE.MatchString(s) {
+		if len(s) > 255 || !repositoryRE().MatchString(s) {
 			return "", "is not a repository name"
 		}
 		return s, ""
 	})
 }
 
-var tokenNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{4,49}$`)
+var tokenNameRE = compile(`^[A-Za-z0-9][A-Za-z0-9-]{4,49}$`)
 
 // TokenName is an ACR repository-scoped token's name (az acr token -n): 5
 // to 50 letters, digits and hyphens.
 func TokenName(s string) Arg {
 	return check("token name", "<token>", s, func(s string) (string, string) {
-		if !tokenNameRE.MatchString(s) {
+		if !tokenNameRE().MatchString(s) {
 			return "", "is not 5 to 50 letters, digits and hyphens"
 		}
 		return s, ""

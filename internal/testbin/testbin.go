@@ -84,6 +84,7 @@ func build(dir string, names []string) error {
 	}
 	cmd := exec.Command("go", args...)
 	cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as make install builds them
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("building %v: %w\n%s", names, err, out)
 	}
