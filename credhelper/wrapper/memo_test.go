@@ -2,8 +2,10 @@ package wrapper
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -44,5 +46,28 @@ func TestMemoIdentity(t *testing.T) {
 	// Nothing changed, nothing differs.
 	if !bytes.Equal(env.identity(), env.identity()) {
 		t.Error("the identity changes by itself")
+	}
+}
+
+// TestMemoCleared: a renewal that succeeds clears the memo of the one
+// that failed, so the next failure is tried again rather than quoted.
+func TestMemoCleared(t *testing.T) {
+	vars := map[string]string{"HOME": t.TempDir()}
+	env := &settings{getenv: func(k string) string { return vars[k] }}
+	memo := env.failureMemo("myreg.azurecr.io")
+	// The renewal's lock made the folder.
+	if err := os.MkdirAll(filepath.Dir(memo.path), 0o700); memo.path == "" || err != nil {
+		t.Fatalf("memo path %q: %v", memo.path, err)
+	}
+	memo.record(errors.New("Azure AD refused"))
+	if err := memo.recent(); err == nil || !strings.Contains(err.Error(), "not tried again before") {
+		t.Fatalf("recent() = %v after a failure", err)
+	}
+	memo.clear()
+	if _, err := os.Stat(memo.path); !os.IsNotExist(err) {
+		t.Errorf("the memo is still there: %v", err)
+	}
+	if err := memo.recent(); err != nil {
+		t.Errorf("recent() = %v after clear", err)
 	}
 }
