@@ -280,11 +280,13 @@ func (t textWriter) checkSummary(rep report.Check) {
 			fmt.Fprintf(t.w, "%s %s %s\n", t.p.dim("docker:"), safe(d.Path), safe(d.Version))
 		}
 		t.causes(d.Causes)
+		fmt.Fprintln(t.w)
 	}
 	for _, s := range rep.Stores {
 		if len(s.Causes) > 0 {
 			fmt.Fprintf(t.w, "%s %s\n", t.p.dim("store: "), safe(s.Source))
 			t.causes(s.Causes)
+			fmt.Fprintln(t.w)
 		}
 	}
 	if len(rep.Registries) == 0 {

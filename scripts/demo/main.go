@@ -210,6 +210,20 @@ func run(args []string) error {
 	cmd := exec.Command("docker", check...)
 	cmd.Env, cmd.Stdout, cmd.Stderr = env, os.Stdout, os.Stderr
 	_ = cmd.Run() // exit status 1 is the point of the demo
+
+	// The last cause is the Docker client's own: one too old for ACR,
+	// first on PATH, as the standalone acr-doctor finds it.
+	old := filepath.Join(dir, "old-docker")
+	if err := os.MkdirAll(old, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(old, "docker"), []byte("#!/bin/sh\necho 'Docker version 17.09.1-ce, build 19e2cf6'\n"), 0o755); err != nil {
+		return err
+	}
+	fmt.Printf("\n$ PATH=%s:$PATH acr-doctor check --offline fabrikam.azurecr.io   # a Docker client from 2017 first on PATH\n\n", old)
+	cmd = exec.Command(filepath.Join(dir, "cli-plugins", "docker-acrdoctor"), "check", "--offline", "fabrikam.azurecr.io")
+	cmd.Env, cmd.Stdout, cmd.Stderr = append(env, "PATH="+old+string(os.PathListSeparator)+os.Getenv("PATH")), os.Stdout, os.Stderr
+	_ = cmd.Run()
 	return nil
 }
 
