@@ -315,27 +315,37 @@ func (t textWriter) checkSummary(rep report.Check) {
 func writeTranscript(w io.Writer, t *probe.Transcript) {
 	fmt.Fprintf(w, "DEBU transcript %s (proxy %q)\n", safe(t.Registry), t.Proxy)
 	for _, ex := range t.Exchanges {
-		cred := ""
-		if ex.SentCredential {
-			cred = " [stored credential sent, not shown]"
+		writeExchange(w, ex)
+	}
+	if len(t.Unused) > 0 {
+		fmt.Fprintln(w, "DEBU sent beside the challenge to ACR's usual realm, which the challenge did not confirm (not judged):")
+		for _, ex := range t.Unused {
+			writeExchange(w, ex)
 		}
-		fmt.Fprintf(w, "DEBU > %s %s%s\n", safe(ex.Method), safe(ex.URL), cred)
-		if ex.Err != "" {
-			fmt.Fprintf(w, "DEBU < error (%s): %s\n", safe(string(ex.ErrKind)), safe(ex.Err))
-			continue
+	}
+}
+
+func writeExchange(w io.Writer, ex probe.Exchange) {
+	cred := ""
+	if ex.SentCredential {
+		cred = " [stored credential sent, not shown]"
+	}
+	fmt.Fprintf(w, "DEBU > %s %s%s\n", safe(ex.Method), safe(ex.URL), cred)
+	if ex.Err != "" {
+		fmt.Fprintf(w, "DEBU < error (%s): %s\n", safe(string(ex.ErrKind)), safe(ex.Err))
+		return
+	}
+	fmt.Fprintf(w, "DEBU < %d in %s\n", ex.Status, ex.Duration.Round(time.Millisecond))
+	if ex.Refused != "" {
+		fmt.Fprintf(w, "DEBU <   refused, nothing sent: %s\n", safe(ex.Refused))
+	}
+	for k, vs := range ex.Header {
+		for _, v := range vs {
+			fmt.Fprintf(w, "DEBU <   %s: %s\n", safe(k), safe(v))
 		}
-		fmt.Fprintf(w, "DEBU < %d in %s\n", ex.Status, ex.Duration.Round(time.Millisecond))
-		if ex.Refused != "" {
-			fmt.Fprintf(w, "DEBU <   refused, nothing sent: %s\n", safe(ex.Refused))
-		}
-		for k, vs := range ex.Header {
-			for _, v := range vs {
-				fmt.Fprintf(w, "DEBU <   %s: %s\n", safe(k), safe(v))
-			}
-		}
-		if b := strings.TrimSpace(ex.Body); b != "" {
-			fmt.Fprintf(w, "DEBU <   %s\n", strings.Join(termsafe.Lines(strings.Split(b, "\n")), "\nDEBU <   "))
-		}
+	}
+	if b := strings.TrimSpace(ex.Body); b != "" {
+		fmt.Fprintf(w, "DEBU <   %s\n", strings.Join(termsafe.Lines(strings.Split(b, "\n")), "\nDEBU <   "))
 	}
 }
 

@@ -115,13 +115,16 @@ var renderers = map[string]func(w io.Writer, p palette, h string){
 		writeTranscript(w, &probe.Transcript{Registry: h, Proxy: h, Exchanges: []probe.Exchange{
 			{Method: h, URL: "https://" + h + "/v2/", Status: 401, Header: map[string][]string{h: {h}, "Www-Authenticate": {`Bearer realm="` + h + `"`}}, Body: h + "\n" + h, SentCredential: true},
 			{Method: "GET", URL: h, Err: h, ErrKind: h},
+		}, Unused: []probe.Exchange{
+			{Method: "GET", URL: "https://" + h + "/oauth2/token", Status: 401, Refused: h, Body: h + "\n" + h, SentCredential: true},
 		}})
 	},
 }
 
 // blocks counts, for each renderer, the texts with line feeds of their own
-// it is given h in: a Log Analytics query, a body in a transcript.
-var blocks = map[string]int{"check registry, verbose": 1, "debug transcript": 2}
+// it is given h in: a Log Analytics query, each h of a body in a
+// transcript.
+var blocks = map[string]int{"check registry, verbose": 1, "debug transcript": 4}
 
 // TestRenderersSanitise feeds every hostile string through every text
 // renderer, with colour and without: nothing but the palette's own

@@ -323,8 +323,7 @@ func codePhrases() []phrase {
 		case "UNAUTHORIZED", "TOOMANYREQUESTS":
 			add(lo, c) // every spelling: "401 Unauthorized", "Datasource unauthorized"
 		case "UNKNOWN":
-			add(`"`+lo+`"`, c)   // "unknown:" ends "manifest unknown:" too
-			add(": "+lo+": ", c) // as the registry's answer after the URL: "…/oauth2/token?…: UNKNOWN: …"
+			add(`"`+lo+`"`, c) // "unknown:" ends "manifest unknown:" too; readRegistryCode reads the printed form
 		default:
 			add(`"`+lo+`"`, c)                           // {"code":"DENIED"}
 			add(strings.ReplaceAll(lo, "_", " ")+":", c) // denied: …, name unknown: …

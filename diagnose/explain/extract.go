@@ -34,6 +34,7 @@ var extractors = []extractor{
 	{"detail", []string{"library/", `"type":"repository"`, "metadata_read", "metadata_write"}, readDetail},
 	{"login", []string{"docker login", "podman login", "registry login", "oras login", "nerdctl login"}, readLogin},
 	{"resolved", []string{"dns lookup to", "dial tcp "}, readResolved},
+	{"registrycode", []string{": unknown: "}, readRegistryCode},
 }
 
 // hostKeys are the words around which registry hosts and image references
@@ -240,6 +241,19 @@ func readStatuses(c *lineCtx) {
 			}
 		}
 	}
+}
+
+// readRegistryCode reads the registry's UNKNOWN error code as
+// go-containerregistry prints a registry's answer, after the request it
+// failed: "GET https://…/oauth2/token?…: UNKNOWN: …". The code is upper
+// case and follows a request: "unknown:" in lower case ends local errors
+// too ("not found: unknown: file does not exist").
+func readRegistryCode(c *lineCtx) {
+	i := strings.Index(c.line, ": UNKNOWN: ")
+	if i < 0 || c.reqHost == "" || !strings.Contains(c.line[:i], "https://") {
+		return
+	}
+	c.emit(signal{Cause: regError, Weight: wWeak, Class: serverFail, What: "the registry answered UNKNOWN", Alt: alts(netDown)})
 }
 
 // isStatus reports whether lo[i:i+3] is an HTTP error status as printed.

@@ -99,6 +99,15 @@ func TestReason(t *testing.T) {
 		not   []cause.ID
 		alt   cause.ID // among the first finding's alternatives
 	}{
+		{name: "the registry's UNKNOWN after its request",
+			in:    "GET https://org.azurecr.io/oauth2/token?scope=repository%3Aapp%3Apull&service=org.azurecr.io: UNKNOWN: aad get access token sp timeout",
+			first: regError},
+		{name: "unknown: of a local error",
+			in:  `ERROR: failed to solve: failed to calculate checksum of ref abc: "/app": not found: unknown: file does not exist`,
+			not: []cause.ID{regError}},
+		{name: "unknown: of a CLI",
+			in:  "Error: unknown: unknown shorthand flag: 'x' in -x",
+			not: []cause.ID{regError}},
 		{name: "generic 401 early, specific line later",
 			in:    "unauthorized: authentication required\n...\nError: AADSTS7000222: The provided client secret keys for app 'x' are expired.",
 			first: expired, band: Certain, also: []cause.ID{badCreds}},

@@ -52,9 +52,11 @@ func TestTokenRequestsBesideTheChallenge(t *testing.T) {
 		name, realmPath string
 		early           bool // the token request came before the challenge's answer
 		tokenPath       string
+		unused          bool // early exchanges the challenge did not confirm
 	}{
-		{"ACR's realm", "/oauth2/token", true, "/oauth2/token"},
-		{"another realm on the registry", "/oauth2/other", true, "/oauth2/other"},
+		{"ACR's realm", "/oauth2/token", true, "/oauth2/token", false},
+		{"ACR's realm, port named", ":443/oauth2/token", true, "/oauth2/token", false},
+		{"another realm on the registry", "/oauth2/other", true, "/oauth2/other", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tokenSeen := make(chan struct{})
@@ -100,8 +102,25 @@ func TestTokenRequestsBesideTheChallenge(t *testing.T) {
 			if ex := tr.Exchange(TokenRequest); ex == nil || !strings.HasPrefix(ex.URL, "https://"+regHost+tc.tokenPath+"?") {
 				t.Errorf("token exchange %+v, want one to %s", ex, tc.tokenPath)
 			}
+			// The early login, cut short once the challenge named
+			// another realm, is shown, never judged.
+			if unused := len(tr.Unused) > 0; unused != tc.unused || unused && tr.Unused[0].Purpose != TokenRequest {
+				t.Errorf("unused = %+v, want some: %v", tr.Unused, tc.unused)
+			}
+			// Every request that carried the credential, or a token it
+			// earned, is in the transcript (one cut short may not have
+			// reached the server).
+			recorded := 0
+			for _, ex := range append(tr.Exchanges, tr.Unused...) {
+				if ex.SentCredential || ex.Purpose == AuthedPing {
+					recorded++
+				}
+			}
 			h.mu.Lock()
 			defer h.mu.Unlock()
+			if len(h.credTo) > recorded {
+				t.Errorf("the server saw %d requests with a credential, the transcript records %d: %v", len(h.credTo), recorded, h.credTo)
+			}
 			if early != tc.early {
 				t.Errorf("a token request came before the challenge's answer: %v, want %v", early, tc.early)
 			}
@@ -134,5 +153,40 @@ func TestRefusedCredentialSentOnce(t *testing.T) {
 	}
 	if i := slices.IndexFunc(tr.Exchanges, func(ex Exchange) bool { return ex.Purpose == AnonymousToken }); i < 0 {
 		t.Error("no anonymous token request")
+	}
+}
+
+// The tokens issued to requests the challenge did not confirm are hidden
+// as the others are, and the registry's clock is read from the challenge,
+// the first of Docker's own exchanges, not from whichever answer came
+// first.
+func TestUnusedExchanges(t *testing.T) {
+	const issued = "opaque-early-issued-token-0123456789"
+	early := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	h := newACR(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/oauth2/token": // the guess: answered at once, dated 2020
+			w.Header().Set("Date", early.Format(http.TimeFormat))
+			fmt.Fprintf(w, `{"access_token":%q}`, issued)
+		case "/v2/":
+			time.Sleep(100 * time.Millisecond)
+			w.Header().Set("Www-Authenticate", fmt.Sprintf(`Bearer realm="https://%s/oauth2/other",service="%s"`, regHost, regHost))
+			w.WriteHeader(http.StatusUnauthorized)
+		default: // echoes what the guess was issued
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprintf(w, `{"errors":[{"code":"UNAUTHORIZED","message":"not %s"}]}`, issued)
+		}
+	})
+	tr := Run(context.Background(), regHost, basicCred(), Secret{Username: "myreg", Password: "s3cret-admin-password"}, h.options())
+	if len(tr.Unused) == 0 {
+		t.Fatal("no unused exchanges")
+	}
+	for _, ex := range append(tr.Exchanges, tr.Unused...) {
+		if strings.Contains(ex.Body+ex.Err+ex.URL, issued) {
+			t.Errorf("%s holds a token the registry issued: %q", ex.Purpose, ex.Body)
+		}
+	}
+	if tr.ServerDate.Equal(early) || tr.ServerDate.IsZero() {
+		t.Errorf("ServerDate = %v: want the challenge's", tr.ServerDate)
 	}
 }

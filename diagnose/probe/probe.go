@@ -259,11 +259,12 @@ func (p *prober) run(ctx context.Context) {
 		cancelEarly()
 	}
 	<-done
-	if !named {
-		early = nil
+	var unused []*Exchange
+	if !named && early != nil {
+		unused, early = early.all(), nil
 	}
 	if err != nil {
-		p.keep(&ping)
+		p.keep(unused, &ping)
 		return
 	}
 	p.t.Scope = scope
@@ -274,7 +275,7 @@ func (p *prober) run(ctx context.Context) {
 	if tok := p.decode(t.scoped); tok != nil {
 		p.t.Granted = granted(tok, p.opts.Repository)
 	}
-	p.keep(&ping, t.login, t.authed, t.scoped, t.anon)
+	p.keep(unused, append([]*Exchange{&ping}, t.all()...)...)
 	if tok, err := token.Decode(accessToken(t.anon)); err == nil {
 		p.t.AnonymousGranted = granted(tok, p.opts.Repository)
 	}
@@ -292,7 +293,14 @@ func acrRealm(host string) *url.URL {
 // sameRealm reports whether the challenge named the realm and service
 // guessed for an ACR registry.
 func sameRealm(guess, realm *url.URL, service, host string) bool {
-	return guess != nil && realm != nil && realm.Scheme == "https" && strings.EqualFold(realm.Host, guess.Host) &&
+	if guess == nil || realm == nil {
+		return false
+	}
+	h := realm.Host
+	if realm.Port() == "443" {
+		h = realm.Hostname()
+	}
+	return realm.Scheme == "https" && strings.EqualFold(h, guess.Host) &&
 		realm.Path == guess.Path && realm.RawQuery == "" && strings.EqualFold(service, host)
 }
 
@@ -302,6 +310,17 @@ func sameRealm(guess, realm *url.URL, service, host string) bool {
 // them, a pull token with no credential.
 type tokens struct {
 	login, authed, scoped, anon *Exchange
+}
+
+// all are the exchanges made, in Docker's order.
+func (t *tokens) all() []*Exchange {
+	var out []*Exchange
+	for _, ex := range []*Exchange{t.login, t.authed, t.scoped, t.anon} {
+		if ex != nil {
+			out = append(out, ex)
+		}
+	}
+	return out
 }
 
 func (p *prober) tokens(ctx context.Context, realm *url.URL, service, scope string) *tokens {
@@ -458,11 +477,7 @@ func (p *prober) fetch(ctx context.Context, purpose Purpose, method, rawURL stri
 	}
 	defer resp.Body.Close()
 	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-		p.mu.Lock()
-		if p.t.ServerDate.IsZero() {
-			p.t.ServerDate, p.t.LocalDate = d, p.opts.Now()
-		}
-		p.mu.Unlock()
+		ex.date, ex.local = d, p.opts.Now()
 	}
 	ex.Status = resp.StatusCode
 	ex.Header = http.Header{}
@@ -490,20 +505,30 @@ func (p *prober) fetch(ctx context.Context, purpose Purpose, method, rawURL stri
 	return ex
 }
 
-// keep records the exchanges given, in order, nil ones skipped, with the
-// secrets hide knows taken out of what the server chose: a body, a
-// header, a redirect's URL in an error may echo them. Every token the
-// exchanges were issued is known to hide before the first is recorded.
-func (p *prober) keep(exs ...*Exchange) {
-	for _, ex := range exs {
-		if ex != nil && ex.Status == http.StatusOK {
+// keep records the exchanges of Docker's login, in order, and the unused
+// ones beside them, with the secrets hide knows taken out of what the
+// server chose: a body, a header, a redirect's URL in an error may echo
+// them. Every token any of them was issued is known to hide before the
+// first is recorded. The registry's clock is read from the first of the
+// login's answers that carried a Date.
+func (p *prober) keep(unused []*Exchange, exs ...*Exchange) {
+	for _, ex := range append(slices.Clone(unused), exs...) {
+		if ex.Status == http.StatusOK {
 			p.keepIssued(ex.read)
 		}
 	}
 	for _, ex := range exs {
-		if ex == nil {
-			continue
+		if p.t.ServerDate.IsZero() && !ex.date.IsZero() {
+			p.t.ServerDate, p.t.LocalDate = ex.date, ex.local
 		}
+	}
+	p.t.Exchanges = append(p.t.Exchanges, p.scrubbed(exs)...)
+	p.t.Unused = append(p.t.Unused, p.scrubbed(unused)...)
+}
+
+func (p *prober) scrubbed(exs []*Exchange) []Exchange {
+	var out []Exchange
+	for _, ex := range exs {
 		ex.Body, ex.read = p.scrub(ex.read), nil
 		ex.URL, ex.Err, ex.Refused = p.hide(ex.URL), p.hide(ex.Err), p.hide(ex.Refused)
 		for _, vs := range ex.Header {
@@ -511,8 +536,9 @@ func (p *prober) keep(exs ...*Exchange) {
 				vs[i] = p.hide(v)
 			}
 		}
-		p.t.Exchanges = append(p.t.Exchanges, *ex)
+		out = append(out, *ex)
 	}
+	return out
 }
 
 var jwtRE = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*`)

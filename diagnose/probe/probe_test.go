@@ -421,7 +421,7 @@ func assertNoSecret(t *testing.T, tr *Transcript, secret string) {
 			t.Errorf("%s holds the secret: %q", where, s)
 		}
 	}
-	for _, ex := range tr.Exchanges {
+	for _, ex := range append(tr.Exchanges, tr.Unused...) {
 		check("URL", ex.URL)
 		check("body", ex.Body)
 		check("error", ex.Err)

@@ -97,7 +97,7 @@ func TestHostileEchoes(t *testing.T) {
 					secrets = append(secrets, s, url.QueryEscape(s), url.PathEscape(s))
 				}
 			}
-			for _, ex := range tr.Exchanges {
+			for _, ex := range append(tr.Exchanges, tr.Unused...) {
 				fields := map[string]string{"URL": ex.URL, "Body": ex.Body, "Err": ex.Err, "Refused": ex.Refused}
 				for k, v := range ex.Header {
 					fields["header "+k] = strings.Join(v, " ")

@@ -27,11 +27,15 @@ type Transcript struct {
 	TCP *Step
 	TLS *TLSResult
 
-	// Exchanges are the HTTP requests made, in order.
+	// Exchanges are the HTTP requests of Docker's login, in its order.
 	Exchanges []Exchange
+	// Unused are requests made beside the challenge to an ACR registry's
+	// usual realm (its own /oauth2/token) that the challenge did not
+	// confirm: sent, shown, never judged.
+	Unused []Exchange
 
-	// ServerDate is the registry's Date header on its first answer; zero
-	// when it sent none.
+	// ServerDate is the registry's Date header on the first answer of
+	// Exchanges that carried one; zero when none did.
 	ServerDate time.Time
 	// LocalDate is the local clock when that answer arrived.
 	LocalDate time.Time
@@ -141,6 +145,9 @@ type Exchange struct {
 
 	raw  []byte // the whole body of a 200, for reading a token; never shown
 	read []byte // what was read of the body, until keep scrubs it into Body
+	// date is the answer's Date header, and local the local clock when
+	// it came; zero without one.
+	date, local time.Time
 }
 
 // Purpose says why an exchange was made.
