@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -139,7 +140,9 @@ func checkRun(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 	// The Docker client is asked its version while the registries are
 	// checked.
 	dockerc := make(chan report.Docker, 1)
-	go func() { dockerc <- check.Docker(cmd.Context()) }()
+	dctx, cancel := context.WithTimeout(cmd.Context(), opts.timeout)
+	defer cancel()
+	go func() { dockerc <- check.Docker(dctx) }()
 	progress.start()
 	results, stores := check.Run(cmd.Context(), store, copts, emit)
 	progress.clear()
@@ -192,12 +195,12 @@ func (t textWriter) registry(r report.Registry) {
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", safe(s.Name), mark, t.p.dim(fmt.Sprintf("%dms", s.DurationMS)), safe(s.Detail))
 		if s.Name == "credential" && len(passed) > 0 {
-			fmt.Fprintf(tw, "  %s\t%s\t\t%s\n", t.p.dim(fmt.Sprintf("%d more", len(passed))), t.p.green("ok"), safe(strings.Join(passed, ", ")))
+			t.folded(tw, passed)
 			passed = nil
 		}
 	}
 	if len(passed) > 0 {
-		fmt.Fprintf(tw, "  %s\t%s\t\t%s\n", t.p.dim(fmt.Sprintf("%d more", len(passed))), t.p.green("ok"), safe(strings.Join(passed, ", ")))
+		t.folded(tw, passed)
 	}
 	tw.Flush()
 	t.causes(r.Causes)
@@ -237,6 +240,13 @@ func (t textWriter) loginEvents(ev *report.LoginEvents) {
 		fmt.Fprintf(tw, "      %s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format("2006-01-02 15:04:05"), safe(e.Identity), safe(e.CallerIPAddress), safe(e.ResultType), safe(desc))
 	}
 	tw.Flush()
+}
+
+// folded is the one line of the steps that passed. Its cells are
+// coloured as a step's are, so that tabwriter, which counts the colour
+// codes as width, lines it up with them.
+func (t textWriter) folded(tw io.Writer, names []string) {
+	fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", fmt.Sprintf("%d more", len(names)), t.p.green("ok"), t.p.dim(""), safe(strings.Join(names, ", ")))
 }
 
 // foldSteps splits a check's steps into those shown whole (the credential,

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 )
 
@@ -38,7 +39,13 @@ func Docker(ctx context.Context) report.Docker {
 	d.Path = path
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, path, "--version").Output()
+	cmd := exec.CommandContext(ctx, path, "--version")
+	// A docker that hangs is killed with what it started (a wrapper
+	// script's children), which must not hold the check up past its
+	// time limit either.
+	credstore.KillGroup(cmd)
+	cmd.WaitDelay = time.Second
+	out, err := cmd.Output()
 	if err != nil {
 		d.Causes = append(d.Causes, cause.New(cause.DockerEnvironment,
 			fmt.Sprintf("%s --version failed: %v", path, err),

@@ -1,0 +1,61 @@
+package check
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+)
+
+// TestDocker: the Docker client found on PATH, judged by its version;
+// one that hangs, with a child holding its output, is given up on with
+// the caller's time limit.
+func TestDocker(t *testing.T) {
+	sleep, err := exec.LookPath("sleep") // before PATH is the test's
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, script string // "" is no docker on PATH
+		version      string
+		severity     cause.Severity // of the one cause; "" for none
+		detail       string
+	}{
+		{name: "none", severity: cause.Warning, detail: "not on PATH"},
+		{name: "current", script: "echo 'Docker version 28.2.2, build e6534b4'", version: "28.2"},
+		{name: "too old", script: "echo 'Docker version 17.09.1-ce, build 19e2cf6'", version: "17.9", severity: cause.Error, detail: "ACR needs 18.03"},
+		{name: "hung", script: sleep + " 30 & wait", severity: cause.Error, detail: "--version failed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if tc.script != "" {
+				if err := os.WriteFile(filepath.Join(dir, "docker"), []byte("#!/bin/sh\n"+tc.script+"\n"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			t.Setenv("PATH", dir)
+			t.Setenv(pluginCommandEnv, "")
+			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			d := Docker(ctx)
+			if elapsed := time.Since(start); elapsed > 10*time.Second {
+				t.Errorf("took %s: the hung docker was waited for", elapsed)
+			}
+			if d.Version != tc.version {
+				t.Errorf("version %q, want %q", d.Version, tc.version)
+			}
+			switch {
+			case tc.severity == "" && len(d.Causes) > 0:
+				t.Errorf("causes %+v, want none", d.Causes)
+			case tc.severity != "" && (len(d.Causes) != 1 || d.Causes[0].Severity != tc.severity || !strings.Contains(d.Causes[0].Evidence, tc.detail)):
+				t.Errorf("causes %+v, want one %s saying %q", d.Causes, tc.severity, tc.detail)
+			}
+		})
+	}
+}
