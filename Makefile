@@ -78,7 +78,7 @@ GREMLINS ?= $(shell $(GO) env GOPATH)/bin/gremlins
 mutate: testbin-mutate ## mutation testing (gremlins) of MUTATE: at least 90% efficacy and 90% mutant coverage each
 	@test -x $(GREMLINS) || $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
 	@set -eo pipefail; for p in $(MUTATE); do echo "mutate $$p"; \
-	  ACRDOCTOR_TESTBIN=$(TESTBIN) GOFLAGS=-count=1 $(GREMLINS) unleash --workers 1 --timeout-coefficient 5 --threshold-efficacy 90 --threshold-mcover 90 $$p | tail -6; \
+	  ACRDOCTOR_TESTBIN=$(TESTBIN) GOFLAGS=-count=1 $(GREMLINS) unleash --workers 1 --timeout-coefficient 5 --threshold-efficacy 90 --threshold-mcover 90 -E '/testdata/' $$p | tail -6; \
 	done
 
 bench: ## Go benchmarks
