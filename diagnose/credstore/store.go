@@ -141,8 +141,15 @@ func (s *Store) Lookup(ctx context.Context, key string) Entry {
 		e.Shadowed = append(e.Shadowed, Source{Kind: File})
 	}
 	cred, err := s.helper(src.Helper).Get(ctx, key)
+	var he *HelperError
 	switch {
 	case errors.Is(err, ErrNotFound):
+		e.NotFound = true
+	case errors.As(err, &he) && he.Failure == HelperEmpty:
+		// Debian's golang-docker-credential-helpers 0.6.x answers so for
+		// a key it does not hold, and Docker then sends no credential:
+		// for a key looked up, not one the helper listed, that is
+		// nothing stored.
 		e.NotFound = true
 	case err != nil:
 		e.Err = err
@@ -196,6 +203,11 @@ func (s *Store) passUninitialised() error {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
+	// Debian's helper answers list with {} when pass itself is missing.
+	if !onPath(getenv("PATH"), "pass") {
+		return &HelperError{Helper: "docker-credential-pass", Action: "list", Failure: HelperFailed,
+			Message: "pass is not installed: docker-credential-pass keeps every credential through it"}
+	}
 	dir := getenv("PASSWORD_STORE_DIR")
 	if dir == "" {
 		home := getenv("HOME")
@@ -219,6 +231,16 @@ func (s *Store) passUninitialised() error {
 	}
 	return &HelperError{Helper: "docker-credential-pass", Action: "list", Failure: HelperFailed,
 		Message: "the password store " + strconv.Quote(dir) + " has no GPG key (no usable .gpg-id): docker login cannot store a credential in it; try \"pass init\""}
+}
+
+// onPath reports whether an executable name is in one of path's folders.
+func onPath(path, name string) bool {
+	for _, dir := range filepath.SplitList(path) {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Entries returns every credential Docker holds, one per registry key, in

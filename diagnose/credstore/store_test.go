@@ -17,6 +17,9 @@ func TestLookupOrder(t *testing.T) {
 		"store":  `read url; echo "{\"Username\":\"from-store\",\"Secret\":\"s\"}"`,
 		"helper": `read url; echo "{\"Username\":\"<token>\",\"Secret\":\"` + jwt + `\"}"`,
 		"nf":     `echo "credentials not found in native keychain"; exit 1`,
+		// Debian's golang-docker-credential-helpers 0.6.x, for a key it
+		// does not hold.
+		"empty": `read url; echo '{"ServerURL":"","Username":"","Secret":""}'`,
 	})
 	file := map[string]types.AuthConfig{
 		"env.azurecr.io":    {Username: "file", Password: "p"},
@@ -27,7 +30,7 @@ func TestLookupOrder(t *testing.T) {
 	cfg := &Config{
 		Auths:       file,
 		CredsStore:  "store",
-		CredHelpers: map[string]string{"helped.azurecr.io": "helper", "nf.azurecr.io": "nf"},
+		CredHelpers: map[string]string{"helped.azurecr.io": "helper", "nf.azurecr.io": "nf", "empty.azurecr.io": "empty"},
 		Env:         map[string]types.AuthConfig{"env.azurecr.io": {Username: "env", Password: "e"}},
 	}
 	s := &Store{Config: cfg}
@@ -43,6 +46,7 @@ func TestLookupOrder(t *testing.T) {
 		{key: "helped.azurecr.io", source: "credHelpers:helper", user: TokenUsername, idtok: jwt, shadowed: []Source{{Kind: File}}},
 		{key: "stored.azurecr.io", source: "credsStore:store", user: "from-store"},
 		{key: "nf.azurecr.io", source: "credHelpers:nf", notFound: true},
+		{key: "empty.azurecr.io", source: "credHelpers:empty", notFound: true},
 	}
 	for _, tt := range tests {
 		e := s.Lookup(context.Background(), tt.key)
@@ -108,16 +112,26 @@ esac`,
 // is not.
 func TestPassUninitialised(t *testing.T) {
 	fakeHelpers(t, map[string]string{"pass": `case "$1" in list) echo '{}';; esac`})
-	home := t.TempDir()
+	home, bin := t.TempDir(), t.TempDir()
+	path := ""
 	store := &Store{Config: &Config{CredsStore: "pass"}, Getenv: func(k string) string {
-		if k == "HOME" {
+		switch k {
+		case "HOME":
 			return home
+		case "PATH":
+			return path
 		}
 		return ""
 	}}
+	// The helper is there, pass is not: Debian's answers list with {}.
 	_, stores := store.Entries(context.Background())
 	var he *HelperError
-	if len(stores) != 1 || !errors.As(stores[0].Err, &he) || !strings.Contains(he.Message, `"pass init"`) {
+	if len(stores) != 1 || !errors.As(stores[0].Err, &he) || !strings.Contains(he.Message, "pass is not installed") {
+		t.Fatalf("pass not installed: %+v", stores)
+	}
+	writeExec(t, bin, "pass", "#!/bin/sh\n")
+	path = bin
+	if _, stores = store.Entries(context.Background()); !errors.As(stores[0].Err, &he) || !strings.Contains(he.Message, `"pass init"`) {
 		t.Fatalf("an uninitialised pass store: %+v", stores)
 	}
 	dir := filepath.Join(home, ".password-store")
