@@ -221,6 +221,13 @@ func TestCredsPass(t *testing.T) {
 		{"acrdoctor", "creds"},
 		{"-D", "acrdoctor", "creds", "--format", "json"},
 	})
+
+	// A registry never logged in to, named: the helper answers it empty,
+	// which is nothing stored, not a broken store.
+	r = e.docker("acrdoctor", "check", "--offline", "--format", "json", "never.azurecr.io")
+	if r.code != 0 || strings.Contains(r.stdout, `"severity": "error"`) || !strings.Contains(r.stdout, `"kind": "anonymous"`) {
+		t.Errorf("a registry never logged in to: %v", r)
+	}
 }
 
 // assertNoSecrets runs each command and fails if any secret, or a long

@@ -145,11 +145,12 @@ func (s *Store) Lookup(ctx context.Context, key string) Entry {
 	switch {
 	case errors.Is(err, ErrNotFound):
 		e.NotFound = true
-	case errors.As(err, &he) && he.Failure == HelperEmpty:
+	case errors.As(err, &he) && he.Failure == HelperEmpty && !inFile:
 		// Debian's golang-docker-credential-helpers 0.6.x answers so for
 		// a key it does not hold, and Docker then sends no credential:
-		// for a key looked up, not one the helper listed, that is
-		// nothing stored.
+		// for a key Docker has no login for (none in auths), that is
+		// nothing stored. With one, the store lost what Docker thinks it
+		// holds: a finding.
 		e.NotFound = true
 	case err != nil:
 		e.Err = err

@@ -56,6 +56,14 @@ func TestLookupOrder(t *testing.T) {
 		}
 	}
 
+	// With a login Docker remembers (a key in auths), the empty answer is
+	// the store losing it.
+	file["empty.azurecr.io"] = types.AuthConfig{}
+	if e := s.Lookup(context.Background(), "empty.azurecr.io"); e.NotFound || e.Err == nil {
+		t.Errorf("an empty answer for a key in auths = %+v, want the helper's error", e)
+	}
+	delete(file, "empty.azurecr.io")
+
 	// Without a store, the file is the source.
 	s.Config = &Config{Auths: file}
 	if e := s.Lookup(context.Background(), "helped.azurecr.io"); e.Source.Kind != File || e.Password != "p" || e.NotFound {
