@@ -1,7 +1,6 @@
 package wrapper
 
 import (
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
+	"github.com/acr-doctor/acr-doctor/internal/testbin"
 )
 
 // TestNoFileBackend: Docker's own config.json is not a backend, set
@@ -54,13 +54,13 @@ func TestLoopThroughLinks(t *testing.T) {
 	}{
 		{"symlink", func(dst string) error { return os.Symlink(self, dst) }, "is docker-credential-acrdoctor itself: that would loop"},
 		{"hard link", func(dst string) error { return os.Link(self, dst) }, "is docker-credential-acrdoctor itself: that would loop"},
-		{"copy", func(dst string) error { return copyFile(self, dst) }, "was started as its own backend"},
+		{"copy", func(dst string) error { return testbin.Copy(self, dst) }, "was started as its own backend"},
 		{"script that scrubs the environment", func(dst string) error {
 			return os.WriteFile(dst, []byte("#!/bin/sh\nexec env -u ACRDOCTOR_WRAPPED "+self+" \"$@\"\n"), 0o755)
 		}, "was started as its own backend"},
 		{"copy behind a scrubbing script", func(dst string) error {
 			cp := filepath.Join(filepath.Dir(dst), "copy-of-wrapper")
-			if err := copyFile(self, cp); err != nil {
+			if err := testbin.Copy(self, cp); err != nil {
 				return err
 			}
 			return os.WriteFile(dst, []byte("#!/bin/sh\nexec env -i "+cp+" \"$@\"\n"), 0o755)
@@ -89,23 +89,6 @@ func TestLoopThroughLinks(t *testing.T) {
 			}
 		})
 	}
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // TestReadOnly: what the doctor's reads (ACRDOCTOR_READ_ONLY=1) may do:

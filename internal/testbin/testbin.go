@@ -65,7 +65,7 @@ func Install(dir string, names ...string) error {
 		}
 	}
 	for _, name := range names {
-		if err := copyFile(from[name], filepath.Join(dir, name)); err != nil {
+		if err := Copy(from[name], filepath.Join(dir, name)); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
@@ -91,9 +91,10 @@ func build(dir string, names []string) error {
 	return nil
 }
 
-// copyFile copies rather than links: a test may change its program's
-// mode or replace it, and the next test package must not see that.
-func copyFile(from, to string) error {
+// Copy copies a program to a new file: Install copies rather than links,
+// as a test may change its program's mode or replace it, and the next
+// test package must not see that.
+func Copy(from, to string) error {
 	in, err := os.Open(from)
 	if err != nil {
 		return err
