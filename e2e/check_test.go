@@ -342,7 +342,8 @@ func TestBrokenStore(t *testing.T) {
 	e := newEnv(t)
 	e.writeConfig(`{"auths": {}, "credsStore": "acrdoctornosuchhelper"}`)
 	r := e.docker("acrdoctor")
-	if r.code != 1 || !strings.Contains(r.stdout, "credential_store") || strings.Contains(r.stdout, "No ACR registries") {
+	if r.code != 1 || !strings.Contains(r.stdout, "credential_store") || strings.Contains(r.stdout, "No ACR registries") ||
+		!strings.Contains(r.stdout, "the registries it holds are not known") {
 		t.Errorf("check with a missing credsStore: %v", r)
 	}
 	r = e.docker("acrdoctor", "check", "--format", "json")

@@ -300,9 +300,11 @@ func (t textWriter) checkSummary(rep report.Check) {
 		}
 	}
 	if len(rep.Registries) == 0 {
-		if !rep.Failed() {
-			fmt.Fprintln(t.w, "No ACR registries in Docker's credential store. Name one: docker acrdoctor check myreg.azurecr.io")
+		if rep.Failed() {
+			fmt.Fprintln(t.w, "The store above could not be listed, so the registries it holds are not known: fix it, or name one: docker acrdoctor check myreg.azurecr.io")
+			return
 		}
+		fmt.Fprintln(t.w, "No ACR registries in Docker's credential store. Name one: docker acrdoctor check myreg.azurecr.io")
 		return
 	}
 	var failing int

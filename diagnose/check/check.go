@@ -78,7 +78,7 @@ func Run(ctx context.Context, store *credstore.Store, opts Options, emit func(Re
 		entries, statuses := store.Entries(ctx)
 		targets = storeTargets(entries, store.Config, opts.Repository)
 		for _, st := range statuses {
-			stores = append(stores, inventory.AssessStore(st, store.Config.Filename))
+			stores = append(stores, inventory.AssessStore(st, store.Config))
 		}
 	} else {
 		targets = namedTargets(opts.Targets, opts.Repository)

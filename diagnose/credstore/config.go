@@ -42,6 +42,9 @@ type Config struct {
 	// DefaultStore is set when CredsStore was not written in the file but
 	// picked the way Docker picks it when a config holds no credentials.
 	DefaultStore bool
+	// Missing is set when there is no config file: Docker runs on its
+	// defaults.
+	Missing bool
 	// Env holds the entries of DOCKER_AUTH_CONFIG, which win over
 	// everything in the file.
 	Env map[string]types.AuthConfig
@@ -86,10 +89,12 @@ func Load(dir string, getenv func(string) string) (*Config, error) {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("reading config file: %w", err)
 	}
+	missing := errors.Is(err, os.ErrNotExist)
 	cfg, err := Parse(filename, data)
 	if err != nil {
 		return nil, err
 	}
+	cfg.Missing = missing
 	if v := getenv(configfile.DockerEnvConfigKey); v != "" {
 		if cfg.Env, err = parseEnv(v); err != nil {
 			return nil, err

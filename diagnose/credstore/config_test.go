@@ -131,7 +131,7 @@ func TestLoad(t *testing.T) {
 
 	t.Run("missing file", func(t *testing.T) {
 		cfg, err := Load(t.TempDir(), noEnv)
-		if err != nil || cfg.CredsStore != "" || cfg.DefaultStore {
+		if err != nil || cfg.CredsStore != "" || cfg.DefaultStore || !cfg.Missing {
 			t.Fatalf("Load = %+v, %v", cfg, err)
 		}
 	})
@@ -140,8 +140,8 @@ func TestLoad(t *testing.T) {
 		writeFile(t, filepath.Join(dir, "config.json"), `{"auths":{"a.azurecr.io":{}}}`)
 		env := map[string]string{"DOCKER_AUTH_CONFIG": `{"auths":{"e.azurecr.io":{"auth":"` + b64("sp:secret") + `"}}}`}
 		cfg, err := Load(dir, func(k string) string { return env[k] })
-		if err != nil {
-			t.Fatal(err)
+		if err != nil || cfg.Missing {
+			t.Fatal(cfg, err)
 		}
 		if got := cfg.Env["e.azurecr.io"]; got.Username != "sp" || got.Password != "secret" {
 			t.Errorf("Env = %+v", cfg.Env)

@@ -73,12 +73,15 @@ func helperCause(err error, registry string) cause.Cause {
 
 // AssessStore is what a credential store named by credsStore says of
 // itself: how many entries it listed, or why it could not.
-func AssessStore(st credstore.StoreStatus, configFile string) report.Store {
+func AssessStore(st credstore.StoreStatus, cfg *credstore.Config) report.Store {
 	s := report.Store{Source: st.Source.String(), Default: st.Default, Entries: st.Entries, Causes: []cause.Cause{}}
 	if st.Err != nil {
 		c := helperCause(st.Err, "")
-		if st.Default {
-			c.Evidence += fmt.Sprintf(" (Docker picked %s because %s holds no credentials)", st.Source.Helper, configFile)
+		switch {
+		case st.Default && cfg.Missing:
+			c.Evidence += fmt.Sprintf(" (Docker picked %s because there is no %s)", st.Source.Helper, cfg.Filename)
+		case st.Default:
+			c.Evidence += fmt.Sprintf(" (Docker picked %s because %s holds no credentials)", st.Source.Helper, cfg.Filename)
 		}
 		s.Causes = append(s.Causes, c)
 	}

@@ -41,7 +41,7 @@ func Take(ctx context.Context, store *credstore.Store, all bool, now time.Time) 
 		}
 	}
 	for _, st := range stores {
-		out.Stores = append(out.Stores, AssessStore(st, store.Config.Filename))
+		out.Stores = append(out.Stores, AssessStore(st, store.Config))
 	}
 	return out
 }

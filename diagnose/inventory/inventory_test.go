@@ -231,3 +231,22 @@ func TestAssessToken(t *testing.T) {
 		t.Errorf("remediation for the token's own registry: %+v", c)
 	}
 }
+
+// TestAssessStoreDefault: a default store that fails says why Docker
+// picked it: no config file at all, or one that holds no credentials.
+func TestAssessStoreDefault(t *testing.T) {
+	st := credstore.StoreStatus{Source: credstore.Source{Kind: credstore.CredsStore, Helper: "pass"}, Default: true,
+		Err: &credstore.HelperError{Helper: "docker-credential-pass", Action: "list", Failure: credstore.HelperFailed, Message: "pass store is uninitialized"}}
+	for _, tc := range []struct {
+		missing bool
+		want    string
+	}{
+		{true, "(Docker picked pass because there is no /home/u/.docker/config.json)"},
+		{false, "(Docker picked pass because /home/u/.docker/config.json holds no credentials)"},
+	} {
+		s := AssessStore(st, &credstore.Config{Filename: "/home/u/.docker/config.json", Missing: tc.missing})
+		if len(s.Causes) != 1 || !strings.HasSuffix(s.Causes[0].Evidence, tc.want) {
+			t.Errorf("missing=%v: %+v, want evidence ending %q", tc.missing, s.Causes, tc.want)
+		}
+	}
+}
