@@ -193,8 +193,8 @@ func (t textWriter) registry(r report.Registry) {
 		case report.StepWarn:
 			mark = t.p.yellow("warn")
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", safe(s.Name), mark, t.p.dim(fmt.Sprintf("%dms", s.DurationMS)), safe(s.Detail))
-		if s.Name == "credential" && len(passed) > 0 {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", safe(string(s.Name)), mark, t.p.dim(fmt.Sprintf("%dms", s.DurationMS)), safe(s.Detail))
+		if s.Name == report.StepCredential && len(passed) > 0 {
 			t.folded(tw, passed)
 			passed = nil
 		}
@@ -255,15 +255,15 @@ func (t textWriter) folded(tw io.Writer, names []string) {
 // saves nothing.
 func foldSteps(all []report.Step) (shown []report.Step, passed []string) {
 	for _, s := range all {
-		if s.Status == report.StepOK && s.Name != "credential" {
-			passed = append(passed, s.Name)
+		if s.Status == report.StepOK && s.Name != report.StepCredential {
+			passed = append(passed, string(s.Name))
 		}
 	}
 	if len(passed) < 2 {
 		return all, nil
 	}
 	for _, s := range all {
-		if s.Status != report.StepOK || s.Name == "credential" {
+		if s.Status != report.StepOK || s.Name == report.StepCredential {
 			shown = append(shown, s)
 		}
 	}

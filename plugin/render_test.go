@@ -57,7 +57,7 @@ func hostileRegistry(h string) report.Registry {
 	return report.Registry{
 		Registry: h, Credential: hostileCredential(h),
 		Steps: []report.Step{
-			{Name: h, Status: report.StepFail, Detail: h},
+			{Name: report.StepName(h), Status: report.StepFail, Detail: h},
 			{Name: "tls", Status: report.StepFail, Detail: "x509: certificate signed by unknown authority (presented: CN=" + h + ", issued by CN=" + h + ")"},
 		},
 		Causes: hostileCauses(h),

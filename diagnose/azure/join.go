@@ -256,15 +256,15 @@ func (in *Inspection) Steps() []report.Step {
 	ms := in.took.Milliseconds() // the Azure side is read as one step
 	if res := in.Resource; res != nil {
 		out = append(out,
-			report.Step{Name: "arm", Status: report.StepOK, DurationMS: ms, Detail: fmt.Sprintf("%s in resource group %s, subscription %s (%s, %s), read as %s", res.Name, res.ResourceGroup, res.Subscription, res.SKU, res.Location, orSomeone(in.Caller))},
-			report.Step{Name: "arm_settings", Status: report.StepOK, Detail: settings(res)})
+			report.Step{Name: report.StepARM, Status: report.StepOK, DurationMS: ms, Detail: fmt.Sprintf("%s in resource group %s, subscription %s (%s, %s), read as %s", res.Name, res.ResourceGroup, res.Subscription, res.SKU, res.Location, orSomeone(in.Caller))},
+			report.Step{Name: report.StepARMSettings, Status: report.StepOK, Detail: settings(res)})
 	}
 	if p := in.Permissions; p != nil {
-		s := report.Step{Name: "arm_permissions", Status: report.StepOK, Detail: fmt.Sprintf("%s may %s", orSomeone(p.Identity), mayList(p))}
+		s := report.Step{Name: report.StepARMPermissions, Status: report.StepOK, Detail: fmt.Sprintf("%s may %s", orSomeone(p.Identity), mayList(p))}
 		out = append(out, s)
 	}
 	for _, u := range in.Unseen {
-		out = append(out, report.Step{Name: "arm", Status: report.StepWarn, DurationMS: ms, Detail: fmt.Sprintf("could not see the %s: %s", u.What, u.Why)})
+		out = append(out, report.Step{Name: report.StepARM, Status: report.StepWarn, DurationMS: ms, Detail: fmt.Sprintf("could not see the %s: %s", u.What, u.Why)})
 	}
 	return out
 }

@@ -130,7 +130,7 @@ func notChecked(store *credstore.Store, tg target, opts Options) Result {
 	r := runOne(context.Background(), store, tg, o)
 	r.Healthy = false
 	r.Steps = append(r.Steps, report.Step{
-		Name: "live", Status: report.StepWarn,
+		Name: report.StepLive, Status: report.StepWarn,
 		Detail: fmt.Sprintf("not checked: the time limit (%s) ran out before its turn", opts.Timeout),
 	})
 	return r
@@ -200,7 +200,7 @@ func strayResult(store *credstore.Store, tg target, opts Options) Result {
 	o.Offline = true
 	r := runOne(context.Background(), store, tg, o)
 	if !opts.Offline {
-		r.Steps = append(r.Steps, report.Step{Name: "live", Status: report.StepWarn, Detail: "not replayed: " + tg.stray})
+		r.Steps = append(r.Steps, report.Step{Name: report.StepLive, Status: report.StepWarn, Detail: "not replayed: " + tg.stray})
 	}
 	return r
 }
@@ -355,7 +355,7 @@ func redactProxy(r *Result) {
 }
 
 func loginEventsStep(ev *report.LoginEvents) report.Step {
-	s := report.Step{Name: "login_events", Status: report.StepOK}
+	s := report.Step{Name: report.StepLoginEvents, Status: report.StepOK}
 	switch {
 	case ev.Error != "":
 		s.Status, s.Detail = report.StepWarn, "could not see the login events: "+ev.Error
@@ -396,7 +396,7 @@ func merge(offline, live []cause.Cause) []cause.Cause {
 }
 
 func credentialStep(c report.Credential, d time.Duration) report.Step {
-	s := report.Step{Name: "credential", Status: report.StepOK, DurationMS: ms(d)}
+	s := report.Step{Name: report.StepCredential, Status: report.StepOK, DurationMS: ms(d)}
 	detail := fmt.Sprintf("%s from %s", c.Kind, c.Source)
 	if c.Username != "" {
 		detail += fmt.Sprintf(", username %s", c.Username)
@@ -415,7 +415,7 @@ func credentialStep(c report.Credential, d time.Duration) report.Step {
 
 // journalStep says what the credential helper last gave Docker.
 func journalStep(e journal.Entry) report.Step {
-	s := report.Step{Name: "last_get", Status: report.StepOK}
+	s := report.Step{Name: report.StepLastGet, Status: report.StepOK}
 	at := e.Time.Local().Format("2006-01-02 15:04")
 	what := strings.ReplaceAll(e.Kind, "_", " ")
 	switch e.Outcome {
@@ -446,12 +446,12 @@ func steps(t *probe.Transcript) []report.Step {
 	// dialled: it is the proxy step's failure, not a connection's.
 	settingFailed := t.TCP != nil && t.TCP.Target == probe.ProxyTarget && t.TCP.Err != ""
 	if settingFailed {
-		out = append(out, report.Step{Name: "proxy", Status: report.StepFail, Detail: t.TCP.Err})
+		out = append(out, report.Step{Name: report.StepProxy, Status: report.StepFail, Detail: t.TCP.Err})
 	} else if t.Proxy != "" {
-		out = append(out, report.Step{Name: "proxy", Status: report.StepOK, Detail: fmt.Sprintf("HTTPS_PROXY %s (NO_PROXY %q); names are resolved by the proxy", t.Proxy, t.NoProxy)})
+		out = append(out, report.Step{Name: report.StepProxy, Status: report.StepOK, Detail: fmt.Sprintf("HTTPS_PROXY %s (NO_PROXY %q); names are resolved by the proxy", t.Proxy, t.NoProxy)})
 	}
 	if d := t.DNS; d != nil {
-		s := stepOf("dns", d.Step)
+		s := stepOf(report.StepDNS, d.Step)
 		if d.Err == "" {
 			s.Detail = strings.Join(d.Addrs, ", ")
 			if d.Private {
@@ -461,10 +461,10 @@ func steps(t *probe.Transcript) []report.Step {
 		out = append(out, s)
 	}
 	if t.TCP != nil && !settingFailed {
-		out = append(out, stepOf("tcp", *t.TCP))
+		out = append(out, stepOf(report.StepTCP, *t.TCP))
 	}
 	if tl := t.TLS; tl != nil {
-		s := stepOf("tls", tl.Step)
+		s := stepOf(report.StepTLS, tl.Step)
 		if tl.Err == "" {
 			s.Detail = fmt.Sprintf("%s, certificate %s issued by %s", tl.Version, tl.PeerSubject, tl.PeerIssuer)
 		} else if tl.PeerSubject != "" {
@@ -473,7 +473,7 @@ func steps(t *probe.Transcript) []report.Step {
 		out = append(out, s)
 	}
 	for _, ex := range t.Exchanges {
-		s := report.Step{Name: string(ex.Purpose), Status: report.StepOK, DurationMS: ms(ex.Duration)}
+		s := report.Step{Name: report.StepName(ex.Purpose), Status: report.StepOK, DurationMS: ms(ex.Duration)}
 		s.Detail = fmt.Sprintf("%s %s → %s", ex.Method, urlPath(ex.URL), statusOf(ex))
 		if ex.Err != "" || !expected(ex) {
 			s.Status = report.StepFail
@@ -506,7 +506,7 @@ func steps(t *probe.Transcript) []report.Step {
 	}
 	if skew, ok := t.Skew(); ok {
 		// Within the tolerance the figure is network latency and noise.
-		s := report.Step{Name: "clock", Status: report.StepOK, Detail: fmt.Sprintf("local clock within %s of the registry's", token.Humanize(classify.MaxSkew))}
+		s := report.Step{Name: report.StepClock, Status: report.StepOK, Detail: fmt.Sprintf("local clock within %s of the registry's", token.Humanize(classify.MaxSkew))}
 		if skew.Abs() > classify.MaxSkew {
 			s.Status, s.Detail = report.StepFail, fmt.Sprintf("local clock %s the registry's", describeSkew(skew))
 		}
@@ -560,7 +560,7 @@ func statusOf(ex probe.Exchange) string {
 	return fmt.Sprintf("%d %s", ex.Status, http.StatusText(ex.Status))
 }
 
-func stepOf(name string, st probe.Step) report.Step {
+func stepOf(name report.StepName, st probe.Step) report.Step {
 	s := report.Step{Name: name, Status: report.StepOK, DurationMS: ms(st.Duration), Detail: st.Target}
 	if st.Err != "" {
 		s.Status, s.Detail = report.StepFail, st.Err

@@ -85,8 +85,8 @@ func TestRefusedDestinationInReport(t *testing.T) {
 	registryRealm := "https://" + hostileHost + "/oauth2/token"
 	tests := []struct {
 		name, realm, tokenTo string
-		step                 string // the step that fails
-		detail               string // in its detail
+		step                 report.StepName // the step that fails
+		detail               string          // in its detail
 	}{
 		{name: "token endpoint redirects to http on the same host", realm: registryRealm, tokenTo: "http://" + hostileHost + "/oauth2/token",
 			step: "token", detail: "POST https://" + hostileHost + "/oauth2/token → 307 Temporary Redirect; did not follow the redirect to http://" + hostileHost + "/oauth2/token: it is http, not https"},

@@ -80,7 +80,7 @@ func TestAnonymousStepUnread(t *testing.T) {
 			tr := probe.Run(context.Background(), host, probe.Credential{Mode: "none"}, probe.Secret{}, opts)
 			var got *report.Step
 			for _, s := range steps(tr) {
-				if s.Name == string(probe.AnonymousToken) {
+				if s.Name == report.StepName(probe.AnonymousToken) {
 					got = &s
 				}
 			}

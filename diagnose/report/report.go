@@ -190,11 +190,30 @@ type Registry struct {
 
 // Step is one step of a check.
 type Step struct {
-	Name       string     `json:"name"`
+	Name       StepName   `json:"name"`
 	Status     StepStatus `json:"status"`
 	DurationMS int64      `json:"duration_ms"`
 	Detail     string     `json:"detail"`
 }
+
+// StepName names a step of a check, as text and JSON say it. The
+// registry exchanges' steps are named by their probe.Purpose.
+type StepName string
+
+const (
+	StepCredential     StepName = "credential"      // what the store holds
+	StepLastGet        StepName = "last_get"        // what the helper last gave Docker
+	StepLive           StepName = "live"            // why the login was not replayed
+	StepProxy          StepName = "proxy"           // HTTPS_PROXY and NO_PROXY
+	StepDNS            StepName = "dns"             // the registry's addresses
+	StepTCP            StepName = "tcp"             // the connection to 443
+	StepTLS            StepName = "tls"             // the handshake
+	StepClock          StepName = "clock"           // the registry's Date against the local clock
+	StepARM            StepName = "arm"             // the registry's Azure resource
+	StepARMSettings    StepName = "arm_settings"    // its settings
+	StepARMPermissions StepName = "arm_permissions" // what the Azure identity may do
+	StepLoginEvents    StepName = "login_events"    // the registry's log of the login
+)
 
 // StepStatus is a step's outcome.
 type StepStatus string
