@@ -151,7 +151,8 @@ func (t textWriter) findings(fs []report.Finding) {
 		c := f.Cause
 		c.Evidence = ""
 		t.causes([]cause.Cause{c})
-		fmt.Fprintf(t.w, "      %s\n", t.p.dim(safe(f.Confidence)))
+		// The confidence heads what showed the cause, which follows.
+		fmt.Fprintf(t.w, "      %s\n", t.p.dim(safe(f.Confidence)+", as shown by:"))
 		for _, e := range f.Shown {
 			from := "this machine"
 			if e.Source == "text" {

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/report"
+	"github.com/acr-doctor/acr-doctor/diagnose/token"
+)
+
+// update rewrites the golden files from what the renderers print now:
+// go test ./plugin -run TestGolden -update, then read the diff.
+var update = flag.Bool("update", false, "rewrite testdata/golden from the renderers' output")
+
+// TestGolden holds the text and JSON of each report type to files, so
+// that a change to any of them shows as a diff to review: one registry
+// that passes and one refused (folded, and with --verbose), a store and a
+// Docker client with findings, an inventory, a token, pasted output read.
+func TestGolden(t *testing.T) {
+	exp := renderNow.Add(-10 * time.Minute)
+	iat := exp.Add(-3 * time.Hour)
+	tok := &report.Token{Kind: token.RefreshToken, Issuer: "Azure Container Registry", Subject: "alice@contoso.com",
+		Audience: []string{"myreg.azurecr.io"}, Tenant: "72f988bf-86f1-41af-91ab-2d7cd011db47", GrantType: "refresh_token",
+		JWTID: "79eba36f-7b54-40f8-8a25-00535325e067", IssuedAt: &iat, ExpiresAt: &exp,
+		Permissions: &token.Permissions{Actions: []string{"read", "write"}}}
+	expired := cause.Cause{ID: cause.ExpiredCredentials, Severity: cause.Error, Title: "The credentials have expired",
+		Evidence:    "the stored ACR refresh token expired 10m ago, and the registry answered 401",
+		Remediation: []string{"az acr login -n myreg"}, Docs: []string{"https://learn.microsoft.com/azure/container-registry/container-registry-troubleshoot-login-authn-authz"}}
+	refused := report.Registry{
+		Registry: "myreg.azurecr.io", LoginFailed: true,
+		Credential: report.Credential{Registry: "myreg.azurecr.io", ACR: true, Source: "credsStore:pass", Kind: report.RefreshToken,
+			Username: "00000000-0000-0000-0000-000000000000", Fingerprint: "sha256:1a2b3c4d", Token: tok, Causes: []cause.Cause{expired}},
+		Steps: []report.Step{
+			{Name: report.StepCredential, Status: report.StepFail, Detail: "refresh_token from credsStore:pass"},
+			{Name: report.StepDNS, Status: report.StepOK, DurationMS: 3, Detail: "20.62.128.38"},
+			{Name: report.StepTCP, Status: report.StepOK, DurationMS: 21, Detail: "20.62.128.38:443"},
+			{Name: report.StepTLS, Status: report.StepOK, DurationMS: 40, Detail: "TLS 1.3, certificate CN=*.azurecr.io issued by CN=Microsoft Azure RSA TLS Issuing CA 03"},
+			{Name: "challenge", Status: report.StepOK, DurationMS: 48, Detail: "GET https://myreg.azurecr.io/v2/ → 401 Unauthorized"},
+			{Name: "token", Status: report.StepFail, DurationMS: 52, Detail: "POST https://myreg.azurecr.io/oauth2/token → 401 Unauthorized"},
+			{Name: report.StepClock, Status: report.StepOK, Detail: "local clock within 5m of the registry's"},
+		},
+		Causes: []cause.Cause{expired},
+		LoginEvents: &report.LoginEvents{
+			Query:   "ContainerRegistryLoginEvents\n| where LoginServer =~ \"myreg.azurecr.io\"\n| take 20",
+			Command: "az monitor log-analytics query --workspace <id> --analytics-query 'ContainerRegistryLoginEvents | take 20'",
+		},
+	}
+	healthy := report.Registry{
+		Registry: "other.azurecr.io", Healthy: true,
+		Credential: report.Credential{Registry: "other.azurecr.io", ACR: true, Source: "file", Kind: report.AdminUser, Username: "other", Fingerprint: "sha256:5e6f7a8b", Causes: []cause.Cause{}},
+		Steps: []report.Step{
+			{Name: report.StepCredential, Status: report.StepOK, Detail: "admin_user from file, username other"},
+			{Name: report.StepTCP, Status: report.StepOK, DurationMS: 20, Detail: "20.62.128.38:443"},
+			{Name: report.StepTLS, Status: report.StepOK, DurationMS: 41, Detail: "TLS 1.3"},
+			{Name: "challenge", Status: report.StepOK, DurationMS: 47, Detail: "GET https://other.azurecr.io/v2/ → 401 Unauthorized"},
+		},
+		Causes: []cause.Cause{},
+	}
+	store := report.Store{Source: "credsStore:pass", Default: true, Causes: []cause.Cause{{ID: cause.CredentialStore, Severity: cause.Error,
+		Title: "Docker's credential store fails", Evidence: "docker-credential-pass list: failed: pass store is uninitialized",
+		Remediation: []string{"pass init <gpg-key-id>"}}}}
+	docker := &report.Docker{Path: "/usr/bin/docker", Version: "17.9", Causes: []cause.Cause{{ID: cause.DockerEnvironment, Severity: cause.Error,
+		Title: "Docker is missing, too old, or its daemon is not running", Evidence: "the Docker client /usr/bin/docker is version 17.9; ACR needs 18.03 or later"}}}
+	check := report.Check{Registries: []report.Registry{refused, healthy}, Stores: []report.Store{store}, Docker: docker}
+	creds := report.Creds{Config: "/home/u/.docker/config.json", Credentials: []report.Credential{refused.Credential, healthy.Credential}, Stores: []report.Store{store}}
+	finding := report.Finding{Cause: expired, LineNo: 3, Registry: "myreg.azurecr.io", Confidence: "certain"}
+
+	text := func(verbose bool, f func(textWriter)) func(io.Writer) error {
+		return func(w io.Writer) error {
+			f(textWriter{w: w, p: palette{}, now: renderNow, verbose: verbose})
+			return nil
+		}
+	}
+	checkText := func(tw textWriter) {
+		for _, r := range check.Registries {
+			tw.registry(r)
+		}
+		tw.checkSummary(check)
+	}
+	for name, render := range map[string]func(io.Writer) error{
+		"check.txt":         text(false, checkText),
+		"check-verbose.txt": text(true, checkText),
+		"creds.txt":         text(false, func(tw textWriter) { tw.creds(creds, false) }),
+		"token.txt":         text(false, func(tw textWriter) { tw.token(report.TokenReport{Token: tok, LoginServer: "myreg.azurecr.io", Causes: []cause.Cause{expired}}, 1234) }),
+		"explain.txt":       text(false, func(tw textWriter) { tw.findings([]report.Finding{finding}) }),
+		"check.json":        func(w io.Writer) error { return writeJSON(jsonOutput(w), check) },
+		"creds.json":        func(w io.Writer) error { return writeJSON(jsonOutput(w), creds) },
+		"explain.json": func(w io.Writer) error {
+			return writeJSON(jsonOutput(w), report.Explain{Causes: []report.Finding{finding}, Registries: []string{"myreg.azurecr.io"}})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := render(&b); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", "golden", name)
+			if *update {
+				if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (go test ./plugin -run TestGolden -update writes it)", err)
+			}
+			if !bytes.Equal(b.Bytes(), want) {
+				t.Errorf("%s differs from %s (-update rewrites it):\n--- got\n%s\n--- want\n%s", name, path, b.String(), want)
+			}
+		})
+	}
+}
