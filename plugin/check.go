@@ -301,10 +301,10 @@ func (t textWriter) checkSummary(rep report.Check) {
 	}
 	if len(rep.Registries) == 0 {
 		if rep.Failed() {
-			fmt.Fprintln(t.w, "The store above could not be listed, so the registries it holds are not known: fix it, or name one: docker acrdoctor check myreg.azurecr.io")
+			fmt.Fprintf(t.w, "The store above could not be listed, so the registries it holds are not known: fix it, or name one: %s check myreg.azurecr.io\n", invokedAs)
 			return
 		}
-		fmt.Fprintln(t.w, "No ACR registries in Docker's credential store. Name one: docker acrdoctor check myreg.azurecr.io")
+		fmt.Fprintf(t.w, "No ACR registries in Docker's credential store. Name one: %s check myreg.azurecr.io\n", invokedAs)
 		return
 	}
 	var failing int

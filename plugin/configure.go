@@ -108,7 +108,7 @@ func undoCommand() string {
 		dir = filepath.Join(home, ".docker")
 	}
 	if filepath.Clean(dir) == filepath.Clean(config.Dir()) {
-		return "docker acrdoctor configure --undo"
+		return invokedAs + " configure --undo"
 	}
 	return shell.Sprintf("acr-doctor --config %s configure --undo", shell.Text("config folder", config.Dir(), "<docker-config-folder>"))
 }
@@ -219,7 +219,7 @@ func configureHosts(ctx context.Context, f *configedit.File, opts configureOptio
 	}
 	slices.Sort(hosts)
 	if len(hosts) == 0 {
-		return nil, usagef("Docker holds no ACR credentials yet: name the registries (docker acrdoctor configure myreg.azurecr.io), or use --store")
+		return nil, usagef("Docker holds no ACR credentials yet: name the registries (%s configure myreg.azurecr.io), or use --store", invokedAs)
 	}
 	return hosts, nil
 }

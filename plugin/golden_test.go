@@ -87,10 +87,12 @@ func TestGolden(t *testing.T) {
 		"check.txt":         text(false, checkText),
 		"check-verbose.txt": text(true, checkText),
 		"creds.txt":         text(false, func(tw textWriter) { tw.creds(creds, false) }),
-		"token.txt":         text(false, func(tw textWriter) { tw.token(report.TokenReport{Token: tok, LoginServer: "myreg.azurecr.io", Causes: []cause.Cause{expired}}, 1234) }),
-		"explain.txt":       text(false, func(tw textWriter) { tw.findings([]report.Finding{finding}) }),
-		"check.json":        func(w io.Writer) error { return writeJSON(jsonOutput(w), check) },
-		"creds.json":        func(w io.Writer) error { return writeJSON(jsonOutput(w), creds) },
+		"token.txt": text(false, func(tw textWriter) {
+			tw.token(report.TokenReport{Token: tok, LoginServer: "myreg.azurecr.io", Causes: []cause.Cause{expired}}, 1234)
+		}),
+		"explain.txt": text(false, func(tw textWriter) { tw.findings([]report.Finding{finding}) }),
+		"check.json":  func(w io.Writer) error { return writeJSON(jsonOutput(w), check) },
+		"creds.json":  func(w io.Writer) error { return writeJSON(jsonOutput(w), creds) },
 		"explain.json": func(w io.Writer) error {
 			return writeJSON(jsonOutput(w), report.Explain{Causes: []report.Finding{finding}, Registries: []string{"myreg.azurecr.io"}})
 		},

@@ -36,10 +36,15 @@ var meta = metadata.Metadata{
 	URL:              "https://github.com/acr-doctor/acr-doctor",
 }
 
+// invokedAs is how the user ran this program, for the commands its messages
+// suggest: as Docker's plugin, or the standalone acr-doctor.
+var invokedAs = "docker acrdoctor"
+
 func main() {
 	meta.Version = version
 	if plugin.RunningStandalone() {
 		os.Args = standaloneArgs(os.Args)
+		invokedAs = "acr-doctor"
 	}
 	// Docker's plugin framework reads config.json whole, with no bound,
 	// before any command of ours runs: a file that is no config is refused

@@ -330,6 +330,17 @@ func TestShortNameExplicit(t *testing.T) {
 	}
 }
 
+// TestStandaloneHints: run standalone, the commands the messages suggest
+// are the standalone program's.
+func TestStandaloneHints(t *testing.T) {
+	t.Parallel()
+	sb := newBinSandbox(t)
+	sb.writeConfig(`{"auths": {}}`)
+	if r := sb.run("", "check", "--offline"); r.code != 0 || !strings.Contains(r.stdout, "Name one: acr-doctor check myreg.azurecr.io") {
+		t.Errorf("standalone check with nothing stored: %v", r)
+	}
+}
+
 func TestConfigFileLocated(t *testing.T) {
 	const def = "/default"
 	tests := []struct {
