@@ -149,7 +149,7 @@ func TestAzure(t *testing.T) {
 			}
 		}
 		opts := check.Options{Targets: targets, Push: push, Repository: "team/app", Timeout: 20 * time.Second,
-			StepTimeout: 3 * time.Second, Probe: probeOptions(emu), Azure: inspector}
+			StepTimeout: 6 * time.Second, Probe: probeOptions(emu), Azure: inspector}
 		results, _ := check.Run(context.Background(), store, opts, nil)
 		assertNoSecrets(t, results, auths)
 		assertOnePerTarget(t, results, targets)
@@ -279,7 +279,9 @@ func TestAzureUnseen(t *testing.T) {
 			faults: []acremu.ARMFault{acremu.ARMFailing}, what: azure.WhatResource, why: []string{"500 InternalServerError"}},
 		{name: "ARM that never answers", in: func() *azure.Inspector {
 			in := azureInspector(t, emu, armReader, armSecret)
-			in.StepTimeout = 300 * time.Millisecond
+			// Long enough for the Azure AD token under load: the ARM
+			// call after it never answers.
+			in.StepTimeout = 2 * time.Second
 			return in
 		}, target: "unseen.azurecr.io",
 			faults: []acremu.ARMFault{acremu.ARMHung}, what: azure.WhatResource, why: []string{"did not answer in time"}},

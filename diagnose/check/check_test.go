@@ -165,8 +165,11 @@ func TestEveryCause(t *testing.T) {
 				targets = append(targets, sc.reg.Host)
 			}
 		}
-		opts := check.Options{Targets: targets, Push: push, Repository: "team/app", Timeout: 20 * time.Second,
-			StepTimeout: 3 * time.Second, Probe: probeOptions(emu)}
+		// Some thirty registries at once, each with its requests side by
+		// side, make a burst of TLS handshakes and RS256 signatures: under
+		// -race on a loaded machine a step needs more than 3 s.
+		opts := check.Options{Targets: targets, Push: push, Repository: "team/app", Timeout: 30 * time.Second,
+			StepTimeout: 6 * time.Second, Probe: probeOptions(emu)}
 		// Emitted in target order, though the slow ones finish last.
 		var emitted []string
 		results, _ := check.Run(context.Background(), store, opts, func(r check.Result) { emitted = append(emitted, r.Registry.Registry) })
