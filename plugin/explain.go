@@ -151,8 +151,12 @@ func (t textWriter) findings(fs []report.Finding) {
 		c := f.Cause
 		c.Evidence = ""
 		t.causes([]cause.Cause{c})
-		// The confidence heads what showed the cause, which follows.
-		fmt.Fprintf(t.w, "      %s\n", t.p.dim(safe(f.Confidence)+", as shown by:"))
+		// The confidence heads what showed the cause, when anything did.
+		confidence := safe(f.Confidence)
+		if len(f.Shown) > 0 || f.Evidence != "" {
+			confidence += ", as shown by:"
+		}
+		fmt.Fprintf(t.w, "      %s\n", t.p.dim(confidence))
 		for _, e := range f.Shown {
 			from := "this machine"
 			if e.Source == "text" {

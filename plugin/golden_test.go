@@ -91,8 +91,13 @@ func TestGolden(t *testing.T) {
 			tw.token(report.TokenReport{Token: tok, LoginServer: "myreg.azurecr.io", Causes: []cause.Cause{expired}}, 1234)
 		}),
 		"explain.txt": text(false, func(tw textWriter) { tw.findings([]report.Finding{finding}) }),
-		"check.json":  func(w io.Writer) error { return writeJSON(jsonOutput(w), check) },
-		"creds.json":  func(w io.Writer) error { return writeJSON(jsonOutput(w), creds) },
+		"explain-unshown.txt": text(false, func(tw textWriter) {
+			bare := finding
+			bare.Evidence = ""
+			tw.findings([]report.Finding{bare})
+		}),
+		"check.json": func(w io.Writer) error { return writeJSON(jsonOutput(w), check) },
+		"creds.json": func(w io.Writer) error { return writeJSON(jsonOutput(w), creds) },
 		"explain.json": func(w io.Writer) error {
 			return writeJSON(jsonOutput(w), report.Explain{Causes: []report.Finding{finding}, Registries: []string{"myreg.azurecr.io"}})
 		},
