@@ -33,15 +33,16 @@ tests: test-unit test-e2e fuzz-smoke
 
 # The programs the tests run as processes (internal/testbin), built once
 # for both: linking the plugin is the costly part, and three packages run it.
-TESTBIN := $(CURDIR)/$(BIN)/test
+# The version is testbin.Version.
+TESTBIN  := $(CURDIR)/$(BIN)/test
+TESTPROG ?= ./plugin ./credhelper ./credhelper/wrapper/testdata/fake
 testbin:
 	@rm -rf $(TESTBIN)
-	$(STATIC) $(GO) build -ldflags '-s -w -X main.version=v0.0.0-test' -o $(TESTBIN)/ ./plugin ./credhelper ./credhelper/wrapper/testdata/fake
+	$(STATIC) $(GO) build -ldflags '-s -w -X main.version=v0.0.0-test' -o $(TESTBIN)/ $(TESTPROG)
 
 # The helper's mutants are built into it by its tests.
 testbin-mutate:
-	@rm -rf $(TESTBIN)
-	$(STATIC) $(GO) build -ldflags '-s -w -X main.version=v0.0.0-test' -o $(TESTBIN)/ ./plugin ./credhelper/wrapper/testdata/fake
+	@$(MAKE) --no-print-directory testbin TESTPROG='./plugin ./credhelper/wrapper/testdata/fake'
 
 # -p 4 on any machine: several packages mostly wait on servers that are
 # slow on purpose.
