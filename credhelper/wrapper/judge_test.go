@@ -18,23 +18,37 @@ import (
 // with the token username only as an identity token, so an admin user
 // stays an admin user.
 func TestJudge(t *testing.T) {
-	refresh := unsigned(tokentest.ACRRefresh("myreg.azurecr.io", "u", "t", time.Now().Add(time.Hour), "read"))
+	expiresIn := func(d time.Duration) string {
+		return unsigned(tokentest.ACRRefresh("myreg.azurecr.io", "u", "t", time.Now().Add(d-tokentest.RefreshLifetime), "read"))
+	}
+	refresh := expiresIn(time.Hour)
 	env := journalOff()
 	for _, tc := range []struct {
 		name         string
 		c            credentials.Credentials
 		wantUsername string
 		wantKind     report.Kind // "": any
+		wantOutcome  journal.Outcome
 	}{
-		{"admin user", credentials.Credentials{Username: "myreg", Secret: "s3cr3tPassword"}, "myreg", report.AdminUser},
-		{"256-byte username", credentials.Credentials{Username: strings.Repeat("u", 256), Secret: "p"}, strings.Repeat("u", 256), ""},
-		{"257-byte username", credentials.Credentials{Username: strings.Repeat("u", 257), Secret: "p"}, "", ""},
-		{"a token as username", credentials.Credentials{Username: refresh, Secret: "p"}, "", ""},
-		{"refresh token", credentials.Credentials{Username: credstore.TokenUsername, Secret: refresh}, credstore.TokenUsername, report.RefreshToken},
+		{"admin user", credentials.Credentials{Username: "myreg", Secret: "s3cr3tPassword"}, "myreg", report.AdminUser, ""},
+		{"256-byte username", credentials.Credentials{Username: strings.Repeat("u", 256), Secret: "p"}, strings.Repeat("u", 256), "", ""},
+		{"257-byte username", credentials.Credentials{Username: strings.Repeat("u", 257), Secret: "p"}, "", "", ""},
+		{"a token as username", credentials.Credentials{Username: refresh, Secret: "p"}, "", "", ""},
+		{"refresh token", credentials.Credentials{Username: credstore.TokenUsername, Secret: refresh}, credstore.TokenUsername, report.RefreshToken, journal.Served},
+		{"expiring refresh token", credentials.Credentials{Username: credstore.TokenUsername, Secret: expiresIn(time.Minute)}, credstore.TokenUsername, report.RefreshToken, journal.Expiring},
+		{"expired refresh token", credentials.Credentials{Username: credstore.TokenUsername, Secret: expiresIn(-time.Minute)}, credstore.TokenUsername, report.RefreshToken, journal.Expired},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := getRecord{backend: "pass", server: []byte("myreg.azurecr.io"), outcome: journal.Served}
-			rec.judge(tc.c, env)
+			hint := rec.judge(tc.c, env)
+			if tc.wantOutcome != "" {
+				if rec.outcome != tc.wantOutcome {
+					t.Errorf("outcome %s, want %s", rec.outcome, tc.wantOutcome)
+				}
+				if (hint != "") != (tc.wantOutcome != journal.Served) {
+					t.Errorf("hint %q for outcome %s", hint, rec.outcome)
+				}
+			}
 			if rec.username != tc.wantUsername {
 				t.Errorf("journal username %q, want %q", rec.username, tc.wantUsername)
 			}
@@ -56,5 +70,29 @@ func journalOff() *settings {
 			return ""
 		},
 		loaded: true, cfg: &credstore.Settings{},
+	}
+}
+
+// TestJudgeBoundaries: a token is expired from its expiry on, and expiring
+// from exactly the margin before it.
+func TestJudgeBoundaries(t *testing.T) {
+	at := time.Unix(1_800_000_000, 0)
+	t.Cleanup(func() { now = time.Now })
+	now = func() time.Time { return at }
+	env := journalOff()
+	for _, tc := range []struct {
+		expiry time.Time
+		want   journal.Outcome
+	}{
+		{at, journal.Expired},
+		{at.Add(defaultMargin), journal.Expiring},
+		{at.Add(defaultMargin + time.Second), journal.Served},
+	} {
+		secret := unsigned(tokentest.ACRRefresh("myreg.azurecr.io", "u", "t", tc.expiry.Add(-tokentest.RefreshLifetime), "read"))
+		rec := getRecord{backend: "pass", server: []byte("myreg.azurecr.io"), outcome: journal.Served}
+		rec.judge(credentials.Credentials{Username: credstore.TokenUsername, Secret: secret}, env)
+		if rec.outcome != tc.want {
+			t.Errorf("expiring %s after now: %s, want %s", tc.expiry.Sub(at), rec.outcome, tc.want)
+		}
 	}
 }

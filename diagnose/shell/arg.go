@@ -266,20 +266,35 @@ func RegistryName(s string) Arg {
 // ValidRegistryName reports whether RegistryName accepts s.
 func ValidRegistryName(s string) bool { return registryNameRE().MatchString(s) }
 
-var guidRE = compile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
 // GUID is an Azure ID in GUID form: an application, object or tenant ID.
 func GUID(what, s, placeholder string) Arg {
 	return check(what, placeholder, s, func(s string) (string, string) {
-		if !guidRE().MatchString(s) {
+		if !ValidGUID(s) {
 			return "", "is not a GUID"
 		}
 		return s, ""
 	})
 }
 
-// ValidGUID reports whether s is a GUID.
-func ValidGUID(s string) bool { return guidRE().MatchString(s) }
+// ValidGUID reports whether s is a GUID: 8-4-4-4-12 hex digits. By hand,
+// not a regexp: the credential helper asks on every get, and compiling
+// one there costs more than the rest of its judging.
+func ValidGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'):
+			return false
+		}
+	}
+	return true
+}
 
 // resourceIDRE is an ARM resource ID: a subscription, a resource group and
 // at least one provider type and name. Resource group names may hold

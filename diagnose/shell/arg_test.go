@@ -27,8 +27,8 @@ func TestValidators(t *testing.T) {
 			[]string{"localhost:0", "localhost:65536", "localhost:05000", "localhost:", "localhost:5000:1", "[::1]:5000", "https://myreg.azurecr.io", "myreg.azurecr.io/x"}},
 		{"RegistryName", shell.RegistryName, map[string]string{"myreg": "myreg", "MyReg01": "MyReg01", strings.Repeat("a", 50): strings.Repeat("a", 50)},
 			[]string{"reg", strings.Repeat("a", 51), "my-reg", "my_reg", "myrеg1", "--subscription", "myreg;id", "ｍｙｒｅｇ"}},
-		{"GUID", func(s string) shell.Arg { return shell.GUID("app ID", s, "<app-id>") }, map[string]string{"8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b": "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b"},
-			[]string{"8b1c5d52", "{8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b}", "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b;id", "-8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6"}},
+		{"GUID", func(s string) shell.Arg { return shell.GUID("app ID", s, "<app-id>") }, map[string]string{"8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b": "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b", "8B1C5D52-1B7E-4BF0-A1A1-1C2D3E4F5A6B": "8B1C5D52-1B7E-4BF0-A1A1-1C2D3E4F5A6B"},
+			[]string{"8b1c5d52", "8b1c5d521-b7e-4bf0-a1a1-1c2d3e4f5a6b", "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6g", "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b0", "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6٣", "8b1c5d52x1b7e-4bf0-a1a1-1c2d3e4f5a6b", "{8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b}", "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b;id", "-8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6"}},
 		{"ResourceID", shell.ResourceID, map[string]string{
 			"/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-myreg/providers/Microsoft.ContainerRegistry/registries/myreg": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-myreg/providers/Microsoft.ContainerRegistry/registries/myreg",
 			"/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg(1)/providers/Microsoft.ContainerRegistry/registries/myreg":    "'/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg(1)/providers/Microsoft.ContainerRegistry/registries/myreg'",

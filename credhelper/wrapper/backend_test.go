@@ -1,0 +1,239 @@
+package wrapper
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/journal"
+)
+
+// script writes an executable shell script and returns its path. Every
+// script of a test is written before any runs: a file still open for
+// writing when another goroutine forks cannot be run (ETXTBSY).
+func script(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestBackendRun: a backend's answer is read whole, within the cap and
+// the time limit; one that floods, hangs, or leaves a child holding its
+// output fails the call with what it did.
+func TestBackendRun(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name, body string
+		wantOut    string
+		wantErr    string // "": success
+	}{
+		{"answers", `cat`, "myreg.azurecr.io", ""},
+		{"fails", `echo "credentials not found in native keychain"; exit 1`, "credentials not found in native keychain\n", "exit status 1"},
+		{"floods", `yes`, "", credstore.ErrOutputTooLong.Error()},
+		{"hangs", `exec sleep 30`, "", "no answer within 300ms (" + envBackendTimeout + ")"},
+		{"leaves a child", `sleep 30 & echo answered`, "answered\n", "left a process running"},
+	}
+	for i := range cases {
+		cases[i].body = script(t, dir, cases[i].name, cases[i].body)
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := &execBackend{name: "test", path: tc.body, timeout: 300 * time.Millisecond}
+			var out credstore.CappedBuffer
+			err := b.run("get", []byte("myreg.azurecr.io"), &out, new(bytes.Buffer))
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("run: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("run: %v, want an error with %q", err, tc.wantErr)
+			}
+			if tc.wantOut != "" && out.String() != tc.wantOut {
+				t.Errorf("output %q, want %q", out.String(), tc.wantOut)
+			}
+			if len(out.Bytes()) > credstore.MaxHelperOutput {
+				t.Errorf("kept %d bytes, past the cap", len(out.Bytes()))
+			}
+		})
+	}
+}
+
+// TestDecode: what a backend's successful get means.
+func TestDecode(t *testing.T) {
+	for _, tc := range []struct {
+		out  string
+		want journal.Outcome
+	}{
+		{`{"ServerURL":"myreg.azurecr.io","Username":"u","Secret":"s"}`, journal.Served},
+		{`{"ServerURL":"myreg.azurecr.io","Username":"u","Secret":""}`, journal.Served},
+		{`{"ServerURL":"myreg.azurecr.io","Username":"","Secret":"s"}`, journal.Served},
+		{`{"ServerURL":"myreg.azurecr.io","Username":"","Secret":""}`, journal.Empty},
+		{`credentials not found in native keychain`, journal.BackendError},
+		{``, journal.BackendError},
+	} {
+		if _, got := decode([]byte(tc.out)); got != tc.want {
+			t.Errorf("decode(%q) = %s, want %s", tc.out, got, tc.want)
+		}
+	}
+}
+
+// TestChooseBackend: the settings that name no usable backend are refused
+// with what to set, before anything runs.
+func TestChooseBackend(t *testing.T) {
+	t.Setenv("PATH", t.TempDir()) // no docker-credential-* at all
+	for _, tc := range []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+	}{
+		{"none on this machine", map[string]string{"DOCKER_CONFIG": t.TempDir()}, "no credential backend"},
+		{"itself", map[string]string{envBackend: "AcrDoctor"}, "this helper itself"},
+		{"config.json", map[string]string{envBackend: "file"}, "Docker's config.json"},
+		{"not a name", map[string]string{envBackend: "../pass"}, "not a helper name"},
+		{"not installed", map[string]string{envBackend: "pass"}, `credential backend "pass"`},
+		{"wrapped", map[string]string{envWrapped: "1", envBackend: "pass"}, "started as its own backend"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &settings{getenv: func(k string) string { return tc.env[k] }}
+			s.dir = s.configDir()
+			if tc.env["DOCKER_CONFIG"] != "" {
+				if err := os.WriteFile(filepath.Join(s.dir, "config.json"), []byte(`{"credsStore":"acrdoctor"}`), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := s.backend()
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("backend: %v, want an error with %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestRunReadOnly: with the doctor's read-only mark, get passes the
+// credential on and journals nothing, and store and erase are refused;
+// without it, get journals.
+func TestRunReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("PATH", binDir)
+	t.Setenv("FAKE_STORE", dir)
+	journalPath := filepath.Join(dir, "journal.jsonl")
+	run := func(readOnly bool, action, stdin string) (int, string) {
+		env := map[string]string{envBackend: "fake", "ACRDOCTOR_JOURNAL": journalPath, "HOME": dir}
+		if readOnly {
+			env[credstore.ReadOnlyEnv] = "1"
+		}
+		var out bytes.Buffer
+		code := Run([]string{action}, strings.NewReader(stdin), &out, new(bytes.Buffer), func(k string) string { return env[k] })
+		return code, out.String()
+	}
+	entries := func() int {
+		es, err := journal.Read(journalPath, time.Time{})
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		return len(es)
+	}
+	if code, out := run(false, "store", creds("myreg.azurecr.io", "myreg", "s3cr3t")); code != 0 {
+		t.Fatalf("store: exit %d: %s", code, out)
+	}
+	if code, out := run(true, "get", "myreg.azurecr.io"); code != 0 || !strings.Contains(out, `"Username":"myreg"`) {
+		t.Fatalf("read-only get: exit %d: %s", code, out)
+	}
+	if n := entries(); n != 0 {
+		t.Errorf("read-only get journaled %d entries", n)
+	}
+	for _, action := range []string{"store", "erase"} {
+		if code, out := run(true, action, creds("myreg.azurecr.io", "x", "y")); code == 0 || !strings.Contains(out, "refused") {
+			t.Errorf("read-only %s: exit %d: %s", action, code, out)
+		}
+	}
+	if code, out := run(false, "get", "myreg.azurecr.io"); code != 0 || !strings.Contains(out, `"Secret":"s3cr3t"`) {
+		t.Fatalf("get after the refused store: exit %d: %s", code, out)
+	}
+	if n := entries(); n != 1 {
+		t.Errorf("get journaled %d entries, want 1", n)
+	}
+}
+
+// TestRenewTokenAnswers: what the plugin's renew-token answers becomes a
+// token, the missing-identity mark, or an error carrying what it said.
+func TestRenewTokenAnswers(t *testing.T) {
+	dir := t.TempDir()
+	jwt := "eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjF9.c2ln"
+	cases := []struct {
+		name, body string
+		want       string
+		wantErr    error
+		errText    string
+	}{
+		{"token", "echo " + jwt, jwt, nil, ""},
+		{"not a token", "echo renewed", "", nil, "not a token"},
+		{"no identity", "exit 3", "", errNoIdentity, ""},
+		{"refused", "echo 'AADSTS700016: application not found' >&2; exit 1", "", nil, "AADSTS700016"},
+		{"silent failure", "exit 2", "", nil, "exit status 2"},
+		{"hangs", "exec sleep 30", "", nil, "no answer within 300ms"},
+	}
+	for i := range cases {
+		cases[i].body = script(t, dir, strings.ReplaceAll(cases[i].name, " ", "-"), cases[i].body)
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"ACRDOCTOR_PLUGIN": tc.body, envTimeout: "300ms"}
+			got, err := renewToken(&settings{getenv: func(k string) string { return env[k] }}, "myreg.azurecr.io")
+			switch {
+			case tc.wantErr != nil && !errors.Is(err, tc.wantErr):
+				t.Fatalf("renewToken: %v, want %v", err, tc.wantErr)
+			case tc.errText != "" && (err == nil || !strings.Contains(err.Error(), tc.errText)):
+				t.Fatalf("renewToken: %v, want an error with %q", err, tc.errText)
+			case tc.want != "" && (err != nil || got != tc.want):
+				t.Fatalf("renewToken = %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestFindPlugin: the plugin in the config directory Docker uses comes
+// before any on the system, and a relative config directory is never
+// looked in.
+func TestFindPlugin(t *testing.T) {
+	dir := t.TempDir()
+	plugin := filepath.Join(dir, "cli-plugins", "docker-acrdoctor")
+	if err := os.MkdirAll(filepath.Dir(plugin), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(plugin, nil, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	none := func(string) string { return "" }
+	if got, err := findPlugin(&settings{getenv: none, dir: dir}); err != nil || got != plugin {
+		t.Errorf("findPlugin = %q, %v; want %q", got, err, plugin)
+	}
+	t.Chdir(filepath.Dir(dir))
+	if got, _ := findPlugin(&settings{getenv: none, dir: filepath.Base(dir)}); got == filepath.Join(filepath.Base(dir), "cli-plugins", "docker-acrdoctor") {
+		t.Errorf("findPlugin took the relative %q", got)
+	}
+}
+
+// TestSameContents: the loop guard's comparison of two programs.
+func TestSameContents(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a, b, c := write("a", "same"), write("b", "same"), write("c", "diff")
+	missing := filepath.Join(dir, "missing")
+	if !sameContents(a, b) || sameContents(a, c) || sameContents(a, missing) || sameContents(missing, missing) {
+		t.Error("sameContents compares wrongly")
+	}
+}
