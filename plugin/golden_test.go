@@ -3,15 +3,19 @@ package main
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
+	"github.com/acr-doctor/acr-doctor/internal/testbin"
 )
 
 // update rewrites the golden files from what the renderers print now:
@@ -27,7 +31,7 @@ func TestGolden(t *testing.T) {
 	iat := exp.Add(-3 * time.Hour)
 	tok := &report.Token{Kind: token.RefreshToken, Issuer: "Azure Container Registry", Subject: "alice@contoso.com",
 		Audience: []string{"myreg.azurecr.io"}, Tenant: "72f988bf-86f1-41af-91ab-2d7cd011db47", GrantType: "refresh_token",
-		JWTID: "79eba36f-7b54-40f8-8a25-00535325e067", IssuedAt: &iat, ExpiresAt: &exp,
+		JWTID: "79eba36f-7b54-40f8-8a25-00535325e067", IssuedAt: &iat, ExpiresAt: &exp, Expired: true,
 		Permissions: &token.Permissions{Actions: []string{"read", "write"}}}
 	expired := cause.Cause{ID: cause.ExpiredCredentials, Severity: cause.Error, Title: "The credentials have expired",
 		Evidence:    "the stored ACR refresh token expired 10m ago, and the registry answered 401",
@@ -97,6 +101,9 @@ func TestGolden(t *testing.T) {
 			tw.findings([]report.Finding{bare})
 		}),
 		"check.json": func(w io.Writer) error { return writeJSON(jsonOutput(w), check) },
+		"token.json": func(w io.Writer) error {
+			return writeJSON(jsonOutput(w), report.TokenReport{Token: tok, LoginServer: "myreg.azurecr.io", Causes: []cause.Cause{expired}})
+		},
 		"creds.json": func(w io.Writer) error { return writeJSON(jsonOutput(w), creds) },
 		"explain.json": func(w io.Writer) error {
 			return writeJSON(jsonOutput(w), report.Explain{Causes: []report.Finding{finding}, Registries: []string{"myreg.azurecr.io"}})
@@ -107,20 +114,61 @@ func TestGolden(t *testing.T) {
 			if err := render(&b); err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", "golden", name)
-			if *update {
-				if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (go test ./plugin -run TestGolden -update writes it)", err)
-			}
-			if !bytes.Equal(b.Bytes(), want) {
-				t.Errorf("%s differs from %s (-update rewrites it):\n--- got\n%s\n--- want\n%s", name, path, b.String(), want)
-			}
+			golden(t, name, b.Bytes())
 		})
 	}
+}
+
+// golden compares got with testdata/golden/name, or rewrites the file
+// with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./plugin -run TestGolden -update writes it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from %s (-update rewrites it):\n--- got\n%s\n--- want\n%s", name, path, got, want)
+	}
+}
+
+// TestGoldenConfigure holds configure's text to a file: the preview off a
+// terminal, the write, and the undo, run as the user runs them, with the
+// sandbox's folder and the run's time replaced by placeholders.
+func TestGoldenConfigure(t *testing.T) {
+	s := newBinSandbox(t)
+	bin := filepath.Join(filepath.Dir(s.configDir), "bin")
+	if err := testbin.Install(bin, testbin.Helper, testbin.Fake); err != nil {
+		t.Fatal(err)
+	}
+	// The store the wrapper is to wrap: pass, as a store in files.
+	if err := os.Rename(filepath.Join(bin, testbin.Fake), filepath.Join(bin, "docker-credential-pass")); err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Join(filepath.Dir(s.configDir), "store")
+	if err := os.Mkdir(store, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for i, kv := range s.env {
+		if strings.HasPrefix(kv, "PATH=") {
+			s.env[i] = "PATH=" + bin + string(os.PathListSeparator) + strings.TrimPrefix(kv, "PATH=")
+		}
+	}
+	s.env = append(s.env, "FAKE_STORE="+store)
+	s.writeConfig(`{"auths":{"myreg.azurecr.io":{}},"credHelpers":{"other.azurecr.io":"pass"}}`)
+	var out bytes.Buffer
+	for _, args := range [][]string{{"configure"}, {"configure", "--yes"}, {"configure", "--undo", "--yes"}} {
+		r := s.run("", args...)
+		fmt.Fprintf(&out, "$ acr-doctor %s\n%s%s[exit %d]\n", strings.Join(args, " "), r.stdout, r.stderr, r.code)
+	}
+	got := strings.ReplaceAll(out.String(), filepath.Dir(s.configDir), "$ROOT")
+	got = regexp.MustCompile(`\d{8}T\d{6}\.\d+Z|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d`).ReplaceAllString(got, "<time>")
+	golden(t, "configure.txt", []byte(got))
 }

@@ -227,10 +227,15 @@ func run(args []string) error {
 	return nil
 }
 
+// buildPlugin puts the plugin where Docker finds it: the program
+// ACRDOCTOR_PLUGIN names (the tests' prebuilt one), else built here.
 func buildPlugin(dir string) error {
 	plugins := filepath.Join(dir, "cli-plugins")
 	if err := os.MkdirAll(plugins, 0o755); err != nil {
 		return err
+	}
+	if p := os.Getenv("ACRDOCTOR_PLUGIN"); p != "" {
+		return os.Symlink(p, filepath.Join(plugins, "docker-acrdoctor"))
 	}
 	cmd := exec.Command("go", "build", "-o", filepath.Join(plugins, "docker-acrdoctor"), "./plugin")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
