@@ -33,6 +33,13 @@
 //	ACRDOCTOR_QUIET=1             hints=off           no stderr hints
 //	ACRDOCTOR_JOURNAL                                 journal path, or "off"
 //	ACRDOCTOR_DEBUG=1                                 report journal errors on stderr
+//
+// The helper starts at every pull and push and lives a few milliseconds:
+// it does not read its cgroup's CPU limit at start to size GOMAXPROCS,
+// which costs more than the rest of a get's own work.
+//
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
 package main
 
 import (

@@ -16,11 +16,11 @@ import (
 
 	"github.com/acr-doctor/acr-doctor/diagnose/azure"
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
-	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
+	"github.com/acr-doctor/acr-doctor/diagnose/setting"
 	"github.com/acr-doctor/acr-doctor/diagnose/termsafe"
 )
 
@@ -273,13 +273,7 @@ func foldSteps(all []report.Step) (shown []report.Step, passed []string) {
 // azureByDefault is plugins.acrdoctor.azure: whether checks read the
 // Azure side without being asked.
 func azureByDefault(dockerCLI command.Cli) bool {
-	v := pluginSetting(dockerCLI, "azure")
-	return v == "on" || v == "true"
-}
-
-// pluginSetting is plugins.acrdoctor.KEY of config.json, lower case.
-func pluginSetting(dockerCLI command.Cli, key string) string {
-	return strings.ToLower(strings.TrimSpace(dockerCLI.ConfigFile().Plugins[configedit.Helper][key]))
+	return setting.On(dockerCLI.ConfigFile().Plugins[setting.Name][setting.Azure])
 }
 
 func (t textWriter) checkSummary(rep report.Check) {

@@ -24,6 +24,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/fingerprint"
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/setting"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
 	"github.com/acr-doctor/acr-doctor/diagnose/termsafe"
@@ -405,7 +406,7 @@ func safeUndo(ctx context.Context, u *configedit.Undo, force bool) error {
 func unwrapped(ctx context.Context, u *configedit.Undo) (hidden []string, backend string, err error) {
 	def := dockercreds.DetectDefaultStore("")
 	before, after := u.File.Doc, u.Doc(false)
-	backend = before.String("plugins", configedit.Helper, configedit.KeyBackend)
+	backend = before.String("plugins", configedit.Helper, setting.Backend)
 	if backend == "" {
 		backend = def
 	}

@@ -20,13 +20,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/setting"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 )
 
 // version is stamped at build time: -ldflags "-X main.version=…".
 var version = "dev"
 
-const name = "acrdoctor"
+const name = setting.Name
 
 var meta = metadata.Metadata{
 	SchemaVersion:    "0.1.0",

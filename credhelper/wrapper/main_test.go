@@ -331,6 +331,26 @@ func TestEmptyCredentialIsNotFound(t *testing.T) {
 	}
 }
 
+// TestJournalUnwritable: a journal that cannot be written never fails the
+// get, and says why only when asked to (ACRDOCTOR_DEBUG=1).
+func TestJournalUnwritable(t *testing.T) {
+	s := newSandbox(t, "ACRDOCTOR_CREDENTIAL_BACKEND=fake")
+	if r := s.run("acrdoctor", "store", creds("myreg.azurecr.io", "myreg", "pw")); r.code != 0 {
+		t.Fatalf("store: %v", r)
+	}
+	s = s.with("ACRDOCTOR_JOURNAL=" + filepath.Join(s.dir, "docker", "config.json", "journal.jsonl")) // under a file
+	s.writeConfig(`{"credsStore":"acrdoctor"}`)
+	for _, debug := range []string{"0", "1"} {
+		r := s.with("ACRDOCTOR_DEBUG="+debug).run("acrdoctor", "get", "myreg.azurecr.io")
+		if r.code != 0 || !strings.Contains(r.stdout, `"Secret":"pw"`) {
+			t.Fatalf("get with ACRDOCTOR_DEBUG=%s: %v", debug, r)
+		}
+		if said := strings.Contains(r.stderr, "journal "); said != (debug == "1") {
+			t.Errorf("ACRDOCTOR_DEBUG=%s: stderr %q", debug, r.stderr)
+		}
+	}
+}
+
 func TestVersion(t *testing.T) {
 	s := newSandbox(t, "ACRDOCTOR_CREDENTIAL_BACKEND=fake")
 	want := result{"docker-credential-acrdoctor (github.com/acr-doctor/acr-doctor) " + testbin.Version + "\n", "", 0}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/setting"
 	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
 )
 
@@ -27,10 +28,7 @@ const (
 	// envBackendTimeout bounds a backend get, and the store of a renewed
 	// token.
 	envBackendTimeout = "ACRDOCTOR_BACKEND_TIMEOUT"
-	keyRenew          = "renew"
-	keyMargin         = "renew-margin"
-	keyHints          = "hints"
-	self              = configedit.Helper
+	self              = setting.Name
 )
 
 // envWrapped is set in the backend's environment. A wrapper that starts
@@ -99,27 +97,19 @@ func (s *settings) plugin(key string) string {
 	return cfg.PluginSetting(key)
 }
 
-func (s *settings) debug() bool { return s.getenv(envDebug) != "" && s.getenv(envDebug) != "0" }
+func (s *settings) debug() bool { return setting.On(s.getenv(envDebug)) }
 
 func (s *settings) quiet() bool {
-	if v := s.getenv(envQuiet); v != "" && v != "0" && !strings.EqualFold(v, "false") {
+	if setting.On(s.getenv(envQuiet)) {
 		return true
 	}
-	return off(s.plugin(keyHints))
+	return setting.Off(s.plugin(setting.Hints))
 }
 
 // renew reports whether expired tokens are renewed (the default), or only
 // reported: ACRDOCTOR_RENEW=off or plugins.acrdoctor.renew=off.
 func (s *settings) renew() bool {
-	return !off(s.getenv(envRenew)) && !off(s.plugin(keyRenew))
-}
-
-func off(v string) bool {
-	switch strings.ToLower(v) {
-	case "off", "false", "0", "no":
-		return true
-	}
-	return false
+	return !setting.Off(s.getenv(envRenew)) && !setting.Off(s.plugin(setting.Renew))
 }
 
 // margin is the renew margin; a value that is not a Go duration of zero
@@ -128,7 +118,7 @@ func (s *settings) margin() time.Duration {
 	if d, ok := s.duration(envMargin, s.getenv(envMargin)); ok {
 		return d
 	}
-	if d, ok := s.duration("plugins.acrdoctor."+keyMargin, s.plugin(keyMargin)); ok {
+	if d, ok := s.duration("plugins."+setting.Name+"."+setting.RenewMargin, s.plugin(setting.RenewMargin)); ok {
 		return d
 	}
 	return defaultMargin
@@ -185,7 +175,7 @@ func (s *settings) backend() (*execBackend, error) {
 		if !configedit.RoutesToWrapper(cfg.CredsStore, cfg.CredHelpers) {
 			return nil, fmt.Errorf("acr-doctor: %s sends no registry to docker-credential-acrdoctor, so Docker is reading another config (docker --config DIR?) that this helper cannot see: use DOCKER_CONFIG=DIR instead of --config, or set %s", cfg.Filename, envBackend)
 		}
-		name, where = cfg.PluginSetting(configedit.KeyBackend), cfg.Filename+": plugins.acrdoctor."+configedit.KeyBackend
+		name, where = cfg.PluginSetting(setting.Backend), cfg.Filename+": plugins."+setting.Name+"."+setting.Backend
 	}
 	if name == "" {
 		name, where = dockercreds.DetectDefaultStore(""), "the platform default"

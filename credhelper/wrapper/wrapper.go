@@ -12,6 +12,7 @@ import (
 
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
+	"github.com/acr-doctor/acr-doctor/diagnose/setting"
 )
 
 // Version is what `version` prints; the command sets it from its build.
@@ -39,7 +40,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		return 0
 	}
 	env := newSettings(getenv)
-	readOnly := getenv(credstore.ReadOnlyEnv) == "1"
+	readOnly := setting.On(getenv(credstore.ReadOnlyEnv))
 	b, err := env.backend()
 	if err == nil && readOnly && (action == credentials.ActionStore || action == credentials.ActionErase) {
 		err = fmt.Errorf("acr-doctor: %s refused: %s=1 (the doctor only reads)", action, credstore.ReadOnlyEnv)

@@ -9,15 +9,13 @@ import (
 
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/setting"
 )
 
 // Names configure writes.
 const (
 	// Helper is the wrapper's helper suffix: docker-credential-acrdoctor.
-	Helper = "acrdoctor"
-	// KeyBackend is the setting, under plugins.acrdoctor, that names the
-	// store the wrapper passes requests on to.
-	KeyBackend = "credential-backend"
+	Helper = setting.Name
 	// FileBackend is what earlier versions called Docker's own file store
 	// as a backend. It cannot be wrapped: Docker rewrites config.json from
 	// memory right after a helper's store, dropping what the helper wrote.
@@ -113,13 +111,13 @@ func Configure(f *File, req Request) (*Plan, error) {
 	if len(Diff(f.Doc, p.Doc)) == 0 && !req.Hooks {
 		return p, nil // every registry skipped, or all done already
 	}
-	return p, p.Doc.SetString(p.Backend, "plugins", Helper, KeyBackend)
+	return p, p.Doc.SetString(p.Backend, "plugins", Helper, setting.Backend)
 }
 
 // backend chooses the store to wrap: the one asked for, else the one
 // already wrapped, else Docker's credsStore, else Docker's default.
 func backend(cfg *credstore.Config, req Request) (string, error) {
-	current := cfg.PluginSetting(KeyBackend)
+	current := cfg.PluginSetting(setting.Backend)
 	if current == FileBackend {
 		current = ""
 	}
@@ -248,7 +246,7 @@ func list(keys []string) string {
 // elsewhere than that backend: turning before into after would hide their
 // credentials from Docker. defaultStore is as in Request.
 func Unwrapped(before, after Doc, defaultStore string, held []string) []string {
-	backend := before.String("plugins", Helper, KeyBackend)
+	backend := before.String("plugins", Helper, setting.Backend)
 	if backend == "" {
 		backend = defaultStore
 	}
@@ -290,7 +288,7 @@ func Route(doc Doc, host, defaultStore string) string {
 // running during an undo).
 func Unwrap(doc Doc) (Doc, error) {
 	out := doc.Clone()
-	backend := doc.String("plugins", Helper, KeyBackend)
+	backend := doc.String("plugins", Helper, setting.Backend)
 	if doc.String("credsStore") == Helper {
 		var store json.RawMessage
 		if backend != "" && backend != FileBackend {

@@ -20,6 +20,8 @@ import (
 	"github.com/docker/cli/cli/config/configfile"
 	"github.com/docker/cli/cli/config/credentials"
 	"github.com/docker/cli/cli/config/types"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/setting"
 )
 
 // MaxEntries bounds the registries a config.json may name: people log in
@@ -306,7 +308,7 @@ func (c *Config) containsAuth() bool {
 
 // PluginSetting returns plugins.acrdoctor[key].
 func (c *Config) PluginSetting(key string) string {
-	return c.Plugins["acrdoctor"][key]
+	return c.Plugins[setting.Name][key]
 }
 
 // Settings are the keys of config.json that choose a credential store,
@@ -342,5 +344,5 @@ func LoadSettings(dir string) (*Settings, error) {
 
 // PluginSetting returns plugins.acrdoctor[key].
 func (s *Settings) PluginSetting(key string) string {
-	return s.Plugins["acrdoctor"][key]
+	return s.Plugins[setting.Name][key]
 }
