@@ -35,11 +35,10 @@
 //	ACRDOCTOR_DEBUG=1                                 report journal errors on stderr
 //
 // The helper starts at every pull and push and lives a few milliseconds:
-// it does not read its cgroup's CPU limit at start to size GOMAXPROCS,
-// which costs more than the rest of a get's own work.
+// it does not size GOMAXPROCS by its cgroup's CPU limit, which would read
+// the mount table at every start.
 //
 //go:debug containermaxprocs=0
-//go:debug updatemaxprocs=0
 package main
 
 import (
