@@ -107,6 +107,6 @@ build_and_install() {
 case "${1:-}" in
 "") build_and_install ;;
 --uninstall) remove_installed ;;
--h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' ;;
+-h | --help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0" ;;
 *) die "unknown option $1 (use --uninstall or --help)" ;;
 esac

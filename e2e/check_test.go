@@ -325,7 +325,7 @@ func TestDockerEnvironment(t *testing.T) {
 	}
 	e.setenv("PATH=" + bin + ":/usr/bin:/bin")
 	full := e.run("", pluginBin, "check", "--offline", "--format", "json")
-	if full.code != 1 || !strings.Contains(full.stdout, `"id": "docker_environment"`) || !strings.Contains(full.stdout, "version 17.9; ACR needs 18.03") {
+	if full.code != 1 || !strings.Contains(full.stdout, `"id": "docker_environment"`) || !strings.Contains(full.stdout, "version 17.09; ACR needs 18.03") {
 		t.Errorf("old docker: %v", full)
 	}
 	e.setenv("PATH=/nonexistent")

@@ -311,7 +311,12 @@ func (t textWriter) checkSummary(rep report.Check) {
 	if len(rep.Registries) != 1 {
 		checked = fmt.Sprintf("%d registries", len(rep.Registries))
 	}
-	fmt.Fprintf(t.w, "%s checked: %d healthy, %d with problems.\n", checked, len(rep.Registries)-failing, failing)
+	fmt.Fprintf(t.w, "%s checked: %d healthy, %d with problems", checked, len(rep.Registries)-failing, failing)
+	if failing == 0 && rep.Failed() {
+		// The exit status is 1: say why, where the eye ends.
+		fmt.Fprint(t.w, "; the problem above is Docker's own, and fails every registry")
+	}
+	fmt.Fprintln(t.w, ".")
 }
 
 // writeTranscript prints what was sent and received, for -D. Transcripts

@@ -69,8 +69,8 @@ func TestGolden(t *testing.T) {
 	store := report.Store{Source: "credsStore:pass", Default: true, Causes: []cause.Cause{{ID: cause.CredentialStore, Severity: cause.Error,
 		Title: "Docker's credential store fails", Evidence: "docker-credential-pass list: failed: pass store is uninitialized",
 		Remediation: []string{"pass init <gpg-key-id>"}}}}
-	docker := &report.Docker{Path: "/usr/bin/docker", Version: "17.9", Causes: []cause.Cause{{ID: cause.DockerEnvironment, Severity: cause.Error,
-		Title: "Docker is missing, too old, or its daemon is not running", Evidence: "the Docker client /usr/bin/docker is version 17.9; ACR needs 18.03 or later"}}}
+	docker := &report.Docker{Path: "/usr/bin/docker", Version: "17.09", Causes: []cause.Cause{{ID: cause.DockerEnvironment, Severity: cause.Error,
+		Title: "Docker is missing, too old, or its daemon is not running", Evidence: "the Docker client /usr/bin/docker is version 17.09; ACR needs 18.03 or later"}}}
 	check := report.Check{Registries: []report.Registry{refused, healthy}, Stores: []report.Store{store}, Docker: docker}
 	creds := report.Creds{Config: "/home/u/.docker/config.json", Credentials: []report.Credential{refused.Credential, healthy.Credential}, Stores: []report.Store{store}}
 	finding := report.Finding{Cause: expired, LineNo: 3, Registry: "myreg.azurecr.io", Confidence: "certain"}

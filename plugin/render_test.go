@@ -451,3 +451,23 @@ func TestFoldedSteps(t *testing.T) {
 		t.Errorf("foldSteps of one passed step: %v, %v", shown, passed)
 	}
 }
+
+// TestCheckSummaryDockerFails: when every registry is healthy but Docker
+// itself is not, the last line says why the check fails.
+func TestCheckSummaryDockerFails(t *testing.T) {
+	docker := &report.Docker{Path: "/usr/bin/docker", Version: "17.09", Causes: []cause.Cause{{ID: cause.DockerEnvironment, Severity: cause.Error}}}
+	for _, tc := range []struct {
+		docker *report.Docker
+		want   string
+	}{
+		{nil, "1 registry checked: 1 healthy, 0 with problems.\n"},
+		{docker, "1 registry checked: 1 healthy, 0 with problems; the problem above is Docker's own, and fails every registry.\n"},
+	} {
+		var b strings.Builder
+		textWriter{w: &b, p: palette{}, now: renderNow}.checkSummary(report.Check{
+			Registries: []report.Registry{{Registry: "myreg.azurecr.io", Healthy: true}}, Docker: tc.docker})
+		if !strings.HasSuffix(b.String(), tc.want) {
+			t.Errorf("summary %q, want it to end %q", b.String(), tc.want)
+		}
+	}
+}

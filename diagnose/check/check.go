@@ -418,25 +418,35 @@ func journalStep(e journal.Entry) report.Step {
 	s := report.Step{Name: report.StepLastGet, Status: report.StepOK}
 	at := e.Time.Local().Format("2006-01-02 15:04")
 	what := strings.ReplaceAll(e.Kind, "_", " ")
+	from := ""
+	if e.Backend != "" {
+		from = " from " + e.Backend
+	}
+	given := fmt.Sprintf("at %s Docker was given %s%s", at, withArticle(what), from)
 	switch e.Outcome {
 	case journal.Expired:
 		s.Status = report.StepWarn
-		s.Detail = fmt.Sprintf("at %s Docker was given a %s that had expired at %s", at, what, e.ExpiresAt.Local().Format("15:04"))
+		s.Detail = fmt.Sprintf("%s that had expired at %s", given, e.ExpiresAt.Local().Format("15:04"))
 	case journal.Expiring:
 		s.Status = report.StepWarn
-		s.Detail = fmt.Sprintf("at %s Docker was given a %s that expired at %s", at, what, e.ExpiresAt.Local().Format("15:04"))
+		s.Detail = fmt.Sprintf("%s that expired at %s", given, e.ExpiresAt.Local().Format("15:04"))
 	case journal.Renewed:
-		s.Detail = fmt.Sprintf("at %s the credential helper renewed the %s", at, what)
+		s.Detail = fmt.Sprintf("at %s the credential helper renewed the %s%s", at, what, from)
 	case journal.Served:
-		s.Detail = fmt.Sprintf("at %s Docker was given a %s", at, what)
+		s.Detail = given
 	default:
 		s.Status = report.StepWarn
-		s.Detail = fmt.Sprintf("at %s Docker asked and got nothing usable (%s)", at, strings.ReplaceAll(string(e.Outcome), "_", " "))
-	}
-	if e.Backend != "" {
-		s.Detail += " from " + e.Backend
+		s.Detail = fmt.Sprintf("at %s Docker asked %s and got nothing usable (%s)", at, cmp.Or(e.Backend, "its store"), strings.ReplaceAll(string(e.Outcome), "_", " "))
 	}
 	return s
+}
+
+// withArticle is "a refresh token", "an admin user".
+func withArticle(noun string) string {
+	if noun != "" && strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
 }
 
 // steps turns a transcript into the report's step list.

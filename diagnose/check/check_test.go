@@ -339,7 +339,7 @@ func TestLastGet(t *testing.T) {
 			step = s.Detail
 		}
 	}
-	if step != "at 2026-11-29 10:32 Docker was given a refresh token that had expired at 10:05 from pass" {
+	if step != "at 2026-11-29 10:32 Docker was given a refresh token from pass that had expired at 10:05" {
 		t.Errorf("last_get step = %q", step)
 	}
 }

@@ -58,7 +58,7 @@ func Docker(ctx context.Context) report.Docker {
 	}
 	major, _ := strconv.Atoi(string(m[1]))
 	minor, _ := strconv.Atoi(string(m[2]))
-	d.Version = fmt.Sprintf("%d.%d", major, minor)
+	d.Version = string(m[1]) + "." + string(m[2]) // as Docker writes it: 17.09, 28.2
 	if major < 18 || major == 18 && minor < 3 {
 		d.Causes = append(d.Causes, cause.New(cause.DockerEnvironment,
 			fmt.Sprintf("the Docker client %s is version %s; ACR needs 18.03 or later", path, d.Version),

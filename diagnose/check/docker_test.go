@@ -28,7 +28,7 @@ func TestDocker(t *testing.T) {
 	}{
 		{name: "none", severity: cause.Warning, detail: "not on PATH"},
 		{name: "current", script: "echo 'Docker version 28.2.2, build e6534b4'", version: "28.2"},
-		{name: "too old", script: "echo 'Docker version 17.09.1-ce, build 19e2cf6'", version: "17.9", severity: cause.Error, detail: "ACR needs 18.03"},
+		{name: "too old", script: "echo 'Docker version 17.09.1-ce, build 19e2cf6'", version: "17.09", severity: cause.Error, detail: "ACR needs 18.03"},
 		{name: "hung", script: sleep + " 30 & wait", severity: cause.Error, detail: "--version failed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -211,11 +211,7 @@ func (s *Store) passUninitialised() error {
 	}
 	dir := getenv("PASSWORD_STORE_DIR")
 	if dir == "" {
-		home := getenv("HOME")
-		if home == "" {
-			return nil
-		}
-		dir = filepath.Join(home, ".password-store")
+		dir = getenv("HOME") + "/.password-store" // as pass finds it, HOME unset too
 	}
 	// pass takes the nearest .gpg-id above what it stores, and the helper
 	// stores under docker-credential-helpers/ (pass init -p sets one

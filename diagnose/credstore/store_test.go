@@ -163,6 +163,11 @@ func TestPassUninitialised(t *testing.T) {
 			t.Errorf("an initialised, empty pass store (%s): %v", gpgID, stores[0].Err)
 		}
 	}
+	// With HOME unset, pass looks in /.password-store, as does the check.
+	home = ""
+	if _, stores = store.Entries(context.Background()); !errors.As(stores[0].Err, &he) || !strings.Contains(he.Message, `"/.password-store"`) {
+		t.Errorf("no HOME: %+v", stores)
+	}
 }
 
 func TestEntrySecret(t *testing.T) {

@@ -49,10 +49,10 @@ func helperCause(err error, registry string) cause.Cause {
 	}
 	msg := strings.ToLower(he.Message)
 	switch {
-	case strings.Contains(msg, "pass is not installed"):
+	case strings.Contains(msg, "pass is not installed"), strings.Contains(msg, `exec: "pass": executable file not found`):
 		return c.Fixed(fix("install pass: sudo apt-get install pass   # brew install pass on macOS").
 			Add(`then give it a GPG key: pass init <gpg-key-id>`))
-	case strings.Contains(msg, "pass store is uninitialized"), strings.Contains(msg, "pass init"),
+	case strings.Contains(msg, "pass store is uninitialized"), strings.Contains(msg, "pass not initialized"), strings.Contains(msg, "pass init"),
 		strings.Contains(msg, "password store is empty"), strings.Contains(msg, "no usernames for"):
 		return c.Fixed(fix(`gpg --quick-generate-key "$(whoami) docker"   # if you have no GPG key`).
 			Add("pass init <gpg-key-id>"))

@@ -259,14 +259,23 @@ func (a *assessor) storedToken(secret string, asPassword bool) {
 }
 
 // acrToken checks an ACR refresh or access token against its registry and the clock.
+// A token AssessToken is given was pasted, not stored: nothing to log out
+// of, and an access token is what az acr login --expose-token prints.
 func (a *assessor) acrToken(tok *token.Token) {
+	stored := a.e.Source.Kind != ""
 	if a.acr && a.server.Host != "" && len(tok.Claims.Audience) > 0 &&
 		!tok.Claims.HasAudience(a.server.Host) && !tok.Claims.HasAudience(a.server.LoginServer()) {
-		a.add(cause.New(cause.InvalidCredentials,
-			fmt.Sprintf("the ACR token stored for %s was issued for %s", a.e.Registry, strings.Join(tok.Claims.Audience, ", "))).Fixed(
-			a.relogin()))
+		issued := strings.Join(tok.Claims.Audience, ", ")
+		if stored {
+			a.add(cause.New(cause.InvalidCredentials,
+				fmt.Sprintf("the ACR token stored for %s was issued for %s", a.e.Registry, issued)).Fixed(a.relogin()))
+		} else {
+			a.add(cause.New(cause.InvalidCredentials,
+				fmt.Sprintf("the ACR token is for %s, not %s", issued, a.e.Registry)).Fixed(
+				fix("az acr login -n %s --expose-token", a.nameArg())))
+		}
 	}
-	if tok.Kind == token.AccessToken {
+	if tok.Kind == token.AccessToken && stored {
 		a.add(cause.Warn(cause.ExpiredCredentials,
 			"an ACR access token is stored where Docker expects a refresh token; access tokens last 75 minutes and cover only the scopes they were issued for").Fixed(
 			a.login()))

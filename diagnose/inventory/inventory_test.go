@@ -160,6 +160,8 @@ func TestHelperCauses(t *testing.T) {
 		{credstore.HelperEmpty, "", "upgrade the helper"},
 		{credstore.HelperGarbage, "", "reinstall docker-credential-x"},
 		{credstore.HelperFailed, "pass store is uninitialized", "pass init"},
+		{credstore.HelperFailed, "pass not initialized", "pass init"},
+		{credstore.HelperFailed, `pass not initialized: exec: "pass": executable file not found in $PATH:`, "install pass"},
 		{credstore.HelperFailed, "Cannot autolaunch D-Bus without X11 $DISPLAY", "dbus-launch"},
 		{credstore.HelperFailed, "User interaction is not allowed.", "unlock-keychain"},
 		{credstore.HelperFailed, "The stub received bad data.", "wincred"},
@@ -216,6 +218,9 @@ func TestAssessToken(t *testing.T) {
 		{"exposed for another registry", decode(tokentest.ACRRefresh("myreg.azurecr.io", "a", tenant, now.Add(-time.Hour))), "other.azurecr.io", []cause.ID{cause.InvalidCredentials}},
 		{"valid AAD token", decode(tokentest.AAD(tenant, "a@b.c", now.Add(-time.Minute))), "", nil},
 		{"expired AAD token", decode(tokentest.AAD(tenant, "a@b.c", now.Add(-2*time.Hour))), "", []cause.ID{cause.ExpiredCredentials}},
+		// What az acr login --expose-token prints: no warning that an
+		// access token is stored where a refresh token belongs.
+		{"exposed access token", decode(tokentest.ACRAccess("myreg.azurecr.io", "a", tenant, now.Add(-time.Minute))), "myreg.azurecr.io", nil},
 	}
 	for _, tt := range tests {
 		var got []cause.ID
@@ -225,6 +230,11 @@ func TestAssessToken(t *testing.T) {
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("%s: causes %v, want %v", tt.name, got, tt.want)
 		}
+	}
+	// Pasted, not stored: nothing to log out of.
+	other := AssessToken(decode(tokentest.ACRAccess("myreg.azurecr.io", "a", tenant, now.Add(-time.Minute))), "other.azurecr.io", now)
+	if len(other) != 1 || strings.Contains(other[0].Evidence, "stored") || other[0].Remediation[0] != "az acr login -n other --expose-token" {
+		t.Errorf("a pasted token for another registry: %+v", other)
 	}
 	expired := decode(tokentest.ACRRefresh("contoso.azurecr.io", "a", tenant, now.Add(-4*time.Hour)))
 	if c := AssessToken(expired, "", now); len(c) != 1 || c[0].Remediation[0] != "az acr login -n contoso" {
