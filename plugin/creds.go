@@ -112,7 +112,14 @@ func (t textWriter) creds(rep report.Creds, all bool) {
 		if s.Default {
 			note = " (Docker's default on this machine: config.json names no store)"
 		}
-		fmt.Fprintf(t.w, "%s %s%s, %d entries\n", t.p.dim("store: "), safe(s.Source), note, s.Entries)
+		count := fmt.Sprintf("%d entries", s.Entries)
+		switch {
+		case cause.Failed(s.Causes):
+			count = "entries not known" // it could not be listed
+		case s.Entries == 1:
+			count = "1 entry"
+		}
+		fmt.Fprintf(t.w, "%s %s%s, %s\n", t.p.dim("store: "), safe(s.Source), note, count)
 		t.causes(s.Causes)
 	}
 	fmt.Fprintln(t.w)
