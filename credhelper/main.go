@@ -33,12 +33,6 @@
 //	ACRDOCTOR_QUIET=1             hints=off           no stderr hints
 //	ACRDOCTOR_JOURNAL                                 journal path, or "off"
 //	ACRDOCTOR_DEBUG=1                                 report journal errors on stderr
-//
-// The helper starts at every pull and push and lives a few milliseconds:
-// it does not size GOMAXPROCS by its cgroup's CPU limit, which would read
-// the mount table at every start.
-//
-//go:debug containermaxprocs=0
 package main
 
 import (

@@ -30,6 +30,9 @@ func script(t *testing.T, dir, name, body string) string {
 // output fails the call with what it did.
 func TestBackendRun(t *testing.T) {
 	dir := t.TempDir()
+	// A time limit long enough for a loaded machine, but for the backend
+	// that hangs.
+	const limit, hangLimit = 30 * time.Second, 300 * time.Millisecond
 	cases := []struct {
 		name, body string
 		wantOut    string
@@ -39,14 +42,17 @@ func TestBackendRun(t *testing.T) {
 		{"fails", `echo "credentials not found in native keychain"; exit 1`, "credentials not found in native keychain\n", "exit status 1"},
 		{"floods", `yes`, "", credstore.ErrOutputTooLong.Error()},
 		{"hangs", `exec sleep 30`, "", "no answer within 300ms (" + envBackendTimeout + ")"},
-		{"leaves a child", `sleep 30 & echo answered`, "answered\n", "left a process running"},
+		{"leaves a child", `sleep 60 & echo answered`, "answered\n", "left a process running"},
 	}
 	for i := range cases {
 		cases[i].body = script(t, dir, cases[i].name, cases[i].body)
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			b := &execBackend{name: "test", path: tc.body, timeout: 300 * time.Millisecond}
+			b := &execBackend{name: "test", path: tc.body, timeout: limit}
+			if tc.name == "hangs" {
+				b.timeout = hangLimit
+			}
 			var out credstore.CappedBuffer
 			err := b.run("get", []byte("myreg.azurecr.io"), &out, new(bytes.Buffer))
 			switch {
@@ -185,7 +191,10 @@ func TestRenewTokenAnswers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env := map[string]string{"ACRDOCTOR_PLUGIN": tc.body, envTimeout: "300ms"}
+			env := map[string]string{"ACRDOCTOR_PLUGIN": tc.body, envTimeout: "30s"}
+			if tc.name == "hangs" {
+				env[envTimeout] = "300ms"
+			}
 			got, err := renewToken(&settings{getenv: func(k string) string { return env[k] }}, "myreg.azurecr.io")
 			switch {
 			case tc.wantErr != nil && !errors.Is(err, tc.wantErr):

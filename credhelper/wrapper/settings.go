@@ -100,8 +100,8 @@ func (s *settings) plugin(key string) string {
 func (s *settings) debug() bool { return setting.On(s.getenv(envDebug)) }
 
 func (s *settings) quiet() bool {
-	if setting.On(s.getenv(envQuiet)) {
-		return true
+	if v, ok := setting.Bool(s.getenv(envQuiet)); ok {
+		return v
 	}
 	return setting.Off(s.plugin(setting.Hints))
 }
@@ -109,7 +109,10 @@ func (s *settings) quiet() bool {
 // renew reports whether expired tokens are renewed (the default), or only
 // reported: ACRDOCTOR_RENEW=off or plugins.acrdoctor.renew=off.
 func (s *settings) renew() bool {
-	return !setting.Off(s.getenv(envRenew)) && !setting.Off(s.plugin(setting.Renew))
+	if v, ok := setting.Bool(s.getenv(envRenew)); ok {
+		return v
+	}
+	return !setting.Off(s.plugin(setting.Renew))
 }
 
 // margin is the renew margin; a value that is not a Go duration of zero

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 )
 
 // TestSettings: the environment's settings as the helper reads them. A
@@ -40,6 +42,27 @@ func TestSettings(t *testing.T) {
 		}
 		if s.dir != tc.dir {
 			t.Errorf("%v: config dir %q, want %q", tc.env, s.dir, tc.dir)
+		}
+	}
+}
+
+// TestEnvironmentFirst: a yes or no in the environment wins over
+// config.json's, either way; a value that is neither leaves config.json's.
+func TestEnvironmentFirst(t *testing.T) {
+	for _, tc := range []struct {
+		env, plugin       map[string]string
+		wantQuiet, wantRe bool
+	}{
+		{nil, nil, false, true},
+		{nil, map[string]string{"hints": "off", "renew": "off"}, true, false},
+		{map[string]string{envQuiet: "0", envRenew: "on"}, map[string]string{"hints": "off", "renew": "off"}, false, true},
+		{map[string]string{envQuiet: "1", envRenew: "off"}, map[string]string{"hints": "on", "renew": "on"}, true, false},
+		{map[string]string{envQuiet: "maybe", envRenew: "later"}, map[string]string{"hints": "off", "renew": "off"}, true, false},
+	} {
+		s := &settings{getenv: func(k string) string { return tc.env[k] }, loaded: true,
+			cfg: &credstore.Settings{Plugins: map[string]map[string]string{"acrdoctor": tc.plugin}}}
+		if s.quiet() != tc.wantQuiet || s.renew() != tc.wantRe {
+			t.Errorf("env %v, config %v: quiet %v, renew %v; want %v, %v", tc.env, tc.plugin, s.quiet(), s.renew(), tc.wantQuiet, tc.wantRe)
 		}
 	}
 }

@@ -235,7 +235,14 @@ func buildPlugin(dir string) error {
 		return err
 	}
 	if p := os.Getenv("ACRDOCTOR_PLUGIN"); p != "" {
-		return os.Symlink(p, filepath.Join(plugins, "docker-acrdoctor"))
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return err
+		}
+		if fi, err := os.Stat(abs); err != nil || fi.IsDir() {
+			return fmt.Errorf("ACRDOCTOR_PLUGIN=%s is not the plugin program", p)
+		}
+		return os.Symlink(abs, filepath.Join(plugins, "docker-acrdoctor"))
 	}
 	cmd := exec.Command("go", "build", "-o", filepath.Join(plugins, "docker-acrdoctor"), "./plugin")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
