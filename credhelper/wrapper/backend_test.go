@@ -224,6 +224,13 @@ func TestFindPlugin(t *testing.T) {
 	if got, err := findPlugin(&settings{getenv: none, dir: dir}); err != nil || got != plugin {
 		t.Errorf("findPlugin = %q, %v; want %q", got, err, plugin)
 	}
+	folder := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(folder, "cli-plugins", "docker-acrdoctor"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := findPlugin(&settings{getenv: none, dir: folder}); strings.HasPrefix(got, folder) {
+		t.Errorf("findPlugin took the folder %q", got)
+	}
 	t.Chdir(filepath.Dir(dir))
 	if got, _ := findPlugin(&settings{getenv: none, dir: filepath.Base(dir)}); got == filepath.Join(filepath.Base(dir), "cli-plugins", "docker-acrdoctor") {
 		t.Errorf("findPlugin took the relative %q", got)

@@ -65,6 +65,14 @@ func TestLoopThroughLinks(t *testing.T) {
 			}
 			return os.WriteFile(dst, []byte("#!/bin/sh\nexec env -i "+cp+" \"$@\"\n"), 0o755)
 		}, "was started as its own backend"},
+		// Not exec'd: the helper is the grandparent of its copy.
+		{"copy two processes down", func(dst string) error {
+			cp := filepath.Join(filepath.Dir(dst), "copy-of-wrapper")
+			if err := testbin.Copy(self, cp); err != nil {
+				return err
+			}
+			return os.WriteFile(dst, []byte("#!/bin/sh\nenv -i "+cp+" \"$@\"\n"), 0o755)
+		}, "was started as its own backend"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newSandbox(t)
