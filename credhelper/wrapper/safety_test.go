@@ -58,21 +58,9 @@ func TestLoopThroughLinks(t *testing.T) {
 		{"script that scrubs the environment", func(dst string) error {
 			return os.WriteFile(dst, []byte("#!/bin/sh\nexec env -u ACRDOCTOR_WRAPPED "+self+" \"$@\"\n"), 0o755)
 		}, "was started as its own backend"},
-		{"copy behind a scrubbing script", func(dst string) error {
-			cp := filepath.Join(filepath.Dir(dst), "copy-of-wrapper")
-			if err := testbin.Copy(self, cp); err != nil {
-				return err
-			}
-			return os.WriteFile(dst, []byte("#!/bin/sh\nexec env -i "+cp+" \"$@\"\n"), 0o755)
-		}, "was started as its own backend"},
+		{"copy behind a scrubbing script", copyBehind(self, "exec env -i"), "was started as its own backend"},
 		// Not exec'd: the helper is the grandparent of its copy.
-		{"copy two processes down", func(dst string) error {
-			cp := filepath.Join(filepath.Dir(dst), "copy-of-wrapper")
-			if err := testbin.Copy(self, cp); err != nil {
-				return err
-			}
-			return os.WriteFile(dst, []byte("#!/bin/sh\nenv -i "+cp+" \"$@\"\n"), 0o755)
-		}, "was started as its own backend"},
+		{"copy two processes down", copyBehind(self, "env -i"), "was started as its own backend"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newSandbox(t)
@@ -96,6 +84,18 @@ func TestLoopThroughLinks(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// copyBehind makes a backend that is a script running a copy of the
+// helper self through run (env -i, with or without exec).
+func copyBehind(self, run string) func(dst string) error {
+	return func(dst string) error {
+		cp := filepath.Join(filepath.Dir(dst), "copy-of-wrapper")
+		if err := testbin.Copy(self, cp); err != nil {
+			return err
+		}
+		return os.WriteFile(dst, []byte("#!/bin/sh\n"+run+" "+cp+" \"$@\"\n"), 0o755)
 	}
 }
 
