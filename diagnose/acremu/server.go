@@ -35,16 +35,17 @@ type Server struct {
 	closing   chan struct{} // closed by Close: every waiting handler returns
 	closeOnce sync.Once
 
-	mu        sync.Mutex
-	closed    bool
-	regs      map[string]*registry // by lower-case host
-	requests  map[string][]Request // by lower-case host
-	certs     map[string]*tls.Certificate
-	apps      map[string][]application // AddApplication's, by lower-case client ID
-	events    map[string][]LoginEvent  // ContainerRegistryLoginEvents, by lower-case registry host
-	armFaults map[ARMFault]bool
-	armDelay  time.Duration
-	active    sync.WaitGroup // handlers in flight; Add only under mu while !closed
+	mu         sync.Mutex
+	closed     bool
+	regs       map[string]*registry // by lower-case host
+	requests   map[string][]Request // by lower-case host
+	handshakes map[string]int       // full TLS handshakes, by lower-case host
+	certs      map[string]*tls.Certificate
+	apps       map[string][]application // AddApplication's, by lower-case client ID
+	events     map[string][]LoginEvent  // ContainerRegistryLoginEvents, by lower-case registry host
+	armFaults  map[ARMFault]bool
+	armDelay   time.Duration
+	active     sync.WaitGroup // handlers in flight; Add only under mu while !closed
 }
 
 // registry is a Registry with its runtime state.
@@ -75,11 +76,12 @@ func (r *registry) now() time.Time { return time.Now().Add(r.ClockOffset) }
 // Start starts an emulator serving regs. Close it when done.
 func Start(regs ...Registry) (*Server, error) {
 	s := &Server{
-		signer:   tokentest.Default(),
-		closing:  make(chan struct{}),
-		regs:     make(map[string]*registry),
-		requests: make(map[string][]Request),
-		certs:    make(map[string]*tls.Certificate),
+		signer:     tokentest.Default(),
+		closing:    make(chan struct{}),
+		regs:       make(map[string]*registry),
+		requests:   make(map[string][]Request),
+		handshakes: make(map[string]int),
+		certs:      make(map[string]*tls.Certificate),
 	}
 	for _, r := range regs {
 		host := strings.ToLower(r.Host)
@@ -230,11 +232,21 @@ func (s *Server) Hosts() []string {
 	return append(hosts, AuthorityHost, ARMHost, LogAnalyticsHost, OtherRealmHost)
 }
 
-// ResetRequests forgets what host received.
+// Handshakes is how many full TLS handshakes (not resumptions) host has
+// served since it was started or reset: each costs the client and the
+// server what a request does not.
+func (s *Server) Handshakes(host string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.handshakes[strings.ToLower(host)]
+}
+
+// ResetRequests forgets what host received, and its handshakes.
 func (s *Server) ResetRequests(host string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.requests, strings.ToLower(host))
+	delete(s.handshakes, strings.ToLower(host))
 }
 
 // registry returns the current state of host, nil when it is not a

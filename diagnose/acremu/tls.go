@@ -118,6 +118,7 @@ func (s *Server) certificate(hello *tls.ClientHelloInfo) (*tls.Certificate, erro
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.handshakes[strings.ToLower(strings.TrimSuffix(hello.ServerName, "."))]++ // a resumption asks for no certificate
 	if c, ok := s.certs[key]; ok {
 		return c, nil
 	}

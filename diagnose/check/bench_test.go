@@ -67,6 +67,7 @@ func BenchmarkCheck(b *testing.B) {
 				runs++
 			}
 			b.ReportMetric(float64(len(emu.Requests(targets[0])))/float64(runs), "requests/registry")
+			b.ReportMetric(float64(emu.Handshakes(targets[0]))/float64(runs), "handshakes/registry")
 			if bc.azure {
 				b.ReportMetric(float64(len(emu.Requests(acremu.ARMHost)))/float64(runs*bc.n), "arm-requests/registry")
 			}

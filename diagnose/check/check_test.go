@@ -394,3 +394,25 @@ func TestDeadlineAtAnyCount(t *testing.T) {
 		t.Errorf("%d results, %d not checked; want %d, at least %d", len(results), skipped, n, n-2*16)
 	}
 }
+
+// TestSessionResumed: of the three connections a check of a registry
+// opens, the first does a full TLS handshake, the one the TLS step checks
+// and reports; the others resume its session once the first has read the
+// server's ticket, which on loopback can race their dials, so at least
+// one of them.
+func TestSessionResumed(t *testing.T) {
+	const host = "resume.azurecr.io"
+	emu, err := acremu.Start(registry(host))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	store := &credstore.Store{Config: &credstore.Config{Auths: map[string]types.AuthConfig{host: {Username: "resume", Password: adminPW}}}}
+	results, _ := check.Run(context.Background(), store, check.Options{Targets: []string{host}, Timeout: time.Minute, Probe: probeOptions(emu)}, nil)
+	if len(results) != 1 || !results[0].Healthy {
+		t.Fatalf("results %+v", results)
+	}
+	if n, reqs := emu.Handshakes(host), len(emu.Requests(host)); n > 2 || reqs < 3 {
+		t.Errorf("%d full handshakes for %d requests, want at most 2", n, reqs)
+	}
+}

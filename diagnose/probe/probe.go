@@ -109,6 +109,10 @@ type prober struct {
 	// the transport so the exchanges reuse it: no extra round trips.
 	mu    sync.Mutex
 	first net.Conn
+	// sessions lets the connections after the first resume its session:
+	// the first, the TLS step's, is the one checked and reported, and a
+	// full handshake costs both ends a signature and a certificate check.
+	sessions tls.ClientSessionCache
 	// dialByName passes the host name, not the address looked up, to a
 	// caller's Dial (tests map names to an emulator); the default dialer
 	// gets the address, so the name is resolved once.
@@ -154,6 +158,7 @@ func newProber(host string, cred Credential, secret Secret, opts Options) *probe
 		opts:       opts,
 		secret:     secret,
 		dialByName: dialByName,
+		sessions:   tls.NewLRUClientSessionCache(1),
 	}
 	tr := &http.Transport{
 		// Every connection is TLS to the registry host on 443, opened as
@@ -834,7 +839,7 @@ func (p *prober) connectAnswer(r *bufio.Reader, req *http.Request) (msg string, 
 func (p *prober) handshake(ctx context.Context, raw net.Conn, host string, record bool) (net.Conn, bool) {
 	hctx, cancel := context.WithTimeout(ctx, p.opts.StepTimeout)
 	defer cancel()
-	conn := tls.Client(raw, &tls.Config{ServerName: host, RootCAs: p.opts.RootCAs, MinVersion: tls.VersionTLS12})
+	conn := tls.Client(raw, &tls.Config{ServerName: host, RootCAs: p.opts.RootCAs, MinVersion: tls.VersionTLS12, ClientSessionCache: p.sessions})
 	start := time.Now()
 	err := conn.HandshakeContext(hctx)
 	res := &TLSResult{Step: Step{Target: host, Duration: time.Since(start)}}
