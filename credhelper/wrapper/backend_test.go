@@ -237,6 +237,21 @@ func TestFindPlugin(t *testing.T) {
 	}
 }
 
+// TestFindPluginOnPath: with no plugin where Docker keeps plugins, the
+// standalone acr-doctor on PATH renews.
+func TestFindPluginOnPath(t *testing.T) {
+	bin := t.TempDir()
+	want := script(t, bin, "acr-doctor", "exit 0")
+	t.Setenv("PATH", bin)
+	got, err := findPlugin(&settings{getenv: func(string) string { return "" }, dir: t.TempDir()})
+	if err == nil && got != want && !strings.HasPrefix(got, bin) {
+		t.Skipf("a plugin installed on this machine comes first: %s", got)
+	}
+	if err != nil || got != want {
+		t.Errorf("findPlugin = %q, %v; want %q", got, err, want)
+	}
+}
+
 // TestSameContents: the loop guard's comparison of two programs.
 func TestSameContents(t *testing.T) {
 	dir := t.TempDir()

@@ -60,3 +60,23 @@ func FuzzParent(f *testing.F) {
 		}
 	})
 }
+
+// TestStatParent: the parent's pid is the second field after the last
+// ")", whatever the command name holds.
+func TestStatParent(t *testing.T) {
+	for _, tc := range []struct {
+		stat string
+		want int
+	}{
+		{"4242 (docker) S 4200 4242 4200 0", 4200},
+		{"4242 (a) b) S 17 4242", 17},
+		{") S 7", 7},   // nothing before the name
+		{"(x) S 9", 9}, // two fields after it, no more
+		{"(x) S", 0},
+		{"4242 docker S 4200", 0},
+	} {
+		if got := statParent([]byte(tc.stat)); got != tc.want {
+			t.Errorf("statParent(%q) = %d, want %d", tc.stat, got, tc.want)
+		}
+	}
+}
