@@ -129,7 +129,7 @@ if command -v docker-credential-pass >/dev/null && command -v pass >/dev/null &&
 	chmod 700 "$GNUPGHOME"
 	trap 'kill "$emu_pid" 2>/dev/null; gpgconf --kill all >/dev/null 2>&1; rm -rf "$work" "$GNUPGHOME"' EXIT
 	gpg --batch --pinentry-mode loopback --passphrase '' --quick-generate-key 'bench <bench@acr-doctor.invalid>' future-default default never 2>/dev/null
-	pass init "$(gpg --batch --with-colons --list-secret-keys | awk -F: '$1=="fpr"{print $10; exit}')" >/dev/null
+	pass init "$(gpg --batch --with-colons --list-secret-keys 2>/dev/null | awk -F: '$1=="fpr"{print $10; exit}')" >/dev/null 2>&1
 	echo '{"ServerURL":"bench.azurecr.io","Username":"bench","Secret":"bench-password"}' | docker-credential-pass store
 	time_get pass "$runs"
 fi
