@@ -114,7 +114,7 @@ var renderers = map[string]func(w io.Writer, p palette, h string){
 	"debug transcript": func(w io.Writer, _ palette, h string) {
 		writeTranscript(w, &probe.Transcript{Registry: h, Proxy: h, Exchanges: []probe.Exchange{
 			{Method: h, URL: "https://" + h + "/v2/", Status: 401, Header: map[string][]string{h: {h}, "Www-Authenticate": {`Bearer realm="` + h + `"`}}, Body: h + "\n" + h, SentCredential: true},
-			{Method: "GET", URL: h, Err: h, ErrKind: h},
+			{Method: "GET", URL: h, Err: h, ErrKind: probe.ErrKind(h)},
 		}, Unused: []probe.Exchange{
 			{Method: "GET", URL: "https://" + h + "/oauth2/token", Status: 401, Refused: h, Body: h + "\n" + h, SentCredential: true},
 		}})

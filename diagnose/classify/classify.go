@@ -124,7 +124,7 @@ func (c *classifier) connectivity() bool {
 		return false
 	}
 	if s := t.TCP; s != nil && s.Err != "" {
-		if s.ErrKind == "proxy" && strings.Contains(s.Err, "no such host") {
+		if s.ErrKind == probe.KindProxy && strings.Contains(s.Err, "no such host") {
 			c.add(cause.New(cause.RegistryName,
 				fmt.Sprintf("the proxy %s could not resolve %s: %s", t.Proxy, host, s.Err)).Fixed(
 				fix("az acr show -n %s --query loginServer -o tsv", c.name)))
@@ -237,13 +237,13 @@ func (c *classifier) unchallenged(ex *probe.Exchange) {
 func (c *classifier) transportError(ex *probe.Exchange, what string) {
 	ev := fmt.Sprintf("%s %s: %s", ex.Method, what, ex.Err)
 	switch ex.ErrKind {
-	case "timeout":
+	case probe.KindTimeout:
 		c.add(cause.New(cause.RegistryError, ev+": the registry accepted the connection but did not answer in time",
 			"retry; if it persists, a proxy or firewall may be holding the connection"))
-	case "drip", "too_large":
+	case probe.KindDrip, probe.KindTooLarge:
 		c.add(cause.New(cause.RegistryError, ev+": the answer is not what a registry sends",
 			"something between you and ACR (a proxy, a captive portal) answers instead of it"))
-	case "redirect_loop":
+	case probe.KindRedirectLoop:
 		c.add(cause.New(cause.RegistryError, ev+": the registry redirects in a loop",
 			"something between you and ACR answers instead of it"))
 	default:

@@ -377,7 +377,7 @@ func (p *prober) decode(ex *Exchange) *token.Token {
 	tok, err := token.Decode(raw)
 	if err != nil {
 		ex.Err = "the access token is not a JWT: " + err.Error()
-		ex.ErrKind = "other"
+		ex.ErrKind = KindOther
 		return nil
 	}
 	return tok
@@ -460,7 +460,7 @@ func (p *prober) fetch(ctx context.Context, purpose Purpose, method, rawURL stri
 	ctx = context.WithValue(ctx, refusalKey{}, &ex.Refused)
 	req, err := http.NewRequestWithContext(ctx, method, rawURL, body)
 	if err != nil {
-		ex.Err, ex.ErrKind = err.Error(), "other"
+		ex.Err, ex.ErrKind = err.Error(), KindOther
 		return ex
 	}
 	req.Header.Set("User-Agent", userAgentName)
@@ -496,12 +496,12 @@ func (p *prober) fetch(ctx context.Context, purpose Purpose, method, rawURL stri
 	switch {
 	case err != nil:
 		ex.Err, ex.ErrKind = p.describe(err)
-		if ex.ErrKind == "timeout" && len(raw) > 0 {
-			ex.ErrKind = "drip"
+		if ex.ErrKind == KindTimeout && len(raw) > 0 {
+			ex.ErrKind = KindDrip
 			ex.Err = fmt.Sprintf("the body came %d bytes in %s and never finished", len(raw), ex.Duration.Round(time.Millisecond))
 		}
 	case len(raw) > maxBody:
-		ex.Err, ex.ErrKind = fmt.Sprintf("the body is larger than %d KiB", maxBody>>10), "too_large"
+		ex.Err, ex.ErrKind = fmt.Sprintf("the body is larger than %d KiB", maxBody>>10), KindTooLarge
 		raw = raw[:maxBody]
 	default:
 		ex.raw = raw
@@ -660,7 +660,7 @@ func (p *prober) connect(ctx context.Context, host string, record bool) (net.Con
 	if errors.As(err, &invalid) {
 		if record {
 			p.t.Proxy = invalid.Shown
-			p.t.TCP = &Step{Target: ProxyTarget, Err: invalid.Error(), ErrKind: "proxy"}
+			p.t.TCP = &Step{Target: ProxyTarget, Err: invalid.Error(), ErrKind: KindProxy}
 		}
 		return nil, false
 	}
@@ -673,7 +673,7 @@ func (p *prober) connect(ctx context.Context, host string, record bool) (net.Con
 				p.t.Proxy = RedactProxyURL(setting)
 				msg += " " + name + "=" + p.t.Proxy
 			}
-			p.t.TCP = &Step{Target: ProxyTarget, Err: msg + ": " + unquoted(err.Error()), ErrKind: "proxy"}
+			p.t.TCP = &Step{Target: ProxyTarget, Err: msg + ": " + unquoted(err.Error()), ErrKind: KindProxy}
 		}
 		return nil, false
 	}
@@ -685,7 +685,7 @@ func (p *prober) connect(ctx context.Context, host string, record bool) (net.Con
 		}
 		if proxyMisread(proxyURL) {
 			if record {
-				p.t.TCP = &Step{Target: ProxyTarget, ErrKind: "proxy", Err: "the proxy setting " + p.t.Proxy +
+				p.t.TCP = &Step{Target: ProxyTarget, ErrKind: KindProxy, Err: "the proxy setting " + p.t.Proxy +
 					" does not parse as written: Go programs, Docker among them, read another host in it;" +
 					" percent-encode the user name and password (# as %23, / as %2F, ? as %3F, @ as %40)"}
 			}
@@ -736,7 +736,7 @@ func (p *prober) direct(ctx context.Context, host string, record bool) (net.Conn
 		return nil, err
 	}
 	if len(ips) == 0 {
-		dns.Err, dns.ErrKind, dns.NotFound = "no addresses", "other", true
+		dns.Err, dns.ErrKind, dns.NotFound = "no addresses", KindOther, true
 		return nil, errors.New(dns.Err)
 	}
 	addr := net.JoinHostPort(ips[0].String(), "443")
@@ -785,7 +785,7 @@ func (p *prober) viaProxy(ctx context.Context, proxyURL *url.URL, addr string, r
 	conn, err := p.dial(ctx, proxyURL.Hostname(), proxyAddr, record)
 	if err != nil {
 		if record {
-			p.t.TCP.ErrKind = "proxy"
+			p.t.TCP.ErrKind = KindProxy
 			p.t.TCP.Err = "proxy " + proxyAddr + ": " + p.t.TCP.Err
 		}
 		return nil, err
@@ -803,7 +803,7 @@ func (p *prober) viaProxy(ctx context.Context, proxyURL *url.URL, addr string, r
 		// A proxy may echo what it was sent, Proxy-Authorization included.
 		msg = ProxyRedactor(proxyURL.String())(msg)
 		if record {
-			p.t.TCP = &Step{Target: addr + " via proxy " + proxyAddr, Duration: time.Since(start), Err: msg, ErrKind: "proxy"}
+			p.t.TCP = &Step{Target: addr + " via proxy " + proxyAddr, Duration: time.Since(start), Err: msg, ErrKind: KindProxy}
 		}
 		return nil, errors.New(msg)
 	}
@@ -909,25 +909,25 @@ func (p *prober) dialTLS(ctx context.Context, _, addr string) (net.Conn, error) 
 }
 
 // describe sorts an error into the ErrKinds the classifier reads.
-func (p *prober) describe(err error) (msg, kind string) {
+func (p *prober) describe(err error) (msg string, kind ErrKind) {
 	msg = err.Error()
 	var ne net.Error
 	var de *net.DNSError
 	switch {
 	case errors.Is(err, errRedirectLoop):
-		return msg, "redirect_loop"
+		return msg, KindRedirectLoop
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-		return msg, "timeout"
+		return msg, KindTimeout
 	case errors.As(err, &de):
-		return msg, "dns"
+		return msg, KindDNS
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return msg, "refused"
+		return msg, KindRefused
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return msg, "reset"
+		return msg, KindReset
 	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
-		return msg, "unreachable"
+		return msg, KindUnreachable
 	case verifyKind(err) != "", strings.Contains(msg, "tls:"):
-		return msg, "tls"
+		return msg, KindTLS
 	}
-	return msg, "other"
+	return msg, KindOther
 }

@@ -239,7 +239,7 @@ func TestHostileServers(t *testing.T) {
 	tests := []struct {
 		name     string
 		handler  http.HandlerFunc
-		errKind  string // of the ping
+		errKind  ErrKind // of the ping
 		status   int
 		requests int // the server saw, when not 0
 	}{
@@ -534,7 +534,7 @@ func TestTokenAnswers(t *testing.T) {
 		name      string
 		body      string
 		exchanges string
-		tokenKind string // ErrKind of the token exchange
+		tokenKind ErrKind // of the token exchange
 		granted   []string
 		scopeErr  string // a piece of the scope exchange's Err
 	}{

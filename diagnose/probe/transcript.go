@@ -91,10 +91,27 @@ type Step struct {
 	Target   string // address or URL the step used
 	Duration time.Duration
 	Err      string // "" on success
-	// ErrKind sorts Err for the classifier: "timeout", "refused",
-	// "reset", "unreachable", "proxy", "other".
-	ErrKind string
+	ErrKind  ErrKind
 }
+
+// ErrKind sorts a step's or an exchange's error for the classifier.
+type ErrKind string
+
+// The kinds of errors the probe meets. The last three are an exchange's
+// only: an answer that is not a registry's.
+const (
+	KindTimeout      ErrKind = "timeout"
+	KindDNS          ErrKind = "dns"
+	KindRefused      ErrKind = "refused"
+	KindReset        ErrKind = "reset"
+	KindUnreachable  ErrKind = "unreachable"
+	KindTLS          ErrKind = "tls"
+	KindProxy        ErrKind = "proxy"
+	KindOther        ErrKind = "other"
+	KindTooLarge     ErrKind = "too_large"
+	KindRedirectLoop ErrKind = "redirect_loop"
+	KindDrip         ErrKind = "drip"
+)
 
 // DNSResult is the name resolution of the registry host.
 type DNSResult struct {
@@ -133,7 +150,7 @@ type Exchange struct {
 	Body     string      // the answer's body, capped at 4 KiB, scrubbed of the secret, tokens and secret fields
 	Duration time.Duration
 	Err      string
-	ErrKind  string // as in Step, plus "too_large", "redirect_loop", "drip"
+	ErrKind  ErrKind
 	// SentCredential is set when the request carried the stored
 	// credential (Basic auth, or a refresh token in the form).
 	SentCredential bool
