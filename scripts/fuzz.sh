@@ -24,12 +24,14 @@ trap 'rm -rf "$BIN"' EXIT
 # from run to run instead of growing with what earlier runs kept.
 CACHE=$("$GO" env GOCACHE)/fuzz
 [ "${FUZZFRESH:-0}" = 0 ] || CACHE=$BIN/cache
-export GO FUZZTIME FUZZMIN BIN CACHE
-# Each line: a package's folder and import path.
-"$GO" list -f '{{.Dir}} {{.ImportPath}}' $(grep -rlE '^func Fuzz\w*\(f \*testing\.F\)' --include='*_test.go' diagnose credhelper plugin |
-	xargs -n 1 dirname | sort -u | sed 's|^|./|') |
-	xargs -P "$JOBS" -L 1 sh -c '
-	dir=$0 pkg=$1 bin=$BIN/$(echo "$1" | tr / _).test
+MOD=$("$GO" list -m)
+export GO FUZZTIME FUZZMIN BIN CACHE MOD
+# Each line: a package's folder in the module, which holds no space
+# (wherever the module itself is).
+grep -rlE '^func Fuzz\w*\(f \*testing\.F\)' --include='*_test.go' diagnose credhelper plugin |
+	xargs -n 1 dirname | sort -u |
+	xargs -P "$JOBS" -n 1 sh -c '
+	dir=./$0 pkg=$MOD/$0 bin=$BIN/$(echo "$0" | tr / _).test
 	[ ! -e "$BIN/failed" ] || exit 1
 	if ! out=$("$GO" test -c -fuzz . -ldflags="-s -w" -o "$bin" "$dir" 2>&1); then
 		echo "fuzz $pkg: build FAIL"; echo "$out"; touch "$BIN/failed"; exit 1
