@@ -44,12 +44,13 @@ func TestBackendRun(t *testing.T) {
 		{"hangs", `exec sleep 30`, "", "no answer within 300ms (" + envBackendTimeout + ")"},
 		{"leaves a child", `sleep 60 & echo answered`, "answered\n", "left a process running"},
 	}
-	for i := range cases {
-		cases[i].body = script(t, dir, cases[i].name, cases[i].body)
+	paths := make([]string, len(cases)) // each case's body as a script
+	for i, tc := range cases {
+		paths[i] = script(t, dir, tc.name, tc.body)
 	}
-	for _, tc := range cases {
+	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			b := &execBackend{name: "test", path: tc.body, timeout: limit}
+			b := &execBackend{name: "test", path: paths[i], timeout: limit}
 			if tc.name == "hangs" {
 				b.timeout = hangLimit
 			}
@@ -186,12 +187,13 @@ func TestRenewTokenAnswers(t *testing.T) {
 		{"silent failure", "exit 2", "", nil, "exit status 2"},
 		{"hangs", "exec sleep 30", "", nil, "no answer within 300ms"},
 	}
-	for i := range cases {
-		cases[i].body = script(t, dir, strings.ReplaceAll(cases[i].name, " ", "-"), cases[i].body)
+	plugins := make([]string, len(cases)) // each case's body as a script
+	for i, tc := range cases {
+		plugins[i] = script(t, dir, strings.ReplaceAll(tc.name, " ", "-"), tc.body)
 	}
-	for _, tc := range cases {
+	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env := map[string]string{"ACRDOCTOR_PLUGIN": tc.body, envTimeout: "30s"}
+			env := map[string]string{"ACRDOCTOR_PLUGIN": plugins[i], envTimeout: "30s"}
 			if tc.name == "hangs" {
 				env[envTimeout] = "300ms"
 			}
