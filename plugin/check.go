@@ -157,15 +157,7 @@ func checkRun(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 	for i, r := range results {
 		rep.Registries[i] = r.Registry
 	}
-	switch {
-	case opts.out.json():
-		err = writeJSON(jsonOutput(out), rep)
-	case opts.out.template():
-		err = executeEach(&opts.out, templateOutput(out), rep.Registries)
-	default:
-		tw.checkSummary(rep)
-	}
-	if err != nil {
+	if err := render(&opts.out, out, rep, rep.Registries, func() { tw.checkSummary(rep) }); err != nil {
 		return err
 	}
 	if rep.Failed() {

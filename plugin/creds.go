@@ -67,15 +67,10 @@ func runCreds(cmd *cobra.Command, dockerCLI command.Cli, opts *credsOptions) err
 	rep := inventory.Take(cmd.Context(), store, opts.all, now)
 
 	out := dockerCLI.Out()
-	switch {
-	case opts.out.json():
-		err = writeJSON(jsonOutput(out), rep)
-	case opts.out.template():
-		err = executeEach(&opts.out, templateOutput(out), rep.Credentials)
-	default:
+	err = render(&opts.out, out, rep, rep.Credentials, func() {
 		p := newPalette(dockerCLI)
 		textWriter{w: safeOutput(out, p), p: p, now: now}.creds(rep, opts.all)
-	}
+	})
 	if err != nil {
 		return err
 	}

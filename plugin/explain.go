@@ -92,12 +92,7 @@ func runExplain(dockerCLI command.Cli, out *output, noLocal bool, args []string)
 	}
 	rep := report.Explain{Causes: findings(explain.ExplainWith(text, opts)), Registries: explain.Registries(text)}
 	w := dockerCLI.Out()
-	switch {
-	case out.json():
-		err = writeJSON(jsonOutput(w), rep)
-	case out.template():
-		err = executeEach(out, templateOutput(w), rep.Causes)
-	default:
+	err = render(out, w, rep, rep.Causes, func() {
 		// The evidence is the pasted line itself: causes makes it safe.
 		p := newPalette(dockerCLI)
 		tw := textWriter{w: safeOutput(w, p), p: p}
@@ -105,7 +100,7 @@ func runExplain(dockerCLI command.Cli, out *output, noLocal bool, args []string)
 			fmt.Fprintln(tw.w, "No known cause in this output.")
 		}
 		tw.findings(rep.Causes)
-	}
+	})
 	if err != nil {
 		return err
 	}

@@ -75,6 +75,20 @@ func (o *output) parse() error {
 func (o *output) json() bool     { return o.raw == "json" }
 func (o *output) template() bool { return o.tmpl != nil }
 
+// render prints a command's report as --format asks: the whole report
+// as JSON, the template run on each of items, or text, for every command
+// the same way.
+func render[T any](o *output, w io.Writer, rep any, items []T, text func()) error {
+	switch {
+	case o.json():
+		return writeJSON(jsonOutput(w), rep)
+	case o.template():
+		return executeEach(o, templateOutput(w), items)
+	}
+	text()
+	return nil
+}
+
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

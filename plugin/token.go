@@ -65,15 +65,10 @@ func runToken(dockerCLI command.Cli, out *output, args []string) error {
 		Causes:      inventory.AssessToken(tok, loginServer, now),
 	}
 	w := dockerCLI.Out()
-	switch {
-	case out.json():
-		err = writeJSON(jsonOutput(w), rep)
-	case out.template():
-		err = executeEach(out, templateOutput(w), []report.TokenReport{rep})
-	default:
+	err = render(out, w, rep, []report.TokenReport{rep}, func() {
 		p := newPalette(dockerCLI)
 		textWriter{w: safeOutput(w, p), p: p, now: now}.token(rep, tok.Size)
-	}
+	})
 	if err != nil {
 		return err
 	}
