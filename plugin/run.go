@@ -134,7 +134,11 @@ func (t textWriter) answer(fs []report.Finding, live []check.Result) {
 			}
 		}
 	}
-	rest := slices.DeleteFunc(slices.Clone(fs), func(f report.Finding) bool { return seen[f.ID] })
+	rest := slices.DeleteFunc(slices.Clone(fs), func(f report.Finding) bool {
+		// Once the registry has said what is wrong, a cause the output
+		// only might show is noise beside it.
+		return seen[f.ID] || len(seen) > 0 && f.Confidence == string(explain.Possible)
+	})
 	switch {
 	case len(rest) > 0 && len(seen) > 0:
 		fmt.Fprintln(t.w, "The output also shows:")
