@@ -216,10 +216,7 @@ func configureHosts(ctx context.Context, f *configedit.File, opts configureOptio
 	for _, key := range keys {
 		problems, acr := loginserver.Check(key)
 		// A misspelt or bare name is no registry to wrap: creds names it.
-		misnamed := slices.ContainsFunc(problems, func(p loginserver.Problem) bool {
-			return p.Code == loginserver.MisspeltSuffix || p.Code == loginserver.MissingSuffix || p.Code == loginserver.BadName
-		})
-		if acr && !misnamed && !slices.Contains(hosts, loginserver.Host(key)) {
+		if acr && !slices.ContainsFunc(problems, loginserver.Problem.Misnamed) && !slices.Contains(hosts, loginserver.Host(key)) {
 			hosts = append(hosts, loginserver.Host(key))
 		}
 	}

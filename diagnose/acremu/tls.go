@@ -106,8 +106,8 @@ func leaf(ca *authority, name string) (*tls.Certificate, error) {
 // name the client asked for, or the wrong one its registry's faults call
 // for. Certificates are minted once per name and kind.
 func (s *Server) certificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
-	name := strings.ToLower(strings.TrimSuffix(hello.ServerName, "."))
-	ca, key := s.ca, name
+	host := strings.ToLower(strings.TrimSuffix(hello.ServerName, "."))
+	name, ca, key := host, s.ca, host
 	if reg := s.registry(name); reg != nil {
 		switch {
 		case reg.has(UntrustedCert):
@@ -118,7 +118,7 @@ func (s *Server) certificate(hello *tls.ClientHelloInfo) (*tls.Certificate, erro
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.handshakes[strings.ToLower(strings.TrimSuffix(hello.ServerName, "."))]++ // a resumption asks for no certificate
+	s.handshakes[host]++ // a resumption asks for no certificate
 	if c, ok := s.certs[key]; ok {
 		return c, nil
 	}

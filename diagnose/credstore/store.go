@@ -231,8 +231,13 @@ func (s *Store) passUninitialised() error {
 }
 
 // onPath reports whether an executable name is in one of path's folders.
+// An empty element is not the working folder here: Go's exec refuses to
+// run a program found that way.
 func onPath(path, name string) bool {
 	for _, dir := range filepath.SplitList(path) {
+		if dir == "" {
+			continue
+		}
 		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
 			return true
 		}

@@ -205,3 +205,29 @@ func TestLookupAsDockerFinds(t *testing.T) {
 		t.Errorf("two keys Docker picks between: %+v", e)
 	}
 }
+
+// TestOnPath: an executable in one of PATH's folders; an empty element is
+// not the working folder, and a file that may not be run is none.
+func TestOnPath(t *testing.T) {
+	bin, cwd := t.TempDir(), t.TempDir()
+	writeExec(t, bin, "pass", "#!/bin/sh\n")
+	writeExec(t, cwd, "pass", "#!/bin/sh\n")
+	if err := os.WriteFile(filepath.Join(cwd, "gpg"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(cwd)
+	for _, tc := range []struct {
+		path, name string
+		want       bool
+	}{
+		{bin, "pass", true},
+		{"/nonexistent" + string(os.PathListSeparator) + bin, "pass", true},
+		{"", "pass", false},
+		{string(os.PathListSeparator) + "/nonexistent", "pass", false},
+		{cwd, "gpg", false},
+	} {
+		if got := onPath(tc.path, tc.name); got != tc.want {
+			t.Errorf("onPath(%q, %q) = %v, want %v", tc.path, tc.name, got, tc.want)
+		}
+	}
+}

@@ -46,6 +46,13 @@ const (
 	BadName ProblemCode = "bad_name"
 )
 
+// Misnamed reports whether p is about the name itself (a misspelt or
+// missing suffix, a name ACR cannot have), so that no registry answers
+// to the key, rather than about how the key spells a real one.
+func (p Problem) Misnamed() bool {
+	return p.Code == MisspeltSuffix || p.Code == MissingSuffix || p.Code == BadName
+}
+
 // Check inspects a key exactly as stored in config.json. It returns the
 // problems and whether the key is, or was evidently meant to be, an ACR
 // registry: acr is true for misspelt and missing suffixes too, so that

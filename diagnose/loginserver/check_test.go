@@ -387,3 +387,21 @@ func BenchmarkCheck(b *testing.B) {
 		}
 	}
 }
+
+// TestMisnamed: only problems with the name itself mean that no registry
+// answers to the key.
+func TestMisnamed(t *testing.T) {
+	for key, want := range map[string]bool{
+		"northwind.azurcr.io":          true,
+		"myreg":                        true,
+		"a.azurecr.io":                 true, // too short for an ACR name
+		"MyReg.azurecr.io":             false,
+		"https://myreg.azurecr.io/v2/": false,
+		"myreg.azurecr.io:443":         false,
+	} {
+		problems, _ := Check(key)
+		if got := slices.ContainsFunc(problems, Problem.Misnamed); got != want || len(problems) == 0 {
+			t.Errorf("%q: misnamed %v, want %v (%+v)", key, got, want, problems)
+		}
+	}
+}
