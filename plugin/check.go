@@ -83,7 +83,10 @@ func checkRun(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 	// A check lives a fraction of a second and holds a few MiB: collecting
 	// garbage a fifth as often saves an eighth of its CPU, which sixteen
 	// registries' handshakes share with everything else on the machine.
-	runtimedebug.SetGCPercent(400)
+	// A GOGC the user set stays theirs.
+	if os.Getenv("GOGC") == "" {
+		runtimedebug.SetGCPercent(400)
+	}
 	if err := opts.out.parse(); err != nil {
 		return err
 	}

@@ -204,25 +204,42 @@ func configureHosts(ctx context.Context, f *configedit.File, opts configureOptio
 	})
 	// And what the store holds: the only place to look when Docker uses
 	// its default store for a config.json that names none.
+	var listErr error
 	if s := cfg.CredsStore; s != "" && s != configedit.Helper {
 		ctx, cancel := context.WithTimeout(ctx, backendTimeout)
 		defer cancel()
-		if held, err := (credstore.Helper{Name: s, Timeout: backendTimeout}).List(ctx); err == nil {
+		var held map[string]string
+		if held, listErr = (credstore.Helper{Name: s, Timeout: backendTimeout}).List(ctx); listErr == nil {
 			for k := range held {
 				keys = append(keys, k)
 			}
 		}
 	}
+	var misnamed []string
 	for _, key := range keys {
 		problems, acr := loginserver.Check(key)
-		// A misspelt or bare name is no registry to wrap: creds names it.
-		if acr && !slices.ContainsFunc(problems, loginserver.Problem.Misnamed) && !slices.Contains(hosts, loginserver.Host(key)) {
+		switch {
+		case !acr || slices.Contains(hosts, loginserver.Host(key)):
+		case slices.ContainsFunc(problems, loginserver.Problem.Misnamed):
+			misnamed = append(misnamed, key) // no registry to wrap
+		default:
 			hosts = append(hosts, loginserver.Host(key))
 		}
 	}
 	slices.Sort(hosts)
 	if len(hosts) == 0 {
-		return nil, usagef("Docker holds no ACR credentials yet: name the registries (%s configure myreg.azurecr.io), or use --store", invokedAs)
+		why := "Docker holds no ACR credentials yet"
+		switch {
+		case listErr != nil:
+			why = "the credential store could not be listed (" + listErr.Error() + ")"
+		case len(misnamed) > 0:
+			slices.Sort(misnamed)
+			if n := len(misnamed); n > 3 {
+				misnamed = append(misnamed[:3], fmt.Sprintf("and %d more", n-3))
+			}
+			why = "the ACR keys Docker holds name no registry (" + strings.Join(misnamed, ", ") + "; " + invokedAs + " creds says why)"
+		}
+		return nil, usagef("%s: name the registries (%s configure myreg.azurecr.io), or use --store", why, invokedAs)
 	}
 	return hosts, nil
 }

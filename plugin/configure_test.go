@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
@@ -24,5 +25,18 @@ func TestConfigureHosts(t *testing.T) {
 	want := []string{"myreg.azurecr.io", "other.azurecr.io", "third.azurecr.io"}
 	if err != nil || !slices.Equal(got, want) {
 		t.Errorf("configureHosts = %v, %v; want %v", got, err, want)
+	}
+}
+
+// TestConfigureHostsNone: when nothing is left to wrap, the message says
+// why: the keys Docker holds name no registry.
+func TestConfigureHostsNone(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(name, []byte(`{"auths": {"myreg.azurecr.com": {}, "ghcr.io": {}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := configureHosts(context.Background(), &configedit.File{Name: name}, configureOptions{}, nil)
+	if err == nil || !strings.Contains(err.Error(), "name no registry (myreg.azurecr.com;") {
+		t.Errorf("configureHosts: %v", err)
 	}
 }

@@ -107,6 +107,9 @@ func runAndExplain(cmd *cobra.Command, dockerCLI command.Cli, args []string, noC
 // credential now, that, before what the output shows.
 func (t textWriter) answer(fs []report.Finding, live []check.Result) {
 	seen := map[cause.ID]bool{}
+	// decided are the registries whose live check named an error: beside
+	// it, a cause the output only might show for them is noise.
+	decided := map[string]bool{}
 	healthy := len(live) > 0
 	for _, r := range live {
 		if r.Healthy {
@@ -115,6 +118,10 @@ func (t textWriter) answer(fs []report.Finding, live []check.Result) {
 		healthy = false
 		for _, c := range r.Causes {
 			seen[c.ID] = true
+		}
+		if cause.Failed(r.Causes) {
+			decided[r.Registry.Registry] = true
+			decided[""] = true // a finding that names no registry
 		}
 	}
 	switch {
@@ -135,9 +142,7 @@ func (t textWriter) answer(fs []report.Finding, live []check.Result) {
 		}
 	}
 	rest := slices.DeleteFunc(slices.Clone(fs), func(f report.Finding) bool {
-		// Once the registry has said what is wrong, a cause the output
-		// only might show is noise beside it.
-		return seen[f.ID] || len(seen) > 0 && f.Confidence == string(explain.Possible)
+		return seen[f.ID] || decided[f.Registry] && f.Confidence == string(explain.Possible)
 	})
 	switch {
 	case len(rest) > 0 && len(seen) > 0:

@@ -230,12 +230,13 @@ func (s *Store) passUninitialised() error {
 		Message: "the password store " + strconv.Quote(dir) + " has no GPG key (no usable .gpg-id): docker login cannot store a credential in it; try \"pass init\""}
 }
 
-// onPath reports whether an executable name is in one of path's folders.
-// An empty element is not the working folder here: Go's exec refuses to
-// run a program found that way.
+// onPath reports whether an executable name is in one of path's absolute
+// folders: Go's exec, which docker-credential-pass runs pass with,
+// refuses a program found through a relative one (or an empty one, the
+// working folder).
 func onPath(path, name string) bool {
 	for _, dir := range filepath.SplitList(path) {
-		if dir == "" {
+		if !filepath.IsAbs(dir) {
 			continue
 		}
 		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {

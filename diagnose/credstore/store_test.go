@@ -224,6 +224,7 @@ func TestOnPath(t *testing.T) {
 		{"/nonexistent" + string(os.PathListSeparator) + bin, "pass", true},
 		{"", "pass", false},
 		{string(os.PathListSeparator) + "/nonexistent", "pass", false},
+		{".", "pass", false},
 		{cwd, "gpg", false},
 	} {
 		if got := onPath(tc.path, tc.name); got != tc.want {
