@@ -13,9 +13,9 @@ go test -run '^$' -bench . -benchmem ./diagnose/... ./credhelper/wrapper | grep 
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# Built as make install builds them: static.
-CGO_ENABLED=0 go build -o "$work/docker-acrdoctor" ./plugin
-CGO_ENABLED=0 go build -o "$work/docker-credential-acrdoctor" ./credhelper
+# Built as make install builds them: static and stripped.
+CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$work/docker-acrdoctor" ./plugin
+CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$work/docker-credential-acrdoctor" ./credhelper
 mkdir -p "$work/small/cli-plugins" "$work/large/cli-plugins"
 ln -s "$work/docker-acrdoctor" "$work/small/cli-plugins/docker-acrdoctor"
 ln -s "$work/docker-acrdoctor" "$work/large/cli-plugins/docker-acrdoctor"
@@ -94,6 +94,33 @@ CGO_ENABLED=0 go build -ldflags='-s -w' -o "$work/bin/docker-credential-fake" ./
 echo '{"ServerURL":"bench.azurecr.io","Username":"bench","Secret":"bench-password"}' |
 	FAKE_STORE="$work/store" "$work/bin/docker-credential-fake" store
 echo bench.azurecr.io >"$work/get.in"
+# The floor: a Go program that only passes get on to the backend and its
+# answer back. No helper written in Go adds less than this does.
+mkdir -p "$work/floor"
+printf 'module floor\ngo 1.22\n' >"$work/floor/go.mod"
+cat >"$work/floor/main.go" <<'GO'
+package main
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"os/exec"
+)
+
+func main() {
+	in, _ := io.ReadAll(os.Stdin)
+	var out bytes.Buffer
+	cmd := exec.Command("docker-credential-"+os.Args[1], "get")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(in), &out, os.Stderr
+	err := cmd.Run()
+	os.Stdout.Write(out.Bytes())
+	if err != nil {
+		os.Exit(1)
+	}
+}
+GO
+(cd "$work/floor" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$work/floor-get" .)
 cat >"$work/get.sh" <<'SH'
 # get.sh BACKEND ROUNDS: the mean of each get, in ms. The caller's
 # ACRDOCTOR_* settings stay out, and a wrapper that fails is not timed.
@@ -102,17 +129,19 @@ if ! ACRDOCTOR_CREDENTIAL_BACKEND=$1 "$WORK/docker-credential-acrdoctor" get <"$
 	echo "docker-credential-acrdoctor get over $1 failed: not timed"
 	exit 0
 fi
-direct=0 wrapped=0
+direct=0 wrapped=0 floor=0
 for _ in $(seq "$2"); do
 	t0=${EPOCHREALTIME/./}
 	"docker-credential-$1" get <"$WORK/get.in" >/dev/null
 	t1=${EPOCHREALTIME/./}
 	ACRDOCTOR_CREDENTIAL_BACKEND=$1 "$WORK/docker-credential-acrdoctor" get <"$WORK/get.in" >/dev/null
 	t2=${EPOCHREALTIME/./}
-	direct=$((direct + t1 - t0)) wrapped=$((wrapped + t2 - t1))
+	"$WORK/floor-get" "$1" <"$WORK/get.in" >/dev/null
+	t3=${EPOCHREALTIME/./}
+	direct=$((direct + t1 - t0)) wrapped=$((wrapped + t2 - t1)) floor=$((floor + t3 - t2))
 done
-awk -v d="$direct" -v w="$wrapped" -v n="$2" -v b="$1" 'BEGIN {
-	printf "%8.2f ms  docker-credential-%s get\n%8.2f ms  through docker-credential-acrdoctor\n%8.2f ms  added (goal: under 2 ms)\n", d/n/1000, b, w/n/1000, (w-d)/n/1000 }'
+awk -v d="$direct" -v w="$wrapped" -v f="$floor" -v n="$2" -v b="$1" 'BEGIN {
+	printf "%8.2f ms  docker-credential-%s get\n%8.2f ms  through docker-credential-acrdoctor\n%8.2f ms  added (goal: under 2 ms)\n%8.2f ms  added by a Go program that only passes get on (the floor)\n", d/n/1000, b, w/n/1000, (w-d)/n/1000, (f-d)/n/1000 }'
 SH
 time_get() { # backend, rounds
 	(PATH="$work/bin:$PATH" FAKE_STORE="$work/store" HOME="$work/home" WORK=$work \

@@ -174,7 +174,7 @@ func (in *Inspection) permission(c cause.Cause, t *probe.Transcript) cause.Cause
 	if kind == string(report.RepositoryToken) || kind == string(report.AdminUser) {
 		return c // scope maps and the admin user are outside role assignments
 	}
-	ops := missing(t)
+	ops := t.Missing()
 	if len(ops) == 0 {
 		return c
 	}
@@ -213,20 +213,6 @@ func (in *Inspection) permission(c cause.Cause, t *probe.Transcript) cause.Cause
 	}
 	fix.Add("new role assignments take up to 10 minutes to reach the registry: then docker logout %s and log in again", shell.HostPort(t.Registry))
 	return c.Fixed(fix)
-}
-
-// missing is what the scope probe wanted and was not granted.
-func missing(t *probe.Transcript) []string {
-	if t.Scope == "" || t.Granted == nil {
-		return nil
-	}
-	var out []string
-	for _, op := range strings.Split(t.Scope[strings.LastIndex(t.Scope, ":")+1:], ",") {
-		if !slices.Contains(t.Granted, op) {
-			out = append(out, op)
-		}
-	}
-	return out
 }
 
 // Identity is who a stored credential belongs to, as `az role assignment

@@ -17,6 +17,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
+	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
@@ -34,6 +35,8 @@ type Verdict struct {
 	// With nothing stored, it is set when anonymous pull works.
 	LoggedIn bool
 	Causes   []cause.Cause
+	// Steps are the transcript's steps, each with its status.
+	Steps []report.Step
 }
 
 // Classify judges a transcript.
@@ -44,7 +47,14 @@ func Classify(t *probe.Transcript) Verdict {
 		hostPort: shell.HostPort(t.Registry),
 	}
 	c.run()
-	return Verdict{LoggedIn: c.loggedIn, Causes: c.causes}
+	return Verdict{LoggedIn: c.loggedIn, Causes: c.causes, Steps: steps(t)}
+}
+
+// Healthy is the one definition of a healthy registry: the login, where it
+// was replayed, succeeded, and no cause is an error (a pull-only identity
+// checked with --push, a clock far off, a key Docker does not use).
+func Healthy(loggedIn bool, causes []cause.Cause) bool {
+	return loggedIn && !cause.Failed(causes)
 }
 
 // add records a cause; a second one of the same ID adds nothing the first
@@ -376,16 +386,7 @@ func (c *classifier) afterLogin() {
 		return
 	}
 	repo := scopeRepo(t.Scope)
-	want := []string{"pull"}
-	if strings.HasSuffix(t.Scope, ",push") {
-		want = append(want, "push")
-	}
-	var missing []string
-	for _, a := range want {
-		if !slices.Contains(t.Granted, a) {
-			missing = append(missing, a)
-		}
-	}
+	missing := t.Missing()
 	if len(missing) == 0 {
 		return
 	}

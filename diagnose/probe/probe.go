@@ -839,7 +839,16 @@ func (p *prober) connectAnswer(r *bufio.Reader, req *http.Request) (msg string, 
 func (p *prober) handshake(ctx context.Context, raw net.Conn, host string, record bool) (net.Conn, bool) {
 	hctx, cancel := context.WithTimeout(ctx, p.opts.StepTimeout)
 	defer cancel()
-	conn := tls.Client(raw, &tls.Config{ServerName: host, RootCAs: p.opts.RootCAs, MinVersion: tls.VersionTLS12, ClientSessionCache: p.sessions})
+	cfg := &tls.Config{ServerName: host, RootCAs: p.opts.RootCAs, MinVersion: tls.VersionTLS12, ClientSessionCache: p.sessions}
+	if !record {
+		// The recorded handshake offers what Docker's Go offers, the
+		// hybrid ML-KEM share included, so that a middlebox choking on
+		// its larger ClientHello shows. The probe's own later connections
+		// resume that session; X25519 alone spares both ends the ML-KEM
+		// work, about a tenth of a check's CPU.
+		cfg.CurvePreferences = []tls.CurveID{tls.X25519}
+	}
+	conn := tls.Client(raw, cfg)
 	start := time.Now()
 	err := conn.HandshakeContext(hctx)
 	res := &TLSResult{Step: Step{Target: host, Duration: time.Since(start)}}

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -30,5 +31,27 @@ func TestSkew(t *testing.T) {
 	}
 	if _, ok := (&Transcript{}).Skew(); ok {
 		t.Error("no Date, yet a skew")
+	}
+}
+
+// TestMissing: what the scope probe asked for and was not granted, and
+// nothing when no token answer was read.
+func TestMissing(t *testing.T) {
+	for _, tc := range []struct {
+		scope   string
+		granted []string
+		want    []string
+	}{
+		{"repository:app:pull,push", []string{"pull", "push"}, nil},
+		{"repository:app:pull,push", []string{"pull"}, []string{"push"}},
+		{"repository:app:pull,push", []string{}, []string{"pull", "push"}},
+		{"repository:team/app:pull", []string{"pull"}, nil},
+		{"repository:app:pull", nil, nil}, // no answer read: nothing concluded
+		{"", []string{"pull"}, nil},
+	} {
+		tr := &Transcript{Scope: tc.scope, Granted: tc.granted}
+		if got := tr.Missing(); !slices.Equal(got, tc.want) {
+			t.Errorf("Missing(%q, %q) = %q; want %q", tc.scope, tc.granted, got, tc.want)
+		}
 	}
 }

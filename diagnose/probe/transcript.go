@@ -8,6 +8,8 @@ package probe
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
@@ -182,6 +184,21 @@ const (
 var KeptHeaders = []string{
 	"Www-Authenticate", "Date", "Retry-After", "Location", "Server",
 	"Content-Type", "X-Ms-Correlation-Request-Id", "Docker-Distribution-Api-Version",
+}
+
+// Missing is what the scope probe asked for and the registry did not
+// grant; nil when no token answer was read (Granted is nil).
+func (t *Transcript) Missing() []string {
+	if t.Scope == "" || t.Granted == nil {
+		return nil
+	}
+	var out []string
+	for _, op := range strings.Split(t.Scope[strings.LastIndex(t.Scope, ":")+1:], ",") {
+		if !slices.Contains(t.Granted, op) {
+			out = append(out, op)
+		}
+	}
+	return out
 }
 
 // Exchange returns the first exchange made for purpose, or nil.

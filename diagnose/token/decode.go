@@ -1,7 +1,6 @@
 package token
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -11,8 +10,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/golang-jwt/jwt/v5"
 )
 
 // ErrNotJWT is matched by every error this package returns for input that
@@ -49,53 +46,38 @@ const redacted = "<redacted>"
 // like.
 var errBadLength = errors.New("its length is not that of any base64url string: truncated?")
 
-// parser is stateless once built; ParseUnverified only reads it.
-var parser = jwt.NewParser()
+// errInvalidType is the cause when a registered claim has the wrong type.
+var errInvalidType = errors.New("invalid type for claim")
 
 // Decode parses a compact JWS (header.payload.signature) without verifying
 // it. s must be the token and nothing else, as Docker would send it; Extract
 // cleans up pasted input. Errors are *DecodeError and match ErrNotJWT.
 //
-// The payload is base64-decoded and JSON-decoded once, by jwt's
-// ParseUnverified; a cheap syntax pass before it lets the error say which
-// segment is damaged and how.
+// Nothing is verified, so no JWT library is needed: the syntax pass names
+// the damaged segment, then each segment is base64url- and JSON-decoded
+// once. That keeps crypto/x509 and RSA out of the credential helper, which
+// starts at every pull and push.
 func Decode(s string) (*Token, error) {
 	if err := checkSyntax(s); err != nil {
 		return nil, err
 	}
-	claims := jwt.MapClaims{} // must be non-nil: Unmarshal fills it in place
-	parsed, _, err := parser.ParseUnverified(s, claims)
-	if err != nil {
-		switch {
-		case parsed == nil:
-			return nil, &DecodeError{Reason: "malformed", Err: cause(err)}
-		case errors.Is(err, jwt.ErrTokenMalformed) && parsed.Header == nil:
-			// The header is broken, or null and the payload broken.
-			return nil, headerError(s, err)
-		case errors.Is(err, jwt.ErrTokenMalformed):
-			return nil, jsonError("payload", err)
-		case errors.Is(err, jwt.ErrTokenUnverifiable):
-			// An alg jwt does not implement, or no alg (checked below).
-			// The claims are decoded, and nothing is verified here anyway.
-		default:
-			return nil, &DecodeError{Reason: "malformed", Err: cause(err)}
-		}
-	}
-	if parsed.Header == nil {
-		return nil, &DecodeError{Reason: "header is not a JSON object"}
+	header, rest, _ := strings.Cut(s, ".")
+	payload, _, _ := strings.Cut(rest, ".")
+	var hm, claims map[string]any
+	if err := unmarshalSegment("header", header, &hm); err != nil {
+		return nil, err
 	}
 	h := Header{
-		Algorithm: stringOf(parsed.Header["alg"]),
-		KeyID:     stringOf(parsed.Header["kid"]),
-		Type:      stringOf(parsed.Header["typ"]),
+		Algorithm: stringOf(hm["alg"]),
+		KeyID:     stringOf(hm["kid"]),
+		Type:      stringOf(hm["typ"]),
 	}
 	if h.Algorithm == "" {
 		// RFC 7515 §4.1.1: alg MUST be present.
 		return nil, &DecodeError{Reason: "header has no alg"}
 	}
-	if len(claims) == 0 && !isObject(s) {
-		// Unmarshal of null into a map succeeds and leaves it empty.
-		return nil, &DecodeError{Reason: "payload is not a JSON object"}
+	if err := unmarshalSegment("payload", payload, &claims); err != nil {
+		return nil, err
 	}
 	c, err := readClaims(claims)
 	if err != nil {
@@ -110,6 +92,24 @@ func Decode(s string) (*Token, error) {
 		Payload: claims,
 		Size:    len(s),
 	}, nil
+}
+
+// unmarshalSegment decodes one base64url segment that checkSyntax passed
+// into a JSON object; JSON null, which Unmarshal takes, is not one.
+func unmarshalSegment(name, seg string, m *map[string]any) error {
+	b, err := base64.RawURLEncoding.DecodeString(seg)
+	if err != nil {
+		return &DecodeError{Reason: name + " is not base64url", Err: err}
+	}
+	var typeErr *json.UnmarshalTypeError
+	switch err := json.Unmarshal(b, m); {
+	case errors.As(err, &typeErr), err == nil && *m == nil:
+		return &DecodeError{Reason: name + " is not a JSON object"}
+	case err != nil:
+		// The decoder's message stays: "unexpected end of JSON input" says truncated.
+		return &DecodeError{Reason: name + " is not JSON", Err: err}
+	}
+	return nil
 }
 
 // checkSyntax finds what the JWT library would only call malformed: the
@@ -170,47 +170,6 @@ func isSpace(c byte) bool {
 
 func isBase64URL(c byte) bool {
 	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_'
-}
-
-// jsonError names what was wrong with a segment's JSON, keeping the
-// decoder's message: "unexpected end of JSON input" says "truncated".
-func jsonError(segment string, err error) error {
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		return &DecodeError{Reason: segment + " is not a JSON object"}
-	}
-	return &DecodeError{Reason: segment + " is not JSON", Err: cause(err)}
-}
-
-func headerError(s string, err error) error {
-	header, _, _ := strings.Cut(s, ".")
-	if b, _ := base64.RawURLEncoding.DecodeString(header); json.Valid(b) {
-		return &DecodeError{Reason: "header is not a JSON object"}
-	}
-	return jsonError("header", err)
-}
-
-// cause digs the decoder's own error out of jwt's wrapping, whose text
-// repeats what Reason says.
-func cause(err error) error {
-	var syntaxErr *json.SyntaxError
-	if errors.As(err, &syntaxErr) {
-		return syntaxErr
-	}
-	var b64Err base64.CorruptInputError
-	if errors.As(err, &b64Err) {
-		return b64Err
-	}
-	return err
-}
-
-// isObject reports whether the payload segment of s decodes to a JSON
-// object. Only called for an empty claim set, so decoding again is cheap.
-func isObject(s string) bool {
-	_, rest, _ := strings.Cut(s, ".")
-	payload, _, _ := strings.Cut(rest, ".")
-	b, err := base64.RawURLEncoding.DecodeString(payload)
-	return err == nil && bytes.HasPrefix(bytes.TrimLeft(b, " \t\r\n"), []byte("{"))
 }
 
 // LooksLikeJWT is a cheap syntactic test that tells a token from a password
@@ -302,7 +261,7 @@ func readClaims(m map[string]any) (Claims, error) {
 }
 
 func claimError(key, want string) error {
-	return &DecodeError{Reason: fmt.Sprintf("claim %q is not %s", key, want), Err: jwt.ErrInvalidType}
+	return &DecodeError{Reason: fmt.Sprintf("claim %q is not %s", key, want), Err: errInvalidType}
 }
 
 func stringClaim(m map[string]any, key string) (string, error) {

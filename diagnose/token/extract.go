@@ -56,7 +56,7 @@ func fromJSON(b []byte) (tok, loginServer string, err error) {
 	// broken JSON is an error.
 	var typeErr *json.UnmarshalTypeError
 	if err := json.Unmarshal(b, &doc); err != nil && !errors.As(err, &typeErr) {
-		return "", "", &DecodeError{Reason: "the input starts with { but is not JSON", Err: cause(err)}
+		return "", "", &DecodeError{Reason: "the input starts with { but is not JSON", Err: err}
 	}
 	loginServer = strings.TrimSpace(doc.LoginServer)
 	if loginServer == "" {
