@@ -170,14 +170,14 @@ func checkRun(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 }
 
 func (t textWriter) registry(r report.Registry) {
-	status := t.p.green("healthy")
+	status := statusWord(r)
 	switch {
-	case r.LoginFailed:
-		status = t.p.red("login fails")
 	case !r.Healthy:
-		status = t.p.red("problem")
+		status = t.p.red(status)
 	case len(r.Causes) > 0:
-		status = t.p.yellow("warning")
+		status = t.p.yellow(status)
+	default:
+		status = t.p.green(status)
 	}
 	fmt.Fprintf(t.w, "%s  %s\n", t.p.bold(safe(r.Registry)), status)
 	tw := tabwriter.NewWriter(t.w, 0, 0, 2, ' ', 0)

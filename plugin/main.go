@@ -245,7 +245,7 @@ myreg.azurecr.io.`,
 	cmd.SuggestionsMinimumDistance = 2
 	addCheckFlags(cmd, &opts)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	cmd.AddCommand(newCheckCommand(dockerCLI), newCredsCommand(dockerCLI), newTokenCommand(dockerCLI), newConfigureCommand(dockerCLI), newUninstallCommand(dockerCLI), newRenewTokenCommand(dockerCLI), newHooksCommand(dockerCLI), newRunCommand(dockerCLI), newExplainCommand(dockerCLI))
+	cmd.AddCommand(newCheckCommand(dockerCLI), newCredsCommand(dockerCLI), newTokenCommand(dockerCLI), newConfigureCommand(dockerCLI), newUninstallCommand(dockerCLI), newRenewTokenCommand(dockerCLI), newHooksCommand(dockerCLI), newRunCommand(dockerCLI), newExplainCommand(dockerCLI), newFixCommand(dockerCLI))
 	cmd.AddCommand(newHelpCommand(), newVersionCommand())
 	setFormatUsages(cmd)
 	return cmd

@@ -157,7 +157,7 @@ func storeTargets(entries []credstore.Entry, cfg *credstore.Config, repo string)
 		if _, acr := loginserver.Check(e.Registry); !acr {
 			continue
 		}
-		out = append(out, target{key: e.Registry, host: loginserver.Host(e.Registry), repo: repo, entry: e, stray: strayKey(*e, cfg)})
+		out = append(out, target{key: e.Registry, host: loginserver.Host(e.Registry), repo: repo, entry: e, stray: Stray(*e, cfg)})
 	}
 	slices.SortStableFunc(out, func(a, b target) int {
 		return cmp.Or(strings.Compare(a.host, b.host), strings.Compare(a.key, b.key))
@@ -165,12 +165,12 @@ func storeTargets(entries []credstore.Entry, cfg *credstore.Config, repo string)
 	return out
 }
 
-// strayKey says why Docker does not use the credential stored under e's
+// Stray says why Docker does not use the credential stored under e's
 // key for the registry's image references, as its own lookup goes
 // (docker/cli config/credentials): by the host as the reference spells
 // it, which for ACR is the lower-case login server with no port, and in
 // the file store by credstore's FileKey. "" when Docker uses it.
-func strayKey(e credstore.Entry, cfg *credstore.Config) string {
+func Stray(e credstore.Entry, cfg *credstore.Config) string {
 	host := loginserver.DockerHost(e.Registry)
 	switch {
 	case host != strings.ToLower(host):

@@ -142,6 +142,31 @@ func (h Helper) List(ctx context.Context) (_ map[string]string, err error) {
 	return list, nil
 }
 
+// Store saves c for serverURL in the helper, as Docker's login does; the
+// secret goes on the helper's stdin only. It is for `fix`, the one
+// command that writes: diagnosis only reads.
+func (h Helper) Store(ctx context.Context, serverURL string, c Credential) (err error) {
+	run := h.runner(ctx, credentials.ActionStore)
+	err = client.Store(run.program, &credentials.Credentials{ServerURL: serverURL, Username: c.Username, Secret: c.Secret})
+	defer func() { h.trace(run, serverURL, err) }()
+	if err != nil {
+		return run.failure(err)
+	}
+	return nil
+}
+
+// Erase removes the credential for serverURL from the helper, as Docker's
+// logout does.
+func (h Helper) Erase(ctx context.Context, serverURL string) (err error) {
+	run := h.runner(ctx, credentials.ActionErase)
+	err = client.Erase(run.program, serverURL)
+	defer func() { h.trace(run, serverURL, err) }()
+	if err != nil {
+		return run.failure(err)
+	}
+	return nil
+}
+
 func (h Helper) trace(r *runner, server string, err error) {
 	if h.Trace != nil {
 		h.Trace(Call{Program: r.helper, Action: r.action, Server: server, Duration: r.took, Err: err})
@@ -169,7 +194,11 @@ func (h Helper) runner(ctx context.Context, action string) *runner {
 
 func (r *runner) program(args ...string) client.Program {
 	r.cmd = exec.CommandContext(r.ctx, r.helper, args...)
-	r.cmd.Env = append(os.Environ(), ReadOnlyEnv+"=1")
+	r.cmd.Env = os.Environ()
+	if r.action == credentials.ActionGet || r.action == credentials.ActionList {
+		// The wrapper then only reads: no renewal, no journal line.
+		r.cmd.Env = append(r.cmd.Env, ReadOnlyEnv+"=1")
+	}
 	r.cmd.Stdout = &r.stdout
 	r.cmd.Stderr = &r.stderr
 	// A helper that leaves a child holding its output open would keep

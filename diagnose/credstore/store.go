@@ -27,8 +27,8 @@ const (
 // Source is a place that holds credentials: the file, the environment, or a
 // helper named by credsStore or credHelpers.
 type Source struct {
-	Kind   SourceKind
-	Helper string // helper suffix, for CredsStore and CredHelpers
+	Kind   SourceKind `json:"kind"`
+	Helper string     `json:"helper,omitempty"` // helper suffix, for CredsStore and CredHelpers
 }
 
 // String is the form of DESIGN.md §4: file, credsStore:NAME,
@@ -91,6 +91,9 @@ type Store struct {
 	// Getenv is the environment the helpers run in; nil means os.Getenv.
 	Getenv func(string) string
 }
+
+// Helper is the helper program name, run as the store runs its helpers.
+func (s *Store) Helper(name string) Helper { return s.helper(name) }
 
 func (s *Store) helper(name string) Helper {
 	return Helper{Name: name, Timeout: s.Timeout, Trace: s.Trace}

@@ -1,0 +1,98 @@
+package configedit
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestMoveAuth(t *testing.T) {
+	doc, err := Parse("config.json", []byte(`{"auths":{"MyReg.azurecr.io":{"auth":"eDp5"},"other.io":{}},"credsStore":"pass"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved, err := MoveAuth(doc, "MyReg.azurecr.io", "myreg.azurecr.io")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := moved.Get("auths", "myreg.azurecr.io"); compact(v) != `{"auth":"eDp5"}` {
+		t.Errorf("moved value %s", v)
+	}
+	if _, ok := moved.Get("auths", "MyReg.azurecr.io"); ok {
+		t.Error("the old key stayed")
+	}
+	if _, ok := doc.Get("auths", "myreg.azurecr.io"); ok {
+		t.Error("MoveAuth changed its argument")
+	}
+	if _, err := MoveAuth(doc, "MyReg.azurecr.io", "other.io"); err == nil {
+		t.Error("moved over an entry")
+	}
+	if _, err := MoveAuth(doc, "none.io", "x.io"); err == nil {
+		t.Error("moved an entry that is not there")
+	}
+}
+
+// TestWriteMoved: only a rename of auths entries is written, and only
+// over the file as read.
+func TestWriteMoved(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "config.json")
+	write := func(s string) *File {
+		t.Helper()
+		if err := os.WriteFile(name, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f, err := Read(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	const orig = `{"auths":{"A.io":{"auth":"eDp5"}},"credsStore":"pass"}`
+	ed := &Editor{Dir: t.TempDir()}
+	for _, tc := range []struct {
+		name string
+		edit func(Doc) Doc
+		ok   bool
+	}{
+		{"rename", func(d Doc) Doc { d, _ = MoveAuth(d, "A.io", "a.io"); return d }, true},
+		{"value changed", func(d Doc) Doc {
+			d, _ = MoveAuth(d, "A.io", "a.io")
+			_ = d.SetString("other", "auths", "a.io", "auth")
+			return d
+		}, false},
+		{"entry dropped", func(d Doc) Doc { _ = d.Set(nil, "auths", "A.io"); return d }, false},
+		{"setting changed", func(d Doc) Doc {
+			d, _ = MoveAuth(d, "A.io", "a.io")
+			_ = d.SetString("acrdoctor", "credsStore")
+			return d
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := write(orig)
+			err := ed.WriteMoved(f, tc.edit(f.Doc.Clone()))
+			if (err == nil) != tc.ok {
+				t.Fatalf("err %v; want ok %v", err, tc.ok)
+			}
+			now, _ := os.ReadFile(name)
+			if !tc.ok && string(now) != orig {
+				t.Errorf("refused, yet written: %s", now)
+			}
+			if tc.ok && !strings.Contains(string(now), `"a.io"`) {
+				t.Errorf("not written: %s", now)
+			}
+		})
+	}
+	t.Run("changed since read", func(t *testing.T) {
+		f := write(orig)
+		doc, _ := MoveAuth(f.Doc, "A.io", "a.io")
+		if err := os.WriteFile(name, []byte(`{"auths":{}}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := ed.WriteMoved(f, doc); !errors.Is(err, ErrChanged) {
+			t.Fatalf("err %v; want ErrChanged", err)
+		}
+	})
+}

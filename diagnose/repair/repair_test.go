@@ -1,0 +1,219 @@
+package repair
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/internal/testbin"
+)
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// newRepairer writes config.json into a fresh folder and loads it, as the
+// plugin does, with env as DOCKER_AUTH_CONFIG's environment.
+func newRepairer(t *testing.T, config string, env map[string]string) *Repairer {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := credstore.Load(dir, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Repairer{Store: &credstore.Store{Config: cfg}, Config: filepath.Join(dir, "config.json"), Dir: t.TempDir()}
+}
+
+// TestPlan: which stray keys fix moves, and why it leaves the others.
+func TestPlan(t *testing.T) {
+	pw := b64("user:pw")
+	tests := []struct {
+		name   string
+		config string
+		env    map[string]string
+		hosts  []string
+		moves  []string // from→to
+		skips  []string // pieces of the reasons
+	}{
+		{name: "upper case", config: `{"auths":{"MyReg.azurecr.io":{"auth":"` + pw + `"}}}`, moves: []string{"MyReg.azurecr.io→myreg.azurecr.io"}},
+		{name: "port", config: `{"auths":{"myreg.azurecr.io:443":{"auth":"` + pw + `"}}}`, moves: []string{"myreg.azurecr.io:443→myreg.azurecr.io"}},
+		{name: "Docker's key taken", config: `{"auths":{"MyReg.azurecr.io":{"auth":"` + pw + `"},"myreg.azurecr.io":{"auth":"` + b64("other:pw") + `"}}}`,
+			skips: []string{"holds a credential of its own"}},
+		{name: "healthy key", config: `{"auths":{"myreg.azurecr.io":{"auth":"` + pw + `"}}}`},
+		{name: "scheme and path: Docker finds it", config: `{"auths":{"https://myreg.azurecr.io/v2/":{"auth":"` + pw + `"}}}`},
+		{name: "not ACR", config: `{"auths":{"Ghcr.io":{"auth":"` + pw + `"}}}`},
+		{name: "another store for Docker's key", config: `{"auths":{"MyReg.azurecr.io":{"auth":"` + pw + `"}},"credHelpers":{"myreg.azurecr.io":"nosuchhelper"}}`,
+			skips: []string{"Docker looks myreg.azurecr.io up in credHelpers:nosuchhelper"}},
+		{name: "environment", config: `{}`, env: map[string]string{"DOCKER_AUTH_CONFIG": `{"auths":{"MyReg.azurecr.io":{"auth":"` + pw + `"}}}`},
+			skips: []string{"DOCKER_AUTH_CONFIG"}},
+		{name: "another registry named", config: `{"auths":{"MyReg.azurecr.io":{"auth":"` + pw + `"}}}`, hosts: []string{"other.azurecr.io"}},
+		{name: "this registry named", config: `{"auths":{"MyReg.azurecr.io":{"auth":"` + pw + `"}}}`, hosts: []string{"myreg.azurecr.io"},
+			moves: []string{"MyReg.azurecr.io→myreg.azurecr.io"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rp := newRepairer(t, tt.config, tt.env)
+			p := rp.Plan(context.Background(), tt.hosts)
+			var moves []string
+			for _, m := range p.Moves {
+				moves = append(moves, m.From+"→"+m.To)
+				if len(m.Manual) == 0 || m.Why == "" {
+					t.Errorf("move %+v: no reason or manual command", m)
+				}
+			}
+			if !slices.Equal(moves, tt.moves) {
+				t.Errorf("moves %v; want %v", moves, tt.moves)
+			}
+			if len(p.Skipped) != len(tt.skips) {
+				t.Fatalf("skipped %+v; want %d", p.Skipped, len(tt.skips))
+			}
+			for i, s := range p.Skipped {
+				if !strings.Contains(s.Why, tt.skips[i]) {
+					t.Errorf("skipped %q; want %q", s.Why, tt.skips[i])
+				}
+			}
+		})
+	}
+}
+
+// TestApplyUndoFile: the file store's move and its undo, and an undo that
+// refuses once the moved entry changed.
+func TestApplyUndoFile(t *testing.T) {
+	ctx := context.Background()
+	orig := `{"auths":{"MyReg.azurecr.io":{"auth":"` + b64("user:pw") + `"}},"credsStore":""}`
+	rp := newRepairer(t, orig, nil)
+	p := rp.Plan(ctx, nil)
+	rec, err := rp.Apply(ctx, p.Moves)
+	if err != nil || rec == nil || len(rec.Moves) != 1 || rec.Moves[0].Fingerprint == "" {
+		t.Fatalf("Apply: %+v, %v", rec, err)
+	}
+	data, _ := os.ReadFile(rp.Config)
+	if strings.Contains(string(data), "MyReg") || !strings.Contains(string(data), `"myreg.azurecr.io"`) {
+		t.Fatalf("after the move: %s", data)
+	}
+	record, _ := os.ReadFile(filepath.Join(rp.Dir, "fix", rec.ID+".json"))
+	if strings.Contains(string(record), b64("user:pw")) || strings.Contains(string(record), "pw") && strings.Contains(string(record), `"auth"`) {
+		t.Errorf("the record holds the credential: %s", record)
+	}
+	last, err := rp.Last()
+	if err != nil || last.ID != rec.ID {
+		t.Fatalf("Last: %+v, %v", last, err)
+	}
+	if err := rp.Undo(ctx, last); err != nil {
+		t.Fatal(err)
+	}
+	data, _ = os.ReadFile(rp.Config)
+	if !strings.Contains(string(data), `"MyReg.azurecr.io"`) || strings.Contains(string(data), `"myreg.azurecr.io"`) {
+		t.Fatalf("after the undo: %s", data)
+	}
+	if _, err := rp.Last(); !errors.Is(err, ErrNothingToUndo) {
+		t.Errorf("a second Last: %v", err)
+	}
+
+	// Moved again, then a login overwrites the entry: no undo.
+	rec, err = rp.Apply(ctx, rp.Plan(ctx, nil).Moves)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := `{"auths":{"myreg.azurecr.io":{"auth":"` + b64("other:pw2") + `"}}}`
+	if err := os.WriteFile(rp.Config, []byte(changed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := rp.Undo(ctx, rec); err == nil || !strings.Contains(err.Error(), "changed since fix moved it") {
+		t.Fatalf("undo over a changed entry: %v", err)
+	}
+	if data, _ := os.ReadFile(rp.Config); string(data) != changed {
+		t.Errorf("the refused undo wrote: %s", data)
+	}
+}
+
+// TestApplyUndoHelper: through a credential helper, the credential moves
+// by get, store, erase; the undo by the same.
+func TestApplyUndoHelper(t *testing.T) {
+	bin := t.TempDir()
+	if err := testbin.Install(bin, testbin.Fake); err != nil {
+		t.Fatal(err)
+	}
+	store, log := t.TempDir(), filepath.Join(t.TempDir(), "calls")
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("FAKE_STORE", store)
+	t.Setenv("FAKE_LOG", log)
+	ctx := context.Background()
+	rp := newRepairer(t, `{"credsStore":"fake"}`, nil)
+	h := rp.Store.Helper("fake")
+	if err := h.Store(ctx, "MyReg.azurecr.io", credstore.Credential{Username: "user", Secret: "pw"}); err != nil {
+		t.Fatal(err)
+	}
+	list := func() []string {
+		l, err := h.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.Sorted(func(yield func(string) bool) {
+			for k := range l {
+				if !yield(k) {
+					return
+				}
+			}
+		})
+	}
+	p := rp.Plan(ctx, nil)
+	if len(p.Moves) != 1 || p.Moves[0].Source != (credstore.Source{Kind: credstore.CredsStore, Helper: "fake"}) {
+		t.Fatalf("plan %+v", p)
+	}
+	rec, err := rp.Apply(ctx, p.Moves)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := list(); !slices.Equal(got, []string{"myreg.azurecr.io"}) {
+		t.Fatalf("after the move: %v", got)
+	}
+	if c, err := h.Get(ctx, "myreg.azurecr.io"); err != nil || c != (credstore.Credential{Username: "user", Secret: "pw"}) {
+		t.Fatalf("moved credential: %+v, %v", c, err)
+	}
+	if err := rp.Undo(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(); !slices.Equal(got, []string{"MyReg.azurecr.io"}) {
+		t.Fatalf("after the undo: %v", got)
+	}
+	calls, _ := os.ReadFile(log)
+	if strings.Contains(string(calls), "pw") {
+		t.Errorf("the helper's log holds the secret: %s", calls)
+	}
+}
+
+// TestApplyStoreFails: a helper whose store fails leaves the credential
+// where it was, and no record.
+func TestApplyStoreFails(t *testing.T) {
+	bin := t.TempDir()
+	if err := testbin.Install(bin, testbin.Fake); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("FAKE_STORE", t.TempDir())
+	ctx := context.Background()
+	rp := newRepairer(t, `{"credsStore":"fake"}`, nil)
+	if err := rp.Store.Helper("fake").Store(ctx, "MyReg.azurecr.io", credstore.Credential{Username: "user", Secret: "pw"}); err != nil {
+		t.Fatal(err)
+	}
+	p := rp.Plan(ctx, nil)
+	t.Setenv("FAKE_FAIL_STORE", "the keyring is locked")
+	rec, err := rp.Apply(ctx, p.Moves)
+	if err == nil || rec != nil {
+		t.Fatalf("Apply: %+v, %v", rec, err)
+	}
+	if _, err := rp.Store.Helper("fake").Get(ctx, "MyReg.azurecr.io"); err != nil {
+		t.Errorf("the credential is gone: %v", err)
+	}
+	if _, err := rp.Last(); !errors.Is(err, ErrNothingToUndo) {
+		t.Errorf("a failed run was recorded: %v", err)
+	}
+}

@@ -1,0 +1,160 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+type fixJSON struct {
+	Plan struct {
+		Moves []struct {
+			From, To string
+		} `json:"moves"`
+		Skipped []struct{ Key, Why string } `json:"skipped"`
+	} `json:"plan"`
+	Applied []struct{ From, To string } `json:"applied"`
+	Outcome []struct {
+		Registry, Before, After string
+		Healthy                 bool
+	} `json:"outcome"`
+}
+
+// TestFixMovesKey: a credential stored under a key Docker never looks up
+// (upper case) fails the check, and docker login does not find it; fix off a terminal
+// changes nothing; fix --yes moves it, through the store that holds it,
+// and the check and docker login then pass; fix --undo puts it back.
+func TestFixMovesKey(t *testing.T) {
+	t.Parallel()
+	for _, store := range []string{"file", "pass"} {
+		t.Run(store, func(t *testing.T) {
+			t.Parallel()
+			const host, stray = "fixreg.azurecr.io", "FixReg.azurecr.io"
+			emu := startEmu(t, emuRegistry(host))
+			e := newEnv(t)
+			e.useEmu(emu)
+			// keys lists the keys the store holds.
+			keys := func() []string {
+				var out []string
+				if store == "file" {
+					for k := range readConfig(t, e)["auths"].(map[string]any) {
+						out = append(out, k)
+					}
+				} else {
+					r := e.run("", "docker-credential-pass", "list")
+					var list map[string]string
+					if err := json.Unmarshal([]byte(r.stdout), &list); err != nil {
+						t.Fatalf("docker-credential-pass list: %v", r)
+					}
+					for k := range list {
+						out = append(out, k)
+					}
+				}
+				slices.Sort(out)
+				return out
+			}
+			if store == "file" {
+				writeJSONConfig(t, e, map[string]any{"auths": map[string]any{stray: map[string]any{"auth": b64("fixreg:" + adminPassword)}}})
+			} else {
+				e.withPass()
+				e.writeConfig(`{"credsStore":"pass"}`)
+				e.passStore(stray, "fixreg", adminPassword)
+			}
+			healthy := func(when string) bool {
+				t.Helper()
+				r := e.docker("acrdoctor", "check", host, "--format", "json", "--step-timeout", "5s")
+				var got checkJSON
+				if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got.Registries) != 1 {
+					t.Fatalf("%s: %v", when, r)
+				}
+				return got.Registries[0].Healthy
+			}
+			// docker login with no credential given uses the one Docker
+			// finds for host, and says so (it then needs the daemon,
+			// which this sandbox does not run, to check it).
+			dockerFinds := func() bool {
+				r := e.run("", "docker", "login", host)
+				return strings.Contains(r.stderr, "Authenticating with existing credentials... [Username: fixreg]")
+			}
+			if healthy("before") {
+				t.Fatal("healthy before the fix")
+			}
+			if dockerFinds() {
+				t.Fatal("docker login found the stray credential before the fix")
+			}
+			config := filepath.Join(e.configDir, "config.json")
+			before, _ := os.ReadFile(config)
+
+			// Off a terminal, without --yes: the plan, and nothing changed.
+			r := e.docker("acrdoctor", "fix")
+			if r.code != 0 || !strings.Contains(r.stdout, "move the credential under "+stray+" to "+host) || !strings.Contains(r.stdout, "Nothing written") {
+				t.Fatalf("fix without --yes: %v", r)
+			}
+			if now, _ := os.ReadFile(config); string(now) != string(before) || !slices.Equal(keys(), []string{stray}) {
+				t.Fatalf("fix without --yes changed the store: %v", keys())
+			}
+
+			r = e.docker("acrdoctor", "fix", "--yes", "--format", "json")
+			var got fixJSON
+			if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || r.code != 0 {
+				t.Fatalf("fix --yes: %v", r)
+			}
+			if len(got.Applied) != 1 || len(got.Outcome) != 1 || got.Outcome[0].Before != "login fails" || !got.Outcome[0].Healthy {
+				t.Fatalf("fix --yes: %+v", got)
+			}
+			if k := keys(); !slices.Equal(k, []string{host}) {
+				t.Fatalf("after the fix the store holds %v, want only %s", k, host)
+			}
+			if !healthy("after") {
+				t.Fatal("not healthy after the fix")
+			}
+			if !dockerFinds() {
+				t.Fatal("docker login does not find the credential after the fix")
+			}
+			assertNoSecrets(t, e, []string{adminPassword, b64("fixreg:" + adminPassword)}, [][]string{
+				{"acrdoctor", "fix"}, {"acrdoctor", "fix", "--format", "json"}, {"acrdoctor", "fix", "--undo"},
+			})
+
+			if r := e.docker("acrdoctor", "fix", "--undo", "--yes"); r.code != 0 || !strings.Contains(r.stdout, "Undone.") {
+				t.Fatalf("fix --undo: %v", r)
+			}
+			if k := keys(); !slices.Equal(k, []string{stray}) {
+				t.Fatalf("after the undo the store holds %v, want only %s", k, stray)
+			}
+			if healthy("after the undo") {
+				t.Fatal("healthy after the undo")
+			}
+			if r := e.docker("acrdoctor", "fix", "--undo", "--yes"); r.code == 0 || !strings.Contains(r.stderr, "nothing to undo") {
+				t.Fatalf("a second undo: %v", r)
+			}
+		})
+	}
+}
+
+// TestFixUndoRefusesChanged: an undo moves back only the credential the
+// fix moved; a login since, with another credential, stays.
+func TestFixUndoRefusesChanged(t *testing.T) {
+	t.Parallel()
+	const host, stray = "fixreg.azurecr.io", "FIXREG.azurecr.io"
+	emu := startEmu(t, emuRegistry(host))
+	e := newEnv(t)
+	e.useEmu(emu)
+	writeJSONConfig(t, e, map[string]any{"auths": map[string]any{stray: map[string]any{"auth": b64("fixreg:" + adminPassword)}}})
+	if r := e.docker("acrdoctor", "fix", "--yes"); r.code != 0 {
+		t.Fatalf("fix --yes: %v", r)
+	}
+	cfg := readConfig(t, e)
+	cfg["auths"].(map[string]any)[host] = map[string]any{"auth": b64("someone:else")}
+	writeJSONConfig(t, e, cfg)
+	r := e.docker("acrdoctor", "fix", "--undo", "--yes")
+	if r.code == 0 || !strings.Contains(r.stderr, "changed since fix moved it") {
+		t.Fatalf("undo over a changed entry: %v", r)
+	}
+	auths := readConfig(t, e)["auths"].(map[string]any)
+	if _, ok := auths[stray]; ok || auths[host].(map[string]any)["auth"] != b64("someone:else") {
+		t.Fatalf("the undo changed the file: %v", auths)
+	}
+}

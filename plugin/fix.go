@@ -1,0 +1,287 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/docker/cli/cli/command"
+	"github.com/spf13/cobra"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/azure"
+	"github.com/acr-doctor/acr-doctor/diagnose/check"
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/repair"
+	"github.com/acr-doctor/acr-doctor/diagnose/report"
+	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
+)
+
+type fixOptions struct {
+	yes, step, undo bool
+	timeout         time.Duration
+	out             output
+}
+
+func newFixCommand(dockerCLI command.Cli) *cobra.Command {
+	var opts fixOptions
+	cmd := &cobra.Command{
+		Use:   "fix [OPTIONS] [REGISTRY...]",
+		Short: "Repair what the check finds in Docker's credentials, after showing the plan",
+		Long: `Find the repairs of local credential state for the ACR registries named (or
+every ACR registry Docker holds credentials for), show them with the same
+change made by hand, and apply them after a yes (or with --yes); then check
+each registry touched again and show it before and after. Nothing in Azure
+is changed: those fixes stay commands that check prints.
+
+Repairs: a credential stored under a key Docker never looks up for the
+registry's images (upper case, a port) is moved to the key it does, in the
+same store (config.json, or the credential helper through its own store
+and erase). No secret is printed, and none is written anywhere but where
+the store kept it.
+
+Off a terminal, fix changes nothing without --yes. --undo takes back the
+last fix run, and refuses where what it moved has changed since.`,
+		Example: `  docker acrdoctor fix
+  docker acrdoctor fix myreg.azurecr.io --yes
+  docker acrdoctor fix --undo --yes`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.out.parse(); err != nil {
+				return err
+			}
+			if opts.undo {
+				if len(args) > 0 || opts.step {
+					return usagef("--undo takes no registries and no --step")
+				}
+				return safeError(undoFix(cmd.Context(), dockerCLI, opts))
+			}
+			return safeError(runFix(cmd.Context(), dockerCLI, opts, args))
+		},
+	}
+	fs := cmd.Flags()
+	fs.BoolVarP(&opts.yes, "yes", "y", false, "Apply without asking")
+	fs.BoolVar(&opts.step, "step", false, "On a terminal, ask for each repair rather than once for the plan")
+	fs.BoolVar(&opts.undo, "undo", false, "Take back the last fix run of this config.json")
+	fs.DurationVar(&opts.timeout, "timeout", 30*time.Second, "Time limit for each check, before and after")
+	addFormatFlag(fs, &opts.out)
+	return cmd
+}
+
+// fixReport is fix's JSON: the plan, what was done, and each registry
+// touched before and after.
+type fixReport struct {
+	Plan    repair.Plan   `json:"plan"`
+	Applied []repair.Move `json:"applied"`
+	Outcome []fixOutcome  `json:"outcome"`
+	Error   string        `json:"error,omitempty"`
+}
+
+type fixOutcome struct {
+	Registry string `json:"registry"`
+	Before   string `json:"before"`
+	After    string `json:"after"`
+	Healthy  bool   `json:"healthy"`
+}
+
+func repairer(dockerCLI command.Cli, timeout time.Duration) (*repair.Repairer, error) {
+	dir, ok := statedir.Dir(os.Getenv)
+	if !ok {
+		return nil, usagef("no home directory to keep fix's records in: set HOME or XDG_STATE_HOME")
+	}
+	cfg, err := loadStore(dockerCLI, "")
+	if err != nil {
+		return nil, err
+	}
+	return &repair.Repairer{Store: &credstore.Store{Config: cfg, Timeout: timeout}, Config: configPath(), Dir: dir}, nil
+}
+
+func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []string) error {
+	rp, err := repairer(dockerCLI, opts.timeout)
+	if err != nil {
+		return err
+	}
+	var hosts []string
+	for _, a := range args {
+		h, _ := check.ParseTarget(a)
+		if !validHost(h) {
+			return usagef("%q is not a registry: name its login server (myreg.azurecr.io) or its resource name (myreg)", a)
+		}
+		hosts = append(hosts, h)
+	}
+	rep := fixReport{Plan: rp.Plan(ctx, hosts), Applied: []repair.Move{}, Outcome: []fixOutcome{}}
+	out := safeOutput(dockerCLI.Out(), palette{})
+	text := !opts.out.json() && !opts.out.template()
+	if text {
+		printPlan(out, rep.Plan)
+	}
+	chosen := rep.Plan.Moves
+	if len(chosen) > 0 && !opts.out.json() && !opts.out.template() {
+		if chosen, err = choose(dockerCLI, opts, chosen); err != nil {
+			return err
+		}
+	} else if !opts.yes {
+		chosen = nil // JSON and templates change nothing without --yes
+	}
+	if len(chosen) > 0 {
+		before := checkStatus(ctx, rp.Store, opts.timeout, chosen)
+		rec, applyErr := rp.Apply(ctx, chosen)
+		if rec != nil {
+			rep.Applied = rec.Moves
+		}
+		if applyErr != nil {
+			rep.Error = applyErr.Error()
+		}
+		// The check reads config.json afresh: a move in it changed it.
+		if fresh, err := repairer(dockerCLI, opts.timeout); err == nil {
+			rp = fresh
+		}
+		after := checkStatus(ctx, rp.Store, opts.timeout, rep.Applied)
+		for _, m := range rep.Applied {
+			a := after[m.To]
+			rep.Outcome = append(rep.Outcome, fixOutcome{Registry: m.To, Before: before[m.To].word, After: a.word, Healthy: a.healthy})
+		}
+	}
+	if err := render(&opts.out, dockerCLI.Out(), rep, rep.Plan.Moves, func() { printOutcome(out, rep) }); err != nil {
+		return err
+	}
+	if rep.Error != "" {
+		if text {
+			return errors.New(rep.Error)
+		}
+		return errProblem
+	}
+	return nil
+}
+
+// choose asks, on a terminal, for the whole plan or each move (--step);
+// off one, only --yes applies anything.
+func choose(dockerCLI command.Cli, opts fixOptions, moves []repair.Move) ([]repair.Move, error) {
+	if !opts.step || opts.yes || !dockerCLI.In().IsTerminal() {
+		if ok, err := confirm(dockerCLI, opts.yes); !ok || err != nil {
+			return nil, err
+		}
+		return moves, nil
+	}
+	var chosen []repair.Move
+	out := safeOutput(dockerCLI.Out(), palette{})
+	for i, m := range moves {
+		fmt.Fprintf(out, "%d. move %s to %s? [y/N] ", i+1, safe(m.From), safe(m.To))
+		if yes(dockerCLI.In()) {
+			chosen = append(chosen, m)
+		}
+	}
+	return chosen, nil
+}
+
+// yes reads one answer line: y or yes.
+func yes(in io.Reader) bool {
+	var b [1]byte
+	var line []byte
+	for len(line) < 1024 {
+		if n, err := in.Read(b[:]); n == 0 || err != nil || b[0] == '\n' {
+			break
+		}
+		line = append(line, b[0])
+	}
+	a := strings.ToLower(strings.TrimSpace(string(line)))
+	return a == "y" || a == "yes"
+}
+
+func printPlan(w io.Writer, p repair.Plan) {
+	if len(p.Skipped) > 0 {
+		fmt.Fprintln(w, "Left alone:")
+		for _, s := range p.Skipped {
+			fmt.Fprintf(w, "  %s: %s\n", safe(s.Key), safe(s.Why))
+		}
+	}
+	if len(p.Moves) == 0 {
+		fmt.Fprintln(w, "Nothing to repair in Docker's credentials.")
+		return
+	}
+	fmt.Fprintf(w, "Repairs (%s):\n", azure.Count(len(p.Moves), "repair"))
+	for i, m := range p.Moves {
+		fmt.Fprintf(w, "  %d. move the credential under %s to %s, the key Docker looks up, in %s\n", i+1, safe(m.From), safe(m.To), safe(storeText(m.Source)))
+		fmt.Fprintf(w, "     why: %s\n", safe(m.Why))
+		fmt.Fprintf(w, "     by hand: %s\n", safe(strings.Join(m.Manual, "; then ")))
+	}
+}
+
+func printOutcome(w io.Writer, rep fixReport) {
+	for _, o := range rep.Outcome {
+		fmt.Fprintf(w, "%s: %s → %s\n", safe(o.Registry), o.Before, o.After)
+	}
+	if len(rep.Applied) > 0 {
+		fmt.Fprintf(w, "Done. Undo with: %s fix --undo\n", invokedAs)
+	}
+}
+
+// storeText names a store as fix's plan does.
+func storeText(src credstore.Source) string {
+	if src.Kind == credstore.File {
+		return configPath()
+	}
+	return fmt.Sprintf("docker-credential-%s (%s)", src.Helper, src.Kind)
+}
+
+type status struct {
+	word    string
+	healthy bool
+}
+
+// checkStatus checks the registries the moves are for, live, and says of
+// each what the check's first line says.
+func checkStatus(ctx context.Context, store *credstore.Store, timeout time.Duration, moves []repair.Move) map[string]status {
+	var targets []string
+	for _, m := range moves {
+		targets = append(targets, m.To)
+	}
+	out := map[string]status{}
+	if len(targets) == 0 {
+		return out
+	}
+	results, _ := check.Run(ctx, store, check.Options{Targets: targets, Timeout: timeout}, nil)
+	for _, r := range results {
+		out[r.Registry.Registry] = status{word: statusWord(r.Registry), healthy: r.Healthy}
+	}
+	return out
+}
+
+// statusWord is a registry's verdict in the words of check's first line.
+func statusWord(r report.Registry) string {
+	switch {
+	case r.LoginFailed:
+		return "login fails"
+	case !r.Healthy:
+		return "problem"
+	case len(r.Causes) > 0:
+		return "warning"
+	}
+	return "healthy"
+}
+
+func undoFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions) error {
+	rp, err := repairer(dockerCLI, opts.timeout)
+	if err != nil {
+		return err
+	}
+	rec, err := rp.Last()
+	if err != nil {
+		return usageError{err}
+	}
+	out := safeOutput(dockerCLI.Out(), palette{})
+	fmt.Fprintf(out, "The fix of %s takes back:\n", rec.Time.Local().Format("2006-01-02 15:04:05"))
+	for _, m := range rec.Moves {
+		fmt.Fprintf(out, "  move the credential under %s back to %s, in %s\n", safe(m.To), safe(m.From), safe(storeText(m.Source)))
+	}
+	if ok, err := confirm(dockerCLI, opts.yes); !ok || err != nil {
+		return err
+	}
+	if err := rp.Undo(ctx, rec); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "Undone.")
+	return nil
+}
