@@ -158,3 +158,54 @@ func TestFixUndoRefusesChanged(t *testing.T) {
 		t.Fatalf("the undo changed the file: %v", auths)
 	}
 }
+
+// TestFixLogsOut: a registry that allows anonymous pull refuses the
+// stored credential, which Docker sends all the same; fix logs Docker
+// out by parking the credential in its store, and the check passes;
+// --undo brings the credential back, and the check fails as before.
+func TestFixLogsOut(t *testing.T) {
+	t.Parallel()
+	for _, store := range []string{"file", "pass"} {
+		t.Run(store, func(t *testing.T) {
+			t.Parallel()
+			const host = "anonreg.azurecr.io"
+			reg := emuRegistry(host)
+			reg.AnonymousPull = true
+			emu := startEmu(t, reg)
+			e := newEnv(t)
+			e.useEmu(emu)
+			if store == "file" {
+				writeJSONConfig(t, e, map[string]any{"auths": map[string]any{host: map[string]any{"auth": b64("anonreg:wrong-password")}}})
+			} else {
+				e.withPass()
+				e.writeConfig(`{"credsStore":"pass"}`)
+				e.passStore(host, "anonreg", "wrong-password")
+			}
+			check := func(when string) registryJSON {
+				t.Helper()
+				r := e.docker("acrdoctor", "check", host, "--format", "json", "--step-timeout", "5s")
+				var got checkJSON
+				if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got.Registries) != 1 {
+					t.Fatalf("%s: %v", when, r)
+				}
+				return got.Registries[0]
+			}
+			if got := check("before"); got.Healthy || len(got.Causes) == 0 || got.Causes[0].ID != "anonymous_pull_blocked" {
+				t.Fatalf("before: %+v", got)
+			}
+			r := e.docker("acrdoctor", "fix", host, "--yes")
+			if r.code != 0 || !strings.Contains(r.stdout, "log Docker out of "+host) || !strings.Contains(r.stdout, host+": login fails → healthy") {
+				t.Fatalf("fix --yes: %v", r)
+			}
+			if got := check("after"); !got.Healthy {
+				t.Fatalf("after: %+v", got)
+			}
+			if r := e.docker("acrdoctor", "fix", "--undo", "--yes"); r.code != 0 {
+				t.Fatalf("fix --undo: %v", r)
+			}
+			if got := check("after the undo"); got.Healthy || got.Causes[0].ID != "anonymous_pull_blocked" {
+				t.Fatalf("after the undo: %+v", got)
+			}
+		})
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,11 +39,16 @@ change made by hand, and apply them after a yes (or with --yes); then check
 each registry touched again and show it before and after. Nothing in Azure
 is changed: those fixes stay commands that check prints.
 
-Repairs: a credential stored under a key Docker never looks up for the
-registry's images (upper case, a port) is moved to the key it does, in the
-same store (config.json, or the credential helper through its own store
-and erase). No secret is printed, and none is written anywhere but where
-the store kept it.
+Repairs, each in the store that holds the credential (config.json, or the
+credential helper through its own get, store and erase):
+  - a credential stored under a key Docker never looks up for the
+    registry's images (upper case, a port) moves to the key it does;
+  - a credential Docker should not send (the registry refuses it and
+    allows anonymous pull, or it is an ACR token for another registry) is
+    logged out: moved aside to parked.acrdoctor.invalid/<key>, a key no
+    image names, where --undo finds it again.
+No secret is printed, and none is written anywhere but where the store
+kept it.
 
 Off a terminal, fix changes nothing without --yes. --undo takes back the
 last fix run, and refuses where what it moved has changed since.`,
@@ -111,14 +118,16 @@ func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []
 		}
 		hosts = append(hosts, h)
 	}
-	rep := fixReport{Plan: rp.Plan(ctx, hosts), Applied: []repair.Move{}, Outcome: []fixOutcome{}}
+	// The check first: a repair answers what it found.
+	live, _ := check.Run(ctx, rp.Store, check.Options{Targets: hosts, Timeout: opts.timeout}, nil)
+	rep := fixReport{Plan: rp.Plan(ctx, hosts, live), Applied: []repair.Move{}, Outcome: []fixOutcome{}}
 	out := safeOutput(dockerCLI.Out(), palette{})
 	text := !opts.out.json() && !opts.out.template()
 	if text {
 		printPlan(out, rep.Plan)
 	}
 	chosen := rep.Plan.Moves
-	if len(chosen) > 0 && !opts.out.json() && !opts.out.template() {
+	if len(chosen) > 0 && text {
 		if chosen, err = choose(dockerCLI, opts, chosen); err != nil {
 			return err
 		}
@@ -126,7 +135,14 @@ func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []
 		chosen = nil // JSON and templates change nothing without --yes
 	}
 	if len(chosen) > 0 {
-		before := checkStatus(ctx, rp.Store, opts.timeout, chosen)
+		before := statuses(live)
+		var unchecked []string
+		for _, m := range chosen {
+			if _, ok := before[m.Registry]; !ok {
+				unchecked = append(unchecked, m.Registry)
+			}
+		}
+		maps.Copy(before, checkStatus(ctx, rp.Store, opts.timeout, unchecked))
 		rec, applyErr := rp.Apply(ctx, chosen)
 		if rec != nil {
 			rep.Applied = rec.Moves
@@ -138,10 +154,14 @@ func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []
 		if fresh, err := repairer(dockerCLI, opts.timeout); err == nil {
 			rp = fresh
 		}
-		after := checkStatus(ctx, rp.Store, opts.timeout, rep.Applied)
+		var touched []string
 		for _, m := range rep.Applied {
-			a := after[m.To]
-			rep.Outcome = append(rep.Outcome, fixOutcome{Registry: m.To, Before: before[m.To].word, After: a.word, Healthy: a.healthy})
+			touched = append(touched, m.Registry)
+		}
+		after := checkStatus(ctx, rp.Store, opts.timeout, touched)
+		for _, m := range rep.Applied {
+			a := after[m.Registry]
+			rep.Outcome = append(rep.Outcome, fixOutcome{Registry: m.Registry, Before: before[m.Registry].word, After: a.word, Healthy: a.healthy})
 		}
 	}
 	if err := render(&opts.out, dockerCLI.Out(), rep, rep.Plan.Moves, func() { printOutcome(out, rep) }); err != nil {
@@ -203,9 +223,17 @@ func printPlan(w io.Writer, p repair.Plan) {
 	}
 	fmt.Fprintf(w, "Repairs (%s):\n", azure.Count(len(p.Moves), "repair"))
 	for i, m := range p.Moves {
-		fmt.Fprintf(w, "  %d. move the credential under %s to %s, the key Docker looks up, in %s\n", i+1, safe(m.From), safe(m.To), safe(storeText(m.Source)))
+		switch m.Kind {
+		case repair.LogOut:
+			fmt.Fprintf(w, "  %d. log Docker out of %s: move the credential under %s aside, to %s, in %s\n", i+1, safe(m.Registry), safe(m.From), safe(m.To), safe(storeText(m.Source)))
+		default:
+			fmt.Fprintf(w, "  %d. move the credential under %s to %s, the key Docker looks up, in %s\n", i+1, safe(m.From), safe(m.To), safe(storeText(m.Source)))
+		}
 		fmt.Fprintf(w, "     why: %s\n", safe(m.Why))
 		fmt.Fprintf(w, "     by hand: %s\n", safe(strings.Join(m.Manual, "; then ")))
+		if len(m.Then) > 0 {
+			fmt.Fprintf(w, "     then: %s\n", safe(strings.Join(m.Then, "; then ")))
+		}
 	}
 }
 
@@ -231,18 +259,18 @@ type status struct {
 	healthy bool
 }
 
-// checkStatus checks the registries the moves are for, live, and says of
-// each what the check's first line says.
-func checkStatus(ctx context.Context, store *credstore.Store, timeout time.Duration, moves []repair.Move) map[string]status {
-	var targets []string
-	for _, m := range moves {
-		targets = append(targets, m.To)
+// checkStatus checks the registries, live, and says of each what the
+// check's first line says.
+func checkStatus(ctx context.Context, store *credstore.Store, timeout time.Duration, registries []string) map[string]status {
+	if len(registries) == 0 {
+		return map[string]status{}
 	}
+	results, _ := check.Run(ctx, store, check.Options{Targets: slices.Compact(slices.Sorted(slices.Values(registries))), Timeout: timeout}, nil)
+	return statuses(results)
+}
+
+func statuses(results []check.Result) map[string]status {
 	out := map[string]status{}
-	if len(targets) == 0 {
-		return out
-	}
-	results, _ := check.Run(ctx, store, check.Options{Targets: targets, Timeout: timeout}, nil)
 	for _, r := range results {
 		out[r.Registry.Registry] = status{word: statusWord(r.Registry), healthy: r.Healthy}
 	}

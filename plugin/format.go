@@ -39,6 +39,7 @@ var formatExamples = map[string]struct{ item, example string }{
 	"check":   {"registry", `'{{.Registry}} {{.Healthy}}'`},
 	"creds":   {"credential", `'{{.Registry}} {{.Kind}}'`},
 	"explain": {"cause found", `'{{.LineNo}} {{.ID}}'`},
+	"fix":     {"repair", `'{{.Kind}} {{.From}} {{.To}}'`},
 	"token":   {"token", `'{{.Kind}} {{.Expired}}'`},
 }
 

@@ -106,6 +106,8 @@ func TestHelpFormatExamples(t *testing.T) {
 		"scopedreg.azurecr.io":  map[string]string{"auth": b64("ci-pull:" + tokenPassword)},
 		"firewalled.azurecr.io": map[string]string{"auth": b64("firewalled:" + adminPassword)},
 		"registry.example.com":  map[string]string{"auth": b64("bob:pw")},
+		// A key Docker never looks up, for fix to plan a repair of.
+		"StrayReg.azurecr.io": map[string]string{"auth": b64("strayreg:" + adminPassword)},
 	}
 	cfg, _ := json.Marshal(map[string]any{"auths": auths})
 	plain := newBinSandbox(t)
@@ -136,6 +138,13 @@ Error response from daemon: Get "https://otherreg.azurecr.io/v2/": unauthorized:
 		"creds":   {args: []string{name, "creds", "--all"}, items: itemsAt("credentials")},
 		"token":   {args: []string{name, "token", "-"}, stdin: refresh, items: func(json.RawMessage) (int, error) { return 1, nil }},
 		"explain": {args: []string{name, "explain", "-"}, stdin: ciLog, items: itemsAt("causes")},
+		"fix": {args: append([]string{name, "fix"}, "--timeout", "50s"), items: func(raw json.RawMessage) (int, error) {
+			var rep struct{ Plan json.RawMessage }
+			if err := json.Unmarshal(raw, &rep); err != nil {
+				return 0, err
+			}
+			return itemsAt("moves")(rep.Plan)
+		}},
 	}
 
 	// The data is what the examples are to be tried on: entries with and

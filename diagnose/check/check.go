@@ -283,6 +283,15 @@ func runOne(ctx context.Context, store *credstore.Store, tg target, opts Options
 		Username: entry.Username, Password: entry.Password, IdentityToken: entry.IdentityToken,
 	}, popts)
 	v := classify.Classify(t)
+	if v.LoggedIn && entry.NotFound && len(offline) > 0 {
+		// Pulls worked with nothing sent: that the store holds nothing
+		// is no longer worth a warning.
+		offline = slices.DeleteFunc(slices.Clone(offline), func(c cause.Cause) bool {
+			return c.ID == cause.CredentialStore && c.Severity == cause.Warning
+		})
+		r.Credential.Causes = offline
+		r.Steps[0] = credentialStep(r.Credential, time.Duration(r.Steps[0].DurationMS)*time.Millisecond)
+	}
 	r.Transcript = t
 	r.Steps = append(r.Steps, v.Steps...)
 	r.Causes = merge(offline, v.Causes)

@@ -5,8 +5,13 @@
 // is recorded without its secret, and can be undone; an undo refuses
 // where what the repair left has changed since.
 //
-// The repair built so far moves a credential stored under a key Docker
-// never looks up (upper case, a port) to the key it does.
+// The repairs:
+//   - a credential stored under a key Docker never looks up (upper case, a
+//     port) is moved to the key it does;
+//   - a credential Docker should not send (the registry refuses it and
+//     allows anonymous pull, or it is an ACR token for another registry)
+//     is logged out: moved aside, within its store, to a key no image
+//     reference names (ParkedKey), where --undo finds it again.
 package repair
 
 import (
@@ -16,6 +21,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,6 +29,7 @@ import (
 	"time"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/atomicfile"
+	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
 	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
@@ -30,21 +37,35 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
+	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
 
 // ErrNothingToUndo is returned, wrapped, when no fix run is recorded.
 var ErrNothingToUndo = errors.New("nothing to undo")
 
-// Move is one repair: the credential under From, a key Docker never looks
-// up for the registry's images, moved to To, the key it does, in the same
+// Kind is what a repair does.
+type Kind string
+
+const (
+	// MoveKey moves a credential to the key Docker looks it up by.
+	MoveKey Kind = "move_key"
+	// LogOut moves a credential aside, to ParkedKey: Docker stops sending it.
+	LogOut Kind = "log_out"
+)
+
+// Move is one repair: the credential under From moved to To, in the same
 // store. It never holds the credential.
 type Move struct {
-	From   string           `json:"from"`
-	To     string           `json:"to"`
-	Source credstore.Source `json:"source"`
-	Why    string           `json:"why"` // why Docker does not use From
-	// Manual is the same change by hand.
+	Kind     Kind             `json:"kind"`
+	Registry string           `json:"registry"` // the registry repaired, checked before and after
+	From     string           `json:"from"`
+	To       string           `json:"to"`
+	Source   credstore.Source `json:"source"`
+	Why      string           `json:"why"` // why Docker does not use From
+	// Manual is the same change by hand; Then, what is left to run after
+	// it (a login), which fix prints and never runs.
 	Manual []string `json:"manual"`
+	Then   []string `json:"then,omitempty"`
 	// Fingerprint names the credential moved (package fingerprint), so
 	// that an undo moves back only what the run moved.
 	Fingerprint string `json:"fingerprint,omitempty"`
@@ -70,27 +91,86 @@ type Repairer struct {
 	Now    func() time.Time
 }
 
-// Plan finds the repairs for the ACR keys of the store; with hosts named,
+// Plan finds the repairs for the ACR keys of the store, from what it
+// holds and from live, the check's results for it; with hosts named,
 // only for those registries.
-func (r *Repairer) Plan(ctx context.Context, hosts []string) Plan {
+func (r *Repairer) Plan(ctx context.Context, hosts []string, live []check.Result) Plan {
 	p := Plan{Moves: []Move{}, Skipped: []Skip{}}
-	entries, _ := r.Store.Entries(ctx)
-	for _, e := range entries {
-		if _, acr := loginserver.Check(e.Registry); !acr {
-			continue
-		}
-		why := check.Stray(e, r.Store.Config)
-		to := dockerKey(e.Registry)
-		if why == "" || (len(hosts) > 0 && !slices.Contains(hosts, to)) {
-			continue
-		}
-		if m, skip := r.move(ctx, e, to, why); skip != "" {
-			p.Skipped = append(p.Skipped, Skip{Key: e.Registry, Why: skip})
+	add := func(m Move, skip string) {
+		if skip != "" {
+			p.Skipped = append(p.Skipped, Skip{Key: m.From, Why: skip})
 		} else {
 			p.Moves = append(p.Moves, m)
 		}
 	}
+	wanted := func(host string) bool { return len(hosts) == 0 || slices.Contains(hosts, host) }
+	entries, _ := r.Store.Entries(ctx)
+	for _, e := range entries {
+		if _, acr := loginserver.Check(e.Registry); !acr || !wanted(dockerKey(e.Registry)) {
+			continue
+		}
+		if why := check.Stray(e, r.Store.Config); why != "" {
+			add(r.move(ctx, e, why))
+		} else if why := otherRegistry(e); why != "" {
+			add(r.park(ctx, e, why, "az acr login -n %s"))
+		}
+	}
+	for _, res := range live {
+		if !wanted(res.Registry.Registry) || !slices.ContainsFunc(res.Causes, func(c cause.Cause) bool { return c.ID == cause.AnonymousPullBlocked }) ||
+			slices.ContainsFunc(p.Moves, func(m Move) bool { return m.From == res.Registry.Registry }) {
+			continue
+		}
+		e := r.Store.Lookup(ctx, res.Registry.Registry)
+		if e.NotFound || e.Err != nil {
+			continue
+		}
+		if e.Source.Kind == credstore.File {
+			// The key Docker found it under, which need not be the host.
+			e.Registry, _ = r.Store.Config.FileKey(e.Registry)
+		}
+		add(r.park(ctx, e, "the registry allows anonymous pull, but Docker sends this credential, which the registry refuses", ""))
+	}
 	return p
+}
+
+// otherRegistry says why e, an ACR token issued for another registry, is
+// of no use for its own; "" when it is not one.
+func otherRegistry(e credstore.Entry) string {
+	s := e.Secret()
+	if !token.LooksLikeJWT(s) {
+		return ""
+	}
+	tok, err := token.Decode(s)
+	host := dockerKey(e.Registry)
+	if err != nil || (tok.Kind != token.RefreshToken && tok.Kind != token.AccessToken) || len(tok.Claims.Audience) == 0 || tok.Claims.HasAudience(host) {
+		return ""
+	}
+	return fmt.Sprintf("the ACR token stored for %s was issued for %s, which the registry refuses", host, strings.Join(tok.Claims.Audience, ", "))
+}
+
+// ParkedKey is where LogOut moves the credential under key: a key in the
+// same store whose host is in .invalid (RFC 2606), so no image reference
+// names it and Docker never sends it anywhere, and which is no ACR key.
+// key is escaped: a "://" in it would make Docker read the host from it.
+func ParkedKey(key string) string { return "parked.acrdoctor.invalid/" + url.PathEscape(key) }
+
+// park plans the log-out of e, with then the login to run after it
+// (a format of the registry's name), or says why not.
+func (r *Repairer) park(ctx context.Context, e credstore.Entry, why, then string) (Move, string) {
+	m := Move{Kind: LogOut, Registry: dockerKey(e.Registry), From: e.Registry, To: ParkedKey(e.Registry), Source: e.Source, Why: why}
+	switch {
+	case e.Source.Kind == credstore.Env:
+		return m, "it is in DOCKER_AUTH_CONFIG, which acr-doctor does not write: remove it there"
+	case e.Err != nil:
+		return m, "its store could not be read: " + e.Err.Error()
+	case r.holds(ctx, e.Source, m.To):
+		return m, "an earlier fix parked a credential at " + m.To + ": remove it first, or undo that fix"
+	}
+	m.Manual = []string{shell.Sprintf("docker logout %s", shell.Text("key", e.Registry, "<key>"))}
+	if then != "" {
+		m.Then = []string{shell.Sprintf(then, shell.RegistryName(registryName(m.Registry)))}
+	}
+	return m, ""
 }
 
 // dockerKey is the key Docker looks an ACR registry's credential up by:
@@ -103,26 +183,28 @@ func dockerKey(key string) string {
 	return host
 }
 
-// move plans the move of e to the key to, or says why not.
-func (r *Repairer) move(ctx context.Context, e credstore.Entry, to, why string) (Move, string) {
+// move plans the move of e to the key Docker looks it up by, or says why
+// not.
+func (r *Repairer) move(ctx context.Context, e credstore.Entry, why string) (Move, string) {
+	to := dockerKey(e.Registry)
+	m := Move{Kind: MoveKey, Registry: to, From: e.Registry, To: to, Source: e.Source, Why: why}
 	switch {
 	case e.Source.Kind == credstore.Env:
-		return Move{}, "it is in DOCKER_AUTH_CONFIG, which acr-doctor does not write: correct the key there"
+		return m, "it is in DOCKER_AUTH_CONFIG, which acr-doctor does not write: correct the key there"
 	case e.Err != nil:
-		return Move{}, "its store could not be read: " + e.Err.Error()
+		return m, "its store could not be read: " + e.Err.Error()
 	case e.NotFound:
-		return Move{}, "its store holds nothing under it"
+		return m, "its store holds nothing under it"
 	}
 	at := r.Store.Lookup(ctx, to)
 	switch {
 	case at.Err != nil:
-		return Move{}, fmt.Sprintf("Docker looks %s up in %s, which could not be read: %v", to, at.Source, at.Err)
+		return m, fmt.Sprintf("Docker looks %s up in %s, which could not be read: %v", to, at.Source, at.Err)
 	case at.Source != e.Source:
-		return Move{}, fmt.Sprintf("Docker looks %s up in %s, not in %s where this key is: log in again (az acr login -n %s)", to, at.Source, e.Source, registryName(to))
+		return m, fmt.Sprintf("Docker looks %s up in %s, not in %s where this key is: log in again (az acr login -n %s)", to, at.Source, e.Source, registryName(to))
 	case !at.NotFound:
-		return Move{}, fmt.Sprintf("%s holds a credential of its own, which Docker uses; to drop this one: docker logout %s", to, e.Registry)
+		return m, fmt.Sprintf("%s holds a credential of its own, which Docker uses; to drop this one: docker logout %s", to, e.Registry)
 	}
-	m := Move{From: e.Registry, To: to, Source: e.Source, Why: why}
 	m.Manual = []string{
 		shell.Sprintf("docker logout %s", shell.Text("key", e.Registry, "<key>")),
 		shell.Sprintf("az acr login -n %s   # or docker login %s with the same credential", shell.RegistryName(registryName(to)), shell.Host(to)),
@@ -133,6 +215,18 @@ func (r *Repairer) move(ctx context.Context, e credstore.Entry, to, why string) 
 func registryName(host string) string {
 	name, _, _ := strings.Cut(host, ".")
 	return name
+}
+
+// holds reports whether src holds a credential under key, asked directly:
+// a parked key is in the store of the credential parked, which need not
+// be where Docker would look it up.
+func (r *Repairer) holds(ctx context.Context, src credstore.Source, key string) bool {
+	if src.Kind == credstore.File {
+		_, ok := r.Store.Config.Auths[key]
+		return ok
+	}
+	_, err := r.Store.Helper(src.Helper).Get(ctx, key)
+	return !absent(err)
 }
 
 // Record is one fix run, kept in the state directory until undone.

@@ -9,8 +9,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/check"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/inventory"
+	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/report"
+	"github.com/acr-doctor/acr-doctor/diagnose/token/tokentest"
 	"github.com/acr-doctor/acr-doctor/internal/testbin"
 )
 
@@ -60,7 +67,7 @@ func TestPlan(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rp := newRepairer(t, tt.config, tt.env)
-			p := rp.Plan(context.Background(), tt.hosts)
+			p := rp.Plan(context.Background(), tt.hosts, nil)
 			var moves []string
 			for _, m := range p.Moves {
 				moves = append(moves, m.From+"→"+m.To)
@@ -89,7 +96,7 @@ func TestApplyUndoFile(t *testing.T) {
 	ctx := context.Background()
 	orig := `{"auths":{"MyReg.azurecr.io":{"auth":"` + b64("user:pw") + `"}},"credsStore":""}`
 	rp := newRepairer(t, orig, nil)
-	p := rp.Plan(ctx, nil)
+	p := rp.Plan(ctx, nil, nil)
 	rec, err := rp.Apply(ctx, p.Moves)
 	if err != nil || rec == nil || len(rec.Moves) != 1 || rec.Moves[0].Fingerprint == "" {
 		t.Fatalf("Apply: %+v, %v", rec, err)
@@ -118,7 +125,7 @@ func TestApplyUndoFile(t *testing.T) {
 	}
 
 	// Moved again, then a login overwrites the entry: no undo.
-	rec, err = rp.Apply(ctx, rp.Plan(ctx, nil).Moves)
+	rec, err = rp.Apply(ctx, rp.Plan(ctx, nil, nil).Moves)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +171,7 @@ func TestApplyUndoHelper(t *testing.T) {
 			}
 		})
 	}
-	p := rp.Plan(ctx, nil)
+	p := rp.Plan(ctx, nil, nil)
 	if len(p.Moves) != 1 || p.Moves[0].Source != (credstore.Source{Kind: credstore.CredsStore, Helper: "fake"}) {
 		t.Fatalf("plan %+v", p)
 	}
@@ -204,7 +211,7 @@ func TestApplyStoreFails(t *testing.T) {
 	if err := rp.Store.Helper("fake").Store(ctx, "MyReg.azurecr.io", credstore.Credential{Username: "user", Secret: "pw"}); err != nil {
 		t.Fatal(err)
 	}
-	p := rp.Plan(ctx, nil)
+	p := rp.Plan(ctx, nil, nil)
 	t.Setenv("FAKE_FAIL_STORE", "the keyring is locked")
 	rec, err := rp.Apply(ctx, p.Moves)
 	if err == nil || rec != nil {
@@ -215,5 +222,63 @@ func TestApplyStoreFails(t *testing.T) {
 	}
 	if _, err := rp.Last(); !errors.Is(err, ErrNothingToUndo) {
 		t.Errorf("a failed run was recorded: %v", err)
+	}
+}
+
+// TestPlanLogOut: a credential Docker should not send is logged out,
+// parked in its own store; Docker's key is then free.
+func TestPlanLogOut(t *testing.T) {
+	ctx := context.Background()
+	other := tokentest.Default().Sign(tokentest.ACRRefresh("other.azurecr.io", "alice", "tenant", time.Now(), "pull"))
+	own := tokentest.Default().Sign(tokentest.ACRRefresh("myreg.azurecr.io", "alice", "tenant", time.Now(), "pull"))
+	blocked := []check.Result{{Registry: report.Registry{Registry: "anon.azurecr.io", Causes: []cause.Cause{cause.New(cause.AnonymousPullBlocked, "")}}}}
+	tests := []struct {
+		name   string
+		config string
+		live   []check.Result
+		moves  []string
+	}{
+		{"token for another registry", `{"auths":{"myreg.azurecr.io":{"auth":"` + b64(inventory.NullGUID+":") + `","identitytoken":"` + other + `"}}}`, nil,
+			[]string{"myreg.azurecr.io→parked.acrdoctor.invalid/myreg.azurecr.io"}},
+		{"its own token", `{"auths":{"myreg.azurecr.io":{"auth":"` + b64(inventory.NullGUID+":") + `","identitytoken":"` + own + `"}}}`, nil, nil},
+		{"anonymous pull blocked", `{"auths":{"https://anon.azurecr.io":{"auth":"` + b64("u:p") + `"}}}`, blocked,
+			[]string{"https://anon.azurecr.io→parked.acrdoctor.invalid/https:%2F%2Fanon.azurecr.io"}},
+		{"anonymous pull blocked, nothing stored", `{"auths":{}}`, blocked, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rp := newRepairer(t, tt.config, nil)
+			p := rp.Plan(ctx, nil, tt.live)
+			var moves []string
+			for _, m := range p.Moves {
+				moves = append(moves, m.From+"→"+m.To)
+				if m.Kind != LogOut {
+					t.Errorf("kind %s", m.Kind)
+				}
+			}
+			if !slices.Equal(moves, tt.moves) {
+				t.Fatalf("moves %v; want %v (skipped %+v)", moves, tt.moves, p.Skipped)
+			}
+			if len(p.Moves) == 0 {
+				return
+			}
+			rec, err := rp.Apply(ctx, p.Moves)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, _ := credstore.Load(filepath.Dir(rp.Config), func(string) string { return "" })
+			if got := (&credstore.Store{Config: cfg}).Lookup(ctx, rec.Moves[0].Registry); !got.NotFound {
+				t.Errorf("Docker still finds a credential for %s: %+v", rec.Moves[0].Registry, got.Source)
+			}
+			if _, acr := loginserver.Check(rec.Moves[0].To); acr {
+				t.Errorf("the parked key %s counts as an ACR key", rec.Moves[0].To)
+			}
+			if err := rp.Undo(ctx, rec); err != nil {
+				t.Fatal(err)
+			}
+			if data, _ := os.ReadFile(rp.Config); strings.Contains(string(data), "parked") {
+				t.Errorf("after the undo: %s", data)
+			}
+		})
 	}
 }
