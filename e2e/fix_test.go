@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/acremu"
 )
 
 type fixJSON struct {
@@ -205,6 +208,71 @@ func TestFixLogsOut(t *testing.T) {
 			}
 			if got := check("after the undo"); got.Healthy || got.Causes[0].ID != "anonymous_pull_blocked" {
 				t.Fatalf("after the undo: %+v", got)
+			}
+		})
+	}
+}
+
+// TestFixRenews: an expired ACR refresh token, with a service principal in
+// the environment, is renewed into the store that held it; the check then
+// passes, and --undo brings the expired one back.
+func TestFixRenews(t *testing.T) {
+	t.Parallel()
+	for _, store := range []string{"file", "pass"} {
+		t.Run(store, func(t *testing.T) {
+			t.Parallel()
+			const host = "renewreg.azurecr.io"
+			reg := emuRegistry(host)
+			reg.ServicePrincipals[spApp] = acremu.Principal{Secret: spSecret, Actions: []string{"pull"}}
+			emu := startEmu(t, reg)
+			e := newEnv(t)
+			e.useEmu(emu)
+			expired := emu.RefreshToken(host, spApp, time.Now().Add(-5*time.Hour))
+			if store == "file" {
+				writeJSONConfig(t, e, map[string]any{"auths": map[string]any{host: map[string]any{"auth": b64(nullGUID + ":"), "identitytoken": expired}}})
+			} else {
+				e.withPass()
+				e.writeConfig(`{"credsStore":"pass"}`)
+				e.passStore(host, "<token>", expired)
+			}
+			check := func(when string) registryJSON {
+				t.Helper()
+				r := e.docker("acrdoctor", "check", host, "--format", "json", "--step-timeout", "5s")
+				var got checkJSON
+				if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got.Registries) != 1 {
+					t.Fatalf("%s: %v", when, r)
+				}
+				return got.Registries[0]
+			}
+			if got := check("before"); got.Healthy || got.Causes[0].ID != "expired_credentials" {
+				t.Fatalf("before: %+v", got)
+			}
+			// Without an identity: the login to run, and nothing changed.
+			r := e.docker("acrdoctor", "fix", "--yes")
+			if r.code != 0 || !strings.Contains(r.stdout, "no Azure identity here to renew it with: run az acr login -n renewreg") {
+				t.Fatalf("fix without an identity: %v", r)
+			}
+			e.setenv("AZURE_TENANT_ID="+tenant, "AZURE_CLIENT_ID="+spApp, "AZURE_CLIENT_SECRET="+spSecret,
+				"AZURE_AUTHORITY_HOST=https://"+acremu.AuthorityHost+"/")
+			r = e.docker("acrdoctor", "fix", "--yes")
+			if r.code != 0 || !strings.Contains(r.stdout, "renew the ACR refresh token under "+host) || !strings.Contains(r.stdout, host+": login fails → healthy") {
+				t.Fatalf("fix --yes: %v", r)
+			}
+			if got := check("after"); !got.Healthy {
+				t.Fatalf("after: %+v", got)
+			}
+			assertNoSecrets(t, e, []string{expired, spSecret}, [][]string{{"acrdoctor", "fix"}, {"acrdoctor", "fix", "--undo"}, {"acrdoctor", "creds", "--all"}})
+			if r := e.docker("acrdoctor", "fix", "--undo", "--yes"); r.code != 0 {
+				t.Fatalf("fix --undo: %v", r)
+			}
+			if got := check("after the undo"); got.Healthy || got.Causes[0].ID != "expired_credentials" {
+				t.Fatalf("after the undo: %+v", got)
+			}
+			if store == "file" {
+				auths := readConfig(t, e)["auths"].(map[string]any)
+				if len(auths) != 1 || auths[host].(map[string]any)["identitytoken"] != expired {
+					t.Fatalf("after the undo: %v", auths)
+				}
 			}
 		})
 	}

@@ -46,7 +46,12 @@ credential helper through its own get, store and erase):
   - a credential Docker should not send (the registry refuses it and
     allows anonymous pull, or it is an ACR token for another registry) is
     logged out: moved aside to parked.acrdoctor.invalid/<key>, a key no
-    image names, where --undo finds it again.
+    image names, where --undo finds it again;
+  - an ACR refresh token expired or expiring within 5 minutes is renewed
+    with the Azure identity here (a service principal or workload
+    identity in AZURE_* variables, a managed identity, the Azure CLI's
+    login), as docker-credential-acrdoctor renews; the old token is set
+    aside for --undo. Where there is none, fix says which login to run.
 No secret is printed, and none is written anywhere but where the store
 kept it.
 
@@ -224,6 +229,8 @@ func printPlan(w io.Writer, p repair.Plan) {
 	fmt.Fprintf(w, "Repairs (%s):\n", azure.Count(len(p.Moves), "repair"))
 	for i, m := range p.Moves {
 		switch m.Kind {
+		case repair.Renew:
+			fmt.Fprintf(w, "  %d. renew the ACR refresh token under %s, in %s, with the Azure identity here (%s); the old one is set aside at %s\n", i+1, safe(m.From), safe(storeText(m.Source)), safe(m.Identity), safe(m.To))
 		case repair.LogOut:
 			fmt.Fprintf(w, "  %d. log Docker out of %s: move the credential under %s aside, to %s, in %s\n", i+1, safe(m.Registry), safe(m.From), safe(m.To), safe(storeText(m.Source)))
 		default:

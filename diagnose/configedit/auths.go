@@ -1,9 +1,9 @@
 package configedit
 
 import (
-	"encoding/json"
 	"fmt"
-	"maps"
+	"slices"
+	"strings"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/atomicfile"
 )
@@ -29,13 +29,16 @@ func MoveAuth(doc Doc, from, to string) (Doc, error) {
 	return out, nil
 }
 
-// WriteMoved writes to over config.json, if it is still the file read as
-// from, where to differs from it only by auths entries renamed, values
-// unchanged (MoveAuth). It keeps no copy or record: a rename is undone by
-// renaming back, and a copy would be one more file holding secrets.
-func (e *Editor) WriteMoved(from *File, to Doc) error {
-	if !renamedOnly(from.Doc, to) {
-		return fmt.Errorf("configedit: refusing to write %s: more changed than auths entries renamed", from.Name)
+// WriteAuths writes to over config.json, if it is still the file read as
+// from, where to differs from it only in the auths entries named by keys
+// (fix moves, sets aside and renews entries). It keeps no copy or record:
+// fix records what it did, by fingerprint, and a copy would be one more
+// file holding secrets.
+func (e *Editor) WriteAuths(from *File, to Doc, keys ...string) error {
+	for _, ed := range Diff(from.Doc, to) {
+		if len(ed.Path) < 2 || ed.Path[0] != "auths" || !slices.Contains(keys, ed.Path[1]) {
+			return fmt.Errorf("configedit: refusing to write %s: it would change %s", from.Name, strings.Join(ed.Path, "."))
+		}
 	}
 	data, err := to.Marshal()
 	if err != nil {
@@ -48,24 +51,4 @@ func (e *Editor) WriteMoved(from *File, to Doc) error {
 	defer unlock()
 	unchanged := func() error { return unchangedSince(from) }
 	return atomicfile.WriteIf(from.Name, data, from.Mode, unchanged)
-}
-
-// renamedOnly reports whether after is before with auths keys renamed:
-// every other setting as it was, and the same entry values.
-func renamedOnly(before, after Doc) bool {
-	for _, ed := range Diff(before, after) {
-		if ed.Path[0] != "auths" {
-			return false
-		}
-	}
-	values := func(d Doc) map[string]int {
-		var auths Doc
-		_ = json.Unmarshal(d["auths"], &auths)
-		n := map[string]int{}
-		for _, v := range auths {
-			n[compact(v)]++
-		}
-		return n
-	}
-	return maps.Equal(values(before), values(after))
 }

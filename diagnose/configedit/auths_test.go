@@ -34,9 +34,9 @@ func TestMoveAuth(t *testing.T) {
 	}
 }
 
-// TestWriteMoved: only a rename of auths entries is written, and only
-// over the file as read.
-func TestWriteMoved(t *testing.T) {
+// TestWriteAuths: only the auths entries named change, and only over the
+// file as read.
+func TestWriteAuths(t *testing.T) {
 	dir := t.TempDir()
 	name := filepath.Join(dir, "config.json")
 	write := func(s string) *File {
@@ -58,12 +58,13 @@ func TestWriteMoved(t *testing.T) {
 		ok   bool
 	}{
 		{"rename", func(d Doc) Doc { d, _ = MoveAuth(d, "A.io", "a.io"); return d }, true},
-		{"value changed", func(d Doc) Doc {
+		{"a named entry changed", func(d Doc) Doc {
 			d, _ = MoveAuth(d, "A.io", "a.io")
 			_ = d.SetString("other", "auths", "a.io", "auth")
 			return d
-		}, false},
-		{"entry dropped", func(d Doc) Doc { _ = d.Set(nil, "auths", "A.io"); return d }, false},
+		}, true},
+		{"another entry", func(d Doc) Doc { _ = d.SetString("x", "auths", "b.io", "auth"); return d }, false},
+		{"auths dropped", func(d Doc) Doc { _ = d.Set(nil, "auths"); return d }, false},
 		{"setting changed", func(d Doc) Doc {
 			d, _ = MoveAuth(d, "A.io", "a.io")
 			_ = d.SetString("acrdoctor", "credsStore")
@@ -72,7 +73,7 @@ func TestWriteMoved(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := write(orig)
-			err := ed.WriteMoved(f, tc.edit(f.Doc.Clone()))
+			err := ed.WriteAuths(f, tc.edit(f.Doc.Clone()), "A.io", "a.io")
 			if (err == nil) != tc.ok {
 				t.Fatalf("err %v; want ok %v", err, tc.ok)
 			}
@@ -91,7 +92,7 @@ func TestWriteMoved(t *testing.T) {
 		if err := os.WriteFile(name, []byte(`{"auths":{}}`), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if err := ed.WriteMoved(f, doc); !errors.Is(err, ErrChanged) {
+		if err := ed.WriteAuths(f, doc, "A.io", "a.io"); !errors.Is(err, ErrChanged) {
 			t.Fatalf("err %v; want ErrChanged", err)
 		}
 	})

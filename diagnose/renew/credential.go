@@ -96,6 +96,13 @@ func NewCredential(host string, opts *azcore.ClientOptions) (azcore.TokenCredent
 	return azidentity.NewChainedTokenCredential(creds, nil)
 }
 
+// Identities names the credentials NewCredential would try, in order, as
+// azidentity names them: none means ErrNoIdentity.
+func Identities() []string {
+	names, _ := credentials(os.Getenv, exec.LookPath)
+	return names
+}
+
 // credentials names the credentials of the chain, in order, for what the
 // environment holds; with none, why says what was looked for.
 func credentials(getenv func(string) string, lookPath func(string) (string, error)) (names []string, why string) {

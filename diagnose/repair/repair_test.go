@@ -282,3 +282,43 @@ func TestPlanLogOut(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanRenew: an ACR refresh token expired or within the margin of
+// expiry is renewed where an Azure identity is at hand; where none is, the
+// plan says which login to run.
+func TestPlanRenew(t *testing.T) {
+	now := time.Now()
+	stored := func(iat time.Time) string {
+		tok := tokentest.Default().Sign(tokentest.ACRRefresh("myreg.azurecr.io", "alice", "tenant", iat, "read"))
+		return `{"auths":{"myreg.azurecr.io":{"auth":"` + b64(inventory.NullGUID+":") + `","identitytoken":"` + tok + `"}}}`
+	}
+	life := tokentest.RefreshLifetime
+	tests := []struct {
+		name   string
+		config string
+		ids    []string
+		renew  bool
+		skip   string
+	}{
+		{"expired", stored(now.Add(-life - time.Hour)), []string{"EnvironmentCredential"}, true, ""},
+		{"within the margin", stored(now.Add(-life + RenewMargin - time.Minute)), []string{"AzureCLICredential"}, true, ""},
+		{"beyond the margin", stored(now.Add(-life + RenewMargin + time.Minute)), []string{"AzureCLICredential"}, false, ""},
+		{"no identity", stored(now.Add(-life - time.Hour)), []string{}, false, "no Azure identity here to renew it with: run az acr login -n myreg"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rp := newRepairer(t, tt.config, nil)
+			rp.Identities = tt.ids
+			p := rp.Plan(context.Background(), nil, nil)
+			if got := len(p.Moves) == 1 && p.Moves[0].Kind == Renew; got != tt.renew {
+				t.Errorf("renew %v; want %v: %+v", got, tt.renew, p)
+			}
+			if tt.renew && p.Moves[0].Identity != tt.ids[0] {
+				t.Errorf("identity %q", p.Moves[0].Identity)
+			}
+			if tt.skip != "" && (len(p.Skipped) != 1 || p.Skipped[0].Why != tt.skip) {
+				t.Errorf("skipped %+v; want %q", p.Skipped, tt.skip)
+			}
+		})
+	}
+}

@@ -16,27 +16,21 @@ package repair
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/acr-doctor/acr-doctor/diagnose/atomicfile"
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
-	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
-	"github.com/acr-doctor/acr-doctor/diagnose/fingerprint"
+	"github.com/acr-doctor/acr-doctor/diagnose/inventory"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/renew"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
-	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
 
@@ -51,6 +45,10 @@ const (
 	MoveKey Kind = "move_key"
 	// LogOut moves a credential aside, to ParkedKey: Docker stops sending it.
 	LogOut Kind = "log_out"
+	// Renew stores a fresh ACR refresh token in place of one expired or
+	// expiring, from the Azure identity at hand; the old one is set aside
+	// at ParkedKey for an undo.
+	Renew Kind = "renew"
 )
 
 // Move is one repair: the credential under From moved to To, in the same
@@ -61,14 +59,18 @@ type Move struct {
 	From     string           `json:"from"`
 	To       string           `json:"to"`
 	Source   credstore.Source `json:"source"`
-	Why      string           `json:"why"` // why Docker does not use From
+	Why      string           `json:"why"` // what is wrong
+	// Identity is, for Renew, the Azure identities tried, in order.
+	Identity string `json:"identity,omitempty"`
 	// Manual is the same change by hand; Then, what is left to run after
 	// it (a login), which fix prints and never runs.
 	Manual []string `json:"manual"`
 	Then   []string `json:"then,omitempty"`
-	// Fingerprint names the credential moved (package fingerprint), so
-	// that an undo moves back only what the run moved.
+	// Fingerprint names the credential moved (package fingerprint), and
+	// Renewed the one a renewal stored, so that an undo takes back only
+	// what the run left.
 	Fingerprint string `json:"fingerprint,omitempty"`
+	Renewed     string `json:"renewed,omitempty"`
 }
 
 // Skip is a finding fix leaves alone, and why.
@@ -89,7 +91,24 @@ type Repairer struct {
 	Config string // config.json's path
 	Dir    string // the state directory (statedir.Dir)
 	Now    func() time.Time
+	// Renewer renews tokens; nil means one with the Azure identity of the
+	// environment (renew.NewCredential).
+	Renewer *renew.Renewer
+	// Identities are the Azure identities a renewal may use, as
+	// renew.Identities names them; nil means renew.Identities().
+	Identities []string
 }
+
+func (r *Repairer) renewer() *renew.Renewer {
+	if r.Renewer != nil {
+		return r.Renewer
+	}
+	return &renew.Renewer{}
+}
+
+// RenewMargin is how close to its expiry a token is renewed, as the
+// credential helper's default margin.
+const RenewMargin = 5 * time.Minute
 
 // Plan finds the repairs for the ACR keys of the store, from what it
 // holds and from live, the check's results for it; with hosts named,
@@ -113,6 +132,8 @@ func (r *Repairer) Plan(ctx context.Context, hosts []string, live []check.Result
 			add(r.move(ctx, e, why))
 		} else if why := otherRegistry(e); why != "" {
 			add(r.park(ctx, e, why, "az acr login -n %s"))
+		} else if why := r.expiring(e); why != "" {
+			add(r.renewal(ctx, e, why))
 		}
 	}
 	for _, res := range live {
@@ -146,6 +167,49 @@ func otherRegistry(e credstore.Entry) string {
 		return ""
 	}
 	return fmt.Sprintf("the ACR token stored for %s was issued for %s, which the registry refuses", host, strings.Join(tok.Claims.Audience, ", "))
+}
+
+// expiring says when e's ACR refresh token expired or expires, when that
+// is within RenewMargin; "" otherwise.
+func (r *Repairer) expiring(e credstore.Entry) string {
+	if e.IdentityToken == "" && e.Username != inventory.NullGUID {
+		return ""
+	}
+	tok, err := token.Decode(e.Secret())
+	if err != nil || tok.Kind != token.RefreshToken || tok.Claims.ExpiresAt.IsZero() {
+		return ""
+	}
+	now := r.now()
+	at := tok.Claims.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC")
+	switch left := tok.Claims.ExpiresAt.Sub(now); {
+	case left <= 0:
+		return "the ACR refresh token stored for " + dockerKey(e.Registry) + " expired at " + at
+	case left <= RenewMargin:
+		return "the ACR refresh token stored for " + dockerKey(e.Registry) + " expires at " + at
+	}
+	return ""
+}
+
+// renewal plans the renewal of e's token, or says which login to run.
+func (r *Repairer) renewal(ctx context.Context, e credstore.Entry, why string) (Move, string) {
+	host := dockerKey(e.Registry)
+	m := Move{Kind: Renew, Registry: host, From: e.Registry, To: ParkedKey(e.Registry), Source: e.Source, Why: why}
+	login := shell.Sprintf("az acr login -n %s", shell.RegistryName(registryName(host)))
+	ids := r.Identities
+	if ids == nil {
+		ids = renew.Identities()
+	}
+	switch {
+	case e.Source.Kind == credstore.Env:
+		return m, "it is in DOCKER_AUTH_CONFIG, which acr-doctor does not write: renew it there, with " + login + " --expose-token"
+	case len(ids) == 0:
+		return m, "no Azure identity here to renew it with: run " + login
+	case r.holds(ctx, e.Source, m.To):
+		return m, "an earlier fix set a credential aside at " + m.To + ": remove it first, or undo that fix"
+	}
+	m.Identity = strings.Join(ids, ", then ")
+	m.Manual = []string{login}
+	return m, ""
 }
 
 // ParkedKey is where LogOut moves the credential under key: a key in the
@@ -227,174 +291,4 @@ func (r *Repairer) holds(ctx context.Context, src credstore.Source, key string) 
 	}
 	_, err := r.Store.Helper(src.Helper).Get(ctx, key)
 	return !absent(err)
-}
-
-// Record is one fix run, kept in the state directory until undone.
-type Record struct {
-	ID     string    `json:"id"`
-	Config string    `json:"config"`
-	Time   time.Time `json:"time"`
-	Moves  []Move    `json:"moves"`
-}
-
-func (r *Repairer) now() time.Time {
-	if r.Now != nil {
-		return r.Now()
-	}
-	return time.Now()
-}
-
-func (r *Repairer) runsDir() string { return filepath.Join(r.Dir, "fix") }
-
-// Apply carries out the moves, in order, and records those done; it stops
-// at the first that fails, and returns the record of what was done.
-func (r *Repairer) Apply(ctx context.Context, moves []Move) (*Record, error) {
-	key, err := fingerprint.Keep(r.Dir)
-	if err != nil {
-		return nil, fmt.Errorf("the fingerprint key: %w", err)
-	}
-	rec := &Record{Config: r.Config, Time: r.now().UTC()}
-	rec.ID = rec.Time.Format("20060102T150405.000000000Z")
-	var failed error
-	for _, m := range moves {
-		fp, err := r.relocate(ctx, m.Source, m.From, m.To, key, "")
-		if err != nil {
-			failed = fmt.Errorf("moving %s to %s: %w", m.From, m.To, err)
-			break
-		}
-		m.Fingerprint = fp
-		rec.Moves = append(rec.Moves, m)
-	}
-	if len(rec.Moves) == 0 {
-		return nil, failed
-	}
-	if err := r.writeRecord(rec); err != nil {
-		return rec, errors.Join(failed, fmt.Errorf("recording the run for undo: %w", err))
-	}
-	return rec, failed
-}
-
-// relocate moves the credential under from to to in src, and returns its
-// fingerprint. With want set, it moves only a credential of that
-// fingerprint (an undo moves back only what the run moved).
-func (r *Repairer) relocate(ctx context.Context, src credstore.Source, from, to string, key *fingerprint.Key, want string) (string, error) {
-	if src.Kind == credstore.File {
-		f, err := configedit.Read(r.Config)
-		if err != nil {
-			return "", err
-		}
-		v, ok := f.Doc.Get("auths", from)
-		if !ok {
-			return "", fmt.Errorf("%s has no entry %s any more", r.Config, from)
-		}
-		fp := key.Of(compact(v))
-		if want != "" && fp != want {
-			return "", fmt.Errorf("the entry %s changed since fix moved it", from)
-		}
-		doc, err := configedit.MoveAuth(f.Doc, from, to)
-		if err != nil {
-			return "", err
-		}
-		ed := configedit.Editor{Dir: r.Dir}
-		return fp, ed.WriteMoved(f, doc)
-	}
-	h := r.Store.Helper(src.Helper)
-	c, err := h.Get(ctx, from)
-	if err != nil {
-		return "", fmt.Errorf("%s get %s: %w", h.Program(), from, err)
-	}
-	fp := key.Of(c.Secret)
-	if want != "" && fp != want {
-		return "", fmt.Errorf("the credential under %s changed since fix moved it", from)
-	}
-	switch _, err := h.Get(ctx, to); {
-	case err == nil:
-		return "", fmt.Errorf("%s holds a credential under %s now", h.Program(), to)
-	case !absent(err):
-		return "", fmt.Errorf("%s get %s: %w", h.Program(), to, err)
-	}
-	if err := h.Store(ctx, to, c); err != nil {
-		return "", err
-	}
-	// Erase the old key only once the new one answers with it.
-	if got, err := h.Get(ctx, to); err != nil || got != c {
-		_ = h.Erase(ctx, to)
-		return "", fmt.Errorf("%s did not keep the credential under %s", h.Program(), to)
-	}
-	return fp, h.Erase(ctx, from)
-}
-
-// absent: the helper holds nothing under the key. Debian's pass helper
-// says so with an empty answer and exit 0.
-func absent(err error) bool {
-	var he *credstore.HelperError
-	return errors.Is(err, credstore.ErrNotFound) || errors.As(err, &he) && he.Failure == credstore.HelperEmpty
-}
-
-func compact(v json.RawMessage) string {
-	var m any
-	if json.Unmarshal(v, &m) != nil {
-		return string(v)
-	}
-	b, _ := json.Marshal(m)
-	return string(b)
-}
-
-func (r *Repairer) writeRecord(rec *Record) error {
-	dir, err := statedir.Sub(r.Dir, "fix")
-	if err != nil {
-		return err
-	}
-	data, err := json.MarshalIndent(rec, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(filepath.Join(dir, rec.ID+".json"), append(data, '\n'), 0o600)
-}
-
-// Last is the newest fix run recorded for this config.json.
-func (r *Repairer) Last() (*Record, error) {
-	ents, err := os.ReadDir(r.runsDir())
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
-	}
-	for _, de := range slices.Backward(ents) {
-		if !strings.HasSuffix(de.Name(), ".json") {
-			continue
-		}
-		f, err := statedir.OpenFile(filepath.Join(r.runsDir(), de.Name()), os.O_RDONLY, 0)
-		if err != nil {
-			continue
-		}
-		var rec Record
-		err = json.NewDecoder(f).Decode(&rec)
-		f.Close()
-		if err == nil && rec.Config == r.Config && len(rec.Moves) > 0 {
-			return &rec, nil
-		}
-	}
-	return nil, fmt.Errorf("%w: no fix run is recorded for %s", ErrNothingToUndo, r.Config)
-}
-
-// Undo moves back, last first, what rec moved, each only if it is still
-// the credential the run moved and the old key is free; then the record
-// goes. It stops at the first move it cannot take back.
-func (r *Repairer) Undo(ctx context.Context, rec *Record) error {
-	key, err := fingerprint.Read(r.Dir)
-	if err != nil {
-		return fmt.Errorf("the fingerprint key: %w", err)
-	}
-	for i, m := range slices.Backward(rec.Moves) {
-		if _, err := r.relocate(ctx, m.Source, m.To, m.From, key, m.Fingerprint); err != nil {
-			return fmt.Errorf("moving %s back to %s: %w", m.To, m.From, err)
-		}
-		// What is taken back leaves the record: a later undo resumes.
-		rec.Moves = rec.Moves[:i]
-		if i > 0 {
-			if err := r.writeRecord(rec); err != nil {
-				return err
-			}
-		}
-	}
-	return os.Remove(filepath.Join(r.runsDir(), rec.ID+".json"))
 }

@@ -1,0 +1,288 @@
+package repair
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/atomicfile"
+	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/fingerprint"
+	"github.com/acr-doctor/acr-doctor/diagnose/inventory"
+	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
+)
+
+// Record is one fix run, kept in the state directory until undone.
+type Record struct {
+	ID     string    `json:"id"`
+	Config string    `json:"config"`
+	Time   time.Time `json:"time"`
+	Moves  []Move    `json:"moves"`
+}
+
+func (r *Repairer) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Repairer) runsDir() string { return filepath.Join(r.Dir, "fix") }
+
+// Apply carries out the moves, in order, and records those done; it stops
+// at the first that fails, and returns the record of what was done.
+func (r *Repairer) Apply(ctx context.Context, moves []Move) (*Record, error) {
+	key, err := fingerprint.Keep(r.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("the fingerprint key: %w", err)
+	}
+	rec := &Record{Config: r.Config, Time: r.now().UTC()}
+	rec.ID = rec.Time.Format("20060102T150405.000000000Z")
+	var failed error
+	for _, m := range moves {
+		if m.Kind == Renew {
+			err = r.renew(ctx, &m, key)
+		} else {
+			m.Fingerprint, err = r.relocate(ctx, m.Source, m.From, m.To, key, "")
+		}
+		if err != nil {
+			failed = fmt.Errorf("%s: %w", m.Registry, err)
+			break
+		}
+		rec.Moves = append(rec.Moves, m)
+	}
+	if len(rec.Moves) == 0 {
+		return nil, failed
+	}
+	if err := r.writeRecord(rec); err != nil {
+		return rec, errors.Join(failed, fmt.Errorf("recording the run for undo: %w", err))
+	}
+	return rec, failed
+}
+
+// relocate moves the credential under from to to in src, and returns its
+// fingerprint. With want set, it moves only a credential of that
+// fingerprint (an undo moves back only what the run moved).
+func (r *Repairer) relocate(ctx context.Context, src credstore.Source, from, to string, key *fingerprint.Key, want string) (string, error) {
+	if src.Kind == credstore.File {
+		var fp string
+		err := r.editAuths(func(doc configedit.Doc) (configedit.Doc, error) {
+			v, ok := doc.Get("auths", from)
+			if !ok {
+				return nil, fmt.Errorf("%s has no entry %s any more", r.Config, from)
+			}
+			if fp = key.Of(compact(v)); want != "" && fp != want {
+				return nil, fmt.Errorf("the entry %s changed since fix moved it", from)
+			}
+			return configedit.MoveAuth(doc, from, to)
+		}, from, to)
+		return fp, err
+	}
+	h := r.Store.Helper(src.Helper)
+	c, err := h.Get(ctx, from)
+	if err != nil {
+		return "", fmt.Errorf("%s get %s: %w", h.Program(), from, err)
+	}
+	fp := key.Of(c.Secret)
+	if want != "" && fp != want {
+		return "", fmt.Errorf("the credential under %s changed since fix moved it", from)
+	}
+	if err := r.storeNew(ctx, h, to, c); err != nil {
+		return "", err
+	}
+	return fp, h.Erase(ctx, from)
+}
+
+// storeNew stores c under key, which must be free, and reads it back: a
+// caller erases the old key only once the new one answers with it.
+func (r *Repairer) storeNew(ctx context.Context, h credstore.Helper, key string, c credstore.Credential) error {
+	switch _, err := h.Get(ctx, key); {
+	case err == nil:
+		return fmt.Errorf("%s holds a credential under %s now", h.Program(), key)
+	case !absent(err):
+		return fmt.Errorf("%s get %s: %w", h.Program(), key, err)
+	}
+	if err := h.Store(ctx, key, c); err != nil {
+		return err
+	}
+	if got, err := h.Get(ctx, key); err != nil || got != c {
+		_ = h.Erase(ctx, key)
+		return fmt.Errorf("%s did not keep the credential under %s", h.Program(), key)
+	}
+	return nil
+}
+
+// renew gets a fresh refresh token for m's registry, sets the old one
+// aside at m.To and stores the new one under m.From, as Docker's login
+// would; m gets both fingerprints.
+func (r *Repairer) renew(ctx context.Context, m *Move, key *fingerprint.Key) error {
+	refresh, _, err := r.renewer().Renew(ctx, m.Registry)
+	if err != nil {
+		return fmt.Errorf("renewing: %w", err)
+	}
+	if m.Source.Kind == credstore.File {
+		// As Docker's file store keeps an identity token.
+		v, _ := json.Marshal(map[string]string{"auth": base64.StdEncoding.EncodeToString([]byte(inventory.NullGUID + ":")), "identitytoken": refresh})
+		m.Renewed = key.Of(compact(v))
+		return r.editAuths(func(doc configedit.Doc) (configedit.Doc, error) {
+			old, ok := doc.Get("auths", m.From)
+			if !ok {
+				return nil, fmt.Errorf("%s has no entry %s any more", r.Config, m.From)
+			}
+			m.Fingerprint = key.Of(compact(old))
+			doc, err := configedit.MoveAuth(doc, m.From, m.To)
+			if err != nil {
+				return nil, err
+			}
+			return doc, doc.Set(v, "auths", m.From)
+		}, m.From, m.To)
+	}
+	if m.Fingerprint, err = r.relocate(ctx, m.Source, m.From, m.To, key, ""); err != nil {
+		return err
+	}
+	h := r.Store.Helper(m.Source.Helper)
+	fresh := credstore.Credential{Username: credstore.TokenUsername, Secret: refresh}
+	if err := r.storeNew(ctx, h, m.From, fresh); err != nil {
+		_, _ = r.relocate(ctx, m.Source, m.To, m.From, key, m.Fingerprint)
+		return err
+	}
+	m.Renewed = key.Of(refresh)
+	return nil
+}
+
+// unrenew takes a renewal back: the token it stored goes, if it is still
+// the one under m.From, and the old one returns from m.To.
+func (r *Repairer) unrenew(ctx context.Context, m Move, key *fingerprint.Key) error {
+	if m.Source.Kind == credstore.File {
+		return r.editAuths(func(doc configedit.Doc) (configedit.Doc, error) {
+			cur, ok := doc.Get("auths", m.From)
+			if !ok || key.Of(compact(cur)) != m.Renewed {
+				return nil, fmt.Errorf("the entry %s changed since fix renewed it", m.From)
+			}
+			if old, ok := doc.Get("auths", m.To); !ok || key.Of(compact(old)) != m.Fingerprint {
+				return nil, fmt.Errorf("the entry %s changed since fix set it aside", m.To)
+			}
+			if err := doc.Set(nil, "auths", m.From); err != nil {
+				return nil, err
+			}
+			return configedit.MoveAuth(doc, m.To, m.From)
+		}, m.From, m.To)
+	}
+	h := r.Store.Helper(m.Source.Helper)
+	cur, err := h.Get(ctx, m.From)
+	if err != nil || key.Of(cur.Secret) != m.Renewed {
+		return fmt.Errorf("the credential under %s changed since fix renewed it", m.From)
+	}
+	if err := h.Erase(ctx, m.From); err != nil {
+		return err
+	}
+	if _, err := r.relocate(ctx, m.Source, m.To, m.From, key, m.Fingerprint); err != nil {
+		_ = h.Store(ctx, m.From, cur)
+		return err
+	}
+	return nil
+}
+
+// editAuths rewrites config.json's auths entries keys with edit, in one
+// write over the file as read.
+func (r *Repairer) editAuths(edit func(configedit.Doc) (configedit.Doc, error), keys ...string) error {
+	f, err := configedit.Read(r.Config)
+	if err != nil {
+		return err
+	}
+	doc, err := edit(f.Doc.Clone())
+	if err != nil {
+		return err
+	}
+	ed := configedit.Editor{Dir: r.Dir}
+	return ed.WriteAuths(f, doc, keys...)
+}
+
+// absent: the helper holds nothing under the key. Debian's pass helper
+// says so with an empty answer and exit 0.
+func absent(err error) bool {
+	var he *credstore.HelperError
+	return errors.Is(err, credstore.ErrNotFound) || errors.As(err, &he) && he.Failure == credstore.HelperEmpty
+}
+
+// compact is a JSON value in one form, whatever spacing it was written with.
+func compact(v json.RawMessage) string {
+	var m any
+	if json.Unmarshal(v, &m) != nil {
+		return string(v)
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func (r *Repairer) writeRecord(rec *Record) error {
+	dir, err := statedir.Sub(r.Dir, "fix")
+	if err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(filepath.Join(dir, rec.ID+".json"), append(data, '\n'), 0o600)
+}
+
+// Last is the newest fix run recorded for this config.json.
+func (r *Repairer) Last() (*Record, error) {
+	ents, err := os.ReadDir(r.runsDir())
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	for _, de := range slices.Backward(ents) {
+		if !strings.HasSuffix(de.Name(), ".json") {
+			continue
+		}
+		f, err := statedir.OpenFile(filepath.Join(r.runsDir(), de.Name()), os.O_RDONLY, 0)
+		if err != nil {
+			continue
+		}
+		var rec Record
+		err = json.NewDecoder(f).Decode(&rec)
+		f.Close()
+		if err == nil && rec.Config == r.Config && len(rec.Moves) > 0 {
+			return &rec, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: no fix run is recorded for %s", ErrNothingToUndo, r.Config)
+}
+
+// Undo takes back, last first, what rec did, each only if what it left is
+// still there unchanged; then the record goes. It stops at the first it
+// cannot take back, and the record keeps what is left.
+func (r *Repairer) Undo(ctx context.Context, rec *Record) error {
+	key, err := fingerprint.Read(r.Dir)
+	if err != nil {
+		return fmt.Errorf("the fingerprint key: %w", err)
+	}
+	for i, m := range slices.Backward(rec.Moves) {
+		if m.Kind == Renew {
+			err = r.unrenew(ctx, m, key)
+		} else {
+			_, err = r.relocate(ctx, m.Source, m.To, m.From, key, m.Fingerprint)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", m.Registry, err)
+		}
+		rec.Moves = rec.Moves[:i]
+		if i > 0 {
+			if err := r.writeRecord(rec); err != nil {
+				return err
+			}
+		}
+	}
+	return os.Remove(filepath.Join(r.runsDir(), rec.ID+".json"))
+}
