@@ -277,3 +277,49 @@ func TestFixRenews(t *testing.T) {
 		})
 	}
 }
+
+// TestFixHelper: config.json names a credential helper this machine lacks;
+// docker login fails and the check says why. fix names the one that works
+// here (pass, initialised), after which docker login stores into it and
+// the check passes; --undo names the old one again, keeping what the
+// login wrote since.
+func TestFixHelper(t *testing.T) {
+	t.Parallel()
+	const host = "helperreg.azurecr.io"
+	emu := startEmu(t, emuRegistry(host))
+	e := newEnv(t)
+	e.useEmu(emu)
+	e.withPass()
+	e.writeConfig(`{"credsStore":"nosuchhelper"}`)
+	login := func() result { return e.run(adminPassword, "docker", "login", host, "-u", "helperreg", "--password-stdin") }
+	if r := login(); r.code == 0 {
+		t.Fatalf("docker login with a missing helper: %v", r)
+	}
+	if r := e.docker("acrdoctor", "check", "--format", "json"); r.code != 1 || !strings.Contains(r.stdout, "credential_store") {
+		t.Fatalf("check before: %v", r)
+	}
+	r := e.docker("acrdoctor", "fix", "--yes")
+	if r.code != 0 || !strings.Contains(r.stdout, "name docker-credential-pass in credsStore") ||
+		!strings.Contains(r.stdout, "credsStore: docker-credential-nosuchhelper fails → docker-credential-pass answers") {
+		t.Fatalf("fix --yes: %v", r)
+	}
+	if got := readConfig(t, e)["credsStore"]; got != "pass" {
+		t.Fatalf("credsStore %v after the fix", got)
+	}
+	if r := login(); r.code != 0 {
+		t.Fatalf("docker login after the fix: %v", r)
+	}
+	if r := e.docker("acrdoctor", "check", "--format", "json"); r.code != 0 {
+		t.Fatalf("check after: %v", r)
+	}
+	if r := e.docker("acrdoctor", "fix", "--undo", "--yes"); r.code != 0 {
+		t.Fatalf("fix --undo: %v", r)
+	}
+	cfg := readConfig(t, e)
+	if cfg["credsStore"] != "nosuchhelper" {
+		t.Fatalf("credsStore %v after the undo", cfg["credsStore"])
+	}
+	if _, ok := cfg["auths"].(map[string]any)[host]; !ok {
+		t.Errorf("the undo dropped what docker login wrote since: %v", cfg)
+	}
+}

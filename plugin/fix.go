@@ -51,7 +51,11 @@ credential helper through its own get, store and erase):
     with the Azure identity here (a service principal or workload
     identity in AZURE_* variables, a managed identity, the Azure CLI's
     login), as docker-credential-acrdoctor renews; the old token is set
-    aside for --undo. Where there is none, fix says which login to run.
+    aside for --undo. Where there is none, fix says which login to run;
+  - a credential helper named in credsStore or credHelpers that is
+    missing or fails is replaced by the first that works here
+    (secretservice, pass, osxkeychain, wincred, desktop), or by none,
+    which leaves credentials in config.json: the plan says so.
 No secret is printed, and none is written anywhere but where the store
 kept it.
 
@@ -143,7 +147,7 @@ func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []
 		before := statuses(live)
 		var unchecked []string
 		for _, m := range chosen {
-			if _, ok := before[m.Registry]; !ok {
+			if _, ok := before[m.Registry]; !ok && m.Kind != repair.SetHelper {
 				unchecked = append(unchecked, m.Registry)
 			}
 		}
@@ -161,10 +165,16 @@ func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []
 		}
 		var touched []string
 		for _, m := range rep.Applied {
-			touched = append(touched, m.Registry)
+			if m.Kind != repair.SetHelper {
+				touched = append(touched, m.Registry)
+			}
 		}
 		after := checkStatus(ctx, rp.Store, opts.timeout, touched)
 		for _, m := range rep.Applied {
+			if m.Kind == repair.SetHelper {
+				rep.Outcome = append(rep.Outcome, helperOutcome(ctx, rp.Store, m))
+				continue
+			}
 			a := after[m.Registry]
 			rep.Outcome = append(rep.Outcome, fixOutcome{Registry: m.Registry, Before: before[m.Registry].word, After: a.word, Healthy: a.healthy})
 		}
@@ -231,6 +241,12 @@ func printPlan(w io.Writer, p repair.Plan) {
 		switch m.Kind {
 		case repair.Renew:
 			fmt.Fprintf(w, "  %d. renew the ACR refresh token under %s, in %s, with the Azure identity here (%s); the old one is set aside at %s\n", i+1, safe(m.From), safe(storeText(m.Source)), safe(m.Identity), safe(m.To))
+		case repair.SetHelper:
+			to := "no credential helper"
+			if m.To != "" {
+				to = "docker-credential-" + m.To
+			}
+			fmt.Fprintf(w, "  %d. name %s in %s of %s, in place of docker-credential-%s\n", i+1, safe(to), safe(m.Setting), safe(configPath()), safe(m.From))
 		case repair.LogOut:
 			fmt.Fprintf(w, "  %d. log Docker out of %s: move the credential under %s aside, to %s, in %s\n", i+1, safe(m.Registry), safe(m.From), safe(m.To), safe(storeText(m.Source)))
 		default:
@@ -282,6 +298,19 @@ func statuses(results []check.Result) map[string]status {
 		out[r.Registry.Registry] = status{word: statusWord(r.Registry), healthy: r.Healthy}
 	}
 	return out
+}
+
+// helperOutcome says of a credential helper fix named whether it answers
+// now, as Docker's next login will need it to.
+func helperOutcome(ctx context.Context, store *credstore.Store, m repair.Move) fixOutcome {
+	o := fixOutcome{Registry: m.Setting, Before: "docker-credential-" + m.From + " fails", After: "no helper: credentials in config.json", Healthy: true}
+	if m.To != "" {
+		o.After = "docker-credential-" + m.To + " answers"
+		if _, err := store.Helper(m.To).List(ctx); err != nil {
+			o.After, o.Healthy = "docker-credential-"+m.To+" fails: "+err.Error(), false
+		}
+	}
+	return o
 }
 
 // statusWord is a registry's verdict in the words of check's first line.

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/acr-doctor/acr-doctor/diagnose/atomicfile"
 )
 
 // MoveAuth returns doc with the auths entry from renamed to, its value as
@@ -40,15 +38,5 @@ func (e *Editor) WriteAuths(from *File, to Doc, keys ...string) error {
 			return fmt.Errorf("configedit: refusing to write %s: it would change %s", from.Name, strings.Join(ed.Path, "."))
 		}
 	}
-	data, err := to.Marshal()
-	if err != nil {
-		return err
-	}
-	unlock, err := e.lock()
-	if err != nil {
-		return fmt.Errorf("locking the state directory: %w", err)
-	}
-	defer unlock()
-	unchanged := func() error { return unchangedSince(from) }
-	return atomicfile.WriteIf(from.Name, data, from.Mode, unchanged)
+	return e.write(from, to)
 }

@@ -49,9 +49,12 @@ func (r *Repairer) Apply(ctx context.Context, moves []Move) (*Record, error) {
 	rec.ID = rec.Time.Format("20060102T150405.000000000Z")
 	var failed error
 	for _, m := range moves {
-		if m.Kind == Renew {
+		switch m.Kind {
+		case Renew:
 			err = r.renew(ctx, &m, key)
-		} else {
+		case SetHelper:
+			m.Edits, err = r.setHelper(m)
+		default:
 			m.Fingerprint, err = r.relocate(ctx, m.Source, m.From, m.To, key, "")
 		}
 		if err != nil {
@@ -192,6 +195,26 @@ func (r *Repairer) unrenew(ctx context.Context, m Move, key *fingerprint.Key) er
 	return nil
 }
 
+// setHelper names m.To, or no helper, in m.Setting.
+func (r *Repairer) setHelper(m Move) ([]configedit.Edit, error) {
+	f, err := configedit.Read(r.Config)
+	if err != nil {
+		return nil, err
+	}
+	path := strings.SplitN(m.Setting, ".", 2)
+	doc := f.Doc.Clone()
+	if m.To == "" {
+		err = doc.Set(nil, path...)
+	} else {
+		err = doc.SetString(m.To, path...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ed := configedit.Editor{Dir: r.Dir}
+	return ed.WriteSettings(f, doc)
+}
+
 // editAuths rewrites config.json's auths entries keys with edit, in one
 // write over the file as read.
 func (r *Repairer) editAuths(edit func(configedit.Doc) (configedit.Doc, error), keys ...string) error {
@@ -269,9 +292,13 @@ func (r *Repairer) Undo(ctx context.Context, rec *Record) error {
 		return fmt.Errorf("the fingerprint key: %w", err)
 	}
 	for i, m := range slices.Backward(rec.Moves) {
-		if m.Kind == Renew {
+		switch m.Kind {
+		case Renew:
 			err = r.unrenew(ctx, m, key)
-		} else {
+		case SetHelper:
+			ed := configedit.Editor{Dir: r.Dir}
+			err = ed.RevertEdits(r.Config, m.Edits)
+		default:
 			_, err = r.relocate(ctx, m.Source, m.To, m.From, key, m.Fingerprint)
 		}
 		if err != nil {

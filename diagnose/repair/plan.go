@@ -20,12 +20,14 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
+	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/inventory"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
@@ -49,6 +51,10 @@ const (
 	// expiring, from the Azure identity at hand; the old one is set aside
 	// at ParkedKey for an undo.
 	Renew Kind = "renew"
+	// SetHelper names a working credential helper where config.json names
+	// one that is missing or fails (From, in Setting), or no helper where
+	// none works here (To is then "").
+	SetHelper Kind = "set_helper"
 )
 
 // Move is one repair: the credential under From moved to To, in the same
@@ -62,6 +68,11 @@ type Move struct {
 	Why      string           `json:"why"` // what is wrong
 	// Identity is, for Renew, the Azure identities tried, in order.
 	Identity string `json:"identity,omitempty"`
+	// Setting is, for SetHelper, the key of config.json changed:
+	// credsStore, or credHelpers.<host>; Edits are the change, recorded
+	// for the undo (helper names only, never a credential).
+	Setting string            `json:"setting,omitempty"`
+	Edits   []configedit.Edit `json:"edits,omitempty"`
 	// Manual is the same change by hand; Then, what is left to run after
 	// it (a login), which fix prints and never runs.
 	Manual []string `json:"manual"`
@@ -97,6 +108,10 @@ type Repairer struct {
 	// Identities are the Azure identities a renewal may use, as
 	// renew.Identities names them; nil means renew.Identities().
 	Identities []string
+	// Helpers are the credential helpers fix may name in place of a
+	// broken one, the first that works; nil means this system's own
+	// (platformHelpers, then desktop).
+	Helpers []string
 }
 
 func (r *Repairer) renewer() *renew.Renewer {
@@ -117,13 +132,20 @@ func (r *Repairer) Plan(ctx context.Context, hosts []string, live []check.Result
 	p := Plan{Moves: []Move{}, Skipped: []Skip{}}
 	add := func(m Move, skip string) {
 		if skip != "" {
-			p.Skipped = append(p.Skipped, Skip{Key: m.From, Why: skip})
+			key := m.From
+			if m.Kind == SetHelper {
+				key = m.Setting
+			}
+			p.Skipped = append(p.Skipped, Skip{Key: key, Why: skip})
 		} else {
 			p.Moves = append(p.Moves, m)
 		}
 	}
 	wanted := func(host string) bool { return len(hosts) == 0 || slices.Contains(hosts, host) }
-	entries, _ := r.Store.Entries(ctx)
+	entries, stores := r.Store.Entries(ctx)
+	for _, m := range r.helperRepairs(ctx, entries, stores, wanted) {
+		add(m.Move, m.skip)
+	}
 	for _, e := range entries {
 		if _, acr := loginserver.Check(e.Registry); !acr || !wanted(dockerKey(e.Registry)) {
 			continue
@@ -167,6 +189,78 @@ func otherRegistry(e credstore.Entry) string {
 		return ""
 	}
 	return fmt.Sprintf("the ACR token stored for %s was issued for %s, which the registry refuses", host, strings.Join(tok.Claims.Audience, ", "))
+}
+
+// Platform helpers fix may name instead of a broken one, in the order
+// Docker's own default picks them, on each system.
+var platformHelpers = map[string][]string{
+	"linux":   {"secretservice", "pass"},
+	"darwin":  {"osxkeychain"},
+	"windows": {"wincred"},
+}
+
+// helperMove is a SetHelper move, or the reason there is none.
+type helperMove struct {
+	Move
+	skip string
+}
+
+// helperRepairs plans, for credsStore and each ACR credHelpers entry
+// naming a helper that is missing or fails, the first helper that works
+// here instead; with none, no helper: Docker then keeps credentials in
+// config.json, which the plan says. A broken helper serves no
+// credential, so there is none to move first.
+func (r *Repairer) helperRepairs(ctx context.Context, entries []credstore.Entry, stores []credstore.StoreStatus, wanted func(string) bool) []helperMove {
+	var broken []helperMove
+	for _, st := range stores {
+		if st.Err != nil && !st.Default && !absent(st.Err) && len(r.Store.Config.Env) == 0 {
+			broken = append(broken, helperMove{Move: Move{Kind: SetHelper, Setting: "credsStore", From: st.Source.Helper, Why: st.Err.Error()}})
+		}
+	}
+	for _, e := range entries {
+		if e.Source.Kind != credstore.CredHelpers || e.Err == nil || absent(e.Err) || !wanted(dockerKey(e.Registry)) {
+			continue
+		}
+		if _, acr := loginserver.Check(e.Registry); acr {
+			broken = append(broken, helperMove{Move: Move{Kind: SetHelper, Registry: e.Registry, Setting: "credHelpers." + e.Registry, From: e.Source.Helper, Why: e.Err.Error()}})
+		}
+	}
+	if len(broken) == 0 {
+		return nil
+	}
+	candidates := r.Helpers
+	if candidates == nil {
+		candidates = append(slices.Clone(platformHelpers[runtime.GOOS]), "desktop")
+	}
+	var working []string
+	for _, name := range candidates {
+		if _, err := r.Store.Helper(name).List(ctx); err == nil {
+			working = append(working, name)
+		}
+	}
+	for i := range broken {
+		m := &broken[i].Move
+		if slices.Contains(working, m.From) {
+			broken[i].skip = "docker-credential-" + m.From + " answers a list: it fails only for some calls"
+			continue
+		}
+		setting := strings.Replace(m.Setting, ".", `["`, 1)
+		if m.Registry != "" {
+			setting += `"]`
+		}
+		if len(working) > 0 {
+			m.To = working[0]
+			m.Manual = []string{fmt.Sprintf(`set %s to %q in %s`, setting, m.To, r.Config)}
+			if len(working) > 1 {
+				m.Why += "; working here: " + strings.Join(working, ", ")
+			}
+		} else {
+			m.Manual = []string{fmt.Sprintf("remove %s from %s", setting, r.Config)}
+			m.Why += "; no credential helper works here, so Docker will keep credentials in config.json, base64-encoded but not encrypted"
+		}
+		m.Then = []string{"docker login again for the registries it held: az acr login -n <registry>"}
+	}
+	return broken
 }
 
 // expiring says when e's ACR refresh token expired or expires, when that

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
+	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/inventory"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
@@ -57,6 +59,7 @@ func TestPlan(t *testing.T) {
 		{name: "scheme and path: Docker finds it", config: `{"auths":{"https://myreg.azurecr.io/v2/":{"auth":"` + pw + `"}}}`},
 		{name: "not ACR", config: `{"auths":{"Ghcr.io":{"auth":"` + pw + `"}}}`},
 		{name: "another store for Docker's key", config: `{"auths":{"MyReg.azurecr.io":{"auth":"` + pw + `"}},"credHelpers":{"myreg.azurecr.io":"nosuchhelper"}}`,
+			moves: []string{"nosuchhelper→"}, // no helper works here
 			skips: []string{"Docker looks myreg.azurecr.io up in credHelpers:nosuchhelper"}},
 		{name: "environment", config: `{}`, env: map[string]string{"DOCKER_AUTH_CONFIG": `{"auths":{"MyReg.azurecr.io":{"auth":"` + pw + `"}}}`},
 			skips: []string{"DOCKER_AUTH_CONFIG"}},
@@ -67,6 +70,7 @@ func TestPlan(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rp := newRepairer(t, tt.config, tt.env)
+			rp.Helpers = []string{}
 			p := rp.Plan(context.Background(), tt.hosts, nil)
 			var moves []string
 			for _, m := range p.Moves {
@@ -320,5 +324,49 @@ func TestPlanRenew(t *testing.T) {
 				t.Errorf("skipped %+v; want %q", p.Skipped, tt.skip)
 			}
 		})
+	}
+}
+
+// TestSetHelper: a credsStore helper that is missing is replaced by the
+// first that works, or by none; the undo names it again.
+func TestSetHelper(t *testing.T) {
+	bin := t.TempDir()
+	if err := testbin.Install(bin, testbin.Fake); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("FAKE_STORE", t.TempDir())
+	ctx := context.Background()
+	for _, tc := range []struct {
+		helpers []string
+		want    string // credsStore after the fix; "" for none
+	}{
+		{[]string{"acrdoctor-test-missing", "fake"}, "fake"},
+		{[]string{}, ""},
+	} {
+		rp := newRepairer(t, `{"credsStore":"nosuchhelper","auths":{"x.io":{}}}`, nil)
+		rp.Helpers = tc.helpers
+		p := rp.Plan(ctx, nil, nil)
+		if len(p.Moves) != 1 || p.Moves[0].Kind != SetHelper || p.Moves[0].To != tc.want || p.Moves[0].Setting != "credsStore" {
+			t.Fatalf("helpers %v: plan %+v", tc.helpers, p)
+		}
+		rec, err := rp.Apply(ctx, p.Moves)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, _ := configedit.Read(rp.Config)
+		if got := f.Doc.String("credsStore"); got != tc.want {
+			t.Errorf("credsStore %q; want %q", got, tc.want)
+		}
+		if strings.Contains(fmt.Sprint(rec.Moves[0].Edits), "auths") {
+			t.Errorf("the record's edits reach auths: %v", rec.Moves[0].Edits)
+		}
+		if err := rp.Undo(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		f, _ = configedit.Read(rp.Config)
+		if got := f.Doc.String("credsStore"); got != "nosuchhelper" {
+			t.Errorf("after the undo, credsStore %q", got)
+		}
 	}
 }
