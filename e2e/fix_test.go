@@ -291,7 +291,9 @@ func TestFixHelper(t *testing.T) {
 	e.useEmu(emu)
 	e.withPass()
 	e.writeConfig(`{"credsStore":"nosuchhelper"}`)
-	login := func() result { return e.run(adminPassword, "docker", "login", host, "-u", "helperreg", "--password-stdin") }
+	login := func() result {
+		return e.run(adminPassword, "docker", "login", host, "-u", "helperreg", "--password-stdin")
+	}
 	if r := login(); r.code == 0 {
 		t.Fatalf("docker login with a missing helper: %v", r)
 	}

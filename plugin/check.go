@@ -17,7 +17,6 @@ import (
 
 	"github.com/acr-doctor/acr-doctor/diagnose/azure"
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
-	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
@@ -27,6 +26,7 @@ import (
 
 type checkOptions struct {
 	authfile    string
+	tool        string
 	repo        string
 	push        bool
 	offline     bool
@@ -48,6 +48,7 @@ func addCheckFlags(cmd *cobra.Command, opts *checkOptions) {
 	fs.BoolVarP(&opts.verbose, "verbose", "v", false, "Show every step, not only those that failed, and the Log Analytics query behind a refused login")
 	addFormatFlag(fs, &opts.out)
 	addAuthfileFlag(fs, &opts.authfile)
+	addToolFlag(fs, &opts.tool)
 }
 
 func newCheckCommand(dockerCLI command.Cli) *cobra.Command {
@@ -96,13 +97,9 @@ func checkRun(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 	if opts.offline && opts.azure {
 		return usagef("--azure reads Azure over the network; it cannot be used with --offline")
 	}
-	cfg, err := loadStore(dockerCLI, opts.authfile)
+	srcs, err := sources(dockerCLI, opts.authfile, opts.tool, min(opts.stepTimeout, opts.timeout))
 	if err != nil {
 		return err
-	}
-	store := &credstore.Store{Config: cfg, Timeout: min(opts.stepTimeout, opts.timeout)}
-	if debug.IsEnabled() {
-		store.Trace = helperTracer(dockerCLI)
 	}
 	var entries []journal.Entry
 	if path, ok := journal.Path(os.Getenv); ok {
@@ -152,14 +149,36 @@ func checkRun(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 	defer cancel()
 	go func() { dockerc <- check.Docker(dctx) }()
 	progress.start()
-	results, stores := check.Run(cmd.Context(), store, copts, emit)
-	progress.clear()
-
-	docker := <-dockerc
-	rep := report.Check{Registries: make([]report.Registry, len(results)), Stores: stores, Docker: &docker}
-	for i, r := range results {
-		rep.Registries[i] = r.Registry
+	rep := report.Check{Registries: []report.Registry{}}
+	for _, src := range srcs {
+		if opts.tool != "" {
+			rep.Files = append(rep.Files, src.file)
+			if text {
+				progress.clear()
+				tw.toolHeader(src.file)
+			}
+		}
+		if src.store == nil {
+			continue
+		}
+		if debug.IsEnabled() {
+			src.store.Trace = helperTracer(dockerCLI)
+		}
+		results, stores := check.Run(cmd.Context(), src.store, copts, emit)
+		if text && opts.tool != "" && len(results) == 0 {
+			fmt.Fprint(tw.w, "  no ACR registry here\n\n")
+		}
+		for _, r := range results {
+			if opts.tool != "" {
+				src.tag(&r.Registry.Credential)
+			}
+			rep.Registries = append(rep.Registries, r.Registry)
+		}
+		rep.Stores = append(rep.Stores, stores...)
 	}
+	progress.clear()
+	docker := <-dockerc
+	rep.Docker = &docker
 	if err := render(&opts.out, out, rep, rep.Registries, func() { tw.checkSummary(rep) }); err != nil {
 		return err
 	}

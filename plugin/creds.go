@@ -18,6 +18,7 @@ import (
 
 type credsOptions struct {
 	authfile string
+	tool     string
 	all      bool
 	timeout  time.Duration
 	out      output
@@ -45,6 +46,7 @@ and what is wrong with it. Nothing is sent over the network.`,
 	fs.DurationVar(&opts.timeout, "timeout", 5*time.Second, "How long a credential helper may take to answer")
 	addFormatFlag(fs, &opts.out)
 	addAuthfileFlag(fs, &opts.authfile)
+	addToolFlag(fs, &opts.tool)
 	return cmd
 }
 
@@ -55,16 +57,34 @@ func runCreds(cmd *cobra.Command, dockerCLI command.Cli, opts *credsOptions) err
 	if opts.timeout <= 0 {
 		return usagef("--timeout must be positive")
 	}
-	cfg, err := loadStore(dockerCLI, opts.authfile)
+	srcs, err := sources(dockerCLI, opts.authfile, opts.tool, opts.timeout)
 	if err != nil {
 		return err
 	}
-	store := &credstore.Store{Config: cfg, Timeout: opts.timeout}
-	if debug.IsEnabled() {
-		store.Trace = helperTracer(dockerCLI)
-	}
 	now := time.Now()
-	rep := inventory.Take(cmd.Context(), store, opts.all, now)
+	rep := report.Creds{Credentials: []report.Credential{}}
+	for _, src := range srcs {
+		if opts.tool != "" {
+			rep.Files = append(rep.Files, src.file)
+		}
+		if src.store == nil {
+			continue
+		}
+		if debug.IsEnabled() {
+			src.store.Trace = helperTracer(dockerCLI)
+		}
+		r := inventory.Take(cmd.Context(), src.store, opts.all, now)
+		if rep.Config == "" {
+			rep.Config = r.Config
+		}
+		for i := range r.Credentials {
+			if opts.tool != "" {
+				src.tag(&r.Credentials[i])
+			}
+		}
+		rep.Credentials = append(rep.Credentials, r.Credentials...)
+		rep.Stores = append(rep.Stores, r.Stores...)
+	}
 
 	out := dockerCLI.Out()
 	err = render(&opts.out, out, rep, rep.Credentials, func() {
@@ -101,7 +121,9 @@ func helperTracer(dockerCLI command.Cli) func(credstore.Call) {
 }
 
 func (t textWriter) creds(rep report.Creds, all bool) {
-	fmt.Fprintf(t.w, "%s %s\n", t.p.dim("config:"), safe(rep.Config))
+	if len(rep.Files) == 0 {
+		fmt.Fprintf(t.w, "%s %s\n", t.p.dim("config:"), safe(rep.Config))
+	}
 	for _, s := range rep.Stores {
 		note := ""
 		if s.Default {
@@ -118,8 +140,12 @@ func (t textWriter) creds(rep report.Creds, all bool) {
 		t.causes(s.Causes)
 	}
 	fmt.Fprintln(t.w)
+	what := "ACR credential"
+	if all {
+		what = "credential"
+	}
 	var problems, warnings int
-	for _, c := range rep.Credentials {
+	show := func(c report.Credential) {
 		t.credential(c)
 		switch {
 		case cause.Failed(c.Causes):
@@ -128,9 +154,24 @@ func (t textWriter) creds(rep report.Creds, all bool) {
 			warnings++
 		}
 	}
-	what := "ACR credential"
-	if all {
-		what = "credential"
+	if len(rep.Files) == 0 {
+		for _, c := range rep.Credentials {
+			show(c)
+		}
+	}
+	// With --tool, each file's entries under its name.
+	for _, f := range rep.Files {
+		t.toolHeader(f)
+		n := 0
+		for _, c := range rep.Credentials {
+			if c.Tool == f.Tool && c.File == f.File {
+				show(c)
+				n++
+			}
+		}
+		if n == 0 && f.Error == "" {
+			fmt.Fprintf(t.w, "  no %s here\n\n", what)
+		}
 	}
 	if len(rep.Credentials) == 0 {
 		fmt.Fprintf(t.w, "No %ss found.", what)

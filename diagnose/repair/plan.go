@@ -359,9 +359,11 @@ func (r *Repairer) move(ctx context.Context, e credstore.Entry, why string) (Mov
 	case at.Err != nil:
 		return m, fmt.Sprintf("Docker looks %s up in %s, which could not be read: %v", to, at.Source, at.Err)
 	case at.Source != e.Source:
-		return m, fmt.Sprintf("Docker looks %s up in %s, not in %s where this key is: log in again (az acr login -n %s)", to, at.Source, e.Source, registryName(to))
+		return m, fmt.Sprintf("Docker looks %s up in %s, not in %s where this key is: log in again (%s)", to, at.Source, e.Source,
+			shell.Sprintf("az acr login -n %s", shell.RegistryName(registryName(to))))
 	case !at.NotFound:
-		return m, fmt.Sprintf("%s holds a credential of its own, which Docker uses; to drop this one: docker logout %s", to, e.Registry)
+		return m, to + " holds a credential of its own, which Docker uses; to drop this one: " +
+			shell.Sprintf("docker logout %s", shell.Text("key", e.Registry, "<key>"))
 	}
 	m.Manual = []string{
 		shell.Sprintf("docker logout %s", shell.Text("key", e.Registry, "<key>")),

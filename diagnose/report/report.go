@@ -28,10 +28,34 @@ type Creds struct {
 	Config      string       `json:"config"` // the config.json read
 	Credentials []Credential `json:"credentials"`
 	Stores      []Store      `json:"stores,omitempty"`
+	// Files are, with --tool, the files read for each tool.
+	Files []ToolFile `json:"files,omitempty"`
+}
+
+func unreadable(files []ToolFile) bool {
+	for _, f := range files {
+		if f.Error != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// ToolFile is a file a tool keeps credentials in, as --tool reads it.
+type ToolFile struct {
+	Tool string `json:"tool"`
+	File string `json:"file"`
+	// Note says how the tool reads it differently from Docker.
+	Note string `json:"note,omitempty"`
+	// Error is why it could not be read: a problem of its own.
+	Error string `json:"error,omitempty"`
 }
 
 // Failed reports whether any problem (not a warning) was found.
 func (c Creds) Failed() bool {
+	if unreadable(c.Files) {
+		return true
+	}
 	for _, cr := range c.Credentials {
 		if cause.Failed(cr.Causes) {
 			return true
@@ -58,8 +82,12 @@ type Credential struct {
 	Token       *Token `json:"token,omitempty"`
 	// Shadowed names other places holding a credential for this registry
 	// that Docker ignores.
-	Shadowed []string      `json:"shadowed,omitempty"`
-	Causes   []cause.Cause `json:"causes"`
+	Shadowed []string `json:"shadowed,omitempty"`
+	// Tool and File say whose credential it is, with --tool: docker,
+	// podman, helm or regctl, and the file it is read from.
+	Tool   string        `json:"tool,omitempty"`
+	File   string        `json:"file,omitempty"`
+	Causes []cause.Cause `json:"causes"`
 }
 
 // Store is a credential helper named by credsStore.
@@ -140,6 +168,8 @@ type Check struct {
 	// it said when asked to list its entries.
 	Stores []Store `json:"stores,omitempty"`
 	Docker *Docker `json:"docker,omitempty"`
+	// Files are, with --tool, the files read for each tool.
+	Files []ToolFile `json:"files,omitempty"`
 }
 
 // Docker is the Docker client the credentials are for.
@@ -151,7 +181,7 @@ type Docker struct {
 
 // Failed reports whether any registry is unhealthy or has a problem.
 func (c Check) Failed() bool {
-	if c.Docker != nil && cause.Failed(c.Docker.Causes) {
+	if unreadable(c.Files) || c.Docker != nil && cause.Failed(c.Docker.Causes) {
 		return true
 	}
 	for _, s := range c.Stores {

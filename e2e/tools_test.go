@@ -1,0 +1,153 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestToolsAll: one registry, logged in to by Docker, by Skopeo (Podman's
+// library and files; the real skopeo when installed, else its file as it
+// writes it), by Helm and by regctl, each in its own file. creds --tool
+// all reports each, tagged with its tool and file, and finds the stale
+// token in Podman's; check --tool podman replays Podman's credential.
+func TestToolsAll(t *testing.T) {
+	t.Parallel()
+	const host = "toolsreg.azurecr.io"
+	emu := startEmu(t, emuRegistry(host))
+	e := newEnv(t)
+	e.useEmu(emu)
+	home := e.home()
+	runtimeDir := filepath.Join(filepath.Dir(home), "run")
+	if err := os.MkdirAll(runtimeDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	e.setenv("XDG_RUNTIME_DIR=" + runtimeDir)
+	// Docker in its default folder, ~/.docker, with the plugin there: a
+	// DOCKER_CONFIG would also be Podman's auth file (containers/common's
+	// default --authfile), which is TestFiles' case.
+	dockerDir := filepath.Join(home, ".docker")
+	if err := os.MkdirAll(filepath.Join(dockerDir, "cli-plugins"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(pluginBin, filepath.Join(dockerDir, "cli-plugins", "docker-acrdoctor")); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dockerDir, "config.json"), emptyConfig)
+	run := func(stdin string, args ...string) result {
+		return e.run(stdin, "env", append([]string{"-u", "DOCKER_CONFIG"}, args...)...)
+	}
+	if r := run(adminPassword, "docker", "login", host, "-u", "toolsreg", "--password-stdin"); r.code != 0 {
+		t.Fatalf("docker login: %v", r)
+	}
+	podmanFile := filepath.Join(runtimeDir, "containers", "auth.json")
+	stale := emu.RefreshToken(host, user, time.Now().Add(-5*time.Hour))
+	if _, err := os.Stat(toolDir + "/skopeo"); err == nil {
+		r := run(adminPassword, "skopeo", "login", "--password-stdin", "-u", "toolsreg", host)
+		if r.code != 0 {
+			t.Fatalf("skopeo login: %v", r)
+		}
+		// An expired refresh token, where Skopeo keeps one.
+		var doc map[string]map[string]map[string]string
+		data, _ := os.ReadFile(podmanFile)
+		if err := json.Unmarshal(data, &doc); err != nil || doc["auths"][host]["auth"] == "" {
+			t.Fatalf("skopeo's file: %s", data)
+		}
+		doc["auths"][host] = map[string]string{"auth": b64(nullGUID + ":"), "identitytoken": stale}
+		data, _ = json.Marshal(doc)
+		if err := os.WriteFile(podmanFile, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		writeFile(t, podmanFile, `{"auths":{"`+host+`":{"auth":"`+b64(nullGUID+":")+`","identitytoken":"`+stale+`"}}}`)
+	}
+	helmFile := filepath.Join(home, ".config", "helm", "registry", "config.json")
+	writeFile(t, helmFile, `{"auths":{"`+host+`":{"auth":"`+b64("toolsreg:"+adminPassword)+`"}}}`)
+	regctlFile := filepath.Join(home, ".regctl", "config.json")
+	writeFile(t, regctlFile, `{"hosts":{"`+host+`":{"user":"toolsreg","pass":"`+adminPassword+`","tls":"enabled"}}}`)
+
+	r := run("", "docker", "acrdoctor", "creds", "--tool", "all", "--format", "json")
+	if r.code != 1 { // Podman's token has expired
+		t.Fatalf("creds --tool all: %v", r)
+	}
+	var got struct {
+		Credentials []struct {
+			Registry, Tool, File, Kind string
+			Causes                     []struct{ ID string }
+		}
+		Files []struct{ Tool, File, Error string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	for _, c := range got.Credentials {
+		if c.Registry != host {
+			continue
+		}
+		var ids []string
+		for _, x := range c.Causes {
+			ids = append(ids, x.ID)
+		}
+		seen[c.Tool+" "+c.File] = c.Kind + " " + strings.Join(ids, ",")
+	}
+	want := map[string]string{
+		"docker " + filepath.Join(dockerDir, "config.json"): "admin_user ",
+		"podman " + podmanFile:                              "refresh_token expired_credentials",
+		// Podman reads Docker's file too, after its own.
+		"podman " + filepath.Join(dockerDir, "config.json"): "admin_user ",
+		"helm " + helmFile:     "admin_user ",
+		"regctl " + regctlFile: "admin_user ",
+	}
+	for k, v := range want {
+		if seen[k] != v {
+			t.Errorf("%s: %q, want %q (all: %v)", k, seen[k], v, seen)
+		}
+	}
+	for _, args := range [][]string{
+		{"docker", "acrdoctor", "creds", "--tool", "all"},
+		{"docker", "acrdoctor", "check", "--tool", "all", "--step-timeout", "5s"},
+		{"docker", "-D", "acrdoctor", "creds", "--tool", "all"},
+	} {
+		r := run("", args...)
+		if r.code != 1 || !strings.Contains(r.stdout, "podman "+podmanFile) {
+			t.Errorf("%v: %v", args, r)
+		}
+		for _, s := range []string{adminPassword, stale} {
+			for _, piece := range secretPieces(s) {
+				if strings.Contains(r.stdout+r.stderr, piece) {
+					t.Errorf("%v printed a secret", args)
+				}
+			}
+		}
+	}
+
+	// The live check replays Podman's own credential: its expired token.
+	r = run("", "docker", "acrdoctor", "check", "--tool", "podman", "--format", "json", "--step-timeout", "5s")
+	var chk struct {
+		Registries []struct {
+			Healthy    bool
+			Credential struct{ Tool, File string }
+			Causes     []struct{ ID string }
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &chk); err != nil || len(chk.Registries) == 0 {
+		t.Fatalf("check --tool podman: %v", r)
+	}
+	if reg := chk.Registries[0]; reg.Healthy || reg.Credential.File != podmanFile || reg.Causes[0].ID != "expired_credentials" {
+		t.Errorf("podman's registry: %+v", reg)
+	}
+}
+
+func writeFile(t *testing.T, name, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/docker/cli/cli/command"
+	"github.com/spf13/pflag"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/report"
+	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
+	"github.com/acr-doctor/acr-doctor/diagnose/tools"
+)
+
+func addToolFlag(fs *pflag.FlagSet, p *string) {
+	fs.StringVar(p, "tool", "", `Whose credentials: docker (the default), podman (and buildah, skopeo), helm, regctl, or all; each entry then says its tool and file`)
+}
+
+// source is one place credentials are read from: Docker's own config (or
+// --authfile), or a file of another tool. With --tool, file and tool say
+// which; err is a file that could not be read.
+type source struct {
+	file report.ToolFile
+	// store is nil when the file could not be read.
+	store *credstore.Store
+}
+
+// sources are the places --tool names, in the order of tools.All and of
+// each tool's own lookup; without --tool, Docker's config (or --authfile)
+// alone, untagged, as before --tool existed.
+func sources(dockerCLI command.Cli, authfile, tool string, timeout time.Duration) ([]source, error) {
+	if tool == "" {
+		cfg, err := loadStore(dockerCLI, authfile)
+		if err != nil {
+			return nil, err
+		}
+		return []source{{store: &credstore.Store{Config: cfg, Timeout: timeout}}}, nil
+	}
+	if authfile != "" {
+		return nil, usagef("--authfile and --tool do not go together: --authfile reads one file, --tool the files a tool reads")
+	}
+	which, err := tools.Parse(tool)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	var out []source
+	env := tools.Env{Getenv: os.Getenv, Home: statedir.Home(os.Getenv), UID: os.Getuid()}
+	for _, t := range which {
+		if t == tools.Docker {
+			s := source{file: report.ToolFile{Tool: string(t), File: configPath()}}
+			cfg, err := loadStore(dockerCLI, "")
+			if err != nil {
+				s.file.Error = err.Error()
+			} else {
+				s.store = &credstore.Store{Config: cfg, Timeout: timeout}
+			}
+			out = append(out, s)
+			continue
+		}
+		for _, f := range tools.Files(t, env) {
+			s := source{file: report.ToolFile{Tool: string(t), File: f.Path, Note: f.Note}}
+			if f.Err != nil {
+				s.file.Error = f.Err.Error()
+			} else {
+				s.store = &credstore.Store{Config: f.Config, Timeout: timeout}
+			}
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// tag marks c as read from s, with --tool.
+func (s source) tag(c *report.Credential) {
+	c.Tool, c.File = s.file.Tool, s.file.File
+}
+
+// toolHeader is the line above a tool file's entries in text.
+func (t textWriter) toolHeader(f report.ToolFile) {
+	fmt.Fprintf(t.w, "%s %s\n", t.p.bold(safe(f.Tool)), safe(f.File))
+	if f.Note != "" {
+		fmt.Fprintf(t.w, "  %s %s\n", t.p.yellow("note:"), safe(f.Note))
+	}
+	if f.Error != "" {
+		fmt.Fprintf(t.w, "  %s %s\n", t.p.red("✗ could not be read:"), safe(f.Error))
+	}
+}
