@@ -262,7 +262,7 @@ func TestFixRenews(t *testing.T) {
 				t.Fatalf("after: %+v", got)
 			}
 			assertNoSecrets(t, e, []string{expired, spSecret}, [][]string{{"acrdoctor", "fix"}, {"acrdoctor", "fix", "--undo"}, {"acrdoctor", "creds", "--all"}})
-			if r := e.docker("acrdoctor", "fix", "--undo", "--yes"); r.code != 0 {
+			if r := e.docker("acrdoctor", "fix", "--undo", "--yes"); r.code != 0 || !strings.Contains(r.stdout, "put the old token back under "+host) {
 				t.Fatalf("fix --undo: %v", r)
 			}
 			if got := check("after the undo"); got.Healthy || got.Causes[0].ID != "expired_credentials" {
@@ -314,7 +314,7 @@ func TestFixHelper(t *testing.T) {
 	if r := e.docker("acrdoctor", "check", "--format", "json"); r.code != 0 {
 		t.Fatalf("check after: %v", r)
 	}
-	if r := e.docker("acrdoctor", "fix", "--undo", "--yes"); r.code != 0 {
+	if r := e.docker("acrdoctor", "fix", "--undo", "--yes"); r.code != 0 || !strings.Contains(r.stdout, "name docker-credential-nosuchhelper in credsStore again") {
 		t.Fatalf("fix --undo: %v", r)
 	}
 	cfg := readConfig(t, e)

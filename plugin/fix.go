@@ -242,11 +242,11 @@ func printPlan(w io.Writer, p repair.Plan) {
 		case repair.Renew:
 			fmt.Fprintf(w, "  %d. renew the ACR refresh token under %s, in %s, with the Azure identity here (%s); the old one is set aside at %s\n", i+1, safe(m.From), safe(storeText(m.Source)), safe(m.Identity), safe(m.To))
 		case repair.SetHelper:
-			to := "no credential helper"
-			if m.To != "" {
-				to = "docker-credential-" + m.To
+			if m.To == "" {
+				fmt.Fprintf(w, "  %d. drop docker-credential-%s from %s of %s\n", i+1, safe(m.From), safe(m.Setting), safe(configPath()))
+			} else {
+				fmt.Fprintf(w, "  %d. name docker-credential-%s in %s of %s, in place of docker-credential-%s\n", i+1, safe(m.To), safe(m.Setting), safe(configPath()), safe(m.From))
 			}
-			fmt.Fprintf(w, "  %d. name %s in %s of %s, in place of docker-credential-%s\n", i+1, safe(to), safe(m.Setting), safe(configPath()), safe(m.From))
 		case repair.LogOut:
 			fmt.Fprintf(w, "  %d. log Docker out of %s: move the credential under %s aside, to %s, in %s\n", i+1, safe(m.Registry), safe(m.From), safe(m.To), safe(storeText(m.Source)))
 		default:
@@ -306,7 +306,7 @@ func helperOutcome(ctx context.Context, store *credstore.Store, m repair.Move) f
 	o := fixOutcome{Registry: m.Setting, Before: "docker-credential-" + m.From + " fails", After: "no helper: credentials in config.json", Healthy: true}
 	if m.To != "" {
 		o.After = "docker-credential-" + m.To + " answers"
-		if _, err := store.Helper(m.To).List(ctx); err != nil {
+		if err := store.Usable(ctx, m.To); err != nil {
 			o.After, o.Healthy = "docker-credential-"+m.To+" fails: "+err.Error(), false
 		}
 	}
@@ -338,7 +338,14 @@ func undoFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions) error 
 	out := safeOutput(dockerCLI.Out(), palette{})
 	fmt.Fprintf(out, "The fix of %s takes back:\n", rec.Time.Local().Format("2006-01-02 15:04:05"))
 	for _, m := range rec.Moves {
-		fmt.Fprintf(out, "  move the credential under %s back to %s, in %s\n", safe(m.To), safe(m.From), safe(storeText(m.Source)))
+		switch m.Kind {
+		case repair.SetHelper:
+			fmt.Fprintf(out, "  name docker-credential-%s in %s again\n", safe(m.From), safe(m.Setting))
+		case repair.Renew:
+			fmt.Fprintf(out, "  put the old token back under %s, from %s, in place of the renewed one, in %s\n", safe(m.From), safe(m.To), safe(storeText(m.Source)))
+		default:
+			fmt.Fprintf(out, "  move the credential under %s back to %s, in %s\n", safe(m.To), safe(m.From), safe(storeText(m.Source)))
+		}
 	}
 	if ok, err := confirm(dockerCLI, opts.yes); !ok || err != nil {
 		return err

@@ -199,6 +199,19 @@ func (c *Config) FileKey(host string) (key string, n int) {
 	return key, n
 }
 
+// Usable says why the helper name cannot keep credentials here; nil when
+// it can, as far as can be told without storing one: it answers list,
+// and pass has a GPG key to encrypt with.
+func (s *Store) Usable(ctx context.Context, name string) error {
+	if _, err := s.helper(name).List(ctx); err != nil {
+		return err
+	}
+	if name == "pass" {
+		return s.passUninitialised()
+	}
+	return nil
+}
+
 // passUninitialised is the error of a pass store with no GPG key set: its
 // helper lists nothing, and every docker login fails to store ("pass not
 // initialized"). nil when it is set up, or when that cannot be told.

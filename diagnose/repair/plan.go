@@ -234,7 +234,7 @@ func (r *Repairer) helperRepairs(ctx context.Context, entries []credstore.Entry,
 	}
 	var working []string
 	for _, name := range candidates {
-		if _, err := r.Store.Helper(name).List(ctx); err == nil {
+		if r.Store.Usable(ctx, name) == nil {
 			working = append(working, name)
 		}
 	}
