@@ -59,22 +59,8 @@ func TestFixMovesKey(t *testing.T) {
 				slices.Sort(out)
 				return out
 			}
-			if store == "file" {
-				writeJSONConfig(t, e, map[string]any{"auths": map[string]any{stray: map[string]any{"auth": b64("fixreg:" + adminPassword)}}})
-			} else {
-				e.withPass()
-				e.writeConfig(`{"credsStore":"pass"}`)
-				e.passStore(stray, "fixreg", adminPassword)
-			}
-			healthy := func(when string) bool {
-				t.Helper()
-				r := e.docker("acrdoctor", "check", host, "--format", "json", "--step-timeout", "5s")
-				var got checkJSON
-				if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got.Registries) != 1 {
-					t.Fatalf("%s: %v", when, r)
-				}
-				return got.Registries[0].Healthy
-			}
+			e.holdIn(store, stray, "fixreg", adminPassword)
+			healthy := func(when string) bool { return e.checkOne(host, when).Healthy }
 			// docker login with no credential given uses the one Docker
 			// finds for host, and says so (it then needs the daemon,
 			// which this sandbox does not run, to check it).
@@ -177,22 +163,8 @@ func TestFixLogsOut(t *testing.T) {
 			emu := startEmu(t, reg)
 			e := newEnv(t)
 			e.useEmu(emu)
-			if store == "file" {
-				writeJSONConfig(t, e, map[string]any{"auths": map[string]any{host: map[string]any{"auth": b64("anonreg:wrong-password")}}})
-			} else {
-				e.withPass()
-				e.writeConfig(`{"credsStore":"pass"}`)
-				e.passStore(host, "anonreg", "wrong-password")
-			}
-			check := func(when string) registryJSON {
-				t.Helper()
-				r := e.docker("acrdoctor", "check", host, "--format", "json", "--step-timeout", "5s")
-				var got checkJSON
-				if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got.Registries) != 1 {
-					t.Fatalf("%s: %v", when, r)
-				}
-				return got.Registries[0]
-			}
+			e.holdIn(store, host, "anonreg", "wrong-password")
+			check := func(when string) registryJSON { return e.checkOne(host, when) }
 			if got := check("before"); got.Healthy || len(got.Causes) == 0 || got.Causes[0].ID != "anonymous_pull_blocked" {
 				t.Fatalf("before: %+v", got)
 			}
@@ -228,22 +200,8 @@ func TestFixRenews(t *testing.T) {
 			e := newEnv(t)
 			e.useEmu(emu)
 			expired := emu.RefreshToken(host, spApp, time.Now().Add(-5*time.Hour))
-			if store == "file" {
-				writeJSONConfig(t, e, map[string]any{"auths": map[string]any{host: map[string]any{"auth": b64(nullGUID + ":"), "identitytoken": expired}}})
-			} else {
-				e.withPass()
-				e.writeConfig(`{"credsStore":"pass"}`)
-				e.passStore(host, "<token>", expired)
-			}
-			check := func(when string) registryJSON {
-				t.Helper()
-				r := e.docker("acrdoctor", "check", host, "--format", "json", "--step-timeout", "5s")
-				var got checkJSON
-				if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got.Registries) != 1 {
-					t.Fatalf("%s: %v", when, r)
-				}
-				return got.Registries[0]
-			}
+			e.holdIn(store, host, "<token>", expired)
+			check := func(when string) registryJSON { return e.checkOne(host, when) }
 			if got := check("before"); got.Healthy || got.Causes[0].ID != "expired_credentials" {
 				t.Fatalf("before: %+v", got)
 			}
@@ -324,4 +282,33 @@ func TestFixHelper(t *testing.T) {
 	if _, ok := cfg["auths"].(map[string]any)[host]; !ok {
 		t.Errorf("the undo dropped what docker login wrote since: %v", cfg)
 	}
+}
+
+// checkOne runs the check on host, through docker, and returns its one
+// registry.
+func (e *env) checkOne(host, when string) registryJSON {
+	e.t.Helper()
+	r := e.docker("acrdoctor", "check", host, "--format", "json", "--step-timeout", "5s")
+	var got checkJSON
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got.Registries) != 1 {
+		e.t.Fatalf("check %s: %v", when, r)
+	}
+	return got.Registries[0]
+}
+
+// holdIn stores one credential under key, as docker login leaves it: in
+// config.json's auths ("file"), or in pass. The username "<token>" makes
+// secret an identity token.
+func (e *env) holdIn(store, key, username, secret string) {
+	if store == "pass" {
+		e.withPass()
+		e.writeConfig(`{"credsStore":"pass"}`)
+		e.passStore(key, username, secret)
+		return
+	}
+	entry := map[string]any{"auth": b64(username + ":" + secret)}
+	if username == "<token>" {
+		entry = map[string]any{"auth": b64(nullGUID + ":"), "identitytoken": secret}
+	}
+	writeJSONConfig(e.t, e, map[string]any{"auths": map[string]any{key: entry}})
 }

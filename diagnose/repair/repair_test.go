@@ -148,13 +148,8 @@ func TestApplyUndoFile(t *testing.T) {
 // TestApplyUndoHelper: through a credential helper, the credential moves
 // by get, store, erase; the undo by the same.
 func TestApplyUndoHelper(t *testing.T) {
-	bin := t.TempDir()
-	if err := testbin.Install(bin, testbin.Fake); err != nil {
-		t.Fatal(err)
-	}
-	store, log := t.TempDir(), filepath.Join(t.TempDir(), "calls")
-	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-	t.Setenv("FAKE_STORE", store)
+	useFake(t)
+	log := filepath.Join(t.TempDir(), "calls")
 	t.Setenv("FAKE_LOG", log)
 	ctx := context.Background()
 	rp := newRepairer(t, `{"credsStore":"fake"}`, nil)
@@ -204,12 +199,7 @@ func TestApplyUndoHelper(t *testing.T) {
 // TestApplyStoreFails: a helper whose store fails leaves the credential
 // where it was, and no record.
 func TestApplyStoreFails(t *testing.T) {
-	bin := t.TempDir()
-	if err := testbin.Install(bin, testbin.Fake); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-	t.Setenv("FAKE_STORE", t.TempDir())
+	useFake(t)
 	ctx := context.Background()
 	rp := newRepairer(t, `{"credsStore":"fake"}`, nil)
 	if err := rp.Store.Helper("fake").Store(ctx, "MyReg.azurecr.io", credstore.Credential{Username: "user", Secret: "pw"}); err != nil {
@@ -330,12 +320,7 @@ func TestPlanRenew(t *testing.T) {
 // TestSetHelper: a credsStore helper that is missing is replaced by the
 // first that works, or by none; the undo names it again.
 func TestSetHelper(t *testing.T) {
-	bin := t.TempDir()
-	if err := testbin.Install(bin, testbin.Fake); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-	t.Setenv("FAKE_STORE", t.TempDir())
+	useFake(t)
 	ctx := context.Background()
 	for _, tc := range []struct {
 		helpers []string
@@ -369,4 +354,15 @@ func TestSetHelper(t *testing.T) {
 			t.Errorf("after the undo, credsStore %q", got)
 		}
 	}
+}
+
+// useFake puts docker-credential-fake, a store in files, first on PATH.
+func useFake(t *testing.T) {
+	t.Helper()
+	bin := t.TempDir()
+	if err := testbin.Install(bin, testbin.Fake); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("FAKE_STORE", t.TempDir())
 }
