@@ -239,8 +239,8 @@ func TestFixRenews(t *testing.T) {
 // TestFixHelper: config.json names a credential helper this machine lacks;
 // docker login fails and the check says why. fix names the one that works
 // here (pass, initialised), after which docker login stores into it and
-// the check passes; --undo names the old one again, keeping what the
-// login wrote since.
+// the check passes. --undo refuses while pass holds that login, which it
+// would hide from Docker; after docker logout it names the old one again.
 func TestFixHelper(t *testing.T) {
 	t.Parallel()
 	const host = "helperreg.azurecr.io"
@@ -272,6 +272,16 @@ func TestFixHelper(t *testing.T) {
 	if r := e.docker("acrdoctor", "check", "--format", "json"); r.code != 0 {
 		t.Fatalf("check after: %v", r)
 	}
+	// The login since is in pass: an undo would hide it from Docker.
+	if r := e.docker("acrdoctor", "fix", "--undo", "--yes"); r.code == 0 || !strings.Contains(r.stderr, "holds credentials stored since the fix ("+host+")") {
+		t.Fatalf("fix --undo over a login since: %v", r)
+	}
+	if got := readConfig(t, e)["credsStore"]; got != "pass" {
+		t.Fatalf("the refused undo changed credsStore: %v", got)
+	}
+	if r := e.docker("logout", host); r.code != 0 {
+		t.Fatalf("docker logout: %v", r)
+	}
 	if r := e.docker("acrdoctor", "fix", "--undo", "--yes"); r.code != 0 || !strings.Contains(r.stdout, "name docker-credential-nosuchhelper in credsStore again") {
 		t.Fatalf("fix --undo: %v", r)
 	}
@@ -279,8 +289,8 @@ func TestFixHelper(t *testing.T) {
 	if cfg["credsStore"] != "nosuchhelper" {
 		t.Fatalf("credsStore %v after the undo", cfg["credsStore"])
 	}
-	if _, ok := cfg["auths"].(map[string]any)[host]; !ok {
-		t.Errorf("the undo dropped what docker login wrote since: %v", cfg)
+	if _, ok := cfg["auths"].(map[string]any)[host]; ok {
+		t.Errorf("docker logout's change is gone: %v", cfg)
 	}
 }
 

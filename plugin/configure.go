@@ -102,16 +102,20 @@ func configPath() string { return filepath.Join(config.Dir(), "config.json") }
 // undoCommand is the command that reverts a configure of this config: one
 // named with --config needs it named again, and Docker finds the plugin
 // only in its default folders, so it goes through the standalone name.
-func undoCommand() string {
+func undoCommand() string { return undoOf("configure") }
+
+// undoOf is the command that takes back the last run of command (configure,
+// fix) on this config.
+func undoOf(command string) string {
 	dir := os.Getenv("DOCKER_CONFIG")
 	if dir == "" {
 		home, _ := os.UserHomeDir()
 		dir = filepath.Join(home, ".docker")
 	}
 	if filepath.Clean(dir) == filepath.Clean(config.Dir()) {
-		return invokedAs + " configure --undo"
+		return invokedAs + " " + command + " --undo"
 	}
-	return shell.Sprintf("acr-doctor --config %s configure --undo", shell.Text("config folder", config.Dir(), "<docker-config-folder>"))
+	return shell.Sprintf("acr-doctor --config %s "+command+" --undo", shell.Text("config folder", config.Dir(), "<docker-config-folder>"))
 }
 
 func runConfigure(ctx context.Context, dockerCLI command.Cli, opts configureOptions, args []string) error {

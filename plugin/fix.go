@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/azure"
+	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/repair"
@@ -128,8 +129,14 @@ func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []
 		hosts = append(hosts, h)
 	}
 	// The check first: a repair answers what it found.
-	live, _ := check.Run(ctx, rp.Store, check.Options{Targets: hosts, Timeout: opts.timeout}, nil)
+	live, stores := check.Run(ctx, rp.Store, check.Options{Targets: hosts, Timeout: opts.timeout}, nil)
 	rep := fixReport{Plan: rp.Plan(ctx, hosts, live), Applied: []repair.Move{}, Outcome: []fixOutcome{}}
+	for _, st := range stores {
+		planned := slices.ContainsFunc(rep.Plan.Moves, func(m repair.Move) bool { return m.Setting == "credsStore" })
+		if i := slices.IndexFunc(st.Causes, func(c cause.Cause) bool { return c.Severity == cause.Error }); i >= 0 && !planned {
+			rep.Plan.Skipped = append(rep.Plan.Skipped, repair.Skip{Key: st.Source, Why: "no local repair: " + st.Causes[i].Evidence})
+		}
+	}
 	out := safeOutput(dockerCLI.Out(), palette{})
 	text := !opts.out.json() && !opts.out.template()
 	if text {
@@ -163,20 +170,30 @@ func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []
 		if fresh, err := repairer(dockerCLI, opts.timeout); err == nil {
 			rp = fresh
 		}
+		// A helper named or dropped changes what Docker finds for every
+		// registry it served: those are checked again too.
 		var touched []string
 		for _, m := range rep.Applied {
-			if m.Kind != repair.SetHelper {
+			switch {
+			case m.Kind != repair.SetHelper:
 				touched = append(touched, m.Registry)
+			case m.Registry != "":
+				touched = append(touched, m.Registry)
+			default:
+				for reg := range before {
+					touched = append(touched, reg)
+				}
 			}
 		}
 		after := checkStatus(ctx, rp.Store, opts.timeout, touched)
 		for _, m := range rep.Applied {
 			if m.Kind == repair.SetHelper {
 				rep.Outcome = append(rep.Outcome, helperOutcome(ctx, rp.Store, m))
-				continue
 			}
-			a := after[m.Registry]
-			rep.Outcome = append(rep.Outcome, fixOutcome{Registry: m.Registry, Before: before[m.Registry].word, After: a.word, Healthy: a.healthy})
+		}
+		for _, reg := range slices.Sorted(maps.Keys(after)) {
+			a := after[reg]
+			rep.Outcome = append(rep.Outcome, fixOutcome{Registry: reg, Before: before[reg].word, After: a.word, Healthy: a.healthy})
 		}
 	}
 	if err := render(&opts.out, dockerCLI.Out(), rep, rep.Plan.Moves, func() { printOutcome(out, rep) }); err != nil {
@@ -186,6 +203,10 @@ func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []
 		if text {
 			return errors.New(rep.Error)
 		}
+		return errProblem
+	}
+	// Exit 1 as check does while a registry repaired still fails.
+	if slices.ContainsFunc(rep.Outcome, func(o fixOutcome) bool { return !o.Healthy }) {
 		return errProblem
 	}
 	return nil
@@ -265,7 +286,7 @@ func printOutcome(w io.Writer, rep fixReport) {
 		fmt.Fprintf(w, "%s: %s → %s\n", safe(o.Registry), o.Before, o.After)
 	}
 	if len(rep.Applied) > 0 {
-		fmt.Fprintf(w, "Done. Undo with: %s fix --undo\n", invokedAs)
+		fmt.Fprintln(w, "Done. Undo with: "+safe(undoOf("fix")))
 	}
 }
 

@@ -283,11 +283,11 @@ func runOne(ctx context.Context, store *credstore.Store, tg target, opts Options
 		Username: entry.Username, Password: entry.Password, IdentityToken: entry.IdentityToken,
 	}, popts)
 	v := classify.Classify(t)
-	if v.LoggedIn && entry.NotFound && len(offline) > 0 {
-		// Pulls worked with nothing sent: that the store holds nothing
-		// is no longer worth a warning.
+	if v.LoggedIn && (entry.NotFound || credstore.Empty(entry.Err)) && len(offline) > 0 {
+		// Pulls worked with nothing sent: that the store holds nothing,
+		// or answers with nothing, is no longer worth a finding.
 		offline = slices.DeleteFunc(slices.Clone(offline), func(c cause.Cause) bool {
-			return c.ID == cause.CredentialStore && c.Severity == cause.Warning
+			return c.ID == cause.CredentialStore
 		})
 		r.Credential.Causes = offline
 		r.Steps[0] = credentialStep(r.Credential, time.Duration(r.Steps[0].DurationMS)*time.Millisecond)
@@ -374,7 +374,9 @@ func loginEventsStep(ev *report.LoginEvents) report.Step {
 // probeCredential describes the stored credential to the probe and the
 // classifier, without its secret.
 func probeCredential(e credstore.Entry, c report.Credential) probe.Credential {
-	pc := probe.Credential{Source: c.Source, Kind: string(c.Kind), Username: e.Username, Mode: "none", StoreFailed: e.Err != nil}
+	// An empty answer (Debian's pass 0.6.x for a missing entry) makes
+	// Docker send nothing, as not-found does: that is what is replayed.
+	pc := probe.Credential{Source: c.Source, Kind: string(c.Kind), Username: e.Username, Mode: "none", StoreFailed: e.Err != nil && !credstore.Empty(e.Err)}
 	switch {
 	case e.IdentityToken != "":
 		pc.Mode = "refresh_token"

@@ -73,6 +73,13 @@ func (e *HelperError) Error() string {
 
 func (e *HelperError) Unwrap() error { return e.Err }
 
+// Empty reports whether err is a helper's empty answer (HelperEmpty), on
+// which Docker sends no credential, as on not-found.
+func Empty(err error) bool {
+	var he *HelperError
+	return errors.As(err, &he) && he.Failure == HelperEmpty
+}
+
 // Helper runs one credential helper program.
 type Helper struct {
 	Name    string        // the suffix: "pass" runs docker-credential-pass

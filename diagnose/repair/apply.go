@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -53,12 +54,12 @@ func (r *Repairer) Apply(ctx context.Context, moves []Move) (*Record, error) {
 		case Renew:
 			err = r.renew(ctx, &m, key)
 		case SetHelper:
-			m.Edits, err = r.setHelper(m)
+			err = r.setHelper(ctx, &m)
 		default:
 			m.Fingerprint, err = r.relocate(ctx, m.Source, m.From, m.To, key, "")
 		}
 		if err != nil {
-			failed = fmt.Errorf("%s: %w", m.Registry, err)
+			failed = fmt.Errorf("%s: %w", m.subject(), err)
 			break
 		}
 		rec.Moves = append(rec.Moves, m)
@@ -70,6 +71,14 @@ func (r *Repairer) Apply(ctx context.Context, moves []Move) (*Record, error) {
 		return rec, errors.Join(failed, fmt.Errorf("recording the run for undo: %w", err))
 	}
 	return rec, failed
+}
+
+// subject is what m repairs: its registry, or the setting of config.json.
+func (m Move) subject() string {
+	if m.Registry != "" {
+		return m.Registry
+	}
+	return m.Setting
 }
 
 // relocate moves the credential under from to to in src, and returns its
@@ -102,8 +111,28 @@ func (r *Repairer) relocate(ctx context.Context, src credstore.Source, from, to 
 	if err := r.storeNew(ctx, h, to, c); err != nil {
 		return "", err
 	}
-	return fp, h.Erase(ctx, from)
+	if err := h.Erase(ctx, from); err != nil {
+		return "", err
+	}
+	r.movePlaceholder(from, to)
+	return fp, nil
 }
+
+// movePlaceholder renames the empty auths entry Docker's login writes into
+// config.json beside a credential it stores in a helper (and its logout
+// removes), so that config.json indexes the helper's keys as Docker
+// would leave them. Best effort: the credential has moved already.
+func (r *Repairer) movePlaceholder(from, to string) {
+	_ = r.editAuths(func(doc configedit.Doc) (configedit.Doc, error) {
+		v, ok := doc.Get("auths", from)
+		if !ok || compact(v) != "{}" {
+			return nil, errNoPlaceholder
+		}
+		return configedit.MoveAuth(doc, from, to)
+	}, from, to)
+}
+
+var errNoPlaceholder = errors.New("no placeholder")
 
 // storeNew stores c under key, which must be free, and reads it back: a
 // caller erases the old key only once the new one answers with it.
@@ -195,11 +224,32 @@ func (r *Repairer) unrenew(ctx context.Context, m Move, key *fingerprint.Key) er
 	return nil
 }
 
-// setHelper names m.To, or no helper, in m.Setting.
-func (r *Repairer) setHelper(m Move) ([]configedit.Edit, error) {
+// probeKey is the key setHelper stores a throwaway credential under, to
+// see that a helper can keep one: a host in .invalid, which no image names.
+const probeKey = "probe.acrdoctor.invalid"
+
+// setHelper names m.To, or no helper, in m.Setting, once m.To has shown
+// it can keep a credential (a pass whose GPG key is gone lists, but
+// cannot store). m gets the edits, and the keys m.To held then.
+func (r *Repairer) setHelper(ctx context.Context, m *Move) error {
+	if m.To != "" {
+		h := r.Store.Helper(m.To)
+		_ = h.Erase(ctx, probeKey) // left by a run that was killed
+		if err := r.storeNew(ctx, h, probeKey, credstore.Credential{Username: "acrdoctor", Secret: "probe, not a secret"}); err != nil {
+			return fmt.Errorf("docker-credential-%s cannot keep a credential here: %w", m.To, err)
+		}
+		if err := h.Erase(ctx, probeKey); err != nil {
+			return fmt.Errorf("docker-credential-%s cannot erase a credential here: %w", m.To, err)
+		}
+		held, err := h.List(ctx)
+		if err != nil {
+			return err
+		}
+		m.Held = slices.Sorted(maps.Keys(held))
+	}
 	f, err := configedit.Read(r.Config)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	path := strings.SplitN(m.Setting, ".", 2)
 	doc := f.Doc.Clone()
@@ -209,10 +259,33 @@ func (r *Repairer) setHelper(m Move) ([]configedit.Edit, error) {
 		err = doc.SetString(m.To, path...)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ed := configedit.Editor{Dir: r.Dir}
-	return ed.WriteSettings(f, doc)
+	m.Edits, err = ed.WriteSettings(f, doc)
+	return err
+}
+
+// unsetHelper names m.From again, unless the helper the fix named has
+// kept credentials since (a docker login), which Docker would then no
+// longer find.
+func (r *Repairer) unsetHelper(ctx context.Context, m Move) error {
+	if m.To != "" {
+		if held, err := r.Store.Helper(m.To).List(ctx); err == nil {
+			var since []string
+			for k := range held {
+				if !slices.Contains(m.Held, k) {
+					since = append(since, k)
+				}
+			}
+			if len(since) > 0 {
+				slices.Sort(since)
+				return fmt.Errorf("docker-credential-%s holds credentials stored since the fix (%s): undoing would hide them from Docker; keep the fix", m.To, strings.Join(since, ", "))
+			}
+		}
+	}
+	ed := configedit.Editor{Dir: r.Dir}
+	return ed.RevertEdits(r.Config, m.Edits)
 }
 
 // editAuths rewrites config.json's auths entries keys with edit, in one
@@ -233,8 +306,7 @@ func (r *Repairer) editAuths(edit func(configedit.Doc) (configedit.Doc, error), 
 // absent: the helper holds nothing under the key. Debian's pass helper
 // says so with an empty answer and exit 0.
 func absent(err error) bool {
-	var he *credstore.HelperError
-	return errors.Is(err, credstore.ErrNotFound) || errors.As(err, &he) && he.Failure == credstore.HelperEmpty
+	return errors.Is(err, credstore.ErrNotFound) || credstore.Empty(err)
 }
 
 // compact is a JSON value in one form, whatever spacing it was written with.
@@ -296,13 +368,12 @@ func (r *Repairer) Undo(ctx context.Context, rec *Record) error {
 		case Renew:
 			err = r.unrenew(ctx, m, key)
 		case SetHelper:
-			ed := configedit.Editor{Dir: r.Dir}
-			err = ed.RevertEdits(r.Config, m.Edits)
+			err = r.unsetHelper(ctx, m)
 		default:
 			_, err = r.relocate(ctx, m.Source, m.To, m.From, key, m.Fingerprint)
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", m.Registry, err)
+			return fmt.Errorf("%s: %w", m.subject(), err)
 		}
 		rec.Moves = rec.Moves[:i]
 		if i > 0 {

@@ -73,6 +73,9 @@ type Move struct {
 	// for the undo (helper names only, never a credential).
 	Setting string            `json:"setting,omitempty"`
 	Edits   []configedit.Edit `json:"edits,omitempty"`
+	// Held are the keys the helper named held when fix named it; an undo
+	// refuses once it holds others.
+	Held []string `json:"held,omitempty"`
 	// Manual is the same change by hand; Then, what is left to run after
 	// it (a login), which fix prints and never runs.
 	Manual []string `json:"manual"`
@@ -173,6 +176,20 @@ func (r *Repairer) Plan(ctx context.Context, hosts []string, live []check.Result
 		}
 		add(r.park(ctx, e, "the registry allows anonymous pull, but Docker sends this credential, which the registry refuses", ""))
 	}
+	// What the check found that no repair here answers is said, so that
+	// "nothing to repair" never reads as "nothing wrong".
+	for _, res := range live {
+		key := res.Registry.Registry
+		if res.Healthy || !wanted(dockerKey(key)) || slices.ContainsFunc(p.Moves, func(m Move) bool { return m.From == key || m.Registry == key }) ||
+			slices.ContainsFunc(p.Skipped, func(s Skip) bool { return s.Key == key }) {
+			continue
+		}
+		why := "login fails"
+		if i := slices.IndexFunc(res.Causes, func(c cause.Cause) bool { return c.Severity == cause.Error }); i >= 0 {
+			why = string(res.Causes[i].ID) + ": " + res.Causes[i].Title
+		}
+		p.Skipped = append(p.Skipped, Skip{Key: key, Why: "no local repair for " + why + "; the check shows the commands that fix it"})
+	}
 	return p
 }
 
@@ -248,19 +265,43 @@ func (r *Repairer) helperRepairs(ctx context.Context, entries []credstore.Entry,
 		if m.Registry != "" {
 			setting += `"]`
 		}
-		if len(working) > 0 {
+		a := r.Store.Config.Auths[m.Registry]
+		fileHolds := m.Registry != "" && r.Store.Config.CredsStore == "" && (a.Username != "" || a.Password != "" || a.IdentityToken != "")
+		switch {
+		case fileHolds:
+			// Without the entry Docker takes the credential config.json
+			// holds for it: no helper is needed to find it.
+			m.Manual = []string{fmt.Sprintf("remove %s from %s", setting, r.Config)}
+			m.Why += "; config.json holds a credential for " + m.Registry + ", which Docker uses once the entry is gone"
+			continue
+		case len(working) > 0:
 			m.To = working[0]
 			m.Manual = []string{fmt.Sprintf(`set %s to %q in %s`, setting, m.To, r.Config)}
 			if len(working) > 1 {
 				m.Why += "; working here: " + strings.Join(working, ", ")
 			}
-		} else {
+		default:
 			m.Manual = []string{fmt.Sprintf("remove %s from %s", setting, r.Config)}
 			m.Why += "; no credential helper works here, so Docker will keep credentials in config.json, base64-encoded but not encrypted"
+			if held := fileHeld(r.Store.Config); m.Registry == "" && held > 0 {
+				m.Why += fmt.Sprintf(", and the %d it holds already count again", held)
+			}
 		}
 		m.Then = []string{"docker login again for the registries it held: az acr login -n <registry>"}
 	}
 	return broken
+}
+
+// fileHeld counts config.json's own credentials, which Docker ignores
+// while credsStore names a helper.
+func fileHeld(cfg *credstore.Config) int {
+	n := 0
+	for _, a := range cfg.Auths {
+		if a.Username != "" || a.Password != "" || a.IdentityToken != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // expiring says when e's ACR refresh token expired or expires, when that
@@ -349,10 +390,10 @@ func (r *Repairer) move(ctx context.Context, e credstore.Entry, why string) (Mov
 	switch {
 	case e.Source.Kind == credstore.Env:
 		return m, "it is in DOCKER_AUTH_CONFIG, which acr-doctor does not write: correct the key there"
+	case e.NotFound || credstore.Empty(e.Err):
+		return m, "its store holds nothing under it"
 	case e.Err != nil:
 		return m, "its store could not be read: " + e.Err.Error()
-	case e.NotFound:
-		return m, "its store holds nothing under it"
 	}
 	at := r.Store.Lookup(ctx, to)
 	switch {

@@ -366,3 +366,35 @@ func useFake(t *testing.T) {
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	t.Setenv("FAKE_STORE", t.TempDir())
 }
+
+// TestSetHelperCannotStore: a helper that lists but cannot store (a pass
+// whose GPG key is gone) is not named: the run fails, config.json stays.
+func TestSetHelperCannotStore(t *testing.T) {
+	useFake(t)
+	ctx := context.Background()
+	rp := newRepairer(t, `{"credsStore":"nosuchhelper"}`, nil)
+	rp.Helpers = []string{"fake"}
+	p := rp.Plan(ctx, nil, nil)
+	if len(p.Moves) != 1 || p.Moves[0].To != "fake" {
+		t.Fatalf("plan %+v", p)
+	}
+	t.Setenv("FAKE_FAIL_STORE", "gpg: skipped: No public key")
+	if rec, err := rp.Apply(ctx, p.Moves); err == nil || rec != nil || !strings.Contains(err.Error(), "cannot keep a credential here") {
+		t.Fatalf("Apply: %+v, %v", rec, err)
+	}
+	if data, _ := os.ReadFile(rp.Config); string(data) != `{"credsStore":"nosuchhelper"}` {
+		t.Errorf("config.json changed: %s", data)
+	}
+}
+
+// TestSetHelperFileHolds: a broken credHelpers entry for a key config.json
+// holds a credential for is dropped, not replaced: Docker then uses it.
+func TestSetHelperFileHolds(t *testing.T) {
+	useFake(t)
+	rp := newRepairer(t, `{"credHelpers":{"myreg.azurecr.io":"nosuchhelper"},"auths":{"myreg.azurecr.io":{"auth":"`+b64("u:p")+`"}}}`, nil)
+	rp.Helpers = []string{"fake"}
+	p := rp.Plan(context.Background(), nil, nil)
+	if len(p.Moves) != 1 || p.Moves[0].To != "" || !strings.Contains(p.Moves[0].Why, "config.json holds a credential for myreg.azurecr.io") {
+		t.Fatalf("plan %+v", p)
+	}
+}
