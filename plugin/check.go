@@ -174,6 +174,9 @@ func checkRun(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 			}
 			rep.Registries = append(rep.Registries, r.Registry)
 		}
+		if opts.tool != "" {
+			src.tagStores(stores)
+		}
 		rep.Stores = append(rep.Stores, stores...)
 	}
 	progress.clear()
@@ -307,12 +310,16 @@ func (t textWriter) checkSummary(rep report.Check) {
 	}
 	for _, s := range rep.Stores {
 		if len(s.Causes) > 0 {
-			fmt.Fprintf(t.w, "%s %s\n", t.p.dim("store: "), safe(s.Source))
+			fmt.Fprintf(t.w, "%s %s\n", t.p.dim("store: "), safe(storeName(s)))
 			t.causes(s.Causes)
 			fmt.Fprintln(t.w)
 		}
 	}
 	if len(rep.Registries) == 0 {
+		if report.Unreadable(rep.Files) {
+			fmt.Fprintln(t.w, "A file above could not be read, so the registries it holds are not known: fix it.")
+			return
+		}
 		if rep.Failed() {
 			fmt.Fprintf(t.w, "The store above could not be listed, so the registries it holds are not known: fix it, or name one: %s check myreg.azurecr.io\n", invokedAs)
 			return
@@ -326,8 +333,12 @@ func (t textWriter) checkSummary(rep report.Check) {
 			failing++
 		}
 	}
-	checked := "1 registry"
-	if len(rep.Registries) != 1 {
+	noun := "registry"
+	if len(rep.Files) > 0 {
+		noun = "credential" // a registry is checked once per tool file holding it
+	}
+	checked := azure.Count(len(rep.Registries), noun)
+	if noun == "registry" && len(rep.Registries) != 1 {
 		checked = fmt.Sprintf("%d registries", len(rep.Registries))
 	}
 	fmt.Fprintf(t.w, "%s checked: %d healthy, %d with problems", checked, len(rep.Registries)-failing, failing)

@@ -77,10 +77,11 @@ func runCreds(cmd *cobra.Command, dockerCLI command.Cli, opts *credsOptions) err
 		if rep.Config == "" {
 			rep.Config = r.Config
 		}
-		for i := range r.Credentials {
-			if opts.tool != "" {
+		if opts.tool != "" {
+			for i := range r.Credentials {
 				src.tag(&r.Credentials[i])
 			}
+			src.tagStores(r.Stores)
 		}
 		rep.Credentials = append(rep.Credentials, r.Credentials...)
 		rep.Stores = append(rep.Stores, r.Stores...)
@@ -136,7 +137,7 @@ func (t textWriter) creds(rep report.Creds, all bool) {
 		case s.Entries == 1:
 			count = "1 entry"
 		}
-		fmt.Fprintf(t.w, "%s %s%s, %s\n", t.p.dim("store: "), safe(s.Source), note, count)
+		fmt.Fprintf(t.w, "%s %s%s, %s\n", t.p.dim("store: "), safe(storeName(s)), note, count)
 		t.causes(s.Causes)
 	}
 	fmt.Fprintln(t.w)
@@ -175,7 +176,7 @@ func (t textWriter) creds(rep report.Creds, all bool) {
 	}
 	if len(rep.Credentials) == 0 {
 		fmt.Fprintf(t.w, "No %ss found.", what)
-		if !all {
+		if !all && !report.Unreadable(rep.Files) {
 			fmt.Fprint(t.w, " Log in with: az acr login -n <registry>   (--all lists the other registries)")
 		}
 		fmt.Fprintln(t.w)

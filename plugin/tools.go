@@ -77,6 +77,22 @@ func (s source) tag(c *report.Credential) {
 	c.Tool, c.File = s.file.Tool, s.file.File
 }
 
+// tagStores marks stores as named in s, with --tool.
+func (s source) tagStores(stores []report.Store) {
+	for i := range stores {
+		stores[i].Tool, stores[i].File = s.file.Tool, s.file.File
+	}
+}
+
+// storeName is a store as text names it: with --tool, with the file
+// that names it.
+func storeName(st report.Store) string {
+	if st.File == "" {
+		return st.Source
+	}
+	return st.Source + " (named in " + st.Tool + "'s " + st.File + ")"
+}
+
 // toolHeader is the line above a tool file's entries in text.
 func (t textWriter) toolHeader(f report.ToolFile) {
 	fmt.Fprintf(t.w, "%s %s\n", t.p.bold(safe(f.Tool)), safe(f.File))

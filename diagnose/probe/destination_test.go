@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -131,7 +132,12 @@ func TestCredentialDestinations(t *testing.T) {
 				// Nothing but the registry on 443 was dialled, and the
 				// credential reached nothing but the registry's own
 				// token endpoint and /v2/.
-				for _, a := range dialed {
+				// net/http may still be finishing a dial it started for a
+				// request another connection served: read under the lock.
+				mu.Lock()
+				seen := slices.Clone(dialed)
+				mu.Unlock()
+				for _, a := range seen {
 					if a != testHost+":443" {
 						t.Errorf("dialled %s", a)
 					}

@@ -32,7 +32,8 @@ type Creds struct {
 	Files []ToolFile `json:"files,omitempty"`
 }
 
-func unreadable(files []ToolFile) bool {
+// Unreadable reports whether a file --tool reads could not be read.
+func Unreadable(files []ToolFile) bool {
 	for _, f := range files {
 		if f.Error != "" {
 			return true
@@ -53,7 +54,7 @@ type ToolFile struct {
 
 // Failed reports whether any problem (not a warning) was found.
 func (c Creds) Failed() bool {
-	if unreadable(c.Files) {
+	if Unreadable(c.Files) {
 		return true
 	}
 	for _, cr := range c.Credentials {
@@ -92,7 +93,10 @@ type Credential struct {
 
 // Store is a credential helper named by credsStore.
 type Store struct {
-	Source  string        `json:"source"`
+	Source string `json:"source"`
+	// Tool and File say, with --tool, whose config names the store.
+	Tool    string        `json:"tool,omitempty"`
+	File    string        `json:"file,omitempty"`
 	Default bool          `json:"default"` // Docker's platform default, not in config.json
 	Entries int           `json:"entries"`
 	Causes  []cause.Cause `json:"causes"`
@@ -181,7 +185,7 @@ type Docker struct {
 
 // Failed reports whether any registry is unhealthy or has a problem.
 func (c Check) Failed() bool {
-	if unreadable(c.Files) || c.Docker != nil && cause.Failed(c.Docker.Causes) {
+	if Unreadable(c.Files) || c.Docker != nil && cause.Failed(c.Docker.Causes) {
 		return true
 	}
 	for _, s := range c.Stores {
