@@ -46,17 +46,20 @@ credential helper through its own get, store and erase):
     registry's images (upper case, a port) moves to the key it does;
   - a credential Docker should not send (the registry refuses it and
     allows anonymous pull, or it is an ACR token for another registry) is
-    logged out: moved aside to parked.acrdoctor.invalid/<key>, a key no
-    image names, where --undo finds it again;
+    logged out: moved aside to parked.acrdoctor.invalid/<run>/<key>, a key
+    no image names, where --undo finds it again;
   - an ACR refresh token expired or expiring within 5 minutes is renewed
     with the Azure identity here (a service principal or workload
     identity in AZURE_* variables, a managed identity, the Azure CLI's
     login), as docker-credential-acrdoctor renews; the old token is set
     aside for --undo. Where there is none, fix says which login to run;
-  - a credential helper named in credsStore or credHelpers that is
-    missing or fails is replaced by the first that works here
-    (secretservice, pass, osxkeychain, wincred, desktop), or by none,
-    which leaves credentials in config.json: the plan says so.
+  - a credential helper named in credsStore or credHelpers that is not
+    installed is replaced by the first that stores and erases a probe
+    here (secretservice, pass, osxkeychain, wincred, desktop); a
+    credHelpers entry for a key config.json holds a credential for is
+    dropped instead. A helper that runs but fails (a locked keyring) is
+    left to check's advice.
+What changed since the plan was shown is not touched.
 No secret is printed, and none is written anywhere but where the store
 kept it.
 
@@ -224,12 +227,28 @@ func choose(dockerCLI command.Cli, opts fixOptions, moves []repair.Move) ([]repa
 	var chosen []repair.Move
 	out := safeOutput(dockerCLI.Out(), palette{})
 	for i, m := range moves {
-		fmt.Fprintf(out, "%d. move %s to %s? [y/N] ", i+1, safe(m.From), safe(m.To))
+		fmt.Fprintf(out, "%d. %s? [y/N] ", i+1, safe(short(m)))
 		if yes(dockerCLI.In()) {
 			chosen = append(chosen, m)
 		}
 	}
 	return chosen, nil
+}
+
+// short is a repair in a few words, for --step's question.
+func short(m repair.Move) string {
+	switch m.Kind {
+	case repair.LogOut:
+		return "log Docker out of " + m.Registry
+	case repair.Renew:
+		return "renew the token under " + m.From
+	case repair.SetHelper:
+		if m.To == "" {
+			return "drop " + m.Setting
+		}
+		return "name docker-credential-" + m.To + " in " + m.Setting
+	}
+	return "move " + m.From + " to " + m.To
 }
 
 // yes reads one answer line: y or yes.

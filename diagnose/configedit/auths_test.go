@@ -97,3 +97,20 @@ func TestWriteAuths(t *testing.T) {
 		}
 	})
 }
+
+// TestRevertEditsRefusesAuths: edits read back from a record that reach
+// beyond helper names and settings are refused, and nothing is written.
+func TestRevertEditsRefusesAuths(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(name, []byte(`{"credsStore":"pass"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ed := &Editor{Dir: t.TempDir()}
+	edits := []Edit{{Path: []string{"credsStore"}, Before: []byte(`"evil"`), After: []byte(`"pass"`)}, {Path: []string{"auths", "evil.io"}, After: []byte(`{}`)}}
+	if err := ed.RevertEdits(name, edits); err == nil || !strings.Contains(err.Error(), "refusing") {
+		t.Fatalf("err %v", err)
+	}
+	if data, _ := os.ReadFile(name); string(data) != `{"credsStore":"pass"}` {
+		t.Errorf("written: %s", data)
+	}
+}

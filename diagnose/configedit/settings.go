@@ -26,6 +26,11 @@ func (e *Editor) WriteSettings(from *File, to Doc) ([]Edit, error) {
 // name, key by key, keeping what was written since; it refuses, with a
 // *ConflictError, where a key it set has changed since.
 func (e *Editor) RevertEdits(name string, edits []Edit) error {
+	// The edits come back from a record on disk: only what WriteSettings
+	// could have made is reverted.
+	if err := checkEditable(edits); err != nil {
+		return err
+	}
 	f, err := Read(name)
 	if err != nil {
 		return err

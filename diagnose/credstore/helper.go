@@ -157,7 +157,16 @@ func (h Helper) Store(ctx context.Context, serverURL string, c Credential) (err 
 	err = client.Store(run.program, &credentials.Credentials{ServerURL: serverURL, Username: c.Username, Secret: c.Secret})
 	defer func() { h.trace(run, serverURL, err) }()
 	if err != nil {
-		return run.failure(err)
+		// A helper may quote what it was given: the secret goes, whatever
+		// else said it.
+		he := run.failure(err).(*HelperError)
+		if c.Secret != "" {
+			he.Message = strings.ReplaceAll(he.Message, c.Secret, "<redacted>")
+			if he.Err != nil {
+				he.Err = errors.New(strings.ReplaceAll(he.Err.Error(), c.Secret, "<redacted>"))
+			}
+		}
+		return he
 	}
 	return nil
 }

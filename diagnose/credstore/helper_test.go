@@ -253,3 +253,20 @@ func gone(pid string) bool {
 	}
 	return false
 }
+
+// TestStoreFailureHidesSecret: a helper that fails its store quoting what
+// it was given leaves the secret out of the error; erase's failure is the
+// helper's own words.
+func TestStoreFailureHidesSecret(t *testing.T) {
+	fakeHelpers(t, map[string]string{
+		"echo": `read line; echo "store failed for $line" | sed 's/.*"Secret":"\([^"]*\)".*/store failed for \1/'; exit 1`,
+	})
+	err := (Helper{Name: "echo"}).Store(context.Background(), "myreg.azurecr.io", Credential{Username: "u", Secret: "s3cr3t-value-42"})
+	if err == nil || strings.Contains(err.Error(), "s3cr3t-value-42") || !strings.Contains(err.Error(), "store failed for <redacted>") {
+		t.Fatalf("error %v", err)
+	}
+	var he *HelperError
+	if !errors.As(err, &he) || he.Action != "store" {
+		t.Errorf("not a store HelperError: %#v", err)
+	}
+}

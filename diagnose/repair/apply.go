@@ -46,14 +46,15 @@ func (r *Repairer) Apply(ctx context.Context, moves []Move) (*Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the fingerprint key: %w", err)
 	}
-	rec := &Record{Config: r.Config, Time: r.now().UTC()}
-	rec.ID = rec.Time.Format("20060102T150405.000000000Z")
+	rec := &Record{ID: r.runID(), Config: r.Config, Time: r.now().UTC()}
 	var failed error
 	for _, m := range moves {
-		switch m.Kind {
-		case Renew:
+		err = r.asPlanned(ctx, m)
+		switch {
+		case err != nil:
+		case m.Kind == Renew:
 			err = r.renew(ctx, &m, key)
-		case SetHelper:
+		case m.Kind == SetHelper:
 			err = r.setHelper(ctx, &m)
 		default:
 			m.Fingerprint, err = r.relocate(ctx, m.Source, m.From, m.To, key, "")
@@ -79,6 +80,46 @@ func (m Move) subject() string {
 		return m.Registry
 	}
 	return m.Setting
+}
+
+// asPlanned refuses m where what it is about has changed since the plan
+// (a login, an edit, another run while the prompt waited): the plan was
+// shown, and agreed to, for what it saw.
+func (r *Repairer) asPlanned(ctx context.Context, m Move) error {
+	if m.Kind == SetHelper {
+		f, err := configedit.Read(r.Config)
+		if err != nil {
+			return err
+		}
+		if f.Doc.String(strings.SplitN(m.Setting, ".", 2)...) != m.From {
+			return fmt.Errorf("%s no longer names %s: changed since the plan", m.Setting, m.From)
+		}
+		return nil
+	}
+	if m.seen == "" {
+		return nil // not planned here (a test's hand-made move)
+	}
+	// As the plan's entry had them: a helper's username as stored
+	// (<token> for a token), the secret Docker would send.
+	var now string
+	if m.Source.Kind == credstore.File {
+		cfg, err := credstore.Load(filepath.Dir(r.Config), func(string) string { return "" })
+		if err != nil {
+			return err
+		}
+		a := cfg.Auths[m.From]
+		now = r.sight(a.Username, credstore.Entry{Password: a.Password, IdentityToken: a.IdentityToken}.Secret())
+	} else {
+		c, err := r.Store.Helper(m.Source.Helper).Get(ctx, m.From)
+		if err != nil {
+			return fmt.Errorf("%s: %w", m.From, err)
+		}
+		now = r.sight(c.Username, c.Secret)
+	}
+	if now != m.seen {
+		return fmt.Errorf("the credential under %s changed since the plan", m.From)
+	}
+	return nil
 }
 
 // relocate moves the credential under from to to in src, and returns its
@@ -112,7 +153,11 @@ func (r *Repairer) relocate(ctx context.Context, src credstore.Source, from, to 
 		return "", err
 	}
 	if err := h.Erase(ctx, from); err != nil {
-		return "", err
+		// Not both: the copy goes, the credential stays where it was.
+		if rerr := h.Erase(ctx, to); rerr != nil {
+			return "", fmt.Errorf("%w; and erasing the copy under %s failed too: %w", err, to, rerr)
+		}
+		return "", fmt.Errorf("%w; the credential stays under %s", err, from)
 	}
 	r.movePlaceholder(from, to)
 	return fp, nil

@@ -29,6 +29,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
 	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/fingerprint"
 	"github.com/acr-doctor/acr-doctor/diagnose/inventory"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/renew"
@@ -76,6 +77,9 @@ type Move struct {
 	// Held are the keys the helper named held when fix named it; an undo
 	// refuses once it holds others.
 	Held []string `json:"held,omitempty"`
+	// seen names the credential as the plan saw it, with the run's own
+	// key, kept in memory only: Apply refuses one changed since.
+	seen string
 	// Manual is the same change by hand; Then, what is left to run after
 	// it (a login), which fix prints and never runs.
 	Manual []string `json:"manual"`
@@ -115,6 +119,8 @@ type Repairer struct {
 	// broken one, the first that works; nil means this system's own
 	// (platformHelpers, then desktop).
 	Helpers []string
+	id      string           // runID's
+	planKey *fingerprint.Key // names what the plan saw, for Apply to compare
 }
 
 func (r *Repairer) renewer() *renew.Renewer {
@@ -154,7 +160,11 @@ func (r *Repairer) Plan(ctx context.Context, hosts []string, live []check.Result
 			continue
 		}
 		if why := check.Stray(e, r.Store.Config); why != "" {
-			add(r.move(ctx, e, why))
+			m, skip := r.move(ctx, e, why)
+			if j := slices.IndexFunc(p.Moves, func(o Move) bool { return o.Kind == MoveKey && o.To == m.To && o.Source == m.Source }); j >= 0 && skip == "" {
+				skip = "the key " + p.Moves[j].From + " moves to " + m.To + " already"
+			}
+			add(m, skip)
 		} else if why := otherRegistry(e); why != "" {
 			add(r.park(ctx, e, why, "az acr login -n %s"))
 		} else if why := r.expiring(e); why != "" {
@@ -222,20 +232,31 @@ type helperMove struct {
 	skip string
 }
 
+// gone reports whether err says a helper program is not there to run:
+// missing, or not executable. Such a helper serves no credential, so there
+// is none to move first. One that runs and fails (a locked keyring, a
+// pass without its key) may still answer get, and its own fix is not a
+// rename: check names it, fix leaves it.
+func gone(err error) bool {
+	var he *credstore.HelperError
+	return errors.As(err, &he) && (he.Failure == credstore.HelperMissing || he.Failure == credstore.HelperNotExecutable)
+}
+
 // helperRepairs plans, for credsStore and each ACR credHelpers entry
-// naming a helper that is missing or fails, the first helper that works
-// here instead; with none, no helper: Docker then keeps credentials in
-// config.json, which the plan says. A broken helper serves no
-// credential, so there is none to move first.
+// naming a helper that is not installed, the first helper that works
+// here instead; a credHelpers entry for a key config.json holds a
+// credential for goes instead. With no helper working, there is no
+// repair: Docker would pick its platform default, or config.json, which
+// is not fix's to choose.
 func (r *Repairer) helperRepairs(ctx context.Context, entries []credstore.Entry, stores []credstore.StoreStatus, wanted func(string) bool) []helperMove {
 	var broken []helperMove
 	for _, st := range stores {
-		if st.Err != nil && !st.Default && !absent(st.Err) && len(r.Store.Config.Env) == 0 {
+		if gone(st.Err) && !st.Default && len(r.Store.Config.Env) == 0 {
 			broken = append(broken, helperMove{Move: Move{Kind: SetHelper, Setting: "credsStore", From: st.Source.Helper, Why: st.Err.Error()}})
 		}
 	}
 	for _, e := range entries {
-		if e.Source.Kind != credstore.CredHelpers || e.Err == nil || absent(e.Err) || !wanted(dockerKey(e.Registry)) {
+		if e.Source.Kind != credstore.CredHelpers || !gone(e.Err) || !wanted(dockerKey(e.Registry)) {
 			continue
 		}
 		if _, acr := loginserver.Check(e.Registry); acr {
@@ -281,27 +302,12 @@ func (r *Repairer) helperRepairs(ctx context.Context, entries []credstore.Entry,
 				m.Why += "; working here: " + strings.Join(working, ", ")
 			}
 		default:
-			m.Manual = []string{fmt.Sprintf("remove %s from %s", setting, r.Config)}
-			m.Why += "; no credential helper works here, so Docker will keep credentials in config.json, base64-encoded but not encrypted"
-			if held := fileHeld(r.Store.Config); m.Registry == "" && held > 0 {
-				m.Why += fmt.Sprintf(", and the %d it holds already count again", held)
-			}
+			broken[i].skip = m.Why + "; no other credential helper works here to name instead: install one (pass: apt-get install pass, then pass init), or remove " + setting + " to let Docker choose"
+			continue
 		}
 		m.Then = []string{"docker login again for the registries it held: az acr login -n <registry>"}
 	}
 	return broken
-}
-
-// fileHeld counts config.json's own credentials, which Docker ignores
-// while credsStore names a helper.
-func fileHeld(cfg *credstore.Config) int {
-	n := 0
-	for _, a := range cfg.Auths {
-		if a.Username != "" || a.Password != "" || a.IdentityToken != "" {
-			n++
-		}
-	}
-	return n
 }
 
 // expiring says when e's ACR refresh token expired or expires, when that
@@ -328,7 +334,7 @@ func (r *Repairer) expiring(e credstore.Entry) string {
 // renewal plans the renewal of e's token, or says which login to run.
 func (r *Repairer) renewal(ctx context.Context, e credstore.Entry, why string) (Move, string) {
 	host := dockerKey(e.Registry)
-	m := Move{Kind: Renew, Registry: host, From: e.Registry, To: ParkedKey(e.Registry), Source: e.Source, Why: why}
+	m := Move{Kind: Renew, Registry: host, From: e.Registry, To: ParkedKey(r.runID(), e.Registry), Source: e.Source, Why: why}
 	login := shell.Sprintf("az acr login -n %s", shell.RegistryName(registryName(host)))
 	ids := r.Identities
 	if ids == nil {
@@ -344,19 +350,41 @@ func (r *Repairer) renewal(ctx context.Context, e credstore.Entry, why string) (
 	}
 	m.Identity = strings.Join(ids, ", then ")
 	m.Manual = []string{login}
+	m.seen = r.sight(e.Username, e.Secret())
 	return m, ""
 }
 
-// ParkedKey is where LogOut moves the credential under key: a key in the
-// same store whose host is in .invalid (RFC 2606), so no image reference
-// names it and Docker never sends it anywhere, and which is no ACR key.
-// key is escaped: a "://" in it would make Docker read the host from it.
-func ParkedKey(key string) string { return "parked.acrdoctor.invalid/" + url.PathEscape(key) }
+// ParkedKey is where LogOut moves the credential under key in run, and
+// Renew the token it replaces: a key in the same store whose host is in
+// .invalid (RFC 2606), so no image reference names it and Docker never
+// sends it anywhere, and which is no ACR key. key is escaped: a "://" in
+// it would make Docker read the host from it.
+// Each run parks under its own ID, so a later run (the next renewal of a
+// token renewed once) never finds the place taken.
+func ParkedKey(run, key string) string {
+	return "parked.acrdoctor.invalid/" + run + "/" + url.PathEscape(key)
+}
+
+// sight names a credential as the plan sees it.
+func (r *Repairer) sight(username, secret string) string {
+	if r.planKey == nil {
+		r.planKey = fingerprint.New()
+	}
+	return r.planKey.Of(username + "\x00" + secret)
+}
+
+// runID names this run: its plan's parked keys, and its record.
+func (r *Repairer) runID() string {
+	if r.id == "" {
+		r.id = r.now().UTC().Format("20060102T150405.000000000Z")
+	}
+	return r.id
+}
 
 // park plans the log-out of e, with then the login to run after it
 // (a format of the registry's name), or says why not.
 func (r *Repairer) park(ctx context.Context, e credstore.Entry, why, then string) (Move, string) {
-	m := Move{Kind: LogOut, Registry: dockerKey(e.Registry), From: e.Registry, To: ParkedKey(e.Registry), Source: e.Source, Why: why}
+	m := Move{Kind: LogOut, Registry: dockerKey(e.Registry), From: e.Registry, To: ParkedKey(r.runID(), e.Registry), Source: e.Source, Why: why}
 	switch {
 	case e.Source.Kind == credstore.Env:
 		return m, "it is in DOCKER_AUTH_CONFIG, which acr-doctor does not write: remove it there"
@@ -366,6 +394,7 @@ func (r *Repairer) park(ctx context.Context, e credstore.Entry, why, then string
 		return m, "an earlier fix parked a credential at " + m.To + ": remove it first, or undo that fix"
 	}
 	m.Manual = []string{shell.Sprintf("docker logout %s", shell.Text("key", e.Registry, "<key>"))}
+	m.seen = r.sight(e.Username, e.Secret())
 	if then != "" {
 		m.Then = []string{shell.Sprintf(then, shell.RegistryName(registryName(m.Registry)))}
 	}
@@ -387,6 +416,9 @@ func dockerKey(key string) string {
 func (r *Repairer) move(ctx context.Context, e credstore.Entry, why string) (Move, string) {
 	to := dockerKey(e.Registry)
 	m := Move{Kind: MoveKey, Registry: to, From: e.Registry, To: to, Source: e.Source, Why: why}
+	if _, acr := loginserver.Parse(to); !acr || !shell.ValidHost(to) {
+		return m, to + " is no registry's login server either: log in to the registry meant (az acr login -n <registry>), and docker logout this key"
+	}
 	switch {
 	case e.Source.Kind == credstore.Env:
 		return m, "it is in DOCKER_AUTH_CONFIG, which acr-doctor does not write: correct the key there"
@@ -410,6 +442,7 @@ func (r *Repairer) move(ctx context.Context, e credstore.Entry, why string) (Mov
 		shell.Sprintf("docker logout %s", shell.Text("key", e.Registry, "<key>")),
 		shell.Sprintf("az acr login -n %s   # or docker login %s with the same credential", shell.RegistryName(registryName(to)), shell.Host(to)),
 	}
+	m.seen = r.sight(e.Username, e.Secret())
 	return m, ""
 }
 

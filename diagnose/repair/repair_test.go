@@ -55,12 +55,15 @@ func TestPlan(t *testing.T) {
 		{name: "port", config: `{"auths":{"myreg.azurecr.io:443":{"auth":"` + pw + `"}}}`, moves: []string{"myreg.azurecr.io:443→myreg.azurecr.io"}},
 		{name: "Docker's key taken", config: `{"auths":{"MyReg.azurecr.io":{"auth":"` + pw + `"},"myreg.azurecr.io":{"auth":"` + b64("other:pw") + `"}}}`,
 			skips: []string{"holds a credential of its own"}},
+		{name: "two keys for one", config: `{"auths":{"MYREG.azurecr.io:443":{"auth":"` + pw + `"},"https://MyReg.AZURECR.io/v2/":{"auth":"` + pw + `"}}}`,
+			moves: []string{"MYREG.azurecr.io:443→myreg.azurecr.io"}, skips: []string{"moves to myreg.azurecr.io already"}},
+		{name: "no login server", config: `{"auths":{"Reg00.azurecr.io;touch x":{"auth":"` + pw + `"}}}`,
+			skips: []string{"is no registry's login server either"}},
 		{name: "healthy key", config: `{"auths":{"myreg.azurecr.io":{"auth":"` + pw + `"}}}`},
 		{name: "scheme and path: Docker finds it", config: `{"auths":{"https://myreg.azurecr.io/v2/":{"auth":"` + pw + `"}}}`},
 		{name: "not ACR", config: `{"auths":{"Ghcr.io":{"auth":"` + pw + `"}}}`},
 		{name: "another store for Docker's key", config: `{"auths":{"MyReg.azurecr.io":{"auth":"` + pw + `"}},"credHelpers":{"myreg.azurecr.io":"nosuchhelper"}}`,
-			moves: []string{"nosuchhelper→"}, // no helper works here
-			skips: []string{"Docker looks myreg.azurecr.io up in credHelpers:nosuchhelper"}},
+			skips: []string{"no other credential helper works here", "Docker looks myreg.azurecr.io up in credHelpers:nosuchhelper"}},
 		{name: "environment", config: `{}`, env: map[string]string{"DOCKER_AUTH_CONFIG": `{"auths":{"MyReg.azurecr.io":{"auth":"` + pw + `"}}}`},
 			skips: []string{"DOCKER_AUTH_CONFIG"}},
 		{name: "another registry named", config: `{"auths":{"MyReg.azurecr.io":{"auth":"` + pw + `"}}}`, hosts: []string{"other.azurecr.io"}},
@@ -245,7 +248,7 @@ func TestPlanLogOut(t *testing.T) {
 			p := rp.Plan(ctx, nil, tt.live)
 			var moves []string
 			for _, m := range p.Moves {
-				moves = append(moves, m.From+"→"+m.To)
+				moves = append(moves, m.From+"→"+strings.Replace(m.To, rp.runID()+"/", "", 1))
 				if m.Kind != LogOut {
 					t.Errorf("kind %s", m.Kind)
 				}
@@ -318,7 +321,8 @@ func TestPlanRenew(t *testing.T) {
 }
 
 // TestSetHelper: a credsStore helper that is missing is replaced by the
-// first that works, or by none; the undo names it again.
+// first that works; the undo names it again. With none working, or a
+// helper that runs but fails (a locked keyring), there is no repair.
 func TestSetHelper(t *testing.T) {
 	useFake(t)
 	ctx := context.Background()
@@ -327,7 +331,6 @@ func TestSetHelper(t *testing.T) {
 		want    string // credsStore after the fix; "" for none
 	}{
 		{[]string{"acrdoctor-test-missing", "fake"}, "fake"},
-		{[]string{}, ""},
 	} {
 		rp := newRepairer(t, `{"credsStore":"nosuchhelper","auths":{"x.io":{}}}`, nil)
 		rp.Helpers = tc.helpers
@@ -396,5 +399,72 @@ func TestSetHelperFileHolds(t *testing.T) {
 	p := rp.Plan(context.Background(), nil, nil)
 	if len(p.Moves) != 1 || p.Moves[0].To != "" || !strings.Contains(p.Moves[0].Why, "config.json holds a credential for myreg.azurecr.io") {
 		t.Fatalf("plan %+v", p)
+	}
+}
+
+func TestSetHelperNone(t *testing.T) {
+	useFake(t)
+	ctx := context.Background()
+	rp := newRepairer(t, `{"credsStore":"nosuchhelper"}`, nil)
+	rp.Helpers = []string{}
+	if p := rp.Plan(ctx, nil, nil); len(p.Moves) != 0 || len(p.Skipped) != 1 || !strings.Contains(p.Skipped[0].Why, "no other credential helper works here") {
+		t.Errorf("no helper working: %+v", p)
+	}
+	// A helper that runs and fails its list, as a locked keyring does.
+	rp = newRepairer(t, `{"credsStore":"fake"}`, nil)
+	rp.Helpers = []string{"fake"}
+	t.Setenv("FAKE_FAIL", "the keyring is locked")
+	if p := rp.Plan(ctx, nil, nil); len(p.Moves) != 0 {
+		t.Errorf("a locked store replaced: %+v", p)
+	}
+}
+
+// TestApplyEraseFails: a helper that stores the copy but will not erase
+// the original keeps one copy, the original, and no record.
+func TestApplyEraseFails(t *testing.T) {
+	useFake(t)
+	ctx := context.Background()
+	rp := newRepairer(t, `{"credsStore":"fake"}`, nil)
+	h := rp.Store.Helper("fake")
+	if err := h.Store(ctx, "MyReg.azurecr.io", credstore.Credential{Username: "user", Secret: "pw"}); err != nil {
+		t.Fatal(err)
+	}
+	p := rp.Plan(ctx, nil, nil)
+	t.Setenv("FAKE_FAIL_ERASE", "MyReg.azurecr.io")
+	if rec, err := rp.Apply(ctx, p.Moves); err == nil || rec != nil || !strings.Contains(err.Error(), "the credential stays under MyReg.azurecr.io") {
+		t.Fatalf("Apply: %+v, %v", rec, err)
+	}
+	l, _ := h.List(ctx)
+	if _, ok := l["myreg.azurecr.io"]; ok || len(l) != 1 {
+		t.Errorf("after the failed move the helper holds %v", l)
+	}
+}
+
+// TestApplyChangedSincePlan: what changed between the plan and the yes
+// (a login while the prompt waited) is not touched.
+func TestApplyChangedSincePlan(t *testing.T) {
+	ctx := context.Background()
+	rp := newRepairer(t, `{"auths":{"MyReg.azurecr.io":{"auth":"`+b64("user:pw")+`"}}}`, nil)
+	p := rp.Plan(ctx, nil, nil)
+	changed := `{"auths":{"MyReg.azurecr.io":{"auth":"` + b64("user:NEW") + `"}}}`
+	if err := os.WriteFile(rp.Config, []byte(changed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := rp.Apply(ctx, p.Moves); err == nil || rec != nil || !strings.Contains(err.Error(), "changed since the plan") {
+		t.Fatalf("Apply: %+v, %v", rec, err)
+	}
+	if data, _ := os.ReadFile(rp.Config); string(data) != changed {
+		t.Errorf("written: %s", data)
+	}
+	// A helper setting changed since the plan.
+	rp = newRepairer(t, `{"credsStore":"nosuchhelper"}`, nil)
+	useFake(t)
+	rp.Helpers = []string{"fake"}
+	p = rp.Plan(ctx, nil, nil)
+	if err := os.WriteFile(rp.Config, []byte(`{"credsStore":"fake"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rp.Apply(ctx, p.Moves); err == nil || !strings.Contains(err.Error(), "changed since the plan") {
+		t.Fatalf("Apply over a changed credsStore: %v", err)
 	}
 }

@@ -7,7 +7,7 @@
 // stderr on every call. FAKE_FAIL makes every call print it and exit 3.
 // FAKE_LOG names a file each call appends its action to, one line each,
 // so a test can tell which calls were made. FAKE_FAIL_STORE makes store
-// alone fail so.
+// alone fail so; FAKE_FAIL_ERASE=SERVER, the erase of SERVER alone.
 package main
 
 import (
@@ -35,6 +35,9 @@ func (s store) Add(c *credentials.Credentials) error {
 }
 
 func (s store) Delete(url string) error {
+	if os.Getenv("FAKE_FAIL_ERASE") == url {
+		return errors.New("erase refused")
+	}
 	err := os.Remove(s.file(url))
 	if errors.Is(err, fs.ErrNotExist) {
 		return credentials.NewErrCredentialsNotFound()
