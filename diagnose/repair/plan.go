@@ -5,13 +5,9 @@
 // is recorded without its secret, and can be undone; an undo refuses
 // where what the repair left has changed since.
 //
-// The repairs:
-//   - a credential stored under a key Docker never looks up (upper case, a
-//     port) is moved to the key it does;
-//   - a credential Docker should not send (the registry refuses it and
-//     allows anonymous pull, or it is an ACR token for another registry)
-//     is logged out: moved aside, within its store, to a key no image
-//     reference names (ParkedKey), where --undo finds it again.
+// The repairs are the Kinds below. Each applies only to what its plan saw
+// (a credential or setting changed since is refused), and the plan says
+// what the check found that no repair answers.
 package repair
 
 import (
@@ -53,8 +49,8 @@ const (
 	// at ParkedKey for an undo.
 	Renew Kind = "renew"
 	// SetHelper names a working credential helper where config.json names
-	// one that is missing or fails (From, in Setting), or no helper where
-	// none works here (To is then "").
+	// one that is not installed (From, in Setting), or drops a credHelpers
+	// entry for a key config.json holds a credential for (To is then "").
 	SetHelper Kind = "set_helper"
 )
 
