@@ -186,8 +186,10 @@ func TestFixLogsOut(t *testing.T) {
 }
 
 // TestFixRenews: an expired ACR refresh token, with a service principal in
-// the environment, is renewed into the store that held it; the check then
-// passes, and --undo brings the expired one back.
+// the environment, is renewed into the store that held it (and, in pass
+// with the wrapper installed, the registry sent to the wrapper); the check
+// then passes, and --undo brings the expired one back and config.json as
+// it was.
 func TestFixRenews(t *testing.T) {
 	t.Parallel()
 	for _, store := range []string{"file", "pass"} {
@@ -212,12 +214,21 @@ func TestFixRenews(t *testing.T) {
 			}
 			e.setenv("AZURE_TENANT_ID="+tenant, "AZURE_CLIENT_ID="+spApp, "AZURE_CLIENT_SECRET="+spSecret,
 				"AZURE_AUTHORITY_HOST=https://"+acremu.AuthorityHost+"/")
+			if store == "pass" {
+				// With the wrapper installed and the token in a helper,
+				// fix also sends the registry to the wrapper.
+				e.useWrapper()
+			}
 			r = e.docker("acrdoctor", "fix", "--yes")
-			if r.code != 0 || !strings.Contains(r.stdout, "renew the ACR refresh token under "+host) || !strings.Contains(r.stdout, host+": login fails → healthy") {
+			if r.code != 0 || !strings.Contains(r.stdout, "renew the ACR refresh token under "+host) || !strings.Contains(r.stdout, host+": login fails → healthy") ||
+				strings.Contains(r.stdout, "send "+host+" to docker-credential-acrdoctor") != (store == "pass") {
 				t.Fatalf("fix --yes: %v", r)
 			}
 			if got := check("after"); !got.Healthy {
 				t.Fatalf("after: %+v", got)
+			}
+			if cfg := readConfig(t, e); store == "pass" && (cfg["credHelpers"] == nil || cfg["credHelpers"].(map[string]any)[host] != "acrdoctor") {
+				t.Fatalf("not sent to the wrapper: %v", cfg)
 			}
 			assertNoSecrets(t, e, []string{expired, spSecret}, [][]string{{"acrdoctor", "fix"}, {"acrdoctor", "fix", "--undo"}, {"acrdoctor", "creds", "--all"}})
 			if r := e.docker("acrdoctor", "fix", "--undo", "--yes"); r.code != 0 || !strings.Contains(r.stdout, "put the old token back under "+host) {
@@ -226,11 +237,14 @@ func TestFixRenews(t *testing.T) {
 			if got := check("after the undo"); got.Healthy || got.Causes[0].ID != "expired_credentials" {
 				t.Fatalf("after the undo: %+v", got)
 			}
+			cfg := readConfig(t, e)
 			if store == "file" {
-				auths := readConfig(t, e)["auths"].(map[string]any)
+				auths := cfg["auths"].(map[string]any)
 				if len(auths) != 1 || auths[host].(map[string]any)["identitytoken"] != expired {
 					t.Fatalf("after the undo: %v", auths)
 				}
+			} else if cfg["credsStore"] != "pass" || len(cfg) != 1 {
+				t.Fatalf("after the undo: %v", cfg)
 			}
 		})
 	}

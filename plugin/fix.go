@@ -52,7 +52,10 @@ credential helper through its own get, store and erase):
     with the Azure identity here (a service principal or workload
     identity in AZURE_* variables, a managed identity, the Azure CLI's
     login), as docker-credential-acrdoctor renews; the old token is set
-    aside for --undo. Where there is none, fix says which login to run;
+    aside for --undo. Where there is none, fix says which login to run.
+    Where the token lives in a credential helper and
+    docker-credential-acrdoctor is installed, fix also offers to send
+    the registry to it, as configure does: it renews on the way;
   - a credential helper named in credsStore or credHelpers that is not
     installed is replaced by the first that stores and erases a probe
     here (secretservice, pass, osxkeychain, wincred, desktop); a
@@ -242,6 +245,8 @@ func short(m repair.Move) string {
 		return "log Docker out of " + m.Registry
 	case repair.Renew:
 		return "renew the token under " + m.From
+	case repair.Configure:
+		return "send " + m.Registry + " to docker-credential-acrdoctor"
 	case repair.SetHelper:
 		if m.To == "" {
 			return "drop " + m.Setting
@@ -279,6 +284,8 @@ func printPlan(w io.Writer, p repair.Plan) {
 	fmt.Fprintf(w, "Repairs (%s):\n", azure.Count(len(p.Moves), "repair"))
 	for i, m := range p.Moves {
 		switch m.Kind {
+		case repair.Configure:
+			fmt.Fprintf(w, "  %d. send %s to docker-credential-acrdoctor in %s (credHelpers, and the store it wraps)\n", i+1, safe(m.Registry), safe(configPath()))
 		case repair.Renew:
 			fmt.Fprintf(w, "  %d. renew the ACR refresh token under %s, in %s, with the Azure identity here (%s); the old one is set aside at %s\n", i+1, safe(m.From), safe(storeText(m.Source)), safe(m.Identity), safe(m.To))
 		case repair.SetHelper:
@@ -379,6 +386,8 @@ func undoFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions) error 
 	fmt.Fprintf(out, "The fix of %s takes back:\n", rec.Time.Local().Format("2006-01-02 15:04:05"))
 	for _, m := range rec.Moves {
 		switch m.Kind {
+		case repair.Configure:
+			fmt.Fprintf(out, "  send %s to its store directly again, not through docker-credential-acrdoctor\n", safe(m.Registry))
 		case repair.SetHelper:
 			fmt.Fprintf(out, "  name docker-credential-%s in %s again\n", safe(m.From), safe(m.Setting))
 		case repair.Renew:

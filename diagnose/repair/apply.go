@@ -56,6 +56,8 @@ func (r *Repairer) Apply(ctx context.Context, moves []Move) (*Record, error) {
 			err = r.renew(ctx, &m, key)
 		case m.Kind == SetHelper:
 			err = r.setHelper(ctx, &m)
+		case m.Kind == Configure:
+			err = r.configureWrapper(&m)
 		default:
 			m.Fingerprint, err = r.relocate(ctx, m.Source, m.From, m.To, key, "")
 		}
@@ -311,6 +313,22 @@ func (r *Repairer) setHelper(ctx context.Context, m *Move) error {
 	return err
 }
 
+// configureWrapper sends m.Registry to the wrapper, as configure would
+// plan it over config.json as it is now.
+func (r *Repairer) configureWrapper(m *Move) error {
+	f, err := configedit.Read(r.Config)
+	if err != nil {
+		return err
+	}
+	cp, err := r.configure(f, m.Registry)
+	if err != nil {
+		return err
+	}
+	ed := configedit.Editor{Dir: r.Dir}
+	m.Edits, err = ed.WriteSettings(f, cp.Doc)
+	return err
+}
+
 // unsetHelper names m.From again, unless the helper the fix named has
 // kept credentials since (a docker login), which Docker would then no
 // longer find.
@@ -414,6 +432,9 @@ func (r *Repairer) Undo(ctx context.Context, rec *Record) error {
 			err = r.unrenew(ctx, m, key)
 		case SetHelper:
 			err = r.unsetHelper(ctx, m)
+		case Configure:
+			ed := configedit.Editor{Dir: r.Dir}
+			err = ed.RevertEdits(r.Config, m.Edits)
 		default:
 			_, err = r.relocate(ctx, m.Source, m.To, m.From, key, m.Fingerprint)
 		}

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strings"
@@ -48,6 +49,10 @@ const (
 	// expiring, from the Azure identity at hand; the old one is set aside
 	// at ParkedKey for an undo.
 	Renew Kind = "renew"
+	// Configure sends a registry whose token was renewed to
+	// docker-credential-acrdoctor, which renews such tokens on the way, as
+	// `docker acrdoctor configure REGISTRY` does.
+	Configure Kind = "configure"
 	// SetHelper names a working credential helper where config.json names
 	// one that is not installed (From, in Setting), or drops a credHelpers
 	// entry for a key config.json holds a credential for (To is then "").
@@ -164,7 +169,13 @@ func (r *Repairer) Plan(ctx context.Context, hosts []string, live []check.Result
 		} else if why := otherRegistry(e); why != "" {
 			add(r.park(ctx, e, why, "az acr login -n %s"))
 		} else if why := r.expiring(e); why != "" {
-			add(r.renewal(ctx, e, why))
+			m, skip := r.renewal(ctx, e, why)
+			add(m, skip)
+			if skip == "" {
+				if c, ok := r.wrap(e); ok {
+					p.Moves = append(p.Moves, c)
+				}
+			}
 		}
 	}
 	for _, res := range live {
@@ -348,6 +359,46 @@ func (r *Repairer) renewal(ctx context.Context, e credstore.Entry, why string) (
 	m.Manual = []string{login}
 	m.seen = r.sight(e.Username, e.Secret())
 	return m, ""
+}
+
+// wrap offers, beside the renewal of e's token, the wrapper that would
+// have renewed it on the way: where docker-credential-acrdoctor is
+// installed, the token lives in a helper (the wrapper wraps helpers, not
+// config.json), and configure would not skip the registry.
+func (r *Repairer) wrap(e credstore.Entry) (Move, bool) {
+	host := dockerKey(e.Registry)
+	cfg := r.Store.Config
+	if e.Source.Kind != credstore.CredsStore && e.Source.Kind != credstore.CredHelpers ||
+		configedit.RoutesToWrapper(cfg.CredsStore, map[string]string{host: cfg.CredHelpers[host]}) {
+		return Move{}, false
+	}
+	if _, err := exec.LookPath("docker-credential-" + configedit.Helper); err != nil {
+		return Move{}, false
+	}
+	f, err := configedit.Read(r.Config)
+	if err != nil {
+		return Move{}, false
+	}
+	if cp, err := r.configure(f, host); err != nil || len(configedit.Diff(f.Doc, cp.Doc)) == 0 {
+		return Move{}, false
+	}
+	return Move{Kind: Configure, Registry: host,
+		Why:    "its token expires every three hours; docker-credential-acrdoctor, wrapping " + e.Source.Helper + ", renews it when Docker asks for it, as this fix does once",
+		Manual: []string{shell.Sprintf("docker acrdoctor configure %s", shell.Host(host))},
+	}, true
+}
+
+// configure is configure's plan for host over f.
+func (r *Repairer) configure(f *configedit.File, host string) (*configedit.Plan, error) {
+	def := ""
+	if r.Store.Config.DefaultStore {
+		def = r.Store.Config.CredsStore
+	}
+	cp, err := configedit.Configure(f, configedit.Request{Hosts: []string{host}, DefaultStore: def})
+	if err == nil && len(cp.Skipped) > 0 {
+		err = errors.New(cp.Skipped[0].Reason)
+	}
+	return cp, err
 }
 
 // ParkedKey is where LogOut moves the credential under key in run, and

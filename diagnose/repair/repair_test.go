@@ -468,3 +468,55 @@ func TestApplyChangedSincePlan(t *testing.T) {
 		t.Fatalf("Apply over a changed credsStore: %v", err)
 	}
 }
+
+// TestPlanConfigure: beside a renewal of a token kept in a helper, fix
+// offers the wrapper, when it is installed; not for a token in
+// config.json, which the wrapper cannot wrap.
+func TestPlanConfigure(t *testing.T) {
+	useFake(t)
+	ctx := context.Background()
+	tok := tokentest.Default().Sign(tokentest.ACRRefresh("myreg.azurecr.io", "alice", "tenant", time.Now().Add(-5*time.Hour), "read"))
+	rp := newRepairer(t, `{"credsStore":"fake"}`, nil)
+	rp.Identities = []string{"EnvironmentCredential"}
+	if err := rp.Store.Helper("fake").Store(ctx, "myreg.azurecr.io", credstore.Credential{Username: credstore.TokenUsername, Secret: tok}); err != nil {
+		t.Fatal(err)
+	}
+	kinds := func() []Kind {
+		var k []Kind
+		for _, m := range rp.Plan(ctx, nil, nil).Moves {
+			k = append(k, m.Kind)
+		}
+		return k
+	}
+	if got := kinds(); !slices.Equal(got, []Kind{Renew}) {
+		t.Errorf("no wrapper installed: %v", got)
+	}
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "docker-credential-acrdoctor"), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	if got := kinds(); !slices.Equal(got, []Kind{Renew, Configure}) {
+		t.Fatalf("wrapper installed: %v", got)
+	}
+	var c Move
+	for _, m := range rp.Plan(ctx, nil, nil).Moves {
+		if m.Kind == Configure {
+			c = m
+		}
+	}
+	rec, err := rp.Apply(ctx, []Move{c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := configedit.Read(rp.Config)
+	if f.Doc.String("credHelpers", "myreg.azurecr.io") != "acrdoctor" || f.Doc.String("plugins", "acrdoctor", "credential-backend") != "fake" {
+		t.Errorf("after the fix: %s", f.Raw)
+	}
+	if err := rp.Undo(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(rp.Config); !strings.Contains(string(data), `"credsStore"`) || strings.Contains(string(data), "acrdoctor") {
+		t.Errorf("after the undo: %s", data)
+	}
+}
