@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,6 +77,7 @@ func TestToolsAll(t *testing.T) {
 	var got struct {
 		Credentials []struct {
 			Registry, Tool, File, Kind string
+			Shadowed                   []string
 			Causes                     []struct{ ID string }
 		}
 		Files []struct{ Tool, File, Error string }
@@ -93,6 +95,11 @@ func TestToolsAll(t *testing.T) {
 			ids = append(ids, x.ID)
 		}
 		seen[c.Tool+" "+c.File] = c.Kind + " " + strings.Join(ids, ",")
+		// Podman reads its own file first: Docker's, after it, is not
+		// read for this registry.
+		if c.Tool == "podman" && c.File == podmanFile && !slices.Equal(c.Shadowed, []string{filepath.Join(dockerDir, "config.json")}) {
+			t.Errorf("podman's entry: shadowed %v", c.Shadowed)
+		}
 	}
 	want := map[string]string{
 		"docker " + filepath.Join(dockerDir, "config.json"): "admin_user ",

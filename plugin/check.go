@@ -182,6 +182,14 @@ func checkRun(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 	progress.clear()
 	docker := <-dockerc
 	rep.Docker = &docker
+	creds := make([]report.Credential, len(rep.Registries))
+	for i := range rep.Registries {
+		creds[i] = rep.Registries[i].Credential
+	}
+	shadow(creds) // for JSON: the text is out already
+	for i := range rep.Registries {
+		rep.Registries[i].Credential = creds[i]
+	}
 	if err := render(&opts.out, out, rep, rep.Registries, func() { tw.checkSummary(rep) }); err != nil {
 		return err
 	}

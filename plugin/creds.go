@@ -86,6 +86,7 @@ func runCreds(cmd *cobra.Command, dockerCLI command.Cli, opts *credsOptions) err
 		rep.Credentials = append(rep.Credentials, r.Credentials...)
 		rep.Stores = append(rep.Stores, r.Stores...)
 	}
+	shadow(rep.Credentials)
 
 	out := dockerCLI.Out()
 	err = render(&opts.out, out, rep, rep.Credentials, func() {

@@ -69,7 +69,11 @@ func (t textWriter) credential(c report.Credential) {
 		t.tokenFields(tw, c.Token)
 	}
 	if len(c.Shadowed) > 0 {
-		field(tw, "ignored", "also stored in "+strings.Join(c.Shadowed, ", ")+", which Docker does not read for this registry")
+		who := "Docker"
+		if c.Tool != "" {
+			who = c.Tool
+		}
+		field(tw, "ignored", "also stored in "+strings.Join(c.Shadowed, ", ")+", which "+who+" does not read for this registry")
 	}
 	tw.Flush()
 	t.causes(c.Causes)

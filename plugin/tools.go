@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
 	"github.com/acr-doctor/acr-doctor/diagnose/tools"
@@ -101,5 +102,27 @@ func (t textWriter) toolHeader(f report.ToolFile) {
 	}
 	if f.Error != "" {
 		fmt.Fprintf(t.w, "  %s %s\n", t.p.red("✗ could not be read:"), safe(f.Error))
+	}
+}
+
+// shadow marks, among creds read for Podman, each registry's entry Podman
+// uses (the first file holding it, in its order) with the later files it
+// does not read for that registry; those entries are listed still, each
+// judged as it stands.
+func shadow(creds []report.Credential) {
+	first := map[string]int{}
+	for i := range creds {
+		c := &creds[i]
+		if c.Tool != string(tools.Podman) {
+			continue
+		}
+		host := loginserver.Host(c.Registry)
+		j, seen := first[host]
+		switch {
+		case !seen:
+			first[host] = i
+		case creds[j].File != c.File:
+			creds[j].Shadowed = append(creds[j].Shadowed, c.File)
+		}
 	}
 }
