@@ -136,6 +136,10 @@ func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []
 	}
 	// The check first: a repair answers what it found.
 	live, stores := check.Run(ctx, rp.Store, check.Options{Targets: hosts, Timeout: opts.timeout}, nil)
+	if more := rp.Unchecked(ctx, live); len(more) > 0 {
+		extra, _ := check.Run(ctx, rp.Store, check.Options{Targets: more, Timeout: opts.timeout}, nil)
+		live = append(live, extra...)
+	}
 	rep := fixReport{Plan: rp.Plan(ctx, hosts, live), Applied: []repair.Move{}, Outcome: []fixOutcome{}}
 	for _, st := range stores {
 		planned := slices.ContainsFunc(rep.Plan.Moves, func(m repair.Move) bool { return m.Setting == "credsStore" })

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/docker/cli/cli/command"
@@ -106,17 +107,19 @@ func (t textWriter) toolHeader(f report.ToolFile) {
 }
 
 // shadow marks, among creds read for Podman, each registry's entry Podman
-// uses (the first file holding it, in its order) with the later files it
-// does not read for that registry; those entries are listed still, each
-// judged as it stands.
+// uses (the first file holding a credential under the registry's own
+// name, in its order) with the later files it does not read for that
+// registry; those entries are listed still, each judged as it stands.
 func shadow(creds []report.Credential) {
 	first := map[string]int{}
 	for i := range creds {
 		c := &creds[i]
-		if c.Tool != string(tools.Podman) {
+		// containers/image passes over an entry with no credential, and a
+		// namespace key (host/team) covers that namespace only.
+		host := loginserver.Host(c.Registry)
+		if c.Tool != string(tools.Podman) || c.Kind == report.Anonymous || host != strings.ToLower(c.Registry) {
 			continue
 		}
-		host := loginserver.Host(c.Registry)
 		j, seen := first[host]
 		switch {
 		case !seen:

@@ -107,10 +107,43 @@ func TestRevertEditsRefusesAuths(t *testing.T) {
 	}
 	ed := &Editor{Dir: t.TempDir()}
 	edits := []Edit{{Path: []string{"credsStore"}, Before: []byte(`"evil"`), After: []byte(`"pass"`)}, {Path: []string{"auths", "evil.io"}, After: []byte(`{}`)}}
-	if err := ed.RevertEdits(name, edits); err == nil || !strings.Contains(err.Error(), "refusing") {
+	if err := ed.RevertEdits(name, edits, ""); err == nil || !strings.Contains(err.Error(), "refusing") {
 		t.Fatalf("err %v", err)
 	}
 	if data, _ := os.ReadFile(name); string(data) != `{"credsStore":"pass"}` {
 		t.Errorf("written: %s", data)
+	}
+}
+
+// TestRevertEditsKeepsImplicit: a change that named Docker's default store
+// explicitly keeps it named on revert once logins since left entries in
+// config.json, where Docker would stop picking it by itself.
+func TestRevertEditsKeepsImplicit(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(name, []byte(`{}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ed := &Editor{Dir: t.TempDir()}
+	f, _ := Read(name)
+	doc := f.Doc.Clone()
+	_ = doc.SetString("pass", "credsStore")
+	_ = doc.SetString("acrdoctor", "credHelpers", "myreg.azurecr.io")
+	edits, err := ed.WriteSettings(f, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A docker login since leaves its placeholder in auths.
+	f, _ = Read(name)
+	_ = f.Doc.Set([]byte(`{}`), "auths", "other.azurecr.io")
+	data, _ := f.Doc.Marshal()
+	if err := os.WriteFile(name, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := ed.RevertEdits(name, edits, "pass"); err != nil {
+		t.Fatal(err)
+	}
+	f, _ = Read(name)
+	if f.Doc.String("credsStore") != "pass" || f.Doc.len("credHelpers") != 0 {
+		t.Errorf("after the revert: %s", f.Raw)
 	}
 }

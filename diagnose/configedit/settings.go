@@ -24,8 +24,10 @@ func (e *Editor) WriteSettings(from *File, to Doc) ([]Edit, error) {
 
 // RevertEdits takes edits WriteSettings made back from config.json at
 // name, key by key, keeping what was written since; it refuses, with a
-// *ConflictError, where a key it set has changed since.
-func (e *Editor) RevertEdits(name string, edits []Edit) error {
+// *ConflictError, where a key it set has changed since. implicit is
+// Plan.Implicit of the change: the store Docker used by default before,
+// kept named if logins since leave config.json holding entries.
+func (e *Editor) RevertEdits(name string, edits []Edit, implicit string) error {
 	// The edits come back from a record on disk: only what WriteSettings
 	// could have made is reverted.
 	if err := checkEditable(edits); err != nil {
@@ -35,7 +37,7 @@ func (e *Editor) RevertEdits(name string, edits []Edit) error {
 	if err != nil {
 		return err
 	}
-	u, err := Revert(&Record{Config: name, Existed: true, Edits: edits}, f)
+	u, err := Revert(&Record{Config: name, Existed: true, Edits: edits, Implicit: implicit}, f)
 	if err != nil {
 		return err
 	}

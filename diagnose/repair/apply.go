@@ -55,7 +55,7 @@ func (r *Repairer) Apply(ctx context.Context, moves []Move) (*Record, error) {
 		case m.Kind == Renew:
 			err = r.renew(ctx, &m, key)
 		case m.Kind == SetHelper:
-			err = r.setHelper(ctx, &m)
+			err = r.setHelper(ctx, &m, key)
 		case m.Kind == Configure:
 			err = r.configureWrapper(&m)
 		default:
@@ -101,14 +101,24 @@ func (r *Repairer) asPlanned(ctx context.Context, m Move) error {
 	if m.seen == "" {
 		return nil // not planned here (a test's hand-made move)
 	}
+	cfg, err := credstore.Load(filepath.Dir(r.Config), func(string) string { return "" })
+	if err != nil {
+		return err
+	}
+	switch m.Source.Kind {
+	case credstore.CredsStore:
+		if cfg.CredsStore != m.Source.Helper {
+			return fmt.Errorf("credsStore no longer names %s: changed since the plan", m.Source.Helper)
+		}
+	case credstore.CredHelpers:
+		if cfg.CredHelpers[m.From] != m.Source.Helper {
+			return fmt.Errorf("credHelpers no longer sends %s to %s: changed since the plan", m.From, m.Source.Helper)
+		}
+	}
 	// As the plan's entry had them: a helper's username as stored
 	// (<token> for a token), the secret Docker would send.
 	var now string
 	if m.Source.Kind == credstore.File {
-		cfg, err := credstore.Load(filepath.Dir(r.Config), func(string) string { return "" })
-		if err != nil {
-			return err
-		}
 		a := cfg.Auths[m.From]
 		now = r.sight(a.Username, credstore.Entry{Password: a.Password, IdentityToken: a.IdentityToken}.Secret())
 	} else {
@@ -277,8 +287,8 @@ const probeKey = "probe.acrdoctor.invalid"
 
 // setHelper names m.To, or no helper, in m.Setting, once m.To has shown
 // it can keep a credential (a pass whose GPG key is gone lists, but
-// cannot store). m gets the edits, and the keys m.To held then.
-func (r *Repairer) setHelper(ctx context.Context, m *Move) error {
+// cannot store). m gets the edits, and what m.To held then.
+func (r *Repairer) setHelper(ctx context.Context, m *Move, key *fingerprint.Key) error {
 	if m.To != "" {
 		h := r.Store.Helper(m.To)
 		_ = h.Erase(ctx, probeKey) // left by a run that was killed
@@ -288,11 +298,11 @@ func (r *Repairer) setHelper(ctx context.Context, m *Move) error {
 		if err := h.Erase(ctx, probeKey); err != nil {
 			return fmt.Errorf("docker-credential-%s cannot erase a credential here: %w", m.To, err)
 		}
-		held, err := h.List(ctx)
+		held, err := r.holdings(ctx, h, key)
 		if err != nil {
 			return err
 		}
-		m.Held = slices.Sorted(maps.Keys(held))
+		m.Held = held
 	}
 	f, err := configedit.Read(r.Config)
 	if err != nil {
@@ -324,31 +334,63 @@ func (r *Repairer) configureWrapper(m *Move) error {
 	if err != nil {
 		return err
 	}
+	if m.Backend != "" && cp.Backend != m.Backend {
+		return fmt.Errorf("the wrapper would now wrap %s, not %s: changed since the plan", cp.Backend, m.Backend)
+	}
+	m.Implicit = cp.Implicit
 	ed := configedit.Editor{Dir: r.Dir}
 	m.Edits, err = ed.WriteSettings(f, cp.Doc)
 	return err
 }
 
-// unsetHelper names m.From again, unless the helper the fix named has
-// kept credentials since (a docker login), which Docker would then no
-// longer find.
-func (r *Repairer) unsetHelper(ctx context.Context, m Move) error {
+// unsetHelper names m.From again, unless the helper the fix named holds
+// anything it did not hold then (a docker login since, under a new key or
+// an old one), which Docker would no longer find, or cannot say what it
+// holds.
+func (r *Repairer) unsetHelper(ctx context.Context, m Move, key *fingerprint.Key) error {
 	if m.To != "" {
-		if held, err := r.Store.Helper(m.To).List(ctx); err == nil {
-			var since []string
-			for k := range held {
-				if !slices.Contains(m.Held, k) {
-					since = append(since, k)
-				}
+		now, err := r.holdings(ctx, r.Store.Helper(m.To), key)
+		if err != nil {
+			return fmt.Errorf("cannot tell what docker-credential-%s holds now, which an undo would hide from Docker: %w", m.To, err)
+		}
+		var since []string
+		for _, h := range now {
+			if !slices.Contains(m.Held, h) {
+				since = append(since, strings.SplitN(h, " ", 2)[0])
 			}
-			if len(since) > 0 {
-				slices.Sort(since)
-				return fmt.Errorf("docker-credential-%s holds credentials stored since the fix (%s): undoing would hide them from Docker; keep the fix", m.To, strings.Join(since, ", "))
-			}
+		}
+		if len(since) > 0 {
+			return fmt.Errorf("docker-credential-%s holds credentials stored since the fix (%s): undoing would hide them from Docker; keep the fix", m.To, strings.Join(since, ", "))
 		}
 	}
 	ed := configedit.Editor{Dir: r.Dir}
-	return ed.RevertEdits(r.Config, m.Edits)
+	return ed.RevertEdits(r.Config, m.Edits, "")
+}
+
+// maxHoldings bounds the gets holdings makes.
+const maxHoldings = 200
+
+// holdings names what h holds: each key with the fingerprint of its
+// secret, sorted; a helper holding more than maxHoldings is named by its
+// keys alone.
+func (r *Repairer) holdings(ctx context.Context, h credstore.Helper, key *fingerprint.Key) ([]string, error) {
+	list, err := h.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(list))
+	for _, k := range slices.Sorted(maps.Keys(list)) {
+		entry := k
+		if len(list) <= maxHoldings {
+			c, err := h.Get(ctx, k)
+			if err != nil && !absent(err) {
+				return nil, err
+			}
+			entry += " " + key.Of(c.Username+"\x00"+c.Secret)
+		}
+		out = append(out, entry)
+	}
+	return out, nil
 }
 
 // editAuths rewrites config.json's auths entries keys with edit, in one
@@ -431,10 +473,10 @@ func (r *Repairer) Undo(ctx context.Context, rec *Record) error {
 		case Renew:
 			err = r.unrenew(ctx, m, key)
 		case SetHelper:
-			err = r.unsetHelper(ctx, m)
+			err = r.unsetHelper(ctx, m, key)
 		case Configure:
 			ed := configedit.Editor{Dir: r.Dir}
-			err = ed.RevertEdits(r.Config, m.Edits)
+			err = ed.RevertEdits(r.Config, m.Edits, m.Implicit)
 		default:
 			_, err = r.relocate(ctx, m.Source, m.To, m.From, key, m.Fingerprint)
 		}

@@ -75,9 +75,15 @@ type Move struct {
 	// for the undo (helper names only, never a credential).
 	Setting string            `json:"setting,omitempty"`
 	Edits   []configedit.Edit `json:"edits,omitempty"`
-	// Held are the keys the helper named held when fix named it; an undo
-	// refuses once it holds others.
+	// Held names what the helper named held when fix named it, each key
+	// with the fingerprint of its secret; an undo refuses once it holds
+	// anything else.
 	Held []string `json:"held,omitempty"`
+	// Implicit is, for Configure, the store Docker used by default before
+	// (configedit.Plan.Implicit), which an undo keeps named; Backend the
+	// store the plan wrapped, which Apply requires still.
+	Implicit string `json:"implicit,omitempty"`
+	Backend  string `json:"backend,omitempty"`
 	// seen names the credential as the plan saw it, with the run's own
 	// key, kept in memory only: Apply refuses one changed since.
 	seen string
@@ -161,7 +167,7 @@ func (r *Repairer) Plan(ctx context.Context, hosts []string, live []check.Result
 			continue
 		}
 		if why := check.Stray(e, r.Store.Config); why != "" {
-			m, skip := r.move(ctx, e, why)
+			m, skip := r.move(ctx, e, why, live)
 			if j := slices.IndexFunc(p.Moves, func(o Move) bool { return o.Kind == MoveKey && o.To == m.To && o.Source == m.Source }); j >= 0 && skip == "" {
 				skip = "the key " + p.Moves[j].From + " moves to " + m.To + " already"
 			}
@@ -379,10 +385,11 @@ func (r *Repairer) wrap(e credstore.Entry) (Move, bool) {
 	if err != nil {
 		return Move{}, false
 	}
-	if cp, err := r.configure(f, host); err != nil || len(configedit.Diff(f.Doc, cp.Doc)) == 0 {
+	cp, err := r.configure(f, host)
+	if err != nil || len(configedit.Diff(f.Doc, cp.Doc)) == 0 {
 		return Move{}, false
 	}
-	return Move{Kind: Configure, Registry: host,
+	return Move{Kind: Configure, Registry: host, Backend: cp.Backend,
 		Why:    "its token expires every three hours; docker-credential-acrdoctor, wrapping " + e.Source.Helper + ", renews it when Docker asks for it, as this fix does once",
 		Manual: []string{shell.Sprintf("docker acrdoctor configure %s", shell.Host(host))},
 	}, true
@@ -448,6 +455,26 @@ func (r *Repairer) park(ctx context.Context, e credstore.Entry, why, then string
 	return m, ""
 }
 
+// Unchecked are the registries a key move would go to that live, the
+// check's results, does not cover: the key Docker looks a stray key's
+// registry up by is not in the store, so a check of the store's keys
+// never replays it. fix checks them too before planning.
+func (r *Repairer) Unchecked(ctx context.Context, live []check.Result) []string {
+	entries, _ := r.Store.Entries(ctx)
+	var out []string
+	for _, e := range entries {
+		to := dockerKey(e.Registry)
+		if _, acr := loginserver.Check(e.Registry); !acr || check.Stray(e, r.Store.Config) == "" || slices.Contains(out, to) ||
+			slices.ContainsFunc(live, func(res check.Result) bool { return res.Registry.Registry == to }) {
+			continue
+		}
+		if _, ok := loginserver.Parse(to); ok && shell.ValidHost(to) {
+			out = append(out, to)
+		}
+	}
+	return out
+}
+
 // dockerKey is the key Docker looks an ACR registry's credential up by:
 // the login server, lower case, with no port (ACR serves 443 only).
 func dockerKey(key string) string {
@@ -460,11 +487,16 @@ func dockerKey(key string) string {
 
 // move plans the move of e to the key Docker looks it up by, or says why
 // not.
-func (r *Repairer) move(ctx context.Context, e credstore.Entry, why string) (Move, string) {
+func (r *Repairer) move(ctx context.Context, e credstore.Entry, why string, live []check.Result) (Move, string) {
 	to := dockerKey(e.Registry)
 	m := Move{Kind: MoveKey, Registry: to, From: e.Registry, To: to, Source: e.Source, Why: why}
 	if _, acr := loginserver.Parse(to); !acr || !shell.ValidHost(to) {
 		return m, to + " is no registry's login server either: log in to the registry meant (az acr login -n <registry>), and docker logout this key"
+	}
+	if i := slices.IndexFunc(live, func(res check.Result) bool { return res.Registry.Registry == to }); i >= 0 && live[i].Healthy {
+		// Pulls work with what Docker sends now (nothing, where anonymous
+		// pull is on): this credential, untried, could only be worse.
+		return m, to + " works as it is; to drop this key: " + shell.Sprintf("docker logout %s", shell.Text("key", e.Registry, "<key>"))
 	}
 	switch {
 	case e.Source.Kind == credstore.Env:

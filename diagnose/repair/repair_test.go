@@ -334,6 +334,10 @@ func TestSetHelper(t *testing.T) {
 	} {
 		rp := newRepairer(t, `{"credsStore":"nosuchhelper","auths":{"x.io":{}}}`, nil)
 		rp.Helpers = tc.helpers
+		// What the helper held before the fix: a login since replaces it.
+		if err := rp.Store.Helper("fake").Store(ctx, "held.azurecr.io", credstore.Credential{Username: "u", Secret: "old"}); err != nil {
+			t.Fatal(err)
+		}
 		p := rp.Plan(ctx, nil, nil)
 		if len(p.Moves) != 1 || p.Moves[0].Kind != SetHelper || p.Moves[0].To != tc.want || p.Moves[0].Setting != "credsStore" {
 			t.Fatalf("helpers %v: plan %+v", tc.helpers, p)
@@ -349,6 +353,23 @@ func TestSetHelper(t *testing.T) {
 		if strings.Contains(fmt.Sprint(rec.Moves[0].Edits), "auths") {
 			t.Errorf("the record's edits reach auths: %v", rec.Moves[0].Edits)
 		}
+		// A login since, under a key the helper held, or a list that
+		// fails: the undo refuses.
+		h := rp.Store.Helper("fake")
+		if err := h.Store(ctx, "held.azurecr.io", credstore.Credential{Username: "u", Secret: "new"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := rp.Undo(ctx, rec); err == nil || !strings.Contains(err.Error(), "stored since the fix (held.azurecr.io)") {
+			t.Fatalf("undo over a login since: %v", err)
+		}
+		if err := h.Store(ctx, "held.azurecr.io", credstore.Credential{Username: "u", Secret: "old"}); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("FAKE_FAIL", "locked")
+		if err := rp.Undo(ctx, rec); err == nil || !strings.Contains(err.Error(), "cannot tell what") {
+			t.Fatalf("undo with a failing list: %v", err)
+		}
+		t.Setenv("FAKE_FAIL", "")
 		if err := rp.Undo(ctx, rec); err != nil {
 			t.Fatal(err)
 		}
@@ -518,5 +539,21 @@ func TestPlanConfigure(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(rp.Config); !strings.Contains(string(data), `"credsStore"`) || strings.Contains(string(data), "acrdoctor") {
 		t.Errorf("after the undo: %s", data)
+	}
+}
+
+// TestPlanMoveOverHealthy: a stray key is not moved over a registry that
+// works as it is (anonymous pull): the credential, untried, could only be
+// worse.
+func TestPlanMoveOverHealthy(t *testing.T) {
+	rp := newRepairer(t, `{"auths":{"Anonreg.azurecr.io":{"auth":"`+b64("u:stale")+`"}}}`, nil)
+	rp.Helpers = []string{}
+	live := []check.Result{{Registry: report.Registry{Registry: "anonreg.azurecr.io", Healthy: true}}}
+	if got := rp.Unchecked(context.Background(), nil); !slices.Equal(got, []string{"anonreg.azurecr.io"}) {
+		t.Errorf("unchecked %v", got)
+	}
+	p := rp.Plan(context.Background(), nil, live)
+	if len(p.Moves) != 0 || len(p.Skipped) != 1 || !strings.Contains(p.Skipped[0].Why, "works as it is") {
+		t.Fatalf("plan %+v", p)
 	}
 }
