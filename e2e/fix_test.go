@@ -221,7 +221,7 @@ func TestFixRenews(t *testing.T) {
 			}
 			r = e.docker("acrdoctor", "fix", "--yes")
 			if r.code != 0 || !strings.Contains(r.stdout, "renew the ACR refresh token under "+host) || !strings.Contains(r.stdout, host+": login fails → healthy") ||
-				strings.Contains(r.stdout, "send "+host+" to docker-credential-acrdoctor") != (store == "pass") {
+				strings.Contains(r.stdout, "have the acr-doctor credential helper answer for "+host) != (store == "pass") {
 				t.Fatalf("fix --yes: %v", r)
 			}
 			if got := check("after"); !got.Healthy {

@@ -250,7 +250,7 @@ func short(m repair.Move) string {
 	case repair.Renew:
 		return "renew the token under " + m.From
 	case repair.Configure:
-		return "send " + m.Registry + " to docker-credential-acrdoctor"
+		return "have the acr-doctor credential helper answer for " + m.Registry
 	case repair.SetHelper:
 		if m.To == "" {
 			return "drop " + m.Setting
@@ -289,7 +289,7 @@ func printPlan(w io.Writer, p repair.Plan) {
 	for i, m := range p.Moves {
 		switch m.Kind {
 		case repair.Configure:
-			fmt.Fprintf(w, "  %d. send %s to docker-credential-acrdoctor in %s (credHelpers, and the store it wraps)\n", i+1, safe(m.Registry), safe(configPath()))
+			fmt.Fprintf(w, "  %d. have the acr-doctor credential helper answer for %s (credHelpers in %s, and the store it wraps)\n", i+1, safe(m.Registry), safe(configPath()))
 		case repair.Renew:
 			fmt.Fprintf(w, "  %d. renew the ACR refresh token under %s, in %s, with the Azure identity here (%s); the old one is set aside at %s\n", i+1, safe(m.From), safe(storeText(m.Source)), safe(m.Identity), safe(m.To))
 		case repair.SetHelper:
@@ -391,7 +391,7 @@ func undoFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions) error 
 	for _, m := range rec.Moves {
 		switch m.Kind {
 		case repair.Configure:
-			fmt.Fprintf(out, "  send %s to its store directly again, not through docker-credential-acrdoctor\n", safe(m.Registry))
+			fmt.Fprintf(out, "  have %s's store answer for it directly again\n", safe(m.Registry))
 		case repair.SetHelper:
 			fmt.Fprintf(out, "  name docker-credential-%s in %s again\n", safe(m.From), safe(m.Setting))
 		case repair.Renew:

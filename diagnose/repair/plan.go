@@ -390,7 +390,7 @@ func (r *Repairer) wrap(e credstore.Entry) (Move, bool) {
 		return Move{}, false
 	}
 	return Move{Kind: Configure, Registry: host, Backend: cp.Backend,
-		Why:    "its token expires every three hours; docker-credential-acrdoctor, wrapping " + e.Source.Helper + ", renews it when Docker asks for it, as this fix does once",
+		Why:    fmt.Sprintf("its token expires every three hours; the acr-doctor credential helper, wrapping the store %q, renews it when Docker asks for it, as this fix does once", e.Source.Helper),
 		Manual: []string{shell.Sprintf("docker acrdoctor configure %s", shell.Host(host))},
 	}, true
 }
