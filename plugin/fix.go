@@ -66,8 +66,9 @@ What changed since the plan was shown is not touched.
 No secret is printed, and none is written anywhere but where the store
 kept it.
 
-Off a terminal, fix changes nothing without --yes. --undo takes back the
-last fix run, and refuses where what it moved has changed since.`,
+Off a terminal, fix changes nothing without --yes. It exits 1, as check
+does, while a registry still fails. --undo takes back the last fix run,
+and refuses where what it moved has changed since.`,
 		Example: `  docker acrdoctor fix
   docker acrdoctor fix myreg.azurecr.io --yes
   docker acrdoctor fix --undo --yes`,
@@ -215,7 +216,22 @@ func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []
 		}
 		return errProblem
 	}
-	// Exit 1 as check does while a registry repaired still fails.
+	// Exit 1, as check does, while a registry still fails: one not
+	// repaired (no repair, no yes), or repaired and failing still.
+	after := map[string]bool{}
+	for _, o := range rep.Outcome {
+		after[o.Registry] = o.Healthy
+	}
+	for _, m := range rep.Applied {
+		if ok, checked := after[m.Registry]; checked {
+			after[m.From] = ok // a key moved or parked stands for its registry
+		}
+	}
+	for _, r := range live {
+		if ok, checked := after[r.Registry.Registry]; !checked && !r.Healthy || checked && !ok {
+			return errProblem
+		}
+	}
 	if slices.ContainsFunc(rep.Outcome, func(o fixOutcome) bool { return !o.Healthy }) {
 		return errProblem
 	}
