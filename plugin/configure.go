@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -305,8 +304,8 @@ func printEdits(out io.Writer, edits []configedit.Edit) {
 }
 
 // confirm asks on a terminal; off one, only --yes applies.
-func confirm(dockerCLI command.Cli, yes bool) (bool, error) {
-	if yes {
+func confirm(dockerCLI command.Cli, assumeYes bool) (bool, error) {
+	if assumeYes {
 		return true, nil
 	}
 	out := safeOutput(dockerCLI.Out(), palette{})
@@ -315,8 +314,7 @@ func confirm(dockerCLI command.Cli, yes bool) (bool, error) {
 		return false, nil
 	}
 	fmt.Fprint(out, "Apply? [y/N] ")
-	answer, _ := bufio.NewReader(io.LimitReader(dockerCLI.In(), 1024)).ReadString('\n')
-	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+	if !yes(dockerCLI.In()) {
 		fmt.Fprintln(out, "Nothing written.")
 		return false, nil
 	}

@@ -276,7 +276,8 @@ func short(m repair.Move) string {
 	return "move " + m.From + " to " + m.To
 }
 
-// yes reads one answer line: y or yes.
+// yes reads one answer line, y or yes, a byte at a time: a buffered
+// reader would take the next answers (--step asks several) with it.
 func yes(in io.Reader) bool {
 	var b [1]byte
 	var line []byte

@@ -21,8 +21,8 @@ func addToolFlag(fs *pflag.FlagSet, p *string) {
 }
 
 // source is one place credentials are read from: Docker's own config (or
-// --authfile), or a file of another tool. With --tool, file and tool say
-// which; err is a file that could not be read.
+// --authfile), or a file of another tool. With --tool, file says which,
+// and its Error why it could not be read.
 type source struct {
 	file report.ToolFile
 	// store is nil when the file could not be read.

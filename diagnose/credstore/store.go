@@ -93,9 +93,7 @@ type Store struct {
 }
 
 // Helper is the helper program name, run as the store runs its helpers.
-func (s *Store) Helper(name string) Helper { return s.helper(name) }
-
-func (s *Store) helper(name string) Helper {
+func (s *Store) Helper(name string) Helper {
 	return Helper{Name: name, Timeout: s.Timeout, Trace: s.Trace}
 }
 
@@ -143,7 +141,7 @@ func (s *Store) Lookup(ctx context.Context, key string) Entry {
 	if fileHolds {
 		e.Shadowed = append(e.Shadowed, Source{Kind: File})
 	}
-	cred, err := s.helper(src.Helper).Get(ctx, key)
+	cred, err := s.Helper(src.Helper).Get(ctx, key)
 	var he *HelperError
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -203,7 +201,7 @@ func (c *Config) FileKey(host string) (key string, n int) {
 // it can, as far as can be told without storing one: it answers list,
 // and pass has a GPG key to encrypt with.
 func (s *Store) Usable(ctx context.Context, name string) error {
-	if _, err := s.helper(name).List(ctx); err != nil {
+	if _, err := s.Helper(name).List(ctx); err != nil {
 		return err
 	}
 	if name == "pass" {
@@ -278,7 +276,7 @@ func (s *Store) Entries(ctx context.Context) ([]Entry, []StoreStatus) {
 	var stores []StoreStatus
 	if name := s.Config.CredsStore; name != "" {
 		st := StoreStatus{Source: Source{Kind: CredsStore, Helper: name}, Default: s.Config.DefaultStore}
-		list, err := s.helper(name).List(ctx)
+		list, err := s.Helper(name).List(ctx)
 		if err == nil && len(list) == 0 && name == "pass" {
 			err = s.passUninitialised()
 		}

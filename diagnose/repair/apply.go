@@ -414,7 +414,9 @@ func absent(err error) bool {
 	return errors.Is(err, credstore.ErrNotFound) || credstore.Empty(err)
 }
 
-// compact is a JSON value in one form, whatever spacing it was written with.
+// compact is a JSON value in one form, whatever its spacing and key order:
+// Docker rewrites config.json with its own (configedit's whitespace-only
+// compact would see a rewritten entry as changed).
 func compact(v json.RawMessage) string {
 	var m any
 	if json.Unmarshal(v, &m) != nil {

@@ -380,8 +380,9 @@ func TestSetHelper(t *testing.T) {
 	}
 }
 
-// useFake puts docker-credential-fake, a store in files, first on PATH.
-func useFake(t *testing.T) {
+// useFake puts docker-credential-fake, a store in files, first on PATH,
+// and returns its folder.
+func useFake(t *testing.T) string {
 	t.Helper()
 	bin := t.TempDir()
 	if err := testbin.Install(bin, testbin.Fake); err != nil {
@@ -389,6 +390,7 @@ func useFake(t *testing.T) {
 	}
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	t.Setenv("FAKE_STORE", t.TempDir())
+	return bin
 }
 
 // TestSetHelperCannotStore: a helper that lists but cannot store (a pass
@@ -494,7 +496,9 @@ func TestApplyChangedSincePlan(t *testing.T) {
 // offers the wrapper, when it is installed; not for a token in
 // config.json, which the wrapper cannot wrap.
 func TestPlanConfigure(t *testing.T) {
-	useFake(t)
+	// The fake alone on PATH: a machine with acr-doctor installed has the
+	// wrapper on its own.
+	t.Setenv("PATH", useFake(t))
 	ctx := context.Background()
 	tok := tokentest.Default().Sign(tokentest.ACRRefresh("myreg.azurecr.io", "alice", "tenant", time.Now().Add(-5*time.Hour), "read"))
 	rp := newRepairer(t, `{"credsStore":"fake"}`, nil)
@@ -516,7 +520,7 @@ func TestPlanConfigure(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(bin, "docker-credential-acrdoctor"), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("PATH", os.Getenv("PATH")+string(os.PathListSeparator)+bin)
 	if got := kinds(); !slices.Equal(got, []Kind{Renew, Configure}) {
 		t.Fatalf("wrapper installed: %v", got)
 	}
