@@ -32,6 +32,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armsubscriptions"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/azcloud"
+	"github.com/acr-doctor/acr-doctor/diagnose/classify"
 	"github.com/acr-doctor/acr-doctor/diagnose/renew"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
@@ -148,10 +149,13 @@ func (in *Inspector) Inspect(ctx context.Context, host string) *Inspection {
 	return out
 }
 
-// IsCaller reports whether identity (a UPN, app ID or object ID) is the
-// identity that read ARM, so that the permissions read are its own.
-func (in *Inspection) IsCaller(identity string) bool {
-	return identity != "" && slices.ContainsFunc(in.callerIDs, func(id string) bool { return strings.EqualFold(id, identity) })
+// Facts are what the classifier weighs of the inspection; nil when the
+// registry's resource was not found.
+func (in *Inspection) Facts() *classify.Azure {
+	if in == nil || in.Resource == nil {
+		return nil
+	}
+	return &classify.Azure{Resource: in.Resource, Permissions: in.Permissions, Callers: in.callerIDs}
 }
 
 func (in *Inspector) getenv(k string) string {

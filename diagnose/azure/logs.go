@@ -10,6 +10,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/monitor/query/azlogs"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/classify"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
@@ -50,7 +51,7 @@ func LoginEvents(host, name string, cred probe.Credential, now time.Time, worksp
 	if tok := cred.Token; tok != nil && tok.Claims.JWTID != "" {
 		match = append(match, "JwtId == "+kqlString(tok.Claims.JWTID))
 	}
-	if id := Identity(cred); id != "" {
+	if id := classify.Identity(cred); id != "" {
 		match = append(match, "Identity =~ "+kqlString(id))
 	} else if u := cred.Username; u != "" && cred.Kind != string(report.RefreshToken) {
 		match = append(match, "Identity =~ "+kqlString(u))

@@ -8,9 +8,6 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 )
 
-// ABAC is the role-assignment mode with ABAC repository permissions.
-const ABAC = "AbacRepositoryPermissions"
-
 // The operations that decide what an identity may do with a registry. In
 // RBAC mode the registry honours AcrPull, AcrPush and AcrDelete, which are
 // control-plane actions; in ABAC mode it ignores them and reads the
@@ -54,7 +51,7 @@ func evaluate(perms []*armauthorization.Permission, mode string) *report.Permiss
 		return false
 	}
 	p.ReadSettings = allowed(control, actionRead)
-	if mode == ABAC {
+	if mode == report.ABAC {
 		p.Pull, p.Push, p.Delete = allowed(data, dataPull), allowed(data, dataPush), allowed(data, dataDelete)
 	} else {
 		p.Pull, p.Push, p.Delete = allowed(control, actionPull), allowed(control, actionPush), allowed(control, actionDelete)
@@ -88,19 +85,6 @@ func wildcard(pattern, s string) bool {
 		}
 	}
 	return false
-}
-
-// Role is the built-in role that grants op ("pull", "push" or "delete")
-// in a registry's mode.
-func Role(op, mode string) string {
-	if mode == ABAC {
-		return map[string]string{
-			"pull":   "Container Registry Repository Reader",
-			"push":   "Container Registry Repository Writer",
-			"delete": "Container Registry Repository Contributor",
-		}[op]
-	}
-	return map[string]string{"pull": "AcrPull", "push": "AcrPush", "delete": "AcrDelete"}[op]
 }
 
 func strs(ps []*string) []string {

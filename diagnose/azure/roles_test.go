@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/report"
 )
 
 func perm(actions, notActions, dataActions []string) *armauthorization.Permission {
@@ -49,10 +51,10 @@ func TestEvaluate(t *testing.T) {
 		{"AcrDelete", []*armauthorization.Permission{acrDelete}, "", want{del: true}},
 		{"NotActions subtract", []*armauthorization.Permission{pushDenied}, "", want{read: true, pull: true, del: true}},
 		{"NotActions of one assignment leave another's alone", []*armauthorization.Permission{pushDenied, acrPush}, "", want{true, true, true, true}},
-		{"ABAC ignores AcrPull and AcrPush", []*armauthorization.Permission{acrPush, reader}, ABAC, want{read: true}},
-		{"ABAC repository reader", []*armauthorization.Permission{repoReader}, ABAC, want{pull: true}},
-		{"ABAC repository writer", []*armauthorization.Permission{repoWriter}, ABAC, want{pull: true, push: true}},
-		{"Owner's actions are not data actions", []*armauthorization.Permission{owner}, ABAC, want{read: true}},
+		{"ABAC ignores AcrPull and AcrPush", []*armauthorization.Permission{acrPush, reader}, report.ABAC, want{read: true}},
+		{"ABAC repository reader", []*armauthorization.Permission{repoReader}, report.ABAC, want{pull: true}},
+		{"ABAC repository writer", []*armauthorization.Permission{repoWriter}, report.ABAC, want{pull: true, push: true}},
+		{"Owner's actions are not data actions", []*armauthorization.Permission{owner}, report.ABAC, want{read: true}},
 		{"repository roles mean nothing in RBAC mode", []*armauthorization.Permission{repoWriter}, "LegacyRegistryPermissions", want{}},
 	}
 	for _, tt := range tests {
@@ -85,21 +87,6 @@ func TestWildcard(t *testing.T) {
 	for _, tt := range tests {
 		if got := wildcard(tt.pattern, tt.s); got != tt.want {
 			t.Errorf("wildcard(%q, %q) = %v, want %v", tt.pattern, tt.s, got, tt.want)
-		}
-	}
-}
-
-func TestRole(t *testing.T) {
-	for _, tt := range []struct{ op, mode, want string }{
-		{"pull", "", "AcrPull"},
-		{"push", "LegacyRegistryPermissions", "AcrPush"},
-		{"delete", "", "AcrDelete"},
-		{"pull", ABAC, "Container Registry Repository Reader"},
-		{"push", ABAC, "Container Registry Repository Writer"},
-		{"delete", ABAC, "Container Registry Repository Contributor"},
-	} {
-		if got := Role(tt.op, tt.mode); got != tt.want {
-			t.Errorf("Role(%q, %q) = %q, want %q", tt.op, tt.mode, got, tt.want)
 		}
 	}
 }

@@ -282,26 +282,24 @@ func runOne(ctx context.Context, store *credstore.Store, tg target, opts Options
 	t := probe.Run(ctx, tg.host, pc, probe.Secret{
 		Username: entry.Username, Password: entry.Password, IdentityToken: entry.IdentityToken,
 	}, popts)
-	v := classify.Classify(t)
-	if v.LoggedIn && (entry.NotFound || credstore.Empty(entry.Err)) && len(offline) > 0 {
-		// Pulls worked with nothing sent: that the store holds nothing,
-		// or answers with nothing, is no longer worth a finding.
-		offline = slices.DeleteFunc(slices.Clone(offline), func(c cause.Cause) bool {
-			return c.ID == cause.CredentialStore
-		})
-		r.Credential.Causes = offline
+	az := <-inspection
+	v := classify.Classify(t, classify.Facts{
+		Stored:        offline,
+		NothingStored: entry.NotFound || credstore.Empty(entry.Err),
+		Azure:         az.Facts(),
+	})
+	if len(v.Stored) < len(offline) {
+		r.Credential.Causes = v.Stored
 		r.Steps[0] = credentialStep(r.Credential, time.Duration(r.Steps[0].DurationMS)*time.Millisecond)
 	}
 	r.Transcript = t
 	r.Steps = append(r.Steps, v.Steps...)
-	r.Causes = merge(offline, v.Causes)
-	az := <-inspection
+	r.Causes = v.Causes
 
 	name, workspace := strings.SplitN(tg.host, ".", 2)[0], ""
 	if az != nil {
 		r.Azure = &az.Azure
 		r.Steps = append(r.Steps, az.Steps()...)
-		r.Causes = az.Join(r.Causes, t)
 		if res := az.Resource; res != nil {
 			name, workspace = res.Name, res.LogWorkspace
 		}
@@ -389,18 +387,6 @@ func probeCredential(e credstore.Entry, c report.Credential) probe.Credential {
 		}
 	}
 	return pc
-}
-
-// merge joins the offline findings with the live ones: where both name
-// the same cause, the live one, with the registry's own words, stands.
-func merge(offline, live []cause.Cause) []cause.Cause {
-	out := make([]cause.Cause, 0, len(offline)+len(live))
-	for _, o := range offline {
-		if !slices.ContainsFunc(live, func(l cause.Cause) bool { return l.ID == o.ID }) {
-			out = append(out, o)
-		}
-	}
-	return append(out, live...)
 }
 
 func credentialStep(c report.Credential, d time.Duration) report.Step {

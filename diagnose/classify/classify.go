@@ -34,20 +34,47 @@ type Verdict struct {
 	// the registry accepted on /v2/: what `docker login` calls success.
 	// With nothing stored, it is set when anonymous pull works.
 	LoggedIn bool
-	Causes   []cause.Cause
+	// Causes are every finding, the stored credential's first.
+	Causes []cause.Cause
+	// Stored are the findings of Facts.Stored still worth making.
+	Stored []cause.Cause
 	// Steps are the transcript's steps, each with its status.
 	Steps []report.Step
 }
 
-// Classify judges a transcript.
-func Classify(t *probe.Transcript) Verdict {
+// Facts are what else is known of the registry, beside the transcript.
+type Facts struct {
+	// Stored are the findings on the stored credential itself, judged
+	// offline. A live finding of the same kind replaces one.
+	Stored []cause.Cause
+	// NothingStored is set when the store has no entry for the registry,
+	// or answers with an empty one: where anonymous access then works,
+	// that is no longer worth a finding.
+	NothingStored bool
+	// Azure is what ARM showed of the registry; nil when it was not read.
+	Azure *Azure
+}
+
+// Classify judges a transcript, with what else is known.
+func Classify(t *probe.Transcript, f Facts) Verdict {
 	c := classifier{t: t,
 		name:     shell.RegistryName(registryName(t.Registry)),
 		host:     shell.Host(t.Registry),
 		hostPort: shell.HostPort(t.Registry),
 	}
 	c.run()
-	return Verdict{LoggedIn: c.loggedIn, Causes: c.causes, Steps: steps(t)}
+	stored := f.Stored
+	if c.loggedIn && f.NothingStored {
+		stored = slices.DeleteFunc(slices.Clone(stored), func(s cause.Cause) bool { return s.ID == cause.CredentialStore })
+	}
+	causes := make([]cause.Cause, 0, len(stored)+len(c.causes))
+	for _, s := range stored {
+		if !slices.ContainsFunc(c.causes, func(l cause.Cause) bool { return l.ID == s.ID }) {
+			causes = append(causes, s)
+		}
+	}
+	causes = f.Azure.refine(append(causes, c.causes...), t)
+	return Verdict{LoggedIn: c.loggedIn, Causes: causes, Stored: stored, Steps: steps(t)}
 }
 
 // Healthy is the one definition of a healthy registry: the login, where it

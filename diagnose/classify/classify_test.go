@@ -9,6 +9,7 @@ import (
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
+	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 	"github.com/acr-doctor/acr-doctor/diagnose/token/tokentest"
 )
@@ -284,7 +285,7 @@ func TestClassify(t *testing.T) {
 	seen := map[cause.ID]bool{}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := Classify(tt.t)
+			v := Classify(tt.t, Facts{})
 			var ids []cause.ID
 			for _, c := range v.Causes {
 				ids = append(ids, c.ID)
@@ -340,7 +341,7 @@ func TestRegistryName(t *testing.T) {
 	v := Classify(with(connected(), func(t *probe.Transcript) {
 		t.Registry = "myreg-dad4auhga8feekaq.azurecr.io"
 		answered(t, probe.Ping, 503, "")
-	}))
+	}), Facts{})
 	if fix := strings.Join(v.Causes[0].Remediation, "\n"); !strings.Contains(fix, "az acr check-health -n myreg --yes") {
 		t.Errorf("remediation %q does not name the resource myreg", fix)
 	}
@@ -412,7 +413,7 @@ func FuzzClassify(f *testing.F) {
 		if tokenStatus != 0 {
 			tr.Exchanges = append(tr.Exchanges, probe.Exchange{Purpose: probe.TokenRequest, Status: tokenStatus, Body: tokenBody, Header: hdr()})
 		}
-		v := Classify(tr)
+		v := Classify(tr, Facts{})
 		for _, c := range v.Causes {
 			if _, ok := cause.Lookup(c.ID); !ok || c.Evidence == "" {
 				t.Fatalf("bad cause %+v", c)
@@ -422,4 +423,61 @@ func FuzzClassify(f *testing.F) {
 			t.Fatalf("logged in despite a firewall: %+v", v)
 		}
 	})
+}
+
+// TestFacts: what else is known is weighed with the transcript, once.
+func TestFacts(t *testing.T) {
+	wrongPassword := func() *probe.Transcript {
+		return with(pinged(connected()), func(t *probe.Transcript) {
+			answered(t, probe.TokenRequest, 401, authRequired)
+			answered(t, probe.AnonymousToken, 401, authRequired)
+		})
+	}
+	anonymous := func() *probe.Transcript {
+		return with(pinged(connected()), func(t *probe.Transcript) {
+			t.Credential = probe.Credential{Kind: "anonymous", Mode: "none"}
+			answered(t, probe.AnonymousToken, 200, `{"access_token":"<token>"}`)
+			t.AnonymousGranted = []string{"pull"}
+		})
+	}
+	storeEmpty := cause.New(cause.CredentialStore, "the helper answered with nothing")
+	stale := cause.New(cause.InvalidCredentials, "stored: malformed")
+	adminOff := &Azure{Resource: &report.AzureResource{Name: "myreg", LoginServer: host, AdminUserEnabled: false}}
+	tests := []struct {
+		name       string
+		t          *probe.Transcript
+		f          Facts
+		causes     []cause.ID
+		stored     int
+		evidence   string // in the first cause
+		notInFirst string
+	}{
+		{name: "a stored finding the live check repeats is said once, in the live words", t: wrongPassword(),
+			f: Facts{Stored: []cause.Cause{stale}}, causes: []cause.ID{cause.InvalidCredentials}, stored: 1, notInFirst: "stored: malformed"},
+		{name: "stored findings come first", t: wrongPassword(),
+			f: Facts{Stored: []cause.Cause{storeEmpty}}, causes: []cause.ID{cause.CredentialStore, cause.InvalidCredentials}, stored: 1},
+		{name: "nothing stored, anonymous pull works: the store's silence is moot", t: anonymous(),
+			f: Facts{Stored: []cause.Cause{storeEmpty}, NothingStored: true}, stored: 0},
+		{name: "a store that failed stays a finding", t: anonymous(),
+			f: Facts{Stored: []cause.Cause{storeEmpty}}, causes: []cause.ID{cause.CredentialStore}, stored: 1},
+		{name: "ARM: the admin user is off", t: wrongPassword(),
+			f: Facts{Azure: adminOff}, causes: []cause.ID{cause.InvalidCredentials}, evidence: "ARM: the admin user is disabled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Classify(tt.t, tt.f)
+			var ids []cause.ID
+			for _, c := range v.Causes {
+				ids = append(ids, c.ID)
+			}
+			if !slices.Equal(ids, tt.causes) || len(v.Stored) != tt.stored {
+				t.Fatalf("causes %v, stored %d; want %v, %d", ids, len(v.Stored), tt.causes, tt.stored)
+			}
+			if len(v.Causes) > 0 {
+				if !strings.Contains(v.Causes[0].Evidence, tt.evidence) || (tt.notInFirst != "" && strings.Contains(v.Causes[0].Evidence, tt.notInFirst)) {
+					t.Errorf("evidence %q", v.Causes[0].Evidence)
+				}
+			}
+		})
+	}
 }

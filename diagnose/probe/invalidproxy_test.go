@@ -88,7 +88,7 @@ func TestUnparseableProxySetting(t *testing.T) {
 					}
 				}
 			}
-			v := classify.Classify(tr)
+			v := classify.Classify(tr, classify.Facts{})
 			if len(v.Causes) == 0 || v.Causes[0].ID != cause.NetworkUnreachable {
 				t.Fatalf("causes %+v, want %s first", v.Causes, cause.NetworkUnreachable)
 			}

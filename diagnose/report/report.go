@@ -301,6 +301,9 @@ type Azure struct {
 	Unseen      []Unseen     `json:"unseen,omitempty"`
 }
 
+// ABAC is the role-assignment mode with ABAC repository permissions.
+const ABAC = "AbacRepositoryPermissions"
+
 // AzureResource is the registry's resource and the settings that decide
 // who may log in, from where.
 type AzureResource struct {
@@ -320,8 +323,7 @@ type AzureResource struct {
 	DataEndpointEnabled      bool              `json:"data_endpoint_enabled"`
 	DataEndpoints            []string          `json:"data_endpoints,omitempty"`
 	PrivateEndpoints         []PrivateEndpoint `json:"private_endpoints,omitempty"`
-	// RoleAssignmentMode is "LegacyRegistryPermissions" (RBAC) or
-	// "AbacRepositoryPermissions" (ABAC repository permissions).
+	// RoleAssignmentMode is "LegacyRegistryPermissions" (RBAC) or ABAC.
 	RoleAssignmentMode string `json:"role_assignment_mode,omitempty"`
 	// AuthenticationAsARM is "enabled" or "disabled": whether the registry
 	// takes Azure AD tokens for ARM's audience (az acr login's).

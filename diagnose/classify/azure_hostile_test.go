@@ -1,11 +1,9 @@
-package azure
+package classify
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
@@ -15,7 +13,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
 
-// armOutside are the values Join and the login-event command take from
+// armOutside are the values refine and the login-event command take from
 // ARM, the registry's answers, the stored credential and the environment.
 type armOutside struct {
 	name, id, login, endpoint, pe, registry, ip, user, identity, proxy, workspace string
@@ -33,7 +31,7 @@ type joinCase struct {
 	in  []cause.Cause
 }
 
-// joinCases are Join's paths that write commands, filled with o.
+// joinCases are refine's paths that write commands, filled with o.
 func joinCases(o armOutside) map[string]joinCase {
 	res := func(change func(*report.AzureResource)) *report.AzureResource {
 		r := resource(change)
@@ -62,16 +60,16 @@ func joinCases(o armOutside) map[string]joinCase {
 		"refused through a proxy": {res(func(r *report.AzureResource) { r.PublicNetworkAccess, r.PrivateEndpoints = "Disabled", pe }),
 			firewalledBy(nil), fw},
 		"service principal lacks push": {res(nil), spT, perm},
-		"refresh token lacks pull":     {res(func(r *report.AzureResource) { r.RoleAssignmentMode = ABAC }), rtT, perm},
+		"refresh token lacks pull":     {res(func(r *report.AzureResource) { r.RoleAssignmentMode = report.ABAC }), rtT, perm},
 	}
 }
 
 // TestJoinHostileValues puts each hostile value in each of ARM's and the
 // transcript's values, alone and all at once.
-func TestJoinHostileValues(t *testing.T) {
+func TestAzureHostileValues(t *testing.T) {
 	ref := map[string][]cause.Cause{}
 	for name, jc := range joinCases(armBenign) {
-		got := (&Inspection{Azure: report.Azure{Resource: jc.res}}).Join(jc.in, jc.t)
+		got := (&Azure{Resource: jc.res}).refine(jc.in, jc.t)
 		ref[name] = got
 		for _, c := range got {
 			if len(c.Remediation) == 0 || strings.Contains(c.Evidence, "in its place") {
@@ -97,7 +95,7 @@ func TestJoinHostileValues(t *testing.T) {
 		values := []string{h, h[strings.LastIndex(h, "/")+1:] + " (Pending)"}
 		for field, o := range variants {
 			for name, jc := range joinCases(o) {
-				got := (&Inspection{Azure: report.Azure{Resource: jc.res}}).Join(jc.in, jc.t)
+				got := (&Azure{Resource: jc.res}).refine(jc.in, jc.t)
 				for _, c := range got {
 					what := fmt.Sprintf("%s, %q in %s", name, h, field)
 					checkLines(t, what, c.Remediation, values, c.Evidence, ref[name])
@@ -131,33 +129,6 @@ func checkLines(t *testing.T, what string, lines, values []string, evidence stri
 			if strings.Contains(l, p) && !strings.Contains(before.String(), p) && !strings.Contains(evidence, "show "+p+" in its place") {
 				t.Errorf("%s: %q has %s, and the evidence does not say why: %s", what, l, p, evidence)
 			}
-		}
-	}
-}
-
-func TestLoginEventsHostileValues(t *testing.T) {
-	now := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
-	for _, h := range append([]string{""}, shelltest.Hostile...) {
-		cred := probe.Credential{Kind: string(report.RefreshToken), Username: h,
-			Token: &token.Token{Claims: token.Claims{Subject: h, JWTID: h}}}
-		for _, args := range [][3]string{{h, h, h}, {"myreg.azurecr.io", h, ""}, {"myreg.azurecr.io", "myreg", h}, {h, "myreg", armBenign.workspace}} {
-			ev := LoginEvents(args[0], args[1], cred, now, args[2])
-			query := strings.ReplaceAll(ev.Query, "\n| ", " | ")
-			if err := shelltest.CheckLine(ev.Command, []string{query}, shell.Quote); err != nil {
-				t.Errorf("%q: %v", h, err)
-			}
-			toks, err := shelltest.Split(ev.Command)
-			if err != nil || len(toks) != 8 || toks[7].Value != query || len(toks[5].Subs) != 1 {
-				t.Errorf("%q: the command reads %v (%v)", h, toks, err)
-			}
-		}
-	}
-	in := &Inspector{}
-	for _, h := range shelltest.Hostile {
-		ev := &report.LoginEvents{}
-		in.RunLoginEvents(context.Background(), &Inspection{Azure: report.Azure{Resource: &report.AzureResource{Name: h, ID: h}}, cred: &staticCredential{}}, ev)
-		if err := shelltest.CheckLine(ev.Error, []string{h}, shell.Quote); err != nil || !strings.Contains(ev.Error, "--resource <registry-resource-id>") {
-			t.Errorf("%q: %q: %v", h, ev.Error, err)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package azure
+package classify
 
 import (
 	"fmt"
@@ -7,22 +7,37 @@ import (
 	"strings"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
-	"github.com/acr-doctor/acr-doctor/diagnose/classify"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 )
 
-// Join refines what the network showed (causes, judged from t) with what
-// ARM showed: the setting behind a 403, the private endpoint a DNS answer
-// bypasses, the admin user that is off, and the role an identity lacks
-// in the registry's role-assignment mode. It is a pure function of its
-// arguments.
-func (in *Inspection) Join(causes []cause.Cause, t *probe.Transcript) []cause.Cause {
-	res := in.Resource
-	if res == nil || t == nil {
+// Azure is what ARM showed of a registry, for the classifier to weigh
+// beside what the network showed.
+type Azure struct {
+	Resource *report.AzureResource
+	// Permissions are the effective permissions, on the registry, of the
+	// identity that read ARM.
+	Permissions *report.Permissions
+	// Callers are the names that identity goes by: UPN, app ID, object ID.
+	Callers []string
+}
+
+// isCaller reports whether identity (a UPN, app ID or object ID) is the
+// one that read ARM, so that Permissions are its own.
+func (in *Azure) isCaller(identity string) bool {
+	return identity != "" && slices.ContainsFunc(in.Callers, func(id string) bool { return strings.EqualFold(id, identity) })
+}
+
+// refine weighs what ARM showed beside what the network showed (causes,
+// judged from t): the setting behind a 403, the private endpoint a DNS
+// answer bypasses, the admin user that is off, and the role an identity
+// lacks in the registry's role-assignment mode.
+func (in *Azure) refine(causes []cause.Cause, t *probe.Transcript) []cause.Cause {
+	if in == nil || in.Resource == nil || t == nil {
 		return causes
 	}
+	res := in.Resource
 	out := make([]cause.Cause, 0, len(causes)+1)
 	for _, c := range causes {
 		switch c.ID {
@@ -52,9 +67,9 @@ func (in *Inspection) Join(causes []cause.Cause, t *probe.Transcript) []cause.Ca
 }
 
 // firewall says which setting made the registry answer 403.
-func (in *Inspection) firewall(c cause.Cause, t *probe.Transcript) cause.Cause {
+func (in *Azure) firewall(c cause.Cause, t *probe.Transcript) cause.Cause {
 	res := in.Resource
-	ip := classify.ClientIP(t)
+	ip := ClientIP(t)
 	name, login := shell.RegistryName(res.Name), shell.Host(res.LoginServer)
 	fix := new(shell.Fix)
 	if strings.EqualFold(res.PublicNetworkAccess, "Disabled") {
@@ -120,7 +135,7 @@ func allowedBy(ip string, rules []string) (string, bool) {
 // address here, because the private DNS zone is not linked to this
 // client's network (acr-protocol.md §5), or a proxy resolved it and was
 // refused at the public endpoint.
-func (in *Inspection) privateDNS(t *probe.Transcript, causes []cause.Cause) (cause.Cause, bool) {
+func (in *Azure) privateDNS(t *probe.Transcript, causes []cause.Cause) (cause.Cause, bool) {
 	res := in.Resource
 	refused := slices.ContainsFunc(causes, func(c cause.Cause) bool { return c.ID == cause.NetworkFirewall })
 	if len(res.PrivateEndpoints) == 0 {
@@ -168,7 +183,7 @@ func peNames(res *report.AzureResource) shell.Arg {
 
 // permission names the role the stored identity lacks, in the registry's
 // mode, with the assignment that grants it on the registry itself.
-func (in *Inspection) permission(c cause.Cause, t *probe.Transcript) cause.Cause {
+func (in *Azure) permission(c cause.Cause, t *probe.Transcript) cause.Cause {
 	res := in.Resource
 	kind := t.Credential.Kind
 	if kind == string(report.RepositoryToken) || kind == string(report.AdminUser) {
@@ -180,10 +195,10 @@ func (in *Inspection) permission(c cause.Cause, t *probe.Transcript) cause.Cause
 	}
 	who := Identity(t.Credential)
 	var notes []string
-	if res.RoleAssignmentMode == ABAC {
+	if res.RoleAssignmentMode == report.ABAC {
 		notes = append(notes, "ARM: the registry uses ABAC repository permissions, which ignore AcrPull, AcrPush and AcrDelete")
 	}
-	if p := in.Permissions; p != nil && in.IsCaller(who) {
+	if p := in.Permissions; p != nil && in.isCaller(who) {
 		may := map[string]bool{"pull": p.Pull, "push": p.Push, "delete": p.Delete}
 		var have, lack []string
 		for _, op := range ops {
@@ -235,71 +250,15 @@ func Identity(c probe.Credential) string {
 	return ""
 }
 
-// Steps are the check's steps for the Azure side: what was read, and a
-// line for each thing that could not be, saying why.
-func (in *Inspection) Steps() []report.Step {
-	var out []report.Step
-	ms := in.took.Milliseconds() // the Azure side is read as one step
-	if res := in.Resource; res != nil {
-		out = append(out,
-			report.Step{Name: report.StepARM, Status: report.StepOK, DurationMS: ms, Detail: fmt.Sprintf("%s in resource group %s, subscription %s (%s, %s), read as %s", res.Name, res.ResourceGroup, res.Subscription, res.SKU, res.Location, orSomeone(in.Caller))},
-			report.Step{Name: report.StepARMSettings, Status: report.StepOK, Detail: settings(res)})
+// Role is the built-in role that grants op ("pull", "push" or "delete")
+// in a registry's role-assignment mode.
+func Role(op, mode string) string {
+	if mode == report.ABAC {
+		return map[string]string{
+			"pull":   "Container Registry Repository Reader",
+			"push":   "Container Registry Repository Writer",
+			"delete": "Container Registry Repository Contributor",
+		}[op]
 	}
-	if p := in.Permissions; p != nil {
-		s := report.Step{Name: report.StepARMPermissions, Status: report.StepOK, Detail: fmt.Sprintf("%s may %s", orSomeone(p.Identity), mayList(p))}
-		out = append(out, s)
-	}
-	for _, u := range in.Unseen {
-		out = append(out, report.Step{Name: report.StepARM, Status: report.StepWarn, DurationMS: ms, Detail: fmt.Sprintf("could not see the %s: %s", u.What, u.Why)})
-	}
-	return out
-}
-
-func settings(r *report.AzureResource) string {
-	onOff := map[bool]string{true: "on", false: "off"}
-	parts := []string{"public network access " + strings.ToLower(r.PublicNetworkAccess)}
-	if strings.EqualFold(r.DefaultAction, "Deny") {
-		parts = append(parts, fmt.Sprintf("network rules deny by default (%s)", Count(len(r.IPRules), "IP rule")))
-	}
-	if len(r.PrivateEndpoints) > 0 {
-		parts = append(parts, Count(len(r.PrivateEndpoints), "private endpoint"))
-	}
-	mode := "RBAC"
-	if r.RoleAssignmentMode == ABAC {
-		mode = "ABAC repository permissions"
-	}
-	parts = append(parts,
-		"admin user "+onOff[r.AdminUserEnabled],
-		"anonymous pull "+onOff[r.AnonymousPullEnabled],
-		"data endpoints "+onOff[r.DataEndpointEnabled],
-		mode,
-		"Azure AD tokens for ARM "+r.AuthenticationAsARM)
-	if r.LogWorkspace != "" {
-		parts = append(parts, "login events to "+r.LogWorkspace[strings.LastIndex(r.LogWorkspace, "/")+1:])
-	}
-	return strings.Join(parts, "; ")
-}
-
-func mayList(p *report.Permissions) string {
-	var may []string
-	for _, x := range []struct {
-		ok   bool
-		what string
-	}{{p.ReadSettings, "read its settings"}, {p.Pull, "pull"}, {p.Push, "push"}, {p.Delete, "delete"}} {
-		if x.ok {
-			may = append(may, x.what)
-		}
-	}
-	if len(may) == 0 {
-		return "do nothing with this registry"
-	}
-	return strings.Join(may, ", ")
-}
-
-// Count is n and noun, plural unless n is 1.
-func Count(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
+	return map[string]string{"pull": "AcrPull", "push": "AcrPush", "delete": "AcrDelete"}[op]
 }

@@ -1,4 +1,4 @@
-package azure
+package classify
 
 import (
 	"reflect"
@@ -26,8 +26,6 @@ func resource(change func(*report.AzureResource)) *report.AzureResource {
 	return r
 }
 
-const denied = `{"errors":[{"code":"DENIED","message":"client with IP '203.0.113.7' is not allowed access. Refer https://aka.ms/acr/firewall to grant access."}]}`
-
 func firewalled(dns *probe.DNSResult) *probe.Transcript {
 	return &probe.Transcript{
 		Registry: "myreg.azurecr.io", DNS: dns,
@@ -45,7 +43,8 @@ func sp(granted ...string) *probe.Transcript {
 	}
 }
 
-func TestJoin(t *testing.T) {
+// TestAzure: what ARM showed, weighed beside what the network showed.
+func TestAzure(t *testing.T) {
 	firewall := cause.New(cause.NetworkFirewall, "GET /v2/ answered 403: client with IP '203.0.113.7' is not allowed access")
 	perm := cause.New(cause.InsufficientPermission, "the registry authenticated aaaaaaaa-0000-0000-0000-000000000001 but grants it pull on repository \"team/app\", not push")
 	tests := []struct {
@@ -164,7 +163,7 @@ func TestJoin(t *testing.T) {
 		},
 		{
 			name:    "missing push in ABAC mode, another identity than the caller",
-			res:     resource(func(r *report.AzureResource) { r.RoleAssignmentMode = ABAC }),
+			res:     resource(func(r *report.AzureResource) { r.RoleAssignmentMode = report.ABAC }),
 			perms:   &report.Permissions{Pull: true, Push: true},
 			callers: []string{"someone@contoso.com"},
 			t:       sp("pull"), in: []cause.Cause{perm},
@@ -206,11 +205,11 @@ func TestJoin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := &Inspection{Azure: report.Azure{Resource: tt.res, Permissions: tt.perms}, callerIDs: tt.callers}
+			az := &Azure{Resource: tt.res, Permissions: tt.perms, Callers: tt.callers}
 			input := slices.Clone(tt.in)
-			got := in.Join(tt.in, tt.t)
+			got := az.refine(tt.in, tt.t)
 			if !reflect.DeepEqual(tt.in, input) {
-				t.Error("Join changed its input")
+				t.Error("refine changed its input")
 			}
 			var ids []cause.ID
 			var text strings.Builder
@@ -238,14 +237,26 @@ func TestJoin(t *testing.T) {
 	}
 }
 
-func TestJoinWithoutResource(t *testing.T) {
-	in := &Inspection{Azure: report.Azure{Unseen: []report.Unseen{{What: WhatIdentity, Why: "no identity"}}}}
+func TestAzureUnread(t *testing.T) {
 	causes := []cause.Cause{cause.New(cause.NetworkFirewall, "403")}
-	if got := in.Join(causes, firewalled(nil)); !slices.EqualFunc(got, causes, func(a, b cause.Cause) bool { return a.Evidence == b.Evidence }) {
-		t.Errorf("Join without a resource changed the causes: %+v", got)
+	for _, az := range []*Azure{nil, {}} {
+		if got := az.refine(causes, firewalled(nil)); !slices.EqualFunc(got, causes, func(a, b cause.Cause) bool { return a.Evidence == b.Evidence }) {
+			t.Errorf("%+v changed the causes: %+v", az, got)
+		}
 	}
-	steps := in.Steps()
-	if len(steps) != 1 || steps[0].Status != report.StepWarn || !strings.Contains(steps[0].Detail, "could not see the Azure identity: no identity") {
-		t.Errorf("steps = %+v", steps)
+}
+
+func TestRole(t *testing.T) {
+	for _, tt := range []struct{ op, mode, want string }{
+		{"pull", "", "AcrPull"},
+		{"push", "LegacyRegistryPermissions", "AcrPush"},
+		{"delete", "", "AcrDelete"},
+		{"pull", report.ABAC, "Container Registry Repository Reader"},
+		{"push", report.ABAC, "Container Registry Repository Writer"},
+		{"delete", report.ABAC, "Container Registry Repository Contributor"},
+	} {
+		if got := Role(tt.op, tt.mode); got != tt.want {
+			t.Errorf("Role(%q, %q) = %q, want %q", tt.op, tt.mode, got, tt.want)
+		}
 	}
 }
