@@ -123,6 +123,10 @@ func TestToolsAll(t *testing.T) {
 		if r.code != 1 || !strings.Contains(r.stdout, "podman "+podmanFile) {
 			t.Errorf("%v: %v", args, r)
 		}
+		// Which of Podman's files it reads for the registry, in text too.
+		if args[2] == "check" && !strings.Contains(r.stdout, "note: "+host+": podman reads "+podmanFile+"; also stored in "+filepath.Join(dockerDir, "config.json")) {
+			t.Errorf("%v does not say which file Podman reads: %s", args, r.stdout)
+		}
 		for _, s := range []string{adminPassword, stale} {
 			for _, piece := range secretPieces(s) {
 				if strings.Contains(r.stdout+r.stderr, piece) {
@@ -138,14 +142,23 @@ func TestToolsAll(t *testing.T) {
 		Registries []struct {
 			Healthy    bool
 			Credential struct{ Tool, File string }
-			Causes     []struct{ ID string }
+			Causes     []struct {
+				ID          string
+				Remediation []string
+			}
 		}
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &chk); err != nil || len(chk.Registries) == 0 {
 		t.Fatalf("check --tool podman: %v", r)
 	}
-	if reg := chk.Registries[0]; reg.Healthy || reg.Credential.File != podmanFile || reg.Causes[0].ID != "expired_credentials" {
+	reg := chk.Registries[0]
+	if reg.Healthy || reg.Credential.File != podmanFile || reg.Causes[0].ID != "expired_credentials" {
 		t.Errorf("podman's registry: %+v", reg)
+	}
+	// Its fixes are Podman's commands, not Docker's.
+	fix := strings.Join(reg.Causes[0].Remediation, "\n")
+	if !strings.Contains(fix, "DOCKER_COMMAND=podman az acr login -n toolsreg") || strings.Contains(fix, "docker log") {
+		t.Errorf("podman's fix:\n%s", fix)
 	}
 }
 

@@ -164,13 +164,18 @@ func checkRun(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 		if debug.IsEnabled() {
 			src.store.Trace = helperTracer(dockerCLI)
 		}
-		results, stores := check.Run(cmd.Context(), src.store, copts, emit)
+		results, stores := check.Run(cmd.Context(), src.store, copts, func(r check.Result) {
+			if opts.tool != "" {
+				src.adopt(&r.Registry)
+			}
+			emit(r)
+		})
 		if text && opts.tool != "" && len(results) == 0 {
 			fmt.Fprint(tw.w, "  no ACR registry here\n\n")
 		}
 		for _, r := range results {
 			if opts.tool != "" {
-				src.tag(&r.Registry.Credential)
+				src.adopt(&r.Registry)
 			}
 			rep.Registries = append(rep.Registries, r.Registry)
 		}
@@ -339,6 +344,12 @@ func (t textWriter) checkSummary(rep report.Check) {
 	for _, r := range rep.Registries {
 		if !r.Healthy {
 			failing++
+		}
+		// Which of a tool's files wins for a registry is known only once
+		// all are read: it is said here, below the entries.
+		if c := r.Credential; len(c.Shadowed) > 0 {
+			fmt.Fprintf(t.w, "%s %s: %s reads %s; also stored in %s, which it does not read for this registry\n\n",
+				t.p.yellow("note:"), safe(r.Registry), safe(c.Tool), safe(c.File), safe(strings.Join(c.Shadowed, ", ")))
 		}
 	}
 	noun := "registry"

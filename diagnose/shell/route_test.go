@@ -14,7 +14,7 @@ import (
 
 // command is the start of a command acr-doctor suggests, in a string
 // literal.
-var command = regexp.MustCompile(`(?:^|[\s:("'$])(?:az (?:acr|ad|role|login|network|monitor|aks|account)|docker (?:login|logout|pull|push)|docker-credential-|nslookup|openssl|kubectl|helm|echo|chmod|NO_PROXY=)\b`)
+var command = regexp.MustCompile(`(?:^|[\s:("'$])(?:az (?:acr|ad|role|login|network|monitor|aks|account)|docker (?:login|logout|pull|push)|podman (?:login|logout)|docker-credential-|nslookup|openssl|kubectl|helm|regctl|echo|chmod|NO_PROXY=|DOCKER_COMMAND=)\b`)
 
 // TestCommandsGoThroughShell reads the program's source for commands
 // built around a value with fmt or +, which would put the value in

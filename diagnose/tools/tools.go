@@ -45,14 +45,6 @@ const (
 	Regctl Tool = "regctl"
 )
 
-// logins are each tool's own login and logout, which the fixes printed
-// for Docker stand for.
-var logins = map[Tool]string{
-	Podman: "podman login/logout (or skopeo, buildah)",
-	Helm:   "helm registry login/logout",
-	Regctl: "regctl registry login/logout",
-}
-
 // All are the tools, in the order reports list them.
 var All = []Tool{Docker, Podman, Helm, Regctl}
 
@@ -145,14 +137,10 @@ func Files(tool Tool, env Env) []File {
 		add(path, regctlFile)
 	}
 	for i := range out {
-		f := &out[i]
-		var notes []string
-		if f.Config != nil && f.Tool == Podman && f.Config.CredsStore != "" {
-			notes = append(notes, fmt.Sprintf("Podman does not read credsStore (%s): the credentials that store holds are not Podman's", f.Config.CredsStore))
+		if f := &out[i]; f.Config != nil && f.Tool == Podman && f.Config.CredsStore != "" {
+			f.Note = fmt.Sprintf("Podman does not read credsStore (%s): the credentials that store holds are not Podman's", f.Config.CredsStore)
 			f.Config.CredsStore = ""
 		}
-		notes = append(notes, "the findings below are worded for Docker; with "+string(f.Tool)+", log in and out with "+logins[f.Tool])
-		f.Note = strings.Join(notes, "; ")
 	}
 	return out
 }

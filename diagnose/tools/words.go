@@ -1,0 +1,71 @@
+package tools
+
+import (
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/shell"
+)
+
+// The fixes are written in Docker's words; each other tool logs in and out
+// with its own commands. az acr login logs in through `docker login`:
+// Podman's login takes its place with DOCKER_COMMAND (Azure CLI 2.59 and
+// later); Helm and regctl are given az's token on their standard input,
+// as ACR documents for tools az cannot drive.
+var words = map[Tool]struct{ login, logout, stdin string }{
+	Podman: {"podman login ", "podman logout ", "--password-stdin"},
+	Helm:   {"helm registry login ", "helm registry logout ", "--password-stdin"},
+	Regctl: {"regctl registry login ", "regctl registry logout ", "--pass-stdin"},
+}
+
+// azLogin is `az acr login -n NAME` where it logs in through Docker: not
+// when it only prints a token (--expose-token), nor when it is told to
+// log in through Podman already.
+var azLogin = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(^|[^=\w])(DOCKER_COMMAND=podman )?az acr login -n (\S+)( --expose-token)?`)
+})
+
+// Reword says line, a fix worded for Docker, in t's words; host is the
+// registry the fix is for. Anything else in the line (its quoted values,
+// its comments) is left as it was.
+func (t Tool) Reword(line, host string) string {
+	w, ok := words[t]
+	if !ok {
+		return line
+	}
+	line = azLogin().ReplaceAllStringFunc(line, func(m string) string {
+		sub := azLogin().FindStringSubmatch(m)
+		switch {
+		case sub[2] != "" || sub[4] != "":
+			return m
+		case t == Podman:
+			return azLogin().ReplaceAllString(m, "${1}DOCKER_COMMAND=podman az acr login -n ${3}")
+		}
+		return m + shell.Sprintf(" --expose-token --output tsv --query accessToken | docker login %s -u 00000000-0000-0000-0000-000000000000 --password-stdin", shell.HostPort(host).Or("<login-server>"))
+	})
+	line = strings.ReplaceAll(line, "docker login ", w.login)
+	line = strings.ReplaceAll(line, "docker logout ", w.logout)
+	if w.stdin != "--password-stdin" && strings.Contains(line, w.login) {
+		line = strings.ReplaceAll(line, "--password-stdin", w.stdin)
+	}
+	return line
+}
+
+// Causes are cs with their fixes in t's words, for host; cs is left as it
+// was.
+func (t Tool) Causes(cs []cause.Cause, host string) []cause.Cause {
+	if _, ok := words[t]; !ok || len(cs) == 0 {
+		return cs
+	}
+	out := make([]cause.Cause, len(cs))
+	for i, c := range cs {
+		c.Remediation = make([]string, len(cs[i].Remediation))
+		for j, l := range cs[i].Remediation {
+			c.Remediation[j] = t.Reword(l, host)
+		}
+		out[i] = c
+	}
+	return out
+}

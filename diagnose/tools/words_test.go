@@ -1,0 +1,81 @@
+package tools
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/shell"
+	"github.com/acr-doctor/acr-doctor/diagnose/shell/shelltest"
+)
+
+func TestReword(t *testing.T) {
+	const host = "myreg.azurecr.io"
+	pipe := func(login string) string {
+		return "az acr login -n myreg --expose-token --output tsv --query accessToken | " + login + " myreg.azurecr.io -u 00000000-0000-0000-0000-000000000000 "
+	}
+	tests := []struct {
+		line                 string
+		podman, helm, regctl string
+	}{
+		{"docker logout myreg.azurecr.io && az acr login -n myreg",
+			"podman logout myreg.azurecr.io && DOCKER_COMMAND=podman az acr login -n myreg",
+			"helm registry logout myreg.azurecr.io && " + pipe("helm registry login") + "--password-stdin",
+			"regctl registry logout myreg.azurecr.io && " + pipe("regctl registry login") + "--pass-stdin"},
+		{"az acr login -n myreg",
+			"DOCKER_COMMAND=podman az acr login -n myreg",
+			pipe("helm registry login") + "--password-stdin",
+			pipe("regctl registry login") + "--pass-stdin"},
+		{"az acr login -n myreg   # then retry",
+			"DOCKER_COMMAND=podman az acr login -n myreg   # then retry",
+			pipe("helm registry login") + "--password-stdin   # then retry",
+			pipe("regctl registry login") + "--pass-stdin   # then retry"},
+		{"in CI: az acr login -n myreg --expose-token --output tsv --query accessToken | docker login myreg.azurecr.io -u 00000000-0000-0000-0000-000000000000 --password-stdin",
+			"in CI: az acr login -n myreg --expose-token --output tsv --query accessToken | podman login myreg.azurecr.io -u 00000000-0000-0000-0000-000000000000 --password-stdin",
+			"in CI: " + pipe("helm registry login") + "--password-stdin",
+			"in CI: " + pipe("regctl registry login") + "--pass-stdin"},
+		{"az acr update -n myreg --admin-enabled true", "az acr update -n myreg --admin-enabled true", "az acr update -n myreg --admin-enabled true", "az acr update -n myreg --admin-enabled true"},
+		{"new role assignments take up to 10 minutes to reach the registry: then docker logout myreg.azurecr.io and log in again",
+			"new role assignments take up to 10 minutes to reach the registry: then podman logout myreg.azurecr.io and log in again",
+			"new role assignments take up to 10 minutes to reach the registry: then helm registry logout myreg.azurecr.io and log in again",
+			"new role assignments take up to 10 minutes to reach the registry: then regctl registry logout myreg.azurecr.io and log in again"},
+	}
+	for _, tt := range tests {
+		for tool, want := range map[Tool]string{Docker: tt.line, Podman: tt.podman, Helm: tt.helm, Regctl: tt.regctl} {
+			if got := tool.Reword(tt.line, host); got != want {
+				t.Errorf("%s: %q\n got %q\nwant %q", tool, tt.line, got, want)
+			}
+			if got := tool.Reword(want, host); got != want && tool != Docker {
+				t.Errorf("%s: rewording twice changed %q to %q", tool, want, got)
+			}
+		}
+	}
+}
+
+// TestRewordHostile: whatever the registry is called, the words added
+// quote it, and a line's own quoting survives.
+func TestRewordHostile(t *testing.T) {
+	for _, h := range shelltest.Hostile {
+		line := shell.Sprintf("docker logout %s && az acr login -n %s", shell.HostPort(h).Or("<login-server>"), shell.RegistryName(h).Or("<registry-name>"))
+		for _, tool := range []Tool{Podman, Helm, Regctl} {
+			got := tool.Reword(line, h)
+			if err := shelltest.CheckLine(got, []string{h}, shell.Quote); err != nil {
+				t.Errorf("%s, %q: %v", tool, h, err)
+			}
+			if strings.Contains(got, shelltest.Marker) {
+				t.Errorf("%s: %q reached the command: %q", tool, h, got)
+			}
+		}
+	}
+}
+
+func TestCauses(t *testing.T) {
+	in := []cause.Cause{cause.New(cause.ExpiredCredentials, "expired", "az acr login -n myreg")}
+	got := Helm.Causes(in, "myreg.azurecr.io")
+	if in[0].Remediation[0] != "az acr login -n myreg" {
+		t.Errorf("Causes changed its input: %q", in[0].Remediation)
+	}
+	if !strings.Contains(got[0].Remediation[0], "| helm registry login myreg.azurecr.io") {
+		t.Errorf("got %q", got[0].Remediation)
+	}
+}
