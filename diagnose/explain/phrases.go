@@ -332,6 +332,9 @@ var phrases = []phrase{
 	{text: "pass not initialized", cause: credStore, weight: wCertain + 5},
 	{text: "password store is empty", cause: credStore, weight: wCertain},
 	{text: "cannot autolaunch d-bus", cause: credStore, weight: wCertain + 5},
+	// libsecret starting a D-Bus session for secretservice where there is
+	// no desktop session to start one in.
+	{text: "error spawning command line 'dbus-launch", cause: credStore, weight: wStrong + 5},
 	{text: "org.freedesktop.secrets", cause: credStore, weight: wStrong + 5},
 	{text: "org.freedesktop.secret.", cause: credStore, weight: wStrong},
 	{text: "org.freedesktop.dbus.error", cause: credStore, weight: wStrong},
@@ -397,6 +400,9 @@ var phrases = []phrase{
 	{text: "must be lowercase", cause: regName, weight: wStrong + 5},
 	{text: "must use only lowercase", cause: regName, weight: wStrong + 5},
 	{text: "could not parse reference", cause: regName, weight: wStrong},
+	// ORAS and Helm's registry client (oras-go registry.ParseReference):
+	// a scheme or a path where a registry host goes.
+	{text: "invalid reference: invalid registry", cause: regName, weight: wStrong + 5},
 	// Docker Hub's token service, asked for a repository whose registry
 	// part was empty ("/team/app" from "${REGISTRY}/team/app").
 	{text: "invalid repository name", cause: regName, weight: wLikely + 10},
