@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/acremu"
 )
 
 // TestToolsAll: one registry, logged in to by Docker, by Skopeo (Podman's
@@ -169,5 +171,84 @@ func writeFile(t *testing.T, name, content string) {
 	}
 	if err := os.WriteFile(name, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestFixTools: fix --tool all repairs each tool's own file: it renews the
+// expired token in Podman's and logs Helm out of a credential the registry
+// refuses where anonymous pull works, each with that tool's commands by
+// hand; it leaves regctl's file, which it does not write, saying so. The
+// check of each passes after, and one --undo takes the whole run back.
+func TestFixTools(t *testing.T) {
+	t.Parallel()
+	const host = "toolfix.azurecr.io"
+	reg := emuRegistry(host)
+	reg.AnonymousPull = true
+	reg.ServicePrincipals[spApp] = acremu.Principal{Secret: spSecret, Actions: []string{"pull"}}
+	emu := startEmu(t, reg)
+	e := newEnv(t)
+	e.useEmu(emu)
+	e.writeConfig(emptyConfig)
+	dir := t.TempDir()
+	podmanFile, helmFile, regctlFile := filepath.Join(dir, "auth.json"), filepath.Join(dir, "helm.json"), filepath.Join(dir, "regctl.json")
+	e.setenv("REGISTRY_AUTH_FILE="+podmanFile, "HELM_REGISTRY_CONFIG="+helmFile, "REGCTL_CONFIG="+regctlFile,
+		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
+	expired := emu.RefreshToken(host, spApp, time.Now().Add(-5*time.Hour))
+	writeFile(t, podmanFile, `{"auths":{"`+host+`":{"auth":"`+b64(nullGUID+":")+`","identitytoken":"`+expired+`"}}}`)
+	writeFile(t, helmFile, `{"auths":{"`+host+`":{"auth":"`+b64("toolfix:wrong-password")+`"}}}`)
+	writeFile(t, regctlFile, `{"hosts":{"`+host+`":{"user":"toolfix","pass":"wrong-password"}}}`)
+	// What the files hold, whatever their layout.
+	files := func() string {
+		var b strings.Builder
+		for _, f := range []string{podmanFile, helmFile, regctlFile} {
+			var v any
+			data, _ := os.ReadFile(f)
+			if err := json.Unmarshal(data, &v); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			data, _ = json.Marshal(v)
+			b.Write(append(data, '\n'))
+		}
+		return b.String()
+	}
+	healthy := func(tool string) bool {
+		r := e.docker("acrdoctor", "check", host, "--tool", tool, "--format", "json", "--step-timeout", "5s")
+		var got checkJSON
+		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got.Registries) != 1 {
+			t.Fatalf("check --tool %s: %v", tool, r)
+		}
+		return got.Registries[0].Healthy
+	}
+	if healthy("podman") || healthy("helm") {
+		t.Fatal("before: a tool's registry is healthy")
+	}
+	before := files()
+	if r := e.docker("acrdoctor", "fix", "--tool", "all"); r.code != 1 || files() != before {
+		t.Fatalf("fix off a terminal without --yes changed a file, or exited %d: %v", r.code, r)
+	}
+	e.setenv("AZURE_TENANT_ID="+tenant, "AZURE_CLIENT_ID="+spApp, "AZURE_CLIENT_SECRET="+spSecret,
+		"AZURE_AUTHORITY_HOST=https://"+acremu.AuthorityHost+"/")
+	r := e.docker("acrdoctor", "fix", "--tool", "all", "--yes")
+	for _, want := range []string{
+		"podman " + podmanFile, "renew the ACR refresh token under " + host + ", in " + podmanFile,
+		"by hand: DOCKER_COMMAND=podman az acr login -n toolfix",
+		"helm " + helmFile, "log helm out of " + host, "by hand: helm registry logout " + host,
+		"regctl " + regctlFile, "regctl's own format, which fix does not write",
+		host + " (podman, " + podmanFile + "): ", host + " (helm, " + helmFile + "): ",
+		"Undo with: docker acrdoctor fix --undo --tool all",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("fix --tool all --yes: no %q in:\n%s", want, r.stdout)
+		}
+	}
+	if !healthy("podman") || !healthy("helm") {
+		t.Fatalf("after: a tool's registry still fails: %v", r)
+	}
+	if data, _ := os.ReadFile(regctlFile); !strings.Contains(string(data), "wrong-password") {
+		t.Errorf("regctl's file changed: %s", data)
+	}
+	assertNoSecrets(t, e, []string{expired, spSecret, "wrong-password"}, [][]string{{"acrdoctor", "fix", "--tool", "all"}})
+	if r := e.docker("acrdoctor", "fix", "--undo", "--tool", "all", "--yes"); r.code != 0 || files() != before {
+		t.Fatalf("fix --undo --tool all did not bring every file back: %v\n%s", r, files())
 	}
 }

@@ -21,11 +21,13 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/repair"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
+	"github.com/acr-doctor/acr-doctor/diagnose/tools"
 )
 
 type fixOptions struct {
 	yes, step, undo bool
 	timeout         time.Duration
+	tool            string
 	out             output
 }
 
@@ -62,6 +64,11 @@ credential helper through its own get, store and erase):
     credHelpers entry for a key config.json holds a credential for is
     dropped instead. A helper that runs but fails (a locked keyring) is
     left to check's advice.
+With --tool, the files of Podman (and Buildah, Skopeo) and Helm are
+repaired too, each in its own file, with its own commands by hand: there
+fix renews and logs out, and leaves moving keys and naming helpers to
+Docker's config.json. regctl's file is in its own format, which fix does
+not write.
 What changed since the plan was shown is not touched.
 No secret is printed, and none is written anywhere but where the store
 kept it.
@@ -88,8 +95,9 @@ and refuses where what it moved has changed since.`,
 	fs := cmd.Flags()
 	fs.BoolVarP(&opts.yes, "yes", "y", false, "Apply without asking")
 	fs.BoolVar(&opts.step, "step", false, "On a terminal, ask for each repair rather than once for the plan")
-	fs.BoolVar(&opts.undo, "undo", false, "Take back the last fix run of this config.json")
+	fs.BoolVar(&opts.undo, "undo", false, "Take back the last fix run of this config.json (with --tool, of the tool's files)")
 	fs.DurationVar(&opts.timeout, "timeout", 30*time.Second, "Time limit for each check, before and after")
+	addToolFlag(fs, &opts.tool)
 	addFormatFlag(fs, &opts.out)
 	return cmd
 }
@@ -108,22 +116,63 @@ type fixOutcome struct {
 	Before   string `json:"before"`
 	After    string `json:"after"`
 	Healthy  bool   `json:"healthy"`
+	// Tool and File are, with --tool, whose file the registry was
+	// checked in.
+	Tool string `json:"tool,omitempty"`
+	File string `json:"file,omitempty"`
 }
 
-func repairer(dockerCLI command.Cli, timeout time.Duration) (*repair.Repairer, error) {
+// fixUnit is one file fix repairs: Docker's config.json, or with --tool
+// each file the tool reads, in its order. rp is nil for a file fix does
+// not write (why says so).
+type fixUnit struct {
+	file report.ToolFile
+	rp   *repair.Repairer
+	why  string
+	live []check.Result
+}
+
+// fixUnits are the files fix repairs; they are read afresh after a
+// repair, which changed them.
+func fixUnits(dockerCLI command.Cli, opts fixOptions) ([]fixUnit, error) {
 	dir, ok := statedir.Dir(os.Getenv)
 	if !ok {
 		return nil, usagef("no home directory to keep fix's records in: set HOME or XDG_STATE_HOME")
 	}
-	cfg, err := loadStore(dockerCLI, "")
+	if opts.tool == "" {
+		cfg, err := loadStore(dockerCLI, "")
+		if err != nil {
+			return nil, err
+		}
+		return []fixUnit{{rp: &repair.Repairer{Store: &credstore.Store{Config: cfg, Timeout: opts.timeout}, Config: configPath(), Dir: dir}}}, nil
+	}
+	srcs, err := sources(dockerCLI, "", opts.tool, opts.timeout)
 	if err != nil {
 		return nil, err
 	}
-	return &repair.Repairer{Store: &credstore.Store{Config: cfg, Timeout: timeout}, Config: configPath(), Dir: dir}, nil
+	run := time.Now().UTC().Format("20060102T150405.000000000Z")
+	out := make([]fixUnit, len(srcs))
+	for i, src := range srcs {
+		u := fixUnit{file: src.file}
+		switch {
+		case src.store == nil:
+			u.why = "could not be read: " + src.file.Error
+		case src.file.Tool == string(tools.Regctl):
+			// regctl keeps its own format, which configedit does not write.
+			u.why = "regctl's own format, which fix does not write: run the commands check --tool regctl prints (regctl registry login and logout)"
+		default:
+			u.rp = &repair.Repairer{Store: src.store, Config: src.file.File, Dir: dir, Tool: tools.Tool(src.file.Tool), Run: run}
+		}
+		out[i] = u
+	}
+	return out, nil
 }
 
+// mine reports whether a move or a skip of file is u's.
+func (u fixUnit) mine(file string) bool { return file == u.file.File }
+
 func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []string) error {
-	rp, err := repairer(dockerCLI, opts.timeout)
+	units, err := fixUnits(dockerCLI, opts)
 	if err != nil {
 		return err
 	}
@@ -135,23 +184,21 @@ func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []
 		}
 		hosts = append(hosts, h)
 	}
-	// The check first: a repair answers what it found.
-	live, stores := check.Run(ctx, rp.Store, check.Options{Targets: hosts, Timeout: opts.timeout}, nil)
-	if more := rp.Unchecked(ctx, live); len(more) > 0 {
-		extra, _ := check.Run(ctx, rp.Store, check.Options{Targets: more, Timeout: opts.timeout}, nil)
-		live = append(live, extra...)
-	}
-	rep := fixReport{Plan: rp.Plan(ctx, hosts, live), Applied: []repair.Move{}, Outcome: []fixOutcome{}}
-	for _, st := range stores {
-		planned := slices.ContainsFunc(rep.Plan.Moves, func(m repair.Move) bool { return m.Setting == "credsStore" })
-		if i := slices.IndexFunc(st.Causes, func(c cause.Cause) bool { return c.Severity == cause.Error }); i >= 0 && !planned {
-			rep.Plan.Skipped = append(rep.Plan.Skipped, repair.Skip{Key: st.Source, Why: "no local repair: " + st.Causes[i].Evidence})
+	rep := fixReport{Plan: repair.Plan{Moves: []repair.Move{}, Skipped: []repair.Skip{}}, Applied: []repair.Move{}, Outcome: []fixOutcome{}}
+	for i := range units {
+		u := &units[i]
+		if u.rp == nil {
+			rep.Plan.Skipped = append(rep.Plan.Skipped, repair.Skip{Key: u.file.File, Why: u.why, Tool: u.file.Tool, File: u.file.File})
+			continue
 		}
+		p := u.plan(ctx, hosts, opts.timeout)
+		rep.Plan.Moves = append(rep.Plan.Moves, p.Moves...)
+		rep.Plan.Skipped = append(rep.Plan.Skipped, p.Skipped...)
 	}
 	out := safeOutput(dockerCLI.Out(), palette{})
 	text := !opts.out.json() && !opts.out.template()
 	if text {
-		printPlan(out, rep.Plan)
+		printPlan(out, rep.Plan, units)
 	}
 	chosen := rep.Plan.Moves
 	if len(chosen) > 0 && text {
@@ -162,52 +209,20 @@ func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []
 		chosen = nil // JSON and templates change nothing without --yes
 	}
 	if len(chosen) > 0 {
-		before := statuses(live)
-		var unchecked []string
-		for _, m := range chosen {
-			if _, ok := before[m.Registry]; !ok && m.Kind != repair.SetHelper {
-				unchecked = append(unchecked, m.Registry)
+		for i := range units {
+			if units[i].rp == nil {
+				continue
 			}
-		}
-		maps.Copy(before, checkStatus(ctx, rp.Store, opts.timeout, unchecked))
-		rec, applyErr := rp.Apply(ctx, chosen)
-		if rec != nil {
-			rep.Applied = rec.Moves
-		}
-		if applyErr != nil {
-			rep.Error = applyErr.Error()
-		}
-		// The check reads config.json afresh: a move in it changed it.
-		if fresh, err := repairer(dockerCLI, opts.timeout); err == nil {
-			rp = fresh
-		}
-		// A helper named or dropped changes what Docker finds for every
-		// registry it served: those are checked again too.
-		var touched []string
-		for _, m := range rep.Applied {
-			switch {
-			case m.Kind != repair.SetHelper:
-				touched = append(touched, m.Registry)
-			case m.Registry != "":
-				touched = append(touched, m.Registry)
-			default:
-				for reg := range before {
-					touched = append(touched, reg)
-				}
+			applied, outcome, err := units[i].apply(ctx, chosen, opts.timeout)
+			rep.Applied = append(rep.Applied, applied...)
+			rep.Outcome = append(rep.Outcome, outcome...)
+			if err != nil {
+				rep.Error = err.Error()
+				break
 			}
-		}
-		after := checkStatus(ctx, rp.Store, opts.timeout, touched)
-		for _, m := range rep.Applied {
-			if m.Kind == repair.SetHelper {
-				rep.Outcome = append(rep.Outcome, helperOutcome(ctx, rp.Store, m))
-			}
-		}
-		for _, reg := range slices.Sorted(maps.Keys(after)) {
-			a := after[reg]
-			rep.Outcome = append(rep.Outcome, fixOutcome{Registry: reg, Before: before[reg].word, After: a.word, Healthy: a.healthy})
 		}
 	}
-	if err := render(&opts.out, dockerCLI.Out(), rep, rep.Plan.Moves, func() { printOutcome(out, rep) }); err != nil {
+	if err := render(&opts.out, dockerCLI.Out(), rep, rep.Plan.Moves, func() { printOutcome(out, rep, opts) }); err != nil {
 		return err
 	}
 	if rep.Error != "" {
@@ -216,26 +231,118 @@ func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []
 		}
 		return errProblem
 	}
-	// Exit 1, as check does, while a registry still fails: one not
-	// repaired (no repair, no yes), or repaired and failing still.
-	after := map[string]bool{}
-	for _, o := range rep.Outcome {
-		after[o.Registry] = o.Healthy
-	}
-	for _, m := range rep.Applied {
-		if ok, checked := after[m.Registry]; checked {
-			after[m.From] = ok // a key moved or parked stands for its registry
-		}
-	}
-	for _, r := range live {
-		if ok, checked := after[r.Registry.Registry]; !checked && !r.Healthy || checked && !ok {
-			return errProblem
-		}
-	}
-	if slices.ContainsFunc(rep.Outcome, func(o fixOutcome) bool { return !o.Healthy }) {
+	if stillFailing(rep, units) {
 		return errProblem
 	}
 	return nil
+}
+
+// plan runs the check over u's file, then plans its repairs.
+func (u *fixUnit) plan(ctx context.Context, hosts []string, timeout time.Duration) repair.Plan {
+	rp := u.rp
+	// The check first: a repair answers what it found.
+	live, stores := check.Run(ctx, rp.Store, check.Options{Targets: hosts, Timeout: timeout}, nil)
+	if more := rp.Unchecked(ctx, live); len(more) > 0 {
+		extra, _ := check.Run(ctx, rp.Store, check.Options{Targets: more, Timeout: timeout}, nil)
+		live = append(live, extra...)
+	}
+	u.live = live
+	p := rp.Plan(ctx, hosts, live)
+	for _, st := range stores {
+		planned := slices.ContainsFunc(p.Moves, func(m repair.Move) bool { return m.Setting == "credsStore" })
+		if i := slices.IndexFunc(st.Causes, func(c cause.Cause) bool { return c.Severity == cause.Error }); i >= 0 && !planned {
+			p.Skipped = append(p.Skipped, repair.Skip{Key: st.Source, Why: "no local repair: " + st.Causes[i].Evidence, Tool: u.file.Tool, File: u.file.File})
+		}
+	}
+	return p
+}
+
+// apply carries out the chosen moves that are u's, then checks again each
+// registry they touched, and says of each what it was before and is
+// after.
+func (u *fixUnit) apply(ctx context.Context, chosen []repair.Move, timeout time.Duration) ([]repair.Move, []fixOutcome, error) {
+	var moves []repair.Move
+	for _, m := range chosen {
+		if u.mine(m.File) {
+			moves = append(moves, m)
+		}
+	}
+	if len(moves) == 0 {
+		return nil, nil, nil
+	}
+	rp := u.rp
+	before := statuses(u.live)
+	var unchecked []string
+	for _, m := range moves {
+		if _, ok := before[m.Registry]; !ok && m.Kind != repair.SetHelper {
+			unchecked = append(unchecked, m.Registry)
+		}
+	}
+	maps.Copy(before, checkStatus(ctx, rp.Store, timeout, unchecked))
+	rec, applyErr := rp.Apply(ctx, moves)
+	var applied []repair.Move
+	if rec != nil {
+		applied = rec.Moves
+	}
+	// The check reads the file afresh: a move in it changed it.
+	store := rp.Store
+	if cfg, err := rp.Reread(os.Getenv); err == nil {
+		store = &credstore.Store{Config: cfg, Timeout: timeout}
+	}
+	// A helper named or dropped changes what Docker finds for every
+	// registry it served: those are checked again too.
+	var touched []string
+	for _, m := range applied {
+		switch {
+		case m.Kind != repair.SetHelper:
+			touched = append(touched, m.Registry)
+		case m.Registry != "":
+			touched = append(touched, m.Registry)
+		default:
+			for reg := range before {
+				touched = append(touched, reg)
+			}
+		}
+	}
+	after := checkStatus(ctx, store, timeout, touched)
+	var outcome []fixOutcome
+	for _, m := range applied {
+		if m.Kind == repair.SetHelper {
+			outcome = append(outcome, helperOutcome(ctx, store, m))
+		}
+	}
+	for _, reg := range slices.Sorted(maps.Keys(after)) {
+		a := after[reg]
+		outcome = append(outcome, fixOutcome{Registry: reg, Before: before[reg].word, After: a.word, Healthy: a.healthy, Tool: u.file.Tool, File: u.file.File})
+	}
+	return applied, outcome, applyErr
+}
+
+// stillFailing: as check does, fix exits 1 while a registry still fails,
+// one not repaired (no repair, no yes), or repaired and failing still.
+func stillFailing(rep fixReport, units []fixUnit) bool {
+	if slices.ContainsFunc(rep.Outcome, func(o fixOutcome) bool { return !o.Healthy }) {
+		return true
+	}
+	for _, u := range units {
+		after := map[string]bool{}
+		for _, o := range rep.Outcome {
+			if u.mine(o.File) {
+				after[o.Registry] = o.Healthy
+			}
+		}
+		for _, m := range rep.Applied {
+			if ok, checked := after[m.Registry]; checked && u.mine(m.File) {
+				after[m.From] = ok // a key moved or parked stands for its registry
+			}
+		}
+		for _, r := range u.live {
+			if ok, checked := after[r.Registry.Registry]; !checked && !r.Healthy || checked && !ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // choose asks, on a terminal, for the whole plan or each move (--step);
@@ -291,58 +398,105 @@ func yes(in io.Reader) bool {
 	return a == "y" || a == "yes"
 }
 
-func printPlan(w io.Writer, p repair.Plan) {
-	if len(p.Skipped) > 0 {
-		fmt.Fprintln(w, "Left alone:")
-		for _, s := range p.Skipped {
-			fmt.Fprintf(w, "  %s: %s\n", safe(s.Key), safe(s.Why))
-		}
-	}
-	if len(p.Moves) == 0 {
-		fmt.Fprintln(w, "Nothing to repair in Docker's credentials.")
-		return
-	}
-	fmt.Fprintf(w, "Repairs (%s):\n", azure.Count(len(p.Moves), "repair"))
-	for i, m := range p.Moves {
-		switch m.Kind {
-		case repair.Configure:
-			fmt.Fprintf(w, "  %d. have the acr-doctor credential helper answer for %s (credHelpers in %s, and the store it wraps)\n", i+1, safe(m.Registry), safe(configPath()))
-		case repair.Renew:
-			fmt.Fprintf(w, "  %d. renew the ACR refresh token under %s, in %s, with the Azure identity here (%s); the old one is set aside at %s\n", i+1, safe(m.From), safe(storeText(m.Source)), safe(m.Identity), safe(m.To))
-		case repair.SetHelper:
-			if m.To == "" {
-				fmt.Fprintf(w, "  %d. drop docker-credential-%s from %s of %s\n", i+1, safe(m.From), safe(m.Setting), safe(configPath()))
-			} else {
-				fmt.Fprintf(w, "  %d. name docker-credential-%s in %s of %s, in place of docker-credential-%s\n", i+1, safe(m.To), safe(m.Setting), safe(configPath()), safe(m.From))
+func printPlan(w io.Writer, p repair.Plan, units []fixUnit) {
+	n := 0
+	for _, u := range units {
+		var skips []repair.Skip
+		var moves []repair.Move
+		for _, sk := range p.Skipped {
+			if u.mine(sk.File) {
+				skips = append(skips, sk)
 			}
-		case repair.LogOut:
-			fmt.Fprintf(w, "  %d. log Docker out of %s: move the credential under %s aside, to %s, in %s\n", i+1, safe(m.Registry), safe(m.From), safe(m.To), safe(storeText(m.Source)))
-		default:
-			fmt.Fprintf(w, "  %d. move the credential under %s to %s, the key Docker looks up, in %s\n", i+1, safe(m.From), safe(m.To), safe(storeText(m.Source)))
 		}
-		fmt.Fprintf(w, "     why: %s\n", safe(m.Why))
-		fmt.Fprintf(w, "     by hand: %s\n", safe(strings.Join(m.Manual, "; then ")))
-		if len(m.Then) > 0 {
-			fmt.Fprintf(w, "     then: %s\n", safe(strings.Join(m.Then, "; then ")))
+		for _, m := range p.Moves {
+			if u.mine(m.File) {
+				moves = append(moves, m)
+			}
+		}
+		who := "Docker"
+		if u.file.Tool != "" {
+			fmt.Fprintf(w, "%s %s\n", safe(u.file.Tool), safe(u.file.File))
+			who = u.file.Tool
+		}
+		if len(skips) > 0 {
+			fmt.Fprintln(w, "Left alone:")
+			for _, sk := range skips {
+				fmt.Fprintf(w, "  %s: %s\n", safe(sk.Key), safe(sk.Why))
+			}
+		}
+		if u.rp == nil {
+			fmt.Fprintln(w)
+			continue
+		}
+		if len(moves) == 0 {
+			fmt.Fprintf(w, "Nothing to repair in %s's credentials.\n", who)
+			if u.file.Tool != "" {
+				fmt.Fprintln(w)
+			}
+			continue
+		}
+		fmt.Fprintf(w, "Repairs (%s):\n", azure.Count(len(moves), "repair"))
+		for _, m := range moves {
+			n++
+			where := storeText(m)
+			switch m.Kind {
+			case repair.Configure:
+				fmt.Fprintf(w, "  %d. have the acr-doctor credential helper answer for %s (credHelpers in %s, and the store it wraps)\n", n, safe(m.Registry), safe(configPath()))
+			case repair.Renew:
+				fmt.Fprintf(w, "  %d. renew the ACR refresh token under %s, in %s, with the Azure identity here (%s); the old one is set aside at %s\n", n, safe(m.From), safe(where), safe(m.Identity), safe(m.To))
+			case repair.SetHelper:
+				if m.To == "" {
+					fmt.Fprintf(w, "  %d. drop docker-credential-%s from %s of %s\n", n, safe(m.From), safe(m.Setting), safe(configPath()))
+				} else {
+					fmt.Fprintf(w, "  %d. name docker-credential-%s in %s of %s, in place of docker-credential-%s\n", n, safe(m.To), safe(m.Setting), safe(configPath()), safe(m.From))
+				}
+			case repair.LogOut:
+				fmt.Fprintf(w, "  %d. log %s out of %s: move the credential under %s aside, to %s, in %s\n", n, who, safe(m.Registry), safe(m.From), safe(m.To), safe(where))
+			default:
+				fmt.Fprintf(w, "  %d. move the credential under %s to %s, the key Docker looks up, in %s\n", n, safe(m.From), safe(m.To), safe(where))
+			}
+			fmt.Fprintf(w, "     why: %s\n", safe(m.Why))
+			fmt.Fprintf(w, "     by hand: %s\n", safe(strings.Join(m.Manual, "; then ")))
+			if len(m.Then) > 0 {
+				fmt.Fprintf(w, "     then: %s\n", safe(strings.Join(m.Then, "; then ")))
+			}
+		}
+		if u.file.Tool != "" {
+			fmt.Fprintln(w)
 		}
 	}
 }
 
-func printOutcome(w io.Writer, rep fixReport) {
+func printOutcome(w io.Writer, rep fixReport, opts fixOptions) {
 	for _, o := range rep.Outcome {
-		fmt.Fprintf(w, "%s: %s → %s\n", safe(o.Registry), o.Before, o.After)
+		where := ""
+		if o.File != "" {
+			where = " (" + o.Tool + ", " + o.File + ")"
+		}
+		fmt.Fprintf(w, "%s%s: %s → %s\n", safe(o.Registry), safe(where), o.Before, o.After)
 	}
 	if len(rep.Applied) > 0 {
-		fmt.Fprintln(w, "Done. Undo with: "+safe(undoOf("fix")))
+		fmt.Fprintln(w, "Done. Undo with: "+safe(undoOf("fix")+toolFlag(opts.tool)))
 	}
 }
 
-// storeText names a store as fix's plan does.
-func storeText(src credstore.Source) string {
-	if src.Kind == credstore.File {
-		return configPath()
+// toolFlag is --tool as a command that takes it back names it.
+func toolFlag(tool string) string {
+	if tool == "" {
+		return ""
 	}
-	return fmt.Sprintf("docker-credential-%s (%s)", src.Helper, src.Kind)
+	return " --tool " + tool // one of tools.Parse's words
+}
+
+// storeText names the store of m as fix's plan does.
+func storeText(m repair.Move) string {
+	switch {
+	case m.Source.Kind != credstore.File:
+		return fmt.Sprintf("docker-credential-%s (%s)", m.Source.Helper, m.Source.Kind)
+	case m.File != "":
+		return m.File
+	}
+	return configPath()
 }
 
 type status struct {
@@ -395,33 +549,64 @@ func statusWord(r report.Registry) string {
 }
 
 func undoFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions) error {
-	rp, err := repairer(dockerCLI, opts.timeout)
+	units, err := fixUnits(dockerCLI, opts)
 	if err != nil {
 		return err
 	}
-	rec, err := rp.Last()
-	if err != nil {
-		return usageError{err}
+	// The last run of any of the files, in each file it repaired.
+	type undo struct {
+		rp  *repair.Repairer
+		rec *repair.Record
 	}
-	out := safeOutput(dockerCLI.Out(), palette{})
-	fmt.Fprintf(out, "The fix of %s takes back:\n", rec.Time.Local().Format("2006-01-02 15:04:05"))
-	for _, m := range rec.Moves {
-		switch m.Kind {
-		case repair.Configure:
-			fmt.Fprintf(out, "  have %s's store answer for it directly again\n", safe(m.Registry))
-		case repair.SetHelper:
-			fmt.Fprintf(out, "  name docker-credential-%s in %s again\n", safe(m.From), safe(m.Setting))
-		case repair.Renew:
-			fmt.Fprintf(out, "  put the old token back under %s, from %s, in place of the renewed one, in %s\n", safe(m.From), safe(m.To), safe(storeText(m.Source)))
+	var last []undo
+	for _, u := range units {
+		if u.rp == nil {
+			continue
+		}
+		r, err := u.rp.Last()
+		switch {
+		case errors.Is(err, repair.ErrNothingToUndo):
+		case err != nil:
+			return err
+		case len(last) == 0 || r.Time.After(last[0].rec.Time):
+			last = append([]undo{{u.rp, r}}, last...)
 		default:
-			fmt.Fprintf(out, "  move the credential under %s back to %s, in %s\n", safe(m.To), safe(m.From), safe(storeText(m.Source)))
+			last = append(last, undo{u.rp, r})
+		}
+	}
+	if len(last) == 0 {
+		what := configPath()
+		if opts.tool != "" {
+			what = "the files of --tool " + opts.tool
+		}
+		return usageError{fmt.Errorf("%w: no fix run is recorded for %s", repair.ErrNothingToUndo, what)}
+	}
+	last = slices.DeleteFunc(last, func(l undo) bool {
+		return l.rec != last[0].rec && (l.rec.Run == "" || l.rec.Run != last[0].rec.Run)
+	})
+	out := safeOutput(dockerCLI.Out(), palette{})
+	fmt.Fprintf(out, "The fix of %s takes back:\n", last[0].rec.Time.Local().Format("2006-01-02 15:04:05"))
+	for _, l := range last {
+		for _, m := range l.rec.Moves {
+			switch m.Kind {
+			case repair.Configure:
+				fmt.Fprintf(out, "  have %s's store answer for it directly again\n", safe(m.Registry))
+			case repair.SetHelper:
+				fmt.Fprintf(out, "  name docker-credential-%s in %s again\n", safe(m.From), safe(m.Setting))
+			case repair.Renew:
+				fmt.Fprintf(out, "  put the old token back under %s, from %s, in place of the renewed one, in %s\n", safe(m.From), safe(m.To), safe(storeText(m)))
+			default:
+				fmt.Fprintf(out, "  move the credential under %s back to %s, in %s\n", safe(m.To), safe(m.From), safe(storeText(m)))
+			}
 		}
 	}
 	if ok, err := confirm(dockerCLI, opts.yes); !ok || err != nil {
 		return err
 	}
-	if err := rp.Undo(ctx, rec); err != nil {
-		return err
+	for _, l := range last {
+		if err := l.rp.Undo(ctx, l.rec); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintln(out, "Undone.")
 	return nil

@@ -20,11 +20,13 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/fingerprint"
 	"github.com/acr-doctor/acr-doctor/diagnose/inventory"
 	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
+	"github.com/acr-doctor/acr-doctor/diagnose/tools"
 )
 
 // Record is one fix run, kept in the state directory until undone.
 type Record struct {
 	ID     string    `json:"id"`
+	Run    string    `json:"run,omitempty"` // Repairer.Run
 	Config string    `json:"config"`
 	Time   time.Time `json:"time"`
 	Moves  []Move    `json:"moves"`
@@ -46,7 +48,7 @@ func (r *Repairer) Apply(ctx context.Context, moves []Move) (*Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the fingerprint key: %w", err)
 	}
-	rec := &Record{ID: r.runID(), Config: r.Config, Time: r.now().UTC()}
+	rec := &Record{ID: r.runID(), Run: r.Run, Config: r.Config, Time: r.now().UTC()}
 	var failed error
 	for _, m := range moves {
 		err = r.asPlanned(ctx, m)
@@ -101,7 +103,8 @@ func (r *Repairer) asPlanned(ctx context.Context, m Move) error {
 	if m.seen == "" {
 		return nil // not planned here (a test's hand-made move)
 	}
-	cfg, err := credstore.Load(filepath.Dir(r.Config), func(string) string { return "" })
+	// DOCKER_AUTH_CONFIG is left out: fix never writes it.
+	cfg, err := r.Reread(func(string) string { return "" })
 	if err != nil {
 		return err
 	}
@@ -132,6 +135,23 @@ func (r *Repairer) asPlanned(ctx context.Context, m Move) error {
 		return fmt.Errorf("the credential under %s changed since the plan", m.From)
 	}
 	return nil
+}
+
+// Reread reads the file again, as its tool reads it (Podman reads no
+// credsStore); Docker's with getenv's DOCKER_AUTH_CONFIG.
+func (r *Repairer) Reread(getenv func(string) string) (*credstore.Config, error) {
+	if r.Tool == "" || r.Tool == tools.Docker {
+		return credstore.Load(filepath.Dir(r.Config), getenv)
+	}
+	data, err := credstore.ReadFile(r.Config)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := credstore.Parse(r.Config, data)
+	if err == nil && r.Tool == tools.Podman {
+		cfg.CredsStore = ""
+	}
+	return cfg, err
 }
 
 // relocate moves the credential under from to to in src, and returns its

@@ -32,6 +32,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/renew"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
+	"github.com/acr-doctor/acr-doctor/diagnose/tools"
 )
 
 // ErrNothingToUndo is returned, wrapped, when no fix run is recorded.
@@ -96,12 +97,19 @@ type Move struct {
 	// what the run left.
 	Fingerprint string `json:"fingerprint,omitempty"`
 	Renewed     string `json:"renewed,omitempty"`
+	// Tool and File are, with --tool, the tool whose file the repair is
+	// in, and the file.
+	Tool string `json:"tool,omitempty"`
+	File string `json:"file,omitempty"`
 }
 
 // Skip is a finding fix leaves alone, and why.
 type Skip struct {
 	Key string `json:"key"`
 	Why string `json:"why"`
+	// Tool and File are, with --tool, the tool file the key is in.
+	Tool string `json:"tool,omitempty"`
+	File string `json:"file,omitempty"`
 }
 
 // Plan is what fix would do.
@@ -110,12 +118,21 @@ type Plan struct {
 	Skipped []Skip `json:"skipped"`
 }
 
-// Repairer applies plans to one Docker configuration.
+// Repairer applies plans to one Docker configuration, or to one file of
+// another tool in Docker's format.
 type Repairer struct {
 	Store  *credstore.Store
-	Config string // config.json's path
+	Config string // config.json's path, or the tool's file
 	Dir    string // the state directory (statedir.Dir)
-	Now    func() time.Time
+	// Run names the fix run, shared by the Repairers of the files one fix
+	// repairs, so that its undo takes back all of them.
+	Run string
+	// Tool is, with --tool, whose file Config is; its plan's moves and
+	// skips say so. Another tool than Docker keys and names helpers its
+	// own way: its plan moves no key and names no helper, and says how to
+	// do what it leaves in the tool's own commands.
+	Tool tools.Tool
+	Now  func() time.Time
 	// Renewer renews tokens; nil means one with the Azure identity of the
 	// environment (renew.NewCredential).
 	Renewer *renew.Renewer
@@ -158,15 +175,22 @@ func (r *Repairer) Plan(ctx context.Context, hosts []string, live []check.Result
 		}
 	}
 	wanted := func(host string) bool { return len(hosts) == 0 || slices.Contains(hosts, host) }
+	docker := r.Tool == "" || r.Tool == tools.Docker
 	entries, stores := r.Store.Entries(ctx)
-	for _, m := range r.helperRepairs(ctx, entries, stores, wanted) {
-		add(m.Move, m.skip)
+	if docker {
+		for _, m := range r.helperRepairs(ctx, entries, stores, wanted) {
+			add(m.Move, m.skip)
+		}
 	}
 	for _, e := range entries {
 		if _, acr := loginserver.Check(e.Registry); !acr || !wanted(dockerKey(e.Registry)) {
 			continue
 		}
 		if why := check.Stray(e, r.Store.Config); why != "" {
+			if !docker {
+				add(Move{From: e.Registry}, why+"; fix moves keys in Docker's config.json only: log in again under the registry's own name, and out of this key ("+r.Tool.Reword(shell.Sprintf("docker logout %s", shell.Text("key", e.Registry, "<key>")), e.Registry)+")")
+				continue
+			}
 			m, skip := r.move(ctx, e, why, live)
 			if j := slices.IndexFunc(p.Moves, func(o Move) bool { return o.Kind == MoveKey && o.To == m.To && o.Source == m.Source }); j >= 0 && skip == "" {
 				skip = "the key " + p.Moves[j].From + " moves to " + m.To + " already"
@@ -177,7 +201,7 @@ func (r *Repairer) Plan(ctx context.Context, hosts []string, live []check.Result
 		} else if why := r.expiring(e); why != "" {
 			m, skip := r.renewal(ctx, e, why)
 			add(m, skip)
-			if skip == "" {
+			if skip == "" && docker {
 				if c, ok := r.wrap(e); ok {
 					p.Moves = append(p.Moves, c)
 				}
@@ -212,6 +236,20 @@ func (r *Repairer) Plan(ctx context.Context, hosts []string, live []check.Result
 			why = string(res.Causes[i].ID) + ": " + res.Causes[i].Title
 		}
 		p.Skipped = append(p.Skipped, Skip{Key: key, Why: "no local repair for " + why + "; the check shows the commands that fix it"})
+	}
+	if r.Tool != "" {
+		for i := range p.Moves {
+			m := &p.Moves[i]
+			m.Tool, m.File = string(r.Tool), r.Config
+			for _, lines := range [][]string{m.Manual, m.Then} {
+				for j, l := range lines {
+					lines[j] = r.Tool.Reword(l, m.Registry)
+				}
+			}
+		}
+		for i := range p.Skipped {
+			p.Skipped[i].Tool, p.Skipped[i].File = string(r.Tool), r.Config
+		}
 	}
 	return p
 }

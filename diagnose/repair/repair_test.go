@@ -20,6 +20,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/token/tokentest"
+	"github.com/acr-doctor/acr-doctor/diagnose/tools"
 	"github.com/acr-doctor/acr-doctor/internal/testbin"
 )
 
@@ -559,5 +560,52 @@ func TestPlanMoveOverHealthy(t *testing.T) {
 	p := rp.Plan(context.Background(), nil, live)
 	if len(p.Moves) != 0 || len(p.Skipped) != 1 || !strings.Contains(p.Skipped[0].Why, "works as it is") {
 		t.Fatalf("plan %+v", p)
+	}
+}
+
+// TestPlanTool: in another tool's file, in Docker's format, fix logs out
+// and renews in that file, with the tool's commands by hand, and moves no
+// key and names no helper; Podman's credsStore is not its own.
+func TestPlanTool(t *testing.T) {
+	ctx := context.Background()
+	other := tokentest.Default().Sign(tokentest.ACRRefresh("other.azurecr.io", "alice", "tenant", time.Now(), "pull"))
+	config := `{"auths":{"myreg.azurecr.io":{"auth":"` + b64(inventory.NullGUID+":") + `","identitytoken":"` + other + `"},` +
+		`"MyReg2.azurecr.io":{"auth":"` + b64("u:p") + `"}},"credHelpers":{"x.azurecr.io":"nosuchhelper"}}`
+	for _, tool := range []tools.Tool{tools.Podman, tools.Helm} {
+		t.Run(string(tool), func(t *testing.T) {
+			dir := t.TempDir()
+			file := filepath.Join(dir, "auth.json")
+			if err := os.WriteFile(file, []byte(config), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			rp := &Repairer{Config: file, Dir: t.TempDir(), Tool: tool, Helpers: []string{}}
+			cfg, err := rp.Reread(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rp.Store = &credstore.Store{Config: cfg}
+			p := rp.Plan(ctx, nil, nil)
+			if len(p.Moves) != 1 || p.Moves[0].Kind != LogOut || p.Moves[0].Tool != string(tool) || p.Moves[0].File != file {
+				t.Fatalf("moves %+v", p.Moves)
+			}
+			if want := map[tools.Tool]string{tools.Podman: "podman logout myreg.azurecr.io", tools.Helm: "helm registry logout myreg.azurecr.io"}[tool]; p.Moves[0].Manual[0] != want ||
+				!strings.Contains(p.Moves[0].Then[0], map[tools.Tool]string{tools.Podman: "DOCKER_COMMAND=podman az acr login -n myreg", tools.Helm: "| helm registry login myreg.azurecr.io"}[tool]) {
+				t.Errorf("by hand %q, then %q", p.Moves[0].Manual, p.Moves[0].Then)
+			}
+			if len(p.Skipped) != 1 || p.Skipped[0].Key != "MyReg2.azurecr.io" || !strings.Contains(p.Skipped[0].Why, "moves keys in Docker's config.json only") ||
+				p.Skipped[0].File != file || strings.Contains(p.Skipped[0].Why, "docker logout") {
+				t.Errorf("skipped %+v", p.Skipped)
+			}
+			rec, err := rp.Apply(ctx, p.Moves)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := rp.Undo(ctx, rec); err != nil {
+				t.Fatal(err)
+			}
+			if data, _ := os.ReadFile(file); strings.Contains(string(data), "parked") || !strings.Contains(string(data), other) {
+				t.Errorf("after the undo: %s", data)
+			}
+		})
 	}
 }
