@@ -252,3 +252,28 @@ func TestFixTools(t *testing.T) {
 		t.Fatalf("fix --undo --tool all did not bring every file back: %v\n%s", r, files())
 	}
 }
+
+// TestFixToolsSharedFile: Podman reads Docker's config.json too (here as
+// $DOCKER_CONFIG/config.json, its default auth file then): fix --tool all
+// repairs it once, as Docker's, and says so under Podman's.
+func TestFixToolsSharedFile(t *testing.T) {
+	t.Parallel()
+	const host = "sharedfix.azurecr.io"
+	reg := emuRegistry(host)
+	reg.AnonymousPull = true
+	emu := startEmu(t, reg)
+	e := newEnv(t)
+	e.useEmu(emu)
+	dir := t.TempDir()
+	e.setenv("XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_RUNTIME_DIR="+filepath.Join(dir, "run"),
+		"HELM_REGISTRY_CONFIG="+filepath.Join(dir, "none.json"), "REGCTL_CONFIG="+filepath.Join(dir, "none.json"))
+	e.holdIn("file", host, "sharedfix", "wrong-password")
+	r := e.docker("acrdoctor", "fix", "--tool", "all", "--yes")
+	if r.code != 0 || strings.Count(r.stdout, "log docker out of "+host) != 1 || strings.Contains(r.stdout, "log podman out") ||
+		!strings.Contains(r.stdout, "left alone: the file docker reads too: repaired as docker's, above") {
+		t.Fatalf("fix --tool all --yes: %v", r)
+	}
+	if got := e.checkOne(host, "after"); !got.Healthy {
+		t.Fatalf("after: %+v", got)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -105,7 +106,10 @@ and refuses where what it moved has changed since.`,
 // fixReport is fix's JSON: the plan, what was done, and each registry
 // touched before and after.
 type fixReport struct {
-	Plan    repair.Plan   `json:"plan"`
+	// Files are, with --tool, the files fix read, each with why it was
+	// left alone when it was.
+	Files   []report.ToolFile `json:"files,omitempty"`
+	Plan    repair.Plan       `json:"plan"`
 	Applied []repair.Move `json:"applied"`
 	Outcome []fixOutcome  `json:"outcome"`
 	Error   string        `json:"error,omitempty"`
@@ -124,16 +128,15 @@ type fixOutcome struct {
 
 // fixUnit is one file fix repairs: Docker's config.json, or with --tool
 // each file the tool reads, in its order. rp is nil for a file fix does
-// not write (why says so).
+// not write: the file's Error or Note says why.
 type fixUnit struct {
 	file report.ToolFile
 	rp   *repair.Repairer
-	why  string
 	live []check.Result
 }
 
-// fixUnits are the files fix repairs; they are read afresh after a
-// repair, which changed them.
+// fixUnits are the files fix repairs, each once: Podman reads Docker's
+// config.json too, which is repaired as Docker reads it.
 func fixUnits(dockerCLI command.Cli, opts fixOptions) ([]fixUnit, error) {
 	dir, ok := statedir.Dir(os.Getenv)
 	if !ok {
@@ -152,24 +155,35 @@ func fixUnits(dockerCLI command.Cli, opts fixOptions) ([]fixUnit, error) {
 	}
 	run := time.Now().UTC().Format("20060102T150405.000000000Z")
 	out := make([]fixUnit, len(srcs))
+	first := map[string]string{} // file → the tool it is repaired for
 	for i, src := range srcs {
 		u := fixUnit{file: src.file}
+		name := filepath.Clean(src.file.File)
+		if real, err := filepath.EvalSymlinks(name); err == nil {
+			name = real
+		}
+		tool, seen := first[name]
 		switch {
+		case seen:
+			u.file.Note = "the file " + tool + " reads too: repaired as " + tool + "'s, above"
 		case src.store == nil:
-			u.why = "could not be read: " + src.file.Error
 		case src.file.Tool == string(tools.Regctl):
 			// regctl keeps its own format, which configedit does not write.
-			u.why = "regctl's own format, which fix does not write: run the commands check --tool regctl prints (regctl registry login and logout)"
+			u.file.Note = "regctl's own format, which fix does not write: run the commands check --tool regctl prints (regctl registry login and logout)"
 		default:
 			u.rp = &repair.Repairer{Store: src.store, Config: src.file.File, Dir: dir, Tool: tools.Tool(src.file.Tool), Run: run}
+		}
+		if !seen {
+			first[name] = src.file.Tool
 		}
 		out[i] = u
 	}
 	return out, nil
 }
 
-// mine reports whether a move or a skip of file is u's.
-func (u fixUnit) mine(file string) bool { return file == u.file.File }
+// mine reports whether a move or a skip of file is u's: a file is
+// repaired once, by the first unit that reads it.
+func (u fixUnit) mine(file string) bool { return u.rp != nil && file == u.file.File }
 
 func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []string) error {
 	units, err := fixUnits(dockerCLI, opts)
@@ -187,8 +201,10 @@ func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []
 	rep := fixReport{Plan: repair.Plan{Moves: []repair.Move{}, Skipped: []repair.Skip{}}, Applied: []repair.Move{}, Outcome: []fixOutcome{}}
 	for i := range units {
 		u := &units[i]
+		if opts.tool != "" {
+			rep.Files = append(rep.Files, u.file)
+		}
 		if u.rp == nil {
-			rep.Plan.Skipped = append(rep.Plan.Skipped, repair.Skip{Key: u.file.File, Why: u.why, Tool: u.file.Tool, File: u.file.File})
 			continue
 		}
 		p := u.plan(ctx, hosts, opts.timeout)
@@ -321,7 +337,7 @@ func (u *fixUnit) apply(ctx context.Context, chosen []repair.Move, timeout time.
 // stillFailing: as check does, fix exits 1 while a registry still fails,
 // one not repaired (no repair, no yes), or repaired and failing still.
 func stillFailing(rep fixReport, units []fixUnit) bool {
-	if slices.ContainsFunc(rep.Outcome, func(o fixOutcome) bool { return !o.Healthy }) {
+	if report.Unreadable(rep.Files) || slices.ContainsFunc(rep.Outcome, func(o fixOutcome) bool { return !o.Healthy }) {
 		return true
 	}
 	for _, u := range units {
@@ -417,6 +433,11 @@ func printPlan(w io.Writer, p repair.Plan, units []fixUnit) {
 		if u.file.Tool != "" {
 			fmt.Fprintf(w, "%s %s\n", safe(u.file.Tool), safe(u.file.File))
 			who = u.file.Tool
+			for _, s := range []string{u.file.Error, u.file.Note} {
+				if s != "" && u.rp == nil {
+					fmt.Fprintf(w, "  left alone: %s\n", safe(s))
+				}
+			}
 		}
 		if len(skips) > 0 {
 			fmt.Fprintln(w, "Left alone:")
