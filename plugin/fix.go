@@ -110,9 +110,9 @@ type fixReport struct {
 	// left alone when it was.
 	Files   []report.ToolFile `json:"files,omitempty"`
 	Plan    repair.Plan       `json:"plan"`
-	Applied []repair.Move `json:"applied"`
-	Outcome []fixOutcome  `json:"outcome"`
-	Error   string        `json:"error,omitempty"`
+	Applied []repair.Move     `json:"applied"`
+	Outcome []fixOutcome      `json:"outcome"`
+	Error   string            `json:"error,omitempty"`
 }
 
 type fixOutcome struct {
