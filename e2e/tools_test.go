@@ -178,7 +178,8 @@ func writeFile(t *testing.T, name, content string) {
 // expired token in Podman's and logs Helm out of a credential the registry
 // refuses where anonymous pull works, each with that tool's commands by
 // hand; it leaves regctl's file, which it does not write, saying so. The
-// check of each passes after, and one --undo takes the whole run back.
+// check of each passes after, and one --undo, of Podman's files, takes the
+// whole run back.
 func TestFixTools(t *testing.T) {
 	t.Parallel()
 	const host = "toolfix.azurecr.io"
@@ -232,7 +233,7 @@ func TestFixTools(t *testing.T) {
 	for _, want := range []string{
 		"podman " + podmanFile, "renew the ACR refresh token under " + host + ", in " + podmanFile,
 		"by hand: DOCKER_COMMAND=podman az acr login -n toolfix",
-		"helm " + helmFile, "log helm out of " + host, "by hand: helm registry logout " + host,
+		"helm " + helmFile, "log Helm out of " + host, "by hand: helm registry logout " + host,
 		"regctl " + regctlFile, "regctl's own format, which fix does not write",
 		host + " (podman, " + podmanFile + "): ", host + " (helm, " + helmFile + "): ",
 		"Undo with: docker acrdoctor fix --undo --tool all",
@@ -248,8 +249,12 @@ func TestFixTools(t *testing.T) {
 		t.Errorf("regctl's file changed: %s", data)
 	}
 	assertNoSecrets(t, e, []string{expired, spSecret, "wrong-password"}, [][]string{{"acrdoctor", "fix", "--tool", "all"}})
-	if r := e.docker("acrdoctor", "fix", "--undo", "--tool", "all", "--yes"); r.code != 0 || files() != before {
-		t.Fatalf("fix --undo --tool all did not bring every file back: %v\n%s", r, files())
+	// The undo of any of its files takes the whole run back.
+	if r := e.docker("acrdoctor", "fix", "--undo", "--tool", "podman", "--yes"); r.code != 0 || files() != before {
+		t.Fatalf("fix --undo --tool podman did not bring every file back: %v\n%s", r, files())
+	}
+	if r := e.docker("acrdoctor", "fix", "--undo", "--tool", "all", "--yes"); r.code == 0 || !strings.Contains(r.stderr, "nothing to undo") {
+		t.Fatalf("a second undo: %v", r)
 	}
 }
 
@@ -269,7 +274,7 @@ func TestFixToolsSharedFile(t *testing.T) {
 		"HELM_REGISTRY_CONFIG="+filepath.Join(dir, "none.json"), "REGCTL_CONFIG="+filepath.Join(dir, "none.json"))
 	e.holdIn("file", host, "sharedfix", "wrong-password")
 	r := e.docker("acrdoctor", "fix", "--tool", "all", "--yes")
-	if r.code != 0 || strings.Count(r.stdout, "log docker out of "+host) != 1 || strings.Contains(r.stdout, "log podman out") ||
+	if r.code != 0 || strings.Count(r.stdout, "log Docker out of "+host) != 1 || strings.Contains(r.stdout, "log Podman out") ||
 		!strings.Contains(r.stdout, "left alone: the file docker reads too: repaired as docker's, above") {
 		t.Fatalf("fix --tool all --yes: %v", r)
 	}

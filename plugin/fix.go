@@ -133,6 +133,8 @@ type fixUnit struct {
 	file report.ToolFile
 	rp   *repair.Repairer
 	live []check.Result
+	// storeFails: a store of the file fails, and no repair names another.
+	storeFails bool
 }
 
 // fixUnits are the files fix repairs, each once: Podman reads Docker's
@@ -225,6 +227,8 @@ func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []
 		chosen = nil // JSON and templates change nothing without --yes
 	}
 	if len(chosen) > 0 {
+		// A file whose repair fails stops there; the others go on.
+		var errs []error
 		for i := range units {
 			if units[i].rp == nil {
 				continue
@@ -233,9 +237,14 @@ func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []
 			rep.Applied = append(rep.Applied, applied...)
 			rep.Outcome = append(rep.Outcome, outcome...)
 			if err != nil {
-				rep.Error = err.Error()
-				break
+				if opts.tool != "" {
+					err = fmt.Errorf("%s: %w", units[i].file.File, err)
+				}
+				errs = append(errs, err)
 			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			rep.Error = err.Error()
 		}
 	}
 	if err := render(&opts.out, dockerCLI.Out(), rep, rep.Plan.Moves, func() { printOutcome(out, rep, opts) }); err != nil {
@@ -268,6 +277,7 @@ func (u *fixUnit) plan(ctx context.Context, hosts []string, timeout time.Duratio
 		planned := slices.ContainsFunc(p.Moves, func(m repair.Move) bool { return m.Setting == "credsStore" })
 		if i := slices.IndexFunc(st.Causes, func(c cause.Cause) bool { return c.Severity == cause.Error }); i >= 0 && !planned {
 			p.Skipped = append(p.Skipped, repair.Skip{Key: st.Source, Why: "no local repair: " + st.Causes[i].Evidence, Tool: u.file.Tool, File: u.file.File})
+			u.storeFails = true
 		}
 	}
 	return p
@@ -341,6 +351,9 @@ func stillFailing(rep fixReport, units []fixUnit) bool {
 		return true
 	}
 	for _, u := range units {
+		if u.storeFails {
+			return true
+		}
 		after := map[string]bool{}
 		for _, o := range rep.Outcome {
 			if u.mine(o.File) {
@@ -385,8 +398,14 @@ func choose(dockerCLI command.Cli, opts fixOptions, moves []repair.Move) ([]repa
 func short(m repair.Move) string {
 	switch m.Kind {
 	case repair.LogOut:
+		if m.File != "" {
+			return "log " + tools.Tool(m.Tool).Name() + " out of " + m.Registry + ", in " + m.File
+		}
 		return "log Docker out of " + m.Registry
 	case repair.Renew:
+		if m.File != "" {
+			return "renew the token under " + m.From + ", in " + m.File
+		}
 		return "renew the token under " + m.From
 	case repair.Configure:
 		return "have the acr-doctor credential helper answer for " + m.Registry
@@ -429,10 +448,9 @@ func printPlan(w io.Writer, p repair.Plan, units []fixUnit) {
 				moves = append(moves, m)
 			}
 		}
-		who := "Docker"
+		who := tools.Tool(u.file.Tool).Name()
 		if u.file.Tool != "" {
 			fmt.Fprintf(w, "%s %s\n", safe(u.file.Tool), safe(u.file.File))
-			who = u.file.Tool
 			for _, s := range []string{u.file.Error, u.file.Note} {
 				if s != "" && u.rp == nil {
 					fmt.Fprintf(w, "  left alone: %s\n", safe(s))
@@ -574,41 +592,36 @@ func undoFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions) error 
 	if err != nil {
 		return err
 	}
-	// The last run of any of the files, in each file it repaired.
-	type undo struct {
-		rp  *repair.Repairer
-		rec *repair.Record
+	dir, _ := statedir.Dir(os.Getenv) // fixUnits has it
+	recs, err := repair.Records(dir)
+	if err != nil {
+		return err
 	}
-	var last []undo
-	for _, u := range units {
-		if u.rp == nil {
-			continue
-		}
-		r, err := u.rp.Last()
-		switch {
-		case errors.Is(err, repair.ErrNothingToUndo):
-		case err != nil:
-			return err
-		case len(last) == 0 || r.Time.After(last[0].rec.Time):
-			last = append([]undo{{u.rp, r}}, last...)
-		default:
-			last = append(last, undo{u.rp, r})
+	// The newest run that repaired a file asked about, in every file it
+	// repaired: --tool podman takes back a --tool all run whole.
+	var run []*repair.Record
+	for _, rec := range slices.Backward(recs) {
+		if slices.ContainsFunc(units, func(u fixUnit) bool { return u.rp != nil && u.rp.Config == rec.Config }) {
+			run = append(run, rec)
+			break
 		}
 	}
-	if len(last) == 0 {
+	for _, rec := range slices.Backward(recs) {
+		if len(run) > 0 && rec != run[0] && run[0].Run != "" && rec.Run == run[0].Run {
+			run = append(run, rec)
+		}
+	}
+	if len(run) == 0 {
 		what := configPath()
 		if opts.tool != "" {
 			what = "the files of --tool " + opts.tool
 		}
 		return usageError{fmt.Errorf("%w: no fix run is recorded for %s", repair.ErrNothingToUndo, what)}
 	}
-	last = slices.DeleteFunc(last, func(l undo) bool {
-		return l.rec != last[0].rec && (l.rec.Run == "" || l.rec.Run != last[0].rec.Run)
-	})
 	out := safeOutput(dockerCLI.Out(), palette{})
-	fmt.Fprintf(out, "The fix of %s takes back:\n", last[0].rec.Time.Local().Format("2006-01-02 15:04:05"))
-	for _, l := range last {
-		for _, m := range l.rec.Moves {
+	fmt.Fprintf(out, "The fix of %s takes back:\n", run[0].Time.Local().Format("2006-01-02 15:04:05"))
+	for _, rec := range run {
+		for _, m := range rec.Moves {
 			switch m.Kind {
 			case repair.Configure:
 				fmt.Fprintf(out, "  have %s's store answer for it directly again\n", safe(m.Registry))
@@ -624,10 +637,20 @@ func undoFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions) error 
 	if ok, err := confirm(dockerCLI, opts.yes); !ok || err != nil {
 		return err
 	}
-	for _, l := range last {
-		if err := l.rp.Undo(ctx, l.rec); err != nil {
-			return err
+	var errs []error
+	for _, rec := range run {
+		rp := &repair.Repairer{Config: rec.Config, Dir: dir, Tool: tools.Tool(rec.Tool)}
+		cfg, err := rp.Reread(os.Getenv)
+		if err == nil {
+			rp.Store = &credstore.Store{Config: cfg, Timeout: opts.timeout}
+			err = rp.Undo(ctx, rec)
 		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", rec.Config, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	fmt.Fprintln(out, "Undone.")
 	return nil

@@ -122,10 +122,12 @@ func shadow(creds []report.Credential) {
 	first := map[string]int{}
 	for i := range creds {
 		c := &creds[i]
-		// containers/image passes over an entry with no credential, and a
-		// namespace key (host/team) covers that namespace only.
-		host := loginserver.Host(c.Registry)
-		if c.Tool != string(tools.Podman) || c.Kind == report.Anonymous || host != strings.ToLower(c.Registry) {
+		// containers/image passes over an entry with no credential, drops
+		// a scheme, and a namespace key (host/team) covers that namespace
+		// only.
+		key := tools.PodmanKey(c.Registry)
+		host := loginserver.Host(key)
+		if c.Tool != string(tools.Podman) || c.Kind == report.Anonymous || host != strings.ToLower(key) {
 			continue
 		}
 		j, seen := first[host]

@@ -172,6 +172,14 @@ func storeTargets(entries []credstore.Entry, cfg *credstore.Config, repo string)
 // the file store by credstore's FileKey. "" when Docker uses it.
 func Stray(e credstore.Entry, cfg *credstore.Config) string {
 	host := loginserver.DockerHost(e.Registry)
+	if cfg.Namespaces && !strings.Contains(e.Registry, "://") {
+		// A namespace key (myreg.azurecr.io/team) is used for the
+		// images under it: only its host is judged.
+		host, _, _ = strings.Cut(e.Registry, "/")
+		if host == strings.ToLower(host) && !strings.Contains(host, ":") {
+			return ""
+		}
+	}
 	switch {
 	case host != strings.ToLower(host):
 		return "Docker uses it only for image references that spell the registry " + host + "; ACR's login server, and the references az prints, are lower case"

@@ -50,6 +50,11 @@ type Config struct {
 	// Env holds the entries of DOCKER_AUTH_CONFIG, which win over
 	// everything in the file.
 	Env map[string]types.AuthConfig
+	// Namespaces is set for a file whose keys may name a namespace
+	// (host/team/app), which its tool matches most specific first, as
+	// Podman's auth files: a key with a path is then its own, not one
+	// Docker would strip to its host.
+	Namespaces bool
 }
 
 // ParseError says where config.json (or DOCKER_AUTH_CONFIG) stops being

@@ -2,6 +2,7 @@ package explain
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -504,4 +505,21 @@ func FuzzExplain(f *testing.F) {
 			t.Fatalf("not deterministic:\n%+v\n%+v", fs, again)
 		}
 	})
+}
+
+// BenchmarkExplainManyRegistries4MiB reads 4 MiB of refusals, each line
+// from another registry: every line a host to track and a finding to
+// weigh.
+func BenchmarkExplainManyRegistries4MiB(b *testing.B) {
+	var sb strings.Builder
+	for i := 0; sb.Len() < 4<<20; i++ {
+		fmt.Fprintf(&sb, "Error response from daemon: Get \"https://reg%d.azurecr.io/v2/\": unauthorized: authentication required\n", i)
+	}
+	log := sb.String()
+	b.SetBytes(int64(len(log)))
+	for b.Loop() {
+		if fs := ExplainString(log); len(fs) == 0 {
+			b.Fatal("no findings")
+		}
+	}
 }

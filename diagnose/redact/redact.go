@@ -56,6 +56,10 @@ var rules = sync.OnceValue(func() []rule {
 		// JWTs: ACR and Azure AD tokens, anywhere, even cut short. The header
 		// is base64url of `{"`, hence eyJ; more parts than three are taken too.
 		{re: regexp.MustCompile(`(eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)*)`)},
+		// A token's signature, or any long base64 of mixed case, alone: a
+		// wrapped log line cuts a JWT into pieces; the signature carries
+		// no eyJ. Hex digests (sha256:…) have one case and stay.
+		{re: regexp.MustCompile(`(?:^|[^A-Za-z0-9_+/=-])([A-Za-z0-9_-]{80,}|[A-Za-z0-9+/]{80,}={0,2})(?:$|[^A-Za-z0-9_+/=-])`), ok: mixedCase},
 		// Password and secret flags, separated by blanks or =: docker login -p,
 		// --password, az's --client-secret, --registry-password, -s.
 		{re: regexp.MustCompile(`(?i)(?:^|[\s"'(\[{,;|&])(?:-p|-s|--(?:[a-z0-9]+-)*(?:password|passwd|secret))(?:[ \t]+|=)` + value)},
@@ -95,6 +99,12 @@ var rules = sync.OnceValue(func() []rule {
 		{re: regexp.MustCompile(`(?i)[a-z][a-z0-9+.-]*://[^\s:/]*:(\S*?)@[^\s@/?#"'\x60]+(?:[\s/?#"'\x60]|$)`)},
 	}
 })
+
+// mixedCase: s has upper and lower case letters and a digit, as random
+// base64 has and words, paths and digests do not.
+func mixedCase(s string) bool {
+	return strings.ContainsAny(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") && strings.ContainsAny(s, "abcdefghijklmnopqrstuvwxyz") && strings.ContainsAny(s, "0123456789")
+}
 
 // notLiteral leaves a key's value alone when it is a JSON or flag
 // literal, not a secret: offline_token=true, "auth": null.

@@ -36,6 +36,9 @@ func TestOutput(t *testing.T) {
 
 // TestSecretsProse: a key's value in prose and user:password flags go,
 // and the words prose puts after those keys stay.
+// sig is an RS256 signature: 342 characters of base64url.
+var sig = strings.Repeat("EW0k6LiUoZWm_vi8fdJTvgMrFWXwwtjBG1sw9UIZC5aqpj9Bmah-Hg4BYBoc7wSnpYnoMfjUKK9yo5Xs", 4) + "qZZhwPEZyC"
+
 func TestSecretsProse(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"-pHUNTER2SECRET", "-p<redacted>"},
@@ -85,6 +88,12 @@ func TestSecretsProse(t *testing.T) {
 		{"token for myreg.azurecr.io", "token for myreg.azurecr.io"},
 		{"docker login --password-stdin", "docker login --password-stdin"},
 		{"docker run -u 1000:1000 -u admin", "docker run -u 1000:1000 -u admin"},
+		// A token's signature alone, as a wrapped log line leaves it; long
+		// words of one case, hex digests and paths stay.
+		{"denied: " + sig, "denied: <redacted>"},
+		{"sha256:" + strings.Repeat("0123456789abcdef", 4), "sha256:" + strings.Repeat("0123456789abcdef", 4)},
+		{strings.Repeat("abcdefghij", 10), strings.Repeat("abcdefghij", 10)},
+		{"/var/lib/docker/overlay2/" + strings.Repeat("a1b2c3d4e5", 9) + "/diff", "/var/lib/docker/overlay2/" + strings.Repeat("a1b2c3d4e5", 9) + "/diff"},
 	} {
 		if got := Secrets(tc.in); got != tc.want {
 			t.Errorf("Secrets(%q)\n = %q\nwant %q", tc.in, got, tc.want)

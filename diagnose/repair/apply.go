@@ -26,7 +26,8 @@ import (
 // Record is one fix run, kept in the state directory until undone.
 type Record struct {
 	ID     string    `json:"id"`
-	Run    string    `json:"run,omitempty"` // Repairer.Run
+	Run    string    `json:"run,omitempty"`  // Repairer.Run
+	Tool   string    `json:"tool,omitempty"` // Repairer.Tool
 	Config string    `json:"config"`
 	Time   time.Time `json:"time"`
 	Moves  []Move    `json:"moves"`
@@ -48,7 +49,7 @@ func (r *Repairer) Apply(ctx context.Context, moves []Move) (*Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the fingerprint key: %w", err)
 	}
-	rec := &Record{ID: r.runID(), Run: r.Run, Config: r.Config, Time: r.now().UTC()}
+	rec := &Record{ID: r.runID(), Run: r.Run, Tool: string(r.Tool), Config: r.Config, Time: r.now().UTC()}
 	var failed error
 	for _, m := range moves {
 		err = r.asPlanned(ctx, m)
@@ -460,26 +461,45 @@ func (r *Repairer) writeRecord(rec *Record) error {
 
 // Last is the newest fix run recorded for this config.json.
 func (r *Repairer) Last() (*Record, error) {
-	ents, err := os.ReadDir(r.runsDir())
+	recs, err := Records(r.Dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range slices.Backward(recs) {
+		if rec.Config == r.Config {
+			return rec, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: no fix run is recorded for %s", ErrNothingToUndo, r.Config)
+}
+
+// Records are the fix runs recorded in the state directory dir, oldest
+// first, each a file's part of a run; one that cannot be read is passed
+// over.
+func Records(dir string) ([]*Record, error) {
+	runs := filepath.Join(dir, "fix")
+	ents, err := os.ReadDir(runs)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	for _, de := range slices.Backward(ents) {
+	var out []*Record
+	for _, de := range ents {
 		if !strings.HasSuffix(de.Name(), ".json") {
 			continue
 		}
-		f, err := statedir.OpenFile(filepath.Join(r.runsDir(), de.Name()), os.O_RDONLY, 0)
+		f, err := statedir.OpenFile(filepath.Join(runs, de.Name()), os.O_RDONLY, 0)
 		if err != nil {
 			continue
 		}
 		var rec Record
 		err = json.NewDecoder(f).Decode(&rec)
 		f.Close()
-		if err == nil && rec.Config == r.Config && len(rec.Moves) > 0 {
-			return &rec, nil
+		if err == nil && len(rec.Moves) > 0 {
+			out = append(out, &rec)
 		}
 	}
-	return nil, fmt.Errorf("%w: no fix run is recorded for %s", ErrNothingToUndo, r.Config)
+	slices.SortStableFunc(out, func(a, b *Record) int { return a.Time.Compare(b.Time) })
+	return out, nil
 }
 
 // Undo takes back, last first, what rec did, each only if what it left is

@@ -221,7 +221,7 @@ func (r *Repairer) Plan(ctx context.Context, hosts []string, live []check.Result
 			// The key Docker found it under, which need not be the host.
 			e.Registry, _ = r.Store.Config.FileKey(e.Registry)
 		}
-		add(r.park(ctx, e, "the registry allows anonymous pull, but Docker sends this credential, which the registry refuses", ""))
+		add(r.park(ctx, e, "the registry allows anonymous pull, but "+r.Tool.Name()+" sends this credential, which the registry refuses", ""))
 	}
 	// What the check found that no repair here answers is said, so that
 	// "nothing to repair" never reads as "nothing wrong".
@@ -246,9 +246,16 @@ func (r *Repairer) Plan(ctx context.Context, hosts []string, live []check.Result
 					lines[j] = r.Tool.Reword(l, m.Registry)
 				}
 			}
+			if m.Kind == LogOut && !docker && m.From != m.Registry {
+				// The tool's logout takes a registry, and drops a scheme
+				// and a path from it: this key goes by hand.
+				m.Manual = []string{shell.Sprintf("remove the key %s from auths in %s", shell.Text("key", m.From, "<key>"), shell.Text("file", r.Config, "<file>"))}
+			}
 		}
 		for i := range p.Skipped {
-			p.Skipped[i].Tool, p.Skipped[i].File = string(r.Tool), r.Config
+			sk := &p.Skipped[i]
+			sk.Tool, sk.File = string(r.Tool), r.Config
+			sk.Why = r.Tool.Reword(sk.Why, dockerKey(sk.Key))
 		}
 	}
 	return p

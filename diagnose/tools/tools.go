@@ -3,14 +3,17 @@
 // credstore.Config, so that the rest of acr-doctor judges them exactly as
 // it judges Docker's:
 //
-//   - Podman, Buildah and Skopeo (containers-auth.json(5), and
-//     containers/common's default --authfile): the file REGISTRY_AUTH_FILE
-//     names, else $DOCKER_CONFIG/config.json when DOCKER_CONFIG is set, else
+//   - Podman, Buildah and Skopeo (containers-auth.json(5), containers/common's
+//     default --authfile, containers/image's getAuthFilePaths): the file
+//     REGISTRY_AUTH_FILE names, else $DOCKER_CONFIG/config.json when
+//     DOCKER_CONFIG is set, and then that file alone (an --authfile is
+//     read without the defaults after it); else
 //     ${XDG_RUNTIME_DIR}/containers/auth.json (/run/containers/UID/auth.json
-//     without it); then ${XDG_CONFIG_HOME}/containers/auth.json, then
-//     Docker's ~/.docker/config.json, in that order, the first holding a credential
-//     for a registry winning. They read credHelpers, not credsStore. A key
-//     may be a namespace (quay.io/team/app), matched most specific first;
+//     without it), then ${XDG_CONFIG_HOME}/containers/auth.json, then
+//     Docker's ~/.docker/config.json, in that order, the first holding a
+//     credential for a registry winning. They read credHelpers, not
+//     credsStore. A key may be a namespace (quay.io/team/app), matched
+//     most specific first, and a scheme is dropped from a key;
 //   - Helm (3.8 and later): HELM_REGISTRY_CONFIG, else
 //     ${HELM_CONFIG_HOME:-${XDG_CONFIG_HOME:-~/.config}/helm}/registry/config.json,
 //     in Docker's format, credsStore and credHelpers included;
@@ -105,20 +108,22 @@ func Files(tool Tool, env Env) []File {
 	}
 	switch tool {
 	case Podman:
-		primary := env.Getenv("REGISTRY_AUTH_FILE")
-		switch {
-		case primary != "":
-		case env.Getenv("DOCKER_CONFIG") != "":
-			primary = filepath.Join(env.Getenv("DOCKER_CONFIG"), "config.json")
-		case env.Getenv("XDG_RUNTIME_DIR") != "":
-			primary = filepath.Join(env.Getenv("XDG_RUNTIME_DIR"), "containers", "auth.json")
-		default:
-			primary = filepath.Join("/run/containers", strconv.Itoa(env.UID), "auth.json")
+		// An --authfile, which these two set by default, is read alone.
+		if f := env.Getenv("REGISTRY_AUTH_FILE"); f != "" {
+			add(f, podmanFile)
+			break
 		}
-		add(primary, credstore.Parse)
-		add(filepath.Join(configHome(env), "containers", "auth.json"), credstore.Parse)
-		// Docker's file, as Podman reads it: ~/.docker, not DOCKER_CONFIG.
-		add(filepath.Join(env.Home, ".docker", "config.json"), credstore.Parse)
+		if d := env.Getenv("DOCKER_CONFIG"); d != "" {
+			add(filepath.Join(d, "config.json"), podmanFile)
+			break
+		}
+		runtime := filepath.Join("/run/containers", strconv.Itoa(env.UID), "auth.json")
+		if d := env.Getenv("XDG_RUNTIME_DIR"); d != "" {
+			runtime = filepath.Join(d, "containers", "auth.json")
+		}
+		add(runtime, podmanFile)
+		add(filepath.Join(configHome(env), "containers", "auth.json"), podmanFile)
+		add(filepath.Join(env.Home, ".docker", "config.json"), podmanFile)
 	case Helm:
 		path := env.Getenv("HELM_REGISTRY_CONFIG")
 		if path == "" {
@@ -159,6 +164,26 @@ type regctlHost struct {
 	Token      string `json:"token"`
 	CredHelper string `json:"credHelper"`
 	Hostname   string `json:"hostname"`
+}
+
+// podmanFile reads an auth file as containers/image does: in Docker's
+// format, its keys namespaces.
+func podmanFile(path string, data []byte) (*credstore.Config, error) {
+	cfg, err := credstore.Parse(path, data)
+	if err == nil {
+		cfg.Namespaces = true
+	}
+	return cfg, err
+}
+
+// PodmanKey is the key containers/image reads k as: without a scheme,
+// and, with one, without a path.
+func PodmanKey(k string) string {
+	s := strings.TrimPrefix(strings.TrimPrefix(k, "http://"), "https://")
+	if s != k {
+		s, _, _ = strings.Cut(s, "/")
+	}
+	return s
 }
 
 // regctlFile reads regctl's config into Docker's shape: user and pass as

@@ -38,9 +38,11 @@ func TestFiles(t *testing.T) {
 		want []string
 	}{
 		{"podman, runtime dir", Podman, map[string]string{"XDG_RUNTIME_DIR": filepath.Join(root, "run")}, []string{runtime, xdg, docker}},
-		{"podman, REGISTRY_AUTH_FILE first", Podman, map[string]string{"REGISTRY_AUTH_FILE": authFile, "XDG_RUNTIME_DIR": filepath.Join(root, "run")}, []string{authFile, xdg, docker}},
-		{"podman, DOCKER_CONFIG as the default --authfile", Podman, map[string]string{"DOCKER_CONFIG": filepath.Dir(dockerConfig), "XDG_RUNTIME_DIR": filepath.Join(root, "run")}, []string{dockerConfig, xdg, docker}},
-		{"podman, DOCKER_CONFIG naming ~/.docker: once", Podman, map[string]string{"DOCKER_CONFIG": filepath.Dir(docker)}, []string{docker, xdg}},
+		// An --authfile (REGISTRY_AUTH_FILE, or DOCKER_CONFIG's file, by
+		// default) is read alone: containers/image adds the defaults after
+		// it only when no file was named.
+		{"podman, REGISTRY_AUTH_FILE alone", Podman, map[string]string{"REGISTRY_AUTH_FILE": authFile, "XDG_RUNTIME_DIR": filepath.Join(root, "run"), "DOCKER_CONFIG": filepath.Dir(dockerConfig)}, []string{authFile}},
+		{"podman, DOCKER_CONFIG as the default --authfile, alone", Podman, map[string]string{"DOCKER_CONFIG": filepath.Dir(dockerConfig), "XDG_RUNTIME_DIR": filepath.Join(root, "run")}, []string{dockerConfig}},
 		{"helm default", Helm, nil, []string{helmDefault}},
 		{"helm, HELM_REGISTRY_CONFIG", Helm, map[string]string{"HELM_REGISTRY_CONFIG": helmEnv}, []string{helmEnv}},
 		{"helm, HELM_CONFIG_HOME without a file", Helm, map[string]string{"HELM_CONFIG_HOME": filepath.Join(root, "none")}, nil},
@@ -108,5 +110,29 @@ func TestParse(t *testing.T) {
 	}
 	if _, err := Parse("buildx"); err == nil {
 		t.Error("buildx accepted")
+	}
+}
+
+func TestPodmanKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"myreg.azurecr.io":               "myreg.azurecr.io",
+		"myreg.azurecr.io/team/app":      "myreg.azurecr.io/team/app",
+		"https://myreg.azurecr.io":       "myreg.azurecr.io",
+		"https://myreg.azurecr.io/v2/":   "myreg.azurecr.io",
+		"http://myreg.azurecr.io:5000/x": "myreg.azurecr.io:5000",
+		"MyReg.azurecr.io":               "MyReg.azurecr.io",
+	} {
+		if got := PodmanKey(in); got != want {
+			t.Errorf("PodmanKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// A Podman file's keys are namespaces; Docker's are not.
+	files := Files(Podman, Env{Getenv: func(k string) string { return "" }, Home: t.TempDir()})
+	if len(files) != 0 {
+		t.Fatalf("files %v", files)
+	}
+	cfg, err := podmanFile("auth.json", []byte(`{"auths":{"myreg.azurecr.io/team":{"auth":"dTpw"}}}`))
+	if err != nil || !cfg.Namespaces {
+		t.Errorf("podmanFile: %+v, %v", cfg, err)
 	}
 }

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -14,11 +15,25 @@ import (
 // Podman's login takes its place with DOCKER_COMMAND (Azure CLI 2.59 and
 // later); Helm and regctl are given az's token on their standard input,
 // as ACR documents for tools az cannot drive.
-var words = map[Tool]struct{ login, logout, stdin string }{
-	Podman: {"podman login ", "podman logout ", "--password-stdin"},
-	Helm:   {"helm registry login ", "helm registry logout ", "--password-stdin"},
-	Regctl: {"regctl registry login ", "regctl registry logout ", "--pass-stdin"},
+var words = map[Tool]struct{ name, login, logout, stdin string }{
+	Podman: {"Podman", "podman login", "podman logout", "--password-stdin"},
+	Helm:   {"Helm", "helm registry login", "helm registry logout", "--password-stdin"},
+	Regctl: {"regctl", "regctl registry login", "regctl registry logout", "--pass-stdin"},
 }
+
+// Name is the tool as prose names it.
+func (t Tool) Name() string {
+	if w, ok := words[t]; ok {
+		return w.name
+	}
+	return "Docker"
+}
+
+// dockerLog is Docker's login or logout command, as a command or named in
+// prose.
+var dockerLog = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\bdocker (login|logout)\b`)
+})
 
 // azLogin is `az acr login -n NAME` where it logs in through Docker: not
 // when it only prints a token (--expose-token), nor when it is told to
@@ -28,8 +43,9 @@ var azLogin = sync.OnceValue(func() *regexp.Regexp {
 })
 
 // Reword says line, a fix worded for Docker, in t's words; host is the
-// registry the fix is for. Anything else in the line (its quoted values,
-// its comments) is left as it was.
+// registry the fix is for (a port, which ACR's login servers never have,
+// is dropped). Anything else in the line (its quoted values, its
+// comments) is left as it was.
 func (t Tool) Reword(line, host string) string {
 	w, ok := words[t]
 	if !ok {
@@ -43,14 +59,26 @@ func (t Tool) Reword(line, host string) string {
 		case t == Podman:
 			return azLogin().ReplaceAllString(m, "${1}DOCKER_COMMAND=podman az acr login -n ${3}")
 		}
-		return m + shell.Sprintf(" --expose-token --output tsv --query accessToken | docker login %s -u 00000000-0000-0000-0000-000000000000 --password-stdin", shell.HostPort(host).Or("<login-server>"))
+		return m + shell.Sprintf(" --expose-token --output tsv --query accessToken | docker login %s -u 00000000-0000-0000-0000-000000000000 --password-stdin", shell.Host(dropPort(host)).Or("<login-server>"))
 	})
-	line = strings.ReplaceAll(line, "docker login ", w.login)
-	line = strings.ReplaceAll(line, "docker logout ", w.logout)
+	line = dockerLog().ReplaceAllStringFunc(line, func(m string) string {
+		if m == "docker login" {
+			return w.login
+		}
+		return w.logout
+	})
 	if w.stdin != "--password-stdin" && strings.Contains(line, w.login) {
 		line = strings.ReplaceAll(line, "--password-stdin", w.stdin)
 	}
 	return line
+}
+
+// dropPort is host:port's host; anything else as it is.
+func dropPort(host string) string {
+	if h, port, ok := strings.Cut(host, ":"); ok && port != "" && strings.Trim(port, "0123456789") == "" {
+		return h
+	}
+	return host
 }
 
 // Causes are cs with their fixes in t's words, for host; cs is left as it
@@ -61,9 +89,12 @@ func (t Tool) Causes(cs []cause.Cause, host string) []cause.Cause {
 	}
 	out := make([]cause.Cause, len(cs))
 	for i, c := range cs {
-		c.Remediation = make([]string, len(cs[i].Remediation))
-		for j, l := range cs[i].Remediation {
-			c.Remediation[j] = t.Reword(l, host)
+		c.Remediation = make([]string, 0, len(cs[i].Remediation))
+		for _, l := range cs[i].Remediation {
+			// Two of Docker's ways can be one of the tool's: say it once.
+			if l = t.Reword(l, host); !slices.Contains(c.Remediation, l) {
+				c.Remediation = append(c.Remediation, l)
+			}
 		}
 		out[i] = c
 	}

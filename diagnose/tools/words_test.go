@@ -69,6 +69,27 @@ func TestRewordHostile(t *testing.T) {
 	}
 }
 
+func TestRewordEdges(t *testing.T) {
+	for _, tt := range []struct {
+		tool       Tool
+		line, host string
+		want       string
+	}{
+		{Podman, "use myreg.azurecr.io, all lower case, in image references and docker login", "myreg.azurecr.io",
+			"use myreg.azurecr.io, all lower case, in image references and podman login"},
+		{Helm, "az acr login -n myreg", "myreg.azurecr.io:443",
+			"az acr login -n myreg --expose-token --output tsv --query accessToken | helm registry login myreg.azurecr.io -u 00000000-0000-0000-0000-000000000000 --password-stdin"},
+		{Podman, "the dockerlogin tool", "myreg.azurecr.io", "the dockerlogin tool"},
+	} {
+		if got := tt.tool.Reword(tt.line, tt.host); got != tt.want {
+			t.Errorf("%s: %q\n got %q\nwant %q", tt.tool, tt.line, got, tt.want)
+		}
+	}
+	if Podman.Name() != "Podman" || Docker.Name() != "Docker" {
+		t.Error("names")
+	}
+}
+
 func TestCauses(t *testing.T) {
 	in := []cause.Cause{cause.New(cause.ExpiredCredentials, "expired", "az acr login -n myreg")}
 	got := Helm.Causes(in, "myreg.azurecr.io")
@@ -76,6 +97,13 @@ func TestCauses(t *testing.T) {
 		t.Errorf("Causes changed its input: %q", in[0].Remediation)
 	}
 	if !strings.Contains(got[0].Remediation[0], "| helm registry login myreg.azurecr.io") {
+		t.Errorf("got %q", got[0].Remediation)
+	}
+	// Docker's two ways to log in are one for Helm: said once.
+	two := []cause.Cause{cause.New(cause.ExpiredCredentials, "expired", "az acr login -n myreg",
+		"in CI: az acr login -n myreg --expose-token --output tsv --query accessToken | docker login myreg.azurecr.io -u 00000000-0000-0000-0000-000000000000 --password-stdin",
+		"az acr login -n myreg")}
+	if got := Helm.Causes(two, "myreg.azurecr.io"); len(got[0].Remediation) != 2 {
 		t.Errorf("got %q", got[0].Remediation)
 	}
 }
