@@ -128,7 +128,7 @@ func (t textWriter) creds(rep report.Creds, all bool) {
 	}
 	for _, s := range rep.Stores {
 		note := ""
-		if s.Default {
+		if s.Default && s.File == "" {
 			note = " (Docker's default on this machine: config.json names no store)"
 		}
 		count := fmt.Sprintf("%d entries", s.Entries)

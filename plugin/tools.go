@@ -97,8 +97,11 @@ func (s source) tagStores(stores []report.Store) {
 // storeName is a store as text names it: with --tool, with the file
 // that names it.
 func storeName(st report.Store) string {
-	if st.File == "" {
+	switch {
+	case st.File == "":
 		return st.Source
+	case st.Default:
+		return st.Source + " (" + st.Tool + "'s default: " + st.File + " names no store)"
 	}
 	return st.Source + " (named in " + st.Tool + "'s " + st.File + ")"
 }

@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -142,10 +143,30 @@ func Files(tool Tool, env Env) []File {
 		add(path, regctlFile)
 	}
 	for i := range out {
-		if f := &out[i]; f.Config != nil && f.Tool == Podman && f.Config.CredsStore != "" {
-			f.Note = fmt.Sprintf("Podman does not read credsStore (%s): the credentials that store holds are not Podman's", f.Config.CredsStore)
+		f := &out[i]
+		if f.Config == nil || f.Tool != Podman {
+			continue
+		}
+		var notes []string
+		if f.Config.CredsStore != "" {
+			notes = append(notes, fmt.Sprintf("Podman does not read credsStore (%s): the credentials that store holds are not Podman's", f.Config.CredsStore))
 			f.Config.CredsStore = ""
 		}
+		// containers/image takes an entry's identity token only beside an
+		// auth of user:password; alone, the entry holds nothing for it.
+		var bare []string
+		for k, a := range f.Config.Auths {
+			if a.Username == "" && a.Password == "" && a.IdentityToken != "" {
+				a.IdentityToken = ""
+				f.Config.Auths[k] = a
+				bare = append(bare, k)
+			}
+		}
+		if len(bare) > 0 {
+			slices.Sort(bare)
+			notes = append(notes, "Podman passes over an identity token with no auth beside it (az acr login writes 00000000-0000-0000-0000-000000000000: in auth): "+strings.Join(bare, ", "))
+		}
+		f.Note = strings.Join(notes, "; ")
 	}
 	return out
 }
