@@ -337,7 +337,11 @@ func (t textWriter) checkSummary(rep report.Check) {
 			fmt.Fprintf(t.w, "The store above could not be listed, so the registries it holds are not known: fix it, or name one: %s check myreg.azurecr.io\n", invokedAs)
 			return
 		}
-		fmt.Fprintf(t.w, "No ACR registries in Docker's credential store. Name one: %s check myreg.azurecr.io\n", invokedAs)
+		where := "Docker's credential store"
+		if len(rep.Files) > 0 {
+			where = "these files"
+		}
+		fmt.Fprintf(t.w, "No ACR registries in %s. Name one: %s check myreg.azurecr.io\n", where, invokedAs)
 		return
 	}
 	var failing int

@@ -148,8 +148,13 @@ func TestGoldenConfigure(t *testing.T) {
 	if err := testbin.Install(bin, testbin.Helper, testbin.Fake); err != nil {
 		t.Fatal(err)
 	}
-	// The store the wrapper is to wrap: pass, as a store in files.
+	// The store the wrapper is to wrap: pass, as a store in files. Docker
+	// takes pass for its default only where a pass program is on PATH too:
+	// one that does nothing stands for it, whatever this machine has.
 	if err := os.Rename(filepath.Join(bin, testbin.Fake), filepath.Join(bin, "docker-credential-pass")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "pass"), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	store := filepath.Join(filepath.Dir(s.configDir), "store")

@@ -42,15 +42,17 @@ func (r *Repairer) now() time.Time {
 
 func (r *Repairer) runsDir() string { return filepath.Join(r.Dir, "fix") }
 
-// Apply carries out the moves, in order, and records those done; it stops
-// at the first that fails, and returns the record of what was done.
+// Apply carries out the moves, in order, and records those done. A move
+// that fails leaves its credential as it was (a store is undone when the
+// erase after it fails), so the others still go: the error says which
+// failed, and the record what was done.
 func (r *Repairer) Apply(ctx context.Context, moves []Move) (*Record, error) {
 	key, err := fingerprint.Keep(r.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("the fingerprint key: %w", err)
 	}
 	rec := &Record{ID: r.runID(), Run: r.Run, Tool: string(r.Tool), Config: r.Config, Time: r.now().UTC()}
-	var failed error
+	var failed []error
 	for _, m := range moves {
 		err = r.asPlanned(ctx, m)
 		switch {
@@ -65,18 +67,18 @@ func (r *Repairer) Apply(ctx context.Context, moves []Move) (*Record, error) {
 			m.Fingerprint, err = r.relocate(ctx, m.Source, m.From, m.To, key, "")
 		}
 		if err != nil {
-			failed = fmt.Errorf("%s: %w", m.subject(), err)
-			break
+			failed = append(failed, fmt.Errorf("%s: %w", m.subject(), err))
+			continue
 		}
 		rec.Moves = append(rec.Moves, m)
 	}
 	if len(rec.Moves) == 0 {
-		return nil, failed
+		return nil, errors.Join(failed...)
 	}
 	if err := r.writeRecord(rec); err != nil {
-		return rec, errors.Join(failed, fmt.Errorf("recording the run for undo: %w", err))
+		failed = append(failed, fmt.Errorf("recording the run for undo: %w", err))
 	}
-	return rec, failed
+	return rec, errors.Join(failed...)
 }
 
 // subject is what m repairs: its registry, or the setting of config.json.

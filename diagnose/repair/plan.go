@@ -188,7 +188,7 @@ func (r *Repairer) Plan(ctx context.Context, hosts []string, live []check.Result
 		}
 		if why := check.Stray(e, r.Store.Config); why != "" {
 			if !docker {
-				add(Move{From: e.Registry}, why+"; fix moves keys in Docker's config.json only: log in again under the registry's own name, and out of this key ("+r.Tool.Reword(shell.Sprintf("docker logout %s", shell.Text("key", e.Registry, "<key>")), e.Registry)+")")
+				add(Move{From: e.Registry}, why+"; fix moves keys only in docker's own config.json: log in again under the registry's own name, and out of this key ("+r.Tool.Reword(shell.Sprintf("docker logout %s", shell.Text("key", e.Registry, "<key>")), e.Registry)+")")
 				continue
 			}
 			m, skip := r.move(ctx, e, why, live)
@@ -360,7 +360,7 @@ func (r *Repairer) helperRepairs(ctx context.Context, entries []credstore.Entry,
 				m.Why += "; working here: " + strings.Join(working, ", ")
 			}
 		default:
-			broken[i].skip = m.Why + "; no other credential helper works here to name instead: install one (pass: apt-get install pass, then pass init), or remove " + setting + " to let Docker choose"
+			broken[i].skip = m.Why + "; no other credential helper works here to name instead: install one (pass: apt-get install pass golang-docker-credential-helpers, then pass init <your-gpg-key-id>), or remove " + setting + " to let Docker choose"
 			continue
 		}
 		m.Then = []string{"docker login again for the registries it held: az acr login -n <registry>"}

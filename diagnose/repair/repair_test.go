@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,12 +13,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
 	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/inventory"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/renew"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/token/tokentest"
 	"github.com/acr-doctor/acr-doctor/diagnose/tools"
@@ -592,7 +598,7 @@ func TestPlanTool(t *testing.T) {
 				!strings.Contains(p.Moves[0].Then[0], map[tools.Tool]string{tools.Podman: "DOCKER_COMMAND=podman az acr login -n myreg", tools.Helm: "| helm registry login myreg.azurecr.io"}[tool]) {
 				t.Errorf("by hand %q, then %q", p.Moves[0].Manual, p.Moves[0].Then)
 			}
-			if len(p.Skipped) != 1 || p.Skipped[0].Key != "MyReg2.azurecr.io" || !strings.Contains(p.Skipped[0].Why, "moves keys in Docker's config.json only") ||
+			if len(p.Skipped) != 1 || p.Skipped[0].Key != "MyReg2.azurecr.io" || !strings.Contains(p.Skipped[0].Why, "moves keys only in docker's own config.json") ||
 				p.Skipped[0].File != file || strings.Contains(p.Skipped[0].Why, "docker logout") {
 				t.Errorf("skipped %+v", p.Skipped)
 			}
@@ -607,5 +613,44 @@ func TestPlanTool(t *testing.T) {
 				t.Errorf("after the undo: %s", data)
 			}
 		})
+	}
+}
+
+// failingCredential is an Azure identity that gives no token, as the Azure
+// CLI does when it is logged out.
+type failingCredential struct{}
+
+func (failingCredential) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	return azcore.AccessToken{}, errors.New("Please run 'az login' to setup account.")
+}
+
+// offline is a transport that reaches nothing: no test leaves the machine.
+type offline struct{}
+
+func (offline) RoundTrip(*http.Request) (*http.Response, error) { return nil, errors.New("offline") }
+
+// TestApplyGoesOn: a renewal that fails changes nothing, and the other
+// repairs of the run are still made.
+func TestApplyGoesOn(t *testing.T) {
+	ctx := context.Background()
+	expired := tokentest.Default().Sign(tokentest.ACRRefresh("myreg.azurecr.io", "alice", "tenant", time.Now().Add(-tokentest.RefreshLifetime-time.Hour), "read"))
+	other := tokentest.Default().Sign(tokentest.ACRRefresh("other.azurecr.io", "alice", "tenant", time.Now(), "pull"))
+	rp := newRepairer(t, `{"auths":{"myreg.azurecr.io":{"auth":"`+b64(inventory.NullGUID+":")+`","identitytoken":"`+expired+`"},`+
+		`"third.azurecr.io":{"auth":"`+b64(inventory.NullGUID+":")+`","identitytoken":"`+other+`"}}}`, nil)
+	rp.Identities = []string{"AzureCLICredential"}
+	rp.Renewer = &renew.Renewer{Credential: failingCredential{}, HTTPClient: &http.Client{Transport: offline{}}}
+	p := rp.Plan(ctx, nil, nil)
+	if len(p.Moves) != 2 || p.Moves[0].Kind != Renew || p.Moves[1].Kind != LogOut {
+		t.Fatalf("moves %+v", p.Moves)
+	}
+	rec, err := rp.Apply(ctx, p.Moves)
+	if err == nil || !strings.Contains(err.Error(), "myreg.azurecr.io") {
+		t.Errorf("Apply: %v", err)
+	}
+	if rec == nil || len(rec.Moves) != 1 || rec.Moves[0].Kind != LogOut {
+		t.Fatalf("record %+v", rec)
+	}
+	if data, _ := os.ReadFile(rp.Config); !strings.Contains(string(data), expired) {
+		t.Errorf("the failed renewal changed the token: %s", data)
 	}
 }

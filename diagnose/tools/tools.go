@@ -153,18 +153,22 @@ func Files(tool Tool, env Env) []File {
 			f.Config.CredsStore = ""
 		}
 		// containers/image takes an entry's identity token only beside an
-		// auth of user:password; alone, the entry holds nothing for it.
+		// auth of user:password; alone, the entry holds nothing for it. It
+		// passes over an entry that holds nothing (Docker leaves one in
+		// config.json for each login it sent to a credsStore), to the
+		// next file: such an entry is none of Podman's.
 		var bare []string
 		for k, a := range f.Config.Auths {
-			if a.Username == "" && a.Password == "" && a.IdentityToken != "" {
-				a.IdentityToken = ""
-				f.Config.Auths[k] = a
-				bare = append(bare, k)
+			if a.Username == "" && a.Password == "" {
+				if a.IdentityToken != "" {
+					bare = append(bare, k)
+				}
+				delete(f.Config.Auths, k)
 			}
 		}
 		if len(bare) > 0 {
 			slices.Sort(bare)
-			notes = append(notes, "Podman passes over an identity token with no auth beside it (az acr login writes 00000000-0000-0000-0000-000000000000: in auth): "+strings.Join(bare, ", "))
+			notes = append(notes, "Podman passes over an identity token with no auth (user:password) beside it: "+strings.Join(bare, ", "))
 		}
 		f.Note = strings.Join(notes, "; ")
 	}

@@ -138,10 +138,10 @@ func TestPodmanKey(t *testing.T) {
 }
 
 // TestPodmanBareToken: Podman passes over an identity token with no auth
-// beside it, and the file's note says so.
+// beside it, and the file's note says so, and over an empty entry.
 func TestPodmanBareToken(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "auth.json")
-	if err := os.WriteFile(file, []byte(`{"auths":{"myreg.azurecr.io":{"identitytoken":"tok"},"other.azurecr.io":{"auth":"MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAwOg==","identitytoken":"tok"}}}`), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte(`{"auths":{"empty.azurecr.io":{},"myreg.azurecr.io":{"identitytoken":"tok"},"other.azurecr.io":{"auth":"MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAwOg==","identitytoken":"tok"}}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	files := Files(Podman, Env{Getenv: func(k string) string { return map[string]string{"REGISTRY_AUTH_FILE": file}[k] }})
@@ -149,7 +149,7 @@ func TestPodmanBareToken(t *testing.T) {
 		t.Fatalf("files %+v", files)
 	}
 	auths := files[0].Config.Auths
-	if auths["myreg.azurecr.io"].IdentityToken != "" || auths["other.azurecr.io"].IdentityToken != "tok" || !strings.Contains(files[0].Note, "no auth beside it") || !strings.Contains(files[0].Note, "myreg.azurecr.io") {
+	if _, kept := auths["myreg.azurecr.io"]; kept || len(auths) != 1 || auths["other.azurecr.io"].IdentityToken != "tok" || !strings.Contains(files[0].Note, "no auth (user:password) beside it") || !strings.Contains(files[0].Note, "myreg.azurecr.io") {
 		t.Errorf("auths %+v, note %q", auths, files[0].Note)
 	}
 }

@@ -30,10 +30,16 @@ func (t Tool) Name() string {
 }
 
 // dockerLog is Docker's login or logout command, as a command or named in
-// prose.
-var dockerLog = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`\bdocker (login|logout)\b`)
-})
+// prose; dockerName, Docker named in prose, with the word after it, which
+// may make it another thing (Docker Hub, Docker Desktop).
+var (
+	dockerLog  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bdocker (login|logout)\b`) })
+	dockerName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bDocker\b( \w+)?`) })
+)
+
+// notTheClient are the words after "Docker" that name another thing than
+// the client the tool stands in for.
+var notTheClient = map[string]bool{" Hub": true, " Desktop": true, " Engine": true, " daemon": true, " Compose": true}
 
 // azLogin is `az acr login -n NAME` where it logs in through Docker: not
 // when it only prints a token (--expose-token), nor when it is told to
@@ -67,6 +73,12 @@ func (t Tool) Reword(line, host string) string {
 		}
 		return w.logout
 	})
+	line = dockerName().ReplaceAllStringFunc(line, func(m string) string {
+		if after := strings.TrimPrefix(m, "Docker"); !notTheClient[after] {
+			return w.name + after
+		}
+		return m
+	})
 	if w.stdin != "--password-stdin" && strings.Contains(line, w.login) {
 		line = strings.ReplaceAll(line, "--password-stdin", w.stdin)
 	}
@@ -91,8 +103,11 @@ func (t Tool) Causes(cs []cause.Cause, host string) []cause.Cause {
 	for i, c := range cs {
 		c.Remediation = make([]string, 0, len(cs[i].Remediation))
 		for _, l := range cs[i].Remediation {
-			// Two of Docker's ways can be one of the tool's: say it once.
-			if l = t.Reword(l, host); !slices.Contains(c.Remediation, l) {
+			// Two of Docker's ways can be one of the tool's ("in CI: …"
+			// and the login itself): say it once.
+			l = t.Reword(l, host)
+			_, after, _ := strings.Cut(l, ": ")
+			if !slices.Contains(c.Remediation, l) && !slices.Contains(c.Remediation, after) {
 				c.Remediation = append(c.Remediation, l)
 			}
 		}
