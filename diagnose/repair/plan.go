@@ -188,7 +188,7 @@ func (r *Repairer) Plan(ctx context.Context, hosts []string, live []check.Result
 		}
 		if why := check.Stray(e, r.Store.Config); why != "" {
 			if !docker {
-				add(Move{From: e.Registry}, why+"; fix moves keys only in docker's own config.json: log in again under the registry's own name, and out of this key ("+r.Tool.Reword(shell.Sprintf("docker logout %s", shell.Text("key", e.Registry, "<key>")), e.Registry)+")")
+				add(Move{From: e.Registry}, why+"; fix moves keys only in docker's own config.json: log in again under the registry's own name, and out of this key ("+shell.Sprintf("docker logout %s", shell.Text("key", e.Registry, "<key>"))+")")
 				continue
 			}
 			m, skip := r.move(ctx, e, why, live)
@@ -221,7 +221,7 @@ func (r *Repairer) Plan(ctx context.Context, hosts []string, live []check.Result
 			// The key Docker found it under, which need not be the host.
 			e.Registry, _ = r.Store.Config.FileKey(e.Registry)
 		}
-		add(r.park(ctx, e, "the registry allows anonymous pull, but "+r.Tool.Name()+" sends this credential, which the registry refuses", ""))
+		add(r.park(ctx, e, "the registry allows anonymous pull, but Docker sends this credential, which the registry refuses", ""))
 	}
 	// What the check found that no repair here answers is said, so that
 	// "nothing to repair" never reads as "nothing wrong".
@@ -241,6 +241,7 @@ func (r *Repairer) Plan(ctx context.Context, hosts []string, live []check.Result
 		for i := range p.Moves {
 			m := &p.Moves[i]
 			m.Tool, m.File = string(r.Tool), r.Config
+			m.Why = r.Tool.Reword(m.Why, m.Registry)
 			for _, lines := range [][]string{m.Manual, m.Then} {
 				for j, l := range lines {
 					lines[j] = r.Tool.Reword(l, m.Registry)
