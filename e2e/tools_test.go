@@ -229,12 +229,16 @@ func TestFixTools(t *testing.T) {
 	}
 	e.setenv("AZURE_TENANT_ID="+tenant, "AZURE_CLIENT_ID="+spApp, "AZURE_CLIENT_SECRET="+spSecret,
 		"AZURE_AUTHORITY_HOST=https://"+acremu.AuthorityHost+"/")
+	// regctl's own file still fails after: fix exits 1, as check does.
 	r := e.docker("acrdoctor", "fix", "--tool", "all", "--yes")
+	if r.code != 1 {
+		t.Errorf("fix --tool all --yes exited %d, want 1 (regctl's registry still fails)", r.code)
+	}
 	for _, want := range []string{
 		"podman " + podmanFile, "renew the ACR refresh token under " + host + ", in " + podmanFile,
 		"by hand: DOCKER_COMMAND=podman az acr login -n toolfix",
 		"helm " + helmFile, "log Helm out of " + host, "by hand: helm registry logout " + host,
-		"regctl " + regctlFile, "regctl's own format, which fix does not write",
+		"regctl " + regctlFile, "regctl's own format, which fix does not write", host + ": fails: ",
 		host + " (podman, " + podmanFile + "): ", host + " (helm, " + helmFile + "): ",
 		"Undo with: docker acrdoctor fix --undo --tool all",
 	} {
@@ -280,5 +284,32 @@ func TestFixToolsSharedFile(t *testing.T) {
 	}
 	if got := e.checkOne(host, "after"); !got.Healthy {
 		t.Fatalf("after: %+v", got)
+	}
+}
+
+// TestFixToolsSharedStore: where Docker's config.json names a credsStore,
+// Docker reads that store and Podman the file's auths: the same file is
+// two stores, each repaired as its tool reads it.
+func TestFixToolsSharedStore(t *testing.T) {
+	t.Parallel()
+	const host = "storefix.azurecr.io"
+	reg := emuRegistry(host)
+	reg.AnonymousPull = true
+	emu := startEmu(t, reg)
+	e := newEnv(t)
+	e.useEmu(emu)
+	dir := t.TempDir()
+	e.setenv("HELM_REGISTRY_CONFIG="+filepath.Join(dir, "none.json"), "REGCTL_CONFIG="+filepath.Join(dir, "none.json"))
+	e.fakeHelper("empty", filepath.Join(dir, "store"), filepath.Join(dir, "log"))
+	if err := os.MkdirAll(filepath.Join(dir, "store"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeJSONConfig(t, e, map[string]any{"credsStore": "empty", "auths": map[string]any{host: map[string]any{"auth": b64("storefix:wrong-password")}}})
+	r := e.docker("acrdoctor", "fix", "--tool", "all", "--yes")
+	if r.code != 0 || !strings.Contains(r.stdout, "log Podman out of "+host) || strings.Contains(r.stdout, "left alone: the file docker reads too") {
+		t.Fatalf("fix --tool all --yes: %v", r)
+	}
+	if r := e.docker("acrdoctor", "check", host, "--tool", "podman", "--format", "json", "--step-timeout", "5s"); r.code != 0 {
+		t.Fatalf("check --tool podman after: %v", r)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
+	"github.com/acr-doctor/acr-doctor/diagnose/tools"
 	"github.com/acr-doctor/acr-doctor/diagnose/setting"
 	"github.com/acr-doctor/acr-doctor/diagnose/termsafe"
 )
@@ -351,7 +352,7 @@ func (t textWriter) checkSummary(rep report.Check) {
 		}
 		// Which of a tool's files wins for a registry is known only once
 		// all are read: it is said here, below the entries.
-		if c := r.Credential; len(c.Shadowed) > 0 {
+		if c := r.Credential; len(c.Shadowed) > 0 && c.Tool == string(tools.Podman) {
 			fmt.Fprintf(t.w, "%s %s: %s reads %s; also stored in %s, which it does not read for this registry\n\n",
 				t.p.yellow("note:"), safe(r.Registry), safe(c.Tool), safe(c.File), safe(strings.Join(c.Shadowed, ", ")))
 		}

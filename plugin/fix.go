@@ -131,8 +131,12 @@ type fixOutcome struct {
 // not write: the file's Error or Note says why.
 type fixUnit struct {
 	file report.ToolFile
-	rp   *repair.Repairer
-	live []check.Result
+	// store is nil when the file could not be read; dup is set when an
+	// earlier unit reads the same file the same way.
+	store *credstore.Store
+	dup   bool
+	rp    *repair.Repairer
+	live  []check.Result
 	// storeFails: a store of the file fails, and no repair names another.
 	storeFails bool
 }
@@ -149,7 +153,8 @@ func fixUnits(dockerCLI command.Cli, opts fixOptions) ([]fixUnit, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []fixUnit{{rp: &repair.Repairer{Store: &credstore.Store{Config: cfg, Timeout: opts.timeout}, Config: configPath(), Dir: dir}}}, nil
+		store := &credstore.Store{Config: cfg, Timeout: opts.timeout}
+		return []fixUnit{{store: store, rp: &repair.Repairer{Store: store, Config: configPath(), Dir: dir}}}, nil
 	}
 	srcs, err := sources(dockerCLI, "", opts.tool, opts.timeout)
 	if err != nil {
@@ -157,17 +162,21 @@ func fixUnits(dockerCLI command.Cli, opts fixOptions) ([]fixUnit, error) {
 	}
 	run := time.Now().UTC().Format("20060102T150405.000000000Z")
 	out := make([]fixUnit, len(srcs))
-	first := map[string]string{} // file → the tool it is repaired for
+	first := map[string]int{} // file → the unit that reads it first
 	for i, src := range srcs {
-		u := fixUnit{file: src.file}
+		u := fixUnit{file: src.file, store: src.store}
 		name := filepath.Clean(src.file.File)
 		if real, err := filepath.EvalSymlinks(name); err == nil {
 			name = real
 		}
-		tool, seen := first[name]
+		j, seen := first[name]
+		// Docker reads a credsStore the file names; Podman reads the
+		// file's auths: there the same file is two stores.
+		seen = seen && !(src.store != nil && out[j].store != nil && out[j].store.Config.CredsStore != "" && src.store.Config.CredsStore == "")
 		switch {
 		case seen:
-			u.file.Note = "the file " + tool + " reads too: repaired as " + tool + "'s, above"
+			u.dup = true
+			u.file.Note = "the file " + out[j].file.Tool + " reads too: repaired as " + out[j].file.Tool + "'s, above"
 		case src.store == nil:
 		case src.file.Tool == string(tools.Regctl):
 			// regctl keeps its own format, which configedit does not write.
@@ -175,17 +184,19 @@ func fixUnits(dockerCLI command.Cli, opts fixOptions) ([]fixUnit, error) {
 		default:
 			u.rp = &repair.Repairer{Store: src.store, Config: src.file.File, Dir: dir, Tool: tools.Tool(src.file.Tool), Run: run}
 		}
-		if !seen {
-			first[name] = src.file.Tool
+		if _, ok := first[name]; !ok {
+			first[name] = i
 		}
 		out[i] = u
 	}
 	return out, nil
 }
 
-// mine reports whether a move or a skip of file is u's: a file is
+// mine reports whether a move or a skip of tool's file is u's: a file is
 // repaired once, by the first unit that reads it.
-func (u fixUnit) mine(file string) bool { return u.rp != nil && file == u.file.File }
+func (u fixUnit) mine(tool, file string) bool {
+	return !u.dup && tool == u.file.Tool && file == u.file.File
+}
 
 func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []string) error {
 	units, err := fixUnits(dockerCLI, opts)
@@ -206,7 +217,7 @@ func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []
 		if opts.tool != "" {
 			rep.Files = append(rep.Files, u.file)
 		}
-		if u.rp == nil {
+		if u.store == nil || u.dup {
 			continue
 		}
 		p := u.plan(ctx, hosts, opts.timeout)
@@ -251,8 +262,12 @@ func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []
 		return err
 	}
 	if rep.Error != "" {
+		// Each repair that failed on a line of its own; the exit status is
+		// check's for a problem, in text as in JSON.
 		if text {
-			return errors.New(rep.Error)
+			for _, l := range strings.Split(rep.Error, "\n") {
+				fmt.Fprintln(dockerCLI.Err(), "acrdoctor: "+safe(l))
+			}
 		}
 		return errProblem
 	}
@@ -262,9 +277,20 @@ func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []
 	return nil
 }
 
-// plan runs the check over u's file, then plans its repairs.
+// plan runs the check over u's file, then plans its repairs; a file fix
+// does not write has its failing registries left alone.
 func (u *fixUnit) plan(ctx context.Context, hosts []string, timeout time.Duration) repair.Plan {
 	rp := u.rp
+	if rp == nil {
+		u.live, _ = check.Run(ctx, u.store, check.Options{Targets: hosts, Timeout: timeout}, nil)
+		p := repair.Plan{}
+		for _, r := range u.live {
+			if !r.Healthy {
+				p.Skipped = append(p.Skipped, repair.Skip{Key: r.Registry.Registry, Why: "fails: " + statusWord(r.Registry) + "; the check shows the commands that fix it", Tool: u.file.Tool, File: u.file.File})
+			}
+		}
+		return p
+	}
 	// The check first: a repair answers what it found.
 	live, stores := check.Run(ctx, rp.Store, check.Options{Targets: hosts, Timeout: timeout}, nil)
 	if more := rp.Unchecked(ctx, live); len(more) > 0 {
@@ -289,7 +315,7 @@ func (u *fixUnit) plan(ctx context.Context, hosts []string, timeout time.Duratio
 func (u *fixUnit) apply(ctx context.Context, chosen []repair.Move, timeout time.Duration) ([]repair.Move, []fixOutcome, error) {
 	var moves []repair.Move
 	for _, m := range chosen {
-		if u.mine(m.File) {
+		if u.mine(m.Tool, m.File) {
 			moves = append(moves, m)
 		}
 	}
@@ -356,12 +382,12 @@ func stillFailing(rep fixReport, units []fixUnit) bool {
 		}
 		after := map[string]bool{}
 		for _, o := range rep.Outcome {
-			if u.mine(o.File) {
+			if u.mine(o.Tool, o.File) {
 				after[o.Registry] = o.Healthy
 			}
 		}
 		for _, m := range rep.Applied {
-			if ok, checked := after[m.Registry]; checked && u.mine(m.File) {
+			if ok, checked := after[m.Registry]; checked && u.mine(m.Tool, m.File) {
 				after[m.From] = ok // a key moved or parked stands for its registry
 			}
 		}
@@ -439,12 +465,12 @@ func printPlan(w io.Writer, p repair.Plan, units []fixUnit) {
 		var skips []repair.Skip
 		var moves []repair.Move
 		for _, sk := range p.Skipped {
-			if u.mine(sk.File) {
+			if u.mine(sk.Tool, sk.File) {
 				skips = append(skips, sk)
 			}
 		}
 		for _, m := range p.Moves {
-			if u.mine(m.File) {
+			if u.mine(m.Tool, m.File) {
 				moves = append(moves, m)
 			}
 		}

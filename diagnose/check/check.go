@@ -260,6 +260,7 @@ func runOne(ctx context.Context, store *credstore.Store, tg target, opts Options
 	} else {
 		entry = store.Lookup(ctx, tg.key)
 	}
+	entry.Namespaces = store.Config.Namespaces
 	cred := inventory.Assess(entry, now)
 	r := Result{Registry: report.Registry{Registry: tg.key, Credential: cred, Steps: []report.Step{}, Causes: []cause.Cause{}}}
 	r.Steps = append(r.Steps, credentialStep(cred, time.Since(start)))

@@ -63,6 +63,9 @@ type Entry struct {
 	// Shadowed are other places holding a credential for this key that
 	// Docker does not read because Source comes first.
 	Shadowed []Source
+	// Namespaces is Config.Namespaces of the file the key is in: a key
+	// with a scheme or a path is then its tool's own.
+	Namespaces bool
 }
 
 // Secret is what the entry authenticates with: the identity token if there

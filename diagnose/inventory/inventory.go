@@ -35,6 +35,7 @@ func Take(ctx context.Context, store *credstore.Store, all bool, now time.Time) 
 	entries, stores := store.Entries(ctx)
 	out := report.Creds{Config: store.Config.Filename, Credentials: make([]report.Credential, 0, len(entries))}
 	for _, e := range entries {
+		e.Namespaces = store.Config.Namespaces
 		c := Assess(e, now)
 		if c.ACR || all {
 			out.Credentials = append(out.Credentials, c)
@@ -67,6 +68,9 @@ func Assess(e credstore.Entry, now time.Time) report.Credential {
 	}
 	a := assessor{e: e, c: &c, server: server, host: host, acr: acr, now: now}
 	for _, p := range problems {
+		if e.Namespaces && (p.Code == loginserver.Scheme || p.Code == loginserver.Path) {
+			continue // Podman drops the scheme, and reads a path as a namespace
+		}
 		a.nameProblem(p)
 	}
 	a.kind()

@@ -260,3 +260,19 @@ func TestAssessStoreDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestAssessNamespaces: in a file whose keys are namespaces (Podman's), a
+// key with a scheme or a path is no registry_name finding; in Docker's it
+// is.
+func TestAssessNamespaces(t *testing.T) {
+	for _, key := range []string{"myreg.azurecr.io/team", "https://myreg.azurecr.io"} {
+		for _, ns := range []bool{false, true} {
+			e := credstore.Entry{Registry: key, Source: credstore.Source{Kind: credstore.File}, Username: "u", Password: "p", Namespaces: ns}
+			c := Assess(e, time.Now())
+			named := slices.ContainsFunc(c.Causes, func(c cause.Cause) bool { return c.ID == cause.RegistryName })
+			if named == ns {
+				t.Errorf("%s, namespaces %v: causes %+v", key, ns, c.Causes)
+			}
+		}
+	}
+}

@@ -65,7 +65,7 @@ func (t Tool) Reword(line, host string) string {
 		case t == Podman:
 			return azLogin().ReplaceAllString(m, "${1}DOCKER_COMMAND=podman az acr login -n ${3}")
 		}
-		return m + shell.Sprintf(" --expose-token --output tsv --query accessToken | docker login %s -u 00000000-0000-0000-0000-000000000000 --password-stdin", shell.Host(dropPort(host)).Or("<login-server>"))
+		return m + shell.Sprintf(" --expose-token --output tsv --query accessToken | docker login %s -u 00000000-0000-0000-0000-000000000000 --password-stdin", shell.Host(bareHost(host)).Or("<login-server>"))
 	})
 	line = dockerLog().ReplaceAllStringFunc(line, func(m string) string {
 		if m == "docker login" {
@@ -85,27 +85,43 @@ func (t Tool) Reword(line, host string) string {
 	return line
 }
 
-// dropPort is host:port's host; anything else as it is.
-func dropPort(host string) string {
-	if h, port, ok := strings.Cut(host, ":"); ok && port != "" && strings.Trim(port, "0123456789") == "" {
-		return h
+// bareHost is the login server a key names, as a login takes it: lower
+// case, with no scheme, path or port (ACR's login servers have none). What
+// is left is checked as a host where it goes into a command.
+func bareHost(key string) string {
+	h := strings.TrimPrefix(strings.TrimPrefix(key, "https://"), "http://")
+	h, _, _ = strings.Cut(h, "/")
+	if name, port, ok := strings.Cut(h, ":"); ok && port != "" && strings.Trim(port, "0123456789") == "" {
+		h = name
 	}
-	return host
+	return strings.ToLower(h)
 }
 
-// Causes are cs with their fixes in t's words, for host; cs is left as it
-// was.
-func (t Tool) Causes(cs []cause.Cause, host string) []cause.Cause {
+// Causes are cs with their fixes in t's words, for the credential under
+// key; cs is left as it was.
+func (t Tool) Causes(cs []cause.Cause, key string) []cause.Cause {
 	if _, ok := words[t]; !ok || len(cs) == 0 {
 		return cs
 	}
+	// Podman logs out of a namespace key by its name: its registry's
+	// logout would leave it, and Podman would go on sending it.
+	host := bareHost(key)
+	var hostLogout, keyLogout string
+	if t == Podman && !strings.Contains(key, "://") && strings.Contains(key, "/") {
+		hostLogout = shell.Sprintf("podman logout %s", shell.HostPort(host))
+		keyLogout = shell.Sprintf("podman logout %s", shell.Text("key", key, "<key>"))
+	}
 	out := make([]cause.Cause, len(cs))
 	for i, c := range cs {
+		c.Title, c.Evidence = t.Reword(c.Title, key), t.Reword(c.Evidence, key)
 		c.Remediation = make([]string, 0, len(cs[i].Remediation))
 		for _, l := range cs[i].Remediation {
 			// Two of Docker's ways can be one of the tool's ("in CI: …"
 			// and the login itself): say it once.
-			l = t.Reword(l, host)
+			l = t.Reword(l, key)
+			if hostLogout != "" {
+				l = strings.ReplaceAll(l, hostLogout, keyLogout)
+			}
 			_, after, _ := strings.Cut(l, ": ")
 			if !slices.Contains(c.Remediation, l) && !slices.Contains(c.Remediation, after) {
 				c.Remediation = append(c.Remediation, l)
