@@ -20,9 +20,9 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
-	"github.com/acr-doctor/acr-doctor/diagnose/tools"
 	"github.com/acr-doctor/acr-doctor/diagnose/setting"
 	"github.com/acr-doctor/acr-doctor/diagnose/termsafe"
+	"github.com/acr-doctor/acr-doctor/diagnose/tools"
 )
 
 type checkOptions struct {
