@@ -34,9 +34,6 @@
 package explain
 
 import (
-	"bufio"
-	"bytes"
-	"errors"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -128,11 +125,11 @@ type Options struct {
 // reads at most MaxInput bytes and cuts long lines, so odd input is never
 // an error: only a failing reader is.
 func Explain(r io.Reader) ([]Finding, error) {
-	lines, err := readLines(io.LimitReader(r, MaxInput))
+	b, err := io.ReadAll(io.LimitReader(r, MaxInput))
 	if err != nil {
 		return nil, err
 	}
-	return explain(lines, Options{}), nil
+	return explain(splitLines(string(b)), Options{}), nil
 }
 
 // ExplainString is Explain on a string.
@@ -143,31 +140,23 @@ func ExplainWith(s string, opts Options) []Finding {
 	if len(s) > MaxInput {
 		s = s[:MaxInput]
 	}
-	lines, _ := readLines(strings.NewReader(s))
-	return explain(lines, opts)
+	return explain(splitLines(s), opts)
 }
 
-// readLines splits text into lines of at most maxLine bytes, dropping the
+// splitLines splits text into lines of at most maxLine bytes, dropping the
 // rest of longer lines rather than failing on them as bufio.Scanner would.
-func readLines(r io.Reader) ([]string, error) {
-	br := bufio.NewReaderSize(r, maxLine)
-	var lines []string
-	for {
-		b, err := br.ReadSlice('\n')
-		line := string(bytes.TrimRight(b, "\r\n"))
-		for errors.Is(err, bufio.ErrBufferFull) { // skip the cut-off tail
-			_, err = br.ReadSlice('\n')
+// The lines are pieces of s, not copies.
+func splitLines(s string) []string {
+	lines := make([]string, 0, strings.Count(s, "\n")+1)
+	for len(s) > 0 {
+		line, rest, _ := strings.Cut(s, "\n")
+		s = rest
+		if len(line) >= maxLine { // with its line feed, more than maxLine
+			line = line[:maxLine]
 		}
-		if len(b) > 0 {
-			lines = append(lines, line)
-		}
-		if err == io.EOF {
-			return lines, nil
-		}
-		if err != nil {
-			return lines, err
-		}
+		lines = append(lines, strings.TrimRight(line, "\r\n"))
 	}
+	return lines
 }
 
 func explain(lines []string, opts Options) []Finding {

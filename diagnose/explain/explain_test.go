@@ -480,7 +480,7 @@ func FuzzExplain(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		fs := ExplainString(s)
-		lines, _ := readLines(strings.NewReader(s))
+		lines := splitLines(s)
 		seen := map[cause.ID]bool{}
 		for _, f := range fs {
 			if !known[f.Cause.ID] || seen[f.Cause.ID] {
@@ -520,6 +520,26 @@ func BenchmarkExplainManyRegistries4MiB(b *testing.B) {
 	for b.Loop() {
 		if fs := ExplainString(log); len(fs) == 0 {
 			b.Fatal("no findings")
+		}
+	}
+}
+
+// TestSplitLines: lines without their line feeds and carriage returns, a
+// long one cut at maxLine bytes, no line after a final line feed.
+func TestSplitLines(t *testing.T) {
+	long := strings.Repeat("x", maxLine+10)
+	for _, tt := range []struct {
+		in   string
+		want []string
+	}{
+		{"", []string{}},
+		{"a", []string{"a"}},
+		{"a\r\n\nb\n", []string{"a", "", "b"}},
+		{long + "\nend", []string{long[:maxLine], "end"}},
+		{long[:maxLine-1] + "\r\n", []string{long[:maxLine-1]}},
+	} {
+		if got := splitLines(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("splitLines(%.20q…) = %d lines %.40q, want %d", tt.in, len(got), got, len(tt.want))
 		}
 	}
 }
