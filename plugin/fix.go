@@ -7,7 +7,6 @@ import (
 	"io"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -162,14 +161,20 @@ func fixUnits(dockerCLI command.Cli, opts fixOptions) ([]fixUnit, error) {
 	}
 	run := time.Now().UTC().Format("20060102T150405.000000000Z")
 	out := make([]fixUnit, len(srcs))
-	first := map[string]int{} // file → the unit that reads it first
+	// The unit that reads each file first, by the file itself: a link, a
+	// hard link or another spelling of its path is the same file.
+	var firsts []int
+	var infos []os.FileInfo
 	for i, src := range srcs {
 		u := fixUnit{file: src.file, store: src.store}
-		name := filepath.Clean(src.file.File)
-		if real, err := filepath.EvalSymlinks(name); err == nil {
-			name = real
+		info, _ := os.Stat(src.file.File)
+		j, seen := -1, false
+		for k, fi := range infos {
+			if info != nil && fi != nil && os.SameFile(info, fi) {
+				j, seen = firsts[k], true
+				break
+			}
 		}
-		j, seen := first[name]
 		// Docker reads a credsStore the file names; Podman reads the
 		// file's auths: there the same file is two stores.
 		seen = seen && !(src.store != nil && out[j].store != nil && out[j].store.Config.CredsStore != "" && src.store.Config.CredsStore == "")
@@ -184,8 +189,8 @@ func fixUnits(dockerCLI command.Cli, opts fixOptions) ([]fixUnit, error) {
 		default:
 			u.rp = &repair.Repairer{Store: src.store, Config: src.file.File, Dir: dir, Tool: tools.Tool(src.file.Tool), Run: run}
 		}
-		if _, ok := first[name]; !ok {
-			first[name] = i
+		if j < 0 {
+			firsts, infos = append(firsts, i), append(infos, info)
 		}
 		out[i] = u
 	}
