@@ -57,9 +57,10 @@ var rules = sync.OnceValue(func() []rule {
 		// is base64url of `{"`, hence eyJ; more parts than three are taken too.
 		{re: regexp.MustCompile(`(eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)*)`)},
 		// A token's signature, or any long base64 of mixed case, alone: a
-		// wrapped log line cuts a JWT into pieces; the signature carries
-		// no eyJ. Hex digests (sha256:…) have one case and stay.
-		{re: regexp.MustCompile(`(?:^|[^A-Za-z0-9_+/=-])([A-Za-z0-9_-]{80,}|[A-Za-z0-9+/]{80,}={0,2})(?:$|[^A-Za-z0-9_+/=-])`), ok: mixedCase},
+		// wrapped log line cuts a JWT into pieces (76 columns, base64's
+		// default); the signature carries no eyJ. Hex digests (sha256:…)
+		// have one case and stay.
+		{re: regexp.MustCompile(`(?:^|[^A-Za-z0-9_+/=-])([A-Za-z0-9_-]{60,}|[A-Za-z0-9+/]{60,}={0,2})(?:$|[^A-Za-z0-9_+/=-])`), ok: mixedCase},
 		// Password and secret flags, separated by blanks or =: docker login -p,
 		// --password, az's --client-secret, --registry-password, -s.
 		{re: regexp.MustCompile(`(?i)(?:^|[\s"'(\[{,;|&])(?:-p|-s|--(?:[a-z0-9]+-)*(?:password|passwd|secret))(?:[ \t]+|=)` + value)},

@@ -91,6 +91,8 @@ func TestSecretsProse(t *testing.T) {
 		// A token's signature alone, as a wrapped log line leaves it; long
 		// words of one case, hex digests and paths stay.
 		{"denied: " + sig, "denied: <redacted>"},
+		{"required " + sig[:70], "required <redacted>"},
+		{sig[76:152], "<redacted>"},
 		{"sha256:" + strings.Repeat("0123456789abcdef", 4), "sha256:" + strings.Repeat("0123456789abcdef", 4)},
 		{strings.Repeat("abcdefghij", 10), strings.Repeat("abcdefghij", 10)},
 		{"/var/lib/docker/overlay2/" + strings.Repeat("a1b2c3d4e5", 9) + "/diff", "/var/lib/docker/overlay2/" + strings.Repeat("a1b2c3d4e5", 9) + "/diff"},
