@@ -169,7 +169,8 @@ func storeTargets(entries []credstore.Entry, cfg *credstore.Config, repo string)
 // key for the registry's image references, as its own lookup goes
 // (docker/cli config/credentials): by the host as the reference spells
 // it, which for ACR is the lower-case login server with no port, and in
-// the file store by credstore's FileKey. "" when Docker uses it.
+// the file store by credstore's FileKey; in a file whose keys are
+// namespaces (Podman's), by the key's host alone. "" when it is used.
 func Stray(e credstore.Entry, cfg *credstore.Config) string {
 	host := loginserver.DockerHost(e.Registry)
 	if cfg.Namespaces && !strings.Contains(e.Registry, "://") {
