@@ -12,10 +12,10 @@ import (
 func MoveAuth(doc Doc, from, to string) (Doc, error) {
 	v, ok := doc.Get("auths", from)
 	if !ok {
-		return nil, fmt.Errorf("config.json has no auths entry %q", from)
+		return nil, fmt.Errorf("no auths entry %q", from)
 	}
 	if _, taken := doc.Get("auths", to); taken {
-		return nil, fmt.Errorf("config.json has an auths entry %q already", to)
+		return nil, fmt.Errorf("an auths entry %q is there already", to)
 	}
 	out := doc.Clone()
 	if err := out.Set(nil, "auths", from); err != nil {

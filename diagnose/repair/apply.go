@@ -425,7 +425,7 @@ func (r *Repairer) editAuths(edit func(configedit.Doc) (configedit.Doc, error), 
 	}
 	doc, err := edit(f.Doc.Clone())
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", r.Config, err)
 	}
 	ed := configedit.Editor{Dir: r.Dir}
 	return ed.WriteAuths(f, doc, keys...)
