@@ -128,7 +128,7 @@ func checkRun(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 	out := dockerCLI.Out()
 	text := !opts.out.json() && !opts.out.template()
 	p := newPalette(dockerCLI)
-	tw := textWriter{w: safeOutput(out, p), p: p, now: time.Now(), verbose: opts.verbose}
+	tw := textWriter{w: safeOutput(out, p), p: p, now: time.Now(), verbose: opts.verbose, fixes: map[string]bool{}}
 	progress := newProgress(dockerCLI, text)
 	var mu sync.Mutex
 	emit := func(r check.Result) {

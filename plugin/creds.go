@@ -91,7 +91,7 @@ func runCreds(cmd *cobra.Command, dockerCLI command.Cli, opts *credsOptions) err
 	out := dockerCLI.Out()
 	err = render(&opts.out, out, rep, rep.Credentials, func() {
 		p := newPalette(dockerCLI)
-		textWriter{w: safeOutput(out, p), p: p, now: now}.creds(rep, opts.all)
+		textWriter{w: safeOutput(out, p), p: p, now: now, fixes: map[string]bool{}}.creds(rep, opts.all)
 	})
 	if err != nil {
 		return err

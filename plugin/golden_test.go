@@ -77,7 +77,7 @@ func TestGolden(t *testing.T) {
 
 	text := func(verbose bool, f func(textWriter)) func(io.Writer) error {
 		return func(w io.Writer) error {
-			f(textWriter{w: w, p: palette{}, now: renderNow, verbose: verbose})
+			f(textWriter{w: w, p: palette{}, now: renderNow, verbose: verbose, fixes: map[string]bool{}})
 			return nil
 		}
 	}

@@ -32,6 +32,10 @@ type textWriter struct {
 	// fold into one line, the credential's excepted (it names what Docker
 	// holds).
 	verbose bool
+	// fixes are the causes whose fix was written out, by ID and fix: the
+	// same fix again (a store that fails every entry) is a line. Nil keeps
+	// none.
+	fixes map[string]bool
 }
 
 var kindNames = map[report.Kind]string{
@@ -130,6 +134,13 @@ func (t textWriter) causes(cs []cause.Cause) {
 		fmt.Fprintf(t.w, "  %s %s: %s\n", mark, t.p.bold(safe(string(c.ID))), safe(c.Title))
 		if c.Evidence != "" {
 			fmt.Fprintf(t.w, "      %s\n", safe(c.Evidence))
+		}
+		if key := string(c.ID) + "\x00" + strings.Join(c.Remediation, "\x00"); len(c.Remediation) > 0 && t.fixes != nil {
+			if t.fixes[key] {
+				fmt.Fprintf(t.w, "      %s\n", t.p.dim("→ the fix above"))
+				continue
+			}
+			t.fixes[key] = true
 		}
 		for _, r := range c.Remediation {
 			fmt.Fprintf(t.w, "      → %s\n", safe(r))

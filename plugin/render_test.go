@@ -471,3 +471,16 @@ func TestCheckSummaryDockerFails(t *testing.T) {
 		}
 	}
 }
+
+// TestFixOnce: a fix the text has written out already (a store that fails
+// for every entry) is one line the second time.
+func TestFixOnce(t *testing.T) {
+	var b strings.Builder
+	tw := textWriter{w: &b, fixes: map[string]bool{}}
+	c := cause.New(cause.CredentialStore, "get failed", "install docker-credential-nosuch", "or remove it")
+	tw.causes([]cause.Cause{c})
+	tw.causes([]cause.Cause{c, cause.New(cause.CredentialStore, "get failed", "another fix")})
+	if got := b.String(); strings.Count(got, "install docker-credential-nosuch") != 1 || strings.Count(got, "→ the fix above") != 1 || !strings.Contains(got, "another fix") {
+		t.Errorf("got:\n%s", got)
+	}
+}
