@@ -78,13 +78,13 @@ func sources(dockerCLI command.Cli, authfile, tool string, timeout time.Duration
 // tool's commands. It changes nothing c shares with another copy.
 func (s source) tag(c *report.Credential) {
 	c.Tool, c.File = s.file.Tool, s.file.File
-	c.Causes = tools.Tool(s.file.Tool).Causes(c.Causes, c.Registry)
+	c.Causes = tools.Tool(s.file.Tool).Causes(c.Causes, c.Registry, s.file.File)
 }
 
 // adopt tags r's credential, and words the registry's fixes as tag does.
 func (s source) adopt(r *report.Registry) {
 	s.tag(&r.Credential)
-	r.Causes = tools.Tool(s.file.Tool).Causes(r.Causes, r.Registry)
+	r.Causes = tools.Tool(s.file.Tool).Causes(r.Causes, r.Registry, s.file.File)
 }
 
 // tagStores marks stores as named in s, with --tool.

@@ -23,6 +23,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
+	"github.com/acr-doctor/acr-doctor/diagnose/tools"
 )
 
 // Options tunes a check.
@@ -173,11 +174,23 @@ func storeTargets(entries []credstore.Entry, cfg *credstore.Config, repo string)
 // namespaces (Podman's), by the key's host alone. "" when it is used.
 func Stray(e credstore.Entry, cfg *credstore.Config) string {
 	host := loginserver.DockerHost(e.Registry)
-	if cfg.Namespaces && !strings.Contains(e.Registry, "://") {
-		// A namespace key (myreg.azurecr.io/team) is used for the
-		// images under it: only its host is judged.
-		host, _, _ = strings.Cut(e.Registry, "/")
-		if host == strings.ToLower(host) && !strings.Contains(host, ":") {
+	if cfg.Namespaces {
+		// A namespace key (myreg.azurecr.io/team) is used for the images
+		// under it; a key with a scheme loses it, and its path, and is its
+		// host's, unless another key is too: only the host is judged.
+		key := tools.PodmanKey(e.Registry)
+		host, _, _ = strings.Cut(key, "/")
+		n := 0
+		for k := range cfg.Auths {
+			if tools.PodmanKey(k) == key {
+				n++
+			}
+		}
+		switch {
+		case host != strings.ToLower(host) || strings.Contains(host, ":"):
+		case n > 1:
+			return fmt.Sprintf("Podman takes any one of the %d keys that read as %s", n, key)
+		default:
 			return ""
 		}
 	}
@@ -304,7 +317,9 @@ func runOne(ctx context.Context, store *credstore.Store, tg target, opts Options
 	}
 	r.Transcript = t
 	r.Steps = append(r.Steps, v.Steps...)
-	r.Causes = v.Causes
+	// The fixes name the registry; a namespace key is logged out by its
+	// own name.
+	r.Causes = tools.Docker.Causes(v.Causes, tg.key, store.Config.Filename)
 
 	name, workspace := strings.SplitN(tg.host, ".", 2)[0], ""
 	if az != nil {

@@ -33,6 +33,10 @@ func TestStray(t *testing.T) {
 		{key: "myreg.azurecr.io/team", namespaces: true, others: []string{"myreg.azurecr.io"}},
 		{key: "MyReg.azurecr.io/team", namespaces: true, want: "lower case"},
 		{key: "https://myreg.azurecr.io", namespaces: true},
+		// Podman drops a scheme's path too: this key is the host's, and a
+		// namespace key beside it is no rival.
+		{key: "https://myreg.azurecr.io/other", namespaces: true, others: []string{"myreg.azurecr.io/team"}},
+		{key: "https://myreg.azurecr.io", namespaces: true, others: []string{"myreg.azurecr.io"}, want: "any one of the 2 keys"},
 	} {
 		c := cfg(tt.namespaces, append(tt.others, tt.key)...)
 		got := Stray(credstore.Entry{Registry: tt.key, Source: file}, c)

@@ -89,38 +89,38 @@ func (t Tool) Reword(line, host string) string {
 // case, with no scheme, path or port (ACR's login servers have none). What
 // is left is checked as a host where it goes into a command.
 func bareHost(key string) string {
-	h := strings.TrimPrefix(strings.TrimPrefix(key, "https://"), "http://")
+	h := strings.ToLower(key)
+	h = strings.TrimPrefix(strings.TrimPrefix(h, "https://"), "http://")
 	h, _, _ = strings.Cut(h, "/")
 	if name, port, ok := strings.Cut(h, ":"); ok && port != "" && strings.Trim(port, "0123456789") == "" {
 		h = name
 	}
-	return strings.ToLower(h)
+	return strings.TrimSuffix(h, ".")
 }
 
 // Causes are cs with their fixes in t's words, for the credential under
-// key; cs is left as it was.
-func (t Tool) Causes(cs []cause.Cause, key string) []cause.Cause {
-	if _, ok := words[t]; !ok || len(cs) == 0 {
+// key in file; cs is left as it was. For Docker, only the key's logout
+// changes.
+func (t Tool) Causes(cs []cause.Cause, key, file string) []cause.Cause {
+	_, other := words[t]
+	if len(cs) == 0 || !other && t != Docker {
 		return cs
 	}
-	// Podman logs out of a namespace key by its name: its registry's
-	// logout would leave it, and Podman would go on sending it.
-	host := bareHost(key)
-	var hostLogout, keyLogout string
-	if t == Podman && !strings.Contains(key, "://") && strings.Contains(key, "/") {
-		hostLogout = shell.Sprintf("podman logout %s", shell.HostPort(host))
-		keyLogout = shell.Sprintf("podman logout %s", shell.Text("key", key, "<key>"))
-	}
+	from, to := t.logoutKey(key, file)
 	out := make([]cause.Cause, len(cs))
 	for i, c := range cs {
-		c.Title, c.Evidence = t.Reword(c.Title, key), t.Reword(c.Evidence, key)
+		if other {
+			c.Title, c.Evidence = t.Reword(c.Title, key), t.Reword(c.Evidence, key)
+		}
 		c.Remediation = make([]string, 0, len(cs[i].Remediation))
 		for _, l := range cs[i].Remediation {
 			// Two of Docker's ways can be one of the tool's ("in CI: …"
 			// and the login itself): say it once.
-			l = t.Reword(l, key)
-			if hostLogout != "" {
-				l = strings.ReplaceAll(l, hostLogout, keyLogout)
+			if other {
+				l = t.Reword(l, key)
+			}
+			if from != "" {
+				l = strings.ReplaceAll(l, from, to)
 			}
 			_, after, _ := strings.Cut(l, ": ")
 			if !slices.Contains(c.Remediation, l) && !slices.Contains(c.Remediation, after) {
@@ -130,4 +130,26 @@ func (t Tool) Causes(cs []cause.Cause, key string) []cause.Cause {
 		out[i] = c
 	}
 	return out
+}
+
+// logoutKey is the logout of key's registry as the fixes write it, and
+// what logs out of key itself, where they differ: a namespace key
+// (host/team) is logged out by its name, as Docker and Podman read it;
+// a key with a scheme, which Podman's logout never finds, goes by hand.
+func (t Tool) logoutKey(key, file string) (from, to string) {
+	logout := map[Tool]string{Docker: "docker logout", Podman: "podman logout"}[t]
+	host := bareHost(key)
+	if logout == "" || key == host {
+		return "", ""
+	}
+	from = shell.Sprintf(logout+" %s", shell.HostPort(host))
+	switch {
+	case strings.Contains(key, "://") && t == Podman:
+		to = shell.Sprintf("remove the key %s from auths in %s", shell.Text("key", key, "<key>"), shell.Text("file", file, "<file>"))
+	case !strings.Contains(key, "://") && strings.Contains(key, "/"):
+		to = shell.Sprintf(logout+" %s", shell.Text("key", key, "<key>"))
+	default:
+		return "", ""
+	}
+	return from, to
 }

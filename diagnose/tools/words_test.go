@@ -88,6 +88,8 @@ func TestRewordEdges(t *testing.T) {
 		{Podman, "the dockerlogin tool", "myreg.azurecr.io", "the dockerlogin tool"},
 		// The login server a key names, not a placeholder the shell would
 		// read as a redirection.
+		{Helm, "az acr login -n pullonly", "HTTPS://Pullonly.AZURECR.io.:443/Team",
+			"az acr login -n pullonly --expose-token --output tsv --query accessToken | helm registry login pullonly.azurecr.io -u 00000000-0000-0000-0000-000000000000 --password-stdin"},
 		{Regctl, "az acr login -n healthy", "https://Healthy.azurecr.io/v2/",
 			"az acr login -n healthy --expose-token --output tsv --query accessToken | regctl registry login healthy.azurecr.io -u 00000000-0000-0000-0000-000000000000 --pass-stdin"},
 		{Podman, "in CI, where Docker cannot ask az: run it; Docker Hub and Docker Desktop stay", "myreg.azurecr.io",
@@ -106,17 +108,23 @@ func TestRewordEdges(t *testing.T) {
 // TestCausesNamespace: Podman logs out of a namespace key by its name.
 func TestCausesNamespace(t *testing.T) {
 	in := []cause.Cause{cause.New(cause.AnonymousPullBlocked, "refused", "docker logout anonpull.azurecr.io")}
-	if got := Podman.Causes(in, "anonpull.azurecr.io/team")[0].Remediation[0]; got != "podman logout anonpull.azurecr.io/team" {
+	if got := Podman.Causes(in, "anonpull.azurecr.io/team", "auth.json")[0].Remediation[0]; got != "podman logout anonpull.azurecr.io/team" {
 		t.Errorf("got %q", got)
 	}
-	if got := Podman.Causes(in, "https://anonpull.azurecr.io")[0].Remediation[0]; got != "podman logout anonpull.azurecr.io" {
+	// Podman's logout never finds a key with a scheme: by hand, in its file.
+	if got := Podman.Causes(in, "https://anonpull.azurecr.io", "auth.json")[0].Remediation[0]; got != "remove the key https://anonpull.azurecr.io from auths in auth.json" {
+		t.Errorf("got %q", got)
+	}
+	// Docker too logs out of a namespace key by its name.
+	din := []cause.Cause{cause.New(cause.AnonymousPullBlocked, "refused", "docker logout anonpull.azurecr.io")}
+	if got := Docker.Causes(din, "anonpull.azurecr.io/team", "config.json")[0].Remediation[0]; got != "docker logout anonpull.azurecr.io/team" {
 		t.Errorf("got %q", got)
 	}
 }
 
 func TestCauses(t *testing.T) {
 	in := []cause.Cause{cause.New(cause.ExpiredCredentials, "expired", "az acr login -n myreg")}
-	got := Helm.Causes(in, "myreg.azurecr.io")
+	got := Helm.Causes(in, "myreg.azurecr.io", "auth.json")
 	if in[0].Remediation[0] != "az acr login -n myreg" {
 		t.Errorf("Causes changed its input: %q", in[0].Remediation)
 	}
@@ -128,7 +136,7 @@ func TestCauses(t *testing.T) {
 	two := []cause.Cause{cause.New(cause.ExpiredCredentials, "expired", "az acr login -n myreg",
 		"in CI: az acr login -n myreg --expose-token --output tsv --query accessToken | docker login myreg.azurecr.io -u 00000000-0000-0000-0000-000000000000 --password-stdin",
 		"az acr login -n myreg")}
-	if got := Helm.Causes(two, "myreg.azurecr.io"); len(got[0].Remediation) != 1 {
+	if got := Helm.Causes(two, "myreg.azurecr.io", "auth.json"); len(got[0].Remediation) != 1 {
 		t.Errorf("got %q", got[0].Remediation)
 	}
 }
