@@ -81,10 +81,22 @@ func (s source) tag(c *report.Credential) {
 	c.Causes = tools.Tool(s.file.Tool).Causes(c.Causes, c.Registry, s.file.File)
 }
 
-// adopt tags r's credential, and words the registry's fixes as tag does.
+// adopt tags r's credential, and words the registry's fixes, and why a
+// key is not replayed, as tag does. It changes nothing r shares with another copy.
 func (s source) adopt(r *report.Registry) {
+	t := tools.Tool(s.file.Tool)
 	s.tag(&r.Credential)
-	r.Causes = tools.Tool(s.file.Tool).Causes(r.Causes, r.Registry, s.file.File)
+	r.Causes = t.Causes(r.Causes, r.Registry, s.file.File)
+	// Only the step that is the tool's own words (why a key is not
+	// replayed); the others quote the registry, which says what it says.
+	steps := make([]report.Step, len(r.Steps))
+	for i, st := range r.Steps {
+		if st.Name == report.StepLive {
+			st.Detail = t.Reword(st.Detail, r.Registry)
+		}
+		steps[i] = st
+	}
+	r.Steps = steps
 }
 
 // tagStores marks stores as named in s, with --tool.
