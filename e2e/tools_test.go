@@ -268,14 +268,8 @@ func TestFixTools(t *testing.T) {
 func TestFixToolsSharedFile(t *testing.T) {
 	t.Parallel()
 	const host = "sharedfix.azurecr.io"
-	reg := emuRegistry(host)
-	reg.AnonymousPull = true
-	emu := startEmu(t, reg)
-	e := newEnv(t)
-	e.useEmu(emu)
-	dir := t.TempDir()
-	e.setenv("XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_RUNTIME_DIR="+filepath.Join(dir, "run"),
-		"HELM_REGISTRY_CONFIG="+filepath.Join(dir, "none.json"), "REGCTL_CONFIG="+filepath.Join(dir, "none.json"))
+	e, dir := anonymousPullEnv(t, host)
+	e.setenv("XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_RUNTIME_DIR="+filepath.Join(dir, "run"))
 	e.holdIn("file", host, "sharedfix", "wrong-password")
 	r := e.docker("acrdoctor", "fix", "--tool", "all", "--yes")
 	if r.code != 0 || strings.Count(r.stdout, "log Docker out of "+host) != 1 || strings.Contains(r.stdout, "log Podman out") ||
@@ -293,13 +287,7 @@ func TestFixToolsSharedFile(t *testing.T) {
 func TestFixToolsSharedStore(t *testing.T) {
 	t.Parallel()
 	const host = "storefix.azurecr.io"
-	reg := emuRegistry(host)
-	reg.AnonymousPull = true
-	emu := startEmu(t, reg)
-	e := newEnv(t)
-	e.useEmu(emu)
-	dir := t.TempDir()
-	e.setenv("HELM_REGISTRY_CONFIG="+filepath.Join(dir, "none.json"), "REGCTL_CONFIG="+filepath.Join(dir, "none.json"))
+	e, dir := anonymousPullEnv(t, host)
 	e.fakeHelper("empty", filepath.Join(dir, "store"), filepath.Join(dir, "log"))
 	if err := os.MkdirAll(filepath.Join(dir, "store"), 0o700); err != nil {
 		t.Fatal(err)
@@ -312,4 +300,17 @@ func TestFixToolsSharedStore(t *testing.T) {
 	if r := e.docker("acrdoctor", "check", host, "--tool", "podman", "--format", "json", "--step-timeout", "5s"); r.code != 0 {
 		t.Fatalf("check --tool podman after: %v", r)
 	}
+}
+
+// anonymousPullEnv is a sandbox with host, a registry that allows
+// anonymous pull, and no Helm or regctl file; dir is a folder of its own.
+func anonymousPullEnv(t *testing.T, host string) (*env, string) {
+	reg := emuRegistry(host)
+	reg.AnonymousPull = true
+	emu := startEmu(t, reg)
+	e := newEnv(t)
+	e.useEmu(emu)
+	dir := t.TempDir()
+	e.setenv("HELM_REGISTRY_CONFIG="+filepath.Join(dir, "none.json"), "REGCTL_CONFIG="+filepath.Join(dir, "none.json"))
+	return e, dir
 }
