@@ -159,7 +159,7 @@ func fixUnits(dockerCLI command.Cli, opts fixOptions) ([]fixUnit, error) {
 	if err != nil {
 		return nil, err
 	}
-	run := time.Now().UTC().Format("20060102T150405.000000000Z")
+	run := repair.RunID(time.Now())
 	out := make([]fixUnit, len(srcs))
 	// The unit that reads each file first, by the file itself: a link, a
 	// hard link or another spelling of its path is the same file.
@@ -243,7 +243,8 @@ func runFix(ctx context.Context, dockerCLI command.Cli, opts fixOptions, args []
 		chosen = nil // JSON and templates change nothing without --yes
 	}
 	if len(chosen) > 0 {
-		// A file whose repair fails stops there; the others go on.
+		// Every file is repaired, whatever failed in another; the errors
+		// are said together.
 		var errs []error
 		for i := range units {
 			if units[i].rp == nil {

@@ -140,20 +140,13 @@ func (r *Repairer) asPlanned(ctx context.Context, m Move) error {
 	return nil
 }
 
-// Reread reads the file again, as its tool reads it (Podman reads no
-// credsStore); Docker's with getenv's DOCKER_AUTH_CONFIG.
+// Reread reads the file again, as its tool reads it; Docker's with
+// getenv's DOCKER_AUTH_CONFIG.
 func (r *Repairer) Reread(getenv func(string) string) (*credstore.Config, error) {
 	if r.Tool == "" || r.Tool == tools.Docker {
 		return credstore.Load(filepath.Dir(r.Config), getenv)
 	}
-	data, err := credstore.ReadFile(r.Config)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := credstore.Parse(r.Config, data)
-	if err == nil && r.Tool == tools.Podman {
-		cfg.CredsStore = ""
-	}
+	cfg, _, err := tools.Read(r.Tool, r.Config)
 	return cfg, err
 }
 

@@ -476,10 +476,13 @@ func (r *Repairer) sight(username, secret string) string {
 // runID names this run: its plan's parked keys, and its record.
 func (r *Repairer) runID() string {
 	if r.id == "" {
-		r.id = r.now().UTC().Format("20060102T150405.000000000Z")
+		r.id = RunID(r.now())
 	}
 	return r.id
 }
+
+// RunID names a fix run that starts at t: sorted as the runs are.
+func RunID(t time.Time) string { return t.UTC().Format("20060102T150405.000000000Z") }
 
 // park plans the log-out of e, with then the login to run after it
 // (a format of the registry's name), or says why not.

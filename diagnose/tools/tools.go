@@ -92,39 +92,35 @@ type Env struct {
 func Files(tool Tool, env Env) []File {
 	var out []File
 	seen := map[string]bool{}
-	add := func(path string, parse func(string, []byte) (*credstore.Config, error)) {
+	add := func(path string) {
 		if path == "" || seen[filepath.Clean(path)] {
 			return
 		}
 		seen[filepath.Clean(path)] = true
-		data, err := credstore.ReadFile(path)
+		cfg, notes, err := Read(tool, path)
 		if errors.Is(err, fs.ErrNotExist) {
 			return
 		}
-		f := File{Tool: tool, Path: path, Err: err}
-		if err == nil {
-			f.Config, f.Err = parse(path, data)
-		}
-		out = append(out, f)
+		out = append(out, File{Tool: tool, Path: path, Config: cfg, Err: err, Note: strings.Join(notes, "; ")})
 	}
 	switch tool {
 	case Podman:
 		// An --authfile, which these two set by default, is read alone.
 		if f := env.Getenv("REGISTRY_AUTH_FILE"); f != "" {
-			add(f, podmanFile)
+			add(f)
 			break
 		}
 		if d := env.Getenv("DOCKER_CONFIG"); d != "" {
-			add(filepath.Join(d, "config.json"), podmanFile)
+			add(filepath.Join(d, "config.json"))
 			break
 		}
 		runtime := filepath.Join("/run/containers", strconv.Itoa(env.UID), "auth.json")
 		if d := env.Getenv("XDG_RUNTIME_DIR"); d != "" {
 			runtime = filepath.Join(d, "containers", "auth.json")
 		}
-		add(runtime, podmanFile)
-		add(filepath.Join(configHome(env), "containers", "auth.json"), podmanFile)
-		add(filepath.Join(env.Home, ".docker", "config.json"), podmanFile)
+		add(runtime)
+		add(filepath.Join(configHome(env), "containers", "auth.json"))
+		add(filepath.Join(env.Home, ".docker", "config.json"))
 	case Helm:
 		path := env.Getenv("HELM_REGISTRY_CONFIG")
 		if path == "" {
@@ -134,45 +130,65 @@ func Files(tool Tool, env Env) []File {
 			}
 			path = filepath.Join(home, "registry", "config.json")
 		}
-		add(path, credstore.Parse)
+		add(path)
 	case Regctl:
 		path := env.Getenv("REGCTL_CONFIG")
 		if path == "" {
 			path = filepath.Join(env.Home, ".regctl", "config.json")
 		}
-		add(path, regctlFile)
-	}
-	for i := range out {
-		f := &out[i]
-		if f.Config == nil || f.Tool != Podman {
-			continue
-		}
-		var notes []string
-		if f.Config.CredsStore != "" {
-			notes = append(notes, fmt.Sprintf("Podman does not read credsStore (%s): the credentials that store holds are not Podman's", f.Config.CredsStore))
-			f.Config.CredsStore = ""
-		}
-		// containers/image takes an entry's identity token only beside an
-		// auth of user:password; alone, the entry holds nothing for it. It
-		// passes over an entry that holds nothing (Docker leaves one in
-		// config.json for each login it sent to a credsStore), to the
-		// next file: such an entry is none of Podman's.
-		var bare []string
-		for k, a := range f.Config.Auths {
-			if a.Username == "" && a.Password == "" {
-				if a.IdentityToken != "" {
-					bare = append(bare, k)
-				}
-				delete(f.Config.Auths, k)
-			}
-		}
-		if len(bare) > 0 {
-			slices.Sort(bare)
-			notes = append(notes, "Podman passes over an identity token with no auth (user:password) beside it: "+strings.Join(bare, ", "))
-		}
-		f.Note = strings.Join(notes, "; ")
+		add(path)
 	}
 	return out
+}
+
+// Read reads one of tool's files as the tool reads it; notes say where
+// that differs from Docker's reading of the same file.
+func Read(tool Tool, path string) (cfg *credstore.Config, notes []string, err error) {
+	data, err := credstore.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	parse := credstore.Parse
+	if tool == Regctl {
+		parse = regctlFile
+	}
+	if cfg, err = parse(path, data); err != nil {
+		return nil, nil, err
+	}
+	if tool == Podman {
+		notes = podmanView(cfg)
+	}
+	return cfg, notes, nil
+}
+
+// podmanView makes cfg what containers/image reads of it, and says what
+// that leaves out: its keys are namespaces, it reads no credsStore, and it
+// passes over entries with nothing it takes.
+func podmanView(cfg *credstore.Config) (notes []string) {
+	cfg.Namespaces = true
+	if cfg.CredsStore != "" {
+		notes = append(notes, fmt.Sprintf("Podman does not read credsStore (%s): the credentials that store holds are not Podman's", cfg.CredsStore))
+		cfg.CredsStore = ""
+	}
+	// containers/image takes an entry's identity token only beside an
+	// auth of user:password; alone, the entry holds nothing for it. It
+	// passes over an entry that holds nothing (Docker leaves one in
+	// config.json for each login it sent to a credsStore), to the next
+	// file: such an entry is none of Podman's.
+	var bare []string
+	for k, a := range cfg.Auths {
+		if a.Username == "" && a.Password == "" {
+			if a.IdentityToken != "" {
+				bare = append(bare, k)
+			}
+			delete(cfg.Auths, k)
+		}
+	}
+	if len(bare) > 0 {
+		slices.Sort(bare)
+		notes = append(notes, "Podman passes over an identity token with no auth (user:password) beside it: "+strings.Join(bare, ", "))
+	}
+	return notes
 }
 
 func configHome(env Env) string {
@@ -189,16 +205,6 @@ type regctlHost struct {
 	Token      string `json:"token"`
 	CredHelper string `json:"credHelper"`
 	Hostname   string `json:"hostname"`
-}
-
-// podmanFile reads an auth file as containers/image does: in Docker's
-// format, its keys namespaces.
-func podmanFile(path string, data []byte) (*credstore.Config, error) {
-	cfg, err := credstore.Parse(path, data)
-	if err == nil {
-		cfg.Namespaces = true
-	}
-	return cfg, err
 }
 
 // PodmanKey is the key containers/image reads k as: without a scheme,

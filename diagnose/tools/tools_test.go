@@ -126,14 +126,15 @@ func TestPodmanKey(t *testing.T) {
 			t.Errorf("PodmanKey(%q) = %q, want %q", in, got, want)
 		}
 	}
-	// A Podman file's keys are namespaces; Docker's are not.
-	files := Files(Podman, Env{Getenv: func(k string) string { return "" }, Home: t.TempDir()})
-	if len(files) != 0 {
-		t.Fatalf("files %v", files)
+	// A Podman file's keys are namespaces; Helm's, in Docker's way, are not.
+	file := filepath.Join(t.TempDir(), "auth.json")
+	if err := os.WriteFile(file, []byte(`{"auths":{"myreg.azurecr.io/team":{"auth":"dTpw"}}}`), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	cfg, err := podmanFile("auth.json", []byte(`{"auths":{"myreg.azurecr.io/team":{"auth":"dTpw"}}}`))
-	if err != nil || !cfg.Namespaces {
-		t.Errorf("podmanFile: %+v, %v", cfg, err)
+	for tool, want := range map[Tool]bool{Podman: true, Helm: false} {
+		if cfg, _, err := Read(tool, file); err != nil || cfg.Namespaces != want {
+			t.Errorf("Read(%s): %+v, %v", tool, cfg, err)
+		}
 	}
 }
 
