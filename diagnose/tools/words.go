@@ -107,6 +107,9 @@ func (t Tool) Causes(cs []cause.Cause, key, file string) []cause.Cause {
 		return cs
 	}
 	from, to := t.logoutKey(key, file)
+	if !other && from == "" {
+		return cs
+	}
 	out := make([]cause.Cause, len(cs))
 	for i, c := range cs {
 		if other {
