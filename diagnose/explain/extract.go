@@ -35,6 +35,36 @@ var extractors = []extractor{
 	{"login", []string{"docker login", "podman login", "registry login", "oras login", "nerdctl login"}, readLogin},
 	{"resolved", []string{"dns lookup to", "dial tcp "}, readResolved},
 	{"registrycode", []string{": unknown: "}, readRegistryCode},
+	{"credfile", credFiles, readCredFile},
+	{"noapi", []string{"/v2/ failed with status: 404"}, readNoAPI},
+}
+
+// readNoAPI reads a login whose /v2/ is not found. An ACR login server
+// always serves it, so there the registry's front end failed; anywhere
+// else the address answers but is no registry: a Nexus with no Docker
+// connector, a web site's name.
+func readNoAPI(c *lineCtx) {
+	if c.target == acrTarget {
+		c.emit(sig(regError, wLikely, "ACR's /v2/ not found", netDown))
+		return
+	}
+	c.emit(sig(regName, wLikely, "no registry API at this address (/v2/ not found)", regError))
+}
+
+// credFiles are the paths of the files a client keeps registry
+// credentials in: Docker's config.json and containers/image's auth.json,
+// with its directory under /run.
+var credFiles = []string{"config.json", "auth.json", "/run/containers/"}
+
+// readCredFile reads a credential file the client may not read or write:
+// the store, not the registry, failed the login.
+func readCredFile(c *lineCtx) {
+	for _, w := range []string{"permission denied", "read-only file system", "operation not permitted", "access is denied"} {
+		if c.has(w) {
+			c.emit(sig(credStore, wStrong, "the credential file: "+w, dockerEnv))
+			return
+		}
+	}
 }
 
 // hostKeys are the words around which registry hosts and image references
@@ -161,6 +191,12 @@ func dnsSignal(c *lineCtx, s signal) {
 	c.emit(s)
 }
 
+// bareLabel reports whether h is a single DNS label other than localhost:
+// no registry on the internet has such a name.
+func bareLabel(h string) bool {
+	return h != "" && h != "localhost" && !strings.ContainsAny(h, ".:[<$%{") && hostBytes(h)
+}
+
 // acrish reports whether h is, or was evidently meant to be, an ACR host.
 func acrish(h string) bool {
 	if strings.Contains(h, "azurecr") {
@@ -191,7 +227,7 @@ func (c *lineCtx) dnsHost() string {
 	if c.reqHost == "" {
 		// .NET and Java name the host beside the message:
 		// "No such host is known. (myreg.azurecr.io:443)".
-		if hs := acrHosts(c.line, 1); len(hs) > 0 {
+		if hs := acrHosts(c.line, c.lo, 1); len(hs) > 0 {
 			return hs[0]
 		}
 	}

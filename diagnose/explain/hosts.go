@@ -172,11 +172,11 @@ func isPlaceholderByte(b byte) bool {
 
 // acrHosts returns up to n host names with an ACR suffix in s (any case),
 // leaving out those that go on as another domain ("x.azurecr.io.evil.com").
-func acrHosts(s string, n int) []string {
+// lo is s in ASCII lower case.
+func acrHosts(s, lo string, n int) []string {
 	var out []string
-	lo := s
 	for off := 0; n < 0 || len(out) < n; {
-		i := indexFold(lo[off:], ".azurecr.")
+		i := strings.Index(lo[off:], ".azurecr.")
 		if i < 0 {
 			break
 		}
@@ -186,7 +186,7 @@ func acrHosts(s string, n int) []string {
 		if end+2 > len(s) {
 			break
 		}
-		tld := strings.ToLower(s[end : end+2])
+		tld := lo[end : end+2]
 		if tld != "io" && tld != "cn" && tld != "us" {
 			continue
 		}
@@ -289,7 +289,7 @@ func indexFold(s, sep string) int {
 func Registries(text string) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, m := range acrHosts(text, -1) {
+	for _, m := range acrHosts(text, string(lowerASCII(nil, text)), -1) {
 		s, ok := loginserver.Parse(m)
 		if !ok {
 			continue

@@ -58,18 +58,24 @@ func newMatcher(keys []string) *matcher {
 // offset where it starts, in order of offset.
 func (m *matcher) scan(lo []byte, hit func(key, at int)) { m.scanStarts(lo, len(lo), hit) }
 
-// scanStarts is scan for the keywords that start before offset n.
+// scanStarts is scan for the keywords that start before offset n. The
+// three bytes at each offset are rolled in, not re-read.
 func (m *matcher) scanStarts(lo []byte, n int, hit func(key, at int)) {
-	for i := 0; i < n && i+minKey <= len(lo); i++ {
-		h := hash16(tri(lo[i:]))
-		if m.filter[h/64]&(1<<(h%64)) == 0 {
-			continue
-		}
-		for _, id := range m.ids[m.start[h]:m.start[h+1]] {
-			if bytes.HasPrefix(lo[i:], m.kb[id]) {
-				hit(int(id), i)
+	if len(lo) < minKey {
+		return
+	}
+	n = min(n, len(lo)-minKey+1)
+	t := uint32(lo[0]) | uint32(lo[1])<<8
+	for i := 0; i < n; i++ {
+		t |= uint32(lo[i+2]) << 16
+		if h := hash16(t); m.filter[h/64]&(1<<(h%64)) != 0 {
+			for _, id := range m.ids[m.start[h]:m.start[h+1]] {
+				if bytes.HasPrefix(lo[i:], m.kb[id]) {
+					hit(int(id), i)
+				}
 			}
 		}
+		t >>= 8
 	}
 }
 

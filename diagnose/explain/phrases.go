@@ -15,6 +15,9 @@ type phrase struct {
 	// notAfter are words that, just before the phrase, make it another
 	// statement: "permission denied:" is not the registry's DENIED.
 	notAfter []string
+	// daemon is what the words mean on a line about the Docker daemon's
+	// own API (/v1.40/…), where no registry is involved.
+	daemon cause.ID
 }
 
 // Short names for the catalogue, to keep the tables readable.
@@ -124,7 +127,9 @@ var phrases = []phrase{
 	{text: "uppercase characters are detected in the registry name", cause: regName, weight: wLikely},
 	{text: "the following arguments are required: --name/-n", cause: regName, weight: wStrong},
 	{text: "registry names may contain only alpha numeric characters", cause: regName, weight: wCertain},
-	{text: "type 'microsoft.containerregistry/registries' could not be found", cause: regName, weight: wLikely, alt: alts(noPerm)},
+	// ARM finds no such registry in the subscription az uses: the denial
+	// az prints beside it follows from that.
+	{text: "type 'microsoft.containerregistry/registries' could not be found", cause: regName, weight: wStrong, alt: alts(noPerm)},
 	{text: "resource 'microsoft.containerregistry/registries/", cause: regName, weight: wHint + 5, alt: alts(noPerm)},
 	// az has no Azure sign-in, or it lapsed: az acr login cannot get an AAD token.
 	{text: "please run 'az login' to setup account", cause: expired, weight: wHint, alt: alts(badCreds)},
@@ -133,6 +138,9 @@ var phrases = []phrase{
 	// azure/login with OIDC, in a job not given "id-token: write".
 	{text: "actions_id_token_request_url", cause: badCreds, weight: wLikely, alt: alts(credStore)},
 	{text: "encryption doesn't exist", cause: regError, weight: wLikely},
+	// Azure Front Door's page when the service behind it is down (MCR,
+	// ACR's front ends), passed on as the body of an HTTP error.
+	{text: "our services aren't available right now", cause: regError, weight: wStrong},
 	{text: "unable to authenticate using aad or admin login credentials", cause: badCreds, weight: wPossible, alt: authAlt},
 	{text: "please specify both username and password in non-interactive mode", cause: badCreds, weight: wWeak},
 
@@ -258,7 +266,9 @@ var phrases = []phrase{
 	{text: "crypt_e_revocation_offline", cause: tlsFail, weight: wStrong, alt: alts(netDown)},
 	// An IP address where the registry's name belongs: ACR's certificate
 	// names hosts only.
-	{text: "doesn't contain any ip sans", cause: regName, weight: wStrong, alt: alts(tlsFail)},
+	// The daemon's certificate (docker-machine's) names its IP: there, a
+	// proxy answered in its place.
+	{text: "doesn't contain any ip sans", cause: regName, weight: wStrong, alt: alts(tlsFail), daemon: tlsFail},
 	// TLS spoken to something that is not TLS: a proxy set as https:// or
 	// a port that speaks HTTP.
 	{text: "first record does not look like a tls handshake", cause: netDown, weight: wLikely, alt: alts(tlsFail)},
@@ -277,6 +287,11 @@ var phrases = []phrase{
 	{text: "proxyconnect tcp", cause: netDown, weight: wStrong + 5},
 	{text: "proxy authentication required", cause: netDown, weight: wStrong + 5},
 	{text: "proxyerror", cause: netDown, weight: wStrong},
+	// Microsoft's forward proxies (ISA, Forefront TMG) answer in their own
+	// words: "Proxy Error ( The specified Secure Sockets Layer (SSL) port
+	// is not allowed … )".
+	{text: "proxy error ( ", cause: netDown, weight: wStrong},
+	{text: "is not configured to allow ssl requests from this port", cause: netDown, weight: wCertain},
 	{text: "unable to connect to proxy", cause: netDown, weight: wStrong},
 	{text: "server misbehaving", cause: netDown, weight: wStrong},
 	{text: "tunnel connection failed", cause: netDown, weight: wStrong + 5},                      // a proxy refused CONNECT
@@ -420,6 +435,15 @@ var phrases = []phrase{
 
 func emitPhrase(c *lineCtx, p *phrase) {
 	s := signal{Cause: p.cause, Weight: p.weight, Class: p.class, Alt: p.alt, What: p.text, noCred: p.noCred}
+	if p.daemon != "" && daemonAPI(c.lo) {
+		s.Cause, s.Alt = p.daemon, alts(dockerEnv, netDown)
+		s.What += ": the Docker daemon's certificate"
+		if p.daemon == tlsFail {
+			// docker-machine's certificates name the daemon's address:
+			// what answered there is most likely a proxy.
+			c.emit(sig(netDown, wPossible, "a proxy answering in the Docker daemon's place", tlsFail))
+		}
+	}
 	if p.class == dnsMissing {
 		dnsSignal(c, s)
 		return

@@ -134,6 +134,12 @@ func readHosts(c *lineCtx) {
 			if h := hostToken(c.line[i+len(k):]); h != "" {
 				dns = classify(strings.ToLower(h))
 				checkName(c, h, hostDNS)
+				if bareLabel(h) && strings.EqualFold(c.reqHost, h) {
+					// A registry request to a name with no domain: a
+					// region, a project or a service name where the
+					// registry's host belongs. It explains the lookup.
+					c.emit(sig(regName, wStrong+5, "the registry host "+h+" has no domain", netDown))
+				}
 				c.s.lookup, c.s.lookupAt = h, c.i
 				// A name that runs to the end of a long line may go on
 				// at the start of the next, where a terminal cut it.
@@ -170,7 +176,7 @@ func readHosts(c *lineCtx) {
 	case dns != noTarget:
 		c.target, c.own = dns, true
 	}
-	for _, h := range acrHosts(c.line, 4) {
+	for _, h := range acrHosts(c.line, c.lo, 4) {
 		if !c.own {
 			c.target, c.own = classify(strings.ToLower(h)), true
 		}

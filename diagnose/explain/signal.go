@@ -297,6 +297,14 @@ const wrapAt = 60
 func read(lines []string) *state {
 	l := lang()
 	s := &state{lines: lines}
+	// The lower-case copies of the lines that say something are cut from
+	// one buffer, not allocated a line at a time.
+	var low strings.Builder
+	size := 0
+	for _, line := range lines {
+		size += len(line)
+	}
+	low.Grow(size)
 	var buf, seam []byte
 	var hits, across [][2]int // keyword, offset
 	var said, keys []int
@@ -312,11 +320,14 @@ func read(lines []string) *state {
 		if len(hits) == 0 && len(across) == 0 {
 			continue
 		}
+		at := low.Len()
+		low.Write(buf)
+		lo := low.String()[at:]
 		keys = keys[:0]
 		for _, h := range hits {
 			keys = append(keys, h[0])
 		}
-		c := &lineCtx{s: s, i: i, line: line, lo: string(buf), from: len(s.sigs), keys: keys}
+		c := &lineCtx{s: s, i: i, line: line, lo: lo, from: len(s.sigs), keys: keys}
 		readHosts(c)
 		if c.own {
 			s.target, s.pull, s.pullAt = c.target, c.pull, i
