@@ -288,8 +288,12 @@ func indexFold(s, sep string) int {
 // myreg.azurecr.io.
 func Registries(text string) []string {
 	var out []string
-	seen := map[string]bool{}
-	for _, m := range acrHosts(text, string(lowerASCII(nil, text)), -1) {
+	seen, read := map[string]bool{}, map[string]bool{}
+	for _, m := range acrHosts(text, lowerString(text), -1) {
+		if read[m] {
+			continue // a log names its registries many times
+		}
+		read[m] = true
 		s, ok := loginserver.Parse(m)
 		if !ok {
 			continue

@@ -1,6 +1,9 @@
 package explain
 
-import "bytes"
+import (
+	"bytes"
+	"strings"
+)
 
 // matcher finds, in one pass over a line, every occurrence of a fixed set
 // of lower-case keywords. It is what keeps Explain linear on a 4 MiB log:
@@ -19,6 +22,9 @@ type matcher struct {
 	// first three bytes hash to h.
 	start []uint32
 	ids   []uint32
+	// pairs holds every two adjacent bytes of any keyword: no keyword
+	// runs across a seam whose two sides are not one of them.
+	pairs [1 << 16 / 64]uint64
 }
 
 // minKey is the shortest keyword a matcher takes.
@@ -40,6 +46,10 @@ func newMatcher(keys []string) *matcher {
 		h := hash16(tri([]byte(k)))
 		m.filter[h/64] |= 1 << (h % 64)
 		m.start[h+1]++
+		for i := 1; i < len(k); i++ {
+			p := uint32(k[i-1])<<8 | uint32(k[i])
+			m.pairs[p/64] |= 1 << (p % 64)
+		}
 	}
 	for h := 1; h < len(m.start); h++ {
 		m.start[h] += m.start[h-1]
@@ -77,6 +87,26 @@ func (m *matcher) scanStarts(lo []byte, n int, hit func(key, at int)) {
 		}
 		t >>= 8
 	}
+}
+
+// pair reports whether some keyword holds byte a followed by byte b.
+func (m *matcher) pair(a, b byte) bool {
+	p := uint32(a)<<8 | uint32(b)
+	return m.pairs[p/64]&(1<<(p%64)) != 0
+}
+
+// lowerString is s in ASCII lower case, copied once.
+func lowerString(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	var buf []byte
+	for len(s) > 0 {
+		n := min(len(s), 32<<10)
+		buf = lowerASCII(buf, s[:n])
+		b.Write(buf)
+		s = s[n:]
+	}
+	return b.String()
 }
 
 // lowerASCII writes s into buf in ASCII lower case and returns it. Only

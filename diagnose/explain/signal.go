@@ -125,6 +125,8 @@ type lineCtx struct {
 	ran  uint64 // extractors already run on this line, by bit
 	from int    // index of this line's first signal in s.sigs
 	keys []int  // the keywords found on the line, by index
+	// traced is trace(), once read: 1 no, 2 yes.
+	traced uint8
 }
 
 // saw reports whether the keyword of index id (keyID) was found on the
@@ -142,9 +144,15 @@ func keyID(k string) int {
 // trace reports whether the line is a debug trace of an HTTP exchange
 // (oras --debug, crane -v, logrus debug level).
 func (c *lineCtx) trace() bool {
-	lo := strings.TrimSpace(c.lo)
-	return strings.HasPrefix(lo, "< ") || strings.HasPrefix(lo, "debu[") || strings.Contains(lo, "level=debug") ||
-		strings.Contains(lo, "response status:")
+	if c.traced == 0 {
+		lo := strings.TrimSpace(c.lo)
+		c.traced = 1
+		if strings.HasPrefix(lo, "< ") || strings.HasPrefix(lo, "debu[") || strings.Contains(lo, "level=debug") ||
+			strings.Contains(lo, "response status:") {
+			c.traced = 2
+		}
+	}
+	return c.traced == 2
 }
 
 // next is the line after this one, "" at the end: some tools print a code
@@ -389,9 +397,16 @@ func readSeam(l *language, lo []byte, next string, win []byte, across [][2]int) 
 	}
 	tail := lo[max(0, len(lo)-(l.longest-1)):]
 	head := next[:min(len(next), l.longest-1)]
+	last, first := tail[len(tail)-1], head[0]
+	if 'A' <= first && first <= 'Z' {
+		first += 'a' - 'A'
+	}
 	for _, sep := range []string{"", " "} {
-		if sep == " " && (tail[len(tail)-1] == ' ' || head[0] == ' ') {
+		if sep == " " && (last == ' ' || first == ' ') {
 			break // the space is there already
+		}
+		if sep == "" && !l.m.pair(last, first) || sep == " " && !(l.m.pair(last, ' ') && l.m.pair(' ', first)) {
+			continue // no keyword runs across this join
 		}
 		win = append(append(append(win[:0], tail...), sep...), head...)
 		for j := len(tail) + len(sep); j < len(win); j++ {
