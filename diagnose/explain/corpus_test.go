@@ -150,9 +150,6 @@ var knownMisses = map[string]string{
 	// rule reads an expired certificate of a registry whose certificate is
 	// kept valid as this machine's clock, which later commenters fixed.
 	"docker-pull-index-docker-io-x509-hub-cert-expired.txt": "a well-known registry's expired certificate reads as the local clock",
-	// GHCR's refusal: explain judges ACR logins, and another registry's
-	// refusal says nothing about one (its fixes would be Azure's).
-	"ghcr-push-denied-installation-not-allowed-write-org-package.txt": "another registry's refusal is not an ACR login's",
 	// Docker Hub refused a stored credential on a pull of a public image:
 	// read as anonymous_pull_blocked (docker logout would also work).
 	"kitematic-login-with-email-not-docker-id-401.txt": "a refused credential on a public Docker Hub pull reads as anonymous_pull_blocked",

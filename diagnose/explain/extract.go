@@ -37,6 +37,17 @@ var extractors = []extractor{
 	{"registrycode", []string{": unknown: "}, readRegistryCode},
 	{"credfile", credFiles, readCredFile},
 	{"noapi", []string{"/v2/ failed with status: 404"}, readNoAPI},
+	{"htmlbody", []string{"response body: invalid character '<'"}, readHTMLBody},
+}
+
+// readHTMLBody reads an error answer that was a web page, not the
+// registry's JSON (distribution's "error parsing HTTP 404 response body:
+// invalid character '<'"): a 404 page says no registry is at that
+// address or path. Other statuses are read by readStatuses.
+func readHTMLBody(c *lineCtx) {
+	if strings.Contains(c.lo, "http 404 response body") {
+		c.emit(sig(regName, wLikely, "a web page, not a registry, answered 404", regError))
+	}
 }
 
 // readNoAPI reads a login whose /v2/ is not found. An ACR login server
@@ -62,6 +73,13 @@ func readCredFile(c *lineCtx) {
 	for _, w := range []string{"permission denied", "read-only file system", "operation not permitted", "access is denied"} {
 		if c.has(w) {
 			c.emit(sig(credStore, wStrong, "the credential file: "+w, dockerEnv))
+			return
+		}
+	}
+	// A file no client can parse: Docker ignores all of it, Podman fails.
+	for _, w := range []string{"invalid character", "unexpected end of json", "cannot unmarshal", "unmarshaling json", "error parsing config file", "failed to decode config file"} {
+		if c.has(w) {
+			c.emit(sig(credStore, wStrong, "the credential file is not valid JSON"))
 			return
 		}
 	}
@@ -182,9 +200,14 @@ func dnsSignal(c *lineCtx, s signal) {
 		c.emit(s)
 		return
 	}
-	if h != "" && !isPlaceholder(h) && acrish(h) {
+	if h != "" && !isPlaceholder(h) && acrish(h) && !strings.Contains(h, ".data.azurecr.") {
 		s.Cause, s.Alt = regName, alts(netDown)
 		s.What += ": " + h + " does not resolve"
+	} else if strings.Contains(h, ".data.azurecr.") {
+		// A data endpoint is ACR's to name, never the user's: it does not
+		// resolve where DNS misses its private endpoint's record.
+		s.Alt = alts(firewall, regName)
+		s.What += ": the data endpoint " + h + " does not resolve"
 	} else {
 		s.Alt = alts(regName)
 	}
@@ -333,6 +356,8 @@ func statusSignal(c *lineCtx, n int, az bool) {
 		c.emit(signal{Cause: badCreds, Weight: wPossible + 3, Class: authFail, What: what, Alt: authAlt})
 	case n == 403 && az:
 		c.emit(sig(firewall, wCertain, what, noPerm))
+	case n == 403 && strings.Contains(c.lo, "denied: "):
+		// The registry's own DENIED code says why: a role, not a network rule.
 	case n == 403:
 		c.emit(sig(firewall, wLikely+2, what, noPerm))
 	case n == 404 && az:
@@ -341,9 +366,23 @@ func statusSignal(c *lineCtx, n int, az bool) {
 		c.emit(sig(netDown, wStrong+5, what+": proxy authentication required"))
 	case n == 429:
 		c.emit(sig(throttled, wCertain, what))
+	case n >= 500 && tokenRequest(c.lo):
+		// The token service failed: the credential was never judged.
+		c.emit(sig(regError, wLikely+5, what+" from the token service", netDown))
 	case n >= 500 && !daemonAPI(c.lo):
 		c.emit(signal{Cause: regError, Weight: wHint + 5, Class: serverFail, What: what, Alt: alts(netDown)})
 	}
+}
+
+// tokenRequest reports whether the line's failed request asked the
+// registry's token service for a token.
+func tokenRequest(lo string) bool {
+	for _, w := range []string{"fetch oauth token", "fetch anonymous token", "/oauth2/token", "/oauth2/exchange", "/token?", "/token:"} {
+		if strings.Contains(lo, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // daemonAPI: the status is the Docker daemon's own, around a registry
@@ -372,7 +411,7 @@ func readHelper(c *lineCtx) {
 	for _, w := range []string{
 		"executable file not found", "not found in", "no such file", "command not found", "not installed",
 		"not recognized", "error while loading shared libraries", "cannot open shared object",
-		"can only be used with", "exit status", "exited with", "resolves to executable",
+		"can only be used with", "exit status", "exited with", "resolves to executable", "unknown action",
 	} {
 		if c.has(w) {
 			c.emit(sig(credStore, wCertain, "credential helper: "+w))

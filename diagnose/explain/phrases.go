@@ -55,6 +55,13 @@ var phrases = []phrase{
 	{text: "cannot connect to the docker daemon", cause: dockerEnv, weight: wCertain},
 	{text: "is the docker daemon running", cause: dockerEnv, weight: wCertain},
 	{text: "permission denied while trying to connect to the docker daemon", cause: dockerEnv, weight: wCertain},
+	{text: "permission denied while trying to connect to the docker api", cause: dockerEnv, weight: wCertain}, // moby/client 28+
+	{text: "but the docker daemon api version is", cause: dockerEnv, weight: wStrong},                         // a daemon too old for the client
+	{text: "check if the server supports the requested api version", cause: dockerEnv, weight: wLikely},
+	{text: "failed to start daemon", cause: dockerEnv, weight: wCertain},
+	{text: "should not contain '://'", cause: dockerEnv, weight: wStrong}, // daemon.json's insecure-registries
+	// az acr login's advice when it finds no Docker.
+	{text: "which does not require docker to be installed", cause: dockerEnv, weight: wLikely},
 	{text: "docker.sock: connect: permission denied", cause: dockerEnv, weight: wCertain},
 	{text: "docker.sock: connect: no such file or directory", cause: dockerEnv, weight: wCertain},
 	{text: "dial unix /var/run/docker.sock", cause: dockerEnv, weight: wCertain},
@@ -94,6 +101,7 @@ var phrases = []phrase{
 	{text: "is too old. minimum supported api version", cause: dockerEnv, weight: wStrong},
 	// Docker cannot prompt: the username or password given was empty.
 	{text: "cannot perform an interactive login from a non tty device", cause: dockerEnv, weight: wLikely, alt: alts(badCreds)},
+	{text: "cannot perform an interactive login from a non-tty device", cause: dockerEnv, weight: wLikely, alt: alts(badCreds)},
 	// skopeo and podman ask for the password a login was not given, and
 	// cannot off a terminal: the variable that held it was empty.
 	// Source: containers/common pkg/auth (getUserAndPass).
@@ -131,6 +139,14 @@ var phrases = []phrase{
 	// az prints beside it follows from that.
 	{text: "type 'microsoft.containerregistry/registries' could not be found", cause: regName, weight: wStrong, alt: alts(noPerm)},
 	{text: "resource 'microsoft.containerregistry/registries/", cause: regName, weight: wHint + 5, alt: alts(noPerm)},
+	// Azure identities that give no token (azidentity's
+	// ManagedIdentityCredential, WorkloadIdentityCredential and
+	// AzureCLICredential, MSAL): the identity is not there, or the sign-in
+	// must be made again.
+	{text: "the requested identity isn't assigned to this resource", cause: badCreds, weight: wStrong, alt: alts(noPerm)},
+	{text: "identity not found", cause: badCreds, weight: wLikely, alt: alts(noPerm)},
+	{text: "no token file specified", cause: badCreds, weight: wLikely},
+	{text: "requires multifactor authentication or additional claims", cause: expired, weight: wLikely, alt: alts(badCreds)},
 	// az has no Azure sign-in, or it lapsed: az acr login cannot get an AAD token.
 	{text: "please run 'az login' to setup account", cause: expired, weight: wHint, alt: alts(badCreds)},
 	{text: "credentials have expired due to inactivity", cause: expired, weight: wCertain},
@@ -197,6 +213,12 @@ var phrases = []phrase{
 	{text: "failed to fetch anonymous token", cause: badCreds, weight: wHint + 5, class: authFail, noCred: true, alt: alts(credStore, regName)},
 	{text: "failed to fetch oauth token", cause: badCreds, weight: wPossible + 5, class: authFail, alt: authAlt},
 	{text: "no matching credentials were found", cause: badCreds, weight: wHint, class: authFail, noCred: true, alt: alts(credStore, regName)},
+	// containerd and buildkit's authorizer, oras-go: a basic challenge and
+	// no credential to answer it.
+	{text: "failed to handle basic auth because missing username or secret", cause: badCreds, weight: wHint, class: authFail, noCred: true, alt: alts(credStore)},
+	{text: "missing username or password for basic auth", cause: badCreds, weight: wHint, class: authFail, noCred: true, alt: alts(credStore)},
+	{text: "password is empty", cause: badCreds, weight: wLikely + 10, alt: alts(credStore)}, // docker login --password-stdin fed nothing
+	{text: "invalid_token: authorization failed", cause: badCreds, weight: wLikely, alt: alts(expired)},
 	{text: "token is expired", cause: expired, weight: wStrong},
 	{text: "token has expired", cause: expired, weight: wStrong},
 	{text: "token expired", cause: expired, weight: wLikely + 10, alt: alts(clock)},
@@ -217,6 +239,36 @@ var phrases = []phrase{
 	{text: "rate limit exceeded", cause: throttled, weight: wStrong},
 	{text: "throttled", cause: throttled, weight: wLikely},
 	{text: "pull qps exceeded", cause: throttled, weight: wCertain}, // kubelet's own limit
+
+	// A challenge or token answer the client cannot use: the registry (or
+	// what answers in its name) broke the protocol. Sources: distribution
+	// registry/client/auth/session.go, containerd core/remotes/docker
+	// (authorizer.go, auth/fetch.go, resolver.go), containers/image
+	// docker/docker_client.go, go-containerregistry transport/bearer.go,
+	// oras-go registry/remote/auth/client.go, the distribution spec's
+	// error codes (UNKNOWN, UNSUPPORTED).
+	{text: "no realm specified for token auth challenge", cause: regError, weight: wStrong},
+	{text: "invalid token auth challenge realm", cause: regError, weight: wStrong},
+	{text: "missing realm in bearer auth challenge", cause: regError, weight: wStrong},
+	{text: "malformed www-authenticate", cause: regError, weight: wStrong},
+	{text: "invalid realm in www-authenticate", cause: regError, weight: wStrong},
+	{text: "failed to find supported auth scheme", cause: regError, weight: wLikely, alt: alts(netDown)},
+	{text: "\" is not bearer", cause: regError, weight: wLikely, alt: alts(netDown)}, // challenge scheme "negotiate" is not bearer
+	{text: "no supported grant type", cause: regError, weight: wLikely},
+	{text: "authorization server did not include a token in the response", cause: regError, weight: wStrong},
+	{text: "no token in bearer response", cause: regError, weight: wStrong},
+	{text: "empty token returned", cause: regError, weight: wStrong},
+	// A token answer that is not JSON: an HTML page from a proxy, a WAF or
+	// the registry's front end.
+	{text: "unable to decode token response", cause: regError, weight: wLikely, alt: alts(netDown, firewall)},
+	{text: "decoding bearer token", cause: regError, weight: wLikely, alt: alts(netDown, firewall)},
+	{text: "unknown: unknown error", cause: regError, weight: wLikely, alt: alts(netDown)},
+	{text: "unsupported: the operation is unsupported", cause: regError, weight: wLikely},
+	{text: "no error details found in http response body", cause: regError, weight: wHint, alt: alts(netDown)},
+	{text: "stopped after 10 redirects", cause: regError, weight: wLikely, alt: alts(netDown)},
+	// A host that answers, but not as a registry of today.
+	{text: "can't talk to a v1 container registry", cause: regName, weight: wLikely, alt: alts(regError)},
+	{text: "http: no host in request url", cause: regName, weight: wStrong}, // an empty registry variable
 
 	// TLS and certificates. Sources: Go crypto/x509 and crypto/tls error
 	// strings (https://pkg.go.dev/crypto/x509), OpenSSL X509_verify_cert_error_string
@@ -256,6 +308,13 @@ var phrases = []phrase{
 	{text: "unable to verify the first certificate", cause: tlsFail, weight: wCertain},
 	{text: "unable_to_verify_leaf_signature", cause: tlsFail, weight: wCertain},
 	{text: "unable_to_get_issuer_cert_locally", cause: tlsFail, weight: wCertain},
+	// The client's own certificate files for a registry (containerd's
+	// certs.d, buildkitd.toml, the daemon's certs.d).
+	{text: "failed to load x509 key pair", cause: tlsFail, weight: wStrong},
+	{text: "failed to load keypair", cause: tlsFail, weight: wStrong},
+	{text: "private key does not match public key", cause: tlsFail, weight: wCertain},
+	{text: "failed to find any pem data", cause: tlsFail, weight: wStrong},
+	{text: "unable to read ca cert", cause: tlsFail, weight: wStrong},
 	{text: "self_signed_cert_in_chain", cause: tlsFail, weight: wCertain},
 	{text: "depth_zero_self_signed_cert", cause: tlsFail, weight: wCertain},
 	{text: "cert_has_expired", cause: tlsFail, weight: wLikely - 5, class: certTime, alt: alts(clock)},
@@ -380,6 +439,27 @@ var phrases = []phrase{
 	{text: "get credentials:", cause: credStore, weight: wLikely},
 	{text: "error parsing the serverurl", cause: credStore, weight: wLikely + 10},
 	{text: "can only be used with amazon elastic container registry", cause: credStore, weight: wCertain},
+	// Auth entries and settings no client can read: docker/cli configfile
+	// (DOCKER_AUTH_CONFIG, auths), go-containerregistry authn and oras-go
+	// credentials (an auth that is not base64 of user:password),
+	// containers/image pkg/docker/config and containers/common pkg/auth.
+	{text: "invalid auth configuration file", cause: credStore, weight: wStrong},
+	{text: "docker_auth_config environment variable is missing key", cause: credStore, weight: wStrong},
+	{text: "docker_auth_config does not support more than one json object", cause: credStore, weight: wStrong},
+	{text: "must be formatted as base64(username:password)", cause: credStore, weight: wStrong},
+	{text: "does not conform the base64(username:password) format", cause: credStore, weight: wStrong},
+	{text: "auth file contains an identity token", cause: credStore, weight: wLikely},
+	{text: "set by $xdg_runtime_dir does not exist", cause: credStore, weight: wLikely, alt: alts(dockerEnv)},
+	{text: "but docker desktop seems not running", cause: credStore, weight: wCertain, alt: alts(dockerEnv)},
+	{text: "not logged into", cause: badCreds, weight: wHint, class: authFail, noCred: true, alt: alts(credStore)},
+	// BuildKit asks the client (docker buildx, and through it Docker's
+	// credential helper) for credentials over its session: a helper that
+	// hangs shows as a deadline there.
+	{text: "credentials from session", cause: credStore, weight: wLikely + 15, alt: alts(netDown)},
+	{text: "auth token from session", cause: credStore, weight: wLikely + 15, alt: alts(netDown)},
+	// The kubelet's credential provider plugins (acr-credential-provider).
+	{text: "failed getting credential from external registry credential provider", cause: credStore, weight: wStrong},
+	{text: "error execing credential provider plugin", cause: credStore, weight: wStrong},
 	{text: `remove "credsstore"`, cause: credStore, weight: wLikely + 10},
 	{text: "log in to the docker cli using tokens", cause: credStore, weight: wStrong},
 
@@ -415,6 +495,10 @@ var phrases = []phrase{
 	{text: "must be lowercase", cause: regName, weight: wStrong + 5},
 	{text: "must use only lowercase", cause: regName, weight: wStrong + 5},
 	{text: "could not parse reference", cause: regName, weight: wStrong},
+	// containers/image's short names: a reference with no registry and no
+	// search registry to complete it.
+	{text: "no unqualified-search registries are defined", cause: regName, weight: wCertain},
+	{text: "unable to parse server address", cause: regName, weight: wStrong}, // the daemon's login
 	// ORAS and Helm's registry client (oras-go registry.ParseReference):
 	// a scheme or a path where a registry host goes.
 	{text: "invalid reference: invalid registry", cause: regName, weight: wStrong + 5},

@@ -111,7 +111,9 @@ func byTarget(g signal, f facts) (signal, bool) {
 		}
 		return g, false // a Docker Hub challenge says nothing of an ACR login
 	case otherTarget:
-		return g, false
+		// Another registry's refusal names the same cause; its fixes are
+		// that registry's own (fixOther), not Azure's.
+		return g, true
 	case mcrTarget:
 		g.Cause, g.Weight, g.Class, g.Alt = regError, wLikely-5, plain, alts(netDown)
 		g.What = "Microsoft Artifact Registry is public and never asks for credentials: " + g.What
@@ -399,6 +401,9 @@ func finding(s *state, g group, evident func(line int) string) Finding {
 	}
 	ev := f.Line
 	fix := fixes[g.id](host, name)
+	if reg == "" && best.Target == otherTarget {
+		fix = fixOther(g.id, best.req)
+	}
 	if m := machineCause(g); m != nil {
 		if f.Line == "" {
 			ev = Redact(m.Evidence)

@@ -27,7 +27,7 @@ func TestByTarget(t *testing.T) {
 		{"401 from Docker Hub after a push there", with(auth, hubTarget), facts{hubPush: true}, regName, Likely},
 		{"denied by Docker Hub", with(denial, hubTarget), facts{}, regName, Likely},
 		{"denied by ACR", with(denial, acrTarget), facts{}, noPerm, Likely},
-		{"denied by another registry", with(denial, otherTarget), facts{}, "", ""},
+		{"denied by another registry", with(denial, otherTarget), facts{}, noPerm, Likely},
 		{"401 with anonymous pull on", with(auth, acrTarget), facts{anonymousPull: true}, anonBlock, Likely},
 		{"wrong password on a Docker Hub pull", func() signal { g := with(badPw, hubTarget); g.pull = true; return g }(), facts{}, anonBlock, Likely},
 		{"wrong password at ACR", with(badPw, acrTarget), facts{}, badCreds, Certain},

@@ -147,6 +147,40 @@ func fixThrottled(host, name string) []string {
 	}
 }
 
+// fixOther is the remediation for a registry that is not ACR, named by
+// the failed request's host: Docker's own commands, no Azure's.
+func fixOther(id cause.ID, host string) []string {
+	h := shell.HostPort(host).Or("<registry>")
+	switch id {
+	case cause.RegistryName:
+		return []string{shell.Sprintf("check the registry host in the image reference and the login: %s", h)}
+	case cause.NetworkUnreachable:
+		return []string{shell.Sprintf("check DNS and outbound TCP 443 to %s", h), "behind a proxy, set HTTPS_PROXY for the Docker daemon as well as the shell"}
+	case cause.NetworkFirewall:
+		return []string{shell.Sprintf("%s refuses this network: ask its owner to allow your address", h)}
+	case cause.TLS:
+		return []string{
+			"a proxy may be intercepting TLS: add its root certificate to the system store",
+			shell.Sprintf("openssl s_client -connect %s:443   # see who signs the certificate", shell.Host(host).Or("<registry>")),
+		}
+	case cause.InvalidCredentials, cause.AADNotRegistered:
+		return []string{shell.Sprintf("docker logout %s && docker login %s   # with a current password or access token", h, h)}
+	case cause.ExpiredCredentials:
+		return []string{shell.Sprintf("docker login %s   # the stored token or password has expired", h)}
+	case cause.InsufficientPermission:
+		return []string{"ask the registry's owner for rights on the repository, and check that the image name is the repository you were given"}
+	case cause.AnonymousPullBlocked:
+		return []string{shell.Sprintf("docker logout %s   # the image needs no credential", h)}
+	case cause.CredentialStore:
+		return []string{`check "credsStore" and "credHelpers" in ~/.docker/config.json: each docker-credential-<name> must be on PATH and working`}
+	case cause.Throttled:
+		return []string{"retry with backoff and fewer parallel pulls; a logged-in account has higher limits"}
+	case cause.RegistryError:
+		return []string{"retry later; check the registry's status page"}
+	}
+	return fixes[id]("", "")
+}
+
 func fixServer(host, name string) []string {
 	_, _, n := args(host, name)
 	return []string{

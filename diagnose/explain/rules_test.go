@@ -2,6 +2,7 @@ package explain
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
@@ -53,5 +54,31 @@ func TestRuleFixWords(t *testing.T) {
 	toks, err = shelltest.Split(shelltest.Commands(role[0])[0])
 	if err != nil || len(toks) < 10 || len(toks[9].Subs) != 1 || !slices.Equal(shelltest.Words(toks[9].Subs[0]), []string{"az", "acr", "show", "-n", "<name>", "--query", "id", "-o", "tsv"}) {
 		t.Errorf("%q reads as %v (%v)", role[0], toks, err)
+	}
+}
+
+// TestFixOther: another registry's fixes are Docker's commands for that
+// host, never Azure's, and a hostile host reaches them only as a
+// placeholder.
+func TestFixOther(t *testing.T) {
+	for _, id := range cause.IDs() {
+		for _, h := range append([]string{"ghcr.io", "registry.example.com:5000", ""}, shelltest.Hostile...) {
+			lines := fixOther(id, h)
+			if len(lines) == 0 {
+				t.Errorf("%s has no fix for another registry", id)
+			}
+			for _, l := range lines {
+				if err := shelltest.CheckLine(l, nil, shell.Quote); err != nil {
+					t.Errorf("%s, host %q: %v", id, h, err)
+				}
+				if id != cause.DockerEnvironment && id != cause.ClockSkew && strings.Contains(l, "az ") {
+					t.Errorf("%s: an Azure command for another registry: %q", id, l)
+				}
+			}
+		}
+	}
+	fs := ExplainString(`Error: failed to push: PUT "https://ghcr.io/v2/acme/app/manifests/1": response status code 403: denied: permission_denied: write_package`)
+	if len(fs) == 0 || fs[0].Cause.ID != noPerm || !slices.Contains(fs[0].Cause.Remediation, "ask the registry's owner for rights on the repository, and check that the image name is the repository you were given") {
+		t.Errorf("GHCR's denial: %+v", fs)
 	}
 }
