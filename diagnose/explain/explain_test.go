@@ -543,3 +543,38 @@ func TestSplitLines(t *testing.T) {
 		}
 	}
 }
+
+// TestClientStrings reads lines built from the error strings of the
+// clients' own sources (containerd, distribution, docker/cli, moby,
+// buildkit, containers/image, go-containerregistry, oras-go, Helm, the
+// kubelet, azidentity, az): each names first one of the causes listed for
+// it, or nothing where it says none.
+func TestClientStrings(t *testing.T) {
+	b, err := os.ReadFile("testdata/clients.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, row := range strings.Split(string(b), "\n") {
+		if row == "" || strings.HasPrefix(row, "#") {
+			continue
+		}
+		f := strings.SplitN(row, "\t", 3)
+		if len(f) != 3 {
+			t.Fatalf("malformed row %q", row)
+		}
+		n++
+		want := strings.Split(f[0], ",")
+		fs := ExplainString(f[2])
+		got := "none"
+		if len(fs) > 0 {
+			got = string(fs[0].Cause.ID)
+		}
+		if !slices.Contains(want, got) {
+			t.Errorf("%s (%s): first cause %s, want one of %v", f[2], f[1], got, want)
+		}
+	}
+	if n < 300 {
+		t.Errorf("%d lines, want at least 300", n)
+	}
+}
