@@ -6,6 +6,7 @@ package check
 import (
 	"cmp"
 	"context"
+	"crypto/x509"
 	"fmt"
 	"net/http"
 	"slices"
@@ -72,6 +73,9 @@ func Run(ctx context.Context, store *credstore.Store, opts Options, emit func(Re
 		ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
 		defer cancel()
 	}
+	// The system's roots are loaded once, in the first TLS handshake, with
+	// every registry's waiting on them: load them while the store is read.
+	go x509.SystemCertPool()
 	var targets []target
 	var stores []report.Store
 	if len(opts.Targets) == 0 {

@@ -73,6 +73,11 @@ var phrases = []phrase{
 	{text: "ensure the docker daemon is running", cause: dockerEnv, weight: wCertain},
 	{text: "could not find a valid docker environment", cause: dockerEnv, weight: wCertain},
 	{text: "enoent /var/run/docker.sock", cause: dockerEnv, weight: wCertain},
+	// JNA's errno, where Java clients open the daemon's socket themselves
+	// (Spring Boot's build-image): [2] no socket, [13] no access to it.
+	{text: "lasterrorexception: [2]", cause: dockerEnv, weight: wStrong},
+	{text: "lasterrorexception: [13]", cause: dockerEnv, weight: wStrong},
+	{text: "lasterrorexception: [111]", cause: dockerEnv, weight: wStrong},
 	{text: "failed to connect to the docker api", cause: dockerEnv, weight: wCertain},
 	{text: "pipe/docker_engine", cause: dockerEnv, weight: wStrong},
 	{text: "error during connect", cause: dockerEnv, weight: certainAt, alt: alts(netDown)},

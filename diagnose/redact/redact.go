@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Mark is what a secret is replaced with.
@@ -49,55 +50,102 @@ const proseKeys = `password|passwd|passphrase|secret|token|apikey|api_key|api-ke
 type rule struct {
 	re *regexp.Regexp
 	ok func(string) bool
+	// need are words of which an ASCII text re matches holds one, in
+	// lower case; pre is a test such a text passes. Either lets a text
+	// that cannot match skip the regular expression, the costly part.
+	need []string
+	pre  func(string) bool
+}
+
+// The words the key patterns cannot match without: keys, colonKeys and
+// proseKeys each hold one of them.
+var (
+	keyNeed   = []string{"pass", "pw", "secret", "token", "auth", "api", "key", "sig"}
+	proseNeed = []string{"pass", "secret", "token", "api"}
+	stdinNeed = []string{"password-stdin"}
+)
+
+// skip reports whether r cannot match s, whose ASCII lower case is lo.
+// Text with other than ASCII is always matched: case folding there has
+// more than one form of a letter (ſ is s, K is k).
+func (r rule) skip(s, lo string, ascii bool) bool {
+	if r.pre != nil && !r.pre(s) {
+		return true
+	}
+	if len(r.need) == 0 || !ascii {
+		return false
+	}
+	for _, w := range r.need {
+		if strings.Contains(lo, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// longRun reports whether s holds 60 bytes in a row of base64's alphabets.
+func longRun(s string) bool {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '_' || c == '-' {
+			if n++; n >= 60 {
+				return true
+			}
+		} else {
+			n = 0
+		}
+	}
+	return false
 }
 
 var rules = sync.OnceValue(func() []rule {
 	return []rule{
 		// JWTs: ACR and Azure AD tokens, anywhere, even cut short. The header
 		// is base64url of `{"`, hence eyJ; more parts than three are taken too.
-		{re: regexp.MustCompile(`(eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)*)`)},
+		{re: regexp.MustCompile(`(eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)*)`), need: []string{"eyj"}},
 		// A token's signature, or any long base64 of mixed case, alone: a
 		// wrapped log line cuts a JWT into pieces (76 columns, base64's
 		// default); the signature carries no eyJ. Hex digests (sha256:…)
 		// have one case and stay.
-		{re: regexp.MustCompile(`(?:^|[^A-Za-z0-9_+/=-])([A-Za-z0-9_-]{60,}|[A-Za-z0-9+/]{60,}={0,2})(?:$|[^A-Za-z0-9_+/=-])`), ok: mixedCase},
+		{re: regexp.MustCompile(`(?:^|[^A-Za-z0-9_+/=-])([A-Za-z0-9_-]{60,}|[A-Za-z0-9+/]{60,}={0,2})(?:$|[^A-Za-z0-9_+/=-])`), ok: mixedCase, pre: longRun},
 		// Password and secret flags, separated by blanks or =: docker login -p,
 		// --password, az's --client-secret, --registry-password, -s.
-		{re: regexp.MustCompile(`(?i)(?:^|[\s"'(\[{,;|&])(?:-p|-s|--(?:[a-z0-9]+-)*(?:password|passwd|secret))(?:[ \t]+|=)` + value)},
+		{re: regexp.MustCompile(`(?i)(?:^|[\s"'(\[{,;|&])(?:-p|-s|--(?:[a-z0-9]+-)*(?:password|passwd|secret))(?:[ \t]+|=)` + value), need: []string{"-p", "-s", "passw", "secret"}},
 		// -p with its value attached: docker login -pSECRET.
-		{re: regexp.MustCompile(`(?:^|[\s"'(\[{,;|&])-p([^\s=]\S*)`)},
+		{re: regexp.MustCompile(`(?:^|[\s"'(\[{,;|&])-p([^\s=]\S*)`), need: []string{"-p"}},
 		// Quoted keys: "password": "…", 'auth': '…', "IdentityToken":"…".
-		{re: regexp.MustCompile(`(?i)["'][\w.-]*?(?:` + keys + `)["'][ \t]*[:=][ \t]*` + value), ok: notLiteral},
+		{re: regexp.MustCompile(`(?i)["'][\w.-]*?(?:` + keys + `)["'][ \t]*[:=][ \t]*` + value), ok: notLiteral, need: keyNeed},
 		// Unquoted keys with =: pw=…, client_secret=…, DOCKER_PASSWORD=…, a
 		// query's access_token=….
-		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + keys + `)[ \t]*=[ \t]*` + value), ok: notLiteral},
+		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + keys + `)[ \t]*=[ \t]*` + value), ok: notLiteral, need: keyNeed},
 		// Unquoted keys with a colon: password: …, refresh_token: ….
-		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + colonKeys + `)[ \t]*:[ \t]*` + value), ok: notProse},
+		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + colonKeys + `)[ \t]*:[ \t]*` + value), ok: notProse, need: proseNeed},
 		// A key in prose, then its value after a blank, "is", "was" or a
 		// colon: "password hunter2x", "secret is …", "token: …",
 		// "x-api-key: …". Prose says "token expired" and "password is
 		// wrong" too, so only a value that looks like one goes.
-		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w-]*(?:` + proseKeys + `)(?:[ \t]*:[ \t]*|[ \t]+(?:(?:is|was)(?:[ \t]*:)?[ \t]+)?)` + value), ok: valueLike},
+		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w-]*(?:` + proseKeys + `)(?:[ \t]*:[ \t]*|[ \t]+(?:(?:is|was)(?:[ \t]*:)?[ \t]+)?)` + value), ok: valueLike, need: proseNeed},
 		// user:password pairs: curl -u/--user, skopeo --creds, --src-creds.
-		{re: regexp.MustCompile(`(?i)(?:^|[\s"'(\[{,;|&])(?:-u[ \t]*|(?:--user|--(?:[a-z0-9]+-)*creds)(?:[ \t]+|=))["']?[^\s:"']*:([^\s"']+)`), ok: notNumber},
+		{re: regexp.MustCompile(`(?i)(?:^|[\s"'(\[{,;|&])(?:-u[ \t]*|(?:--user|--(?:[a-z0-9]+-)*creds)(?:[ \t]+|=))["']?[^\s:"']*:([^\s"']+)`), ok: notNumber, need: []string{"-u", "creds"}},
 		// Authorization headers, whatever the scheme: Basic, Bearer, none.
-		{re: regexp.MustCompile(`(?i)\b(?:proxy-)?authorization[ \t]*[:=][ \t]*["'\[]?(?:(?:basic|bearer|token|digest|negotiate|ntlm)[ \t]+)?([^\s"',\]]+)`)},
+		{re: regexp.MustCompile(`(?i)\b(?:proxy-)?authorization[ \t]*[:=][ \t]*["'\[]?(?:(?:basic|bearer|token|digest|negotiate|ntlm)[ \t]+)?([^\s"',\]]+)`), need: []string{"authorization"}},
 		// Basic and Bearer credentials elsewhere, when they look like one.
-		{re: regexp.MustCompile(`(?i)\b(?:basic|bearer)[ \t]+([A-Za-z0-9+/._~-]{12,}=*)`), ok: credentialLike},
+		{re: regexp.MustCompile(`(?i)\b(?:basic|bearer)[ \t]+([A-Za-z0-9+/._~-]{12,}=*)`), ok: credentialLike, need: []string{"basic", "bearer"}},
 		// A secret piped or fed to a login that reads it from standard
 		// input: echo "…" | docker login --password-stdin, <<< "…".
 		// PowerShell pipes a bare string; other pipes may come between.
-		{re: regexp.MustCompile(printed + value + `[ \t]*\|[^\n]*--password-stdin`), ok: notVariable},
-		{re: regexp.MustCompile(`(?i)(?:^|[\s(;&>])('[^'\n]*'|"[^"\n]*")[ \t]*\|[^\n]*--password-stdin`), ok: notVariable},
-		{re: regexp.MustCompile(`(?i)--password-stdin[^\n]*?<<<[ \t]*\$?` + value), ok: notVariable},
-		{re: regexp.MustCompile(`(?i)<<<[ \t]*\$?` + value + `[^\n]*--password-stdin`), ok: notVariable},
+		{re: regexp.MustCompile(printed + value + `[ \t]*\|[^\n]*--password-stdin`), ok: notVariable, need: stdinNeed},
+		{re: regexp.MustCompile(`(?i)(?:^|[\s(;&>])('[^'\n]*'|"[^"\n]*")[ \t]*\|[^\n]*--password-stdin`), ok: notVariable, need: stdinNeed},
+		{re: regexp.MustCompile(`(?i)--password-stdin[^\n]*?<<<[ \t]*\$?` + value), ok: notVariable, need: stdinNeed},
+		{re: regexp.MustCompile(`(?i)<<<[ \t]*\$?` + value + `[^\n]*--password-stdin`), ok: notVariable, need: stdinNeed},
 		// What a CI log is told to mask, to the end of the line: GitHub
 		// Actions' ::add-mask::….
-		{re: regexp.MustCompile(`::add-mask::[ \t]*(\S.*)`), ok: notVariable},
+		{re: regexp.MustCompile(`::add-mask::[ \t]*(\S.*)`), ok: notVariable, need: []string{"::add-mask::"}},
 		// A URL's user-info password, which may hold / or @ when pasted
 		// unencoded: it ends at the last @ before the host, which ends the URL
 		// or is followed by its path, query or fragment.
-		{re: regexp.MustCompile(`(?i)[a-z][a-z0-9+.-]*://[^\s:/]*:(\S*?)@[^\s@/?#"'\x60]+(?:[\s/?#"'\x60]|$)`)},
+		{re: regexp.MustCompile(`(?i)[a-z][a-z0-9+.-]*://[^\s:/]*:(\S*?)@[^\s@/?#"'\x60]+(?:[\s/?#"'\x60]|$)`), need: []string{"@"}},
 	}
 })
 
@@ -219,7 +267,11 @@ func credentialLike(s string) bool {
 // ("pw= password = x"); a budget keeps that linear in len(s).
 func Secrets(s string) string {
 	var spans [][2]int
+	lo, ascii := strings.ToLower(s), isASCII(s)
 	for _, r := range rules() {
+		if r.skip(s, lo, ascii) {
+			continue
+		}
 		budget := 4*len(s) + 1024
 		for pos := 0; pos < len(s); {
 			m := r.re.FindStringSubmatchIndex(s[pos:])
@@ -265,6 +317,15 @@ func Secrets(s string) string {
 	}
 	out.WriteString(s[at:])
 	return out.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // secretKey matches a JSON field name whose value is a secret.

@@ -130,3 +130,23 @@ func TestSecretsLinear(t *testing.T) {
 		t.Errorf("a value that is the next key: %q", got)
 	}
 }
+
+// FuzzSkip holds each rule's shortcut to its pattern: a text the rule
+// skips is one its pattern does not match.
+func FuzzSkip(f *testing.F) {
+	for _, s := range []string{
+		"docker login -u admin -p hunter2 myreg.azurecr.io", `{"password": "x"}`, "PASSWORD=abc", "Authorization: Basic YWJj",
+		"echo $PW | docker login --Password-Stdin", "::add-mask::s3cret", "https://u:p@host/x", "eyJhbGciOi.eyJzdWIi.sig",
+		"--client-secret=abc", "api-key: 123", "bearer abcdefghijklmnop", strings.Repeat("aB3", 25), "paſsword: hunter2",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		lo, ascii := strings.ToLower(s), isASCII(s)
+		for i, r := range rules() {
+			if r.skip(s, lo, ascii) && r.re.MatchString(s) {
+				t.Errorf("rule %d skips %q, which its pattern matches", i, s)
+			}
+		}
+	})
+}
