@@ -286,6 +286,16 @@ var phrases = []phrase{
 	{text: "certificate verify failed", cause: tlsFail, weight: wStrong + 5},
 	{text: "certificate_verify_failed", cause: tlsFail, weight: wStrong + 5},
 	{text: "pkix path building failed", cause: tlsFail, weight: wCertain},
+	// Java's JSSE, .NET's SslStream and WebClient, Node's tls, curl's
+	// CURLE_SSL_CONNECT_ERROR and CURLE_PEER_FAILED_VERIFICATION: a
+	// handshake cut or a certificate refused.
+	{text: "sslhandshakeexception", cause: tlsFail, weight: wLikely, alt: alts(netDown, firewall)},
+	{text: "no subject alternative dns name matching", cause: tlsFail, weight: wStrong, alt: alts(regName)},
+	{text: "no alternative certificate subject name matches target host name", cause: tlsFail, weight: wStrong, alt: alts(regName)},
+	{text: "does not match certificate's altnames", cause: tlsFail, weight: wStrong + 5, alt: alts(regName)},
+	{text: "could not establish trust relationship for the ssl/tls secure channel", cause: tlsFail, weight: wCertain},
+	{text: "remote certificate was rejected by the provided remotecertificatevalidationcallback", cause: tlsFail, weight: wStrong},
+	{text: "ssl_error_syscall", cause: tlsFail, weight: wLikely, alt: alts(netDown, firewall)},
 	{text: "unable to find valid certification path", cause: tlsFail, weight: wCertain},
 	{text: "the remote certificate is invalid", cause: tlsFail, weight: wStrong + 5},
 	{text: "issued by an authority that is not trusted", cause: tlsFail, weight: wCertain},
@@ -344,6 +354,11 @@ var phrases = []phrase{
 	// strerror and gai_strerror, Python urllib3 and requests, .NET
 	// HttpClient, curl (https://curl.se/libcurl/c/libcurl-errors.html).
 	{text: "i/o timeout", cause: netDown, weight: wStrong},
+	{text: "due to the configured httpclient.timeout", cause: netDown, weight: wStrong}, // .NET
+	{text: "socketexception: connection reset", cause: netDown, weight: wStrong},        // Java
+	{text: "couldn't connect to server", cause: netDown, weight: wStrong},               // curl (7)
+	{text: "timeout was reached", cause: netDown, weight: wStrong},                      // curl (28)
+	{text: "empty reply from server", cause: netDown, weight: wLikely, alt: alts(firewall, regError)},
 	{text: "context deadline exceeded", cause: netDown, weight: wLikely + 10},
 	{text: "client.timeout exceeded", cause: netDown, weight: wStrong},
 	{text: "request canceled while waiting for connection", cause: netDown, weight: wStrong},
@@ -444,6 +459,12 @@ var phrases = []phrase{
 	{text: "get credentials:", cause: credStore, weight: wLikely},
 	{text: "error parsing the serverurl", cause: credStore, weight: wLikely + 10},
 	{text: "can only be used with amazon elastic container registry", cause: credStore, weight: wCertain},
+	// The ECR helper's own words (amazon-ecr-credential-helper ecr-login):
+	// no AWS credentials to ask with, or the AWS session it has expired.
+	{text: "nocredentialproviders", cause: credStore, weight: wStrong, alt: alts(badCreds)},
+	{text: "invalid token: expected two parts", cause: credStore, weight: wLikely},
+	{text: "expiredtokenexception", cause: expired, weight: wStrong, alt: alts(credStore)},
+	{text: "the security token included in the request is expired", cause: expired, weight: wCertain},
 	// Auth entries and settings no client can read: docker/cli configfile
 	// (DOCKER_AUTH_CONFIG, auths), go-containerregistry authn and oras-go
 	// credentials (an auth that is not base64 of user:password),

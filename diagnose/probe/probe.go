@@ -383,10 +383,10 @@ func (p *prober) decode(ex *Exchange) *token.Token {
 	return tok
 }
 
-// tokenRequest sends the stored credential to the realm as Docker's login
-// does (distribution's token handler with OfflineAccess and client_id
-// docker): an identity token as an OAuth2 refresh-token POST, else a GET
-// with Basic auth.
+// tokenRequest sends the stored credential to the realm as Docker does
+// (distribution's token handler; for the login, with OfflineAccess and
+// client_id docker): an identity token as an OAuth2 refresh-token POST,
+// else a GET with Basic auth.
 func (p *prober) tokenRequest(ctx context.Context, purpose Purpose, realm *url.URL, service, scope string) Exchange {
 	if p.secret.IdentityToken != "" {
 		form := url.Values{}
@@ -395,6 +395,9 @@ func (p *prober) tokenRequest(ctx context.Context, purpose Purpose, realm *url.U
 		form.Set("client_id", "docker")
 		form.Set("grant_type", "refresh_token")
 		form.Set("refresh_token", p.secret.IdentityToken)
+		if purpose == TokenRequest {
+			form.Set("access_type", "offline")
+		}
 		return p.fetch(ctx, purpose, http.MethodPost, realm.String(), strings.NewReader(form.Encode()), "")
 	}
 	u := *realm
@@ -405,8 +408,13 @@ func (p *prober) tokenRequest(ctx context.Context, purpose Purpose, realm *url.U
 	if scope != "" {
 		q.Add("scope", scope)
 	}
-	q.Add("offline_token", "true")
-	q.Add("client_id", "docker")
+	if purpose == TokenRequest {
+		// Only a login asks for a refresh token; a pull or push with the
+		// stored credential asks for its scope alone, as the scope probe
+		// does.
+		q.Add("offline_token", "true")
+		q.Add("client_id", "docker")
+	}
 	auth := ""
 	if p.secret.Username != "" && p.secret.Password != "" {
 		q.Add("account", p.secret.Username)

@@ -124,7 +124,10 @@ func TestHappyPathAndRoundTrips(t *testing.T) {
 				fmt.Fprintf(w, `{"access_token":%q}`, s.Sign(tokentest.ACRAccess(testHost, "", "", time.Now(), token.Access{Type: "repository", Name: "team/app", Actions: []string{"pull"}})))
 				return
 			}
-			if r.URL.Query().Get("account") != "myreg" || r.URL.Query().Get("client_id") != "docker" || r.URL.Query().Get("offline_token") != "true" {
+			// Docker's login asks for a refresh token; a pull or push
+			// asks for its scope alone.
+			login := r.URL.Query().Get("scope") == ""
+			if q := r.URL.Query(); q.Get("account") != "myreg" || login != (q.Get("client_id") == "docker" && q.Get("offline_token") == "true") {
 				t.Errorf("token request is not Docker's: %s", r.URL.RawQuery)
 			}
 			fmt.Fprintf(w, `{"access_token":%q}`, s.Sign(tokentest.ACRAccess(testHost, "myreg", "", time.Now(), token.Access{Type: "repository", Name: "team/app", Actions: []string{"pull", "push"}})))
@@ -156,7 +159,7 @@ func TestHappyPathAndRoundTrips(t *testing.T) {
 	// probe for the repository, the anonymous one for pull, unauthenticated.
 	want := []string{
 		"account=myreg&client_id=docker&offline_token=true&service=example.com",
-		"account=myreg&client_id=docker&offline_token=true&scope=repository%3Ateam%2Fapp%3Apull%2Cpush&service=example.com",
+		"account=myreg&scope=repository%3Ateam%2Fapp%3Apull%2Cpush&service=example.com",
 		"scope=repository%3Ateam%2Fapp%3Apull&service=example.com",
 	}
 	mu.Lock()
@@ -224,7 +227,9 @@ func TestRefreshTokenFlow(t *testing.T) {
 	})
 	sec := Secret{Username: "00000000-0000-0000-0000-000000000000", IdentityToken: refresh}
 	tr := Run(context.Background(), testHost, Credential{Kind: "refresh_token", Mode: "refresh_token"}, sec, h.options())
-	if form.Get("grant_type") != "refresh_token" || form.Get("client_id") != "docker" || form.Get("service") != testHost || !form.Has("scope") {
+	// Docker's login with an identity token: a refresh-token grant that
+	// asks to go on offline (the login is refused, so it is the only POST).
+	if form.Get("grant_type") != "refresh_token" || form.Get("client_id") != "docker" || form.Get("service") != testHost || !form.Has("scope") || form.Get("access_type") != "offline" {
 		t.Errorf("form = %v", form)
 	}
 	ex := tr.Exchange(TokenRequest)
