@@ -160,9 +160,6 @@ var knownMisses = map[string]string{
 	// clock_skew stays its alternative. A registry's certificate known to
 	// be kept valid reads as the clock (certClock).
 	"wsl2-kubectl-x509-not-yet-valid-clock-not-synced.txt": "an expired-or-not-yet-valid certificate of an unknown server, with no times, reads as tls",
-	// A Docker ID's login to Docker Hub: a login with no registry reads,
-	// for ACR's users, as one meant for their registry (TestReason).
-	"jenkins-dockerhub-login-token-swapped-account.txt": "a login with no registry reads as one meant for ACR",
 	// A registry that speaks plain HTTP, which no catalogue cause names;
 	// the words read as a proxy spoken to in TLS.
 	"plain-http-registry-push-insecure-registries-systemd.txt": "a plain-HTTP registry is no catalogue cause",

@@ -37,6 +37,7 @@ var extractors = []extractor{
 	{"registrycode", []string{": unknown: "}, readRegistryCode},
 	{"credfile", credFiles, readCredFile},
 	{"noapi", []string{"/v2/ failed with status: 404"}, readNoAPI},
+	{"azacr", []string{"az acr "}, func(c *lineCtx) { c.s.facts.azACR = true }},
 	{"htmlbody", []string{"response body: invalid character '<'"}, readHTMLBody},
 }
 
@@ -537,7 +538,7 @@ func readLogin(c *lineCtx) {
 		if server == "" {
 			if k == "docker login" && !strings.Contains(c.lo, "--help") && strings.Contains(c.lo[i:], " -") {
 				// With options but no registry, Docker logs in to Docker Hub.
-				c.emit(signal{Cause: regName, Weight: wLikely + 10, Class: keyMiss, Alt: alts(badCreds),
+				c.emit(signal{Cause: regName, Weight: wLikely + 10, Class: hubLogin, Alt: alts(badCreds),
 					What: "docker login without a registry logs in to Docker Hub: name the registry (docker login myreg.azurecr.io)"})
 			}
 			return

@@ -62,6 +62,15 @@ func interpret(s *state) []signal {
 			if !failure {
 				continue // a name Docker keys differently matters only when a login fails
 			}
+		case hubLogin:
+			if !failure {
+				continue
+			}
+			if len(s.registries) == 0 && !s.facts.azACR {
+				// Nothing in the text is ACR's: Docker Hub was the registry
+				// meant, and its refusal is the finding.
+				g.Weight, g.Class = min(g.Weight, wPossible), plain
+			}
 		case refinable:
 			if refined(s.sigs, g) {
 				continue

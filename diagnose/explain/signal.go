@@ -40,6 +40,7 @@ const (
 	keyMiss           // a name Docker keys credentials differently by: upper case, a port
 	wrapper           // words a tool says around another failure, which the line names
 	refinable         // a check-health code whose message line says more
+	hubLogin          // a login that names no registry, so went to Docker Hub
 )
 
 // generic classes are the failures a more specific cause explains.
@@ -85,6 +86,7 @@ type facts struct {
 	privateDNS    bool // a registry host resolved to a private address
 	hubPush       bool // a push went to Docker Hub
 	servicePull   bool // an Azure service pulled, with the app's registry credentials
+	azACR         bool // az acr ran: the text is about an ACR registry
 }
 
 // state is the reading of a text so far, line by line.
