@@ -160,6 +160,17 @@ var knownMisses = map[string]string{
 	// clock_skew stays its alternative. A registry's certificate known to
 	// be kept valid reads as the clock (certClock).
 	"wsl2-kubectl-x509-not-yet-valid-clock-not-synced.txt": "an expired-or-not-yet-valid certificate of an unknown server, with no times, reads as tls",
+	// Docker Hub's certificate expired in 2015, in the days of its v1 API:
+	// the same incident as docker-pull-index-docker-io-x509-hub-cert-expired.
+	"shippable-ci-index-docker-io-cert-expired.txt": "a well-known registry's expired certificate reads as the local clock",
+	// ECR Public's API lives in us-east-1 only: a host of another region
+	// has the right shape and does not resolve, which reads as DNS. Only
+	// AWS's documentation tells the names apart.
+	"ecr-login-action-public-wrong-region-enotfound.txt": "a well-formed host that does not exist reads as DNS",
+	// A job without id-token: write gets no OIDC token to sign in with:
+	// read as invalid_credentials (the identity gives no credential); the
+	// thread found no catalogue cause.
+	"gha-gcp-auth-missing-id-token-permission.txt": "a workflow denied its OIDC token reads as invalid_credentials",
 	// A registry that speaks plain HTTP, which no catalogue cause names;
 	// the words read as a proxy spoken to in TLS.
 	"plain-http-registry-push-insecure-registries-systemd.txt": "a plain-HTTP registry is no catalogue cause",

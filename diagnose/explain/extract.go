@@ -37,8 +37,20 @@ var extractors = []extractor{
 	{"registrycode", []string{": unknown: "}, readRegistryCode},
 	{"credfile", credFiles, readCredFile},
 	{"noapi", []string{"/v2/ failed with status: 404"}, readNoAPI},
-	{"azacr", []string{"az acr "}, func(c *lineCtx) { c.s.facts.azACR = true }},
+	{"azacr", []string{"az acr "}, func(c *lineCtx) { c.s.facts.acr = true }},
 	{"htmlbody", []string{"response body: invalid character '<'"}, readHTMLBody},
+	{"plainhttp", []string{"server gave http response to https client"}, readPlainHTTP},
+}
+
+// readPlainHTTP reads HTTP answered where Docker spoke TLS. ACR speaks
+// only TLS, so there a proxy answered; a registry of one's own speaks plain
+// HTTP until it is given a certificate (or listed as insecure).
+func readPlainHTTP(c *lineCtx) {
+	if c.target == acrTarget {
+		c.emit(sig(netDown, wLikely, "plain HTTP answered for ACR: a proxy", tlsFail, regName))
+		return
+	}
+	c.emit(sig(tlsFail, wLikely, "the registry speaks plain HTTP, not TLS", netDown, regName))
 }
 
 // readHTMLBody reads an error answer that was a web page, not the
@@ -335,7 +347,7 @@ func isStatus(lo string, i int) bool {
 		}
 	}
 	before := lo[max(0, i-24):i]
-	for _, w := range []string{"status", "code", "http", "response", "returned", "received", "fail", "error "} {
+	for _, w := range []string{"status", "code", "http", "response", "returned", "received", "fail", "error ", "error:"} {
 		if strings.Contains(before, w) {
 			return true
 		}

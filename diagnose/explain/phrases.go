@@ -261,7 +261,9 @@ var phrases = []phrase{
 	{text: "\" is not bearer", cause: regError, weight: wLikely, alt: alts(netDown)}, // challenge scheme "negotiate" is not bearer
 	{text: "no supported grant type", cause: regError, weight: wLikely},
 	{text: "authorization server did not include a token in the response", cause: regError, weight: wStrong},
-	{text: "no token in bearer response", cause: regError, weight: wStrong},
+	// go-containerregistry prints the answer after it: where that is an
+	// error of its own (DENIED), the error is the finding.
+	{text: "no token in bearer response", cause: regError, weight: wHint + 5, alt: alts(noPerm, badCreds)},
 	{text: "empty token returned", cause: regError, weight: wStrong},
 	// A token answer that is not JSON: an HTML page from a proxy, a WAF or
 	// the registry's front end.
@@ -378,7 +380,6 @@ var phrases = []phrase{
 	{text: "the specified network name is no longer available", cause: netDown, weight: wStrong}, // Windows ERROR_NETNAME_DELETED
 	// HTTP where TLS was expected, or the reverse: a proxy set with the
 	// wrong scheme, a port that speaks the other protocol.
-	{text: "server gave http response to https client", cause: netDown, weight: wLikely, alt: alts(regName, tlsFail)},
 	{text: "malformed http response", cause: netDown, weight: wLikely, alt: alts(tlsFail)},
 	{text: "timed out", cause: netDown, weight: wHint + 5},
 	{text: "max retries exceeded with url", cause: netDown, weight: wPossible + 10, class: wrapper, alt: alts(tlsFail, regName)},
@@ -470,6 +471,8 @@ var phrases = []phrase{
 	// credentials (an auth that is not base64 of user:password),
 	// containers/image pkg/docker/config and containers/common pkg/auth.
 	{text: "invalid auth configuration file", cause: credStore, weight: wStrong},
+	{text: "could not get the credentials store", cause: credStore, weight: wStrong}, // notation, oras-go
+	{text: "credentials store config was not set up", cause: credStore, weight: wStrong},
 	{text: "docker_auth_config environment variable is missing key", cause: credStore, weight: wStrong},
 	{text: "docker_auth_config does not support more than one json object", cause: credStore, weight: wStrong},
 	{text: "must be formatted as base64(username:password)", cause: credStore, weight: wStrong},

@@ -40,7 +40,7 @@ func interpret(s *state) []signal {
 			if g, keep = byTarget(g, s.facts); !keep {
 				continue
 			}
-			if g.Cause != orig.Cause && orig.Class == denied {
+			if g.Cause != orig.Cause && (orig.Class == denied || orig.Class == badPassword) {
 				// What the words say stays a possibility.
 				orig.Weight, orig.Class = min(orig.Weight, wPossible), plain
 				out = append(out, orig)
@@ -66,7 +66,7 @@ func interpret(s *state) []signal {
 			if !failure {
 				continue
 			}
-			if len(s.registries) == 0 && !s.facts.azACR {
+			if !s.facts.acr {
 				// Nothing in the text is ACR's: Docker Hub was the registry
 				// meant, and its refusal is the finding.
 				g.Weight, g.Class = min(g.Weight, wPossible), plain
@@ -106,6 +106,16 @@ func byTarget(g signal, f facts) (signal, bool) {
 		case g.Class == badPassword && g.pull:
 			g.Cause, g.Weight, g.Class, g.Alt = anonBlock, wLikely+2, plain, alts(badCreds)
 			g.What = "Docker Hub refused a stored credential on a pull that needs none: " + g.What
+			return g, true
+		case g.Class == authFail && g.pull && g.library:
+			g.Cause, g.Weight, g.Class, g.Alt = regName, wLikely, plain, alts(badCreds)
+			g.What = "Docker Hub's official images need no login: no such official image, or a reference that lost its registry (" + g.What + ")"
+			return g, true
+		case g.Class == badPassword && !f.acr:
+			// Nothing in the text is ACR's: a login to Docker Hub itself
+			// was refused, and what it then pushed was refused for that.
+			g.Weight, g.Class, g.Alt = wLikely+10, plain, alts(regName, credStore)
+			g.What = "Docker Hub refused the login: " + g.What
 			return g, true
 		case g.Class == denied || g.Class == repoMissing || f.hubPush:
 			g.Cause, g.Weight, g.Class, g.Alt = regName, wLikely+5, plain, alts(noPerm, badCreds)

@@ -45,6 +45,7 @@ var refContexts = []struct {
 	{key: "oci push ", push: true},
 	{key: "push access denied for ", push: true},
 	{key: "error pushing image to ", push: true},
+	{key: "failed to push ", push: true}, // BuildKit: "failed to push app:1: …"
 	{key: "docker pull "},
 	{key: "docker image pull "},
 	{key: "podman pull "},
@@ -107,6 +108,7 @@ func readHosts(c *lineCtx) {
 			url = t
 			c.reqHost = raw
 			c.pull = strings.Contains(path, "/manifests/") || strings.Contains(path, "/blobs/") || pullScope(path)
+			c.library = c.pull && strings.HasPrefix(path, "/v2/library/")
 		}
 		if strings.HasPrefix(lo, ".") && c.answered() {
 			continue // a redacted name the registry answered for
@@ -184,6 +186,7 @@ func readHosts(c *lineCtx) {
 			if c.host == "" {
 				c.host = ls
 			}
+			c.s.facts.acr = true
 			if len(c.s.registries) < maxRegistries && !slices.Contains(c.s.registries, ls) {
 				c.s.registries = append(c.s.registries, ls)
 			}

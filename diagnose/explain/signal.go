@@ -68,6 +68,8 @@ type signal struct {
 	What string
 	// pull: the failed request fetched a manifest or blob, not a login.
 	pull bool
+	// library: it fetched one of Docker Hub's official images.
+	library bool
 	// noCred: the client sent no credential at all.
 	noCred bool
 	// trace: the line is a debug trace of a request, where a 401 is the
@@ -86,7 +88,7 @@ type facts struct {
 	privateDNS    bool // a registry host resolved to a private address
 	hubPush       bool // a push went to Docker Hub
 	servicePull   bool // an Azure service pulled, with the app's registry credentials
-	azACR         bool // az acr ran: the text is about an ACR registry
+	acr           bool // the text names ACR: a login server, az acr
 }
 
 // state is the reading of a text so far, line by line.
@@ -122,11 +124,12 @@ type lineCtx struct {
 	host   string
 	// reqHost is the host of the line's first registry request, as printed.
 	reqHost string
-	// pull: that request fetched a manifest or a blob.
-	pull bool
-	ran  uint64 // extractors already run on this line, by bit
-	from int    // index of this line's first signal in s.sigs
-	keys []int  // the keywords found on the line, by index
+	// pull: that request fetched a manifest or a blob; library: one of
+	// Docker Hub's official images.
+	pull, library bool
+	ran           uint64 // extractors already run on this line, by bit
+	from          int    // index of this line's first signal in s.sigs
+	keys          []int  // the keywords found on the line, by index
 	// traced is trace(), once read: 1 no, 2 yes.
 	traced uint8
 }
@@ -238,6 +241,7 @@ func (c *lineCtx) emit(s signal) {
 		}
 	}
 	s.pull = s.pull || c.pull
+	s.library = s.library || c.library
 	s.trace = c.trace()
 	if s.req == "" {
 		h, _ := hostPort(c.reqHost)
