@@ -578,3 +578,16 @@ func TestClientStrings(t *testing.T) {
 		t.Errorf("%d lines, want at least 300", n)
 	}
 }
+
+// TestRegistriesBounded: a text naming thousands of registries lists the
+// first maxRegistries, which run checks live, in order.
+func TestRegistriesBounded(t *testing.T) {
+	var sb strings.Builder
+	for i := range 5000 {
+		fmt.Fprintf(&sb, "Get https://REG%05d.AZURECR.IO/v2/: unauthorized\n", i)
+	}
+	got := Registries(sb.String())
+	if len(got) != maxRegistries || got[0] != "reg00000.azurecr.io" || got[maxRegistries-1] != fmt.Sprintf("reg%05d.azurecr.io", maxRegistries-1) {
+		t.Errorf("%d registries: %v…", len(got), got[:min(3, len(got))])
+	}
+}

@@ -147,7 +147,7 @@ func readAADSTS(c *lineCtx) {
 		case strings.Contains(msg, "within its valid time range"):
 			// readTimeRange weighs the times the message states.
 			found = append(found, signal{Weight: -1, What: "AADSTS" + num})
-		case last && ranOn(c.continued(4), "within its valid time range"):
+		case last && timeRangeCodes[num] && ranOn(c.continued(4), "within its valid time range"):
 			// The message wraps: its times are on the lines that follow.
 			found = append(found, assertionVerdict("AADSTS"+num, c.continued(4)))
 		case !ok:
@@ -166,6 +166,10 @@ func readAADSTS(c *lineCtx) {
 		c.emit(s)
 	}
 }
+
+// timeRangeCodes are the codes whose message says the assertion is "not
+// within its valid time range" (times.go reads the times it states).
+var timeRangeCodes = map[string]bool{"700024": true, "500133": true, "50012": true}
 
 // ranOn reports whether text holds phrase, in any case.
 func ranOn(text, phrase string) bool { return indexFold(text, phrase) >= 0 }

@@ -283,9 +283,9 @@ func indexFold(s, sep string) int {
 }
 
 // Registries lists the ACR login servers the text names, in order and
-// deduplicated. An image reference such as myreg.azurecr.io/team/app:1 and
-// a data endpoint such as myreg.eastus.data.azurecr.io both count as
-// myreg.azurecr.io.
+// deduplicated, the first maxRegistries of them: run checks each live. An
+// image reference such as myreg.azurecr.io/team/app:1 and a data endpoint
+// such as myreg.eastus.data.azurecr.io both count as myreg.azurecr.io.
 func Registries(text string) []string {
 	var out []string
 	seen, read := map[string]bool{}, map[string]bool{}
@@ -301,7 +301,9 @@ func Registries(text string) []string {
 		ls := s.LoginServer()
 		if !seen[ls] {
 			seen[ls] = true
-			out = append(out, ls)
+			if out = append(out, ls); len(out) == maxRegistries {
+				break
+			}
 		}
 	}
 	return out

@@ -16,6 +16,10 @@ const perLine = 8
 // questions put to Options.Machine.
 const maxRegistries = 32
 
+// maxNames bounds the distinct host names checked in one text: each costs
+// a parse, and a text that names thousands is not a log of logins.
+const maxNames = 1024
+
 // hostKind is where on a line a host was read, which decides what a fault
 // in it means: a privatelink host in a lookup is the DNS answer, in a
 // request it is the wrong name.
@@ -347,11 +351,11 @@ func firstPart(s string) string {
 func checkName(c *lineCtx, raw string, kind hostKind) {
 	key := string(rune('0'+kind)) + raw
 	faults, ok := c.s.names[key]
+	if !ok && len(c.s.names) >= maxNames {
+		return // no log names this many hosts: the rest are not read
+	}
 	if !ok {
 		faults = nameFaults(raw, kind)
-		if c.s.names == nil {
-			c.s.names = map[string][]signal{}
-		}
 		c.s.names[key] = faults
 	}
 	for _, f := range faults {
@@ -431,8 +435,19 @@ func readMisspelt(c *lineCtx) {
 		if !hostBytes(h) {
 			continue
 		}
-		if d, ok := misspelt(h); ok {
-			c.emit(sig(regName, wCertain, d))
+		key := "m" + h
+		faults, seen := c.s.names[key]
+		if !seen {
+			if len(c.s.names) >= maxNames {
+				return
+			}
+			if d, ok := misspelt(h); ok {
+				faults = []signal{sig(regName, wCertain, d)}
+			}
+			c.s.names[key] = faults
+		}
+		if len(faults) > 0 {
+			c.emit(faults[0])
 			c.target, c.own = acrTarget, true
 			return
 		}

@@ -100,6 +100,8 @@ type state struct {
 	host   string              // the last ACR login server a line named
 	first  string              // the first ACR login server of the text
 	names  map[string][]signal // nameFaults by kind and host, read once per text
+	// repeats counts the signals of each cause, class and weight.
+	repeats map[repeatKey]int
 	// lookup is the last name a line said it was resolving, on line
 	// lookupAt: a wrapped line or a tool's next line says what became of it.
 	lookup    string
@@ -240,6 +242,12 @@ func (c *lineCtx) emit(s signal) {
 			return
 		}
 	}
+	// And a text that says it on many lines has said it: past maxRepeat
+	// lines, one more adds nothing to the ranking but its cost.
+	k := repeatKey{s.Cause, s.Class, s.Weight}
+	if c.s.repeats[k]++; c.s.repeats[k] > maxRepeat {
+		return
+	}
 	s.pull = s.pull || c.pull
 	s.library = s.library || c.library
 	s.trace = c.trace()
@@ -249,6 +257,17 @@ func (c *lineCtx) emit(s signal) {
 	}
 	c.s.sigs = append(c.s.sigs, s)
 }
+
+// repeatKey is what makes two signals of a text the same statement for
+// maxRepeat.
+type repeatKey struct {
+	cause  cause.ID
+	class  class
+	weight int
+}
+
+// maxRepeat is how many signals of one repeatKey a text keeps.
+const maxRepeat = 256
 
 // sig is a signal for id with weight w.
 func sig(id cause.ID, w int, what string, alt ...cause.ID) signal {
@@ -310,7 +329,7 @@ const wrapAt = 60
 // read turns lines into signals and facts.
 func read(lines []string) *state {
 	l := lang()
-	s := &state{lines: lines}
+	s := &state{lines: lines, names: map[string][]signal{}, repeats: map[repeatKey]int{}}
 	// The lower-case copies of the lines that say something are cut from
 	// one buffer, not allocated a line at a time.
 	var low strings.Builder
