@@ -34,12 +34,22 @@ const keys = `password|passwd|passphrase|pwd|pw|secret|token|auth|authorization|
 const colonKeys = `password|passwd|passphrase|secret|_token|identitytoken|apikey|api_key`
 
 // value is a secret's value after its key: quoted with " (JSON escapes
-// allowed) or ', where an unterminated quote runs to the end of the line,
-// or else one word. A word does not start an object or array.
-const value = `("(?:[^"\\\n]|\\.)*"?|'[^'\n]*'?|[^\s"',;&{}\[][^\s"',;&}]*)`
+// allowed), with \" (JSON inside a JSON string), ' or $'…' (the shell's
+// ANSI-C quotes), where an unterminated quote runs to the end of the line,
+// or else one word, whose blanks a backslash may escape. A word does not
+// start an object or array; an array's first element is taken (list).
+const value = `(\\"(?:[^\\\n]|\\[^"\n])*(?:\\")?|"(?:[^"\\\n]|\\.)*"?|\$?'(?:[^'\\\n]|\\.)*'?|(?:\\.|[^\s"',;&{}\[\\])(?:\\.|[^\s"',;&}\\])*)`
+
+// list lets a value be the first element of a list: password=[…],
+// "password": ["…"], Go's map[password:[…]].
+const list = `(?:\[[ \t]*)?`
+
+// sep is what stands between a key and its value in code and config
+// besides = and :: =>, :=, ==, ->.
+const eqSep = `(?:=>|:=|==|=)`
 
 // printed is a shell printing its arguments: echo or printf, options.
-const printed = `(?i)\b(?:echo|printf|write-output|write-host)(?:[ \t]+-[a-z-]*)*(?:[ \t]+(?:'%s[^'\n]*'|"%s[^"\n]*"))?[ \t]+`
+const printed = `(?i)\b(?:echo|printf|write-output|write-host)(?:[ \t]+-[a-z-]*)*(?:[ \t]+(?:'%s[^'\n]*'|"%s[^"\n]*"|%s\S*))?[ \t]+`
 
 // proseKeys are the names whose value may follow in prose, after a
 // blank or a colon.
@@ -111,21 +121,21 @@ var rules = sync.OnceValue(func() []rule {
 		{re: regexp.MustCompile(`(?:^|[^A-Za-z0-9_+/=-])([A-Za-z0-9_-]{60,}|[A-Za-z0-9+/]{60,}={0,2})(?:$|[^A-Za-z0-9_+/=-])`), ok: mixedCase, pre: longRun},
 		// Password and secret flags, separated by blanks or =: docker login -p,
 		// --password, az's --client-secret, --registry-password, -s.
-		{re: regexp.MustCompile(`(?i)(?:^|[\s"'(\[{,;|&])(?:-p|-s|--(?:[a-z0-9]+-)*(?:password|passwd|secret))(?:[ \t]+|=)` + value), need: []string{"-p", "-s", "passw", "secret"}},
+		{re: regexp.MustCompile(`(?i)(?:^|[\s"'(\[{,;|&])(?:-p|-s|--(?:[a-z0-9]+-)*(?:password|passwd|secret))(?:[ \t\x{a0}]+|=)` + value), need: []string{"-p", "-s", "passw", "secret"}},
 		// -p with its value attached: docker login -pSECRET.
 		{re: regexp.MustCompile(`(?:^|[\s"'(\[{,;|&])-p([^\s=]\S*)`), need: []string{"-p"}},
 		// Quoted keys: "password": "…", 'auth': '…', "IdentityToken":"…".
-		{re: regexp.MustCompile(`(?i)["'][\w.-]*?(?:` + keys + `)["'][ \t]*[:=][ \t]*` + value), ok: notLiteral, need: keyNeed},
+		{re: regexp.MustCompile(`(?i)["'][\w.-]*?(?:` + keys + `)\\?["'][ \t]*(?:` + eqSep + `|:)[ \t]*` + list + value), ok: notLiteral, need: keyNeed},
 		// Unquoted keys with =: pw=…, client_secret=…, DOCKER_PASSWORD=…, a
 		// query's access_token=….
-		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + keys + `)[ \t]*=[ \t]*` + value), ok: notLiteral, need: keyNeed},
+		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + keys + `)[ \t]*` + eqSep + `[ \t]*` + list + value), ok: notLiteral, need: keyNeed},
 		// Unquoted keys with a colon: password: …, refresh_token: ….
-		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + colonKeys + `)[ \t]*:[ \t]*` + value), ok: notProse, need: proseNeed},
+		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + colonKeys + `)[ \t]*:=?[ \t]*` + list + value), ok: notProse, need: proseNeed},
 		// A key in prose, then its value after a blank, "is", "was" or a
 		// colon: "password hunter2x", "secret is …", "token: …",
 		// "x-api-key: …". Prose says "token expired" and "password is
 		// wrong" too, so only a value that looks like one goes.
-		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w-]*(?:` + proseKeys + `)(?:[ \t]*:[ \t]*|[ \t]+(?:(?:is|was)(?:[ \t]*:)?[ \t]+)?)` + value), ok: valueLike, need: proseNeed},
+		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w-]*(?:` + proseKeys + `)(?:[ \t]*(?::|->)[ \t]*|[ \t]+(?:(?:is|was)(?:[ \t]*:)?[ \t]+)?)` + value), ok: valueLike, need: proseNeed},
 		// user:password pairs: curl -u/--user, skopeo --creds, --src-creds.
 		{re: regexp.MustCompile(`(?i)(?:^|[\s"'(\[{,;|&])(?:-u[ \t]*|(?:--user|--(?:[a-z0-9]+-)*creds)(?:[ \t]+|=))["']?[^\s:"']*:([^\s"']+)`), ok: notNumber, need: []string{"-u", "creds"}},
 		// Authorization headers, whatever the scheme: Basic, Bearer, none.
@@ -135,17 +145,24 @@ var rules = sync.OnceValue(func() []rule {
 		// A secret piped or fed to a login that reads it from standard
 		// input: echo "…" | docker login --password-stdin, <<< "…".
 		// PowerShell pipes a bare string; other pipes may come between.
-		{re: regexp.MustCompile(printed + value + `[ \t]*\|[^\n]*--password-stdin`), ok: notVariable, need: stdinNeed},
+		{re: regexp.MustCompile(printed + value + `[^\n]*--password-stdin`), ok: notVariable, need: stdinNeed},
+		{re: regexp.MustCompile(`(?i)--password-stdin[^\n]*?` + printed[len("(?i)"):] + value), ok: notVariable, need: stdinNeed},
 		{re: regexp.MustCompile(`(?i)(?:^|[\s(;&>])('[^'\n]*'|"[^"\n]*")[ \t]*\|[^\n]*--password-stdin`), ok: notVariable, need: stdinNeed},
 		{re: regexp.MustCompile(`(?i)--password-stdin[^\n]*?<<<[ \t]*\$?` + value), ok: notVariable, need: stdinNeed},
 		{re: regexp.MustCompile(`(?i)<<<[ \t]*\$?` + value + `[^\n]*--password-stdin`), ok: notVariable, need: stdinNeed},
 		// What a CI log is told to mask, to the end of the line: GitHub
-		// Actions' ::add-mask::….
-		{re: regexp.MustCompile(`::add-mask::[ \t]*(\S.*)`), ok: notVariable, need: []string{"::add-mask::"}},
+		// Actions' ::add-mask::…, Azure Pipelines' ##vso[task.setsecret]…
+		// and a variable set with issecret=true, ##[add-mask]….
+		{re: regexp.MustCompile(`(?i)::add-mask::[ \t]*(\S.*)`), ok: notVariable, need: []string{"::add-mask::"}},
+		{re: regexp.MustCompile(`(?i)##\[add-mask\][ \t]*(\S.*)`), ok: notVariable, need: []string{"##[add-mask]"}},
+		{re: regexp.MustCompile(`(?i)##vso\[task\.setsecret\][ \t]*(\S.*)`), ok: notVariable, need: []string{"task.setsecret"}},
+		{re: regexp.MustCompile(`(?i)##vso\[task\.setvariable[^\]\n]*issecret=true[^\]\n]*\][ \t]*(\S.*)`), ok: notVariable, need: []string{"issecret"}},
 		// A URL's user-info password, which may hold / or @ when pasted
 		// unencoded: it ends at the last @ before the host, which ends the URL
 		// or is followed by its path, query or fragment.
-		{re: regexp.MustCompile(`(?i)[a-z][a-z0-9+.-]*://[^\s:/]*:(\S*?)@[^\s@/?#"'\x60]+(?:[\s/?#"'\x60]|$)`), need: []string{"@"}},
+		{re: regexp.MustCompile(`(?i)[a-z][a-z0-9+.-]*:(?://|\\/\\/)[^\s:/]*:(\S*?)@[^\s@/?#"'\x60]+(?:[\s/?#"'\x60]|$)`), need: []string{"@"}},
+		// user:password@host with no scheme, before a domain.
+		{re: regexp.MustCompile(`(?:^|[\s"'(\[{,;|&=])[\w.%+-]+:([^\s:@/"']+)@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}\b`), need: []string{"@"}},
 	}
 })
 

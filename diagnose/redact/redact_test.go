@@ -150,3 +150,30 @@ func FuzzSkip(f *testing.F) {
 		}
 	})
 }
+
+// TestSecretsForms: a secret in the forms CI systems mask and code and
+// config write, whatever the case or escaping: none is left in the clear.
+func TestSecretsForms(t *testing.T) {
+	const secret = "Qz8vKp2mXw7RtY4n"
+	for _, in := range []string{
+		// masking commands: GitHub Actions, Azure Pipelines
+		"::ADD-MASK::" + secret, "::Add-Mask::" + secret, "##[add-mask]" + secret, "##vso[task.setsecret]" + secret,
+		"##vso[task.setvariable variable=ACR_PW;isSecret=true;]" + secret,
+		// separators of code and config
+		`password => "` + secret + `"`, `password := "` + secret + `"`, `password=='` + secret + `'`, "password -> " + secret,
+		// lists, and JSON inside a JSON string
+		"map[password:[" + secret + "]]", `{"username":"admin","password":["` + secret + `"]}`, "password=[" + secret + "]", "PASSWORD:[" + secret + "]",
+		`{\"password\": \"` + secret + `\"}`, `https:\/\/admin:` + secret + `@myreg.azurecr.io`,
+		// a URL's user-info with no scheme
+		"admin:" + secret + "@myreg.azurecr.io",
+		// fed to --password-stdin however it is printed
+		"printf %s " + secret + " | docker login --password-stdin", "echo " + secret + " > pw.txt; cat pw.txt | docker login --password-stdin",
+		"docker login --password-stdin < <(echo " + secret + ")",
+		// escaped blanks, ANSI-C quotes, a no-break space
+		`-p correct\ horse\ ` + secret, "-p $'correct\\t" + secret + "'", "--password\u00a0" + secret,
+	} {
+		if out := Secrets(in); strings.Contains(out, secret) {
+			t.Errorf("%q leaks: %q", in, out)
+		}
+	}
+}
