@@ -18,6 +18,8 @@ type phrase struct {
 	// daemon is what the words mean on a line about the Docker daemon's
 	// own API (/v1.40/…), where no registry is involved.
 	daemon cause.ID
+	// hub: the words are Docker Hub's, about Docker Hub.
+	hub bool
 }
 
 // Short names for the catalogue, to keep the tables readable.
@@ -240,6 +242,9 @@ var phrases = []phrase{
 	// TOOMANYREQUESTS, Docker Hub's rate-limit body, ACR's
 	// https://aka.ms/acr/skus text.
 	{text: "too many requests", cause: throttled, weight: wCertain},
+	// Docker Hub's own words for its limit on pulls: whatever registry the
+	// text names, the limit is Docker Hub's (fixHubLimit).
+	{text: "you have reached your pull rate limit", cause: throttled, weight: wCertain, hub: true},
 	{text: "pull rate limit", cause: throttled, weight: wStrong},
 	{text: "rate limit exceeded", cause: throttled, weight: wStrong},
 	{text: "throttled", cause: throttled, weight: wLikely},
@@ -548,6 +553,9 @@ var phrases = []phrase{
 
 func emitPhrase(c *lineCtx, p *phrase) {
 	s := signal{Cause: p.cause, Weight: p.weight, Class: p.class, Alt: p.alt, What: p.text, noCred: p.noCred}
+	if p.hub {
+		s.Target = hubTarget
+	}
 	if p.daemon != "" && daemonAPI(c.lo) {
 		s.Cause, s.Alt = p.daemon, alts(dockerEnv, netDown)
 		s.What += ": the Docker daemon's certificate"

@@ -420,7 +420,10 @@ func finding(s *state, g group, evident func(line int) string) Finding {
 	}
 	ev := f.Line
 	fix := fixes[g.id](host, name)
-	if reg == "" && best.Target == otherTarget {
+	switch {
+	case g.id == throttled && best.Target == hubTarget:
+		fix = fixHubLimit(name)
+	case reg == "" && best.Target == otherTarget:
 		fix = fixOther(g.id, best.req)
 	}
 	if m := machineCause(g); m != nil {

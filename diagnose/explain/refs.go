@@ -442,7 +442,12 @@ func readMisspelt(c *lineCtx) {
 				return
 			}
 			if d, ok := misspelt(h); ok {
-				faults = []signal{sig(regName, wCertain, d)}
+				// The finding names the login server meant, not one the
+				// text names elsewhere.
+				f := sig(regName, wCertain, d)
+				name, _, _ := strings.Cut(strings.ToLower(h), ".")
+				f.Host = loginServer(name + ".azurecr.io")
+				faults = []signal{f}
 			}
 			c.s.names[key] = faults
 		}

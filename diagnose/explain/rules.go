@@ -147,6 +147,16 @@ func fixThrottled(host, name string) []string {
 	}
 }
 
+// fixHubLimit is the remediation of Docker Hub's limit on pulls, which
+// a build meant for ACR meets in its base images.
+func fixHubLimit(name string) []string {
+	n := shell.RegistryName(name).Or("<name>")
+	return []string{
+		"Docker Hub limits pulls by address: docker login to Docker Hub for a higher limit",
+		shell.Sprintf("or pull the image from your registry: az acr import -n %s --source docker.io/library/%s --image %s", n, shell.Placeholder("<image>"), shell.Placeholder("<image>")),
+	}
+}
+
 // fixOther is the remediation for a registry that is not ACR, named by
 // the failed request's host: Docker's own commands, no Azure's.
 func fixOther(id cause.ID, host string) []string {

@@ -82,3 +82,19 @@ func TestFixOther(t *testing.T) {
 		t.Errorf("GHCR's denial: %+v", fs)
 	}
 }
+
+// TestFixRegistry: a finding's fix is for the registry it is about: a
+// misspelt host's own login server, not another the text names; Docker
+// Hub's pull limit, not the ACR registry's SKU.
+func TestFixRegistry(t *testing.T) {
+	fs := ExplainString("Warning: ignoring cache from contoso.azurecr.com (no such host)\n" +
+		`Error response from daemon: Get "https://myregistry.azurecr.io/v2/": denied: client with IP 1.2.3.4 is not allowed access`)
+	if len(fs) == 0 || fs[0].Cause.ID != regName || fs[0].Registry != "contoso.azurecr.io" {
+		t.Errorf("misspelt host: %+v", fs)
+	}
+	fs = ExplainString("+ docker build -t myregistry.azurecr.io/app:1 .\n" +
+		"toomanyrequests: You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit")
+	if len(fs) == 0 || fs[0].Cause.ID != throttled || !slices.Equal(fs[0].Cause.Remediation, fixHubLimit("myregistry")) {
+		t.Errorf("Docker Hub's limit: %+v", fs)
+	}
+}
