@@ -421,7 +421,7 @@ func finding(s *state, g group, evident func(line int) string) Finding {
 	ev := f.Line
 	fix := fixes[g.id](host, name)
 	switch {
-	case g.id == throttled && best.Target == hubTarget:
+	case g.id == throttled && slices.ContainsFunc(g.sigs, func(s signal) bool { return s.Target == hubTarget }):
 		fix = fixHubLimit(name)
 	case reg == "" && best.Target == otherTarget:
 		fix = fixOther(g.id, best.req)
