@@ -59,3 +59,39 @@ func TestDocker(t *testing.T) {
 		})
 	}
 }
+
+// TestDockerBuiltVersion: a Go-built docker's version is read from the
+// build settings it records, without starting it (this one fails when
+// started); anything else is started as before.
+func TestDockerBuiltVersion(t *testing.T) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go toolchain")
+	}
+	src, dir := t.TempDir(), t.TempDir()
+	files := map[string]string{
+		"go.mod":             "module github.com/docker/cli\n\ngo 1.22\n",
+		"cmd/docker/main.go": "package main\n\nimport \"os\"\n\nfunc main() { os.Exit(3) }\n",
+	}
+	for name, body := range files {
+		p := filepath.Join(src, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	build := exec.Command(gobin, "build", "-o", filepath.Join(dir, "docker"),
+		"-ldflags=-X github.com/docker/cli/cli/version.Version=17.09.1-ce", "./cmd/docker")
+	build.Dir, build.Env = src, append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod", "GOWORK=off")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	t.Setenv("PATH", dir)
+	t.Setenv(pluginCommandEnv, "")
+	d := Docker(context.Background())
+	if d.Version != "17.09" || len(d.Causes) != 1 || !strings.Contains(d.Causes[0].Evidence, "ACR needs 18.03") {
+		t.Errorf("version %q, causes %+v", d.Version, d.Causes)
+	}
+}
