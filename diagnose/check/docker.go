@@ -18,7 +18,10 @@ import (
 // pluginCommandEnv names the docker binary that launched a plugin.
 const pluginCommandEnv = "DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND"
 
-var versionRE = regexp.MustCompile(`version v?(\d+)\.(\d+)`)
+// versionRE reads Docker's own --version: a docker that is another
+// client's shim (podman version 4.9.3, nerdctl version 1.7) has no Docker
+// version to judge.
+var versionRE = regexp.MustCompile(`Docker version v?(\d+)\.(\d+)`)
 
 // Docker reports the Docker client that will use the credentials: its
 // path and version, and whether it is too old for ACR (18.03). A missing
@@ -68,6 +71,9 @@ func Docker(ctx context.Context) report.Docker {
 // versionRE, or nil: reading the binary costs far less than starting it,
 // which a check of many registries pays in CPU its probes need.
 func builtVersion(path string) [][]byte {
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		return nil // a FIFO would block its reader, a device never end
+	}
 	info, err := buildinfo.ReadFile(path)
 	if err != nil || info.Path != "github.com/docker/cli/cmd/docker" {
 		return nil

@@ -6,10 +6,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/report"
 )
 
 // TestDocker: the Docker client found on PATH, judged by its version;
@@ -30,6 +32,7 @@ func TestDocker(t *testing.T) {
 		{name: "current", script: "echo 'Docker version 28.2.2, build e6534b4'", version: "28.2"},
 		{name: "too old", script: "echo 'Docker version 17.09.1-ce, build 19e2cf6'", version: "17.09", severity: cause.Error, detail: "ACR needs 18.03"},
 		{name: "hung", script: sleep + " 30 & wait", severity: cause.Error, detail: "--version failed"},
+		{name: "podman's shim", script: "echo 'podman version 4.9.3'"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -93,5 +96,27 @@ func TestDockerBuiltVersion(t *testing.T) {
 	d := Docker(context.Background())
 	if d.Version != "17.09" || len(d.Causes) != 1 || !strings.Contains(d.Causes[0].Evidence, "ACR needs 18.03") {
 		t.Errorf("version %q, causes %+v", d.Version, d.Causes)
+	}
+}
+
+// TestDockerFIFO: a FIFO named docker on PATH is neither read nor waited
+// for: the check goes on, as for any docker that cannot run.
+func TestDockerFIFO(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "docker")
+	if err := syscall.Mkfifo(fifo, 0o755); err != nil {
+		t.Skip(err)
+	}
+	t.Setenv("PATH", dir)
+	t.Setenv(pluginCommandEnv, "")
+	done := make(chan report.Docker)
+	go func() { done <- Docker(context.Background()) }()
+	select {
+	case d := <-done:
+		if d.Version != "" {
+			t.Errorf("a FIFO has version %q", d.Version)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Docker waited on a FIFO")
 	}
 }

@@ -27,22 +27,28 @@ const Mark = "<redacted>"
 // keys are the names of fields and variables whose value is a secret, as
 // the end of a longer name too (DOCKER_PASSWORD, client_secret,
 // IdentityToken, "auth" of config.json).
-const keys = `password|passwd|passphrase|pwd|pw|secret|token|auth|authorization|apikey|api_key|api-key|accountkey|accesskey|sig`
+const keyNames = `password|passwd|passphrase|pwd|pw|secret|token|auth|authorization|apikey|api_key|api-key|accountkey|accesskey|access_key|secret_key|private_key|account_key|sig`
+
+// keys are keyNames in text, where a list of them may be named in the
+// plural ("passwords": […]).
+const keys = `(?:` + keyNames + `)s?`
 
 // colonKeys are the names taken as a secret's before a colon without
 // quotes (YAML, log lines): fewer, since prose has "token: " too.
-const colonKeys = `password|passwd|passphrase|secret|_token|identitytoken|apikey|api_key`
+const colonKeys = `(?:password|passwd|passphrase|secret|_token|identitytoken|apikey|api_key|access_key|secret_key)s?`
 
 // value is a secret's value after its key: quoted with " (JSON escapes
 // allowed), with \" (JSON inside a JSON string), ' or $'…' (the shell's
 // ANSI-C quotes), where an unterminated quote runs to the end of the line,
 // or else one word, whose blanks a backslash may escape. A word does not
 // start an object or array; an array's first element is taken (list).
-const value = `(\\"(?:[^\\\n]|\\[^"\n])*(?:\\")?|"(?:[^"\\\n]|\\.)*"?|\$?'(?:[^'\\\n]|\\.)*'?|(?:\\.|[^\s"',;&{}\[\\])(?:\\.|[^\s"',;&}\\])*)`
+const valueAlts = `\\+"(?:[^\\\n]|\\+[^"\\\n])*(?:\\+")?|"(?:[^"\\\n]|\\.)*"?|\$?'(?:[^'\\\n]|\\.)*'?|(?:\\.|[^\s"',;&{}\[\\])(?:\\.|[^\s"',;&}\\])*`
 
-// list lets a value be the first element of a list: password=[…],
+const value = `(` + valueAlts + `)`
+
+// listValue is value, or a list after a key, taken whole: password=[…],
 // "password": ["…"], Go's map[password:[…]].
-const list = `(?:\[[ \t]*)?`
+const listValue = `(\[[^\]\n]*\]?|` + valueAlts + `)`
 
 // sep is what stands between a key and its value in code and config
 // besides = and :: =>, :=, ==, ->.
@@ -121,16 +127,25 @@ var rules = sync.OnceValue(func() []rule {
 		{re: regexp.MustCompile(`(?:^|[^A-Za-z0-9_+/=-])([A-Za-z0-9_-]{60,}|[A-Za-z0-9+/]{60,}={0,2})(?:$|[^A-Za-z0-9_+/=-])`), ok: mixedCase, pre: longRun},
 		// Password and secret flags, separated by blanks or =: docker login -p,
 		// --password, az's --client-secret, --registry-password, -s.
-		{re: regexp.MustCompile(`(?i)(?:^|[\s"'(\[{,;|&])(?:-p|-s|--(?:[a-z0-9]+-)*(?:password|passwd|secret))(?:[ \t\x{a0}]+|=)` + value), need: []string{"-p", "-s", "passw", "secret"}},
+		{re: regexp.MustCompile(`(?i)(?:^|[\s"'(\[{,;|&])(?:-p|-s|--(?:[a-z0-9]+-)*(?:password|passwd|pass|secret))(?:[ \t\x{a0}]+|=)` + value), ok: notMask, need: []string{"-p", "-s", "--pass", "passw", "secret"}},
 		// -p with its value attached: docker login -pSECRET.
-		{re: regexp.MustCompile(`(?:^|[\s"'(\[{,;|&])-p([^\s=]\S*)`), need: []string{"-p"}},
+		{re: regexp.MustCompile(`(?:^|[\s"'(\[{,;|&])-p([^\s=]\S*)`), ok: notMask, need: []string{"-p"}},
+		// az acr credential show: the admin passwords as name and value.
+		{re: regexp.MustCompile(`(?i)"name"[ \t]*:[ \t]*"password2?"[ \t]*,[ \t]*"value"[ \t]*:[ \t]*("[^"\n]*"?)`), need: []string{"password"}},
+		// YAML's auth: base64 of user:password, unquoted.
+		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])auth[ \t]*:[ \t]*([A-Za-z0-9+/]{8,}={0,2})(?:$|[\s,}])`), ok: mixedCase, need: []string{"auth"}},
+		// pass= and PAT= (GitHub's personal access tokens), as whole keys.
+		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])(?:[\w.-]*_)?(?:pass|pat)[ \t]*=[ \t]*` + value), ok: notLiteral, need: []string{"pass", "pat"}},
+		// Cookies and API Management's subscription key, as headers.
+		{re: regexp.MustCompile(`(?i)\b(?:set-)?cookie[ \t]*:[ \t]*(\S.*)`), need: []string{"cookie"}},
+		{re: regexp.MustCompile(`(?i)subscription-key[ \t]*[:=][ \t]*` + value), ok: notLiteral, need: []string{"subscription-key"}},
 		// Quoted keys: "password": "…", 'auth': '…', "IdentityToken":"…".
-		{re: regexp.MustCompile(`(?i)["'][\w.-]*?(?:` + keys + `)\\?["'][ \t]*(?:` + eqSep + `|:)[ \t]*` + list + value), ok: notLiteral, need: keyNeed},
+		{re: regexp.MustCompile(`(?i)["'][\w.-]*?(?:` + keys + `)\\*["'][ \t]*(?:` + eqSep + `|:)[ \t]*` + listValue), ok: notLiteral, need: keyNeed},
 		// Unquoted keys with =: pw=…, client_secret=…, DOCKER_PASSWORD=…, a
 		// query's access_token=….
-		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + keys + `)[ \t]*` + eqSep + `[ \t]*` + list + value), ok: notLiteral, need: keyNeed},
+		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + keys + `)[ \t]*` + eqSep + `[ \t]*` + listValue), ok: notLiteral, need: keyNeed},
 		// Unquoted keys with a colon: password: …, refresh_token: ….
-		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + colonKeys + `)[ \t]*:=?[ \t]*` + list + value), ok: notProse, need: proseNeed},
+		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + colonKeys + `)[ \t]*:=?[ \t]*` + listValue), ok: notProse, need: proseNeed},
 		// A key in prose, then its value after a blank, "is", "was" or a
 		// colon: "password hunter2x", "secret is …", "token: …",
 		// "x-api-key: …". Prose says "token expired" and "password is
@@ -175,24 +190,42 @@ func mixedCase(s string) bool {
 // notLiteral leaves a key's value alone when it is a JSON or flag
 // literal, not a secret: offline_token=true, "auth": null.
 func notLiteral(s string) bool {
-	switch strings.ToLower(s) {
-	case "true", "false", "null":
+	switch strings.ToLower(strings.Trim(s, `"'`)) {
+	case "true", "false", "null", "nil", "<nil>", "none", "(none)", "***", Mark, nullGUID:
 		return false
 	}
-	return true
+	return !notSecret().MatchString(strings.Trim(s, `"'`))
 }
+
+// nullGUID is the username of a login with an ACR token, not a secret.
+const nullGUID = "00000000-0000-0000-0000-000000000000"
+
+// notSecret matches values that name something rather than hide it: a
+// URL, a host with two dots or more, an AADSTS code, a digest.
+var notSecret = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:[a-zA-Z][a-zA-Z0-9+.-]*://\S*|[a-z0-9-]+(?:\.[a-z0-9-]+){2,}(?::[0-9]+)?(?:/\S*)?|AADSTS[0-9]+\S*|sha(?:256|384|512):\S+)$`)
+})
 
 // notProse is notLiteral, and leaves alone the words error text writes
 // after "password:" ("reading password: inappropriate ioctl for device").
 func notProse(s string) bool {
-	return notLiteral(s) && !proseWords[strings.ToLower(s)]
+	return notLiteral(s) && !proseWords[strings.ToLower(strings.TrimRight(s, ".,:;)"))]
 }
 
-// notVariable leaves a shell or CI variable alone ($TOKEN, "${{ secrets.X }}"):
-// it names the secret, it is not one.
+// notVariable leaves a shell or CI variable alone ($TOKEN, "${{ secrets.X }}"),
+// or a mask: it names the secret, it is not one. $'…' is a quote, not a
+// variable.
 func notVariable(s string) bool {
 	s = strings.Trim(s, `"'`)
-	return s != "" && !strings.HasPrefix(s, "$")
+	return s != "" && (!strings.HasPrefix(s, "$") || strings.HasPrefix(s, "$'")) && notMask(s)
+}
+
+// notMask leaves a CI's mask (***) and a GitHub Actions expression
+// (${{ secrets.X }}) alone. A password flag's value that looks like a
+// shell variable goes: a quoted password may start with $.
+func notMask(s string) bool {
+	s = strings.Trim(s, `"'`)
+	return s != "***" && !strings.HasPrefix(s, "${{")
 }
 
 // notNumber leaves a number alone: docker run -u 1000:1000 is a user and
@@ -215,9 +248,16 @@ var codeLike = sync.OnceValue(func() *regexp.Regexp {
 // more that are no word of an error.
 // Lower-case words are words, and "= x" is the = rule's to find.
 func valueLike(s string) bool {
-	s = strings.TrimRight(s, ".,:;)")
-	if s == "" || s[0] == '=' || s[0] == ':' || codeLike().MatchString(s) {
+	if !notLiteral(s) {
 		return false
+	}
+	s = strings.TrimRight(s, ".,:;)")
+	if s == "" || s[0] == '=' || s[0] == ':' || codeLike().MatchString(s) ||
+		!strings.ContainsFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+		return false
+	}
+	if at := strings.IndexByte(s, '@'); at > 0 && strings.Contains(s[at:], ".") {
+		return false // user:password@host: the URL patterns take the password alone
 	}
 	if strings.ContainsAny(s, "0123456789+/=_~!@#$%^&*") || len(s) >= 20 {
 		return true
@@ -247,7 +287,7 @@ var proseWords = map[string]bool{
 	"wrong": true, "error": true, "failed": true, "denied": true, "rejected": true,
 	"empty": true, "unset": true, "none": true, "null": true, "true": true, "false": true,
 	"ok": true, "set": true, "mismatch": true, "revoked": true, "unknown": true,
-	"inappropriate": true,
+	"inappropriate": true, "unauthorized": true, "forbidden": true, "authentication": true,
 }
 
 // credentialLike tells a Basic or Bearer credential from a word after
@@ -346,7 +386,7 @@ func isASCII(s string) bool {
 }
 
 // secretKey matches a JSON field name whose value is a secret.
-var secretKey = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)^[\w.-]*(?:` + keys + `)$`) })
+var secretKey = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)^[\w.-]*(?:` + keyNames + `)$`) })
 
 // SecretKey reports whether a field of that name holds a secret: Secret,
 // Password, IdentityToken, auth, client_secret, access_token and the like.

@@ -171,9 +171,40 @@ func TestSecretsForms(t *testing.T) {
 		"docker login --password-stdin < <(echo " + secret + ")",
 		// escaped blanks, ANSI-C quotes, a no-break space
 		`-p correct\ horse\ ` + secret, "-p $'correct\\t" + secret + "'", "--password\u00a0" + secret,
+		// regctl's --pass, lists whole, plural keys, az acr credential show
+		"regctl registry login -u myreg --pass " + secret + " myreg.azurecr.io",
+		"password=[x1, " + secret + "]", `passwords=["x1","` + secret + `"]`,
+		`{"passwords": [{"name": "password", "value": "x1"}, {"name": "password2", "value": "` + secret + `"}], "username": "myreg"}`,
+		// YAML's auth, JSON escaped twice, AWS keys, pass= and PAT=, headers
+		"auth: bXlyZWc6UXo4dktwMm1Ydzd", `{"message": "{\\\"password\\\": \\\"` + secret + `\\\"}"}`,
+		"AWS_SECRET_ACCESS_KEY=" + secret, "pass=" + secret, "PAT=" + secret,
+		"Cookie: session=" + secret, "Ocp-Apim-Subscription-Key: " + secret,
 	} {
 		if out := Secrets(in); strings.Contains(out, secret) {
 			t.Errorf("%q leaks: %q", in, out)
 		}
+	}
+}
+
+// TestSecretsKeepEvidence: what names something rather than hides it
+// stays: the registry's error code after "username/password:", AADSTS
+// codes, digests, URLs and hosts after a key, the null GUID of token
+// logins, none and nil, variables and CI masks, a URL's host.
+func TestSecretsKeepEvidence(t *testing.T) {
+	for _, in := range []string{
+		`Error: logging into "myreg.azurecr.io": unable to retrieve auth token: invalid username/password: unauthorized: authentication required`,
+		"refresh_token: AADSTS70008: The refresh token has expired",
+		"Token: sha256:" + strings.Repeat("ab", 32),
+		"auth=https://myreg.azurecr.io/oauth2/token", "token=myreg.azurecr.io", `"auth": "myreg.azurecr.io"`,
+		"using token 00000000-0000-0000-0000-000000000000", "identitytoken: (none)", `"identitytoken": "<nil>"`,
+		"-p ***", "-p ${{ secrets.ACR_PASSWORD }}",
+		"echo $PASSWORD | docker login -u x --password-stdin myreg.azurecr.io",
+	} {
+		if out := Secrets(in); out != in {
+			t.Errorf("%q\n  became %q", in, out)
+		}
+	}
+	if out := Secrets("git clone https://x-access-token:S3cr@github.com/o/r"); out != "git clone https://x-access-token:<redacted>@github.com/o/r" {
+		t.Errorf("a URL's password: %q", out)
 	}
 }
