@@ -50,7 +50,9 @@ func readPlainHTTP(c *lineCtx) {
 		c.emit(sig(netDown, wLikely, "plain HTTP answered for ACR: a proxy", tlsFail, regName))
 		return
 	}
-	c.emit(sig(tlsFail, wLikely, "the registry speaks plain HTTP, not TLS", netDown, regName))
+	s := sig(tlsFail, wLikely, "the registry speaks plain HTTP, not TLS", netDown, regName)
+	s.fix = fixPlainHTTP(c.reqHost)
+	c.emit(s)
 }
 
 // readHTMLBody reads an error answer that was a web page, not the

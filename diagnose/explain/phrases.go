@@ -211,6 +211,8 @@ var phrases = []phrase{
 	{text: "incorrect username or password", cause: badCreds, weight: wCertain - 5, class: badPassword},
 	// Docker Hub's API (hub.docker.com/v2/users/login), as IDE extensions show it.
 	{text: "incorrect authentication credentials", cause: badCreds, weight: wLikely + 10},
+	// Docker Hub's answer to a password where its accounts need a token.
+	{text: "must log in with a personal access token", cause: badCreds, weight: wStrong},
 	// docker/login-action with an empty secret (a fork's pull request, a
 	// secret of another environment).
 	{text: "username and password required", cause: badCreds, weight: wLikely, alt: alts(credStore)},

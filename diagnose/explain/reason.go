@@ -421,6 +421,10 @@ func finding(s *state, g group, evident func(line int) string) Finding {
 	ev := f.Line
 	fix := fixes[g.id](host, name)
 	switch {
+	case best.fix != nil:
+		fix = best.fix
+	case g.id == anonBlock && best.Target == hubTarget:
+		fix = fixHubLogout()
 	case g.id == throttled && slices.ContainsFunc(g.sigs, func(s signal) bool { return s.Target == hubTarget }):
 		fix = fixHubLimit(name)
 	case reg == "" && best.Target == otherTarget:

@@ -147,6 +147,25 @@ func fixThrottled(host, name string) []string {
 	}
 }
 
+// fixPlainHTTP is the remediation of a registry that speaks plain HTTP:
+// Docker speaks it only to a registry it is told is insecure.
+func fixPlainHTTP(host string) []string {
+	h := shell.HostPort(host).Or("<registry>")
+	return []string{
+		shell.Sprintf(`give %s a TLS certificate, or list it in "insecure-registries" in the Docker daemon's daemon.json and restart the daemon`, h),
+		shell.Sprintf("curl -v http://%s/v2/   # what answers there", h),
+	}
+}
+
+// fixHubLogout is the remediation of a stored Docker Hub credential that
+// Docker Hub refuses on a pull that needs none.
+func fixHubLogout() []string {
+	return []string{
+		"docker logout   # Docker Hub's stored credential is refused; a public image needs none",
+		"or log in again with a Docker Hub access token: docker login -u <username>",
+	}
+}
+
 // fixHubLimit is the remediation of Docker Hub's limit on pulls, which
 // a build meant for ACR meets in its base images.
 func fixHubLimit(name string) []string {

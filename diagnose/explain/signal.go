@@ -80,6 +80,8 @@ type signal struct {
 	// machine is the cause this machine's credential store showed, for a
 	// signal folded in from it.
 	machine *cause.Cause
+	// fix, when set, is the remediation of this statement in particular.
+	fix []string
 }
 
 // facts are what the whole text says, beyond any one line.
