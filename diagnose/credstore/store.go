@@ -163,6 +163,14 @@ func (s *Store) Lookup(ctx context.Context, key string) Entry {
 	default:
 		e.Username, e.Password = cred.Username, cred.Secret
 	}
+	if e.NotFound && src.Helper == "pass" {
+		// Nothing found in a pass that is missing or has no key is no
+		// answer: Debian's helper says so for every key, and no login
+		// can store one there either.
+		if err := s.passUninitialised("get"); err != nil {
+			e.NotFound, e.Err = false, err
+		}
+	}
 	return e
 }
 
@@ -208,22 +216,23 @@ func (s *Store) Usable(ctx context.Context, name string) error {
 		return err
 	}
 	if name == "pass" {
-		return s.passUninitialised()
+		return s.passUninitialised("list")
 	}
 	return nil
 }
 
-// passUninitialised is the error of a pass store with no GPG key set: its
-// helper lists nothing, and every docker login fails to store ("pass not
+// passUninitialised is the error, in the helper's action, of a pass store
+// that is missing or has no GPG key set: its helper lists and finds
+// nothing, and every docker login fails to store ("pass not
 // initialized"). nil when it is set up, or when that cannot be told.
-func (s *Store) passUninitialised() error {
+func (s *Store) passUninitialised(action string) error {
 	getenv := s.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
 	}
 	// Debian's helper answers list with {} when pass itself is missing.
 	if !onPath(getenv("PATH"), "pass") {
-		return &HelperError{Helper: "docker-credential-pass", Action: "list", Failure: HelperFailed,
+		return &HelperError{Helper: "docker-credential-pass", Action: action, Failure: HelperFailed,
 			Message: "pass is not installed: docker-credential-pass keeps every credential through it"}
 	}
 	dir := getenv("PASSWORD_STORE_DIR")
@@ -243,7 +252,7 @@ func (s *Store) passUninitialised() error {
 			return nil // cannot be told
 		}
 	}
-	return &HelperError{Helper: "docker-credential-pass", Action: "list", Failure: HelperFailed,
+	return &HelperError{Helper: "docker-credential-pass", Action: action, Failure: HelperFailed,
 		Message: "the password store " + strconv.Quote(dir) + " has no GPG key (no usable .gpg-id): docker login cannot store a credential in it; try \"pass init\""}
 }
 
@@ -281,7 +290,7 @@ func (s *Store) Entries(ctx context.Context) ([]Entry, []StoreStatus) {
 		st := StoreStatus{Source: Source{Kind: CredsStore, Helper: name}, Default: s.Config.DefaultStore}
 		list, err := s.Helper(name).List(ctx)
 		if err == nil && len(list) == 0 && name == "pass" {
-			err = s.passUninitialised()
+			err = s.passUninitialised("list")
 		}
 		st.Entries, st.Err = len(list), err
 		for k := range list {

@@ -119,7 +119,7 @@ esac`,
 // fails to store: that is the store's error. A set-up store that is empty
 // is not.
 func TestPassUninitialised(t *testing.T) {
-	fakeHelpers(t, map[string]string{"pass": `case "$1" in list) echo '{}';; esac`})
+	fakeHelpers(t, map[string]string{"pass": `case "$1" in list) echo '{}';; get) echo '{"ServerURL":"","Username":"","Secret":""}';; esac`})
 	home, bin := t.TempDir(), t.TempDir()
 	path := ""
 	store := &Store{Config: &Config{CredsStore: "pass"}, Getenv: func(k string) string {
@@ -136,6 +136,11 @@ func TestPassUninitialised(t *testing.T) {
 	var he *HelperError
 	if len(stores) != 1 || !errors.As(stores[0].Err, &he) || !strings.Contains(he.Message, "pass is not installed") {
 		t.Fatalf("pass not installed: %+v", stores)
+	}
+	// A key looked up there is not "nothing stored" but the same error:
+	// no login could store one either.
+	if e := store.Lookup(context.Background(), "myreg.azurecr.io"); e.NotFound || !errors.As(e.Err, &he) || he.Action != "get" || !strings.Contains(he.Message, "pass is not installed") {
+		t.Errorf("Lookup with pass not installed: %+v", e)
 	}
 	writeExec(t, bin, "pass", "#!/bin/sh\n")
 	path = bin

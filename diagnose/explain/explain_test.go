@@ -591,3 +591,22 @@ func TestRegistriesBounded(t *testing.T) {
 		t.Errorf("%d registries: %v…", len(got), got[:min(3, len(got))])
 	}
 }
+
+// TestMaskedEverywhere: a value the log tells its CI to mask is masked on
+// every line explain shows, as the CI masks it.
+func TestMaskedEverywhere(t *testing.T) {
+	fs := ExplainString("##vso[task.setsecret]plainwordsecret\nError: unauthorized for myreg.azurecr.io with plainwordsecret")
+	if len(fs) == 0 {
+		t.Fatal("no finding")
+	}
+	for _, f := range fs {
+		for _, e := range f.Evidence {
+			if strings.Contains(e.Text, "plainwordsecret") {
+				t.Errorf("evidence shows the masked value: %q", e.Text)
+			}
+		}
+		if strings.Contains(f.Line, "plainwordsecret") || strings.Contains(f.Cause.Evidence, "plainwordsecret") {
+			t.Errorf("finding shows the masked value: %+v", f)
+		}
+	}
+}

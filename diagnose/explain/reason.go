@@ -7,6 +7,7 @@ import (
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 )
 
 // wellKnown are public registries whose certificates are valid: one that
@@ -358,11 +359,18 @@ func confidence(w int) Confidence {
 func findings(s *state, gs []group) []Finding {
 	out := make([]Finding, 0, len(gs))
 	shown := map[int]string{} // redaction is the costly part: once per line
+	// What the text tells a CI to mask is masked on every line, as the
+	// CI masks it.
+	var masks []string
+	for _, v := range redact.Masked(s.lines) {
+		masks = append(masks, v, redact.Mark)
+	}
+	mask := strings.NewReplacer(masks...)
 	evident := func(i int) string {
 		if v, ok := shown[i]; ok {
 			return v
 		}
-		shown[i] = evident(s.lines[i])
+		shown[i] = evident(mask.Replace(s.lines[i]))
 		return shown[i]
 	}
 	for _, g := range gs {

@@ -385,6 +385,34 @@ func isASCII(s string) bool {
 	return true
 }
 
+// maskRE finds the values a CI log is told to mask: GitHub Actions'
+// ::add-mask::, ##[add-mask], Azure Pipelines' ##vso[task.setsecret] and a
+// variable set with issecret=true.
+var maskRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(?:::add-mask::|##\[add-mask\]|##vso\[task\.setsecret\]|##vso\[task\.setvariable[^\]\n]*issecret=true[^\]\n]*\])[ \t]*(\S[^\r\n]*)`)
+})
+
+// Masked lists the values lines tell a CI log to mask, as the CI does
+// wherever they appear later: three characters or more, no variable.
+func Masked(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		if !strings.Contains(l, "::") && !strings.Contains(l, "##") {
+			continue // every masking command has one: most lines need no lower case
+		}
+		lo := strings.ToLower(l)
+		if !strings.Contains(lo, "add-mask") && !strings.Contains(lo, "setsecret") && !strings.Contains(lo, "issecret") {
+			continue
+		}
+		for _, m := range maskRE().FindAllStringSubmatch(l, -1) {
+			if v := strings.TrimSpace(m[1]); len(v) >= 3 && notVariable(v) && !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
 // secretKey matches a JSON field name whose value is a secret.
 var secretKey = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)^[\w.-]*(?:` + keyNames + `)$`) })
 

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -206,5 +207,19 @@ func TestSecretsKeepEvidence(t *testing.T) {
 	}
 	if out := Secrets("git clone https://x-access-token:S3cr@github.com/o/r"); out != "git clone https://x-access-token:<redacted>@github.com/o/r" {
 		t.Errorf("a URL's password: %q", out)
+	}
+}
+
+// TestMasked: the values a CI log is told to mask, whatever the command's
+// case; not a variable, not a value under three characters.
+func TestMasked(t *testing.T) {
+	lines := []string{
+		"::add-mask::hunter2", "##[ADD-MASK]Summer2026", "##vso[task.setsecret]pa ss word",
+		"##vso[task.setvariable variable=ACR_PW;issecret=true]MyCompanyPass", "::add-mask::$TOKEN", "::add-mask::ab",
+		"an ordinary line", "::add-mask::hunter2",
+	}
+	want := []string{"hunter2", "Summer2026", "pa ss word", "MyCompanyPass"}
+	if got := Masked(lines); !slices.Equal(got, want) {
+		t.Errorf("Masked = %q, want %q", got, want)
 	}
 }
