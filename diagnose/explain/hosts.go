@@ -287,7 +287,7 @@ func indexFold(s, sep string) int {
 // image reference such as myreg.azurecr.io/team/app:1 and a data endpoint
 // such as myreg.eastus.data.azurecr.io both count as myreg.azurecr.io.
 func Registries(text string) []string {
-	var out []string
+	out := []string{} // a list in JSON, empty or not
 	seen, read := map[string]bool{}, map[string]bool{}
 	for _, m := range acrHosts(text, lowerString(text), -1) {
 		if read[m] {

@@ -209,6 +209,7 @@ var phrases = []phrase{
 	{text: "pull access denied", cause: noPerm, weight: wPossible, class: repoMissing, alt: alts(regName, badCreds)},
 	{text: "push access denied", cause: noPerm, weight: wPossible, class: repoMissing, alt: alts(regName, badCreds)},
 	{text: "incorrect username or password", cause: badCreds, weight: wCertain - 5, class: badPassword},
+	{text: "invalid username or password", cause: badCreds, weight: wCertain - 5, class: badPassword},
 	// Docker Hub's API (hub.docker.com/v2/users/login), as IDE extensions show it.
 	{text: "incorrect authentication credentials", cause: badCreds, weight: wLikely + 10},
 	// Docker Hub's answer to a password where its accounts need a token.

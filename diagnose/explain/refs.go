@@ -334,6 +334,9 @@ func readRef(c *lineCtx, r string, push bool) target {
 		}
 		return t
 	}
+	if t == otherTarget && c.reqHost == "" {
+		c.reqHost = h // the registry the fixes name, where no URL does
+	}
 	checkName(c, domain, hostRef)
 	return t
 }

@@ -126,7 +126,7 @@ func fixStore(host, name string) []string {
 	_, _, n := args(host, name)
 	return []string{
 		`check "credsStore" and "credHelpers" in ~/.docker/config.json: each docker-credential-<name> must be on PATH and working`,
-		"on a headless Linux host, initialise pass (gpg --generate-key; pass init <key-id>) or remove credsStore",
+		"on a headless Linux host, install and initialise pass (apt-get install pass; gpg --generate-key; pass init <key-id>) or remove credsStore",
 		shell.Sprintf("then log in again: az acr login -n %s", n),
 	}
 }

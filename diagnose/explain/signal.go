@@ -99,6 +99,7 @@ type state struct {
 	sigs   []signal
 	facts  facts
 	target target              // the last registry a line named
+	req    string              // the host of that line's request, as printed
 	host   string              // the last ACR login server a line named
 	first  string              // the first ACR login server of the text
 	names  map[string][]signal // nameFaults by kind and host, read once per text
@@ -254,7 +255,11 @@ func (c *lineCtx) emit(s signal) {
 	s.library = s.library || c.library
 	s.trace = c.trace()
 	if s.req == "" {
-		h, _ := hostPort(c.reqHost)
+		req := c.reqHost
+		if req == "" && !c.own {
+			req = c.s.req // the request of the line that named the registry
+		}
+		h, _ := hostPort(req)
 		s.req = strings.ToLower(h)
 	}
 	c.s.sigs = append(c.s.sigs, s)
@@ -365,7 +370,7 @@ func read(lines []string) *state {
 		c := &lineCtx{s: s, i: i, line: line, lo: lo, from: len(s.sigs), keys: keys}
 		readHosts(c)
 		if c.own {
-			s.target, s.pull, s.pullAt = c.target, c.pull, i
+			s.target, s.pull, s.pullAt, s.req = c.target, c.pull, i, c.reqHost
 		} else {
 			c.target = s.target
 			// A line wrapped after its URL: the error belongs to that request.
