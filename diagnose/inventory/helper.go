@@ -56,7 +56,10 @@ func helperCause(err error, registry string) cause.Cause {
 		strings.Contains(msg, "password store is empty"), strings.Contains(msg, "no usernames for"):
 		return c.Fixed(fix(`gpg --quick-generate-key "$(whoami) docker"   # if you have no GPG key`).
 			Add("pass init <gpg-key-id>"))
-	case strings.Contains(msg, "d-bus"), strings.Contains(msg, "dbus"), strings.Contains(msg, "org.freedesktop.secrets"):
+	case strings.Contains(msg, "d-bus"), strings.Contains(msg, "dbus"), strings.Contains(msg, "org.freedesktop.secrets"),
+		strings.Contains(msg, "secretservice_linux.c"), strings.Contains(msg, "secretservice library"):
+		// libsecret's errors, which name no cause: without a desktop
+		// session there is no keyring to answer.
 		return c.Fixed(fix("start a session bus and keyring: export $(dbus-launch) && gnome-keyring-daemon --unlock").
 			Add(`or, on a headless machine, use pass: set "credsStore": "pass" after pass init`))
 	case strings.Contains(msg, "user interaction is not allowed"), strings.Contains(msg, "keychain"):

@@ -163,6 +163,7 @@ func TestHelperCauses(t *testing.T) {
 		{credstore.HelperFailed, "pass not initialized", "pass init"},
 		{credstore.HelperFailed, `pass not initialized: exec: "pass": executable file not found in $PATH:`, "install pass"},
 		{credstore.HelperFailed, "Cannot autolaunch D-Bus without X11 $DISPLAY", "dbus-launch"},
+		{credstore.HelperFailed, "Error from list function in secretservice_linux.c likely due to error in secretservice library", "use pass"},
 		{credstore.HelperFailed, "User interaction is not allowed.", "unlock-keychain"},
 		{credstore.HelperFailed, "The stub received bad data.", "wincred"},
 		{credstore.HelperFailed, "gpg: decryption failed: No secret key", "gpg --import"},
