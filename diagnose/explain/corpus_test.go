@@ -171,6 +171,12 @@ var knownMisses = map[string]string{
 	// read as invalid_credentials (the identity gives no credential); the
 	// thread found no catalogue cause.
 	"gha-gcp-auth-missing-id-token-permission.txt": "a workflow denied its OIDC token reads as invalid_credentials",
+	// The reporter redacted the registry ("xxxxx.xxx"): a redacted host
+	// reads as someone's ACR, whose bare 403 is its network rules.
+	"cdk-fargate-cannotpull-403-iam.txt": "a redacted registry reads as ACR, where a 403 is the firewall",
+	// An ECS task's image with no ECR host went to Docker Hub's nginx: the
+	// words say only that a tag was not found, which no cause claims.
+	"ecs-task-image-without-ecr-host-manifest-not-found.txt": "a manifest not found names no cause",
 	// A registry that speaks plain HTTP, which no catalogue cause names;
 	// the words read as a proxy spoken to in TLS.
 	"plain-http-registry-push-insecure-registries-systemd.txt": "a plain-HTTP registry is no catalogue cause",

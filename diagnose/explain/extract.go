@@ -377,6 +377,10 @@ func statusSignal(c *lineCtx, n int, az bool) {
 		c.emit(sig(firewall, wCertain, what, noPerm))
 	case n == 403 && strings.Contains(c.lo, "denied: "):
 		// The registry's own DENIED code says why: a role, not a network rule.
+	case n == 403 && c.target == otherTarget:
+		// Other registries answer a missing permission with a bare 403;
+		// ACR its network rules.
+		c.emit(sig(noPerm, wLikely+2, what, firewall))
 	case n == 403:
 		c.emit(sig(firewall, wLikely+2, what, noPerm))
 	case n == 404 && az:
@@ -430,7 +434,7 @@ func readHelper(c *lineCtx) {
 	for _, w := range []string{
 		"executable file not found", "not found in", "no such file", "command not found", "not installed",
 		"not recognized", "error while loading shared libraries", "cannot open shared object",
-		"can only be used with", "exit status", "exited with", "resolves to executable", "unknown action",
+		"can only be used with", "exit status", "exited with", "resolves to executable", "unknown action", "does not have",
 	} {
 		if c.has(w) {
 			c.emit(sig(credStore, wCertain, "credential helper: "+w))

@@ -189,6 +189,7 @@ var phrases = []phrase{
 	// permission: ACR's registry:catalog:* scope, Harbor's admin role.
 	{text: "unauthorized to list catalog", cause: noPerm, weight: wStrong},
 	{text: "insufficient_scope", cause: noPerm, weight: certainAt, class: denied, alt: alts(regName)},
+	{text: "access token has insufficient scopes", cause: noPerm, weight: wStrong, alt: alts(badCreds)}, // Docker Hub's
 	{text: "does not have authorization to perform action", cause: noPerm, weight: wCertain},
 	{text: "authorizationfailed", cause: noPerm, weight: wStrong},
 	// Azure Storage, which serves ACR's blobs, answers 403 with its own
@@ -230,6 +231,10 @@ var phrases = []phrase{
 	{text: "password is empty", cause: badCreds, weight: wLikely + 10, alt: alts(credStore)}, // docker login --password-stdin fed nothing
 	{text: "invalid_token: authorization failed", cause: badCreds, weight: wLikely, alt: alts(expired)},
 	{text: "token is expired", cause: expired, weight: wStrong},
+	// OAuth's answer to a refresh token or grant that lapsed or was
+	// revoked (RFC 6749 §5.2), as Google's and Entra's token services give it.
+	{text: "\"invalid_grant\"", cause: expired, weight: wLikely, alt: alts(badCreds)},
+	{text: "error: invalid_grant", cause: expired, weight: wLikely, alt: alts(badCreds)},
 	{text: "token has expired", cause: expired, weight: wStrong},
 	{text: "token expired", cause: expired, weight: wLikely + 10, alt: alts(clock)},
 	{text: "tokenexpired", cause: expired, weight: wStrong},
@@ -281,6 +286,8 @@ var phrases = []phrase{
 	{text: "unsupported: the operation is unsupported", cause: regError, weight: wLikely},
 	{text: "no error details found in http response body", cause: regError, weight: wHint, alt: alts(netDown)},
 	{text: "stopped after 10 redirects", cause: regError, weight: wLikely, alt: alts(netDown)},
+	// Jib's advice for a registry that speaks plain HTTP.
+	{text: "use a registry that supports https", cause: tlsFail, weight: wStrong, alt: alts(netDown)},
 	// A host that answers, but not as a registry of today.
 	{text: "can't talk to a v1 container registry", cause: regName, weight: wLikely, alt: alts(regError)},
 	{text: "http: no host in request url", cause: regName, weight: wStrong}, // an empty registry variable

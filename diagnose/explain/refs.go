@@ -62,6 +62,7 @@ var refContexts = []struct {
 	{key: "pulling image "},
 	{key: "could not pull image "},
 	{key: `resolve reference "`},
+	{key: `resolve ref "`}, // the ECS agent's containerd
 	{key: "pull access denied for "},
 	{key: "imagename: "},
 	{key: ": from "},
@@ -120,6 +121,9 @@ func readHosts(c *lineCtx) {
 		checkName(c, raw, hostURL)
 		if t == hubTarget && strings.Contains(strings.ToLower(path), ".azurecr.") {
 			c.emit(sig(regName, wCertain, "an ACR host inside a Docker Hub path: the reference has no registry in front"))
+		}
+		if t == hubTarget && portNamespace(path) {
+			c.emit(sig(regName, wStrong, "a port where Docker Hub's namespace is: a registry's host:port was read as a Docker Hub repository"))
 		}
 	}
 	// Python's urllib3: HTTPSConnectionPool(host='…', port=443).
@@ -206,6 +210,14 @@ func readHosts(c *lineCtx) {
 	if !c.own {
 		readMisspelt(c)
 	}
+}
+
+// portNamespace reports whether a Docker Hub API path's first repository
+// component is a port number (/v2/5000/app/…).
+func portNamespace(path string) bool {
+	rest, ok := strings.CutPrefix(path, "/v2/")
+	first, _, more := strings.Cut(rest, "/")
+	return ok && more && first != "" && isDigits(first)
 }
 
 // hubNamed reports whether the lower-case line names Docker Hub as a
@@ -398,6 +410,9 @@ func nameFaults(raw string, kind hostKind) (out []signal) {
 	}
 	probs, acr := loginserver.Check(h)
 	if !acr {
+		if meant := nearKnown(lo); meant != "" {
+			out = append(out, sig(regName, wStrong, "the registry host "+lo+" is one letter from "+meant+": a misspelling"))
+		}
 		return out
 	}
 	if d, ok := misspelt(h); ok {
@@ -460,6 +475,49 @@ func readMisspelt(c *lineCtx) {
 			return
 		}
 	}
+}
+
+// knownHosts are the registries whose misspellings reach no registry at
+// all, or someone else's.
+var knownHosts = []string{"ghcr.io", "docker.io", "quay.io", "gcr.io", "registry.gitlab.com", "public.ecr.aws", "mcr.microsoft.com", "registry-1.docker.io", "index.docker.io", "registry.k8s.io"}
+
+// nearKnown is the well-known registry host h is one edit from (a letter
+// changed, added, dropped, or two swapped), or "".
+func nearKnown(h string) string {
+	if slices.Contains(knownHosts, h) {
+		return "" // ghcr.io is one letter from gcr.io, and both are real
+	}
+	for _, k := range knownHosts {
+		if h != k && oneEdit(h, k) {
+			return k
+		}
+	}
+	return ""
+}
+
+// oneEdit reports whether a and b differ by one edit: a substitution, an
+// insertion or deletion, or two neighbours swapped.
+func oneEdit(a, b string) bool {
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	if len(a)-len(b) > 1 {
+		return false
+	}
+	i := 0
+	for i < len(b) && a[i] == b[i] {
+		i++
+	}
+	if len(a) > len(b) {
+		return a[i+1:] == b[i:]
+	}
+	if i == len(a) {
+		return false // equal
+	}
+	if a[i+1:] == b[i+1:] {
+		return true // one substitution
+	}
+	return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
 }
 
 // separator ends a word that might be a host name.

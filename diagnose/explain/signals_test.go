@@ -377,3 +377,21 @@ func TestReadRegistryAnswers(t *testing.T) {
 		{in: "ERROR: (ResourceNotFound) The Resource 'x' was not found.", not: netDown},
 	})
 }
+
+func TestOneEdit(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"ghrc.io", "ghcr.io", true}, {"gchr.io", "ghcr.io", true}, {"ghcr.oi", "ghcr.io", true},
+		{"docker.io", "dokcer.io", true}, {"quay.io", "qay.io", true}, {"gcr.io", "gcrr.io", true},
+		{"ghcr.io", "ghcr.io", false}, {"gcr.io", "ghcr.xx", false}, {"docker.io", "podman.io", false}, {"ab", "ba", true}, {"abc", "cab", false},
+	} {
+		if got := oneEdit(tc.a, tc.b); got != tc.want {
+			t.Errorf("oneEdit(%q, %q) = %v", tc.a, tc.b, got)
+		}
+	}
+	if nearKnown("ghcr.io") != "" || nearKnown("gcr.io") != "" || nearKnown("ghrc.io") != "ghcr.io" || nearKnown("myreg.example.com") != "" {
+		t.Error("nearKnown")
+	}
+}
