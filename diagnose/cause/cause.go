@@ -85,7 +85,7 @@ var (
 
 var catalogue = map[ID]Entry{
 	RegistryName: {
-		Title:       "The registry name is wrong or the registry does not exist",
+		Title:       "The registry or image name is wrong, or does not exist",
 		Docs:        []string{docLogin, docFAQ},
 		CheckHealth: "CONNECTIVITY_DNS_ERROR",
 	},

@@ -184,7 +184,9 @@ var distributionCodes = []code{
 	{code: "NAME_UNKNOWN", cause: regName, weight: wPossible, what: "repository name not known to registry", alt: alts(noPerm)},
 	{code: "UNAVAILABLE", cause: regError, weight: wLikely, what: "service unavailable"},
 	{code: "UNKNOWN", cause: regError, weight: wWeak, what: "unknown error"},
-	{code: "MANIFEST_UNKNOWN", what: "manifest unknown"},
+	// The registry answered and holds no such tag: the reference is wrong.
+	// ACR answers so only to an identity allowed to pull the repository.
+	{code: "MANIFEST_UNKNOWN", cause: regName, weight: wLikely, class: noImage, what: "manifest unknown", alt: alts(noPerm)},
 	{code: "MANIFEST_INVALID", what: "manifest invalid"},
 	{code: "MANIFEST_BLOB_UNKNOWN", what: "blob unknown to registry"},
 	{code: "MANIFEST_UNVERIFIED", what: "manifest failed signature verification"},
@@ -201,11 +203,10 @@ var distributionCodes = []code{
 
 // notAccess are the codes of the tables above that are known and point to
 // no cause: the request reached the registry, was allowed, and failed for
-// a reason that is not about logging in (a tag that does not exist, a
-// broken upload). They are in the tables so that the test of the tables can
+// a reason that is not about logging in (a broken upload). They are in the tables so that the test of the tables can
 // tell a code left out from a code that means "not an access failure".
 var notAccess = map[string]bool{
-	"MANIFEST_UNKNOWN": true, "MANIFEST_INVALID": true, "MANIFEST_BLOB_UNKNOWN": true,
+	"MANIFEST_INVALID": true, "MANIFEST_BLOB_UNKNOWN": true,
 	"MANIFEST_UNVERIFIED": true, "BLOB_UNKNOWN": true, "BLOB_UPLOAD_INVALID": true,
 	"BLOB_UPLOAD_UNKNOWN": true, "DIGEST_INVALID": true, "SIZE_INVALID": true,
 	"TAG_INVALID": true, "PAGINATION_NUMBER_INVALID": true, "RANGE_INVALID": true,

@@ -153,8 +153,9 @@ var knownMisses = map[string]string{
 	// Docker Hub refused a stored credential on a pull of a public image:
 	// read as anonymous_pull_blocked (docker logout would also work).
 	"kitematic-login-with-email-not-docker-id-401.txt": "a refused credential on a public Docker Hub pull reads as anonymous_pull_blocked",
-	// The same client and answer in another thread (docker/kitematic).
+	// The same client and answer in other threads (docker/kitematic).
 	"kitematic-pull-jenkins-logged-in-with-email-incorrect-password.txt": "a refused credential on a public Docker Hub pull reads as anonymous_pull_blocked",
+	"kitematic-pull-mysql-incorrect-password-email-login.txt":            "a refused credential on a public Docker Hub pull reads as anonymous_pull_blocked",
 	// kubectl to a cluster of its own: "expired or not yet valid" with no
 	// host and no times reads as the certificate's (tls); the thread's
 	// clock_skew stays its alternative. A registry's certificate known to
@@ -245,7 +246,7 @@ func TestCorpus(t *testing.T) {
 // that line, redacted, and no token leaks.
 func checkFindings(t *testing.T, text string, fs []Finding) {
 	t.Helper()
-	lines := strings.Split(text, "\n")
+	lines := splitLines(text)
 	for _, f := range fs {
 		if f.LineNo < 1 || f.LineNo > len(lines) {
 			t.Errorf("%s: LineNo %d out of range", f.Cause.ID, f.LineNo)

@@ -145,7 +145,9 @@ func ExplainWith(s string, opts Options) []Finding {
 
 // splitLines splits text into lines of at most maxLine bytes, dropping the
 // rest of longer lines rather than failing on them as bufio.Scanner would.
-// The lines are pieces of s, not copies.
+// The lines are pieces of s, not copies, except where a line holds a
+// terminal's escape sequences (colours are cut out of the words) or is
+// an error quoted in a JSON string (its escapes are undone).
 func splitLines(s string) []string {
 	lines := make([]string, 0, strings.Count(s, "\n")+1)
 	for len(s) > 0 {
@@ -154,9 +156,52 @@ func splitLines(s string) []string {
 		if len(line) >= maxLine { // with its line feed, more than maxLine
 			line = line[:maxLine]
 		}
+		if strings.IndexByte(line, 0x1b) >= 0 {
+			line = stripEscapes(line)
+		}
+		if strings.Contains(line, `\"`) || strings.Contains(line, `\\`) {
+			line = unquoteJSON(line)
+		}
 		lines = append(lines, strings.TrimRight(line, "\r\n"))
 	}
 	return lines
+}
+
+// unquoteJSON undoes the escapes a JSON string puts on quotes, slashes
+// and backslashes ({"message":"Head \"https://…\": denied"}), so that
+// the words read as the tool printed them; other escapes stay as they are.
+func unquoteJSON(line string) string {
+	var b strings.Builder
+	b.Grow(len(line))
+	for i := 0; i < len(line); i++ {
+		if line[i] == '\\' && i+1 < len(line) && strings.IndexByte(`"\/`, line[i+1]) >= 0 {
+			i++
+		}
+		b.WriteByte(line[i])
+	}
+	return b.String()
+}
+
+// stripEscapes removes the colour and erase-line sequences of a CI log
+// or a terminal (ESC [ digits and semicolons, then m or K). Any other
+// control sequence stays, to be read as the hostile text it may be.
+func stripEscapes(line string) string {
+	var b strings.Builder
+	b.Grow(len(line))
+	for i := 0; i < len(line); i++ {
+		if line[i] == 0x1b && i+1 < len(line) && line[i+1] == '[' {
+			j := i + 2
+			for j < len(line) && (isDigit(line[j]) || line[j] == ';') {
+				j++
+			}
+			if j < len(line) && (line[j] == 'm' || line[j] == 'K') {
+				i = j
+				continue
+			}
+		}
+		b.WriteByte(line[i])
+	}
+	return b.String()
 }
 
 func explain(lines []string, opts Options) []Finding {

@@ -40,6 +40,8 @@ var extractors = []extractor{
 	{"azacr", []string{"az acr "}, func(c *lineCtx) { c.s.facts.acr = true }},
 	{"htmlbody", []string{"response body: invalid character '<'"}, readHTMLBody},
 	{"plainhttp", []string{"server gave http response to https client"}, readPlainHTTP},
+	{"notfound", []string{"failed to resolve reference", "manifest unknown"}, readNotFound},
+	{"notty", []string{"interactive login from a non tty", "interactive login from a non-tty"}, readNoTTY},
 }
 
 // readPlainHTTP reads HTTP answered where Docker spoke TLS. ACR speaks
@@ -644,3 +646,47 @@ func readResolved(c *lineCtx) {
 
 func isDigit(b byte) bool { return '0' <= b && b <= '9' }
 func isAlnum(b byte) bool { return isDigit(b) || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' }
+
+// readNotFound reads a registry's answer that it holds no manifest for
+// the reference where no code table can: containerd's reference followed
+// by ": not found", and containers/image's "manifest unknown" that ends
+// its line.
+func readNotFound(c *lineCtx) {
+	lo := strings.TrimRight(c.lo, `"]\ `)
+	if !strings.HasSuffix(lo, "manifest unknown") && !refNotFound(lo) {
+		return
+	}
+	s := sig(regName, wLikely, "the registry has no manifest for this reference", noPerm)
+	s.Class = noImage
+	c.emit(s)
+}
+
+// refNotFound reports whether lo holds containerd's
+// `failed to resolve reference "REF": REF: not found`.
+func refNotFound(lo string) bool {
+	const key = `failed to resolve reference "`
+	for off, n := 0, 0; n < perLine; n++ {
+		i := strings.Index(lo[off:], key)
+		if i < 0 {
+			return false
+		}
+		off += i + len(key)
+		ref, _, ok := strings.Cut(lo[off:], `"`)
+		if ok && ref != "" && strings.HasPrefix(lo[off+len(ref):], `": `+ref+": not found") {
+			return true
+		}
+	}
+	return false
+}
+
+// readNoTTY reads a login that had to prompt and could not: off a
+// terminal, the username or password it was given was empty, or the
+// terminal (mintty, a CI step) is not one Docker can prompt on.
+func readNoTTY(c *lineCtx) {
+	s := sig(dockerEnv, wLikely, "no terminal to ask for the password on", badCreds)
+	s.fix = []string{
+		`give the password on stdin, and check that the variable holding it is set: echo "$PASSWORD" | docker login <registry> -u <username> --password-stdin`,
+		"in Git Bash or mintty on Windows, run it through winpty, or from PowerShell",
+	}
+	c.emit(s)
+}

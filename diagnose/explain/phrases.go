@@ -89,7 +89,12 @@ var phrases = []phrase{
 	{text: "docker: command not found", cause: dockerEnv, weight: wCertain},
 	{text: "command not found: docker", cause: dockerEnv, weight: wCertain}, // zsh's order
 	{text: "is not a docker command", cause: dockerEnv, weight: wStrong},    // a CLI plugin missing
-	{text: "//./pipe/docker", cause: dockerEnv, weight: wStrong},            // any Docker Desktop engine pipe
+	{text: "//./pipe/docker", cause: dockerEnv, weight: wStrong},
+	{text: `\pipe\docker_engine`, cause: dockerEnv, weight: wStrong},
+	{text: "container runtime is not running or is unhealthy", cause: dockerEnv, weight: wCertain}, // .NET Aspire
+	{text: "docker is not running or is unhealthy", cause: dockerEnv, weight: wCertain},
+	// docker-py's connection to the daemon's socket.
+	{text: "unixhttpconnectionpool", cause: dockerEnv, weight: wLikely + 5, alt: alts(netDown)}, // any Docker Desktop engine pipe
 	{text: "is too new. maximum supported api version", cause: dockerEnv, weight: wStrong},
 	{text: "docker: not found", cause: dockerEnv, weight: wStrong},
 	{text: "'docker' is not recognized", cause: dockerEnv, weight: wCertain},
@@ -106,9 +111,6 @@ var phrases = []phrase{
 	{text: "cannot access containerd socket", cause: dockerEnv, weight: wCertain},
 	{text: "containerd.sock: connect:", cause: dockerEnv, weight: wStrong},
 	{text: "is too old. minimum supported api version", cause: dockerEnv, weight: wStrong},
-	// Docker cannot prompt: the username or password given was empty.
-	{text: "cannot perform an interactive login from a non tty device", cause: dockerEnv, weight: wLikely, alt: alts(badCreds)},
-	{text: "cannot perform an interactive login from a non-tty device", cause: dockerEnv, weight: wLikely, alt: alts(badCreds)},
 	// skopeo and podman ask for the password a login was not given, and
 	// cannot off a terminal: the variable that held it was empty.
 	// Source: containers/common pkg/auth (getUserAndPass).
@@ -291,6 +293,53 @@ var phrases = []phrase{
 	// A host that answers, but not as a registry of today.
 	{text: "can't talk to a v1 container registry", cause: regName, weight: wLikely, alt: alts(regError)},
 	{text: "http: no host in request url", cause: regName, weight: wStrong}, // an empty registry variable
+	// ACR's answer for a tag it does not hold, and containerd's for a
+	// reference that resolved to nothing.
+	{text: "manifest tagged by", cause: regName, weight: wLikely, class: noImage, alt: alts(noPerm)},
+
+	// The Azure services that pull an app's image, and the tasks and
+	// deployments that set them up, in their own words. Sources:
+	// https://learn.microsoft.com/troubleshoot/azure/azure-container-registry/pull-image-to-web-app-fail,
+	// https://learn.microsoft.com/troubleshoot/azure/azure-container-instances/ (InaccessibleImage,
+	// RegistryErrorResponse), Azure/aks-canipull main.go (az aks check-acr),
+	// microsoft/azure-pipelines-tasks (Docker@2), Azure/login and
+	// docker/login-action (action.yml inputs), Azure/azure-dev, Azure ML's
+	// image build errors, the .NET Aspire deploy steps.
+	{text: "no resource with type microsoft.containerregistry/registries can be found", cause: regName, weight: wStrong, alt: alts(noPerm)},
+	{text: "cannot find registry with name", cause: regName, weight: wStrong, alt: alts(noPerm)},
+	{text: "parentresourcenotfound", cause: regName, weight: wLikely, alt: alts(noPerm)},
+	{text: `invalid value: "/`, cause: regName, weight: wStrong},  // Container Apps: an image whose registry variable was empty
+	{text: `invalid value: \"/`, cause: regName, weight: wStrong}, // the same, in a JSON string
+	{text: "not adding any tags to the built image as no repository is specified", cause: regName, weight: wHint},
+	{text: "admin user is disabled", cause: badCreds, weight: wStrong, alt: alts(noPerm)},
+	{text: "admin user is not enabled", cause: badCreds, weight: wStrong, alt: alts(noPerm)},
+	{text: "--admin-enabled true", cause: badCreds, weight: wLikely, alt: alts(noPerm)},
+	{text: "authentication failed for container registry", cause: badCreds, weight: wLikely, alt: authAlt},
+	{text: "failed to retrieve credentials for container registry", cause: badCreds, weight: wLikely, alt: alts(regName)},
+	{text: "failed to retrieve container registry credentials", cause: badCreds, weight: wLikely, alt: alts(noPerm)},
+	{text: "could not fetch access token for managed service principal", cause: badCreds, weight: wLikely, alt: alts(noPerm)},
+	{text: "docker registry service connection not specified", cause: badCreds, weight: wLikely},
+	{text: "input required and not supplied: password", cause: badCreds, weight: wLikely, alt: alts(credStore)},
+	{text: "input required and not supplied: username", cause: badCreds, weight: wLikely, alt: alts(credStore)},
+	{text: "not pushing to any registry as no login information was found", cause: badCreds, weight: wHint, alt: alts(regName)},
+	{text: "double check if the 'auth-type' is correct", cause: badCreds, weight: wHint, alt: alts(expired, notInAAD)},
+	{text: "validating service principal credential: failed", cause: expired, weight: wLikely, alt: alts(badCreds)},
+	{text: "validating managed identity existance: failed", cause: badCreds, weight: wLikely, alt: alts(noPerm)}, // sic
+	{text: "validating image pull permission: failed", cause: noPerm, weight: wStrong},
+	{text: "acrtokenexchangeforbidden", cause: noPerm, weight: wStrong},
+	{text: "the role assignment takes some time", cause: noPerm, weight: wLikely},
+	{text: "the operation is disallowed", cause: noPerm, weight: wLikely, alt: alts(regError)}, // a locked repository or tag
+	{text: "we found an issue with outbound network connectivity", cause: netDown, weight: wStrong},
+	{text: "unable to resolve container registry", cause: netDown, weight: wLikely, alt: alts(firewall, regName)},
+	{text: "an error response is received from the docker registry", cause: regError, weight: wLikely, alt: alts(throttled)},
+	// The service's own wrappers around a pull that failed: the image, its
+	// registry or the credentials, and nothing says which.
+	{text: "is not accessible. please check the image and registry credential", cause: regName, weight: wPossible, alt: alts(badCreds, noPerm)},
+	{text: "please check the image name or any registry credentials", cause: regName, weight: wPossible, alt: alts(badCreds, noPerm)},
+	{text: "verify docker image configuration and credentials", cause: regName, weight: wPossible, alt: alts(badCreds, noPerm)},
+	{text: "image pull failed since inspect image returned null", cause: regName, weight: wPossible, alt: alts(badCreds, noPerm)},
+	{text: "one or more container images specified are invalid", cause: regName, weight: wPossible, alt: alts(noPerm, expired)},
+	{text: "unable to pull image using managed identity", cause: noPerm, weight: wLikely, alt: alts(badCreds, regName)},
 
 	// TLS and certificates. Sources: Go crypto/x509 and crypto/tls error
 	// strings (https://pkg.go.dev/crypto/x509), OpenSSL X509_verify_cert_error_string
@@ -554,7 +603,9 @@ var phrases = []phrase{
 	// Instances (imageRegistryCredentials), Container Apps
 	// (ContainerAppInvalidRegistryServerValue) and Batch
 	// (ContainerInvalidRegistry).
-	{text: "in the 'imageregistrycredentials' of container group", cause: regName, weight: wStrong},
+	{text: "it should be a valid host name without protocol", cause: regName, weight: wStrong},
+	// ACI: a registry credential naming an identity the group was not given.
+	{text: "not found in container group identity list", cause: badCreds, weight: wStrong, alt: alts(noPerm)},
 	{text: "containerappinvalidregistryservervalue", cause: regName, weight: wCertain},
 	{text: "property 'registries.server' has an invalid value", cause: regName, weight: wCertain},
 	{text: "containerinvalidregistry", cause: regName, weight: wStrong},

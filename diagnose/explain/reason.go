@@ -431,6 +431,8 @@ func finding(s *state, g group, evident func(line int) string) Finding {
 	switch {
 	case best.fix != nil:
 		fix = best.fix
+	case best.Class == noImage:
+		fix = fixNoImage(host, name, reg != "")
 	case g.id == anonBlock && best.Target == hubTarget:
 		fix = fixHubLogout()
 	case g.id == throttled && slices.ContainsFunc(g.sigs, func(s signal) bool { return s.Target == hubTarget }):

@@ -265,7 +265,7 @@ func TestReason(t *testing.T) {
 			first: badCreds, also: []cause.ID{regName}},
 		{name: "an unexpanded pipeline variable", in: "dial tcp: lookup $(ACR_NAME).azurecr.io: no such host", first: regName},
 		{name: "nothing wrong", in: "Login Succeeded\nThe push refers to repository [myreg.azurecr.io/app]\nlatest: digest: sha256:abc size: 948"},
-		{name: "manifest unknown is not a login problem", in: "Error response from daemon: manifest for r.azurecr.io/a:latest not found: manifest unknown: manifest unknown"},
+		{name: "manifest unknown: the registry has no such tag", in: "Error response from daemon: manifest for r.azurecr.io/a:latest not found: manifest unknown: manifest unknown", first: regName, band: Likely},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fs := ExplainString(tc.in)

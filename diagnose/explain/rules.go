@@ -45,6 +45,17 @@ func fixName(host, name string) []string {
 	}
 }
 
+// fixNoImage is the remediation of a reference the registry answered
+// it holds nothing under: the login worked, the name or tag is wrong.
+func fixNoImage(host, name string, acr bool) []string {
+	fix := []string{"check the repository and tag in the image reference: tags are case-sensitive, and no tag means :latest; was the image pushed?"}
+	if acr {
+		_, _, n := args(host, name)
+		fix = append(fix, shell.Sprintf("az acr repository show-tags -n %s --repository %s -o tsv   # the tags it holds", n, shell.Placeholder("<repository>")))
+	}
+	return fix
+}
+
 func fixNetwork(host, name string) []string {
 	_, h, n := args(host, name)
 	return []string{

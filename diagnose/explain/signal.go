@@ -41,6 +41,7 @@ const (
 	wrapper           // words a tool says around another failure, which the line names
 	refinable         // a check-health code whose message line says more
 	hubLogin          // a login that names no registry, so went to Docker Hub
+	noImage           // the registry answered that it holds no such tag or repository
 )
 
 // generic classes are the failures a more specific cause explains.
@@ -196,9 +197,17 @@ func (c *lineCtx) localSocket() bool {
 // across the wrap read as one phrase.
 func (c *lineCtx) continued(n int) string {
 	var b strings.Builder
-	b.WriteString(strings.TrimSpace(unstamped(c.line)))
+	first := unstamped(c.line)
+	b.WriteString(strings.TrimSpace(first))
 	for j := c.i + 1; j < len(c.s.lines) && j <= c.i+n; j++ {
 		l := unstamped(c.s.lines[j])
+		// A prefix every line of the log has ("##[error]", "docker : ",
+		// an event's columns) is not part of the message.
+		k := commonPrefix(first, l)
+		for k > 0 && strings.IndexByte(" \t|>", l[k-1]) >= 0 {
+			k-- // the indentation after the prefix is the continuation's
+		}
+		l = l[k:]
 		if j > c.i+1 && (l == "" || l[0] != ' ' && l[0] != '\t' && l[0] != '|' && l[0] != '>') {
 			break // a line of its own, not a continuation
 		}
@@ -206,6 +215,17 @@ func (c *lineCtx) continued(n int) string {
 		b.WriteString(strings.TrimLeft(l, " \t|>"))
 	}
 	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// commonPrefix is the length of the longest prefix a and b share.
+func commonPrefix(a, b string) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
 }
 
 // unstamped is l without the time stamp a CI log puts before each line
