@@ -35,6 +35,7 @@ package explain
 
 import (
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -205,12 +206,71 @@ func stripEscapes(line string) string {
 }
 
 func explain(lines []string, opts Options) []Finding {
+	lines, at := unwrap(lines)
 	s := read(lines)
+	s.at = at
 	sigs := interpret(s)
 	if opts.Machine != nil {
 		sigs = fold(s, sigs, opts.Machine)
 	}
 	return findings(s, rank(sigs))
+}
+
+// maxPieces is how many cut lines unwrap joins into one: a message of
+// some thousands of characters at a terminal's width.
+const maxPieces = 40
+
+// termWidths are the widths terminals and consoles are commonly set to.
+var termWidths = []int{80, 100, 120, 132, 160, 200}
+
+// unwrap joins the lines a terminal, a console or a paste cut at a fixed
+// width, mid-word, back into the lines the tool printed, so that a URL or
+// a message cut in two reads whole. The width is that of the longest
+// lines when no line is longer and it is a common terminal width or the
+// width of two different lines. at[k] is the index in lines of
+// the first piece of logical line k; nil when nothing was joined.
+func unwrap(lines []string) (out []string, at []int) {
+	width := 0
+	var first string
+	distinct := false
+	for _, l := range lines {
+		switch w := utf8.RuneCountInString(l); {
+		case w > width:
+			width, first, distinct = w, l, false
+		case w == width:
+			distinct = distinct || l != first
+		}
+	}
+	if width < wrapAt || !distinct && !slices.Contains(termWidths, width) {
+		return lines, nil
+	}
+	out = make([]string, 0, len(lines))
+	at = make([]int, 0, len(lines))
+	var b strings.Builder
+	for i := 0; i < len(lines); i++ {
+		start := i
+		for n := 1; n < maxPieces && i+1 < len(lines) && utf8.RuneCountInString(lines[i]) == width && cutAfter(lines[i], lines[i+1]); n++ {
+			i++
+		}
+		line := lines[start]
+		if i > start {
+			b.Reset()
+			for _, l := range lines[start : i+1] {
+				b.WriteString(l)
+			}
+			line = b.String()
+		}
+		out = append(out, line)
+		at = append(at, start)
+	}
+	return out, at
+}
+
+// cutAfter reports whether next can be the rest of a line cut after
+// line: not empty, and not a line of its own that begins as line does (a
+// repeat, a log's prefix, the indentation of a message that wraps itself).
+func cutAfter(line, next string) bool {
+	return next != "" && commonPrefix(line, next) < 3
 }
 
 // evident is a line as a finding shows it. Only the start of a long line

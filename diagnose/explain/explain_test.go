@@ -621,3 +621,37 @@ func TestMaskedEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// TestUnwrap: lines cut at a terminal's width are joined back, and the
+// findings still name the line of the text they start on.
+func TestUnwrap(t *testing.T) {
+	cut := "Error response from daemon: Get \"https://myreg.azurecr.io/v2/\": unauthorized:  a" // 80 runes
+	for _, tt := range []struct {
+		name string
+		in   []string
+		want []string
+		at   []int
+	}{
+		{"cut at 80", []string{"$ docker login myreg.azurecr.io", cut, "uthentication required", "done"},
+			[]string{"$ docker login myreg.azurecr.io", cut + "uthentication required", "done"}, []int{0, 1, 3}},
+		{"one long line of no terminal's width", []string{"short", strings.Repeat("x", 73), "next"}, []string{"short", strings.Repeat("x", 73), "next"}, nil},
+		{"a repeat is not a rest", []string{cut, cut, "end"}, []string{cut, cut + "end"}, []int{0, 1}},
+		{"a shared prefix starts a line of its own", []string{"##[error]" + cut[9:], "##[error]next", "x"}, []string{"##[error]" + cut[9:], "##[error]next", "x"}, []int{0, 1, 2}},
+		{"a blank line is no rest", []string{cut, "", "x"}, []string{cut, "", "x"}, []int{0, 1, 2}},
+		{"short lines", []string{"a", "b"}, []string{"a", "b"}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, at := unwrap(tt.in)
+			if !slices.Equal(got, tt.want) || !slices.Equal(at, tt.at) {
+				t.Errorf("unwrap = %q %v, want %q %v", got, at, tt.want, tt.at)
+			}
+		})
+	}
+	fs := ExplainString("$ docker login myreg.azurecr.io\n" + cut + "\nuthentication required\nError: x509: certificate signed by unknown authority")
+	if len(fs) == 0 || fs[0].LineNo != 4 {
+		t.Fatalf("findings %v, want the first on line 4", fs)
+	}
+	if len(fs) < 2 || fs[1].LineNo != 2 || !strings.HasSuffix(fs[1].Line, "unauthorized:  authentication required") {
+		t.Errorf("second finding at %d %q, want line 2, whole", fs[1].LineNo, fs[1].Line)
+	}
+}

@@ -387,7 +387,7 @@ func finding(s *state, g group, evident func(line int) string) Finding {
 	}
 	f := Finding{Registry: reg, Confidence: confidence(g.weight)}
 	if best.Line >= 0 {
-		f.LineNo = best.Line + 1
+		f.LineNo = s.lineNo(best.Line)
 		f.Line = evident(best.Line)
 	}
 	// Text evidence: the lines of the strongest signals, best first.
@@ -409,7 +409,7 @@ func finding(s *state, g group, evident func(line int) string) Finding {
 			continue
 		}
 		seen[sg.Line] = true
-		f.Evidence = append(f.Evidence, Evidence{Source: FromText, LineNo: sg.Line + 1, Text: evident(sg.Line)})
+		f.Evidence = append(f.Evidence, Evidence{Source: FromText, LineNo: s.lineNo(sg.Line), Text: evident(sg.Line)})
 	}
 	f.Evidence = append(f.Evidence, machine...)
 	for _, sg := range sigs {

@@ -97,6 +97,7 @@ type facts struct {
 // state is the reading of a text so far, line by line.
 type state struct {
 	lines  []string
+	at     []int // the text's line each of lines starts on, when unwrap joined some
 	sigs   []signal
 	facts  facts
 	target target              // the last registry a line named
@@ -237,6 +238,14 @@ func unstamped(l string) string {
 		}
 	}
 	return l
+}
+
+// lineNo is the 1-based line of the text that line i starts on.
+func (s *state) lineNo(i int) int {
+	if s.at != nil {
+		return s.at[i] + 1
+	}
+	return i + 1
 }
 
 // has reports whether the lower-case line holds k.
