@@ -655,3 +655,24 @@ func TestUnwrap(t *testing.T) {
 		t.Errorf("second finding at %d %q, want line 2, whole", fs[1].LineNo, fs[1].Line)
 	}
 }
+
+// TestDoneWith: a registry whose pull succeeded is not the one a later
+// failure that names none is about.
+func TestDoneWith(t *testing.T) {
+	for _, tc := range []struct{ name, done string }{
+		{"docker", "Status: Downloaded newer image for node:20"},
+		{"BuildKit", "#2 [internal] load metadata for docker.io/library/node:20\n#2 DONE 1.2s"},
+		{"BuildKit cache", "#4 FROM docker.io/library/node:20\n#4 CACHED"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := ExplainString(tc.done + "\nError: denied: requested access to the resource is denied")
+			if len(fs) == 0 || fs[0].Cause.ID != cause.InsufficientPermission {
+				t.Errorf("causes %v, want insufficient_permissions (not a push to Docker Hub)", ids(fs))
+			}
+		})
+	}
+	// A step still running is what the failure is about.
+	if fs := ExplainString("#2 [internal] load metadata for docker.io/library/node:20\n#2 0.5s done fetching\nERROR: pull access denied, repository does not exist or may require authorization"); len(fs) == 0 || fs[0].Cause.ID != cause.RegistryName {
+		t.Errorf("causes %v, want registry_name", ids(fs))
+	}
+}

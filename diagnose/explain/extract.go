@@ -41,6 +41,7 @@ var extractors = []extractor{
 	{"htmlbody", []string{"response body: invalid character '<'"}, readHTMLBody},
 	{"plainhttp", []string{"server gave http response to https client"}, readPlainHTTP},
 	{"notfound", []string{"failed to resolve reference", "manifest unknown"}, readNotFound},
+	{"done", []string{"status: downloaded newer image for", "status: image is up to date for", "successfully built", "successfully tagged", " done ", " cached"}, readDone},
 	{"notty", []string{"interactive login from a non tty", "interactive login from a non-tty"}, readNoTTY},
 }
 
@@ -677,6 +678,21 @@ func refNotFound(lo string) bool {
 		}
 	}
 	return false
+}
+
+// readDone reads a pull or build that succeeded: the registry it named is
+// done with, and a later line that names none is not about it (a base
+// image pulled from Docker Hub before a push to ACR failed).
+func readDone(c *lineCtx) {
+	if strings.Contains(c.lo, " done ") || strings.Contains(c.lo, " cached") {
+		// BuildKit's end of a step: "#4 DONE 1.2s", "#4 CACHED".
+		step, rest, ok := strings.Cut(strings.TrimSpace(unstamped(c.lo)), " ")
+		if !ok || len(step) < 2 || step[0] != '#' || strings.TrimLeft(step[1:], "0123456789") != "" ||
+			!strings.HasPrefix(rest, "done ") && rest != "cached" {
+			return
+		}
+	}
+	c.s.target, c.s.req, c.s.pull = noTarget, "", false
 }
 
 // readNoTTY reads a login that had to prompt and could not: off a

@@ -1,15 +1,17 @@
 package explain
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
 
 // TestInvariance holds explain to the words, not to how a log shows them:
 // every tune sample it reads right is wrapped as CI systems, terminals,
-// JSON and kubectl events wrap lines, or cut at a terminal's width, and
-// the first cause must stay right. The transforms are generic; no sample
-// is special.
+// JSON and kubectl events wrap lines, cut at a terminal's width, put after
+// a build that pulled its base images without fault, or moved to another
+// Azure cloud, and the first cause must stay right. The transforms are
+// generic; no sample is special.
 func TestInvariance(t *testing.T) {
 	jsonEscape := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 	for _, tr := range []struct {
@@ -28,6 +30,11 @@ func TestInvariance(t *testing.T) {
 		{"BuildKit's step prefix", eachLine(func(l string) string { return "#12 ERROR: " + l })},
 		{"cut at 80 columns", cutAt(80)},
 		{"cut at 120 columns", cutAt(120)},
+		{"after a docker build's pulls", func(s string) string { return buildLog + "\n" + s }},
+		{"after BuildKit's pulls", func(s string) string { return buildKitLog + "\n" + s }},
+		{"before a build's log", func(s string) string { return s + "\n" + buildLog }},
+		{"in Azure US Government", func(s string) string { return acrHost.ReplaceAllString(s, "$1.azurecr.us") }},
+		{"in Azure China", func(s string) string { return acrHost.ReplaceAllString(s, "$1.azurecr.cn") }},
 	} {
 		t.Run(tr.name, func(t *testing.T) {
 			for _, s := range corpus(t, "tune") {
@@ -71,3 +78,39 @@ func cutAt(width int) func(string) string {
 		return strings.Join(out, "\n")
 	}
 }
+
+// buildLog and buildKitLog are builds that pulled their base images from
+// other registries and failed at nothing.
+const buildLog = `Sending build context to Docker daemon  2.048kB
+Step 1/6 : FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build
+8.0: Pulling from dotnet/sdk
+Digest: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+Status: Downloaded newer image for mcr.microsoft.com/dotnet/sdk:8.0
+ ---> 1234567890ab
+Step 2/6 : WORKDIR /src
+ ---> Running in abcdef012345
+Removing intermediate container abcdef012345
+Step 3/6 : RUN dotnet restore
+  Determining projects to restore...
+  Restored /src/app.csproj (in 2.1 sec).
+Step 4/6 : FROM node:20-alpine
+20-alpine: Pulling from library/node
+Status: Image is up to date for node:20-alpine
+Successfully built 0123456789ab
+Successfully tagged app:latest`
+
+const buildKitLog = `#0 building with "default" instance using docker driver
+#1 [internal] load build definition from Dockerfile
+#1 transferring dockerfile: 321B done
+#1 DONE 0.0s
+#2 [internal] load metadata for docker.io/library/node:20-alpine
+#2 DONE 1.2s
+#3 [internal] load metadata for mcr.microsoft.com/dotnet/aspnet:8.0
+#3 DONE 0.9s
+#4 [build 1/4] FROM docker.io/library/node:20-alpine@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+#4 resolve docker.io/library/node:20-alpine@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef 0.0s done
+#4 CACHED
+#5 [build 2/4] RUN npm ci
+#5 DONE 12.3s`
+
+var acrHost = regexp.MustCompile(`\b([a-z0-9]+)\.azurecr\.io\b`)
