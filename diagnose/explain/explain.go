@@ -34,6 +34,7 @@
 package explain
 
 import (
+	"html"
 	"io"
 	"slices"
 	"strings"
@@ -163,9 +164,53 @@ func splitLines(s string) []string {
 		if strings.Contains(line, `\"`) || strings.Contains(line, `\\`) {
 			line = unquoteJSON(line)
 		}
+		line = fromPage(line)
 		lines = append(lines, strings.TrimRight(line, "\r\n"))
 	}
 	return lines
+}
+
+// pageText maps what a web page puts in a pasted error for the characters
+// the tool printed: no-break and other wide spaces, zero-width marks,
+// typographic quotes.
+var pageText = strings.NewReplacer(
+	"\u00a0", " ", "\u2007", " ", "\u2009", " ", "\u202f", " ", "\u3000", " ",
+	"\u200b", "", "\u200c", "", "\u200d", "", "\u2060", "", "\ufeff", "",
+	"\u201c", `"`, "\u201d", `"`, "\u2018", "'", "\u2019", "'",
+)
+
+// fromPage undoes what a web page does to a line of output copied from it:
+// its characters (pageText) and its HTML entities (&quot;, &#39;).
+func fromPage(line string) string {
+	if !utf8.ValidString(line) {
+		return line
+	}
+	for i := 0; i < len(line); i++ {
+		if line[i] >= utf8.RuneSelf {
+			line = pageText.Replace(line)
+			break
+		}
+	}
+	if i := strings.IndexByte(line, '&'); i >= 0 && strings.IndexByte(line[i:], ';') > 0 {
+		// An entity that makes a control character (&#10;, &#27;) is
+		// left as written: a line stays one line, and hostile bytes stay
+		// visible as what they are.
+		if un := html.UnescapeString(line); controls(un) == controls(line) {
+			line = un
+		}
+	}
+	return line
+}
+
+// controls counts the C0 control characters of s.
+func controls(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 {
+			n++
+		}
+	}
+	return n
 }
 
 // unquoteJSON undoes the escapes a JSON string puts on quotes, slashes

@@ -544,6 +544,11 @@ func TestSplitLines(t *testing.T) {
 		// A JSON string's escapes are undone; others stay.
 		{`{"message":"Head \"https://r.azurecr.io/v2/\": denied \\\\.\\pipe\n"}`, []string{`{"message":"Head "https://r.azurecr.io/v2/": denied \\.\pipe\n"}`}},
 		{`C:\Users\me`, []string{`C:\Users\me`}},
+		// What a web page did to a copied line is undone, but no entity
+		// makes a control character.
+		{"Get &quot;https://r.azurecr.io/v2/&quot;:\u00a0denied\u200b \u201cx\u2019", []string{`Get "https://r.azurecr.io/v2/": denied "x'`}},
+		{"a&#10;b &#27;]0;x&#7; &amp;", []string{"a&#10;b &#27;]0;x&#7; &amp;"}},
+		{"\xff\u00a0&amp;", []string{"\xff\u00a0&amp;"}}, // not UTF-8: read as it is
 	} {
 		if got := splitLines(tt.in); !slices.Equal(got, tt.want) {
 			t.Errorf("splitLines(%.20q…) = %d lines %.40q, want %d", tt.in, len(got), got, len(tt.want))

@@ -8,12 +8,14 @@ import (
 
 // TestInvariance holds explain to the words, not to how a log shows them:
 // every tune sample it reads right is wrapped as CI systems, terminals,
-// JSON and kubectl events wrap lines, cut at a terminal's width, put after
+// JSON and kubectl events wrap lines, as a web page shows it, cut at a
+// terminal's width, put after
 // a build that pulled its base images without fault, or moved to another
 // Azure cloud, and the first cause must stay right. The transforms are
 // generic; no sample is special.
 func TestInvariance(t *testing.T) {
 	jsonEscape := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	htmlEscape := strings.NewReplacer(`&`, `&amp;`, `"`, `&quot;`, `<`, `&lt;`, `>`, `&gt;`, `'`, `&#39;`)
 	for _, tr := range []struct {
 		name string
 		fn   func(string) string
@@ -33,6 +35,10 @@ func TestInvariance(t *testing.T) {
 		{"after a docker build's pulls", func(s string) string { return buildLog + "\n" + s }},
 		{"after BuildKit's pulls", func(s string) string { return buildKitLog + "\n" + s }},
 		{"before a build's log", func(s string) string { return s + "\n" + buildLog }},
+		{"a web page's entities", htmlEscape.Replace},
+		{"a web page's no-break spaces", func(s string) string { return strings.ReplaceAll(s, " ", "\u00a0") }},
+		{"a web page's quotes", func(s string) string { return strings.ReplaceAll(s, `"`, "\u201d") }},
+		{"a Markdown code block", func(s string) string { return "```console\n" + s + "\n```" }},
 		{"in Azure US Government", func(s string) string { return acrHost.ReplaceAllString(s, "$1.azurecr.us") }},
 		{"in Azure China", func(s string) string { return acrHost.ReplaceAllString(s, "$1.azurecr.cn") }},
 	} {
