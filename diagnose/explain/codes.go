@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -251,6 +252,50 @@ var winsockErrors = []sysErr{
 	{11004, "wsano_data", "the requested name is valid, but no data of the requested type was found", netDown, wLikely + 10, dnsMissing},
 }
 
+// localizedWinsock are the messages of winsockErrors as a Windows in
+// another language prints them (after "connectex: ", "wsarecv: ", or as
+// Python's "[WinError N]"), each the start of the message as it was seen
+// pasted in a public thread: the source on its line. A message reads as
+// its number's entry of winsockErrors.
+var localizedWinsock = []struct {
+	num  int
+	lang string
+	msg  string // ASCII letters in lower case; the start of the message
+}{
+	{10013, "zh-CN", "以一种访问权限不允许的方式做了一个访问套"},                                      // https://github.com/MikeWang000000/Natter/issues/1
+	{10051, "zh-CN", "向一个无法连接的网络尝试了一个套接字操作"},                                      // https://github.com/NewFuture/DDNS/issues/123
+	{10053, "es", "se ha anulado una conexión establecida por el software en s"},  // https://github.com/IIC2233/syllabus-2020-1/issues/1259
+	{10053, "zh-CN", "你的主机中的软件中止了一个已建立的连接"},                                       // https://github.com/MikeWang000000/Natter/issues/41
+	{10053, "zh-CN", "您的主机中的软件中止了一个已建立的连接"},                                       // https://github.com/nonebot/aiocqhttp/issues/41
+	{10054, "de", "eine vorhandene verbindung wurde vom remotehost geschlossen"},  // https://github.com/genotrance/px/issues/148
+	{10054, "fr", "une connexion existante a dû être fermée par l'hôte dist"},     // https://github.com/NoxArt/SublimeText2-FTPSync/issues/218
+	{10054, "es", "se ha forzado la interrupción de una conexión existente po"},   // https://github.com/IIC2233/syllabus-2020-1/issues/1132
+	{10054, "ru", "Удаленный хост принудительно ра"},                              // https://github.com/shamhi/HamsterKombatBot/issues/250
+	{10054, "ja", "既存の接続はリモート"},                                                   // https://github.com/re3turn/twicrawler/issues/17
+	{10054, "zh-CN", "远程主机强迫关闭了一个现有的连接"},                                          // https://github.com/michaelliao/learn-python3/issues/48
+	{10054, "zh-CN", "现有连接被远程主机强行关闭"},                                             // https://github.com/Athena1337/blackJack/issues/1
+	{10054, "ko", "현재 연결은 원격 호스트에 의해 강제로 끊겼"},                                     // https://github.com/idealo/image-super-resolution/issues/38
+	{10060, "fr", "une tentative de connexion a échoué car le parti connecté"},    // https://github.com/docker/for-win/issues/8811
+	{10060, "es", "se produjo un error durante el intento de conexión ya que l"},  // https://github.com/IIC2233/Syllabus-2022-1/issues/271
+	{10060, "ru", "Попытка установить соединение б"},                              // https://github.com/pavel-pimenov/flylinkdc-r5xx/issues/835
+	{10060, "zh-CN", "由于连接方在一段时间后"},                                               // https://github.com/xbzstudio/Timeless-Sydney/issues/25
+	{10060, "ko", "연결된 구성원으로부터 응답이 없어 연결하"},                                       // https://github.com/rickiepark/handson-ml/issues/4
+	{10060, "nl", "een verbindingspoging is mislukt omdat de verbonden party ni"}, // https://github.com/yunuscadirci/CallStranger/issues/30
+	{10061, "de", "es konnte keine verbindung hergestellt werden, da der zielco"}, // https://github.com/docker/for-win/issues/741
+	{10061, "es", "no se puede establecer una conexión ya que el equipo de des"},  // https://github.com/dotnet/dotnet-api-docs/issues/9821
+	{10061, "pt-BR", "nenhuma conexão pôde ser feita porque a máquina de destin"}, // https://github.com/gamaroberto-sketch/kalonconnect-lab/blob/1245a547d1cc7b729615868dc9514cd37a56fd21/PERGUNTA_TECNICA_LIVEKIT_NAO_RODANDO_CURTA.md
+	{10061, "it", "impossibile stabilire la connessione. rifiuto persistente de"}, // https://github.com/docker/for-win/issues/741
+	{10061, "ru", "Подключение не установлено, т.к. "},                            // https://github.com/bloxstraplabs/bloxstrap/issues/2122
+	{10061, "ja", "対象のコンピューターによって拒否されたた"},                                         // https://github.com/MShawon/YouTube-Viewer/issues/229
+	{10061, "zh-CN", "由于目标计算机积极拒绝，无法连接"},                                          // https://github.com/Decalogue/chat/issues/21
+	{10061, "ko", "대상 컴퓨터에서 연결을 거부했으므로 연결"},                                       // https://github.com/mdsnins/IZPM-Backup/issues/13
+	{11001, "ru", "Этот хост неизвестен"},                                         // https://github.com/open-telemetry/opentelemetry-dotnet/issues/3624
+	{11001, "zh-CN", "不知道这样的主机"},                                                  // https://github.com/shadowsocks/shadowsocks-windows/issues/3106
+	{11001, "nl", "host is onbekend"},                                             // https://github.com/ArachisH/Tanji/issues/47
+	{11002, "zh-CN", "这是在主机名解析时通常出现的暂时错误，它"},                                      // https://github.com/shadowsocks/shadowsocks-windows/issues/1451
+	{11004, "zh-CN", "请求的名称有效，但是找不到请求的类型的数"},                                      // https://github.com/shadowsocks/shadowsocks-windows/issues/625
+}
+
 // errnoErrors are the POSIX errno values and getaddrinfo results a registry
 // request can end with, by their Linux numbers, names (as Node.js and Go's
 // syscall print them) and glibc messages.
@@ -333,6 +378,11 @@ func codePhrases() []phrase {
 				add(lo, c)
 			}
 		}
+	}
+	for _, l := range localizedWinsock {
+		i := slices.IndexFunc(winsockErrors, func(e sysErr) bool { return e.num == l.num })
+		e := &winsockErrors[i]
+		out = append(out, phrase{text: l.msg, cause: e.cause, weight: e.weight, class: e.class})
 	}
 	for _, table := range [][]sysErr{winsockErrors, errnoErrors} {
 		for i := range table {

@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	gotoken "go/token"
+	"slices"
 	"strings"
 	"testing"
 
@@ -59,6 +60,19 @@ func TestCodeTablesMapToCatalogue(t *testing.T) {
 	}
 	for _, p := range phrases {
 		checkEntry(t, "phrase", p.text, p.cause, p.weight)
+	}
+	for _, l := range localizedWinsock {
+		i := slices.IndexFunc(winsockErrors, func(e sysErr) bool { return e.num == l.num })
+		if i < 0 {
+			t.Errorf("localized %d (%s) has no entry in winsockErrors", l.num, l.lang)
+			continue
+		}
+		// Read as the English message on the same line is.
+		line := "Get \"https://myreg.azurecr.io/v2/\": dial tcp 20.1.2.3:443: connectex: "
+		want := ids(ExplainString(line + winsockErrors[i].msg))
+		if got := ids(ExplainString(line + l.msg)); len(got) == 0 || !slices.Equal(got, want) {
+			t.Errorf("localized %d (%s): causes %v, want %v as in English", l.num, l.lang, got, want)
+		}
 	}
 }
 
@@ -136,12 +150,13 @@ func TestEveryCauseIsSpoken(t *testing.T) {
 	}
 }
 
-// TestLanguageKeywords: every keyword is lower case and long enough for the
-// matcher, and every phrase is a keyword once.
+// TestLanguageKeywords: every keyword is lower case, as the matcher lowers
+// the text (ASCII letters only), and long enough for it; every phrase is a
+// keyword once.
 func TestLanguageKeywords(t *testing.T) {
 	l := lang()
 	for _, k := range l.keywords {
-		if len(k) < minKey || k != strings.ToLower(k) {
+		if len(k) < minKey || k != string(lowerASCII(nil, k)) {
 			t.Errorf("keyword %q: too short or not lower case", k)
 		}
 	}
@@ -159,7 +174,7 @@ func TestLanguageKeywords(t *testing.T) {
 func TestTablesNameTheirSources(t *testing.T) {
 	fset := gotoken.NewFileSet()
 	for file, vars := range map[string][]string{
-		"codes.go":   {"aadstsCodes", "checkHealthCodes", "distributionCodes", "winsockErrors", "errnoErrors"},
+		"codes.go":   {"aadstsCodes", "checkHealthCodes", "distributionCodes", "winsockErrors", "localizedWinsock", "errnoErrors"},
 		"phrases.go": {"phrases"},
 	} {
 		f, err := parser.ParseFile(fset, file, nil, parser.ParseComments)
