@@ -154,6 +154,7 @@ var phrases = []phrase{
 	// must be made again.
 	{text: "the requested identity isn't assigned to this resource", cause: badCreds, weight: wStrong, alt: alts(noPerm)},
 	{text: "identity not found", cause: badCreds, weight: wLikely, alt: alts(noPerm)},
+	{text: "no default identity is assigned to this resource", cause: badCreds, weight: wStrong, alt: alts(noPerm)}, // several identities, none chosen
 	{text: "no token file specified", cause: badCreds, weight: wLikely},
 	{text: "requires multifactor authentication or additional claims", cause: expired, weight: wLikely, alt: alts(badCreds)},
 	// az has no Azure sign-in, or it lapsed: az acr login cannot get an AAD token.
@@ -220,6 +221,7 @@ var phrases = []phrase{
 	// docker/login-action with an empty secret (a fork's pull request, a
 	// secret of another environment).
 	{text: "username and password required", cause: badCreds, weight: wLikely, alt: alts(credStore)},
+	{text: "must provide --username with --password-stdin", cause: badCreds, weight: wStrong}, // docker/cli: the username was empty
 	{text: "invalid username/password", cause: badCreds, weight: wLikely + 10, class: badPassword, alt: alts(expired, credStore)},
 	{text: "authentication required", cause: badCreds, weight: wPossible + 3, class: authFail, alt: authAlt},
 	{text: "no basic auth credentials", cause: badCreds, weight: wHint, class: authFail, noCred: true, alt: alts(credStore, regName)},
@@ -530,6 +532,9 @@ var phrases = []phrase{
 	{text: "invalid token: expected two parts", cause: credStore, weight: wLikely},
 	{text: "expiredtokenexception", cause: expired, weight: wStrong, alt: alts(credStore)},
 	{text: "the security token included in the request is expired", cause: expired, weight: wCertain},
+	// gcloud as Docker's helper (credHelpers "gcr.io": "gcloud"): its own
+	// credential file gone, as a CI step that cleaned up leaves it.
+	{text: "(gcloud.auth.docker-helper)", cause: credStore, weight: wStrong, alt: alts(expired)},
 	// Auth entries and settings no client can read: docker/cli configfile
 	// (DOCKER_AUTH_CONFIG, auths), go-containerregistry authn and oras-go
 	// credentials (an auth that is not base64 of user:password),
@@ -585,6 +590,13 @@ var phrases = []phrase{
 	// (ErrReferenceInvalidFormat, ErrNameContainsUppercase), containerd's
 	// reference parser.
 	{text: "invalid reference format", cause: regName, weight: wStrong + 5},
+	// The kubelet's reason for an image it cannot parse, and containerd's
+	// for a short name it will not complete (kubernetes pkg/kubelet/images,
+	// containerd reference/docker).
+	{text: "invalidimagename", cause: regName, weight: wStrong, word: true},
+	{text: "repository name must be canonical", cause: regName, weight: wStrong},
+	// kubectl, when the address answers no one.
+	{text: "was refused - did you specify the right host or port", cause: netDown, weight: wStrong},
 	{text: "must be lowercase", cause: regName, weight: wStrong + 5},
 	{text: "must use only lowercase", cause: regName, weight: wStrong + 5},
 	{text: "could not parse reference", cause: regName, weight: wStrong},
