@@ -81,12 +81,14 @@ func runExplain(dockerCLI command.Cli, out *output, noLocal bool, args []string)
 	case kept.dropped > 0:
 		fmt.Fprintf(dockerCLI.Err(), "acrdoctor: %s is longer than %d MiB: its first %d bytes were left out, its end read\n", safe(name), maxExplainInput>>20, kept.dropped)
 	}
+	var opts explain.Options
 	if kept.dropped > 0 {
 		// The cut falls inside a line, maybe inside what would mark a
-		// secret as one: that part-line is never shown.
+		// secret as one: that part-line is never shown. The lines read
+		// keep their numbers in the whole file.
 		_, text, _ = strings.Cut(text, "\n")
+		opts.FirstLine = kept.lines + 2
 	}
-	var opts explain.Options
 	if !noLocal {
 		opts.Machine = newMachine(true, machineTimeout).Credential
 	}

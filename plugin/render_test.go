@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -391,6 +392,16 @@ func TestExplainKeepsTheEnd(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "registry_name") || !strings.Contains(errOut.String(), "first") {
 		t.Errorf("stdout:\n%s\nstderr:\n%s", out, errOut)
+	}
+	// The line keeps its number in the whole log.
+	c, out, _ = testCLI(t, log)
+	o := &output{raw: "{{.LineNo}} "}
+	if err := o.parse(); err != nil {
+		t.Fatal(err)
+	}
+	_ = runExplain(c, o, true, []string{"-"})
+	if want := fmt.Sprint(maxExplainInput/28+1000+1) + " "; !strings.HasPrefix(out.String(), want) {
+		t.Errorf("line %q, want %q", out, want)
 	}
 }
 

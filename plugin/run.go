@@ -83,7 +83,14 @@ func runAndExplain(cmd *cobra.Command, dockerCLI command.Cli, args []string, noC
 
 	w := dockerCLI.Err()
 	text := captured.String()
-	fs := findings(explain.ExplainWith(text, explain.Options{Machine: newMachine(true, machineTimeout).Credential}))
+	reading := explain.Options{Machine: newMachine(true, machineTimeout).Credential}
+	if captured.dropped > 0 {
+		// As explain does with a file's end: the part-line at the cut is
+		// never shown, and the lines keep their numbers in the output.
+		_, text, _ = strings.Cut(text, "\n")
+		reading.FirstLine = captured.lines + 2
+	}
+	fs := findings(explain.ExplainWith(text, reading))
 	var live []check.Result
 	if registries := explain.Registries(text); !noCheck && len(registries) > 0 {
 		if cfg, err := credstore.Load(config.Dir(), os.Getenv); err == nil {
@@ -178,6 +185,7 @@ type tail struct {
 	mu      sync.Mutex
 	buf     bytes.Buffer
 	dropped int64 // bytes left out before what is kept
+	lines   int   // line ends among them, as explain counts them
 }
 
 func (t *tail) Write(p []byte) (int, error) {
@@ -185,10 +193,22 @@ func (t *tail) Write(p []byte) (int, error) {
 	defer t.mu.Unlock()
 	t.buf.Write(p)
 	if over := t.buf.Len() - t.max; over > 0 {
-		t.buf.Next(over)
+		t.lines += lineEnds(t.buf.Next(over))
 		t.dropped += int64(over)
 	}
 	return len(p), nil
+}
+
+// lineEnds counts the line ends of b: line feeds, and carriage returns
+// not followed by one.
+func lineEnds(b []byte) int {
+	n := bytes.Count(b, []byte("\n"))
+	for i, c := range b {
+		if c == '\r' && (i+1 == len(b) || b[i+1] != '\n') {
+			n++
+		}
+	}
+	return n
 }
 
 func (t *tail) String() string {

@@ -246,7 +246,13 @@ func TestCorpus(t *testing.T) {
 // that line, redacted, and no token leaks.
 func checkFindings(t *testing.T, text string, fs []Finding) {
 	t.Helper()
-	lines, at := unwrap(splitLines(text))
+	pasted := splitLines(text)
+	read := make([]string, len(pasted))
+	for i, l := range pasted {
+		read[i] = words(l)
+	}
+	_, at := unwrap(read)
+	lines := joinAs(pasted, at)
 	for _, f := range fs {
 		i := f.LineNo - 1
 		if at != nil {
@@ -256,7 +262,7 @@ func checkFindings(t *testing.T, text string, fs []Finding) {
 			t.Errorf("%s: LineNo %d starts no line", f.Cause.ID, f.LineNo)
 			continue
 		}
-		if want := clip(Redact(strings.TrimSpace(lines[i])), maxEvident); f.Line != want {
+		if want := clip(Redact(strings.TrimSpace(words(Redact(lines[i])))), maxEvident); f.Line != want {
 			t.Errorf("%s: Line %q is not line %d %q", f.Cause.ID, f.Line, f.LineNo, want)
 		}
 		if jwtLeak.MatchString(f.Line) || jwtLeak.MatchString(f.Cause.Evidence) {

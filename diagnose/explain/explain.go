@@ -118,6 +118,9 @@ type Options struct {
 	// be side-effect free: no helper renewal, no write, no network. Nil:
 	// the text alone.
 	Machine func(host string) (report.Credential, bool)
+	// FirstLine is the number of the text's first line in the file it is
+	// the end of, for the findings' line numbers; 0 is 1.
+	FirstLine int
 }
 
 // Explain classifies error output: the causes it shows, most specific
@@ -143,10 +146,14 @@ func ExplainWith(s string, opts Options) []Finding {
 	return explain(splitLines(s), opts)
 }
 
-func explain(lines []string, opts Options) []Finding {
+func explain(pasted []string, opts Options) []Finding {
+	lines := make([]string, len(pasted))
+	for i, l := range pasted {
+		lines[i] = words(l)
+	}
 	lines, at := unwrap(lines)
 	s := read(lines)
-	s.at = at
+	s.at, s.pasted, s.firstLine = at, joinAs(pasted, at), max(opts.FirstLine, 1)
 	sigs := interpret(s)
 	if opts.Machine != nil {
 		sigs = fold(s, sigs, opts.Machine)

@@ -537,21 +537,37 @@ func TestSplitLines(t *testing.T) {
 		{"a\r\n\nb\n", []string{"a", "", "b"}},
 		{long + "\nend", []string{long[:maxLine], "end"}},
 		{long[:maxLine-1] + "\r\n", []string{long[:maxLine-1]}},
-		// Colours go; any other control sequence stays, to be distrusted.
-		{"\x1b[31;1mError:\x1b[0m denied\x1b[K", []string{"Error: denied"}},
-		{"my\x1b]0;PWN\x07reg", []string{"my\x1b]0;PWN\x07reg"}},
-		{"\x1b[", []string{"\x1b["}},
-		// A JSON string's escapes are undone; others stay.
-		{`{"message":"Head \"https://r.azurecr.io/v2/\": denied \\\\.\\pipe\n"}`, []string{`{"message":"Head "https://r.azurecr.io/v2/": denied \\.\pipe\n"}`}},
-		{`C:\Users\me`, []string{`C:\Users\me`}},
-		// What a web page did to a copied line is undone, but no entity
-		// makes a control character.
-		{"Get &quot;https://r.azurecr.io/v2/&quot;:\u00a0denied\u200b \u201cx\u2019", []string{`Get "https://r.azurecr.io/v2/": denied "x'`}},
-		{"a&#10;b &#27;]0;x&#7; &amp;", []string{"a&#10;b &#27;]0;x&#7; &amp;"}},
-		{"\xff\u00a0&amp;", []string{"\xff\u00a0&amp;"}}, // not UTF-8: read as it is
+		// A carriage return alone ends a line.
+		{"docker login -p\rhunter2\rError\r\n", []string{"docker login -p", "hunter2", "Error"}},
 	} {
 		if got := splitLines(tt.in); !slices.Equal(got, tt.want) {
 			t.Errorf("splitLines(%.20q…) = %d lines %.40q, want %d", tt.in, len(got), got, len(tt.want))
+		}
+	}
+}
+
+// TestWords: a line reads as the tool printed it, whatever showed it.
+func TestWords(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		// Colours go; any other control sequence stays, to be distrusted.
+		{"\x1b[31;1mError:\x1b[0m denied\x1b[K", "Error: denied"},
+		{"my\x1b]0;PWN\x07reg", "my\x1b]0;PWN\x07reg"},
+		{"\x1b[", "\x1b["},
+		// A JSON string's escapes are undone; others stay.
+		{`{"message":"Head \"https://r.azurecr.io/v2/\": denied \\\\.\\pipe\n"}`, `{"message":"Head "https://r.azurecr.io/v2/": denied \\.\pipe\n"}`},
+		{`C:\Users\me`, `C:\Users\me`},
+		// What a web page did to a copied line is undone: its entities
+		// (those that end in a semicolon and make no control character),
+		// then wide, invisible and typographic characters.
+		{"Get &quot;https://r.azurecr.io/v2/&quot;:\u00a0denied\u200b \u201cx\u2019", `Get "https://r.azurecr.io/v2/": denied "x'`},
+		{"a&#10;b &#27;]0;x&#7; &#x9b; &amp;", "a&#10;b &#27;]0;x&#7; &#x9b; &"},
+		{"pass&#8203;word= pass&shy;word pass\u00adword pa&ZeroWidthSpace;ss \u202eright&#x202E;", "password= password password pass right"},
+		{"&amp &quot &#65ABC &#xAADSTS7000215 &#0; &#x110000; &bogus; &", "&amp &quot &#65ABC &#xAADSTS7000215 &#0; &#x110000; &bogus; &"},
+		{"&#65;&#x42;&lt;&gt;&apos;&nbsp;", "AB<>' "},
+		{"\xff\u00a0&amp;", "\ufffd &"}, // not UTF-8: the bad byte reads as U+FFFD
+	} {
+		if got := words(tt.in); got != tt.want {
+			t.Errorf("words(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -658,6 +674,10 @@ func TestUnwrap(t *testing.T) {
 	}
 	if len(fs) < 2 || fs[1].LineNo != 2 || !strings.HasSuffix(fs[1].Line, "unauthorized:  authentication required") {
 		t.Errorf("second finding at %d %q, want line 2, whole", fs[1].LineNo, fs[1].Line)
+	}
+	// The end of a longer file keeps the file's line numbers.
+	if fs := ExplainWith("x\nError: x509: certificate signed by unknown authority", Options{FirstLine: 1001}); len(fs) == 0 || fs[0].LineNo != 1002 {
+		t.Errorf("findings %v, want the first on line 1002", fs)
 	}
 }
 

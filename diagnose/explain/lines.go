@@ -1,9 +1,10 @@
 package explain
 
 import (
-	"html"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -12,9 +13,8 @@ import (
 
 // splitLines splits text into lines of at most maxLine bytes, dropping the
 // rest of longer lines rather than failing on them as bufio.Scanner would.
-// The lines are pieces of s, not copies, except where a line shows the
-// tool's words through something else (colours, a JSON string, a web
-// page): then it is the words.
+// A carriage return alone ends a line too, as an old Mac file or a
+// progress bar's redraw has it. The lines are pieces of s, not copies.
 func splitLines(s string) []string {
 	lines := make([]string, 0, strings.Count(s, "\n")+1)
 	for len(s) > 0 {
@@ -23,59 +23,127 @@ func splitLines(s string) []string {
 		if len(line) >= maxLine { // with its line feed, more than maxLine
 			line = line[:maxLine]
 		}
-		if strings.IndexByte(line, 0x1b) >= 0 {
-			line = stripEscapes(line)
+		line = strings.TrimRight(line, "\r")
+		for {
+			before, after, cr := strings.Cut(line, "\r")
+			lines = append(lines, before)
+			if !cr {
+				break
+			}
+			line = after
 		}
-		if strings.Contains(line, `\"`) || strings.Contains(line, `\\`) {
-			line = unquoteJSON(line)
-		}
-		line = fromPage(line)
-		lines = append(lines, strings.TrimRight(line, "\r\n"))
 	}
 	return lines
 }
 
-// pageText maps what a web page puts in a pasted error for the characters
-// the tool printed: no-break and other wide spaces, zero-width marks,
-// typographic quotes.
-var pageText = strings.NewReplacer(
-	"\u00a0", " ", "\u2007", " ", "\u2009", " ", "\u202f", " ", "\u3000", " ",
-	"\u200b", "", "\u200c", "", "\u200d", "", "\u2060", "", "\ufeff", "",
-	"\u201c", `"`, "\u201d", `"`, "\u2018", "'", "\u2019", "'",
-)
+// words is a line as the tool printed it, where it shows through
+// something else: a terminal's colours, a JSON string, a web page. It is
+// what explain reads; what it shows is the line as it was pasted.
+func words(line string) string {
+	if strings.IndexByte(line, 0x1b) >= 0 {
+		line = stripEscapes(line)
+	}
+	if strings.Contains(line, `\"`) || strings.Contains(line, `\\`) {
+		line = unquoteJSON(line)
+	}
+	return fromPage(line)
+}
 
 // fromPage undoes what a web page does to a line of output copied from it:
-// its characters (pageText) and its HTML entities (&quot;, &#39;).
+// its HTML entities (&quot;, &#39;), then its characters: no-break and
+// other wide spaces, the invisible ones (zero-width, soft hyphens,
+// direction marks), typographic quotes.
 func fromPage(line string) string {
-	if !utf8.ValidString(line) {
-		return line
+	if strings.IndexByte(line, '&') >= 0 {
+		line = unescapeEntities(line)
 	}
 	for i := 0; i < len(line); i++ {
 		if line[i] >= utf8.RuneSelf {
-			line = pageText.Replace(line)
-			break
-		}
-	}
-	if i := strings.IndexByte(line, '&'); i >= 0 && strings.IndexByte(line[i:], ';') > 0 {
-		// An entity that makes a control character (&#10;, &#27;) is
-		// left as written: a line stays one line, and hostile bytes stay
-		// visible as what they are.
-		if un := html.UnescapeString(line); controls(un) == controls(line) {
-			line = un
+			return strings.Map(plainRune, line)
 		}
 	}
 	return line
 }
 
-// controls counts the C0 control characters of s.
-func controls(s string) int {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 {
-			n++
-		}
+// plainRune is r as the tool printed it, or -1 for none.
+func plainRune(r rune) rune {
+	switch {
+	case r == '\u201c' || r == '\u201d':
+		return '"'
+	case r == '\u2018' || r == '\u2019':
+		return '\''
+	case r == utf8.RuneError:
+		return r
+	case unicode.Is(unicode.Zs, r):
+		return ' '
+	case unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r) || r == '\u034f':
+		return -1
 	}
-	return n
+	return r
+}
+
+// entities are the named HTML entities a page puts in error text.
+var entities = map[string]rune{
+	"quot": '"', "amp": '&', "lt": '<', "gt": '>', "apos": '\'', "nbsp": ' ',
+	"shy": -1, "zwsp": -1, "ZeroWidthSpace": -1, "zwj": -1, "zwnj": -1, "lrm": -1, "rlm": -1, "NoBreak": -1,
+}
+
+// unescapeEntities decodes the entities of line that end in a semicolon:
+// the named ones above and numeric ones. One that would make a control
+// character, or none, is left as written: a line stays one line, and
+// hostile bytes stay what they are.
+func unescapeEntities(line string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(line, '&')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(line[i:], ';')
+		r, ok := rune(0), false
+		if j > 1 && j <= 32 {
+			r, ok = entity(line[i+1 : i+j])
+		}
+		if !ok {
+			b.WriteString(line[:i+1])
+			line = line[i+1:]
+			continue
+		}
+		b.WriteString(line[:i])
+		if r >= 0 {
+			b.WriteRune(r)
+		}
+		line = line[i+j+1:]
+	}
+	if b.Len() == 0 {
+		return line
+	}
+	b.WriteString(line)
+	return b.String()
+}
+
+// entity is the rune of the entity named name (without & and ;), -1 for
+// one that stands for nothing visible.
+func entity(name string) (rune, bool) {
+	if r, ok := entities[name]; ok {
+		return r, true
+	}
+	num, ok := strings.CutPrefix(name, "#")
+	if !ok {
+		return 0, false
+	}
+	base := 10
+	if h, ok := strings.CutPrefix(num, "x"); ok {
+		num, base = h, 16
+	} else if h, ok := strings.CutPrefix(num, "X"); ok {
+		num, base = h, 16
+	}
+	n, err := strconv.ParseUint(num, base, 32)
+	r := rune(n)
+	if err != nil || r < 0x20 || r >= 0x7f && r < 0xa0 || !utf8.ValidRune(r) {
+		return 0, false
+	}
+	return plainRune(r), true
 }
 
 // unquoteJSON undoes the escapes a JSON string puts on quotes, slashes
@@ -163,6 +231,22 @@ func unwrap(lines []string) (out []string, at []int) {
 		at = append(at, start)
 	}
 	return out, at
+}
+
+// joinAs joins lines as unwrap joined the lines read from them.
+func joinAs(lines []string, at []int) []string {
+	if at == nil {
+		return lines
+	}
+	out := make([]string, len(at))
+	for k, start := range at {
+		end := len(lines)
+		if k+1 < len(at) {
+			end = at[k+1]
+		}
+		out[k] = strings.Join(lines[start:end], "")
+	}
+	return out
 }
 
 // cutAfter reports whether next can be the rest of a line cut after

@@ -370,7 +370,10 @@ func findings(s *state, gs []group) []Finding {
 		if v, ok := shown[i]; ok {
 			return v
 		}
-		shown[i] = evident(mask.Replace(s.lines[i]))
+		// Redacted as pasted (a JSON string's escaped quote is inside its
+		// value), then as read (a keyword an entity or an invisible
+		// character cut in two).
+		shown[i] = evident(mask.Replace(words(Redact(s.pasted[i]))))
 		return shown[i]
 	}
 	for _, g := range gs {

@@ -353,6 +353,12 @@ func readRef(c *lineCtx, r string, push bool) target {
 	return t
 }
 
+// cutAt reports whether the line ends in raw, long enough to have been
+// cut there by a terminal, and a line follows that may hold the rest.
+func (c *lineCtx) cutAt(raw string) bool {
+	return len(c.line) >= wrapAt && strings.HasSuffix(c.line, raw) && c.next() != "" && c.next()[0] != ' '
+}
+
 // firstPart is s up to its first "/" or ":".
 func firstPart(s string) string {
 	if i := strings.IndexAny(s, "/:"); i >= 0 {
@@ -364,6 +370,9 @@ func firstPart(s string) string {
 // checkName emits what is wrong with a registry host as written. A log
 // names the same host on thousands of lines: the answer is kept per text.
 func checkName(c *lineCtx, raw string, kind hostKind) {
+	if c.cutAt(raw) {
+		return // the rest of the name may be on the next line
+	}
 	key := string(rune('0'+kind)) + raw
 	faults, ok := c.s.names[key]
 	if !ok && len(c.s.names) >= maxNames {

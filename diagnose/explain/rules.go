@@ -48,7 +48,7 @@ func fixName(host, name string) []string {
 // fixNoImage is the remediation of a reference the registry answered
 // it holds nothing under: the login worked, the name or tag is wrong.
 func fixNoImage(host, name string, acr bool) []string {
-	fix := []string{"check the repository and tag in the image reference: tags are case-sensitive, and no tag means :latest; was the image pushed?"}
+	fix := []string{"check the repository and the tag or digest in the image reference: tags are case-sensitive, and no tag means :latest; was the image pushed?"}
 	if acr {
 		_, _, n := args(host, name)
 		fix = append(fix, shell.Sprintf("az acr repository show-tags -n %s --repository %s -o tsv   # the tags it holds", n, shell.Placeholder("<repository>")))

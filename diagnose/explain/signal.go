@@ -96,15 +96,20 @@ type facts struct {
 
 // state is the reading of a text so far, line by line.
 type state struct {
-	lines  []string
-	at     []int // the text's line each of lines starts on, when unwrap joined some
-	sigs   []signal
-	facts  facts
-	target target              // the last registry a line named
-	req    string              // the host of that line's request, as printed
-	host   string              // the last ACR login server a line named
-	first  string              // the first ACR login server of the text
-	names  map[string][]signal // nameFaults by kind and host, read once per text
+	lines []string
+	at    []int // the text's line each of lines starts on, when unwrap joined some
+	// pasted are lines as they were pasted, joined as lines are: what
+	// findings show, after redacting them both as pasted and as read.
+	pasted []string
+	// firstLine is the number of the text's first line in its file.
+	firstLine int
+	sigs      []signal
+	facts     facts
+	target    target              // the last registry a line named
+	req       string              // the host of that line's request, as printed
+	host      string              // the last ACR login server a line named
+	first     string              // the first ACR login server of the text
+	names     map[string][]signal // nameFaults by kind and host, read once per text
 	// repeats counts the signals of each cause, class and weight.
 	repeats map[repeatKey]int
 	// lookup is the last name a line said it was resolving, on line
@@ -240,12 +245,12 @@ func unstamped(l string) string {
 	return l
 }
 
-// lineNo is the 1-based line of the text that line i starts on.
+// lineNo is the line of the file that line i starts on.
 func (s *state) lineNo(i int) int {
 	if s.at != nil {
-		return s.at[i] + 1
+		i = s.at[i]
 	}
-	return i + 1
+	return s.firstLine + i
 }
 
 // has reports whether the lower-case line holds k.

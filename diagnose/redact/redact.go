@@ -396,6 +396,13 @@ var maskRE = sync.OnceValue(func() *regexp.Regexp {
 // wherever they appear later: three characters or more, no variable.
 func Masked(lines []string) []string {
 	var out []string
+	seen := map[string]bool{}
+	add := func(v string) {
+		if len(v) >= 3 && notVariable(v) && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
 	for _, l := range lines {
 		if !strings.Contains(l, "::") && !strings.Contains(l, "##") {
 			continue // every masking command has one: most lines need no lower case
@@ -405,9 +412,11 @@ func Masked(lines []string) []string {
 			continue
 		}
 		for _, m := range maskRE().FindAllStringSubmatch(l, -1) {
-			if v := strings.TrimSpace(m[1]); len(v) >= 3 && notVariable(v) && !slices.Contains(out, v) {
-				out = append(out, v)
-			}
+			v := strings.TrimSpace(m[1])
+			add(v)
+			// The command quoted in a shell's trace or a JSON log
+			// (echo "::add-mask::X", {"msg":"…X"}): X without the quotes.
+			add(strings.TrimRight(v, `"'}]) `))
 		}
 	}
 	return out
