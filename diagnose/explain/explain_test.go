@@ -169,6 +169,30 @@ func TestRedactLeaks(t *testing.T) {
 	}
 }
 
+// TestRedactAsRead: what explain shows of a line is redacted as pasted and
+// as read, so a secret hidden by what showed the line (a JSON string, a
+// web page, invisible characters) stays hidden.
+func TestRedactAsRead(t *testing.T) {
+	const secret = "Hunter2Secret9x"
+	for _, line := range []string{
+		`{"password":"\"` + secret + `\""}`,
+		`{"password":"abc\"` + secret + `"}`,
+		`password: "abc\"` + secret + `"`,
+		`"password": "abc&quot;` + secret + `"`,
+		"pass&#8203;word=" + secret,
+		"pass&shy;word=" + secret,
+		"pass\u00adword=" + secret,
+		"pass\u200eword=" + secret,
+		"\x1b[1mpassword\x1b[0m=" + secret,
+		"docker login -u admin --password\r" + secret,
+	} {
+		fs := ExplainString("Error response from daemon: unauthorized: authentication required " + line)
+		if got := mustJSON(t, fs); strings.Contains(got, secret[4:12]) || len(fs) == 0 {
+			t.Errorf("%q: %s", line, got)
+		}
+	}
+}
+
 // leaksOn checks that no part of secret survives in Redact(line) or in
 // anything Explain returns for it, and that Explain still finds the
 // failure on the line.
