@@ -72,8 +72,6 @@ func plainRune(r rune) rune {
 		return '"'
 	case r == '\u2018' || r == '\u2019':
 		return '\''
-	case r == utf8.RuneError:
-		return r
 	case unicode.Is(unicode.Zs, r):
 		return ' '
 	case unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r) || r == '\u034f':
@@ -213,21 +211,12 @@ func unwrap(lines []string) (out []string, at []int) {
 	}
 	out = make([]string, 0, len(lines))
 	at = make([]int, 0, len(lines))
-	var b strings.Builder
 	for i := 0; i < len(lines); i++ {
 		start := i
 		for n := 1; n < maxPieces && i+1 < len(lines) && utf8.RuneCountInString(lines[i]) == width && cutAfter(lines[i], lines[i+1]); n++ {
 			i++
 		}
-		line := lines[start]
-		if i > start {
-			b.Reset()
-			for _, l := range lines[start : i+1] {
-				b.WriteString(l)
-			}
-			line = b.String()
-		}
-		out = append(out, line)
+		out = append(out, strings.Join(lines[start:i+1], ""))
 		at = append(at, start)
 	}
 	return out, at
