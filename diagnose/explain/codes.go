@@ -204,8 +204,9 @@ var distributionCodes = []code{
 
 // notAccess are the codes of the tables above that are known and point to
 // no cause: the request reached the registry, was allowed, and failed for
-// a reason that is not about logging in (a broken upload). They are in the tables so that the test of the tables can
-// tell a code left out from a code that means "not an access failure".
+// a reason that is not about logging in (a broken upload). They are in the
+// tables so that the test of the tables can tell a code left out from a
+// code that means "not an access failure".
 var notAccess = map[string]bool{
 	"MANIFEST_INVALID": true, "MANIFEST_BLOB_UNKNOWN": true,
 	"MANIFEST_UNVERIFIED": true, "BLOB_UNKNOWN": true, "BLOB_UPLOAD_INVALID": true,

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 )
 
 // An extractor reads one kind of statement that needs more than a fixed
@@ -701,7 +702,8 @@ func readDone(c *lineCtx) {
 func readNoTTY(c *lineCtx) {
 	s := sig(dockerEnv, wLikely, "no terminal to ask for the password on", badCreds)
 	s.fix = []string{
-		`give the password on stdin, and check that the variable holding it is set: echo "$PASSWORD" | docker login <registry> -u <username> --password-stdin`,
+		shell.Sprintf(`give the password on stdin, and check that the variable holding it is set: echo "$PASSWORD" | docker login %s -u %s --password-stdin`,
+			shell.HostPort(c.host).Or("<registry>"), shell.Placeholder("<username>")),
 		"in Git Bash or mintty on Windows, run it through winpty, or from PowerShell",
 	}
 	c.emit(s)
