@@ -89,12 +89,12 @@ var phrases = []phrase{
 	{text: "docker: command not found", cause: dockerEnv, weight: wCertain},
 	{text: "command not found: docker", cause: dockerEnv, weight: wCertain}, // zsh's order
 	{text: "is not a docker command", cause: dockerEnv, weight: wStrong},    // a CLI plugin missing
-	{text: "//./pipe/docker", cause: dockerEnv, weight: wStrong},
+	{text: "//./pipe/docker", cause: dockerEnv, weight: wStrong},            // any Docker Desktop engine pipe
 	{text: `\pipe\docker_engine`, cause: dockerEnv, weight: wStrong},
 	{text: "container runtime is not running or is unhealthy", cause: dockerEnv, weight: wCertain}, // .NET Aspire
 	{text: "docker is not running or is unhealthy", cause: dockerEnv, weight: wCertain},
 	// docker-py's connection to the daemon's socket.
-	{text: "unixhttpconnectionpool", cause: dockerEnv, weight: wLikely + 5, alt: alts(netDown)}, // any Docker Desktop engine pipe
+	{text: "unixhttpconnectionpool", cause: dockerEnv, weight: wLikely + 5, alt: alts(netDown)},
 	{text: "is too new. maximum supported api version", cause: dockerEnv, weight: wStrong},
 	{text: "docker: not found", cause: dockerEnv, weight: wStrong},
 	{text: "'docker' is not recognized", cause: dockerEnv, weight: wCertain},
@@ -310,8 +310,7 @@ var phrases = []phrase{
 	{text: "no resource with type microsoft.containerregistry/registries can be found", cause: regName, weight: wStrong, alt: alts(noPerm)},
 	{text: "cannot find registry with name", cause: regName, weight: wStrong, alt: alts(noPerm)},
 	{text: "parentresourcenotfound", cause: regName, weight: wLikely, alt: alts(noPerm)},
-	{text: `invalid value: "/`, cause: regName, weight: wStrong},  // Container Apps: an image whose registry variable was empty
-	{text: `invalid value: \"/`, cause: regName, weight: wStrong}, // the same, in a JSON string
+	{text: `invalid value: "/`, cause: regName, weight: wStrong}, // Container Apps: an image whose registry variable was empty
 	{text: "not adding any tags to the built image as no repository is specified", cause: regName, weight: wHint},
 	{text: "admin user is disabled", cause: badCreds, weight: wStrong, alt: alts(noPerm)},
 	{text: "admin user is not enabled", cause: badCreds, weight: wStrong, alt: alts(noPerm)},
