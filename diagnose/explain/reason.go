@@ -370,10 +370,15 @@ func findings(s *state, gs []group) []Finding {
 		if v, ok := shown[i]; ok {
 			return v
 		}
-		// Redacted as pasted (a JSON string's escaped quote is inside its
-		// value), then as read (a keyword an entity or an invisible
-		// character cut in two).
-		shown[i] = evident(mask.Replace(words(Redact(s.pasted[i]))))
+		// Where the words differ from the line as pasted, it is redacted
+		// as pasted (a JSON string's escaped quote is inside its value),
+		// then, as every line is, as read (a keyword an entity or an
+		// invisible character cut in two).
+		line := mask.Replace(s.pasted[i])
+		if w := words(line); w != line {
+			line = mask.Replace(words(Redact(line)))
+		}
+		shown[i] = evident(line)
 		return shown[i]
 	}
 	for _, g := range gs {
