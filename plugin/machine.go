@@ -102,9 +102,12 @@ func (m *machine) lookup(host string) machineAnswer {
 func (m *machine) key(host string) (string, bool) {
 	cfg := m.store.Config
 	keys := slices.Concat(slices.Collect(maps.Keys(cfg.Env)), slices.Collect(maps.Keys(cfg.CredHelpers)), slices.Collect(maps.Keys(cfg.Auths)))
-	if m.helpers && cfg.CredsStore != "" {
+	if m.helpers && cfg.CredsStore != "" && !cfg.DefaultStore {
 		// A store helper holds keys config.json does not list: Lookup
-		// asks it for the host itself.
+		// asks it for the host itself. Not the one Docker would pick for
+		// a config.json that names none: nothing was ever stored through
+		// it (a login writes its name), so it holds nothing the text
+		// could be about, broken or not.
 		keys = append(keys, host)
 	}
 	slices.Sort(keys)

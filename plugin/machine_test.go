@@ -63,6 +63,33 @@ func TestMachine(t *testing.T) {
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
 		t.Errorf("the config folder holds %d files after reading, want config.json alone", len(ents))
 	}
+
+	// A config.json that names no store: Docker would pick one (pass here,
+	// found on PATH and broken), but nothing was ever stored through it,
+	// so a registry the text names has nothing on this machine. A store
+	// config.json names is asked.
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "pass"), []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "docker-credential-pass"), []byte("#!/bin/sh\necho 'pass not initialized' >&2\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin)
+	for _, tc := range []struct {
+		config string
+		found  bool
+	}{
+		{`{}`, false},
+		{`{"credsStore": "pass"}`, true},
+	} {
+		if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(tc.config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := newMachine(true, 2*time.Second).Credential("myreg.azurecr.io"); ok != tc.found {
+			t.Errorf("%s: Credential found %v, want %v", tc.config, ok, tc.found)
+		}
+	}
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

@@ -161,12 +161,33 @@ func explain(pasted []string, opts Options) []Finding {
 	return findings(s, rank(sigs))
 }
 
-// evident is a line as a finding shows it. Only the start of a long line
-// is redacted, a window wide enough that a secret cut at its end still
-// shows the shape Redact knows it by.
+// evident is a line as a finding shows it: a long one by its start and
+// its end, where a wrapper's error says what went wrong (the kubelet's
+// "Failed to pull image … 401 Unauthorized"). Only the parts shown are
+// redacted, each in a window wide enough that a secret cut at its edge
+// still shows the shape Redact knows it by.
 func evident(line string) string {
 	line = strings.TrimSpace(line)
-	return clip(Redact(clip(line, 4*maxEvident)), maxEvident)
+	if len(line) <= maxEvident {
+		return Redact(line)
+	}
+	const gap = " … "
+	head := clip(Redact(clip(line, 4*maxEvident)), maxEvident/3)
+	tail := Redact(clipStart(line, 4*maxEvident))
+	return head + gap + clipStart(tail, maxEvident-len(head)-len(gap))
+}
+
+// clipStart is the end of s, at most n bytes, without splitting a UTF-8
+// sequence.
+func clipStart(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := len(s) - n
+	for i < len(s) && !utf8.RuneStart(s[i]) {
+		i++
+	}
+	return s[i:]
 }
 
 // clip cuts s to at most n bytes without splitting a UTF-8 sequence.

@@ -725,3 +725,26 @@ func TestDoneWith(t *testing.T) {
 		t.Errorf("causes %v, want registry_name", ids(fs))
 	}
 }
+
+// TestClusterPull: a node's refused pull from ACR is fixed on the cluster
+// (its kubelet identity, a pull secret), and a long event shows its end,
+// where the status is.
+func TestClusterPull(t *testing.T) {
+	line := `  Warning  Failed  12s  kubelet  Failed to pull image "contosoprod.azurecr.io/web/api:1.4.3": rpc error: code = Unknown desc = failed to pull and unpack image "contosoprod.azurecr.io/web/api:1.4.3": failed to resolve reference "contosoprod.azurecr.io/web/api:1.4.3": failed to authorize: failed to fetch anonymous token: unexpected status from GET request to https://contosoprod.azurecr.io/oauth2/token?scope=repository%3Aweb%2Fapi%3Apull&service=contosoprod.azurecr.io: 401 Unauthorized`
+	fs := ExplainString(line)
+	if len(fs) == 0 || fs[0].Cause.ID != cause.InvalidCredentials {
+		t.Fatalf("causes %v, want invalid_credentials", ids(fs))
+	}
+	fix := strings.Join(fs[0].Cause.Remediation, "\n")
+	if !strings.Contains(fix, "--attach-acr contosoprod") || !strings.Contains(fix, "imagePullSecrets") {
+		t.Errorf("fix %q, want the cluster's", fix)
+	}
+	if !strings.HasPrefix(fs[0].Line, "Warning  Failed") || !strings.HasSuffix(fs[0].Line, "401 Unauthorized") || len(fs[0].Line) > maxEvident {
+		t.Errorf("line %q, want its start and its end", fs[0].Line)
+	}
+	// The same words from a docker pull keep docker's fix.
+	fs = ExplainString(`Error response from daemon: Head "https://contosoprod.azurecr.io/v2/web/api/manifests/1.4.3": unauthorized: authentication required`)
+	if len(fs) == 0 || strings.Contains(strings.Join(fs[0].Cause.Remediation, "\n"), "attach-acr") {
+		t.Errorf("docker pull: %v", fs)
+	}
+}

@@ -43,6 +43,7 @@ var extractors = []extractor{
 	{"plainhttp", []string{"server gave http response to https client"}, readPlainHTTP},
 	{"notfound", []string{"failed to resolve reference", "manifest unknown"}, readNotFound},
 	{"done", []string{"status: downloaded newer image for", "status: image is up to date for", "successfully built", "successfully tagged", " done ", " cached"}, readDone},
+	{"cluster", []string{"failed to pull image", "errimagepull", "imagepullbackoff", "back-off pulling image"}, func(c *lineCtx) { c.s.facts.cluster = true }},
 	{"notty", []string{"interactive login from a non tty", "interactive login from a non-tty"}, readNoTTY},
 }
 

@@ -441,6 +441,8 @@ func finding(s *state, g group, evident func(line int) string) Finding {
 		fix = best.fix
 	case best.Class == noImage:
 		fix = fixNoImage(host, name, reg != "")
+	case g.id == badCreds && s.facts.cluster && reg != "":
+		fix = fixClusterPull(host, name)
 	case g.id == anonBlock && best.Target == hubTarget:
 		fix = fixHubLogout()
 	case g.id == throttled && slices.ContainsFunc(g.sigs, func(s signal) bool { return s.Target == hubTarget }):

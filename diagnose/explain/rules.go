@@ -56,6 +56,19 @@ func fixNoImage(host, name string, acr bool) []string {
 	return fix
 }
 
+// fixClusterPull is the remediation of a node's pull that ACR refused:
+// the kubelet pulls with the cluster's identity or the pod's pull
+// secret, not with anyone's docker login.
+func fixClusterPull(host, name string) []string {
+	h, _, n := args(host, name)
+	return []string{
+		shell.Sprintf("on AKS, let the cluster's kubelet identity pull: az aks update -n %s -g %s --attach-acr %s", shell.Placeholder("<cluster>"), shell.Placeholder("<group>"), n),
+		shell.Sprintf("elsewhere, give the pod a pull secret: kubectl create secret docker-registry acr-pull --docker-server %s --docker-username %s --docker-password %s, and imagePullSecrets: [{name: acr-pull}]",
+			h, shell.Placeholder("<username>"), shell.Placeholder("<password>")),
+		shell.Sprintf("az aks check-acr -n %s -g %s --acr %s", shell.Placeholder("<cluster>"), shell.Placeholder("<group>"), h),
+	}
+}
+
 func fixNetwork(host, name string) []string {
 	_, h, n := args(host, name)
 	return []string{
