@@ -440,7 +440,7 @@ func finding(s *state, g group, evident func(line int) string) Finding {
 	case best.fix != nil:
 		fix = best.fix
 	case best.Class == noImage:
-		fix = fixNoImage(host, name, reg != "")
+		fix = fixNoImage(host, name, repository(s.lines[best.Line], reg), reg != "")
 	case g.id == badCreds && s.facts.cluster && reg != "":
 		fix = fixClusterPull(host, name)
 	case g.id == anonBlock && best.Target == hubTarget:

@@ -1,6 +1,8 @@
 package explain
 
 import (
+	"strings"
+
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 )
@@ -47,13 +49,49 @@ func fixName(host, name string) []string {
 
 // fixNoImage is the remediation of a reference the registry answered
 // it holds nothing under: the login worked, the name or tag is wrong.
-func fixNoImage(host, name string, acr bool) []string {
+func fixNoImage(host, name, repo string, acr bool) []string {
 	fix := []string{"check the repository and the tag or digest in the image reference: tags are case-sensitive, and no tag means :latest; was the image pushed?"}
 	if acr {
 		_, _, n := args(host, name)
-		fix = append(fix, shell.Sprintf("az acr repository show-tags -n %s --repository %s -o tsv   # the tags it holds", n, shell.Placeholder("<repository>")))
+		fix = append(fix, shell.Sprintf("az acr repository show-tags -n %s --repository %s -o tsv   # the tags it holds", n, shell.Repository(repo).Or("<repository>")))
 	}
 	return fix
+}
+
+// repository is the repository of host that line names, in a reference
+// (host/repo:tag, host/repo@digest) or a URL (host/v2/repo/manifests/…),
+// or "".
+func repository(line, host string) string {
+	lo := strings.ToLower(line)
+	if host == "" {
+		return ""
+	}
+	i := -1
+	for off, n := 0, 0; n < perLine; n++ {
+		j := strings.Index(lo[off:], host+"/")
+		if j < 0 {
+			return ""
+		}
+		if j += off; j == 0 || !isHostByte(lo[j-1]) {
+			i = j
+			break
+		}
+		off = j + 1
+	}
+	if i < 0 {
+		return ""
+	}
+	rest := lo[i+len(host)+1:]
+	end := strings.IndexFunc(rest, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || strings.ContainsRune("._-/", r))
+	})
+	if end >= 0 {
+		rest = rest[:end]
+	}
+	if v2, ok := strings.CutPrefix(rest, "v2/"); ok {
+		rest, _, _ = strings.Cut(v2, "/manifests/")
+	}
+	return rest
 }
 
 // fixClusterPull is the remediation of a node's pull that ACR refused:

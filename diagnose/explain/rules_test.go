@@ -106,3 +106,24 @@ func TestFixRegistry(t *testing.T) {
 		t.Errorf("Docker Hub's refused credential on a public pull: %+v", fs)
 	}
 }
+
+// TestRepository: the no-image fix names the repository the line does,
+// and a placeholder where it names none or one no registry would take.
+func TestRepository(t *testing.T) {
+	for _, tc := range []struct{ line, want string }{
+		{"manifest for r.azurecr.io/web/api:1.4.3 not found: manifest unknown", "web/api"},
+		{"GET https://r.azurecr.io/v2/web/api/manifests/1.4.3: MANIFEST_UNKNOWN", "web/api"},
+		{`failed to resolve reference "R.azurecr.io/app@sha256:abc": not found`, "app"},
+		{"manifest unknown", ""},
+		{"other.azurecr.io/app:1 r.azurecr.io", ""},
+	} {
+		if got := repository(tc.line, "r.azurecr.io"); got != tc.want {
+			t.Errorf("repository(%q) = %q, want %q", tc.line, got, tc.want)
+		}
+	}
+	for repo, want := range map[string]string{"web/api": "--repository web/api ", "Web/$(id)": "--repository <repository> ", "": "--repository <repository> "} {
+		if fix := fixNoImage("r.azurecr.io", "r", repo, true); !strings.Contains(fix[1], want) {
+			t.Errorf("fixNoImage(%q) = %q, want %q", repo, fix[1], want)
+		}
+	}
+}
