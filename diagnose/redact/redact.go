@@ -165,13 +165,8 @@ var rules = sync.OnceValue(func() []rule {
 		{re: regexp.MustCompile(`(?i)(?:^|[\s(;&>])('[^'\n]*'|"[^"\n]*")[ \t]*\|[^\n]*--password-stdin`), ok: notVariable, need: stdinNeed},
 		{re: regexp.MustCompile(`(?i)--password-stdin[^\n]*?<<<[ \t]*\$?` + value), ok: notVariable, need: stdinNeed},
 		{re: regexp.MustCompile(`(?i)<<<[ \t]*\$?` + value + `[^\n]*--password-stdin`), ok: notVariable, need: stdinNeed},
-		// What a CI log is told to mask, to the end of the line: GitHub
-		// Actions' ::add-mask::…, Azure Pipelines' ##vso[task.setsecret]…
-		// and a variable set with issecret=true, ##[add-mask]….
-		{re: regexp.MustCompile(`(?i)::add-mask::[ \t]*(\S.*)`), ok: notVariable, need: []string{"::add-mask::"}},
-		{re: regexp.MustCompile(`(?i)##\[add-mask\][ \t]*(\S.*)`), ok: notVariable, need: []string{"##[add-mask]"}},
-		{re: regexp.MustCompile(`(?i)##vso\[task\.setsecret\][ \t]*(\S.*)`), ok: notVariable, need: []string{"task.setsecret"}},
-		{re: regexp.MustCompile(`(?i)##vso\[task\.setvariable[^\]\n]*issecret=true[^\]\n]*\][ \t]*(\S.*)`), ok: notVariable, need: []string{"issecret"}},
+		// What a CI log is told to mask, to the end of the line (maskRE).
+		{re: maskRE(), ok: notVariable, need: []string{"add-mask", "setsecret", "issecret"}},
 		// A URL's user-info password, which may hold / or @ when pasted
 		// unencoded: it ends at the last @ before the host, which ends the URL
 		// or is followed by its path, query or fragment.
