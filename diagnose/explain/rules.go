@@ -62,36 +62,32 @@ func fixNoImage(host, name, repo string, acr bool) []string {
 // (host/repo:tag, host/repo@digest) or a URL (host/v2/repo/manifests/…),
 // or "".
 func repository(line, host string) string {
-	lo := strings.ToLower(line)
 	if host == "" {
 		return ""
 	}
-	i := -1
+	lo := strings.ToLower(line)
 	for off, n := 0, 0; n < perLine; n++ {
 		j := strings.Index(lo[off:], host+"/")
 		if j < 0 {
 			return ""
 		}
-		if j += off; j == 0 || !isHostByte(lo[j-1]) {
-			i = j
-			break
+		j += off
+		if j > 0 && isHostByte(lo[j-1]) {
+			off = j + 1 // the end of another host: other.myreg.azurecr.io
+			continue
 		}
-		off = j + 1
+		rest := lo[j+len(host)+1:]
+		if end := strings.IndexFunc(rest, func(r rune) bool {
+			return !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || strings.ContainsRune("._-/", r))
+		}); end >= 0 {
+			rest = rest[:end]
+		}
+		if v2, ok := strings.CutPrefix(rest, "v2/"); ok {
+			rest, _, _ = strings.Cut(v2, "/manifests/")
+		}
+		return rest
 	}
-	if i < 0 {
-		return ""
-	}
-	rest := lo[i+len(host)+1:]
-	end := strings.IndexFunc(rest, func(r rune) bool {
-		return !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || strings.ContainsRune("._-/", r))
-	})
-	if end >= 0 {
-		rest = rest[:end]
-	}
-	if v2, ok := strings.CutPrefix(rest, "v2/"); ok {
-		rest, _, _ = strings.Cut(v2, "/manifests/")
-	}
-	return rest
+	return ""
 }
 
 // fixClusterPull is the remediation of a node's pull that ACR refused:

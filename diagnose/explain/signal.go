@@ -371,7 +371,7 @@ const wrapAt = 60
 // read turns lines into signals and facts.
 func read(lines []string) *state {
 	l := lang()
-	s := &state{lines: lines, names: map[string][]signal{}, repeats: map[repeatKey]int{}}
+	s := &state{lines: lines, firstLine: 1, names: map[string][]signal{}, repeats: map[repeatKey]int{}}
 	// The lower-case copies of the lines that say something are cut from
 	// one buffer, not allocated a line at a time.
 	var low strings.Builder
