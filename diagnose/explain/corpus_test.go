@@ -262,7 +262,7 @@ func checkFindings(t *testing.T, text string, fs []Finding) {
 			t.Errorf("%s: LineNo %d starts no line", f.Cause.ID, f.LineNo)
 			continue
 		}
-		if want := evident(words(Redact(lines[i]))); f.Line != want {
+		if want := shown(Redact(strings.TrimSpace(words(Redact(lines[i]))))); f.Line != want {
 			t.Errorf("%s: Line %q is not line %d %q", f.Cause.ID, f.Line, f.LineNo, want)
 		}
 		if jwtLeak.MatchString(f.Line) || jwtLeak.MatchString(f.Cause.Evidence) {

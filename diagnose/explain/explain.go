@@ -35,7 +35,6 @@ package explain
 
 import (
 	"io"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
@@ -161,20 +160,16 @@ func explain(pasted []string, opts Options) []Finding {
 	return findings(s, rank(sigs))
 }
 
-// evident is a line as a finding shows it: a long one by its start and
-// its end, where a wrapper's error says what went wrong (the kubelet's
-// "Failed to pull image … 401 Unauthorized"). Only the parts shown are
-// redacted, each in a window wide enough that a secret cut at its edge
-// still shows the shape Redact knows it by.
-func evident(line string) string {
-	line = strings.TrimSpace(line)
+// shown is a redacted line as a finding shows it: whole, or a long one by
+// its start and its end, where a wrapper's error says what went wrong (the
+// kubelet's "Failed to pull image … 401 Unauthorized").
+func shown(line string) string {
 	if len(line) <= maxEvident {
-		return Redact(line)
+		return line
 	}
 	const gap = " … "
-	head := clip(Redact(clip(line, 4*maxEvident)), maxEvident/3)
-	tail := Redact(clipStart(line, 4*maxEvident))
-	return head + gap + clipStart(tail, maxEvident-len(head)-len(gap))
+	head := clip(line, maxEvident/3)
+	return head + gap + clipStart(line, maxEvident-len(head)-len(gap))
 }
 
 // clipStart is the end of s, at most n bytes, without splitting a UTF-8

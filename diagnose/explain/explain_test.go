@@ -193,6 +193,29 @@ func TestRedactAsRead(t *testing.T) {
 	}
 }
 
+// TestShownRedactedWhole: what a finding shows of a long line, its start
+// and its end, is cut from the line redacted whole: a secret known by
+// words far from the part shown (a Cookie header, a here-string) stays
+// hidden. A mask hides a value in the fixes too.
+func TestShownRedactedWhole(t *testing.T) {
+	cookies := strings.Repeat("pref=on; ", 150)
+	for _, line := range []string{
+		`msg="GET https://myreg.azurecr.io/v2/app/manifests/1 401 Unauthorized" req.header="Cookie: ` + cookies + `JSESSIONID=8F2A9C0D4E7B1A36D5C8E9F0"`,
+		`docker login --password-stdin -u me myreg.azurecr.io <<< 'Tr0ub4dor&3x' ` + strings.Repeat("x ", 800) + `unauthorized: authentication required`,
+		`echo 'Tr0ub4dor&3x' | docker login myreg.azurecr.io ` + strings.Repeat("x ", 800) + `--password-stdin: unauthorized: authentication required`,
+	} {
+		fs := ExplainString(line)
+		blob := mustJSON(t, fs)
+		if len(fs) == 0 || strings.Contains(blob, "8F2A9C0D") || strings.Contains(blob, "Tr0ub4dor") {
+			t.Errorf("%.60q…: %s", line, blob)
+		}
+	}
+	fs := ExplainString("::add-mask::secretproject\nError response from daemon: manifest for myreg.azurecr.io/secretproject/app:1 not found: manifest unknown: manifest unknown")
+	if blob := mustJSON(t, fs); len(fs) == 0 || strings.Contains(blob, "secretproject") {
+		t.Errorf("a masked value in the findings: %s", blob)
+	}
+}
+
 // leaksOn checks that no part of secret survives in Redact(line) or in
 // anything Explain returns for it, and that Explain still finds the
 // failure on the line.

@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -43,7 +44,6 @@ var extractors = []extractor{
 	{"plainhttp", []string{"server gave http response to https client"}, readPlainHTTP},
 	{"notfound", []string{"failed to resolve reference", "manifest unknown"}, readNotFound},
 	{"done", []string{"status: downloaded newer image for", "status: image is up to date for", "successfully built", "successfully tagged", " done ", " cached"}, readDone},
-	{"cluster", []string{"failed to pull image", "errimagepull", "imagepullbackoff", "back-off pulling image"}, func(c *lineCtx) { c.s.facts.cluster = true }},
 	{"notty", []string{"interactive login from a non tty", "interactive login from a non-tty"}, readNoTTY},
 }
 
@@ -695,6 +695,16 @@ func readDone(c *lineCtx) {
 		}
 	}
 	c.s.target, c.s.req, c.s.pull = noTarget, "", false
+}
+
+// nodeWords are the kubelet's words for a pull that failed.
+var nodeWords = []string{"failed to pull image", "errimagepull", "imagepullbackoff", "back-off pulling image"}
+
+// nodePull reports whether line is a cluster node's pull: the kubelet's
+// event, which no login on this machine took part in.
+func nodePull(line string) bool {
+	lo := strings.ToLower(line)
+	return slices.ContainsFunc(nodeWords, func(w string) bool { return strings.Contains(lo, w) })
 }
 
 // readNoTTY reads a login that had to prompt and could not: off a

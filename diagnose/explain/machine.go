@@ -19,6 +19,9 @@ func fold(s *state, sigs []signal, machine func(string) (report.Credential, bool
 			continue
 		}
 		failure := authFailure(sigs, reg)
+		if failure != nil && failure.Line >= 0 && nodePull(s.lines[failure.Line]) {
+			continue // a node pulled, with its own credential, not this machine's
+		}
 		for i := range cred.Causes {
 			c := &cred.Causes[i]
 			if _, known := cause.Lookup(c.ID); !known {

@@ -358,7 +358,7 @@ func confidence(w int) Confidence {
 // findings turns ranked groups into findings with their evidence and fix.
 func findings(s *state, gs []group) []Finding {
 	out := make([]Finding, 0, len(gs))
-	shown := map[int]string{} // redaction is the costly part: once per line
+	safe := map[int]string{} // redaction is the costly part: once per line
 	// What the text tells a CI to mask is masked on every line, as the
 	// CI masks it.
 	var masks []string
@@ -366,28 +366,30 @@ func findings(s *state, gs []group) []Finding {
 		masks = append(masks, v, redact.Mark)
 	}
 	mask := strings.NewReplacer(masks...)
-	evident := func(i int) string {
-		if v, ok := shown[i]; ok {
+	safeLine := func(i int) string {
+		if v, ok := safe[i]; ok {
 			return v
 		}
-		// Where the words differ from the line as pasted, it is redacted
-		// as pasted (a JSON string's escaped quote is inside its value),
-		// then, as every line is, as read (a keyword an entity or an
-		// invisible character cut in two).
+		// Redacted whole, as pasted and, where the words differ, as read
+		// too (a JSON string's escaped quote is inside its value as
+		// pasted; an entity or an invisible character cuts a keyword in
+		// two until it is read).
 		line := mask.Replace(s.pasted[i])
 		if w := words(line); w != line {
 			line = mask.Replace(words(Redact(line)))
 		}
-		shown[i] = evident(line)
-		return shown[i]
+		safe[i] = Redact(strings.TrimSpace(line))
+		return safe[i]
 	}
 	for _, g := range gs {
-		out = append(out, finding(s, g, evident))
+		out = append(out, finding(s, g, safeLine))
 	}
 	return out
 }
 
-func finding(s *state, g group, evident func(line int) string) Finding {
+// finding is the finding of g; safeLine is a line of the text masked and
+// redacted, which is all a finding quotes of it.
+func finding(s *state, g group, safeLine func(line int) string) Finding {
 	best := g.best
 	reg := best.Host
 	if reg == "" {
@@ -396,7 +398,7 @@ func finding(s *state, g group, evident func(line int) string) Finding {
 	f := Finding{Registry: reg, Confidence: confidence(g.weight)}
 	if best.Line >= 0 {
 		f.LineNo = s.lineNo(best.Line)
-		f.Line = evident(best.Line)
+		f.Line = shown(safeLine(best.Line))
 	}
 	// Text evidence: the lines of the strongest signals, best first.
 	sigs := slices.Clone(g.sigs)
@@ -417,7 +419,7 @@ func finding(s *state, g group, evident func(line int) string) Finding {
 			continue
 		}
 		seen[sg.Line] = true
-		f.Evidence = append(f.Evidence, Evidence{Source: FromText, LineNo: s.lineNo(sg.Line), Text: evident(sg.Line)})
+		f.Evidence = append(f.Evidence, Evidence{Source: FromText, LineNo: s.lineNo(sg.Line), Text: shown(safeLine(sg.Line))})
 	}
 	f.Evidence = append(f.Evidence, machine...)
 	for _, sg := range sigs {
@@ -440,8 +442,8 @@ func finding(s *state, g group, evident func(line int) string) Finding {
 	case best.fix != nil:
 		fix = best.fix
 	case best.Class == noImage:
-		fix = fixNoImage(host, name, repository(s.lines[best.Line], reg), reg != "")
-	case g.id == badCreds && s.facts.cluster && reg != "":
+		fix = fixNoImage(host, name, repository(safeLine(best.Line), reg), reg != "")
+	case g.id == badCreds && best.Line >= 0 && nodePull(s.lines[best.Line]) && reg != "":
 		fix = fixClusterPull(host, name)
 	case g.id == anonBlock && best.Target == hubTarget:
 		fix = fixHubLogout()

@@ -92,7 +92,6 @@ type facts struct {
 	hubPush       bool // a push went to Docker Hub
 	servicePull   bool // an Azure service pulled, with the app's registry credentials
 	acr           bool // the text names ACR: a login server, az acr
-	cluster       bool // a cluster's node pulled: the kubelet's events
 }
 
 // state is the reading of a text so far, line by line.
