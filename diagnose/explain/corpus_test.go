@@ -150,12 +150,6 @@ var knownMisses = map[string]string{
 	// rule reads an expired certificate of a registry whose certificate is
 	// kept valid as this machine's clock, which later commenters fixed.
 	"docker-pull-index-docker-io-x509-hub-cert-expired.txt": "a well-known registry's expired certificate reads as the local clock",
-	// Docker Hub refused a stored credential on a pull of a public image:
-	// read as anonymous_pull_blocked (docker logout would also work).
-	"kitematic-login-with-email-not-docker-id-401.txt": "a refused credential on a public Docker Hub pull reads as anonymous_pull_blocked",
-	// The same client and answer in other threads (docker/kitematic).
-	"kitematic-pull-jenkins-logged-in-with-email-incorrect-password.txt": "a refused credential on a public Docker Hub pull reads as anonymous_pull_blocked",
-	"kitematic-pull-mysql-incorrect-password-email-login.txt":            "a refused credential on a public Docker Hub pull reads as anonymous_pull_blocked",
 	// kubectl to a cluster of its own: "expired or not yet valid" with no
 	// host and no times reads as the certificate's (tls); the thread's
 	// clock_skew stays its alternative. A registry's certificate known to

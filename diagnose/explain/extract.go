@@ -27,24 +27,58 @@ var extractors = []extractor{
 	{"timerange", []string{"within its valid time range"}, readTimeRange},
 	{"epoch", []string{"current epoch"}, readEpoch},
 	{"certtime", []string{"current time "}, readCertTime},
+	{"tokenwindow", []string{"token not to be used before"}, readTokenWindow},
 	{"syserr", []string{"winerror", "[errno", "errno "}, readSysErrno},
 	{"status", statusKeys, readStatuses},
 	{"helper", []string{"docker-credential-"}, readHelper},
 	{"hostname", []string{"certificate is valid for"}, readCertName},
+	{"ipsans", []string{"doesn't contain any ip sans"}, readIPSANs},
+	{"apiapp", []string{"(http code 4"}, func(c *lineCtx) { c.s.facts.apiApp = strings.Contains(c.lo, ") unexpected") }},
 	{"anonymous", []string{"anonymous"}, readAnonymous},
 	{"service", servicePullKeys, func(c *lineCtx) { c.s.facts.servicePull = true }},
 	{"detail", []string{"library/", `"type":"repository"`, "metadata_read", "metadata_write"}, readDetail},
 	{"login", []string{"docker login", "podman login", "registry login", "oras login", "nerdctl login"}, readLogin},
-	{"resolved", []string{"dns lookup to", "dial tcp "}, readResolved},
+	{"resolved", []string{"dns lookup to", "dial tcp ", "dial tcp: lookup "}, readResolved},
 	{"registrycode", []string{": unknown: "}, readRegistryCode},
 	{"credfile", credFiles, readCredFile},
 	{"noapi", []string{"/v2/ failed with status: 404"}, readNoAPI},
 	{"azacr", []string{"az acr "}, func(c *lineCtx) { c.s.facts.acr = true }},
 	{"htmlbody", []string{"response body: invalid character '<'"}, readHTMLBody},
 	{"plainhttp", []string{"server gave http response to https client"}, readPlainHTTP},
-	{"notfound", []string{"failed to resolve reference", "manifest unknown"}, readNotFound},
+	{"notfound", []string{"failed to resolve reference", "manifest unknown", "manifest for "}, readNotFound},
 	{"done", []string{"status: downloaded newer image for", "status: image is up to date for", "successfully built", "successfully tagged", " done ", " cached"}, readDone},
+	// An image with no variant for the daemon's platform. Sources: moby
+	// distribution/pull_v2.go and image/image.go, containerd platforms.
+	{"platform", []string{"no matching manifest for", "no match for platform in manifest", "cannot be used on this platform"}, readPlatform},
+	{"which", []string{"unable to locate executable file: "}, readWhich},
 	{"notty", []string{"interactive login from a non tty", "interactive login from a non-tty"}, readNoTTY},
+}
+
+// readPlatform reads an image that has no variant for the platform that
+// pulls it: Docker Desktop in the other container mode (Windows or Linux
+// containers), an ARM machine or node, a --platform to give.
+func readPlatform(c *lineCtx) {
+	s := sig(dockerEnv, wStrong, "the image has no variant for this platform", regName)
+	s.fix = []string{
+		"the image holds no variant for this platform: switch Docker Desktop to the image's container mode (Linux or Windows containers), pull with --platform, or build the image for this platform",
+		"docker buildx imagetools inspect <image>   # the platforms the image holds",
+	}
+	c.emit(s)
+}
+
+// readWhich reads GitHub Actions' toolkit (@actions/io which) not
+// finding a program a step runs: docker itself, or a credential helper.
+func readWhich(c *lineCtx) {
+	const key = "unable to locate executable file: "
+	i := strings.Index(c.lo, key)
+	tool, _, _ := strings.Cut(c.lo[i+len(key):]+" ", " ")
+	tool = strings.TrimSuffix(strings.TrimSuffix(tool, "."), ".exe")
+	switch {
+	case tool == "docker":
+		c.emit(sig(dockerEnv, wCertain, "docker is not installed where the step runs"))
+	case strings.HasPrefix(tool, "docker-credential-"):
+		c.emit(sig(credStore, wCertain, "the credential helper "+tool+" is not installed"))
+	}
 }
 
 // readPlainHTTP reads HTTP answered where Docker spoke TLS. ACR speaks
@@ -294,7 +328,7 @@ func hostToken(s string) string {
 
 // statusKeys are the words HTTP statuses are printed with.
 var statusKeys = []string{
-	"401", "403", "404", "407", "429", "500", "502", "503", "504",
+	"401", "403", "404", "407", "413", "429", "500", "502", "503", "504",
 	"internal server error", "bad gateway", "service unavailable", "gateway timeout",
 }
 
@@ -352,7 +386,7 @@ func isStatus(lo string, i int) bool {
 		return false
 	}
 	after := strings.TrimLeft(lo[i+3:], " \"'(")
-	for _, r := range []string{"unauthorized", "forbidden", "too many requests", "internal server error", "bad gateway", "service unavailable", "gateway timeout", "not found", "proxy authentication"} {
+	for _, r := range []string{"unauthorized", "forbidden", "too many requests", "internal server error", "bad gateway", "service unavailable", "gateway timeout", "not found", "proxy authentication", "request entity too large", "payload too large", "content too large"} {
 		if strings.HasPrefix(after, r) {
 			return true
 		}
@@ -392,6 +426,10 @@ func statusSignal(c *lineCtx, n int, az bool) {
 		c.emit(sig(regError, wPossible, what, regName))
 	case n == 407:
 		c.emit(sig(netDown, wStrong+5, what+": proxy authentication required"))
+	case n == 413:
+		// A body over the server's limit: a reverse proxy in front of the
+		// registry (nginx's client_max_body_size) refuses a layer.
+		c.emit(sig(regError, wLikely, what+": the server's limit on a request's size (a proxy in front of the registry)", netDown))
 	case n == 429:
 		c.emit(sig(throttled, wCertain, what))
 	case n >= 500 && tokenRequest(c.lo):
@@ -449,6 +487,39 @@ func readHelper(c *lineCtx) {
 	if c.has("error") || c.has("fail") {
 		c.emit(sig(credStore, wHint+5, "credential helper error"))
 	}
+}
+
+// readIPSANs reads "x509: cannot validate certificate for ADDR because
+// it doesn't contain any IP SANs": the registry was asked for by address.
+// ACR's certificates, and every public registry's, name hosts only: the
+// name is wrong. A registry on a port of its own (a NodePort, :5000) is
+// one's own, whose certificate lacks the address it is served on; and the
+// daemon's own (docker-machine's) connection is the daemon's certificate.
+func readIPSANs(c *lineCtx) {
+	const what = "the certificate names no IP address, and an address was asked for"
+	switch {
+	case daemonAPI(c.lo):
+		c.emit(sig(tlsFail, wStrong, what+": the Docker daemon's certificate", dockerEnv, netDown))
+		// docker-machine's certificates name the daemon's address: what
+		// answered there is most likely a proxy.
+		c.emit(sig(netDown, wPossible, "a proxy answering in the Docker daemon's place", tlsFail))
+	case ownPort(c.reqHost, c.s.req):
+		c.emit(sig(tlsFail, wStrong, what+": a registry on a port of its own, whose certificate lacks its address", regName))
+	default:
+		c.emit(sig(regName, wStrong, what+": use the registry's name", tlsFail))
+	}
+}
+
+// ownPort reports whether the request's registry, on this line or the
+// last to name one, is served on a port other than 443 and is not ACR.
+func ownPort(reqs ...string) bool {
+	for _, r := range reqs {
+		if r != "" {
+			h, port := hostPort(r)
+			return port != "" && port != "443" && !strings.Contains(strings.ToLower(h), ".azurecr.")
+		}
+	}
+	return false
 }
 
 // readCertName reads "x509: certificate is valid for A, B, not C": the
@@ -639,12 +710,28 @@ func readResolved(c *lineCtx) {
 		}
 		return
 	}
+	if i := strings.Index(c.lo, "dial tcp: lookup "); i >= 0 && reasonCut(c.lo[i+len("dial tcp: lookup "):]) {
+		// Go prints "lookup" only for a lookup that failed.
+		c.emit(sig(netDown, wPossible+10, "a name lookup failed (its reason is cut off)", regName))
+	}
 	if i := strings.Index(c.lo, "dial tcp "); i >= 0 && c.target == acrTarget {
 		addr := c.line[i+len("dial tcp "):]
 		if j := strings.LastIndexByte(strings.Fields(addr + " ")[0], ':'); j > 0 && privateAddr(addr[:j]) {
 			c.s.facts.privateDNS = true
 		}
 	}
+}
+
+// reasonCut reports whether what follows "lookup " is a name, maybe
+// "on" the resolver's address, and nothing after: the reason was cut off.
+func reasonCut(rest string) bool {
+	f := strings.Fields(rest)
+	if len(f) > 1 && f[1] == "on" {
+		f = f[2:]
+	} else if len(f) > 0 {
+		f = f[1:]
+	}
+	return len(f) == 0 || len(f) == 1 && strings.Trim(f[0], ".…") == ""
 }
 
 func isDigit(b byte) bool { return '0' <= b && b <= '9' }
@@ -656,12 +743,23 @@ func isAlnum(b byte) bool { return isDigit(b) || 'a' <= b && b <= 'z' || 'A' <= 
 // its line.
 func readNotFound(c *lineCtx) {
 	lo := strings.TrimRight(c.lo, `"]\ `)
-	if !strings.HasSuffix(lo, "manifest unknown") && !refNotFound(lo) {
+	if !strings.HasSuffix(lo, "manifest unknown") && !refNotFound(lo) && !manifestNotFound(lo) {
 		return
 	}
 	s := sig(regName, wLikely, "the registry has no manifest for this reference", noPerm)
 	s.Class = noImage
 	c.emit(s)
+}
+
+// manifestNotFound reports whether lo holds the daemon's "manifest for
+// REF not found".
+func manifestNotFound(lo string) bool {
+	_, rest, ok := strings.Cut(lo, "manifest for ")
+	if !ok {
+		return false
+	}
+	ref, rest, _ := strings.Cut(rest, " ")
+	return ref != "" && strings.HasPrefix(rest, "not found")
 }
 
 // refNotFound reports whether lo holds containerd's

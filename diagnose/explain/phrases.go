@@ -15,9 +15,6 @@ type phrase struct {
 	// notAfter are words that, just before the phrase, make it another
 	// statement: "permission denied:" is not the registry's DENIED.
 	notAfter []string
-	// daemon is what the words mean on a line about the Docker daemon's
-	// own API (/v1.40/…), where no registry is involved.
-	daemon cause.ID
 	// hub: the words are Docker Hub's, about Docker Hub.
 	hub bool
 }
@@ -405,11 +402,6 @@ var phrases = []phrase{
 	{text: "unable to check revocation", cause: tlsFail, weight: wStrong, alt: alts(netDown)},
 	{text: "crypt_e_no_revocation_check", cause: tlsFail, weight: wStrong, alt: alts(netDown)},
 	{text: "crypt_e_revocation_offline", cause: tlsFail, weight: wStrong, alt: alts(netDown)},
-	// An IP address where the registry's name belongs: ACR's certificate
-	// names hosts only.
-	// The daemon's certificate (docker-machine's) names its IP: there, a
-	// proxy answered in its place.
-	{text: "doesn't contain any ip sans", cause: regName, weight: wStrong, alt: alts(tlsFail), daemon: tlsFail},
 	// TLS spoken to something that is not TLS: a proxy set as https:// or
 	// a port that speaks HTTP.
 	{text: "first record does not look like a tls handshake", cause: netDown, weight: wLikely, alt: alts(tlsFail)},
@@ -602,6 +594,8 @@ var phrases = []phrase{
 	// containers/image's short names: a reference with no registry and no
 	// search registry to complete it.
 	{text: "no unqualified-search registries are defined", cause: regName, weight: wCertain},
+	{text: "short-name resolution enforced but cannot prompt without a tty", cause: regName, weight: wCertain},
+	{text: "did not resolve to an alias and no containers-registries.conf(5) was found", cause: regName, weight: wCertain},
 	{text: "unable to parse server address", cause: regName, weight: wStrong}, // the daemon's login
 	// ORAS and Helm's registry client (oras-go registry.ParseReference):
 	// a scheme or a path where a registry host goes.
@@ -627,15 +621,6 @@ func emitPhrase(c *lineCtx, p *phrase) {
 	s := signal{Cause: p.cause, Weight: p.weight, Class: p.class, Alt: p.alt, What: p.text, noCred: p.noCred}
 	if p.hub {
 		s.Target = hubTarget
-	}
-	if p.daemon != "" && daemonAPI(c.lo) {
-		s.Cause, s.Alt = p.daemon, alts(dockerEnv, netDown)
-		s.What += ": the Docker daemon's certificate"
-		if p.daemon == tlsFail {
-			// docker-machine's certificates name the daemon's address:
-			// what answered there is most likely a proxy.
-			c.emit(sig(netDown, wPossible, "a proxy answering in the Docker daemon's place", tlsFail))
-		}
 	}
 	if p.class == dnsMissing {
 		dnsSignal(c, s)

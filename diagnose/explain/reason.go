@@ -104,6 +104,12 @@ func byTarget(g signal, f facts) (signal, bool) {
 			g.Cause, g.Weight, g.Class, g.Alt = regName, wLikely+5, plain, alts(badCreds)
 			g.What = "the service sent the app's registry credentials to Docker Hub: the image reference has no registry host in front (" + g.What + ")"
 			return g, true
+		case g.Class == badPassword && g.pull && f.apiApp:
+			// The app's own sign-in, not Docker's store, gave the
+			// credential: docker logout does not reach it.
+			g.Weight, g.Class, g.Alt = wLikely+5, plain, alts(anonBlock)
+			g.What = "Docker Hub refused the credential the app signed in with: " + g.What
+			return g, true
 		case g.Class == badPassword && g.pull:
 			g.Cause, g.Weight, g.Class, g.Alt = anonBlock, wLikely+2, plain, alts(badCreds)
 			g.What = "Docker Hub refused a stored credential on a pull that needs none: " + g.What

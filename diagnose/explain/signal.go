@@ -92,6 +92,9 @@ type facts struct {
 	hubPush       bool // a push went to Docker Hub
 	servicePull   bool // an Azure service pulled, with the app's registry credentials
 	acr           bool // the text names ACR: a login server, az acr
+	// apiApp: an app of the Engine API (docker-modem's "(HTTP code 401)
+	// unexpected"), which sends the credential its user signed in with.
+	apiApp bool
 }
 
 // state is the reading of a text so far, line by line.

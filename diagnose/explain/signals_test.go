@@ -189,6 +189,9 @@ func TestReadStatuses(t *testing.T) {
 		{in: `Get https://r.azurecr.io/v2/: Service Unavailable`, want: regError},
 		{in: "Received HTTP code 407 from proxy after CONNECT", want: netDown, band: Certain},
 		{in: "the image push fails with a 401.", want: badCreds},
+		// A proxy in front of the registry refuses a layer over its limit.
+		{in: "<head><title>413 Request Entity Too Large</title></head>", want: regError, band: Likely},
+		{in: "error parsing HTTP 413 response body: invalid character '<' looking for beginning of value", want: regError, band: Likely},
 		// A daemon's own 500 around the registry's answer, digests, versions, line numbers.
 		{in: `"POST /v1.40/images/create?tag=1.9&fromImage=x HTTP/1.1" 500 172`, not: regError},
 		{in: "sha256:4f4fb700ef5450ab0cd1c5", not: regError},
@@ -233,6 +236,10 @@ func TestReadSysErrno(t *testing.T) {
 		{in: "read ECONNRESET", want: netDown},
 		{in: "wsarecv: An existing connection was forcibly closed by the remote host.", want: netDown, band: Certain},
 		{in: "dial tcp: lookup proxy.corp: no such host", want: netDown, band: Likely},
+		// A lookup whose reason was cut off the line failed all the same.
+		{in: "Post https://index.docker.io/v1/users/: dial tcp: lookup index.docker.io on ...", want: netDown},
+		{in: "Get https://r.azurecr.io/v2/: dial tcp: lookup r.azurecr.io", want: netDown},
+		{in: "Get https://r.azurecr.io/v2/: dial tcp: lookup r.azurecr.io: connection refused", want: netDown, band: Certain},
 		{in: "[WinError 2] The system cannot find the file specified", not: netDown},
 	})
 }
@@ -258,6 +265,11 @@ func TestReadCertName(t *testing.T) {
 		{in: "x509: certificate is valid for *.azurecr.io, *.azurecr.io, not myreg.azurecr.io.corp.local", want: regName},
 		{in: "x509: certificate is valid for *.azureedge.net, not mcr.microsoft.com", want: tlsFail, band: Certain},
 		{in: "x509: cannot validate certificate for 10.1.2.3 because it doesn't contain any IP SANs", want: regName, band: Certain},
+		// A registry on a port of its own is one's own: its certificate
+		// lacks the address. ACR serves on 443 only.
+		{in: `Get "https://10.1.2.3:30003/v2/": x509: cannot validate certificate for 10.1.2.3 because it doesn't contain any IP SANs`, want: tlsFail, band: Certain},
+		{in: `Get "https://10.1.2.3:443/v2/": x509: cannot validate certificate for 10.1.2.3 because it doesn't contain any IP SANs`, want: regName, band: Certain},
+		{in: `Get "https://myreg.azurecr.io:5000/v2/": x509: cannot validate certificate for myreg.azurecr.io because it doesn't contain any IP SANs`, want: regName},
 	})
 }
 
@@ -316,6 +328,11 @@ func TestReadTimes(t *testing.T) {
 		{in: "AADSTS700024: Client assertion is not within its valid time range. Current time: 2024-12-07T12:09:18.3149355Z, assertion valid from\n1970-01-01T00:00:00.0000000Z, expiry time of assertion 2024-12-07T11:14:18.0000000Z.", want: clock, band: Certain},
 		{in: "AADSTS700024: Client assertion is not within its valid time range.", want: clock, band: Likely},
 		{in: "error: token used before issued", want: clock, band: Certain},
+		// distribution's log of a token it refused, its window in seconds.
+		{in: `level=error msg="token not to be used before 1451418688 or after 1451419589 - currently 1451418655"`, want: clock, band: Certain},
+		{in: `level=error msg="token not to be used before 1451418688 or after 1451419589 - currently 1451419700"`, want: expired, band: Certain},
+		{in: `level=error msg="token not to be used before 1451418688 or after 1451419589 - currently 1451419000"`, not: clock},
+		{in: `level=info msg="token not to be used before 2024-03-01 10:00:00 +0000 UTC - currently 2024-03-01 09:52:10.1 +0000 UTC m=+3.1"`, want: clock, band: Certain},
 		{in: "Warning  Failed  <invalid> (x2 over 0s)  kubelet  Failed to pull image", want: clock, band: Possible},
 	})
 }
@@ -373,6 +390,13 @@ func TestReadRegistryAnswers(t *testing.T) {
 		{in: "manifest unknown: manifest unknown", not: regError},
 		{in: "rpc error: code = Unknown desc = failed", not: regError},
 		{in: "name unknown: repository name not known to registry", want: regName, band: Possible},
+		{in: "error creating build container: short-name resolution enforced but cannot prompt without a TTY", want: regName, band: Certain},
+		{in: "Error: Unable to locate executable file: docker. Please verify either the file path exists", want: dockerEnv, band: Certain},
+		{in: "Error: Unable to locate executable file: docker", want: dockerEnv, band: Certain},
+		{in: "Error: Unable to locate executable file: docker-credential-ecr-login", want: credStore, band: Certain},
+		{in: "Error: Unable to locate executable file: kubectl", not: dockerEnv},
+		{in: "Error response from daemon: manifest for microsoft/azure-cli:0.10.17 not found: manifest unknown", want: regName},
+		{in: "Error response from daemon: no matching manifest for windows/amd64 10.0.17763 in the manifest list entries", want: dockerEnv, band: Certain},
 		{in: "PermissionError: [Errno 13] Permission denied: '/home/me/.azure/msal_token_cache.json'", not: noPerm},
 		{in: "ERROR: (ResourceNotFound) The Resource 'x' was not found.", not: netDown},
 	})

@@ -116,6 +116,39 @@ func readCertTime(c *lineCtx) {
 	}
 }
 
+// readTokenWindow reads distribution's log of a token it refuses: "token
+// not to be used before B or after A - currently C", in seconds since
+// 1970. A token used before it starts was issued by a clock ahead of the
+// registry's; one used after it ends has expired.
+func readTokenWindow(c *lineCtx) {
+	now, okNow := epochAfter(c.lo, "currently")
+	from, okFrom := epochAfter(c.lo, "used before")
+	until, okUntil := epochAfter(c.lo, " or after")
+	switch {
+	case okNow && okFrom && from > now:
+		ahead := time.Duration(from-now) * time.Second
+		c.emit(sig(clock, wCertain, "the token is valid from "+human(ahead)+" after the registry's time: the clocks disagree", expired))
+	case okNow && okUntil && now > until:
+		c.emit(sig(expired, wStrong, "the token ended "+human(time.Duration(now-until)*time.Second)+" before it was used", clock))
+	}
+}
+
+// epochAfter reads the time that follows label in lo, in seconds since
+// 1970: a number of them, or a time as Go prints one ("2024-03-01
+// 10:00:00.5 +0000 utc", which distribution logs since 2.8).
+func epochAfter(lo, label string) (int, bool) {
+	i := strings.Index(lo, label)
+	if i < 0 {
+		return 0, false
+	}
+	rest := strings.TrimLeft(lo[i+len(label):], " :=")
+	if f := strings.Fields(rest); len(f) >= 3 && len(f[0]) == 10 && f[0][4] == '-' {
+		t, err := time.Parse("2006-01-02 15:04:05.999999999 -0700", f[0]+" "+f[1]+" "+f[2])
+		return int(t.Unix()), err == nil
+	}
+	return numberAfter(rest)
+}
+
 // stamp is a time as the findings print it.
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") }
 
