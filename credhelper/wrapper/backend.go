@@ -1,7 +1,6 @@
 package wrapper
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -37,27 +36,17 @@ func (b *execBackend) command(ctx context.Context, action string) *exec.Cmd {
 	return cmd
 }
 
-// run runs action with in as its stdin, bounded in time and in what it
-// may write to out: a backend that hangs or floods is killed, with the
-// processes it started, and the call fails.
-func (b *execBackend) run(action string, in []byte, out *credstore.CappedBuffer, stderr io.Writer) error {
-	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
-	defer cancel()
-	cmd := b.command(ctx, action)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(in), out, stderr
-	credstore.KillGroup(cmd)
-	cmd.WaitDelay = time.Second // for a child that keeps the pipe open
-	err := cmd.Run()
-	credstore.KillLeftovers(cmd)
-	switch {
-	case out.Err() != nil:
-		return out.Err()
-	case cmd.ProcessState != nil && cmd.ProcessState.Exited() && errors.Is(err, exec.ErrWaitDelay):
-		return errors.New("it answered, but left a process running that holds its output open")
-	case ctx.Err() != nil:
-		return fmt.Errorf("no answer within %s (%s)", b.timeout, envBackendTimeout)
-	}
-	return err
+// waitDelay is how long the wrapper waits, once the backend has exited,
+// for what it left running to close its output.
+const waitDelay = time.Second
+
+// errLeftRunning is a backend that answered and exited, but left a
+// process holding its output open.
+var errLeftRunning = errors.New("it answered, but left a process running that holds its output open")
+
+// errNoAnswer is a backend that did not answer within its time.
+func (b *execBackend) errNoAnswer() error {
+	return fmt.Errorf("no answer within %s (%s)", b.timeout, envBackendTimeout)
 }
 
 // get runs the backend's get with in as its stdin and returns what it
@@ -88,7 +77,10 @@ func (b *execBackend) store(c credentials.Credentials) error {
 // also when it did not exit by itself (killed, timed out, flooded, not
 // started), which the wrapper reports with why instead.
 func exitStatus(err error) int {
-	var ee *exec.ExitError
+	var ee interface {
+		Exited() bool
+		ExitCode() int
+	}
 	if errors.As(err, &ee) && ee.Exited() {
 		return ee.ExitCode()
 	}
