@@ -731,7 +731,7 @@ func reasonCut(rest string) bool {
 	} else if len(f) > 0 {
 		f = f[1:]
 	}
-	return len(f) == 0 || len(f) == 1 && strings.Trim(f[0], ".…") == ""
+	return len(f) == 0 || len(f) == 1 && strings.Trim(f[0], ".…\"'") == ""
 }
 
 func isDigit(b byte) bool { return '0' <= b && b <= '9' }

@@ -8,10 +8,10 @@ import (
 
 // TestInvariance holds explain to the words, not to how a log shows them:
 // every tune sample it reads right is wrapped as CI systems, terminals,
-// JSON and kubectl events wrap lines, as a web page shows it, cut at a
-// terminal's width, put after
-// a build that pulled its base images without fault, or moved to another
-// Azure cloud, and the first cause must stay right. The transforms are
+// JSON, kubectl events, Compose and the daemon's log wrap lines, as a web
+// page shows it, cut at a terminal's width, put after a build that pulled
+// its base images without fault, or moved to another Azure cloud, and the
+// first cause must stay right. The transforms are
 // generic; no sample is special.
 func TestInvariance(t *testing.T) {
 	jsonEscape := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
@@ -39,6 +39,11 @@ func TestInvariance(t *testing.T) {
 		{"a web page's no-break spaces", func(s string) string { return strings.ReplaceAll(s, " ", "\u00a0") }},
 		{"a web page's quotes", func(s string) string { return strings.ReplaceAll(s, `"`, "\u201d") }},
 		{"a Markdown code block", func(s string) string { return "```console\n" + s + "\n```" }},
+		{"Compose's service prefix", eachLine(func(l string) string { return "web-1  | " + l })},
+		{"the daemon's journal", eachLine(func(l string) string { return "Dec  1 10:11:12 node1 dockerd[812]: " + l })},
+		{"a logrus message", eachLine(func(l string) string {
+			return `time="2024-05-01T10:11:12Z" level=error msg="` + jsonEscape.Replace(l) + `"`
+		})},
 		{"in Azure US Government", func(s string) string { return acrHost.ReplaceAllString(s, "$1.azurecr.us") }},
 		{"in Azure China", func(s string) string { return acrHost.ReplaceAllString(s, "$1.azurecr.cn") }},
 	} {

@@ -216,6 +216,14 @@ func (c *lineCtx) continued(n int) string {
 		for k > 0 && strings.IndexByte(" \t|>", l[k-1]) >= 0 {
 			k-- // the indentation after the prefix is the continuation's
 		}
+		if strings.Count(l[:k], `"`)%2 == 1 {
+			// The prefix opens a quote each line closes (logrus' msg="…").
+			l = strings.TrimSuffix(l, `"`)
+			if j == c.i+1 {
+				b.Reset()
+				b.WriteString(strings.TrimSuffix(strings.TrimSpace(first), `"`))
+			}
+		}
 		l = l[k:]
 		if j > c.i+1 && (l == "" || l[0] != ' ' && l[0] != '\t' && l[0] != '|' && l[0] != '>') {
 			break // a line of its own, not a continuation
