@@ -86,7 +86,7 @@ func statedTime(text, label string) (time.Time, bool) {
 func readEpoch(c *lineCtx) {
 	i := strings.Index(c.lo, "current epoch")
 	now, ok := numberAfter(strings.TrimLeft(c.lo[i+len("current epoch"):], " ="))
-	if !ok {
+	if !ok || !plausibleEpoch(now) {
 		return
 	}
 	for j := c.i; j < len(c.s.lines) && j <= c.i+12; j++ {
@@ -96,7 +96,7 @@ func readEpoch(c *lineCtx) {
 			if k < 0 {
 				continue
 			}
-			if t, ok := numberAfter(l[k+len(claim):]); ok && time.Duration(t-now)*time.Second > skewTolerance {
+			if t, ok := numberAfter(l[k+len(claim):]); ok && plausibleEpoch(t) && time.Duration(t-now)*time.Second > skewTolerance {
 				ahead := time.Duration(t-now) * time.Second
 				c.emit(sig(clock, wCertain, "the token is valid from "+human(ahead)+" after this machine's time (epoch "+strconv.Itoa(now)+"): the clock is behind"))
 				return
@@ -144,10 +144,16 @@ func epochAfter(lo, label string) (int, bool) {
 	rest := strings.TrimLeft(lo[i+len(label):], " :=")
 	if f := strings.Fields(rest); len(f) >= 3 && len(f[0]) == 10 && f[0][4] == '-' {
 		t, err := time.Parse("2006-01-02 15:04:05.999999999 -0700", f[0]+" "+f[1]+" "+f[2])
-		return int(t.Unix()), err == nil
+		return int(t.Unix()), err == nil && plausibleEpoch(int(t.Unix()))
 	}
-	return numberAfter(rest)
+	n, ok := numberAfter(rest)
+	return n, ok && plausibleEpoch(n)
 }
+
+// plausibleEpoch reports whether n, in seconds since 1970, is a time a
+// message could state (before the year 5000): a longer number is not a
+// time, and would overflow a Duration.
+func plausibleEpoch(n int) bool { return n >= 0 && n < 1e11 }
 
 // stamp is a time as the findings print it.
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") }
