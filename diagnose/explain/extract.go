@@ -50,6 +50,7 @@ var extractors = []extractor{
 	// An image with no variant for the daemon's platform. Sources: moby
 	// distribution/pull_v2.go and image/image.go, containerd platforms.
 	{"platform", []string{"no matching manifest for", "no match for platform in manifest", "cannot be used on this platform"}, readPlatform},
+	{"geo", []string{"denied: "}, readGeo},
 	{"which", []string{"unable to locate executable file: "}, readWhich},
 	{"notty", []string{"interactive login from a non tty", "interactive login from a non-tty"}, readNoTTY},
 }
@@ -64,6 +65,21 @@ func readPlatform(c *lineCtx) {
 		"docker buildx imagetools inspect <image>   # the platforms the image holds",
 	}
 	c.emit(s)
+}
+
+// geoWords say where a request came from: a registry that refuses a
+// request for where it came from refuses the network, not the identity
+// (a mirror for one country, a service not offered in a region).
+var geoWords = []string{"mainland china", "your region", "your country", "your location", "this region", "this country", "geographic", "geo-block"}
+
+// readGeo reads a registry's DENIED that names a place.
+func readGeo(c *lineCtx) {
+	for _, w := range geoWords {
+		if strings.Contains(c.lo, w) {
+			c.emit(sig(firewall, wStrong, "the registry refuses requests from where this one came from ("+w+")", noPerm))
+			return
+		}
+	}
 }
 
 // readWhich reads GitHub Actions' toolkit (@actions/io which) not
@@ -255,6 +271,14 @@ func dnsSignal(c *lineCtx, s signal) {
 		// A script's empty variable, printed by the language it lives in.
 		s.Cause, s.Weight, s.Alt = regName, wStrong, alts(netDown)
 		s.What += ": the registry name is " + h + ", from a variable that was never set"
+		c.emit(s)
+		return
+	}
+	if strings.Trim(h, "*") == "" && len(h) >= 3 {
+		// What a CI masks is a secret's value: the secret holds a name
+		// that does not resolve.
+		s.Cause, s.Alt = regName, alts(netDown)
+		s.What += ": the registry name comes from a masked secret, and it does not resolve: check the secret's value"
 		c.emit(s)
 		return
 	}
@@ -633,6 +657,12 @@ func readLogin(c *lineCtx) {
 				What: "the username " + u + " holds a $ the shell took for a variable: quote it ('" + u + "')"})
 		}
 		server := loginArg(c.line[i+len(k):])
+		if strings.HasPrefix(server, "$") && !strings.Contains(server, ".") {
+			// The shell put the registry there: what the text then
+			// shows of the login says whether it was empty.
+			c.s.facts.loginVar = true
+			return
+		}
 		if server == "" {
 			if k == "docker login" && !strings.Contains(c.lo, "--help") && strings.Contains(c.lo[i:], " -") {
 				// With options but no registry, Docker logs in to Docker Hub.
@@ -682,7 +712,7 @@ func shellAte(s string) string {
 // loginArg is the first argument of a login command that is not an option
 // or an option's value.
 func loginArg(s string) string {
-	f := strings.Fields(s)
+	f := shellWords(s)
 	for i := 0; i < len(f); i++ {
 		a := f[i]
 		switch {
@@ -698,6 +728,23 @@ func loginArg(s string) string {
 		}
 	}
 	return ""
+}
+
+// shellWords splits s at white space as a shell would around a command
+// substitution: "$(oc whoami -t)" is one word.
+func shellWords(s string) []string {
+	var out []string
+	depth := 0
+	for _, w := range strings.Fields(s) {
+		if depth > 0 {
+			out[len(out)-1] += " " + w
+		} else {
+			out = append(out, w)
+		}
+		depth += strings.Count(w, "$(") - strings.Count(w, ")")
+		depth = max(depth, 0)
+	}
+	return out
 }
 
 // readResolved notes a registry host that resolved to a private address:

@@ -17,6 +17,9 @@ type phrase struct {
 	notAfter []string
 	// hub: the words are Docker Hub's, about Docker Hub.
 	hub bool
+	// entry: the words are about an auth entry's content, which on a
+	// node's pull (the kubelet's) is a pull secret's, not a store's.
+	entry bool
 }
 
 // Short names for the catalogue, to keep the tables readable.
@@ -423,6 +426,7 @@ var phrases = []phrase{
 	{text: "request canceled while waiting for connection", cause: netDown, weight: wStrong},
 	{text: "request canceled", cause: netDown, weight: wLikely + 5},
 	{text: "proxyconnect tcp", cause: netDown, weight: wStrong + 5},
+	{text: "error connecting to proxy", cause: netDown, weight: wStrong + 5}, // Go's net/http before 1.9
 	{text: "proxy authentication required", cause: netDown, weight: wStrong + 5},
 	{text: "proxyerror", cause: netDown, weight: wStrong},
 	// Microsoft's forward proxies (ISA, Forefront TMG) answer in their own
@@ -535,8 +539,8 @@ var phrases = []phrase{
 	{text: "credentials store config was not set up", cause: credStore, weight: wStrong},
 	{text: "docker_auth_config environment variable is missing key", cause: credStore, weight: wStrong},
 	{text: "docker_auth_config does not support more than one json object", cause: credStore, weight: wStrong},
-	{text: "must be formatted as base64(username:password)", cause: credStore, weight: wStrong},
-	{text: "does not conform the base64(username:password) format", cause: credStore, weight: wStrong},
+	{text: "must be formatted as base64(username:password)", cause: credStore, weight: wStrong, entry: true},
+	{text: "does not conform the base64(username:password) format", cause: credStore, weight: wStrong, entry: true},
 	{text: "auth file contains an identity token", cause: credStore, weight: wLikely},
 	{text: "set by $xdg_runtime_dir does not exist", cause: credStore, weight: wLikely, alt: alts(dockerEnv)},
 	{text: "but docker desktop seems not running", cause: credStore, weight: wCertain, alt: alts(dockerEnv)},
@@ -621,6 +625,10 @@ func emitPhrase(c *lineCtx, p *phrase) {
 	s := signal{Cause: p.cause, Weight: p.weight, Class: p.class, Alt: p.alt, What: p.text, noCred: p.noCred}
 	if p.hub {
 		s.Target = hubTarget
+	}
+	if p.entry && nodePull(c.line) {
+		s.Cause, s.Alt = badCreds, alts(credStore)
+		s.What += ": the pull secret's auth"
 	}
 	if p.class == dnsMissing {
 		dnsSignal(c, s)

@@ -118,6 +118,12 @@ func byTarget(g signal, f facts) (signal, bool) {
 			g.Cause, g.Weight, g.Class, g.Alt = regName, wLikely, plain, alts(badCreds)
 			g.What = "Docker Hub's official images need no login: no such official image, or a reference that lost its registry (" + g.What + ")"
 			return g, true
+		case g.Class == badPassword && f.loginVar && !g.pull:
+			// Docker Hub answered a login whose registry the shell
+			// filled in: it filled in nothing.
+			g.Cause, g.Weight, g.Class, g.Alt = regName, wLikely+10, plain, alts(badCreds)
+			g.What = "the login's registry came from a variable or command that gave nothing, so docker login went to Docker Hub (" + g.What + ")"
+			return g, true
 		case g.Class == badPassword && !f.acr:
 			// Nothing in the text is ACR's: a login to Docker Hub itself
 			// was refused, and what it then pushed was refused for that.

@@ -433,7 +433,9 @@ func nameFaults(raw string, kind hostKind) (out []signal) {
 			out = append(out, signal{Cause: regName, Weight: wLikely + 2, Class: keyMiss, What: p.Detail})
 		}
 	}
-	if port != "" && kind == hostRef && isDigits(port) {
+	// A name with no domain and a port is a registry of one's own
+	// (nexus:5000), not an ACR name missing its suffix.
+	if port != "" && kind == hostRef && isDigits(port) && strings.Contains(lo, ".") {
 		out = append(out, signal{Cause: regName, Weight: wLikely + 2, Class: keyMiss, What: "the registry host " + raw + " has a port: Docker looks its credential up under " + lo})
 	}
 	return out

@@ -92,6 +92,8 @@ type facts struct {
 	hubPush       bool // a push went to Docker Hub
 	servicePull   bool // an Azure service pulled, with the app's registry credentials
 	acr           bool // the text names ACR: a login server, az acr
+	// loginVar: a login's registry was a variable or a command's output.
+	loginVar bool
 	// apiApp: an app of the Engine API (docker-modem's "(HTTP code 401)
 	// unexpected"), which sends the credential its user signed in with.
 	apiApp bool
