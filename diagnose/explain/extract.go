@@ -161,7 +161,7 @@ func readCredFile(c *lineCtx) {
 func hostKeys() []string {
 	keys := []string{
 		"://", "azur", "cr.io", "docker.io", "mcr.microsoft", "host='", "lookup", "dns lookup to", "resolve host",
-		"enotfound", "fqdn", "host name resolution", "unknownhostexception",
+		"enotfound", "fqdn", "host name resolution", "unknownhostexception", "unknown host",
 	}
 	for _, rc := range refContexts {
 		keys = append(keys, strings.TrimSpace(rc.key))

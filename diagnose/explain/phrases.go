@@ -460,6 +460,7 @@ var phrases = []phrase{
 	{text: "nodename nor servname provided", cause: netDown, weight: wLikely + 10, class: dnsMissing},
 	{text: "getaddrinfo failed", cause: netDown, weight: wLikely + 10, class: dnsMissing},
 	{text: "unknownhostexception", cause: netDown, weight: wLikely + 10, class: dnsMissing},
+	{text: "unknown host ", cause: netDown, weight: wLikely, class: dnsMissing},                              // Jib's words for it
 	{text: "the remote name could not be resolved", cause: netDown, weight: wLikely + 10, class: dnsMissing}, // .NET Framework
 	{text: "nameresolutionfailure", cause: netDown, weight: wLikely + 10, class: dnsMissing},
 	{text: "non-existent domain", cause: netDown, weight: wLikely + 10, class: dnsMissing},
@@ -590,6 +591,11 @@ var phrases = []phrase{
 	// containerd reference/docker).
 	{text: "invalidimagename", cause: regName, weight: wStrong, word: true},
 	{text: "repository name must be canonical", cause: regName, weight: wStrong},
+	// Google's Artifact Registry (and gcr.io, which it serves) refusing a
+	// request: a role missing on the repository, or no credential sent.
+	{text: "unauthenticated requests do not have permission", cause: noPerm, weight: wStrong, alt: alts(badCreds)},
+	{text: "artifactregistry.repositories.downloadartifacts", cause: noPerm, weight: wLikely, alt: alts(badCreds)},
+	{text: "artifactregistry.repositories.uploadartifacts", cause: noPerm, weight: wLikely, alt: alts(badCreds)},
 	// kubectl, when the address answers no one.
 	{text: "was refused - did you specify the right host or port", cause: netDown, weight: wStrong},
 	{text: "must be lowercase", cause: regName, weight: wStrong + 5},

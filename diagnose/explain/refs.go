@@ -72,7 +72,7 @@ var refContexts = []struct {
 }
 
 // dnsContexts are where the tools print a name being resolved.
-var dnsContexts = []string{"lookup ", "dns lookup to ", "resolve host: ", "enotfound ", "fqdn ", "host name resolution (", "unknownhostexception: "}
+var dnsContexts = []string{"lookup ", "dns lookup to ", "resolve host: ", "enotfound ", "fqdn ", "host name resolution (", "unknownhostexception: ", "unknown host "}
 
 // hostIDs are the keyword indexes of the contexts readHosts looks for.
 var hostIDs = sync.OnceValue(func() (ids struct {

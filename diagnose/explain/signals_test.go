@@ -236,6 +236,8 @@ func TestReadSysErrno(t *testing.T) {
 		{in: "read ECONNRESET", want: netDown},
 		{in: "wsarecv: An existing connection was forcibly closed by the remote host.", want: netDown, band: Certain},
 		{in: "dial tcp: lookup proxy.corp: no such host", want: netDown, band: Likely},
+		{in: "Build to Docker daemon failed, perhaps you should make sure that the registry you configured exists/is spelled properly: Unknown host gcr.io", want: netDown},
+		{in: "Build image failed: Unknown host myreg.azurcr.io", want: regName},
 		// A lookup whose reason was cut off the line failed all the same.
 		{in: "Post https://index.docker.io/v1/users/: dial tcp: lookup index.docker.io on ...", want: netDown},
 		{in: "Get https://r.azurecr.io/v2/: dial tcp: lookup r.azurecr.io", want: netDown},
@@ -391,6 +393,7 @@ func TestReadRegistryAnswers(t *testing.T) {
 		{in: "rpc error: code = Unknown desc = failed", not: regError},
 		{in: "name unknown: repository name not known to registry", want: regName, band: Possible},
 		{in: "error creating build container: short-name resolution enforced but cannot prompt without a TTY", want: regName, band: Certain},
+		{in: `Unauthenticated requests do not have permission "artifactregistry.repositories.downloadArtifacts" on resource "projects/p/locations/us/repositories/gcr.io"`, want: noPerm, band: Certain},
 		{in: "pull access denied for docker.example.cn/mlflow/mlflow, repository does not exist or may require 'docker login': denied: only support mainland China", want: firewall, band: Certain},
 		{in: "Error: Process completed with exit code 1. denied: requested access to the resource is denied", not: firewall},
 		{in: `Error response from daemon: Get "https://***/v2/": dial tcp: lookup *** on 127.0.0.53:53: no such host`, want: regName},
