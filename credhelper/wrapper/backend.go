@@ -40,9 +40,9 @@ func (b *execBackend) command(ctx context.Context, action string) *exec.Cmd {
 // for what it left running to close its output.
 const waitDelay = time.Second
 
-// errLeftRunning is a backend that answered and exited, but left a
-// process holding its output open.
-var errLeftRunning = errors.New("it answered, but left a process running that holds its output open")
+// errLeftRunning is a backend that exited, but left a process holding
+// its output open.
+var errLeftRunning = errors.New("it exited, but left a process running that holds its output open")
 
 // errNoAnswer is a backend that did not answer within its time.
 func (b *execBackend) errNoAnswer() error {

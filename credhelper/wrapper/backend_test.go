@@ -43,6 +43,9 @@ func TestBackendRun(t *testing.T) {
 		{"floods", `yes`, "", credstore.ErrOutputTooLong.Error()},
 		{"hangs", `exec sleep 30`, "", "no answer within 300ms (" + envBackendTimeout + ")"},
 		{"leaves a child", `sleep 60 & echo answered`, "answered\n", "left a process running"},
+		// Its output closed, it is still to be waited for, not killed.
+		{"closes its output, then exits", `cat; exec >&-; sleep 0.2; exit 0`, "myreg.azurecr.io", ""},
+		{"closes its output, then fails", `cat; exec >&-; sleep 0.2; exit 3`, "myreg.azurecr.io", "exit status 3"},
 	}
 	paths := make([]string, len(cases)) // each case's body as a script
 	for i, tc := range cases {

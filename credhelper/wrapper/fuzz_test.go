@@ -56,9 +56,9 @@ func FuzzBackendAnswer(f *testing.F) {
 	}
 	env := journalOff()
 	f.Fuzz(func(t *testing.T, out, stdin []byte) {
-		server := readServer(bytes.NewReader(stdin))
-		if !bytes.Equal(server, stdin[:min(len(stdin), maxInput)]) {
-			t.Fatalf("read %d bytes of %d as the server", len(server), len(stdin))
+		server, err := readServer(bytes.NewReader(stdin))
+		if !bytes.Equal(server, stdin[:min(len(stdin), maxInput)]) || (err != nil) != (len(stdin) > maxInput) {
+			t.Fatalf("read %d bytes of %d as the server (%v)", len(server), len(stdin), err)
 		}
 		c, outcome := decode(out)
 		var want credentials.Credentials

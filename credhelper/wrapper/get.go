@@ -31,16 +31,23 @@ const maxInput = 64 << 10
 // now is the clock; tests do not replace it, they mint tokens around it.
 var now = time.Now
 
-func readServer(stdin io.Reader) []byte {
-	in, _ := io.ReadAll(io.LimitReader(stdin, maxInput))
-	return in
+// errRequestTooLong is a get whose request passes maxInput: no server
+// URL is that long, and the backend is not given a part of it.
+var errRequestTooLong = fmt.Errorf("acr-doctor: the server URL is longer than %d bytes", maxInput)
+
+// readServer reads get's request, the server URL, at most maxInput bytes.
+func readServer(stdin io.Reader) ([]byte, error) {
+	in, _ := io.ReadAll(io.LimitReader(stdin, maxInput+1))
+	if len(in) > maxInput {
+		return in[:maxInput], errRequestTooLong
+	}
+	return in, nil
 }
 
 // get answers Docker's `get`: the backend's answer unchanged, except an
 // empty one becomes not-found, and an expired or expiring ACR token is
 // renewed or draws a hint on stderr. Every call is journalled.
-func get(env *settings, b *execBackend, stdin io.Reader, stdout, stderr io.Writer) int {
-	in := readServer(stdin)
+func get(env *settings, b *execBackend, in []byte, stdout, stderr io.Writer) int {
 	out, code := b.get(in, stderr)
 	rec := getRecord{backend: b.name, server: in}
 	defer func() { env.record(rec) }()
@@ -93,8 +100,8 @@ func get(env *settings, b *execBackend, stdin io.Reader, stdout, stderr io.Write
 
 // read answers get for the doctor (ACRDOCTOR_READ_ONLY): what get would
 // answer before any renewal, and nothing written or sent anywhere.
-func read(b *execBackend, stdin io.Reader, stdout, stderr io.Writer) int {
-	out, code := b.get(readServer(stdin), stderr)
+func read(b *execBackend, in []byte, stdout, stderr io.Writer) int {
+	out, code := b.get(in, stderr)
 	if _, outcome := decode(out); code == 0 && outcome == journal.Empty {
 		fmt.Fprintln(stdout, notFound)
 		return 1

@@ -18,8 +18,8 @@ import (
 const pollEvery = 50 * time.Millisecond
 
 // run runs action with in as its stdin, bounded in time and in what it
-// may write to out: a backend that hangs or floods is killed, with the
-// processes it started (its process group), and the call fails.
+// may write to out and to stderr: a backend that hangs or floods is
+// killed and the call fails.
 //
 // The backend is started with syscall.ForkExec, not os/exec: get is on
 // the path of every pull, and os/exec's first start probes the kernel's
@@ -27,52 +27,71 @@ const pollEvery = 50 * time.Millisecond
 // goroutines, which together cost 0.2 ms of the wrapper's 2 ms
 // (scripts/bench.sh). Here its output is read on this goroutine, and
 // whether it has exited is looked at only while a read waits.
+//
+// The backend stays in its caller's process group, as Docker's own
+// helpers are: Ctrl-C and a kill of Docker's group reach it, and it can
+// ask for a passphrase on the terminal (a background group could not).
+// Where the kernel allows, it dies with the wrapper (backendAttr). Its
+// stderr goes through a pipe of the wrapper's, so that what it leaves
+// running holds no stream of Docker's.
 func (b *execBackend) run(action string, in []byte, out *credstore.CappedBuffer, stderr io.Writer) (err error) {
-	inR, inW, err := os.Pipe()
-	if err != nil {
+	var files [3]*os.File // the backend's stdin, stdout, stderr
+	var inW, outR *os.File
+	defer func() {
+		for _, f := range []*os.File{files[0], files[1], files[2], inW, outR} {
+			if f != nil {
+				f.Close()
+			}
+		}
+	}()
+	if files[0], inW, err = os.Pipe(); err != nil {
 		return err
 	}
-	defer inR.Close()
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		inW.Close()
+	if outR, files[1], err = os.Pipe(); err != nil {
 		return err
 	}
-	defer outR.Close()
-	errW, finish, err := childStderr(stderr, out, outW)
-	if err != nil {
-		inW.Close()
-		outW.Close()
-		return err
+	errR, finish := (*os.File)(nil), func() {}
+	if w, ok := stderr.(*credstore.CappedBuffer); ok && w == out {
+		files[2] = files[1]
+	} else {
+		if errR, files[2], err = os.Pipe(); err != nil {
+			return err
+		}
+		finish = copyStderr(errR, stderr)
 	}
+
+	// backendAttr's death signal comes when the thread that forks exits:
+	// here, with the process, as the runtime ends a thread only where a
+	// goroutine locked to it returns, and the wrapper locks none.
 	pid, err := syscall.ForkExec(b.path, []string{"docker-credential-" + b.name, action}, &syscall.ProcAttr{
 		Env:   append(os.Environ(), envWrapped+"=1"),
-		Files: []uintptr{inR.Fd(), outW.Fd(), errW.Fd()},
-		Sys:   &syscall.SysProcAttr{Setpgid: true},
+		Files: []uintptr{files[0].Fd(), files[1].Fd(), files[2].Fd()},
+		Sys:   backendAttr(),
 	})
-	// The child holds its ends now: the output ends at EOF when it (and
-	// what it started) closes them.
-	inR.Close()
-	outW.Close()
-	if errW != outW && errW != stderr {
-		errW.Close()
+	// The backend holds its ends now: its output ends when it (and what
+	// it started) closes them.
+	for i, f := range files {
+		if f != nil {
+			f.Close()
+			files[i] = nil
+		}
 	}
 	if err != nil {
-		inW.Close()
 		finish()
 		return &os.PathError{Op: "fork/exec", Path: b.path, Err: err}
 	}
-	go func() {
+	go func(w *os.File) {
 		// A backend that exits without reading makes this fail: EPIPE.
-		_, _ = inW.Write(in)
-		inW.Close()
-	}()
+		_, _ = w.Write(in)
+		w.Close()
+	}(inW)
+	inW = nil // the writer closes it
 
 	var ws syscall.WaitStatus
 	var exited time.Time // when the backend was reaped; zero before
 	deadline := time.Now().Add(b.timeout)
 	buf := make([]byte, 16<<10)
-	for {
+	for err == nil {
 		wake := deadline
 		if !exited.IsZero() {
 			wake = exited.Add(waitDelay)
@@ -96,20 +115,23 @@ func (b *execBackend) run(action string, in []byte, out *credstore.CappedBuffer,
 		if exited.IsZero() && reap(pid, &ws, syscall.WNOHANG) {
 			exited = time.Now()
 		}
-		if now := time.Now(); !exited.IsZero() && !now.Before(exited.Add(waitDelay)) {
+		switch now := time.Now(); {
+		case !exited.IsZero() && !now.Before(exited.Add(waitDelay)):
 			err = errLeftRunning
-		} else if exited.IsZero() && !now.Before(deadline) {
+		case exited.IsZero() && !now.Before(deadline):
 			err = b.errNoAnswer()
-		} else {
-			continue
 		}
-		break
 	}
 	outR.Close() // a backend still writing ends on SIGPIPE
-	// The group was made for this run: end what the backend left running,
-	// or the backend itself when it flooded or ran out of time.
-	_ = syscall.Kill(-pid, syscall.SIGKILL)
+	outR = nil
 	if exited.IsZero() {
+		if err != nil || out.Err() != nil {
+			_ = syscall.Kill(pid, syscall.SIGKILL) // it ran out of time, or flooded
+		} else {
+			// It closed its output: it is exiting, or must before its time.
+			t := time.AfterFunc(time.Until(deadline), func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+			defer t.Stop()
+		}
 		reap(pid, &ws, 0)
 	}
 	finish()
@@ -135,36 +157,33 @@ func reap(pid int, ws *syscall.WaitStatus, options int) bool {
 	}
 }
 
-// childStderr is the file the backend's stderr is: stderr itself when it
-// is a file, the output's pipe when stderr is the output, else a pipe
-// copied to stderr until finish, which waits for the copy at most
-// waitDelay.
-func childStderr(stderr io.Writer, out *credstore.CappedBuffer, outW *os.File) (*os.File, func(), error) {
-	switch w := stderr.(type) {
-	case *os.File:
-		return w, func() {}, nil
-	case *credstore.CappedBuffer:
-		if w == out {
-			return outW, func() {}, nil
-		}
-	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		return nil, nil, err
-	}
+// copyStderr copies the backend's stderr from r to w, the first
+// MaxHelperOutput bytes of it, and returns what ends the copy once the
+// backend is gone: it waits for the end of r at most stderrGrace, then
+// closes r, whatever the backend left running still holds.
+func copyStderr(r *os.File, w io.Writer) (finish func()) {
 	done := make(chan struct{})
 	go func() {
-		_, _ = io.Copy(stderr, r)
-		close(done)
+		defer close(done)
+		_, _ = io.Copy(w, io.LimitReader(r, credstore.MaxHelperOutput))
+		_, _ = io.Copy(io.Discard, r) // past the cap: drained, not kept
 	}()
-	return w, func() {
+	return func() {
+		t := time.NewTimer(stderrGrace)
 		select {
 		case <-done:
-		case <-time.After(waitDelay):
+		case <-t.C:
 		}
+		t.Stop()
 		r.Close()
-	}, nil
+		<-done
+	}
 }
+
+// stderrGrace is how long the backend's stderr may stay open once it has
+// exited: what it wrote is read by then, and only a process it left
+// running holds it longer.
+const stderrGrace = 100 * time.Millisecond
 
 // exitError is a backend that exited with a status other than 0, or was
 // ended by a signal, said as os/exec says it.

@@ -1,15 +1,20 @@
 package wrapper
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/internal/testbin"
 )
@@ -354,4 +359,110 @@ func TestBackendKilled(t *testing.T) {
 			t.Errorf("%s: %v", action, r)
 		}
 	}
+}
+
+// backendScript puts docker-credential-NAME with body on the sandbox's
+// PATH, before the wrapper's own directory.
+func backendScript(t *testing.T, s *sandbox, name, body string) *sandbox {
+	t.Helper()
+	bin := filepath.Join(s.dir, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "docker-credential-"+name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return s.with("PATH=" + binDir + string(os.PathListSeparator) + bin + string(os.PathListSeparator) + toolDir)
+}
+
+// TestBackendWithCaller: the backend runs as Docker's own helpers do, in
+// its caller's process group (so Ctrl-C reaches it and it may ask for a
+// passphrase on the terminal), dies with the wrapper, holds no stream of
+// the caller's once it has exited, and cannot flood the caller's stderr.
+func TestBackendWithCaller(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc")
+	}
+	answer := `echo '{"ServerURL":"x","Username":"u","Secret":"s"}'`
+
+	t.Run("in the caller's process group", func(t *testing.T) {
+		s := backendScript(t, newSandbox(t, "ACRDOCTOR_CREDENTIAL_BACKEND=pg"), "pg",
+			`cat >/dev/null; me=$(cut -d' ' -f5 /proc/$$/stat); up=$(cut -d' ' -f5 /proc/$PPID/stat); echo "{\"ServerURL\":\"x\",\"Username\":\"$me\",\"Secret\":\"$up\"}"`)
+		r := s.run("acrdoctor", "get", "a.azurecr.io")
+		var c struct{ Username, Secret string }
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &c) != nil || c.Username == "" || c.Username != c.Secret {
+			t.Errorf("get: %v, want the backend's process group to be the wrapper's", r)
+		}
+	})
+
+	t.Run("dies with the wrapper", func(t *testing.T) {
+		pidFile := filepath.Join(t.TempDir(), "pid")
+		s := backendScript(t, newSandbox(t, "ACRDOCTOR_CREDENTIAL_BACKEND=slow"), "slow", `echo $$ >`+pidFile+`; exec sleep 60`)
+		cmd := exec.Command(filepath.Join(binDir, "docker-credential-acrdoctor"), "get")
+		cmd.Env, cmd.Stdin = s.env, strings.NewReader("a.azurecr.io")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var pid int
+		for i := 0; i < 200 && pid == 0; i++ {
+			time.Sleep(10 * time.Millisecond)
+			b, _ := os.ReadFile(pidFile)
+			pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+		if pid == 0 {
+			t.Fatal("the backend never started")
+		}
+		for i := 0; i < 200; i++ {
+			if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err != nil || strings.Contains(string(b), ") Z ") {
+				return // gone, or dead and not yet reaped by init
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Errorf("the backend %d outlived the wrapper killed under it", pid)
+	})
+
+	t.Run("what it leaves holds no stream of the caller's", func(t *testing.T) {
+		pidFile := filepath.Join(t.TempDir(), "pid")
+		s := backendScript(t, newSandbox(t, "ACRDOCTOR_CREDENTIAL_BACKEND=bg"), "bg",
+			`cat >/dev/null; setsid sh -c 'echo $$ >`+pidFile+`; exec sleep 30' >/dev/null </dev/null & `+answer)
+		// Output leaves Stderr unset, as Docker's helper client does: it
+		// then reads stderr through a pipe until every writer closes it.
+		cmd := exec.Command(filepath.Join(binDir, "docker-credential-acrdoctor"), "get")
+		cmd.Env, cmd.Stdin = s.env, strings.NewReader("a.azurecr.io")
+		done := make(chan error, 1)
+		go func() { _, err := cmd.Output(); done <- err }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("get: %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+			t.Errorf("get did not return while a process the backend left held stderr")
+		}
+		if b, err := os.ReadFile(pidFile); err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+
+	t.Run("its stderr is capped", func(t *testing.T) {
+		s := backendScript(t, newSandbox(t, "ACRDOCTOR_CREDENTIAL_BACKEND=loud"), "loud", `cat >/dev/null; head -c 3000000 /dev/zero | tr '\\0' e >&2; `+answer)
+		r := s.run("acrdoctor", "get", "a.azurecr.io")
+		if r.code != 0 || !strings.Contains(r.stdout, `"Secret":"s"`) || len(r.stderr) > credstore.MaxHelperOutput || len(r.stderr) < 1000 {
+			t.Errorf("get: exit %d, %d bytes on stderr, want the answer and at most %d", r.code, len(r.stderr), credstore.MaxHelperOutput)
+		}
+	})
+
+	t.Run("a request longer than a server URL", func(t *testing.T) {
+		s := backendScript(t, newSandbox(t, "ACRDOCTOR_CREDENTIAL_BACKEND=any"), "any", `cat >/dev/null; `+answer)
+		r := s.run("acrdoctor", "get", "a.azurecr.io/"+strings.Repeat("a", maxInput))
+		if r.code != 1 || !strings.Contains(r.stdout, "longer than") || strings.Count(r.stdout, "\n") != 1 {
+			t.Errorf("get: %v, want exit 1 and one line", r)
+		}
+	})
 }

@@ -45,19 +45,26 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	if err == nil && readOnly && (action == credentials.ActionStore || action == credentials.ActionErase) {
 		err = fmt.Errorf("acr-doctor: %s refused: %s=1 (the doctor only reads)", action, credstore.ReadOnlyEnv)
 	}
+	var in []byte
+	if action == credentials.ActionGet {
+		var rerr error
+		if in, rerr = readServer(stdin); err == nil {
+			err = rerr
+		}
+	}
 	if err != nil {
 		// Errors go to stdout, as every helper's do: Docker reads them there.
 		fmt.Fprintln(stdout, err)
 		if action == credentials.ActionGet && !readOnly {
-			env.record(getRecord{outcome: journal.BackendError, server: readServer(stdin)})
+			env.record(getRecord{outcome: journal.BackendError, server: in})
 		}
 		return 1
 	}
 	switch {
 	case action == credentials.ActionGet && readOnly:
-		return read(b, stdin, stdout, stderr)
+		return read(b, in, stdout, stderr)
 	case action == credentials.ActionGet:
-		return get(env, b, stdin, stdout, stderr)
+		return get(env, b, in, stdout, stderr)
 	}
 	return b.passThrough(action, stdin, stdout, stderr)
 }
