@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/cli/cli/config"
+
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/token/tokentest"
 )
 
@@ -93,3 +96,42 @@ func TestMachine(t *testing.T) {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// TestMachineJournal: the journal's last get speaks of a registry only
+// where the wrapper serves it (the journal is the wrapper's), and only of
+// the secret it serves now.
+func TestMachineJournal(t *testing.T) {
+	dir, bin := t.TempDir(), t.TempDir()
+	helper := "#!/bin/sh\ncat >/dev/null\necho '{\"ServerURL\":\"x\",\"Username\":\"someone\",\"Secret\":\"pw-now\"}'\n"
+	if err := os.WriteFile(filepath.Join(bin, "docker-credential-acrdoctor"), []byte(helper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := `{"auths": {"file.azurecr.io": {"auth": "` + b64("file:pw") + `"}},
+		"credHelpers": {"wrapped.azurecr.io": "acrdoctor", "replaced.azurecr.io": "acrdoctor"}}`
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	exp := time.Now().Add(-2 * time.Hour)
+	for host, fp := range map[string]string{"file.azurecr.io": "", "wrapped.azurecr.io": "", "replaced.azurecr.io": "hmac:000000000000"} {
+		e := journal.Entry{Time: exp.Add(time.Hour), Registry: host, Kind: "refresh_token", ExpiresAt: &exp, Outcome: journal.Expired, Backend: "pass", Fingerprint: fp}
+		if err := journal.Append(path, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("DOCKER_CONFIG", dir)
+	prev := config.Dir() // read once per process
+	config.SetDir(dir)
+	t.Cleanup(func() { config.SetDir(prev) })
+	t.Setenv("DOCKER_AUTH_CONFIG", "")
+	t.Setenv("ACRDOCTOR_JOURNAL", path)
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	t.Setenv("PATH", bin)
+	m := newMachine(true, 5*time.Second)
+	for host, want := range map[string]bool{"file.azurecr.io": false, "wrapped.azurecr.io": true, "replaced.azurecr.io": false} {
+		c, ok := m.Credential(host)
+		if got := hasCause(c.Causes, cause.ExpiredCredentials); !ok || got != want {
+			t.Errorf("Credential(%s) = %v, expired from the journal %v; want %v", host, ok, got, want)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 )
 
 // sample is one file of testdata/corpus: real output from a public thread,
@@ -245,8 +246,14 @@ func checkFindings(t *testing.T, text string, fs []Finding) {
 	for i, l := range pasted {
 		read[i] = words(l)
 	}
-	_, at := unwrap(read)
+	joined, at := unwrap(read)
 	lines := joinAs(pasted, at)
+	// What the text masks, on every line: CI masks, secrets given.
+	var masks []string
+	for _, v := range append(redact.Masked(joined), redact.Values(lines)...) {
+		masks = append(masks, v, redact.Mark)
+	}
+	mask := strings.NewReplacer(masks...)
 	for _, f := range fs {
 		i := f.LineNo - 1
 		if at != nil {
@@ -256,7 +263,7 @@ func checkFindings(t *testing.T, text string, fs []Finding) {
 			t.Errorf("%s: LineNo %d starts no line", f.Cause.ID, f.LineNo)
 			continue
 		}
-		if want := shown(Redact(strings.TrimSpace(words(Redact(lines[i]))))); f.Line != want {
+		if want := shown(Redact(strings.TrimSpace(mask.Replace(words(Redact(mask.Replace(lines[i]))))))); f.Line != want {
 			t.Errorf("%s: Line %q is not line %d %q", f.Cause.ID, f.Line, f.LineNo, want)
 		}
 		if jwtLeak.MatchString(f.Line) || jwtLeak.MatchString(f.Cause.Evidence) {

@@ -673,19 +673,29 @@ func TestRegistriesBounded(t *testing.T) {
 
 // TestMaskedEverywhere: a value the log tells its CI to mask is masked on
 // every line explain shows, as the CI masks it.
+// TestMaskedEverywhere: a value the text masks or gives as a secret is
+// hidden on every line that shows it, not only where it is marked.
 func TestMaskedEverywhere(t *testing.T) {
-	fs := ExplainString("##vso[task.setsecret]plainwordsecret\nError: unauthorized for myreg.azurecr.io with plainwordsecret")
-	if len(fs) == 0 {
-		t.Fatal("no finding")
-	}
-	for _, f := range fs {
-		for _, e := range f.Evidence {
-			if strings.Contains(e.Text, "plainwordsecret") {
-				t.Errorf("evidence shows the masked value: %q", e.Text)
-			}
+	for _, tc := range []struct{ text, secret string }{
+		{"##vso[task.setsecret]plainwordsecret\nError: unauthorized for myreg.azurecr.io with plainwordsecret", "plainwordsecret"},
+		{`Error response from daemon: Get "https://myreg.azurecr.io/v2/": unauthorized: authentication required; password Qw7rT9zP4vLmSAME used, got Qw7rT9zP4vLmSAME rejected`, "Qw7rT9zP4vLmSAME"},
+		{"+ docker login myreg.azurecr.io -u 0f1e2d3c-aaaa-bbbb-cccc-0123456789ab --password Zq8~fRt.Pw3xYvB_kLmN9oQ2sT4uV6wX8yZ0aB\n" +
+			"Error: AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '0f1e2d3c'. Secret: Zq8~fRt.Pw3xYvB_kLmN9oQ2sT4uV6wX8yZ0aB\n" +
+			"error getting credentials - err: exit status 1, out: `Zq8~fRt.Pw3xYvB_kLmN9oQ2sT4uV6wX8yZ0aB`", "Zq8~fRt.Pw3xYvB_kLmN9oQ2sT4uV6wX8yZ0aB"},
+	} {
+		fs := ExplainString(tc.text)
+		if len(fs) == 0 {
+			t.Fatalf("%.40q: no finding", tc.text)
 		}
-		if strings.Contains(f.Line, "plainwordsecret") || strings.Contains(f.Cause.Evidence, "plainwordsecret") {
-			t.Errorf("finding shows the masked value: %+v", f)
+		for _, f := range fs {
+			for _, e := range f.Evidence {
+				if strings.Contains(e.Text, tc.secret) {
+					t.Errorf("evidence shows the secret: %q", e.Text)
+				}
+			}
+			if strings.Contains(f.Line, tc.secret) || strings.Contains(f.Cause.Evidence, tc.secret) {
+				t.Errorf("finding shows the secret: %+v", f)
+			}
 		}
 	}
 }

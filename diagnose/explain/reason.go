@@ -122,7 +122,7 @@ func byTarget(g signal, f facts) (signal, bool) {
 			// Docker Hub answered a login whose registry the shell
 			// filled in: it filled in nothing.
 			g.Cause, g.Weight, g.Class, g.Alt = regName, wLikely+10, plain, alts(badCreds)
-			g.What = "the login's registry came from a variable or command that gave nothing, so docker login went to Docker Hub (" + g.What + ")"
+			g.What = "Docker Hub answered a login whose registry a variable or command left empty: " + g.What
 			return g, true
 		case g.Class == badPassword && !f.acr:
 			// Nothing in the text is ACR's: a login to Docker Hub itself
@@ -372,9 +372,10 @@ func findings(s *state, gs []group) []Finding {
 	out := make([]Finding, 0, len(gs))
 	safe := map[int]string{} // redaction is the costly part: once per line
 	// What the text tells a CI to mask is masked on every line, as the
-	// CI masks it.
+	// CI masks it; so is a secret found where it is given (-p X), which
+	// the text may show again where nothing marks it ("X rejected").
 	var masks []string
-	for _, v := range redact.Masked(s.lines) {
+	for _, v := range append(redact.Masked(s.lines), redact.Values(s.pasted)...) {
 		masks = append(masks, v, redact.Mark)
 	}
 	mask := strings.NewReplacer(masks...)

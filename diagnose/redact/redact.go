@@ -27,7 +27,7 @@ const Mark = "<redacted>"
 // keys are the names of fields and variables whose value is a secret, as
 // the end of a longer name too (DOCKER_PASSWORD, client_secret,
 // IdentityToken, "auth" of config.json).
-const keyNames = `password|passwd|passphrase|pwd|pw|secret|token|auth|authorization|apikey|api_key|api-key|accountkey|accesskey|access_key|secret_key|private_key|account_key|sig`
+const keyNames = `password|passwd|passphrase|pwd|pw|secret|token|auth|authorization|credential|apikey|api_key|api-key|accountkey|accesskey|access_key|secret_key|private_key|account_key|sig`
 
 // keys are keyNames in text, where a list of them may be named in the
 // plural ("passwords": […]).
@@ -35,14 +35,16 @@ const keys = `(?:` + keyNames + `)s?`
 
 // colonKeys are the names taken as a secret's before a colon without
 // quotes (YAML, log lines): fewer, since prose has "token: " too.
-const colonKeys = `(?:password|passwd|passphrase|secret|_token|identitytoken|apikey|api_key|access_key|secret_key)s?`
+const colonKeys = `(?:password|passwd|passphrase|secret|_token|identitytoken|credential|apikey|api_key|access_key|secret_key)s?`
 
 // value is a secret's value after its key: quoted with " (JSON escapes
 // allowed), with \" (JSON inside a JSON string), ' or $'…' (the shell's
-// ANSI-C quotes), where an unterminated quote runs to the end of the line,
+// ANSI-C quotes; a shell's trace writes a ' inside them as a closing
+// quote, an escaped one and an opening one), where an
+// unterminated quote runs to the end of the line,
 // or else one word, whose blanks a backslash may escape. A word does not
 // start an object or array; an array's first element is taken (list).
-const valueAlts = `\\+"(?:[^\\\n]|\\+[^"\\\n])*(?:\\+")?|"(?:[^"\\\n]|\\.)*"?|\$?'(?:[^'\\\n]|\\.)*'?|(?:\\.|[^\s"',;&{}\[\\])(?:\\.|[^\s"',;&}\\])*`
+const valueAlts = `\\+"(?:[^\\\n]|\\+[^"\\\n])*(?:\\+")?|"(?:[^"\\\n]|\\.)*"?|\$?'(?:[^'\\\n]|\\.|'\\'')*'?|(?:\\.|[^\s"',;&{}\[\\])(?:\\.|[^\s"',;&}\\])*`
 
 const value = `(` + valueAlts + `)`
 
@@ -76,8 +78,8 @@ type rule struct {
 // The words the key patterns cannot match without: keys, colonKeys and
 // proseKeys each hold one of them.
 var (
-	keyNeed   = []string{"pass", "pw", "secret", "token", "auth", "api", "key", "sig"}
-	proseNeed = []string{"pass", "secret", "token", "api"}
+	keyNeed   = []string{"pass", "pw", "secret", "token", "auth", "credential", "api", "key", "sig"}
+	proseNeed = []string{"pass", "secret", "token", "api", "credential"}
 	stdinNeed = []string{"password-stdin"}
 )
 
@@ -125,6 +127,12 @@ var rules = sync.OnceValue(func() []rule {
 		// default); the signature carries no eyJ. Hex digests (sha256:…)
 		// have one case and stay.
 		{re: regexp.MustCompile(`(?:^|[^A-Za-z0-9_+/=-])([A-Za-z0-9_-]{60,}|[A-Za-z0-9+/]{60,}={0,2})(?:$|[^A-Za-z0-9_+/=-])`), ok: mixedCase, pre: longRun},
+		// Tokens whose prefix names them: GitHub's, GitLab's and Docker
+		// Hub's personal access tokens.
+		{re: regexp.MustCompile(`\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}|glpat-[A-Za-z0-9_-]{20,}|dckr_pat_[A-Za-z0-9_-]{20,})`),
+			need: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "dckr_pat_"}},
+		// PowerShell making a secure string of a plain one.
+		{re: regexp.MustCompile(`(?i)convertto-securestring[ \t]+(?:-string[ \t]+)?` + value), ok: notVariable, need: []string{"securestring"}},
 		// Password and secret flags, separated by blanks or =: docker login -p,
 		// --password, az's --client-secret, --registry-password, -s.
 		{re: regexp.MustCompile(`(?i)(?:^|[\s"'(\[{,;|&])(?:-p|-s|--(?:[a-z0-9]+-)*(?:password|passwd|pass|secret))(?:[ \t\x{a0}]+|=)` + value), ok: notMask, need: []string{"-p", "-s", "--pass", "passw", "secret"}},
@@ -318,6 +326,78 @@ func credentialLike(s string) bool {
 // the last one starts, since a value can swallow the key of the next
 // ("pw= password = x"); a budget keeps that linear in len(s).
 func Secrets(s string) string {
+	spans := find(s)
+	if len(spans) == 0 {
+		return s
+	}
+	var out strings.Builder
+	out.Grow(len(s))
+	at := 0 // s[:at] is written
+	for _, sp := range spans {
+		if sp[1] <= at {
+			continue
+		}
+		if sp[0] >= at {
+			out.WriteString(s[at:sp[0]])
+			out.WriteString(Mark)
+		}
+		at = sp[1]
+	}
+	out.WriteString(s[at:])
+	return out.String()
+}
+
+// Values lists the secrets Secrets finds in lines, each once, as they
+// stand: a text that hides a password where it is given (-p X) can show
+// it again anywhere else ("X rejected"), where no pattern sees it, so
+// what shows the text masks these on every line. Only values that look
+// like one (valueLike) and are minValue bytes or more are listed: a word
+// a pattern took for a value ("authorization: authorization failed")
+// would be masked out of every line.
+func Values(lines []string) []string {
+	var out []string
+	seen, read := map[string]bool{}, map[string]bool{}
+	for _, l := range lines {
+		if read[l] || !givesSecret(l) {
+			continue
+		}
+		read[l] = true
+		for _, sp := range find(l) {
+			if v := l[sp[0]:sp[1]]; len(v) >= minValue && !seen[v] && valueLike(v) {
+				seen[v] = true
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// minValue is the shortest secret Values lists.
+const minValue = 6
+
+// givenWords are the words of a line that gives a secret by a flag, a
+// key or a header, in lower case. Values reads only lines that hold one:
+// error text says "authentication" and "token" on every other line, and
+// a secret that names itself (a JWT, a long base64) is found wherever it
+// stands.
+var givenWords = []string{"-p", "-s ", "--pass", "passw", "passphrase", "secret", "pwd", "pass=", "pat=", "token=", "token\"", "token'",
+	"token:", "_token", "apikey", "api_key", "api-key", "credential", "authorization:", "authorization=", "bearer ", "basic ",
+	"-u", "creds", "cookie", "securestring", "ghp_", "gho_", "ghs_", "github_pat_", "glpat-", "dckr_pat_", "add-mask", "setsecret", "issecret", "@", "<<<"}
+
+// givesSecret reports whether line may give a secret: it holds one of
+// givenWords.
+func givesSecret(line string) bool {
+	lo := strings.ToLower(line)
+	for _, w := range givenWords {
+		if strings.Contains(lo, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// find returns the spans of s that hold a secret, sorted by their start.
+func find(s string) [][2]int {
 	var spans [][2]int
 	lo, ascii := strings.ToLower(s), isASCII(s)
 	for _, r := range rules() {
@@ -350,25 +430,8 @@ func Secrets(s string) string {
 			spans = append(spans, [2]int{a, b})
 		}
 	}
-	if len(spans) == 0 {
-		return s
-	}
 	slices.SortFunc(spans, func(x, y [2]int) int { return x[0] - y[0] })
-	var out strings.Builder
-	out.Grow(len(s))
-	at := 0 // s[:at] is written
-	for _, sp := range spans {
-		if sp[1] <= at {
-			continue
-		}
-		if sp[0] >= at {
-			out.WriteString(s[at:sp[0]])
-			out.WriteString(Mark)
-		}
-		at = sp[1]
-	}
-	out.WriteString(s[at:])
-	return out.String()
+	return spans
 }
 
 func isASCII(s string) bool {

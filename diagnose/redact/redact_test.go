@@ -44,6 +44,15 @@ var sig = strings.Repeat("EW0k6LiUoZWm_vi8fdJTvgMrFWXwwtjBG1sw9UIZC5aqpj9Bmah-Hg
 func TestSecretsProse(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"-pHUNTER2SECRET", "-p<redacted>"},
+		// A shell's trace of a quoted password that holds a quote.
+		{`+ docker login -u admin -p 'p'\''w0rdAbc9'`, "+ docker login -u admin -p '<redacted>'"},
+		{`+ docker login --password 'p'\''w0rdAbc9' r.azurecr.io`, "+ docker login --password '<redacted>' r.azurecr.io"},
+		{"credential=Qw7rT9zP4vLm", "credential=<redacted>"},
+		{"credentials: Qw7rT9zP4vLm", "credentials: <redacted>"},
+		{`$s = ConvertTo-SecureString "Qw7rT9zP4vLm" -AsPlainText -Force`, `$s = ConvertTo-SecureString "<redacted>" -AsPlainText -Force`},
+		{"GH_TOKEN ghp_0123456789abcdefghijABCDEFGHIJ012345 set", "GH_TOKEN <redacted> set"},
+		{"using ghp_0123456789abcdefghijABCDEFGHIJ012345", "using <redacted>"},
+		{"error getting credentials - err: exit status 1", "error getting credentials - err: exit status 1"},
 		{"curl -u admin:HUNTER2SECRET https://r", "curl -u admin:<redacted> https://r"},
 		{"curl -uadmin:HUNTER2SECRET", "curl -uadmin:<redacted>"},
 		{"skopeo login --creds admin:HUNTER2SECRET r", "skopeo login --creds admin:<redacted> r"},
@@ -235,5 +244,20 @@ func TestMasked(t *testing.T) {
 	want := []string{"hunter2", "Summer2026", "pa ss word", "MyCompanyPass", `Zq7Tail"`, "Zq7Tail", `Hq9Sec"}`, "Hq9Sec"}
 	if got := Masked(lines); !slices.Equal(got, want) {
 		t.Errorf("Masked = %q, want %q", got, want)
+	}
+}
+
+// TestValues: the secrets of a text, to be masked wherever it shows them
+// again; short values and marks are not listed.
+func TestValues(t *testing.T) {
+	got := Values([]string{
+		"+ docker login -u admin -p Zq8fRtPw3xYvB r.azurecr.io",
+		"password Qw7rT9zP4vLm used, got Qw7rT9zP4vLm rejected",
+		"pw=abc",
+		"no secret here",
+	})
+	want := []string{"Zq8fRtPw3xYvB", "Qw7rT9zP4vLm"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Values = %q, want %q", got, want)
 	}
 }
