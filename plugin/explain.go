@@ -86,7 +86,7 @@ func runExplain(dockerCLI command.Cli, out *output, noLocal bool, args []string)
 		// The cut falls inside a line, maybe inside what would mark a
 		// secret as one: that part-line is never shown. The lines read
 		// keep their numbers in the whole file.
-		_, text, _ = strings.Cut(text, "\n")
+		text = afterLine(text)
 		opts.FirstLine = kept.lines + 2
 	}
 	if !noLocal {

@@ -405,6 +405,21 @@ func TestExplainKeepsTheEnd(t *testing.T) {
 	}
 }
 
+// TestExplainKeepsTheEndCR: a log over the cap whose lines end in a
+// carriage return alone is read from its first whole line, not dropped.
+func TestExplainKeepsTheEndCR(t *testing.T) {
+	line := "unauthorized: authentication required myreg.azurecr.io\r"
+	c, out, _ := testCLI(t, strings.Repeat(line, maxExplainInput/len(line)+1000))
+	if err := runExplain(c, &output{raw: "text"}, true, []string{"-"}); !errors.Is(err, errProblem) {
+		t.Errorf("explain = %v, want a cause\n%s", err, out)
+	}
+	for _, tc := range []struct{ in, want string }{{"ab\ncd", "cd"}, {"ab\r\ncd", "cd"}, {"ab\rcd", "cd"}, {"abcd", ""}, {"ab\r", ""}} {
+		if got := afterLine(tc.in); got != tc.want {
+			t.Errorf("afterLine(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 // TestExplainCutLine: where the cut falls inside a line (here inside the
 // quotes that mark an echoed password), that part-line is never shown.
 func TestExplainCutLine(t *testing.T) {

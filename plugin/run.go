@@ -87,7 +87,7 @@ func runAndExplain(cmd *cobra.Command, dockerCLI command.Cli, args []string, noC
 	if captured.dropped > 0 {
 		// As explain does with a file's end: the part-line at the cut is
 		// never shown, and the lines keep their numbers in the output.
-		_, text, _ = strings.Cut(text, "\n")
+		text = afterLine(text)
 		reading.FirstLine = captured.lines + 2
 	}
 	fs := findings(explain.ExplainWith(text, reading))
@@ -209,6 +209,20 @@ func lineEnds(b []byte) int {
 		}
 	}
 	return n
+}
+
+// afterLine is text after its first line end (a line feed, or a carriage
+// return alone, as explain reads them): what a tail keeps starts inside a
+// line, which is never shown.
+func afterLine(text string) string {
+	i := strings.IndexAny(text, "\r\n")
+	switch {
+	case i < 0:
+		return ""
+	case text[i] == '\r' && i+1 < len(text) && text[i+1] == '\n':
+		i++
+	}
+	return text[i+1:]
 }
 
 func (t *tail) String() string {

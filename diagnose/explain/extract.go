@@ -91,7 +91,9 @@ func readWhich(c *lineCtx) {
 	tool = strings.TrimSuffix(strings.TrimSuffix(tool, "."), ".exe")
 	switch {
 	case tool == "docker":
-		c.emit(sig(dockerEnv, wCertain, "docker is not installed where the step runs"))
+		s := sig(dockerEnv, wCertain, "docker is not installed where the step runs")
+		s.fix = []string{"run the step where Docker is installed (a runner or agent image with Docker), or install it in an earlier step", "docker version   # in the step: the client and its daemon"}
+		c.emit(s)
 	case strings.HasPrefix(tool, "docker-credential-"):
 		c.emit(sig(credStore, wCertain, "the credential helper "+tool+" is not installed"))
 	}
@@ -769,17 +771,34 @@ func readResolved(c *lineCtx) {
 	}
 }
 
-// reasonCut reports whether what follows "lookup " is a name, maybe
-// "on" the resolver's address, and nothing after: the reason was cut off.
+// reasonCut reports whether what follows "lookup " is a name, maybe "on"
+// the resolver's address, and nothing after but the start of a reason:
+// the reason was cut off.
 func reasonCut(rest string) bool {
 	f := strings.Fields(rest)
-	if len(f) > 1 && f[1] == "on" {
-		f = f[2:]
-	} else if len(f) > 0 {
-		f = f[1:]
+	if len(f) > 0 {
+		f = f[1:] // the name
 	}
-	return len(f) == 0 || len(f) == 1 && strings.Trim(f[0], ".…\"'") == ""
+	if len(f) > 0 && f[0] == "on" {
+		f = f[1:]
+		if len(f) > 0 && strings.Trim(f[0], "0123456789.:[]abcdef") == "" {
+			f = f[1:] // the resolver's address, maybe cut too
+		}
+	}
+	cut := strings.Trim(strings.Join(f, " "), ".…\"' ")
+	if cut == "" {
+		return true
+	}
+	for _, r := range lookupReasons {
+		if len(cut) < len(r) && strings.HasPrefix(r, cut) {
+			return true
+		}
+	}
+	return false
 }
+
+// lookupReasons are what Go says after a failed lookup, in lower case.
+var lookupReasons = []string{"no such host", "server misbehaving", "i/o timeout", "read udp", "dial udp", "connection refused", "temporary failure in name resolution"}
 
 func isDigit(b byte) bool { return '0' <= b && b <= '9' }
 func isAlnum(b byte) bool { return isDigit(b) || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' }

@@ -161,7 +161,7 @@ func byTarget(g signal, f facts) (signal, bool) {
 // certClock reads a certificate "expired or not yet valid": against a
 // registry whose certificates are valid, the local clock is wrong.
 func certClock(g signal) signal {
-	if g.Target == acrTarget || g.Target == mcrTarget || g.Target == hubTarget || wellKnown[g.req] {
+	if h, _ := hostPort(g.req); g.Target == acrTarget || g.Target == mcrTarget || g.Target == hubTarget || wellKnown[h] {
 		g.Cause, g.Weight, g.Alt = clock, wLikely+5, alts(tlsFail)
 		g.What += ": the registry's certificate is valid, so this machine's clock is off"
 	}

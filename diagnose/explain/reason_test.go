@@ -2,6 +2,7 @@ package explain
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
@@ -98,6 +99,7 @@ func TestReason(t *testing.T) {
 		also  []cause.ID
 		not   []cause.ID
 		alt   cause.ID // among the first finding's alternatives
+		fix   string   // in a line of the first finding's remediation
 	}{
 		{name: "x509 of the daemon's own connection",
 			in:    "docker: error during connect: Post https://192.168.99.100:2376/v1.27/containers/create: x509: cannot validate certificate for 192.168.99.100 because it doesn't contain any IP SANs.",
@@ -151,6 +153,12 @@ func TestReason(t *testing.T) {
 		{name: "a login whose registry a command substitution left empty",
 			in:    "$ docker login -u developer -p $(oc whoami -t) $(minishift openshift registry)\nError response from daemon: Get https://registry-1.docker.io/v2/: unauthorized: incorrect username or password",
 			first: regName, alt: badCreds},
+		{name: "a registry of one's own on a port, its certificate without the address",
+			in:    `Get "https://10.0.0.5:5000/v2/": x509: cannot validate certificate for 10.0.0.5 because it doesn't contain any IP SANs`,
+			first: tlsFail, fix: "openssl s_client -connect 10.0.0.5:5000"},
+		{name: "a CI step with no docker",
+			in:    "Error: Unable to locate executable file: docker. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable.",
+			first: dockerEnv, band: Certain, fix: "where Docker is installed"},
 		{name: "a login to Docker Hub refused, then its push",
 			in:    "Error response from daemon: Get https://registry-1.docker.io/v2/: unauthorized: incorrect username or password\nThe push refers to a repository [docker.io/openstorage/osd]\ndenied: requested access to the resource is denied",
 			first: badCreds},
@@ -303,6 +311,9 @@ func TestReason(t *testing.T) {
 			}
 			if tc.alt != "" && !slices.Contains(fs[0].Alternatives, tc.alt) {
 				t.Errorf("alternatives %v lack %s", fs[0].Alternatives, tc.alt)
+			}
+			if tc.fix != "" && !slices.ContainsFunc(fs[0].Cause.Remediation, func(r string) bool { return strings.Contains(r, tc.fix) }) {
+				t.Errorf("remediation %q lacks %q", fs[0].Cause.Remediation, tc.fix)
 			}
 			for _, f := range fs {
 				if len(f.Evidence) == 0 || f.Evidence[0].Source != FromText || f.Evidence[0].Text != f.Line || f.Evidence[0].LineNo != f.LineNo {

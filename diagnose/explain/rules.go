@@ -242,13 +242,13 @@ func fixOther(id cause.ID, host string) []string {
 	case cause.RegistryName:
 		return []string{shell.Sprintf("check the registry host in the image reference and the login: %s", h)}
 	case cause.NetworkUnreachable:
-		return []string{shell.Sprintf("check DNS and outbound TCP 443 to %s", h), "behind a proxy, set HTTPS_PROXY for the Docker daemon as well as the shell"}
+		return []string{shell.Sprintf("check DNS and outbound TCP to %s", connectTo(host)), "behind a proxy, set HTTPS_PROXY for the Docker daemon as well as the shell"}
 	case cause.NetworkFirewall:
 		return []string{shell.Sprintf("%s refuses this network: ask its owner to allow your address", h)}
 	case cause.TLS:
 		return []string{
 			"a proxy may be intercepting TLS: add its root certificate to the system store",
-			shell.Sprintf("openssl s_client -connect %s:443   # see who signs the certificate", shell.Host(host).Or("<registry>")),
+			shell.Sprintf("openssl s_client -connect %s   # see who signs the certificate", connectTo(host)),
 		}
 	case cause.InvalidCredentials, cause.AADNotRegistered:
 		return []string{shell.Sprintf("docker logout %s && docker login %s   # with a current password or access token", h, h)}
@@ -266,6 +266,14 @@ func fixOther(id cause.ID, host string) []string {
 		return []string{"retry later; check the registry's status page"}
 	}
 	return fixes[id]("", "")
+}
+
+// connectTo is host's address with its port, 443 where it names none.
+func connectTo(host string) shell.Arg {
+	if _, port := hostPort(host); port == "" && host != "" {
+		host += ":443"
+	}
+	return shell.HostPort(host).Or("<registry>")
 }
 
 func fixServer(host, name string) []string {

@@ -306,8 +306,7 @@ func (c *lineCtx) emit(s signal) {
 		if req == "" && !c.own {
 			req = c.s.req // the request of the line that named the registry
 		}
-		h, _ := hostPort(req)
-		s.req = strings.ToLower(h)
+		s.req = strings.ToLower(req) // with its port: Docker keys a registry by both
 	}
 	c.s.sigs = append(c.s.sigs, s)
 }

@@ -241,6 +241,9 @@ func TestReadSysErrno(t *testing.T) {
 		// A lookup whose reason was cut off the line failed all the same.
 		{in: "Post https://index.docker.io/v1/users/: dial tcp: lookup index.docker.io on ...", want: netDown},
 		{in: "Get https://r.azurecr.io/v2/: dial tcp: lookup r.azurecr.io", want: netDown},
+		{in: "Get https://r.azurecr.io/v2/: dial tcp: lookup r.azurecr.io on 127.0.0.53", want: netDown},
+		{in: "Get https://r.azurecr.io/v2/: dial tcp: lookup r.azurecr.io on 127.0.0.53:53: no", want: netDown},
+		{in: "Get https://r.azurecr.io/v2/: dial tcp: lookup r.azurecr.io on 1", want: netDown},
 		{in: "Get https://r.azurecr.io/v2/: dial tcp: lookup r.azurecr.io: connection refused", want: netDown, band: Certain},
 		{in: "[WinError 2] The system cannot find the file specified", not: netDown},
 	})
