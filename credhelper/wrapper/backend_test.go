@@ -46,6 +46,7 @@ func TestBackendRun(t *testing.T) {
 		// Its output closed, it is still to be waited for, not killed.
 		{"closes its output, then exits", `cat; exec >&-; sleep 0.2; exit 0`, "myreg.azurecr.io", ""},
 		{"closes its output, then fails", `cat; exec >&-; sleep 0.2; exit 3`, "myreg.azurecr.io", "exit status 3"},
+		{"closes its output, then hangs", `cat; exec >&-; exec sleep 30`, "myreg.azurecr.io", "no answer within 300ms"},
 	}
 	paths := make([]string, len(cases)) // each case's body as a script
 	for i, tc := range cases {
@@ -54,7 +55,7 @@ func TestBackendRun(t *testing.T) {
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			b := &execBackend{name: "test", path: paths[i], timeout: limit}
-			if tc.name == "hangs" {
+			if strings.HasSuffix(tc.name, "hangs") {
 				b.timeout = hangLimit
 			}
 			var out credstore.CappedBuffer
@@ -197,7 +198,7 @@ func TestRenewTokenAnswers(t *testing.T) {
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			env := map[string]string{"ACRDOCTOR_PLUGIN": plugins[i], envTimeout: "30s"}
-			if tc.name == "hangs" {
+			if strings.HasSuffix(tc.name, "hangs") {
 				env[envTimeout] = "300ms"
 			}
 			got, err := renewToken(&settings{getenv: func(k string) string { return env[k] }}, "myreg.azurecr.io")

@@ -50,10 +50,11 @@ func (b *execBackend) run(action string, in []byte, out *credstore.CappedBuffer,
 	if outR, files[1], err = os.Pipe(); err != nil {
 		return err
 	}
-	errR, finish := (*os.File)(nil), func() {}
+	finish := func() {}
 	if w, ok := stderr.(*credstore.CappedBuffer); ok && w == out {
 		files[2] = files[1]
 	} else {
+		var errR *os.File
 		if errR, files[2], err = os.Pipe(); err != nil {
 			return err
 		}
@@ -133,6 +134,9 @@ func (b *execBackend) run(action string, in []byte, out *credstore.CappedBuffer,
 			defer t.Stop()
 		}
 		reap(pid, &ws, 0)
+		if err == nil && ws.Signaled() && !time.Now().Before(deadline) {
+			err = b.errNoAnswer() // the timer above ended it
+		}
 	}
 	finish()
 	switch {
