@@ -4,5 +4,8 @@ package wrapper
 
 import "syscall"
 
-// backendAttr: elsewhere than Linux no death signal can be asked for.
+// Elsewhere than Linux no death signal can be asked for, nor can the
+// wrapper adopt what the backend leaves running.
 func backendAttr() *syscall.SysProcAttr { return nil }
+func adoptOrphans()                     {}
+func endOrphans()                       {}

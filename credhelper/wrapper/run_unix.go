@@ -31,7 +31,8 @@ const pollEvery = 50 * time.Millisecond
 // The backend stays in its caller's process group, as Docker's own
 // helpers are: Ctrl-C and a kill of Docker's group reach it, and it can
 // ask for a passphrase on the terminal (a background group could not).
-// Where the kernel allows, it dies with the wrapper (backendAttr). Its
+// Where the kernel allows, it dies with the wrapper (backendAttr), and
+// what it leaves running when it fails is ended with it (endOrphans). Its
 // stderr goes through a pipe of the wrapper's, so that what it leaves
 // running holds no stream of Docker's.
 func (b *execBackend) run(action string, in []byte, out *credstore.CappedBuffer, stderr io.Writer) (err error) {
@@ -61,6 +62,7 @@ func (b *execBackend) run(action string, in []byte, out *credstore.CappedBuffer,
 		finish = copyStderr(errR, stderr)
 	}
 
+	adoptOrphans()
 	// backendAttr's death signal comes when the thread that forks exits:
 	// here, with the process, as the runtime ends a thread only where a
 	// goroutine locked to it returns, and the wrapper locks none.
@@ -138,6 +140,9 @@ func (b *execBackend) run(action string, in []byte, out *credstore.CappedBuffer,
 			err = b.errNoAnswer() // the timer above ended it
 		}
 	}
+	if err != nil || out.Err() != nil {
+		endOrphans()
+	}
 	finish()
 	switch {
 	case out.Err() != nil:
@@ -163,8 +168,10 @@ func reap(pid int, ws *syscall.WaitStatus, options int) bool {
 
 // copyStderr copies the backend's stderr from r to w, the first
 // MaxHelperOutput bytes of it, and returns what ends the copy once the
-// backend is gone: it waits for the end of r at most stderrGrace, then
-// closes r, whatever the backend left running still holds.
+// backend is gone: what is left in the pipe is still copied, however
+// slowly w takes it, but a pipe that stays open and empty for
+// stderrGrace is held by a process the backend left running, and is
+// closed.
 func copyStderr(r *os.File, w io.Writer) (finish func()) {
 	done := make(chan struct{})
 	go func() {
@@ -173,20 +180,14 @@ func copyStderr(r *os.File, w io.Writer) (finish func()) {
 		_, _ = io.Copy(io.Discard, r) // past the cap: drained, not kept
 	}()
 	return func() {
-		t := time.NewTimer(stderrGrace)
-		select {
-		case <-done:
-		case <-t.C:
-		}
-		t.Stop()
-		r.Close()
+		r.SetReadDeadline(time.Now().Add(stderrGrace))
 		<-done
+		r.Close()
 	}
 }
 
-// stderrGrace is how long the backend's stderr may stay open once it has
-// exited: what it wrote is read by then, and only a process it left
-// running holds it longer.
+// stderrGrace is how long the backend's stderr may stay open and empty
+// once it has exited.
 const stderrGrace = 100 * time.Millisecond
 
 // exitError is a backend that exited with a status other than 0, or was

@@ -3,6 +3,7 @@ package wrapper
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -451,7 +452,7 @@ func TestBackendWithCaller(t *testing.T) {
 	})
 
 	t.Run("its stderr is capped", func(t *testing.T) {
-		s := backendScript(t, newSandbox(t, "ACRDOCTOR_CREDENTIAL_BACKEND=loud"), "loud", `cat >/dev/null; head -c 3000000 /dev/zero | tr '\\0' e >&2; `+answer)
+		s := backendScript(t, newSandbox(t, "ACRDOCTOR_CREDENTIAL_BACKEND=loud"), "loud", `cat >/dev/null; head -c 3000000 /dev/zero | tr '\0' e >&2; `+answer)
 		r := s.run("acrdoctor", "get", "a.azurecr.io")
 		if r.code != 0 || !strings.Contains(r.stdout, `"Secret":"s"`) || len(r.stderr) > credstore.MaxHelperOutput || len(r.stderr) < 1000 {
 			t.Errorf("get: exit %d, %d bytes on stderr, want the answer and at most %d", r.code, len(r.stderr), credstore.MaxHelperOutput)
@@ -465,4 +466,61 @@ func TestBackendWithCaller(t *testing.T) {
 			t.Errorf("get: %v, want exit 1 and one line", r)
 		}
 	})
+}
+
+// TestBackendStderrSlowReader: what the backend wrote on stderr before it
+// exited reaches a caller that reads it slowly, all of it.
+func TestBackendStderrSlowReader(t *testing.T) {
+	s := backendScript(t, newSandbox(t, "ACRDOCTOR_CREDENTIAL_BACKEND=talky"), "talky",
+		`cat >/dev/null; head -c 200000 /dev/zero | tr '\0' e >&2; echo "the last line" >&2; exit 1`)
+	cmd := exec.Command(filepath.Join(binDir, "docker-credential-acrdoctor"), "get")
+	cmd.Env, cmd.Stdin = s.env, strings.NewReader("a.azurecr.io")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // the pipe fills; the backend has exited
+	b, _ := io.ReadAll(stderr)
+	cmd.Wait()
+	if !strings.HasSuffix(string(b), "the last line\n") {
+		t.Errorf("stderr ends %q, want the backend's last line", b[max(0, len(b)-40):])
+	}
+}
+
+// TestBackendLeftovers: what a backend that failed left running (out of
+// time, or exited holding its output) is ended with it; what one that
+// answered started lives on (gpg-agent).
+func TestBackendLeftovers(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the wrapper adopts orphans on Linux only")
+	}
+	for _, tc := range []struct {
+		name, body string
+		ended      bool
+	}{
+		{"out of time", `cat >/dev/null; sleep 30 & echo $! >PID; wait`, true},
+		{"exited holding its output", `cat >/dev/null; sleep 30 & echo $! >PID; echo '{"ServerURL":"x","Username":"u","Secret":"s"}'`, true},
+		{"answered", `cat >/dev/null; sleep 30 >/dev/null 2>&1 & echo $! >PID; echo '{"ServerURL":"x","Username":"u","Secret":"s"}'`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pidFile := filepath.Join(t.TempDir(), "pid")
+			s := backendScript(t, newSandbox(t, "ACRDOCTOR_CREDENTIAL_BACKEND=left", "ACRDOCTOR_BACKEND_TIMEOUT=500ms"), "left",
+				strings.ReplaceAll(tc.body, "PID", pidFile))
+			s.run("acrdoctor", "get", "a.azurecr.io")
+			b, err := os.ReadFile(pidFile)
+			pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+			if err != nil || pid == 0 {
+				t.Fatalf("the backend wrote no pid: %v", err)
+			}
+			defer syscall.Kill(pid, syscall.SIGKILL)
+			stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+			alive := err == nil && !strings.Contains(string(stat), ") Z ")
+			if alive == tc.ended {
+				t.Errorf("process %d the backend left: alive %v, want %v", pid, alive, !tc.ended)
+			}
+		})
+	}
 }

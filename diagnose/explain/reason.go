@@ -375,7 +375,8 @@ func findings(s *state, gs []group) []Finding {
 	// CI masks it; so is a secret found where it is given (-p X), which
 	// the text may show again where nothing marks it ("X rejected").
 	var masks []string
-	for _, v := range append(redact.Masked(s.lines), redact.Values(s.pasted)...) {
+	given := redact.Values(append(slices.Clip(s.pasted), s.lines...)) // as pasted and as read
+	for _, v := range append(redact.Masked(s.lines), given...) {
 		masks = append(masks, v, redact.Mark)
 	}
 	mask := strings.NewReplacer(masks...)

@@ -13,8 +13,10 @@ package redact
 import (
 	"bytes"
 	"encoding/json"
+	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -35,7 +37,7 @@ const keys = `(?:` + keyNames + `)s?`
 
 // colonKeys are the names taken as a secret's before a colon without
 // quotes (YAML, log lines): fewer, since prose has "token: " too.
-const colonKeys = `(?:password|passwd|passphrase|secret|_token|identitytoken|credential|apikey|api_key|access_key|secret_key)s?`
+const colonKeys = `(?:password|passwd|passphrase|secret|_token|identitytoken|apikey|api_key|access_key|secret_key)s?`
 
 // value is a secret's value after its key: quoted with " (JSON escapes
 // allowed), with \" (JSON inside a JSON string), ' or $'…' (the shell's
@@ -68,6 +70,10 @@ const proseKeys = `password|passwd|passphrase|secret|token|apikey|api_key|api-ke
 type rule struct {
 	re *regexp.Regexp
 	ok func(string) bool
+	// spread: the value is a secret wherever else the text shows it
+	// (Values); login: only on a line that logs in (a short flag, -p,
+	// is a port or a project elsewhere).
+	spread, login bool
 	// need are words of which an ASCII text re matches holds one, in
 	// lower case; pre is a test such a text passes. Either lets a text
 	// that cannot match skip the regular expression, the costly part.
@@ -79,7 +85,7 @@ type rule struct {
 // proseKeys each hold one of them.
 var (
 	keyNeed   = []string{"pass", "pw", "secret", "token", "auth", "credential", "api", "key", "sig"}
-	proseNeed = []string{"pass", "secret", "token", "api", "credential"}
+	proseNeed = []string{"pass", "secret", "token", "api"}
 	stdinNeed = []string{"password-stdin"}
 )
 
@@ -132,55 +138,56 @@ var rules = sync.OnceValue(func() []rule {
 		{re: regexp.MustCompile(`\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}|glpat-[A-Za-z0-9_-]{20,}|dckr_pat_[A-Za-z0-9_-]{20,})`),
 			need: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "dckr_pat_"}},
 		// PowerShell making a secure string of a plain one.
-		{re: regexp.MustCompile(`(?i)convertto-securestring[ \t]+(?:-string[ \t]+)?` + value), ok: notVariable, need: []string{"securestring"}},
+		{re: regexp.MustCompile(`(?i)convertto-securestring[ \t]+(?:-string[ \t]+)?` + value), ok: notVariable, need: []string{"securestring"}, spread: true},
 		// Password and secret flags, separated by blanks or =: docker login -p,
 		// --password, az's --client-secret, --registry-password, -s.
-		{re: regexp.MustCompile(`(?i)(?:^|[\s"'(\[{,;|&])(?:-p|-s|--(?:[a-z0-9]+-)*(?:password|passwd|pass|secret))(?:[ \t\x{a0}]+|=)` + value), ok: notMask, need: []string{"-p", "-s", "--pass", "passw", "secret"}},
+		{re: regexp.MustCompile(`(?i)(?:^|[\s"'(\[{,;|&])--(?:[a-z0-9]+-)*(?:password|passwd|pass|secret)(?:[ \t\x{a0}]+|=)` + value), ok: notMask, need: []string{"--pass", "passw", "secret"}, spread: true},
+		{re: regexp.MustCompile(`(?:^|[\s"'(\[{,;|&])-[ps](?:[ \t\x{a0}]+|=)` + value), ok: notMask, need: []string{"-p", "-s"}, spread: true, login: true},
 		// -p with its value attached: docker login -pSECRET.
-		{re: regexp.MustCompile(`(?:^|[\s"'(\[{,;|&])-p([^\s=]\S*)`), ok: notMask, need: []string{"-p"}},
+		{re: regexp.MustCompile(`(?:^|[\s"'(\[{,;|&])-p([^\s=]\S*)`), ok: notMask, need: []string{"-p"}, spread: true, login: true},
 		// az acr credential show: the admin passwords as name and value.
-		{re: regexp.MustCompile(`(?i)"name"[ \t]*:[ \t]*"password2?"[ \t]*,[ \t]*"value"[ \t]*:[ \t]*("[^"\n]*"?)`), need: []string{"password"}},
+		{re: regexp.MustCompile(`(?i)"name"[ \t]*:[ \t]*"password2?"[ \t]*,[ \t]*"value"[ \t]*:[ \t]*("[^"\n]*"?)`), need: []string{"password"}, spread: true},
 		// YAML's auth: base64 of user:password, unquoted.
-		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])auth[ \t]*:[ \t]*([A-Za-z0-9+/]{8,}={0,2})(?:$|[\s,}])`), ok: mixedCase, need: []string{"auth"}},
+		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])auth[ \t]*:[ \t]*([A-Za-z0-9+/]{8,}={0,2})(?:$|[\s,}])`), ok: mixedCase, need: []string{"auth"}, spread: true},
 		// pass= and PAT= (GitHub's personal access tokens), as whole keys.
-		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])(?:[\w.-]*_)?(?:pass|pat)[ \t]*=[ \t]*` + value), ok: notLiteral, need: []string{"pass", "pat"}},
+		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])(?:[\w.-]*_)?(?:pass|pat)[ \t]*=[ \t]*` + value), ok: notLiteral, need: []string{"pass", "pat"}, spread: true},
 		// Cookies and API Management's subscription key, as headers.
 		{re: regexp.MustCompile(`(?i)\b(?:set-)?cookie[ \t]*:[ \t]*(\S.*)`), need: []string{"cookie"}},
-		{re: regexp.MustCompile(`(?i)subscription-key[ \t]*[:=][ \t]*` + value), ok: notLiteral, need: []string{"subscription-key"}},
+		{re: regexp.MustCompile(`(?i)subscription-key[ \t]*[:=][ \t]*` + value), ok: notLiteral, need: []string{"subscription-key"}, spread: true},
 		// Quoted keys: "password": "…", 'auth': '…', "IdentityToken":"…".
-		{re: regexp.MustCompile(`(?i)["'][\w.-]*?(?:` + keys + `)\\*["'][ \t]*(?:` + eqSep + `|:)[ \t]*` + listValue), ok: notLiteral, need: keyNeed},
+		{re: regexp.MustCompile(`(?i)["'][\w.-]*?(?:` + keys + `)\\*["'][ \t]*(?:` + eqSep + `|:)[ \t]*` + listValue), ok: notLiteral, need: keyNeed, spread: true},
 		// Unquoted keys with =: pw=…, client_secret=…, DOCKER_PASSWORD=…, a
 		// query's access_token=….
-		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + keys + `)[ \t]*` + eqSep + `[ \t]*` + listValue), ok: notLiteral, need: keyNeed},
+		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + keys + `)[ \t]*` + eqSep + `[ \t]*` + listValue), ok: notLiteral, need: keyNeed, spread: true},
 		// Unquoted keys with a colon: password: …, refresh_token: ….
-		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + colonKeys + `)[ \t]*:=?[ \t]*` + listValue), ok: notProse, need: proseNeed},
+		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w.-]*(?:` + colonKeys + `)[ \t]*:=?[ \t]*` + listValue), ok: notProse, need: proseNeed, spread: true},
 		// A key in prose, then its value after a blank, "is", "was" or a
 		// colon: "password hunter2x", "secret is …", "token: …",
 		// "x-api-key: …". Prose says "token expired" and "password is
 		// wrong" too, so only a value that looks like one goes.
-		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w-]*(?:` + proseKeys + `)(?:[ \t]*(?::|->)[ \t]*|[ \t]+(?:(?:is|was)(?:[ \t]*:)?[ \t]+)?)` + value), ok: valueLike, need: proseNeed},
+		{re: regexp.MustCompile(`(?i)(?:^|[^\w.-])[\w-]*(?:` + proseKeys + `)(?:[ \t]*(?::|->)[ \t]*|[ \t]+(?:(?:is|was)(?:[ \t]*:)?[ \t]+)?)` + value), ok: valueLike, need: proseNeed, spread: true},
 		// user:password pairs: curl -u/--user, skopeo --creds, --src-creds.
-		{re: regexp.MustCompile(`(?i)(?:^|[\s"'(\[{,;|&])(?:-u[ \t]*|(?:--user|--(?:[a-z0-9]+-)*creds)(?:[ \t]+|=))["']?[^\s:"']*:([^\s"']+)`), ok: notNumber, need: []string{"-u", "creds"}},
+		{re: regexp.MustCompile(`(?i)(?:^|[\s"'(\[{,;|&])(?:-u[ \t]*|(?:--user|--(?:[a-z0-9]+-)*creds)(?:[ \t]+|=))["']?[^\s:"']*:([^\s"']+)`), ok: notNumber, need: []string{"-u", "creds"}, spread: true},
 		// Authorization headers, whatever the scheme: Basic, Bearer, none.
-		{re: regexp.MustCompile(`(?i)\b(?:proxy-)?authorization[ \t]*[:=][ \t]*["'\[]?(?:(?:basic|bearer|token|digest|negotiate|ntlm)[ \t]+)?([^\s"',\]]+)`), need: []string{"authorization"}},
+		{re: regexp.MustCompile(`(?i)\b(?:proxy-)?authorization[ \t]*[:=][ \t]*["'\[]?(?:(?:basic|bearer|token|digest|negotiate|ntlm)[ \t]+)?([^\s"',\]]+)`), need: []string{"authorization"}, spread: true},
 		// Basic and Bearer credentials elsewhere, when they look like one.
-		{re: regexp.MustCompile(`(?i)\b(?:basic|bearer)[ \t]+([A-Za-z0-9+/._~-]{12,}=*)`), ok: credentialLike, need: []string{"basic", "bearer"}},
+		{re: regexp.MustCompile(`(?i)\b(?:basic|bearer)[ \t]+([A-Za-z0-9+/._~-]{12,}=*)`), ok: credentialLike, need: []string{"basic", "bearer"}, spread: true},
 		// A secret piped or fed to a login that reads it from standard
 		// input: echo "…" | docker login --password-stdin, <<< "…".
 		// PowerShell pipes a bare string; other pipes may come between.
-		{re: regexp.MustCompile(printed + value + `[^\n]*--password-stdin`), ok: notVariable, need: stdinNeed},
-		{re: regexp.MustCompile(`(?i)--password-stdin[^\n]*?` + printed[len("(?i)"):] + value), ok: notVariable, need: stdinNeed},
-		{re: regexp.MustCompile(`(?i)(?:^|[\s(;&>])('[^'\n]*'|"[^"\n]*")[ \t]*\|[^\n]*--password-stdin`), ok: notVariable, need: stdinNeed},
-		{re: regexp.MustCompile(`(?i)--password-stdin[^\n]*?<<<[ \t]*\$?` + value), ok: notVariable, need: stdinNeed},
-		{re: regexp.MustCompile(`(?i)<<<[ \t]*\$?` + value + `[^\n]*--password-stdin`), ok: notVariable, need: stdinNeed},
+		{re: regexp.MustCompile(printed + value + `[^\n]*--password-stdin`), ok: notVariable, need: stdinNeed, spread: true},
+		{re: regexp.MustCompile(`(?i)--password-stdin[^\n]*?` + printed[len("(?i)"):] + value), ok: notVariable, need: stdinNeed, spread: true},
+		{re: regexp.MustCompile(`(?i)(?:^|[\s(;&>])('[^'\n]*'|"[^"\n]*")[ \t]*\|[^\n]*--password-stdin`), ok: notVariable, need: stdinNeed, spread: true},
+		{re: regexp.MustCompile(`(?i)--password-stdin[^\n]*?<<<[ \t]*\$?` + value), ok: notVariable, need: stdinNeed, spread: true},
+		{re: regexp.MustCompile(`(?i)<<<[ \t]*\$?` + value + `[^\n]*--password-stdin`), ok: notVariable, need: stdinNeed, spread: true},
 		// What a CI log is told to mask, to the end of the line (maskRE).
 		{re: maskRE(), ok: notVariable, need: []string{"add-mask", "setsecret", "issecret"}},
 		// A URL's user-info password, which may hold / or @ when pasted
 		// unencoded: it ends at the last @ before the host, which ends the URL
 		// or is followed by its path, query or fragment.
-		{re: regexp.MustCompile(`(?i)[a-z][a-z0-9+.-]*:(?://|\\/\\/)[^\s:/]*:(\S*?)@[^\s@/?#"'\x60]+(?:[\s/?#"'\x60]|$)`), need: []string{"@"}},
+		{re: regexp.MustCompile(`(?i)[a-z][a-z0-9+.-]*:(?://|\\/\\/)[^\s:/]*:(\S*?)@[^\s@/?#"'\x60]+(?:[\s/?#"'\x60]|$)`), need: []string{"@"}, spread: true},
 		// user:password@host with no scheme, before a domain.
-		{re: regexp.MustCompile(`(?:^|[\s"'(\[{,;|&=])[\w.%+-]+:([^\s:@/"']+)@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}\b`), need: []string{"@"}},
+		{re: regexp.MustCompile(`(?:^|[\s"'(\[{,;|&=])[\w.%+-]+:([^\s:@/"']+)@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}\b`), need: []string{"@"}, spread: true},
 	}
 })
 
@@ -326,7 +333,7 @@ func credentialLike(s string) bool {
 // the last one starts, since a value can swallow the key of the next
 // ("pw= password = x"); a budget keeps that linear in len(s).
 func Secrets(s string) string {
-	spans := find(s)
+	spans := find(s, nil)
 	if len(spans) == 0 {
 		return s
 	}
@@ -347,42 +354,96 @@ func Secrets(s string) string {
 	return out.String()
 }
 
-// Values lists the secrets Secrets finds in lines, each once, as they
-// stand: a text that hides a password where it is given (-p X) can show
+// Values lists the secrets lines give where nothing is ambiguous about
+// them (a login's password flag, a password= or "password": key, an
+// Authorization header, a URL's password, what is fed to
+// --password-stdin), each once, as given and as a shell, JSON or a URL
+// would read it. A text that hides a password where it is given can show
 // it again anywhere else ("X rejected"), where no pattern sees it, so
 // what shows the text masks these on every line. Only values that look
-// like one (valueLike) and are minValue bytes or more are listed: a word
-// a pattern took for a value ("authorization: authorization failed")
-// would be masked out of every line.
+// like a secret (valueLike) or are long are listed: a word taken for a
+// password ("password=registry") would be masked out of every line.
+//
+// It reads at most valuesBudget bytes, and of a line its first
+// valuesLine: a secret is given in a command or a setting, and a text of
+// nothing but password-like lines must not take seconds.
 func Values(lines []string) []string {
 	var out []string
 	seen, read := map[string]bool{}, map[string]bool{}
+	add := func(v string) {
+		if len(v) >= minValue && !seen[v] && (len(v) >= 10 || valueLike(v)) {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	budget := valuesBudget
 	for _, l := range lines {
+		if budget <= 0 {
+			break
+		}
+		l = l[:min(len(l), valuesLine)]
 		if read[l] || !givesSecret(l) {
 			continue
 		}
-		read[l] = true
-		for _, sp := range find(l) {
-			if v := l[sp[0]:sp[1]]; len(v) >= minValue && !seen[v] && valueLike(v) {
-				seen[v] = true
-				out = append(out, v)
+		read[l], budget = true, budget-len(l)
+		login := strings.Contains(strings.ToLower(l), "login")
+		for _, sp := range find(l, func(r rule) bool { return r.spread && (login || !r.login) }) {
+			v := l[sp[0]:sp[1]]
+			add(v)
+			for _, u := range unquoted(v) {
+				add(u)
 			}
 		}
 	}
 	return out
 }
 
-// minValue is the shortest secret Values lists.
-const minValue = 6
+// minValue is the shortest secret Values lists; valuesBudget and
+// valuesLine bound what it reads.
+const (
+	minValue     = 6
+	valuesBudget = 512 << 10
+	valuesLine   = 4 << 10
+)
+
+// unquoted is v as a shell, JSON or a URL reads it, where that differs:
+// a shell trace's escaped quote inside single quotes is a quote, a
+// backslash escapes the next byte, \u0021 is ! and so is %21.
+func unquoted(v string) []string {
+	var out []string
+	u := strings.ReplaceAll(v, `'\''`, `'`)
+	if u != v {
+		out = append(out, u)
+	}
+	if strings.Contains(u, `\`) {
+		if j, err := strconv.Unquote(`"` + strings.ReplaceAll(u, `"`, `\"`) + `"`); err == nil {
+			out = append(out, j)
+		}
+		var b strings.Builder
+		for i := 0; i < len(u); i++ {
+			if u[i] == '\\' && i+1 < len(u) {
+				i++
+			}
+			b.WriteByte(u[i])
+		}
+		out = append(out, b.String())
+	}
+	if strings.Contains(v, "%") {
+		if p, err := url.PathUnescape(v); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 // givenWords are the words of a line that gives a secret by a flag, a
 // key or a header, in lower case. Values reads only lines that hold one:
 // error text says "authentication" and "token" on every other line, and
 // a secret that names itself (a JWT, a long base64) is found wherever it
 // stands.
-var givenWords = []string{"-p", "-s ", "--pass", "passw", "passphrase", "secret", "pwd", "pass=", "pat=", "token=", "token\"", "token'",
+var givenWords = []string{"-p", "-s", "--pass", "passw", "passphrase", "secret", "pwd", "pass=", "pat=", "token=", "token\"", "token'",
 	"token:", "_token", "apikey", "api_key", "api-key", "credential", "authorization:", "authorization=", "bearer ", "basic ",
-	"-u", "creds", "cookie", "securestring", "ghp_", "gho_", "ghs_", "github_pat_", "glpat-", "dckr_pat_", "add-mask", "setsecret", "issecret", "@", "<<<"}
+	"-u", "creds", "securestring", "subscription-key", "@", "<<<"}
 
 // givesSecret reports whether line may give a secret: it holds one of
 // givenWords.
@@ -396,12 +457,13 @@ func givesSecret(line string) bool {
 	return false
 }
 
-// find returns the spans of s that hold a secret, sorted by their start.
-func find(s string) [][2]int {
+// find returns the spans of s that hold a secret, by the rules use
+// takes (all when nil), sorted by their start.
+func find(s string, use func(rule) bool) [][2]int {
 	var spans [][2]int
 	lo, ascii := strings.ToLower(s), isASCII(s)
 	for _, r := range rules() {
-		if r.skip(s, lo, ascii) {
+		if use != nil && !use(r) || r.skip(s, lo, ascii) {
 			continue
 		}
 		budget := 4*len(s) + 1024
