@@ -52,6 +52,8 @@ func TestSecretsProse(t *testing.T) {
 		{"GH_TOKEN ghp_0123456789abcdefghijABCDEFGHIJ012345 set", "GH_TOKEN <redacted> set"},
 		{"using ghp_0123456789abcdefghijABCDEFGHIJ012345", "using <redacted>"},
 		{"error getting credentials - err: exit status 1", "error getting credentials - err: exit status 1"},
+		{"Error saving credentials: mkdir /root/.docker: read-only file system", "Error saving credentials: mkdir /root/.docker: read-only file system"},
+		{"docker run -P dockeronwindows/web:2e-v2", "docker run -P dockeronwindows/web:2e-v2"},
 		{"curl -u admin:HUNTER2SECRET https://r", "curl -u admin:<redacted> https://r"},
 		{"curl -uadmin:HUNTER2SECRET", "curl -uadmin:<redacted>"},
 		{"skopeo login --creds admin:HUNTER2SECRET r", "skopeo login --creds admin:<redacted> r"},
