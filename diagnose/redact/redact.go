@@ -140,7 +140,8 @@ var rules = sync.OnceValue(func() []rule {
 		// PowerShell making a secure string of a plain one.
 		{re: regexp.MustCompile(`(?i)convertto-securestring[ \t]+(?:-string[ \t]+)?` + value), ok: notVariable, need: []string{"securestring"}, spread: true},
 		// Password and secret flags, separated by blanks or =: docker login -p,
-		// --password, az's --client-secret, --registry-password, -s.
+		// --password, az's --client-secret, --registry-password, -s. The
+		// short ones in lower case only: docker run -P publishes ports.
 		{re: regexp.MustCompile(`(?i)(?:^|[\s"'(\[{,;|&])--(?:[a-z0-9]+-)*(?:password|passwd|pass|secret)(?:[ \t\x{a0}]+|=)` + value), ok: notMask, need: []string{"--pass", "passw", "secret"}, spread: true},
 		{re: regexp.MustCompile(`(?:^|[\s"'(\[{,;|&])-[ps](?:[ \t\x{a0}]+|=)` + value), ok: notMask, need: []string{"-p", "-s"}, spread: true, login: true},
 		// -p with its value attached: docker login -pSECRET.
