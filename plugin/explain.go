@@ -74,21 +74,14 @@ func runExplain(dockerCLI command.Cli, out *output, noLocal bool, args []string)
 	if err != nil {
 		return usagef("reading %s: %v", name, err)
 	}
-	text := kept.String()
+	text, first := kept.Text()
 	switch {
 	case n == maxExplainRead:
 		fmt.Fprintf(dockerCLI.Err(), "acrdoctor: stopped reading %s after %d MiB: what comes later was not read; explaining the last %d MiB read\n", safe(name), maxExplainRead>>20, maxExplainInput>>20)
 	case kept.dropped > 0:
 		fmt.Fprintf(dockerCLI.Err(), "acrdoctor: %s is longer than %d MiB: its first %d bytes were left out, its end read\n", safe(name), maxExplainInput>>20, kept.dropped)
 	}
-	var opts explain.Options
-	if kept.dropped > 0 {
-		// The cut falls inside a line, maybe inside what would mark a
-		// secret as one: that part-line is never shown. The lines read
-		// keep their numbers in the whole file.
-		text = afterLine(text)
-		opts.FirstLine = kept.lines + 2
-	}
+	opts := explain.Options{FirstLine: first}
 	if !noLocal {
 		opts.Machine = newMachine(true, machineTimeout).Credential
 	}

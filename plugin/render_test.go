@@ -413,6 +413,12 @@ func TestExplainKeepsTheEndCR(t *testing.T) {
 	if err := runExplain(c, &output{raw: "text"}, true, []string{"-"}); !errors.Is(err, errProblem) {
 		t.Errorf("explain = %v, want a cause\n%s", err, out)
 	}
+	// A CRLF the cut splits counts once.
+	tl := tail{max: 4}
+	tl.Write([]byte("ab\r\ncd\n"))
+	if text, first := tl.Text(); text != "cd\n" || first != 2 {
+		t.Errorf("Text() = %q, %d; want %q, line 2", text, first, "cd\n")
+	}
 	for _, tc := range []struct{ in, want string }{{"ab\ncd", "cd"}, {"ab\r\ncd", "cd"}, {"ab\rcd", "cd"}, {"abcd", ""}, {"ab\r", ""}} {
 		if got := afterLine(tc.in); got != tc.want {
 			t.Errorf("afterLine(%q) = %q, want %q", tc.in, got, tc.want)

@@ -82,15 +82,8 @@ func runAndExplain(cmd *cobra.Command, dockerCLI command.Cli, args []string, noC
 	code, how := exitStatus(err)
 
 	w := dockerCLI.Err()
-	text := captured.String()
-	reading := explain.Options{Machine: newMachine(true, machineTimeout).Credential}
-	if captured.dropped > 0 {
-		// As explain does with a file's end: the part-line at the cut is
-		// never shown, and the lines keep their numbers in the output.
-		text = afterLine(text)
-		reading.FirstLine = captured.lines + 2
-	}
-	fs := findings(explain.ExplainWith(text, reading))
+	text, first := captured.Text()
+	fs := findings(explain.ExplainWith(text, explain.Options{Machine: newMachine(true, machineTimeout).Credential, FirstLine: first}))
 	var live []check.Result
 	if registries := explain.Registries(text); !noCheck && len(registries) > 0 {
 		if cfg, err := credstore.Load(config.Dir(), os.Getenv); err == nil {
@@ -193,7 +186,11 @@ func (t *tail) Write(p []byte) (int, error) {
 	defer t.mu.Unlock()
 	t.buf.Write(p)
 	if over := t.buf.Len() - t.max; over > 0 {
-		t.lines += lineEnds(t.buf.Next(over))
+		cut := t.buf.Next(over)
+		t.lines += lineEnds(cut)
+		if cut[len(cut)-1] == '\r' && t.buf.Bytes()[0] == '\n' {
+			t.lines-- // a CRLF the cut splits is one line end, counted with its LF
+		}
 		t.dropped += int64(over)
 	}
 	return len(p), nil
@@ -225,8 +222,15 @@ func afterLine(text string) string {
 	return text[i+1:]
 }
 
-func (t *tail) String() string {
+// Text is what the tail kept, from its first whole line when the start
+// was left out (the part-line at the cut, maybe inside what would mark a
+// secret as one, is never shown), and the number of that line in all
+// that was written, for explain's line numbers.
+func (t *tail) Text() (text string, firstLine int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.buf.String()
+	if t.dropped == 0 {
+		return t.buf.String(), 1
+	}
+	return afterLine(t.buf.String()), t.lines + 2
 }
