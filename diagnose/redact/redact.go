@@ -361,9 +361,12 @@ func Secrets(s string) string {
 // --password-stdin), each once, as given and as a shell, JSON or a URL
 // would read it. A text that hides a password where it is given can show
 // it again anywhere else ("X rejected"), where no pattern sees it, so
-// what shows the text masks these on every line. Only values that look
-// like a secret (valueLike) or are long are listed: a word taken for a
-// password ("password=registry") would be masked out of every line.
+// what shows the text masks these on every line, whatever they look
+// like: a password that is a word ("password=sunshine") is still a
+// password, and the rules that give these take a value only where it
+// can be nothing else (a short flag only on a login's line, a key's value
+// in prose only when it looks like one). Values shorter than minValue are
+// left out, as too likely to stand inside other words.
 //
 // It reads at most valuesBudget bytes, and of a line its first
 // valuesLine: a secret is given in a command or a setting, and a text of
@@ -372,7 +375,7 @@ func Values(lines []string) []string {
 	var out []string
 	seen, read := map[string]bool{}, map[string]bool{}
 	add := func(v string) {
-		if len(v) >= minValue && !seen[v] && (len(v) >= 10 || valueLike(v)) {
+		if len(v) >= minValue && !seen[v] {
 			seen[v] = true
 			out = append(out, v)
 		}

@@ -249,8 +249,8 @@ func TestMasked(t *testing.T) {
 }
 
 // TestValues: the secrets a text gives where nothing is ambiguous, as
-// given and as read, to be masked wherever it shows them again; not what
-// a short flag gives off a login's line, nor short words.
+// given and as read, to be masked wherever it shows them again, words
+// too; not what a short flag gives off a login's line, nor short values.
 func TestValues(t *testing.T) {
 	got := Values([]string{
 		"+ docker login -u admin -p Zq8fRtPw3xYvB r.azurecr.io",
@@ -264,7 +264,7 @@ func TestValues(t *testing.T) {
 		"pw=abc",
 		"password=registry",
 	})
-	want := []string{"Zq8fRtPw3xYvB", "Qw7rT9zP4vLm", `Ab1'\''cdefg`, "Ab1'cdefg", "correcthorsebattery", `Xy1\u0021pqrst`, "Xy1!pqrst", "Xy1u0021pqrst"}
+	want := []string{"Zq8fRtPw3xYvB", "Qw7rT9zP4vLm", `Ab1'\''cdefg`, "Ab1'cdefg", "correcthorsebattery", `Xy1\u0021pqrst`, "Xy1!pqrst", "Xy1u0021pqrst", "registry"}
 	if !slices.Equal(got, want) {
 		t.Errorf("Values =\n%q\nwant\n%q", got, want)
 	}
