@@ -530,7 +530,16 @@ func readIPSANs(c *lineCtx) {
 		// answered there is most likely a proxy.
 		c.emit(sig(netDown, wPossible, "a proxy answering in the Docker daemon's place", tlsFail))
 	case ownPort(c.reqHost, c.s.req):
-		c.emit(sig(tlsFail, wStrong, what+": a registry on a port of its own, whose certificate lacks its address", regName))
+		req := c.reqHost
+		if req == "" {
+			req = c.s.req
+		}
+		s := sig(tlsFail, wCertain, what+": a registry on a port of its own, whose certificate lacks its address", regName)
+		s.fix = []string{
+			"connect by a name the registry's certificate names, or give it a certificate with this address among its subject alternative names (IP SANs)",
+			shell.Sprintf("openssl s_client -connect %s </dev/null | openssl x509 -noout -ext subjectAltName   # the names it covers", connectTo(strings.ToLower(req))),
+		}
+		c.emit(s)
 	default:
 		c.emit(sig(regName, wStrong, what+": use the registry's name", tlsFail))
 	}
@@ -684,8 +693,9 @@ func readLogin(c *lineCtx) {
 		case hasScheme && strings.EqualFold(scheme, "http"):
 			c.emit(sig(regName, wLikely, "http:// in the registry name "+server, netDown))
 		}
-		h, _ := hostPort(host)
-		if privateAddr(h) {
+		// An address with a port of its own is one's own registry, where
+		// an address may be what its certificate names.
+		if h, port := hostPort(host); privateAddr(h) && port == "" {
 			c.emit(sig(regName, wLikely+5, "an IP address ("+h+") where the registry's name belongs: its certificate names the host only", tlsFail))
 		}
 		checkName(c, host, hostRef)
