@@ -146,13 +146,14 @@ func ExplainWith(s string, opts Options) []Finding {
 }
 
 func explain(pasted []string, opts Options) []Finding {
+	pasted, from := splitEscaped(pasted)
 	lines := make([]string, len(pasted))
 	for i, l := range pasted {
 		lines[i] = words(l)
 	}
 	lines, at := unwrap(lines)
 	s := read(lines)
-	s.at, s.pasted, s.firstLine = at, joinAs(pasted, at), max(opts.FirstLine, 1)
+	s.at, s.pasted, s.firstLine = compose(at, from), joinAs(pasted, at), max(opts.FirstLine, 1)
 	sigs := interpret(s)
 	if opts.Machine != nil {
 		sigs = fold(s, sigs, opts.Machine)

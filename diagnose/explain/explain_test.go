@@ -593,6 +593,32 @@ func TestSplitLines(t *testing.T) {
 	}
 }
 
+// TestSplitEscaped: a message held as an escaped string reads as the
+// lines the tool printed, each from the line it was pasted on; text that
+// only names \n, and a Windows path, stay whole.
+func TestSplitEscaped(t *testing.T) {
+	for _, tt := range []struct {
+		in   []string
+		want []string
+		from []int
+	}{
+		{[]string{"a", "b"}, []string{"a", "b"}, nil},
+		{[]string{"top", `{"message":"Get \"https://r.io/v2/\": EOF\nunauthorized: authentication required"}`, "end"},
+			[]string{"top", `{"message":"Get \"https://r.io/v2/\": EOF`, `unauthorized: authentication required"}`, "end"}, []int{0, 1, 1, 2}},
+		{[]string{`errors:\r\ndenied: requested access\r\nunauthorized`}, []string{"errors:", "denied: requested access", "unauthorized"}, []int{0, 0, 0}},
+		// An escaped backslash before n is not a break.
+		{[]string{`a\\nb\nc\nd`}, []string{`a\\nb`, "c", "d"}, []int{0, 0, 0}},
+		// One break and no other escape: prose that names it.
+		{[]string{`split the output at \n to read it`}, []string{`split the output at \n to read it`}, nil},
+		{[]string{`open C:\new\nodes\name: access denied`}, []string{`open C:\new\nodes\name: access denied`}, nil},
+	} {
+		got, from := splitEscaped(tt.in)
+		if !slices.Equal(got, tt.want) || !slices.Equal(from, tt.from) {
+			t.Errorf("splitEscaped(%q) = %q %v, want %q %v", tt.in, got, from, tt.want, tt.from)
+		}
+	}
+}
+
 // TestWords: a line reads as the tool printed it, whatever showed it.
 func TestWords(t *testing.T) {
 	for _, tt := range []struct{ in, want string }{

@@ -795,7 +795,7 @@ func reasonCut(rest string) bool {
 			f = f[1:] // the resolver's address, maybe cut too
 		}
 	}
-	cut := strings.Trim(strings.Join(f, " "), ".…\"' ")
+	cut := strings.Trim(strings.Join(f, " "), ".…\"'`)]} ")
 	if cut == "" {
 		return true
 	}
@@ -818,7 +818,7 @@ func isAlnum(b byte) bool { return isDigit(b) || 'a' <= b && b <= 'z' || 'A' <= 
 // by ": not found", and containers/image's "manifest unknown" that ends
 // its line.
 func readNotFound(c *lineCtx) {
-	lo := strings.TrimRight(c.lo, `"]\ `)
+	lo := strings.TrimRight(c.lo, "\"'`]}).,;\\ ")
 	if !strings.HasSuffix(lo, "manifest unknown") && !refNotFound(lo) && !manifestNotFound(lo) {
 		return
 	}

@@ -23,6 +23,9 @@ func TestInvariance(t *testing.T) {
 		{"a CI time stamp", eachLine(func(l string) string { return "2024-05-01T10:11:12.1234567Z " + l })},
 		{"Azure Pipelines' error prefix", eachLine(func(l string) string { return "##[error]" + l })},
 		{"a JSON string's escapes", eachLine(jsonEscape.Replace)},
+		{"a JSON message, line breaks escaped", func(s string) string {
+			return `{"level":"error","msg":"` + strings.ReplaceAll(jsonEscape.Replace(s), "\n", `\n`) + `"}`
+		}},
 		{"colours", eachLine(func(l string) string { return "\x1b[31;1m" + l + "\x1b[0m" })},
 		{"CRLF line ends", eachLine(func(l string) string { return l + "\r" })},
 		{"indentation", eachLine(func(l string) string { return "    " + l })},
@@ -39,6 +42,12 @@ func TestInvariance(t *testing.T) {
 		{"a web page's no-break spaces", func(s string) string { return strings.ReplaceAll(s, " ", "\u00a0") }},
 		{"a web page's quotes", func(s string) string { return strings.ReplaceAll(s, `"`, "\u201d") }},
 		{"a Markdown code block", func(s string) string { return "```console\n" + s + "\n```" }},
+		{"Markdown inline code", func(s string) string {
+			if strings.Contains(strings.TrimSpace(s), "\n") {
+				return s // only a one-line message is pasted so
+			}
+			return "`" + strings.TrimSpace(s) + "`"
+		}},
 		{"Compose's service prefix", eachLine(func(l string) string { return "web-1  | " + l })},
 		{"the daemon's journal", eachLine(func(l string) string { return "Dec  1 10:11:12 node1 dockerd[812]: " + l })},
 		{"a logrus message", eachLine(func(l string) string {

@@ -36,6 +36,93 @@ func splitLines(s string) []string {
 	return lines
 }
 
+// splitEscaped splits the lines that hold a message as a JSON or Go
+// string holds it, its line breaks written \n (an API's "message", a
+// logger's field, a kubelet event), into the lines the tool printed. from
+// is the pasted line each comes from; nil when no line was split.
+func splitEscaped(pasted []string) (lines []string, from []int) {
+	for i, l := range pasted {
+		pieces := escapedLines(l)
+		if pieces == nil && from == nil {
+			continue
+		}
+		if from == nil {
+			lines = append(make([]string, 0, len(pasted)+len(pieces)), pasted[:i]...)
+			for k := range i {
+				from = append(from, k)
+			}
+		}
+		if pieces == nil {
+			pieces = []string{l}
+		}
+		for _, p := range pieces {
+			lines = append(lines, p)
+			from = append(from, i)
+		}
+	}
+	if from == nil {
+		return pasted, nil
+	}
+	return lines, from
+}
+
+// escapedLines is line split at its escaped line breaks (\n, \r\n), or nil
+// for a line that is not an escaped string: one that has none, or whose
+// backslashes are a Windows path's (C:\new is not a line break, where an
+// escaped string would write C:\\new).
+func escapedLines(line string) []string {
+	if !strings.Contains(line, `\n`) || windowsPath(line) {
+		return nil
+	}
+	var out []string
+	start, breaks := 0, 0
+	for i := 0; i+1 < len(line) && len(out) < maxPieces*4; i++ {
+		if line[i] != '\\' {
+			continue
+		}
+		if line[i+1] != 'n' {
+			i++ // an escaped character, maybe a backslash: \\n is not a break
+			continue
+		}
+		out = append(out, strings.TrimSuffix(line[start:i], `\r`))
+		start, breaks = i+2, breaks+1
+		i++
+	}
+	// One break alone in a line with no other escape may be text that
+	// names \n; an escaped string escapes its quotes or has more breaks.
+	if breaks == 0 || breaks == 1 && !strings.Contains(line, `\"`) && !strings.Contains(line, `\t`) {
+		return nil
+	}
+	return append(out, line[start:])
+}
+
+// windowsPath reports whether line holds a drive's path with single
+// backslashes (C:\Users), which no escaped string does.
+func windowsPath(line string) bool {
+	for i := 1; i+2 < len(line); i++ {
+		if line[i] == ':' && line[i+1] == '\\' && line[i+2] != '\\' && isAlnum(line[i-1]) && (i == 1 || !isAlnum(line[i-2])) {
+			return true
+		}
+	}
+	return false
+}
+
+// compose maps the lines unwrap made (at) back through the lines
+// splitEscaped made (from) to the pasted lines.
+func compose(at, from []int) []int {
+	if from == nil {
+		return at
+	}
+	if at == nil {
+		return from
+	}
+	out := make([]int, len(at))
+	for i, a := range at {
+		out[i] = from[a]
+	}
+	return out
+}
+
 // words is a line as the tool printed it, where it shows through
 // something else: a terminal's colours, a JSON string, a web page. It is
 // what explain reads; what it shows is the line as it was pasted.

@@ -59,19 +59,20 @@ func wholeHours(d time.Duration) (int, bool) {
 // statedTime reads the time that follows label in text: RFC 3339 with or
 // without a fraction, or "2006-01-02 15:04:05Z".
 func statedTime(text, label string) (time.Time, bool) {
+	const timeEnds = ", \t\"'\\`)]}" // what ends a time in prose, quotes, code
 	i := indexFold(text, label)
 	if i < 0 {
 		return time.Time{}, false
 	}
 	s := strings.TrimLeft(text[i+len(label):], " :=\t")
-	end := strings.IndexAny(s, ", \t\"\\")
+	end := strings.IndexAny(s, timeEnds)
 	if end == 10 && len(s) > 19 && s[10] == ' ' { // "2006-01-02 15:04:05Z"
-		end = 10 + strings.IndexAny(s[11:]+" ", ", \t\"\\") + 1
+		end = 10 + strings.IndexAny(s[11:]+" ", timeEnds) + 1
 	}
 	if end < 0 {
 		end = len(s)
 	}
-	v := strings.TrimRight(s[:end], ".")
+	v := strings.TrimRight(s[:end], ".;")
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05Z07:00", "2006-01-02T15:04:05.9999999"} {
 		if t, err := time.Parse(layout, v); err == nil {
 			return t, true
