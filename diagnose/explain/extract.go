@@ -33,6 +33,7 @@ var extractors = []extractor{
 	{"helper", []string{"docker-credential-"}, readHelper},
 	{"hostname", []string{"certificate is valid for"}, readCertName},
 	{"ipsans", []string{"doesn't contain any ip sans"}, readIPSANs},
+	{"realm", []string{"/service/token", "/token?"}, readRealm},
 	{"apiapp", []string{"(http code 4"}, func(c *lineCtx) { c.s.facts.apiApp = strings.Contains(c.lo, ") unexpected") }},
 	{"anonymous", []string{"anonymous"}, readAnonymous},
 	{"service", servicePullKeys, func(c *lineCtx) { c.s.facts.servicePull = true }},
@@ -58,11 +59,25 @@ var extractors = []extractor{
 // readPlatform reads an image that has no variant for the platform that
 // pulls it: Docker Desktop in the other container mode (Windows or Linux
 // containers), an ARM machine or node, a --platform to give.
+//
+// A Windows host names its build ("windows/amd64 10.0.17763"): its
+// Windows images must match that build, so the tag is the one to change
+// (nanoserver:1903 on a 1809 host, a .NET tag that is Linux only).
 func readPlatform(c *lineCtx) {
+	inspect := "docker buildx imagetools inspect <image>   # the platforms the image holds"
+	if i := strings.Index(c.lo, "windows/"); i >= 0 && strings.Contains(c.lo[i:], " 10.0.") {
+		s := sig(regName, wStrong, "the image has no variant for this Windows version", dockerEnv)
+		s.fix = []string{
+			"pull a tag built for this Windows version (its build is the number after 10.0.: 17763 is 1809 and Server 2019, 20348 is Server 2022, 14393 is Server 2016), or switch Docker Desktop to Linux containers for a Linux image",
+			inspect,
+		}
+		c.emit(s)
+		return
+	}
 	s := sig(dockerEnv, wStrong, "the image has no variant for this platform", regName)
 	s.fix = []string{
 		"the image holds no variant for this platform: switch Docker Desktop to the image's container mode (Linux or Windows containers), pull with --platform, or build the image for this platform",
-		"docker buildx imagetools inspect <image>   # the platforms the image holds",
+		inspect,
 	}
 	c.emit(s)
 }
@@ -102,8 +117,10 @@ func readWhich(c *lineCtx) {
 // readPlainHTTP reads HTTP answered where Docker spoke TLS. ACR speaks
 // only TLS, so there a proxy answered; a registry of one's own speaks plain
 // HTTP until it is given a certificate (or listed as insecure).
+// A hidden name (***, xxx) is not known to be ACR's: a registry that
+// speaks plain HTTP is nearly always one of one's own.
 func readPlainHTTP(c *lineCtx) {
-	if c.target == acrTarget {
+	if h, _ := hostPort(c.reqHost); c.target == acrTarget && !isPlaceholder(strings.ToLower(h)) {
 		c.emit(sig(netDown, wLikely, "plain HTTP answered for ACR: a proxy", tlsFail, regName))
 		return
 	}
@@ -529,6 +546,10 @@ func readIPSANs(c *lineCtx) {
 		// docker-machine's certificates name the daemon's address: what
 		// answered there is most likely a proxy.
 		c.emit(sig(netDown, wPossible, "a proxy answering in the Docker daemon's place", tlsFail))
+	case sentElsewhere(c):
+		s := sig(tlsFail, wStrong, what+": the registry sent the client on to an address (its token realm, a redirect) that its certificate does not name", regError)
+		s.fix = []string{"set the registry's external name (Harbor's hostname, the token realm of its auth configuration) to a name its certificate names, or add the address to the certificate's subject alternative names (IP SANs)"}
+		c.emit(s)
 	case ownPort(c.reqHost, c.s.req):
 		req := c.reqHost
 		if req == "" {
@@ -543,6 +564,45 @@ func readIPSANs(c *lineCtx) {
 	default:
 		c.emit(sig(regName, wStrong, what+": use the registry's name", tlsFail))
 	}
+}
+
+// readRealm reads a token request that the registry sent to another
+// address than the one asked, which was not reached: the token realm the
+// registry gives out is its configured external name (Harbor's hostname),
+// an address of its own network that this machine does not reach.
+func readRealm(c *lineCtx) {
+	i := strings.Index(c.lo, "://")
+	if i < 0 {
+		return
+	}
+	asked, _ := urlHost(c.lo[i+3:])
+	j := strings.Index(c.lo[i+3:], "://")
+	if j < 0 {
+		return
+	}
+	realm, path := urlHost(c.lo[i+3+j+3:])
+	ah, _ := hostPort(asked)
+	rh, _ := hostPort(realm)
+	if !strings.Contains(path, "token") || !isAddr(rh) || rh == ah || !strings.Contains(c.lo, "dial tcp "+rh) {
+		return
+	}
+	s := sig(regError, wCertain, "the registry sent the token request to "+rh+", an address other than the one asked, and it was not reached: the registry's configured external name", netDown)
+	s.fix = []string{"set the registry's external name (Harbor's hostname, the token realm of its auth configuration) to the name or address clients reach it by"}
+	c.emit(s)
+}
+
+// sentElsewhere reports whether the address the certificate was asked
+// for is not the registry asked by name: the registry itself sent the
+// client there.
+func sentElsewhere(c *lineCtx) bool {
+	const key = "cannot validate certificate for "
+	i := strings.Index(c.lo, key)
+	req, _ := hostPort(c.reqHost)
+	if i < 0 || req == "" || isAddr(req) {
+		return false
+	}
+	addr, _, _ := strings.Cut(c.lo[i+len(key):], " ")
+	return isAddr(addr)
 }
 
 // ownPort reports whether the request's registry, on this line or the

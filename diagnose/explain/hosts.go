@@ -160,6 +160,12 @@ func privateAddr(s string) bool {
 	return err == nil && (a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast())
 }
 
+// isAddr reports whether s is an IP address, maybe in brackets.
+func isAddr(s string) bool {
+	_, err := netip.ParseAddr(strings.Trim(s, "[]"))
+	return err == nil
+}
+
 // isHostByte is a byte of a host name as logs print them, with the
 // characters of redaction placeholders.
 func isHostByte(b byte) bool {

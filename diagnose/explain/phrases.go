@@ -56,6 +56,11 @@ var phrases = []phrase{
 	// (https://github.com/moby/moby), WSL's docker shim, cmd.exe, PowerShell.
 	{text: "cannot connect to the docker daemon", cause: dockerEnv, weight: wCertain},
 	{text: "is the docker daemon running", cause: dockerEnv, weight: wCertain},
+	// An authorization plugin of the daemon (a CI's, a platform's) refused
+	// the request: the daemon's rules, not the registry's. moby pkg/authorization.
+	{text: "authorization denied by plugin", cause: dockerEnv, weight: wStrong},
+	// docker-py (Compose v1, Python tools) when the daemon cannot be reached.
+	{text: "error while fetching server api version", cause: dockerEnv, weight: wStrong},
 	{text: "permission denied while trying to connect to the docker daemon", cause: dockerEnv, weight: wCertain},
 	{text: "permission denied while trying to connect to the docker api", cause: dockerEnv, weight: wCertain}, // moby/client 28+
 	{text: "but the docker daemon api version is", cause: dockerEnv, weight: wStrong},                         // a daemon too old for the client
@@ -211,13 +216,21 @@ var phrases = []phrase{
 	{text: "could not create a role assignment for acr", cause: noPerm, weight: wStrong},
 	{text: "requested access to the resource is denied", cause: noPerm, weight: wLikely, class: denied, alt: alts(regName, badCreds, firewall)},
 	{text: "pull access denied", cause: noPerm, weight: wPossible, class: repoMissing, alt: alts(regName, badCreds)},
+	// The daemon before 17.07: "repository legion not found: does not
+	// exist or no pull access".
+	{text: "not found: does not exist or no pull access", cause: regName, weight: wLikely, alt: alts(noPerm, badCreds)},
 	{text: "push access denied", cause: noPerm, weight: wPossible, class: repoMissing, alt: alts(regName, badCreds)},
 	{text: "incorrect username or password", cause: badCreds, weight: wCertain - 5, class: badPassword},
 	{text: "invalid username or password", cause: badCreds, weight: wCertain - 5, class: badPassword},
+	{text: "wrong login/password", cause: badCreds, weight: wCertain - 5, class: badPassword}, // Docker Hub's v1 login
 	// Docker Hub's API (hub.docker.com/v2/users/login), as IDE extensions show it.
 	{text: "incorrect authentication credentials", cause: badCreds, weight: wLikely + 10},
 	// Docker Hub's answer to a password where its accounts need a token.
 	{text: "must log in with a personal access token", cause: badCreds, weight: wStrong},
+	{text: "please use personal access token to login", cause: badCreds, weight: wStrong},
+	// Docker Hub locks out a user or address after failed logins, with a
+	// TOOMANYREQUESTS: the password is what to fix, then wait.
+	{text: "too many failed login attempts", cause: badCreds, weight: wCertain + 10, alt: alts(throttled)},
 	// docker/login-action with an empty secret (a fork's pull request, a
 	// secret of another environment).
 	{text: "username and password required", cause: badCreds, weight: wLikely, alt: alts(credStore)},
@@ -274,6 +287,13 @@ var phrases = []phrase{
 	{text: "missing realm in bearer auth challenge", cause: regError, weight: wStrong},
 	{text: "malformed www-authenticate", cause: regError, weight: wStrong},
 	{text: "invalid realm in www-authenticate", cause: regError, weight: wStrong},
+	{text: "www-authenticate missing key", cause: regError, weight: wStrong}, // Charliecloud: a challenge without its service
+	// Harbor set read-only (by its admin, or by a full quota at a hosted
+	// Harbor): every push is denied, whoever sends it.
+	{text: "the system is in read only mode", cause: regError, weight: wCertain, alt: alts(noPerm)},
+	// Google's words for a project that is suspended: the registry's owner
+	// (the image's publisher), not the caller, lost the project.
+	{text: "consumer 'project:", cause: regError, weight: wStrong, alt: alts(noPerm)},
 	{text: "failed to find supported auth scheme", cause: regError, weight: wLikely, alt: alts(netDown)},
 	{text: "\" is not bearer", cause: regError, weight: wLikely, alt: alts(netDown)}, // challenge scheme "negotiate" is not bearer
 	{text: "no supported grant type", cause: regError, weight: wLikely},
@@ -635,6 +655,12 @@ func emitPhrase(c *lineCtx, p *phrase) {
 	if p.entry && nodePull(c.line) {
 		s.Cause, s.Alt = badCreds, alts(credStore)
 		s.What += ": the pull secret's auth"
+	}
+	if p.class == certTime && daemonAPI(c.lo) {
+		// A remote daemon's own certificate (docker-machine's, a CI's):
+		// not a registry's, whose validity would point at the clock.
+		s.Class, s.Alt = plain, alts(dockerEnv, clock)
+		s.What += ": the Docker daemon's certificate"
 	}
 	if p.class == dnsMissing {
 		dnsSignal(c, s)

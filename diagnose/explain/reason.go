@@ -135,6 +135,14 @@ func byTarget(g signal, f facts) (signal, bool) {
 			g.What = "the request went to Docker Hub: the image reference has no registry host in front (" + g.What + ")"
 			return g, true
 		}
+		if g.Class == authFail && !g.noCred && !g.pull && !f.acr {
+			// Nothing in the text is ACR's, and a credential was sent:
+			// Docker Hub's token service refused it (it gives any
+			// anonymous caller a token).
+			g.Weight, g.Class, g.Alt = wLikely-5, plain, alts(anonBlock, credStore)
+			g.What = "Docker Hub refused the credential sent: " + g.What
+			return g, true
+		}
 		if g.Class == badPassword {
 			// A login to Docker Hub itself, refused.
 			g.Weight, g.Class, g.Alt = wLikely, plain, alts(credStore)

@@ -24,7 +24,9 @@ func TestByTarget(t *testing.T) {
 		{"401 from ACR", with(auth, acrTarget), facts{}, badCreds, Possible},
 		{"401 from nowhere named", with(auth, noTarget), facts{}, badCreds, Possible},
 		{"401 from MCR, which never asks", with(auth, mcrTarget), facts{}, regError, Likely},
-		{"401 from Docker Hub", with(auth, hubTarget), facts{}, "", ""},
+		{"401 from Docker Hub in an ACR log", with(auth, hubTarget), facts{acr: true}, "", ""},
+		{"401 from Docker Hub, nothing of ACR's", with(auth, hubTarget), facts{}, badCreds, Likely},
+		{"no credential for Docker Hub", func() signal { g := with(auth, hubTarget); g.noCred = true; return g }(), facts{}, "", ""},
 		{"401 from Docker Hub after a push there", with(auth, hubTarget), facts{hubPush: true}, regName, Likely},
 		{"denied by Docker Hub", with(denial, hubTarget), facts{}, regName, Likely},
 		{"denied by ACR", with(denial, acrTarget), facts{}, noPerm, Likely},
@@ -232,7 +234,23 @@ func TestReason(t *testing.T) {
 			in: "docker push MyReg.azurecr.io/nginx\nlatest: digest: sha256:788fa27763db size: 948", not: []cause.ID{regName}},
 		{name: "MCR asks for credentials", in: `Head "https://mcr.microsoft.com/v2/dotnet/sdk/manifests/8.0": unauthorized: authentication required`,
 			first: regError},
-		{name: "Docker Hub's own 401", in: `failed to fetch oauth token: unexpected status from GET request to https://auth.docker.io/token?scope=x&service=registry.docker.io: 401 Unauthorized`},
+		// Docker Hub's token service gives any anonymous caller a token:
+		// its 401 refuses the credential sent.
+		{name: "a remote daemon's certificate, not the clock", in: "Warning: failed to get default registry endpoint from daemon (An error occurred trying to connect: Get https://build.example.com:2376/v1.24/info: x509: certificate has expired or is not yet valid). Using system default: https://index.docker.io/v1/\n" +
+			"An error occurred trying to connect: Post https://build.example.com:2376/v1.24/images/create?fromImage=app: x509: certificate has expired or is not yet valid",
+			first: tlsFail},
+		{name: "a token realm at an address not reached", in: `docker login -u admin http://120.11.22.33` + "\n" +
+			`Error response from daemon: Get "http://120.11.22.33/v2/": Get "http://172.11.22.33/service/token?account=admin&service=harbor-registry": dial tcp 172.11.22.33:80: connect: no route to host`,
+			first: regError},
+		{name: "Docker Hub's token service not reached", in: `Error response from daemon: Get "https://registry-1.docker.io/v2/": Get "https://auth.docker.io/token?service=registry.docker.io": dial tcp 52.1.2.3:443: i/o timeout`,
+			first: netDown},
+		{name: "prose after BuildKit's words", in: `Failed to push to app registry: unauthorized: authentication required`,
+			first: badCreds, not: []cause.ID{regName}},
+		{name: "Docker Hub's own 401", in: `failed to fetch oauth token: unexpected status from GET request to https://auth.docker.io/token?scope=x&service=registry.docker.io: 401 Unauthorized`,
+			first: badCreds},
+		{name: "Docker Hub's 401 in an ACR log", in: "docker push myregistry.azurecr.io/app:1\n" +
+			"failed to fetch oauth token: unexpected status from GET request to https://auth.docker.io/token?scope=x&service=registry.docker.io: 401 Unauthorized",
+			not: []cause.ID{badCreds}},
 		{name: "debug trace of the first challenge", in: "DEBU[0000] < Response Status: \"401 Unauthorized\"\nDEBU[0000]    \"Www-Authenticate\": \"Bearer realm=x\""},
 		{name: "socket permission", in: "Got permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Post \"http://%2Fvar%2Frun%2Fdocker.sock/v1.24/auth\": dial unix /var/run/docker.sock: connect: permission denied",
 			first: dockerEnv, band: Certain},

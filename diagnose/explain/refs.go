@@ -38,6 +38,9 @@ var refContexts = []struct {
 	key  string
 	push bool
 	nth  int // the reference is the nth argument (docker tag SOURCE TARGET)
+	// colon: the reference is followed by a colon and its error, as in
+	// BuildKit's; without one the words are prose ("failed to push to …").
+	colon bool
 }{
 	{key: "push refers to repository [", push: true},
 	{key: "push refers to a repository [", push: true},
@@ -49,7 +52,7 @@ var refContexts = []struct {
 	{key: "oci push ", push: true},
 	{key: "push access denied for ", push: true},
 	{key: "error pushing image to ", push: true},
-	{key: "failed to push ", push: true}, // BuildKit: "failed to push app:1: …"
+	{key: "failed to push ", push: true, colon: true}, // BuildKit: "failed to push app:1: …"
 	{key: "docker pull "},
 	{key: "docker image pull "},
 	{key: "podman pull "},
@@ -166,9 +169,15 @@ func readHosts(c *lineCtx) {
 			continue
 		}
 		var r string
-		if strings.HasSuffix(rc.key, "[") {
+		switch {
+		case strings.HasSuffix(rc.key, "["):
 			r, _, _ = strings.Cut(c.line[i+len(rc.key):], "]")
-		} else {
+		case rc.colon:
+			tok, _, _ := strings.Cut(c.line[i+len(rc.key):], " ")
+			if r = strings.TrimSuffix(tok, ":"); r == tok {
+				r = ""
+			}
+		default:
 			r = refArg(c.line[i+len(rc.key):], rc.nth)
 		}
 		if r == "" {

@@ -192,6 +192,9 @@ func (c *lineCtx) localSocket() bool {
 	if strings.Contains(c.lo, "dial unix ") && !strings.Contains(c.lo, "dial tcp") {
 		return true
 	}
+	if strings.Contains(c.lo, " error for http+docker://") {
+		return false // docker-py's HTTPError: the daemon answered, with what failed behind it
+	}
 	// The daemon's own TCP ports on this machine, as its clients name them.
 	for _, d := range []string{"docker://localhost", "localhost:2375", "localhost:2376", "127.0.0.1:2375", "127.0.0.1:2376"} {
 		if strings.Contains(c.lo, d) {

@@ -274,6 +274,20 @@ func TestReadCertName(t *testing.T) {
 		// lacks the address. ACR serves on 443 only.
 		{in: `Get "https://10.1.2.3:30003/v2/": x509: cannot validate certificate for 10.1.2.3 because it doesn't contain any IP SANs`, want: tlsFail, band: Certain},
 		{in: `Get "https://10.1.2.3:443/v2/": x509: cannot validate certificate for 10.1.2.3 because it doesn't contain any IP SANs`, want: regName, band: Certain},
+		// Asked by name, sent on to an address by the registry (Harbor's
+		// token realm).
+		{in: `Get https://harbor.example.com/v2/: Get https://192.168.8.121/service/token?service=harbor-registry: x509: cannot validate certificate for 192.168.8.121 because it doesn't contain any IP SANs`, want: tlsFail, band: Certain},
+		{in: "error: WWW-Authenticate missing key: service", want: regError},
+		{in: "denied: The system is in read only mode. Any modification is prohibited.", want: regError, band: Certain},
+		{in: "An error occurred trying to connect: Post https://build.example.com:2376/v1.24/images/create?fromImage=app&tag=latest: x509: certificate has expired or is not yet valid", want: tlsFail},
+		{in: "Error response from daemon: Wrong login/password, please try again", want: badCreds, band: Certain},
+		{in: `Head "https://gcr.io/v2/kfserving/storage-initializer/manifests/v0.6.0": denied: Permission denied: Consumer 'project:kfserving' has been suspended.`, want: regError},
+		{in: "docker.errors.DockerException: Error while fetching server API version: ('Connection aborted.', FileNotFoundError(2, 'No such file or directory'))", want: dockerEnv, band: Certain},
+		{in: "toomanyrequests: too many failed login attempts for username or IP address.", want: badCreds, band: Certain},
+		{in: `Error: Error response from daemon: Get "https://registry-1.docker.io/v2/": unauthorized: please use personal access token to login`, want: badCreds, band: Certain},
+		{in: "docker: Error response from daemon: repository legion not found: does not exist or no pull access.", want: regName},
+		{in: "ERROR: Error response from daemon: authorization denied by plugin pipelines: --privileged=true is not allowed", want: dockerEnv, band: Certain},
+		{in: "Error response from daemon: Get https://***/v2/: http: server gave HTTP response to HTTPS client", want: tlsFail},
 		{in: `Get "https://myreg.azurecr.io:5000/v2/": x509: cannot validate certificate for myreg.azurecr.io because it doesn't contain any IP SANs`, want: regName},
 	})
 }
@@ -408,7 +422,9 @@ func TestReadRegistryAnswers(t *testing.T) {
 		{in: "Error: Unable to locate executable file: docker-credential-ecr-login", want: credStore, band: Certain},
 		{in: "Error: Unable to locate executable file: kubectl", not: dockerEnv},
 		{in: "Error response from daemon: manifest for microsoft/azure-cli:0.10.17 not found: manifest unknown", want: regName},
-		{in: "Error response from daemon: no matching manifest for windows/amd64 10.0.17763 in the manifest list entries", want: dockerEnv, band: Certain},
+		{in: "Error response from daemon: no matching manifest for windows/amd64 10.0.17763 in the manifest list entries", want: regName, band: Certain},
+		{in: "no matching manifest for linux/arm64/v8 in the manifest list entries", want: dockerEnv, band: Certain},
+		{in: "Error response from daemon: image operating system \"linux\" cannot be used on this platform", want: dockerEnv, band: Certain},
 		{in: "PermissionError: [Errno 13] Permission denied: '/home/me/.azure/msal_token_cache.json'", not: noPerm},
 		{in: "ERROR: (ResourceNotFound) The Resource 'x' was not found.", not: netDown},
 	})
