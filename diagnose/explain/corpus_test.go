@@ -138,6 +138,7 @@ var knownMisses = map[string]string{
 	// of the same text logged out. invalid_credentials stays second.
 	"xgo-docker-pull-incorrect-username-email-login.txt":               "a public pull refused for a stored password reads as the login to drop",
 	"kitematic-win10-compose-mongo-incorrect-password-email-login.txt": "a public pull refused for a stored password reads as the login to drop",
+	"awspics-lambci-pull-incorrect-username-email-login.txt":           "a public pull refused for a stored password reads as the login to drop",
 	// "harbor-domain-name" is the poster's stand-in for the name: a name
 	// of one label that does not resolve reads as the name; the thread
 	// fixed the DNS server.
@@ -264,7 +265,7 @@ func checkFindings(t *testing.T, text string, fs []Finding) {
 	for i, l := range pasted {
 		read[i] = words(l)
 	}
-	joined, at := unwrap(read)
+	joined, at := unwrap(read, pasted)
 	lines := joinAs(pasted, at)
 	lineOf := compose(at, from) // the text's line each of lines is on
 	// What the text masks, on every line: CI masks, secrets given.

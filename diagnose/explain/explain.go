@@ -151,7 +151,7 @@ func explain(pasted []string, opts Options) []Finding {
 	for i, l := range pasted {
 		lines[i] = words(l)
 	}
-	lines, at := unwrap(lines)
+	lines, at := unwrap(lines, pasted)
 	s := read(lines)
 	s.at, s.pasted, s.firstLine = compose(at, from), joinAs(pasted, at), max(opts.FirstLine, 1)
 	sigs := interpret(s)

@@ -629,6 +629,10 @@ func TestWords(t *testing.T) {
 		// A JSON string's escapes are undone; others stay.
 		{`{"message":"Head \"https://r.azurecr.io/v2/\": denied \\\\.\\pipe\n"}`, `{"message":"Head "https://r.azurecr.io/v2/": denied \\.\pipe\n"}`},
 		{`C:\Users\me`, `C:\Users\me`},
+		// A URL a tracker made a Markdown link of reads as printed; a
+		// link with words of its own stays.
+		{`Get "[https://localhost:5001/v2/":](https://localhost:5001/v2/":) http: server gave HTTP response to HTTPS client`, `Get "https://localhost:5001/v2/": http: server gave HTTP response to HTTPS client`},
+		{`see [the docs](https://aka.ms/acr) and [x`, `see [the docs](https://aka.ms/acr) and [x`},
 		// What a web page did to a copied line is undone: its entities
 		// (those that end in a semicolon and make no control character),
 		// then wide, invisible and typographic characters.
@@ -745,7 +749,7 @@ func TestUnwrap(t *testing.T) {
 		{"short lines", []string{"a", "b"}, []string{"a", "b"}, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got, at := unwrap(tt.in)
+			got, at := unwrap(tt.in, nil)
 			if !slices.Equal(got, tt.want) || !slices.Equal(at, tt.at) {
 				t.Errorf("unwrap = %q %v, want %q %v", got, at, tt.want, tt.at)
 			}
@@ -757,6 +761,14 @@ func TestUnwrap(t *testing.T) {
 	}
 	if len(fs) < 2 || fs[1].LineNo != 2 || !strings.HasSuffix(fs[1].Line, "unauthorized:  authentication required") {
 		t.Errorf("second finding at %d %q, want line 2, whole", fs[1].LineNo, fs[1].Line)
+	}
+	// Cut at the width the terminal showed: a JSON string's escapes as
+	// printed, colours not.
+	escaped := `{"message": "Get \"https://myreg.azurecr.io/v2/\": unauthorized: authentication ` // 80 runes
+	for _, text := range []string{escaped + "\nrequired\"}", "\x1b[31m" + cut + "\x1b[0m\nuthentication required"} {
+		if fs := ExplainString(text); len(fs) == 0 || !strings.Contains(fs[0].Line, "required") {
+			t.Errorf("%q: findings %v, want the cut line read whole", text, fs)
+		}
 	}
 	// The end of a longer file keeps the file's line numbers.
 	if fs := ExplainWith("x\nError: x509: certificate signed by unknown authority", Options{FirstLine: 1001}); len(fs) == 0 || fs[0].LineNo != 1002 {

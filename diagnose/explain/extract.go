@@ -46,7 +46,7 @@ var extractors = []extractor{
 	{"azacr", []string{"az acr "}, func(c *lineCtx) { c.s.facts.acr = true }},
 	{"htmlbody", []string{"response body: invalid character '<'"}, readHTMLBody},
 	{"plainhttp", []string{"server gave http response to https client"}, readPlainHTTP},
-	{"notfound", []string{"failed to resolve reference", "manifest unknown", "manifest for "}, readNotFound},
+	{"notfound", []string{"failed to resolve reference", "manifest unknown", "manifest for ", "oci://"}, readNotFound},
 	{"done", []string{"status: downloaded newer image for", "status: image is up to date for", "successfully built", "successfully tagged", " done ", " cached"}, readDone},
 	// An image with no variant for the daemon's platform. Sources: moby
 	// distribution/pull_v2.go and image/image.go, containerd platforms.
@@ -117,10 +117,19 @@ func readWhich(c *lineCtx) {
 // readPlainHTTP reads HTTP answered where Docker spoke TLS. ACR speaks
 // only TLS, so there a proxy answered; a registry of one's own speaks plain
 // HTTP until it is given a certificate (or listed as insecure).
-// A hidden name (***, xxx) is not known to be ACR's: a registry that
-// speaks plain HTTP is nearly always one of one's own.
+// The host that answered decides, where the line names it; a hidden
+// name (***, xxx) is not known to be ACR's: a registry that speaks plain
+// HTTP is nearly always one of one's own.
 func readPlainHTTP(c *lineCtx) {
-	if h, _ := hostPort(c.reqHost); c.target == acrTarget && !isPlaceholder(strings.ToLower(h)) {
+	acr := c.target == acrTarget
+	req := c.reqHost
+	if i := strings.Index(c.lo, "://"); req == "" && i >= 0 {
+		req, _ = urlHost(c.lo[i+3:]) // a host that is no registry's (localhost) sets no reqHost
+	}
+	if h, _ := hostPort(strings.ToLower(req)); h != "" {
+		acr = classify(h) == acrTarget && !isPlaceholder(h)
+	}
+	if acr {
 		c.emit(sig(netDown, wLikely, "plain HTTP answered for ACR: a proxy", tlsFail, regName))
 		return
 	}
@@ -467,6 +476,8 @@ func statusSignal(c *lineCtx, n int, az bool) {
 		c.emit(sig(firewall, wLikely+2, what, noPerm))
 	case n == 404 && az:
 		c.emit(sig(regError, wPossible, what, regName))
+	case n == 404 && c.manifestAsked():
+		c.emit(sig(regName, wLikely, what+" for a manifest: no such repository or tag", noPerm))
 	case n == 407:
 		c.emit(sig(netDown, wStrong+5, what+": proxy authentication required"))
 	case n == 413:
@@ -481,6 +492,12 @@ func statusSignal(c *lineCtx, n int, az bool) {
 	case n >= 500 && !daemonAPI(c.lo):
 		c.emit(signal{Cause: regError, Weight: wHint + 5, Class: serverFail, What: what, Alt: alts(netDown)})
 	}
+}
+
+// manifestAsked reports whether the line, or the one before it (curl's
+// "Downloading URL", then its error), asked for a manifest.
+func (c *lineCtx) manifestAsked() bool {
+	return strings.Contains(c.lo, "/manifests/") || c.i > 0 && strings.Contains(c.s.lines[c.i-1], "/manifests/")
 }
 
 // tokenRequest reports whether the line's failed request asked the
@@ -875,16 +892,27 @@ func isAlnum(b byte) bool { return isDigit(b) || 'a' <= b && b <= 'z' || 'A' <= 
 
 // readNotFound reads a registry's answer that it holds no manifest for
 // the reference where no code table can: containerd's reference followed
-// by ": not found", and containers/image's "manifest unknown" that ends
-// its line.
+// by ": not found", Helm's oci:// one, and containers/image's "manifest
+// unknown" that ends its line.
 func readNotFound(c *lineCtx) {
 	lo := strings.TrimRight(c.lo, "\"'`]}).,;\\ ")
-	if !strings.HasSuffix(lo, "manifest unknown") && !refNotFound(lo) && !manifestNotFound(lo) {
+	if !strings.HasSuffix(lo, "manifest unknown") && !refNotFound(lo) && !manifestNotFound(lo) && !ociNotFound(lo) {
 		return
 	}
 	s := sig(regName, wLikely, "the registry has no manifest for this reference", noPerm)
 	s.Class = noImage
 	c.emit(s)
+}
+
+// ociNotFound reports whether lo ends with Helm's or ORAS's "oci://REF:
+// not found": no such chart or artifact at that tag.
+func ociNotFound(lo string) bool {
+	rest, ok := strings.CutSuffix(lo, ": not found")
+	if !ok {
+		return false
+	}
+	f := strings.Fields(rest)
+	return len(f) > 0 && strings.HasPrefix(f[len(f)-1], "oci://")
 }
 
 // manifestNotFound reports whether lo holds the daemon's "manifest for

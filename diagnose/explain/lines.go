@@ -133,7 +133,49 @@ func words(line string) string {
 	if strings.Contains(line, `\"`) || strings.Contains(line, `\\`) {
 		line = unquoteJSON(line)
 	}
+	if strings.Contains(line, "](http") {
+		line = unlink(line)
+	}
 	return fromPage(line)
+}
+
+// cut is line as a terminal showed it, where it was cut: words without
+// undoing a JSON string's escapes, which the tool printed.
+func cut(line string) string {
+	if strings.IndexByte(line, 0x1b) >= 0 {
+		line = stripEscapes(line)
+	}
+	if strings.Contains(line, "](http") {
+		line = unlink(line)
+	}
+	return fromPage(line)
+}
+
+// unlink undoes a Markdown link a page or a tracker made of a URL in the
+// output ("[https://r.io/v2/](https://r.io/v2/)"): the URL as printed.
+func unlink(line string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(line, "](http")
+		if i < 0 {
+			break
+		}
+		open := strings.LastIndexByte(line[:i], '[')
+		end := strings.IndexByte(line[i:], ')')
+		if open < 0 || end < 0 || !strings.HasPrefix(line[open+1:i], "http") {
+			b.WriteString(line[:i+2])
+			line = line[i+2:]
+			continue
+		}
+		b.WriteString(line[:open])
+		b.WriteString(line[open+1 : i])
+		line = line[i+end+1:]
+	}
+	if b.Len() == 0 {
+		return line
+	}
+	b.WriteString(line)
+	return b.String()
 }
 
 // fromPage undoes what a web page does to a line of output copied from it:
@@ -281,12 +323,25 @@ var termWidths = []int{80, 100, 120, 132, 160, 200}
 // lines when no line is longer and it is a common terminal width or the
 // width of two different lines. at[k] is the index in lines of
 // the first piece of logical line k; nil when nothing was joined.
-func unwrap(lines []string) (out []string, at []int) {
+//
+// A line's width is that of pasted[i] as the terminal showed it (cut):
+// its colours, a page's entities and links undone, but its escapes as
+// the tool printed them; a line as pasted that has the width was cut
+// too (a page's changes made before the cut). pasted nil measures lines.
+func unwrap(lines, pasted []string) (out []string, at []int) {
+	shown, raw := make([]int, len(lines)), make([]int, len(lines))
 	width := 0
 	var first string
 	distinct := false
-	for _, l := range lines {
-		switch w := utf8.RuneCountInString(l); {
+	for i, l := range lines {
+		w := utf8.RuneCountInString(l)
+		raw[i] = w
+		if pasted != nil {
+			raw[i] = utf8.RuneCountInString(pasted[i])
+			w = utf8.RuneCountInString(cut(pasted[i]))
+		}
+		shown[i] = w
+		switch {
 		case w > width:
 			width, first, distinct = w, l, false
 		case w == width:
@@ -300,7 +355,7 @@ func unwrap(lines []string) (out []string, at []int) {
 	at = make([]int, 0, len(lines))
 	for i := 0; i < len(lines); i++ {
 		start := i
-		for n := 1; n < maxPieces && i+1 < len(lines) && utf8.RuneCountInString(lines[i]) == width && cutAfter(lines[i], lines[i+1]); n++ {
+		for n := 1; n < maxPieces && i+1 < len(lines) && (shown[i] == width || raw[i] == width) && cutAfter(lines[i], lines[i+1]); n++ {
 			i++
 		}
 		out = append(out, strings.Join(lines[start:i+1], ""))

@@ -216,6 +216,14 @@ var phrases = []phrase{
 	{text: "could not create a role assignment for acr", cause: noPerm, weight: wStrong},
 	{text: "requested access to the resource is denied", cause: noPerm, weight: wLikely, class: denied, alt: alts(regName, badCreds, firewall)},
 	{text: "pull access denied", cause: noPerm, weight: wPossible, class: repoMissing, alt: alts(regName, badCreds)},
+	// Red Hat's registries: a repository served only by the other one.
+	{text: "is only available on registry.redhat.io", cause: regName, weight: wCertain},
+	// Helm asked for a classic chart repository (index.yaml) at an OCI
+	// registry: the chart is oci://, pulled by reference.
+	{text: "/index.yaml : 404", cause: regName, weight: wStrong},
+	// Google's words for a caller without the role (Container Registry,
+	// Artifact Registry), with an UNAUTHORIZED code.
+	{text: "you don't have the needed permissions to perform this operation", cause: noPerm, weight: wLikely, class: roleOrCred, alt: alts(badCreds)},
 	// The daemon before 17.07: "repository legion not found: does not
 	// exist or no pull access".
 	{text: "not found: does not exist or no pull access", cause: regName, weight: wLikely, alt: alts(noPerm, badCreds)},
@@ -252,6 +260,8 @@ var phrases = []phrase{
 	// revoked (RFC 6749 §5.2), as Google's and Entra's token services give it.
 	{text: "\"invalid_grant\"", cause: expired, weight: wLikely, alt: alts(badCreds)},
 	{text: "error: invalid_grant", cause: expired, weight: wLikely, alt: alts(badCreds)},
+	// gcloud's credential helper, when the gcloud login has lapsed.
+	{text: "there was a problem refreshing your current auth tokens", cause: expired, weight: wCertain + 5, alt: alts(credStore)},
 	{text: "token has expired", cause: expired, weight: wStrong},
 	{text: "token expired", cause: expired, weight: wLikely + 10, alt: alts(clock)},
 	{text: "tokenexpired", cause: expired, weight: wStrong},
@@ -501,6 +511,13 @@ var phrases = []phrase{
 	{text: "error listing credentials - err", cause: credStore, weight: wStrong},
 	{text: "error erasing credentials - err", cause: credStore, weight: wStrong},
 	{text: "error saving credentials", cause: credStore, weight: wStrong},
+	// containers/image writing the auth Podman's remote client sent (its
+	// X-Registry-Auth) into a temporary file; a credsStore it cannot use.
+	{text: "error storing credentials in temporary auth file", cause: credStore, weight: wStrong},
+	// A credential helper served over HTTP (VS Code's dev containers
+	// forward the host's store so): what answers is the helper, not the
+	// registry.
+	{text: "error retrieving credentials: post \"http://localhost", cause: credStore, weight: wCertain, alt: alts(dockerEnv)},
 	// Other tools say it around their own failure (kubelet's credential
 	// provider around a timeout): a wrapper unless nothing else is said.
 	{text: "error getting credentials", cause: credStore, weight: wHint + 5, class: wrapper},
@@ -533,6 +550,10 @@ var phrases = []phrase{
 	{text: "credentialhelperpkg", cause: credStore, weight: wCertain},
 	{text: "backend.sock", cause: credStore, weight: wLikely, alt: alts(dockerEnv)},
 	{text: "dockerbackendapiserver", cause: credStore, weight: wLikely, alt: alts(dockerEnv)},
+	// The helper's call found no Docker Desktop backend to answer it: Docker
+	// Desktop is not running, which the store's failure follows from.
+	{text: "dockerbackendapiserver: the system cannot find the file", cause: dockerEnv, weight: wPossible, alt: alts(credStore)},
+	{text: "backend.sock: connect: no such file", cause: dockerEnv, weight: wPossible, alt: alts(credStore)},
 	{text: "gpg: decryption failed", cause: credStore, weight: wCertain},
 	{text: "gpg: public key decryption failed", cause: credStore, weight: wCertain},
 	{text: "gpg: cannot open '/dev/tty'", cause: credStore, weight: wCertain},

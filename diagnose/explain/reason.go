@@ -22,12 +22,13 @@ var wellKnown = map[string]bool{
 // line. It returns the signals that still stand, changed where the context
 // changes their meaning.
 func interpret(s *state) []signal {
-	failure := false
+	failure, noCred := false, false
 	for _, g := range s.sigs {
 		switch g.Class {
 		case authFail, badPassword, denied, repoMissing:
 			failure = true
 		}
+		noCred = noCred || g.noCred
 	}
 	out := make([]signal, 0, len(s.sigs)+4)
 	for _, g := range s.sigs {
@@ -78,6 +79,12 @@ func interpret(s *state) []signal {
 			}
 		case certTime:
 			g = certClock(g)
+		case roleOrCred:
+			if noCred {
+				// The client said it sent no credential: that is what
+				// the refusal is for.
+				g.Cause, g.Alt = badCreds, alts(noPerm)
+			}
 		case challenge:
 			if s.facts.privateDNS {
 				out = append(out, signal{

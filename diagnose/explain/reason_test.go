@@ -246,6 +246,11 @@ func TestReason(t *testing.T) {
 			first: netDown},
 		{name: "prose after BuildKit's words", in: `Failed to push to app registry: unauthorized: authentication required`,
 			first: badCreds, not: []cause.ID{regName}},
+		{name: "a 404 for the manifest curl asked", in: "==> Downloading https://ghcr.io/v2/homebrew/core/app/manifests/1.0\ncurl: (22) The requested URL returned error: 404",
+			first: regName},
+		{name: "Google's role refusal, no credential sent", in: "No matching credentials were found, falling back on anonymous\n" +
+			`UNAUTHORIZED: You don't have the needed permissions to perform this operation, and you may have invalid credentials.`, first: badCreds},
+		{name: "Google's role refusal", in: `UNAUTHORIZED: You don't have the needed permissions to perform this operation, and you may have invalid credentials.`, first: noPerm},
 		{name: "Docker Hub's own 401", in: `failed to fetch oauth token: unexpected status from GET request to https://auth.docker.io/token?scope=x&service=registry.docker.io: 401 Unauthorized`,
 			first: badCreds},
 		{name: "Docker Hub's 401 in an ACR log", in: "docker push myregistry.azurecr.io/app:1\n" +

@@ -42,6 +42,7 @@ const (
 	refinable         // a check-health code whose message line says more
 	hubLogin          // a login that names no registry, so went to Docker Hub
 	noImage           // the registry answered that it holds no such tag or repository
+	roleOrCred        // a refusal that names a missing role and maybe a bad credential
 )
 
 // generic classes are the failures a more specific cause explains.

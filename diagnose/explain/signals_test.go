@@ -279,6 +279,14 @@ func TestReadCertName(t *testing.T) {
 		{in: `Get https://harbor.example.com/v2/: Get https://192.168.8.121/service/token?service=harbor-registry: x509: cannot validate certificate for 192.168.8.121 because it doesn't contain any IP SANs`, want: tlsFail, band: Certain},
 		{in: "error: WWW-Authenticate missing key: service", want: regError},
 		{in: "denied: The system is in read only mode. Any modification is prohibited.", want: regError, band: Certain},
+		{in: "│ Error: could not download chart: oci://registry.k8s.io/ingress-nginx/charts/ingress-nginx:4.14.1: not found", want: regName},
+		{in: "Error: open oci://x/values.yaml: permission denied: not found in cache", not: regName},
+		{in: `Error: looks like "https://ghcr.io/acme/charts/app" is not a valid chart repository or cannot be reached: failed to fetch https://ghcr.io/acme/charts/app/index.yaml : 404 Not Found`, want: regName},
+		{in: "Error response from daemon: unsupported: This repo requires terms acceptance and is only available on registry.redhat.io", want: regName, band: Certain},
+		{in: `ERROR: (gcloud.auth.docker-helper) There was a problem refreshing your current auth tokens: ('invalid_grant: Bad Request')`, want: expired, band: Certain},
+		{in: `Error: failed to parse "X-Registry-Auth" header for /v3.3.1/libpod/images/pull: error storing credentials in temporary auth file (server: "https://index.docker.io/v1/", user: ""): key http`, want: credStore},
+		{in: `Error retrieving credentials: Post "http://localhost:12049/docker-credentials": dial tcp [::1]:12049: connect: connection refused`, want: credStore, band: Certain},
+		{in: `curl: (22) The requested URL returned error: 404`, not: regName},
 		{in: "An error occurred trying to connect: Post https://build.example.com:2376/v1.24/images/create?fromImage=app&tag=latest: x509: certificate has expired or is not yet valid", want: tlsFail},
 		{in: "Error response from daemon: Wrong login/password, please try again", want: badCreds, band: Certain},
 		{in: `Head "https://gcr.io/v2/kfserving/storage-initializer/manifests/v0.6.0": denied: Permission denied: Consumer 'project:kfserving' has been suspended.`, want: regError},
@@ -288,6 +296,8 @@ func TestReadCertName(t *testing.T) {
 		{in: "docker: Error response from daemon: repository legion not found: does not exist or no pull access.", want: regName},
 		{in: "ERROR: Error response from daemon: authorization denied by plugin pipelines: --privileged=true is not allowed", want: dockerEnv, band: Certain},
 		{in: "Error response from daemon: Get https://***/v2/: http: server gave HTTP response to HTTPS client", want: tlsFail},
+		{in: `podman push $EXPECTED_REF: pinging container registry localhost:5001: Get "https://localhost:5001/v2/": http: server gave HTTP response to HTTPS client`, want: tlsFail},
+		{in: `Get "https://myregistry.azurecr.io/v2/": http: server gave HTTP response to HTTPS client`, want: netDown},
 		{in: `Get "https://myreg.azurecr.io:5000/v2/": x509: cannot validate certificate for myreg.azurecr.io because it doesn't contain any IP SANs`, want: regName},
 	})
 }
