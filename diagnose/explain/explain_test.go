@@ -481,6 +481,19 @@ func BenchmarkExplainDense4MiB(b *testing.B) {
 	}
 }
 
+// BenchmarkExplainEscaped4MiB reads 4 MiB of JSON log lines whose
+// messages hold escaped line breaks, each split into the lines it holds.
+func BenchmarkExplainEscaped4MiB(b *testing.B) {
+	line := `{"level":"error","msg":"push failed:\n` + strings.ReplaceAll(strings.ReplaceAll(hookSample, `"`, `\"`), "\n", `\n`) + `"}` + "\n"
+	log := strings.Repeat(line, (4<<20)/len(line))
+	b.SetBytes(int64(len(log)))
+	for b.Loop() {
+		if fs := ExplainString(log); len(fs) == 0 {
+			b.Fatal("no findings")
+		}
+	}
+}
+
 // BenchmarkExplainHook reads what a CLI hook gets: the few KB of a failed
 // docker push, with hosts, references and errors on most lines.
 func BenchmarkExplainHook(b *testing.B) {

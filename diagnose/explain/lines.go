@@ -336,7 +336,7 @@ func unwrap(lines, pasted []string) (out []string, at []int) {
 	for i, l := range lines {
 		w := utf8.RuneCountInString(l)
 		raw[i] = w
-		if pasted != nil {
+		if pasted != nil && pasted[i] != l { // most lines read as pasted
 			raw[i] = utf8.RuneCountInString(pasted[i])
 			w = utf8.RuneCountInString(cut(pasted[i]))
 		}
