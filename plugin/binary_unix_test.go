@@ -3,10 +3,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -144,4 +147,71 @@ func TestRunSignalStatus(t *testing.T) {
 			t.Errorf("%s: %v", tt.script, r)
 		}
 	}
+}
+
+// TestInterruptEndsHelpers: Ctrl-C (or SIGTERM) of the doctor while it
+// waits on a credential helper that ignores both ends the helper and what
+// it started, whose process group the terminal's signal does not reach,
+// and exits as the signal would have.
+func TestInterruptEndsHelpers(t *testing.T) {
+	t.Parallel()
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			s := newBinSandbox(t)
+			bin := t.TempDir()
+			pids := filepath.Join(bin, "pids")
+			script := "#!/bin/sh\ntrap '' INT TERM\nsleep 60 &\necho $$ $! > " + pids + ".tmp\nmv " + pids + ".tmp " + pids + "\nwait\n"
+			if err := os.WriteFile(filepath.Join(bin, "docker-credential-hang"), []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			s.writeConfig(`{"credsStore": "hang"}`)
+			cmd := exec.Command(binPath, "creds")
+			cmd.Env = append(slices.Clone(s.env), "PATH="+bin+string(os.PathListSeparator)+binTools)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var started []int
+			for deadline := time.Now().Add(20 * time.Second); len(started) < 2 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				b, _ := os.ReadFile(pids)
+				started = started[:0]
+				for _, f := range strings.Fields(string(b)) {
+					if pid, err := strconv.Atoi(f); err == nil {
+						started = append(started, pid)
+					}
+				}
+			}
+			if len(started) < 2 {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatal("the helper never started")
+			}
+			_ = cmd.Process.Signal(sig)
+			err := cmd.Wait()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 128+int(sig) {
+				t.Errorf("the doctor ended with %v, want exit status %d", err, 128+int(sig))
+			}
+			for _, pid := range started {
+				alive := true
+				for deadline := time.Now().Add(5 * time.Second); alive && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+					alive = syscall.Kill(pid, 0) == nil && !zombie(pid)
+				}
+				if alive {
+					_ = syscall.Kill(pid, syscall.SIGKILL)
+					t.Errorf("process %d of the helper outlived the doctor", pid)
+				}
+			}
+		})
+	}
+}
+
+// zombie reports whether pid has exited and waits to be reaped.
+func zombie(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true // gone, or no /proc to tell
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	return i >= 0 && i+2 < len(b) && b[i+2] == 'Z'
 }

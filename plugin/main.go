@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"text/template"
 
 	"github.com/docker/cli/cli"
@@ -54,6 +57,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "%s: %s\n", name, safe(err.Error()))
 		os.Exit(exitUsage)
 	}
+	endOnInterrupt()
 	dockerCLI, err := command.NewDockerCli()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, safe(err.Error()))
@@ -61,6 +65,32 @@ func main() {
 	}
 	err = plugin.RunPlugin(dockerCLI, newRootCommand(dockerCLI), meta)
 	os.Exit(exitCode(dockerCLI, err))
+}
+
+// forwarding is set while `run --` waits on its command, which takes the
+// interrupt itself: run passes it on and explains how the command ended.
+var forwarding atomic.Bool
+
+// endOnInterrupt makes Ctrl-C and SIGTERM end the doctor as they would
+// have, and with it the helpers it is waiting on: those run in process
+// groups of their own (so that a timeout ends their children too), where
+// the terminal's Ctrl-C does not reach them.
+func endOnInterrupt() {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		for s := range sigs {
+			if forwarding.Load() {
+				continue
+			}
+			credstore.EndGroups()
+			code := 130
+			if s == syscall.SIGTERM {
+				code = 143
+			}
+			os.Exit(code)
+		}
+	}()
 }
 
 // Exit statuses of DESIGN.md §4.

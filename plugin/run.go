@@ -73,7 +73,9 @@ func runAndExplain(cmd *cobra.Command, dockerCLI command.Cli, args []string, noC
 			_ = child.Process.Signal(s)
 		}
 	}()
+	forwarding.Store(true)
 	err := child.Wait()
+	forwarding.Store(false)
 	signal.Stop(sigs)
 	close(sigs)
 	if err == nil {

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"bytes"
 	"context"
 	"debug/buildinfo"
 	"fmt"
@@ -100,5 +101,8 @@ func versionOutput(ctx context.Context, path string) ([]byte, error) {
 	// time limit either.
 	credstore.KillGroup(cmd)
 	cmd.WaitDelay = time.Second
-	return cmd.Output()
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	err := credstore.Run(cmd)
+	return out.Bytes(), err
 }

@@ -230,7 +230,7 @@ func (r *runner) Input(in io.Reader) { r.cmd.Stdin = in }
 func (r *runner) Output() ([]byte, error) {
 	defer r.cancel()
 	start := time.Now()
-	r.runErr = r.cmd.Run()
+	r.runErr = Run(r.cmd)
 	r.took = time.Since(start)
 	KillLeftovers(r.cmd)
 	if err := r.stdout.Err(); err != nil {

@@ -4,6 +4,7 @@ package credstore
 
 import (
 	"errors"
+	"os"
 	"os/exec"
 )
 
@@ -14,5 +15,11 @@ var errExecFormat = errors.New("exec format error")
 func KillGroup(*exec.Cmd) {}
 
 func KillLeftovers(*exec.Cmd) {}
+
+func killGroup(pid int) {
+	if p, err := os.FindProcess(pid); err == nil {
+		_ = p.Kill()
+	}
+}
 
 const nonBlock = 0

@@ -19,6 +19,14 @@ func KillGroup(cmd *exec.Cmd) {
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 }
 
+// killGroup kills the process group pid leads, or pid alone where it
+// leads none.
+func killGroup(pid int) {
+	if syscall.Kill(-pid, syscall.SIGKILL) != nil {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
 // KillLeftovers ends what a helper left running in its process group once
 // it has exited (a background job still holding its output, say): the
 // group was made for that one run.
