@@ -260,7 +260,7 @@ func TestCorpus(t *testing.T) {
 // that line, redacted, and no token leaks.
 func checkFindings(t *testing.T, text string, fs []Finding) {
 	t.Helper()
-	pasted, from := splitEscaped(splitLines(text))
+	pasted, from := textLines(text)
 	read := make([]string, len(pasted))
 	for i, l := range pasted {
 		read[i] = words(l)

@@ -131,7 +131,7 @@ func Explain(r io.Reader) ([]Finding, error) {
 	if err != nil {
 		return nil, err
 	}
-	return explain(splitLines(string(b)), Options{}), nil
+	return explain(string(b), Options{}), nil
 }
 
 // ExplainString is Explain on a string.
@@ -142,11 +142,11 @@ func ExplainWith(s string, opts Options) []Finding {
 	if len(s) > MaxInput {
 		s = s[:MaxInput]
 	}
-	return explain(splitLines(s), opts)
+	return explain(s, opts)
 }
 
-func explain(pasted []string, opts Options) []Finding {
-	pasted, from := splitEscaped(pasted)
+func explain(text string, opts Options) []Finding {
+	pasted, from := textLines(text)
 	lines := make([]string, len(pasted))
 	for i, l := range pasted {
 		lines[i] = words(l)

@@ -45,6 +45,8 @@ func TestRegistries(t *testing.T) {
 		{"bregone.azurecr.io aregtwo.azurecr.io bregone.azurecr.io", []string{"bregone.azurecr.io", "aregtwo.azurecr.io"}},
 		// Brackets and quotes around a name leave it whole.
 		{"The push refers to repository [myreg.azurecr.io/app]", []string{"myreg.azurecr.io"}},
+		// An escaped line break or tab before a name is not part of it.
+		{`"login failed\nmyreg.azurecr.io: unauthorized" "x\r\nsecond.azurecr.io" "\tthird.azurecr.io"`, []string{"myreg.azurecr.io", "second.azurecr.io", "third.azurecr.io"}},
 		{"see <myreg.azurecr.io> and \u201cother.azurecr.io\u201d, \u00a0third.azurecr.io", []string{"myreg.azurecr.io", "other.azurecr.io", "third.azurecr.io"}},
 		// What touches a name and may be part of it makes it no name: the
 		// ASCII rest is not what was typed.
@@ -540,7 +542,11 @@ func FuzzExplain(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		fs := ExplainString(s)
-		lines := splitLines(s)
+		lines, from := textLines(s)
+		last := len(lines) // the number of the text's last line
+		if len(from) > 0 {
+			last = from[len(from)-1] + 1
+		}
 		seen := map[cause.ID]bool{}
 		for _, f := range fs {
 			if !known[f.Cause.ID] || seen[f.Cause.ID] {
@@ -552,7 +558,7 @@ func FuzzExplain(f *testing.F) {
 			default:
 				t.Fatalf("%s: confidence %q", f.Cause.ID, f.Confidence)
 			}
-			if f.LineNo < 1 || f.LineNo > len(lines) || len(f.Line) > maxEvident || jwtLeak.MatchString(f.Line) {
+			if f.LineNo < 1 || f.LineNo > last || len(f.Line) > maxEvident || jwtLeak.MatchString(f.Line) {
 				t.Fatalf("bad finding %+v", f)
 			}
 			for _, e := range f.Evidence {
@@ -595,14 +601,25 @@ func TestSplitLines(t *testing.T) {
 		{"", []string{}},
 		{"a", []string{"a"}},
 		{"a\r\n\nb\n", []string{"a", "", "b"}},
-		{long + "\nend", []string{long[:maxLine], "end"}},
-		{long[:maxLine-1] + "\r\n", []string{long[:maxLine-1]}},
-		// A carriage return alone ends a line.
+		// A long line keeps its start and its end.
+		{long + "\nend", []string{long[:maxLine/2] + " … " + long[:maxLine/2-len(" … ")], "end"}},
+		{long[:maxLine] + "\r\n", []string{long[:maxLine]}},
+		// A carriage return alone ends a line, whatever the length of
+		// the text around it.
 		{"docker login -p\rhunter2\rError\r\n", []string{"docker login -p", "hunter2", "Error"}},
+		{long + "\r" + long[:10] + "\rError", []string{long[:maxLine/2] + " … " + long[:maxLine/2-len(" … ")], long[:10], "Error"}},
 	} {
-		if got := splitLines(tt.in); !slices.Equal(got, tt.want) {
+		if got, _ := splitLines(tt.in); !slices.Equal(got, tt.want) {
 			t.Errorf("splitLines(%.20q…) = %d lines %.40q, want %d", tt.in, len(got), got, len(tt.want))
 		}
+	}
+	// Where lines end in line feeds, a progress bar's carriage returns
+	// split a line without changing the numbers of those after it.
+	if got, from := splitLines("a\rb\rc\nd\ne"); !slices.Equal(got, []string{"a", "b", "c", "d", "e"}) || !slices.Equal(from, []int{0, 0, 0, 1, 2}) {
+		t.Errorf("progress: %q %v", got, from)
+	}
+	if _, from := splitLines("a\rb\rc"); from != nil {
+		t.Errorf("an old Mac file's lines are its carriage returns' pieces: %v", from)
 	}
 }
 
@@ -621,11 +638,12 @@ func TestSplitEscaped(t *testing.T) {
 		{[]string{`errors:\r\ndenied: requested access\r\nunauthorized`}, []string{"errors:", "denied: requested access", "unauthorized"}, []int{0, 0, 0}},
 		// An escaped backslash before n is not a break.
 		{[]string{`a\\nb\nc\nd`}, []string{`a\\nb`, "c", "d"}, []int{0, 0, 0}},
+		{[]string{`{"msg":"login failed\nmyreg.azurecr.io: unauthorized"}`}, []string{`{"msg":"login failed`, `myreg.azurecr.io: unauthorized"}`}, []int{0, 0}},
 		// One break and no other escape: prose that names it.
 		{[]string{`split the output at \n to read it`}, []string{`split the output at \n to read it`}, nil},
 		{[]string{`open C:\new\nodes\name: access denied`}, []string{`open C:\new\nodes\name: access denied`}, nil},
 	} {
-		got, from := splitEscaped(tt.in)
+		got, from := splitEscaped(tt.in, nil)
 		if !slices.Equal(got, tt.want) || !slices.Equal(from, tt.from) {
 			t.Errorf("splitEscaped(%q) = %q %v, want %q %v", tt.in, got, from, tt.want, tt.from)
 		}
@@ -782,6 +800,10 @@ func TestUnwrap(t *testing.T) {
 		if fs := ExplainString(text); len(fs) == 0 || !strings.Contains(fs[0].Line, "required") {
 			t.Errorf("%q: findings %v, want the cut line read whole", text, fs)
 		}
+	}
+	// A progress bar's carriage returns do not move the lines after it.
+	if fs := ExplainString("Pulling fs layer\rDownloading 1MB\rPull complete\nline2\nline3\nError: x509: certificate signed by unknown authority\n"); len(fs) == 0 || fs[0].LineNo != 4 {
+		t.Errorf("findings %v, want the first on line 4, as grep -n numbers it", fs)
 	}
 	// The end of a longer file keeps the file's line numbers.
 	if fs := ExplainWith("x\nError: x509: certificate signed by unknown authority", Options{FirstLine: 1001}); len(fs) == 0 || fs[0].LineNo != 1002 {

@@ -207,6 +207,9 @@ func acrHosts(s, lo string, n int) []string {
 		if i-start > maxHost {
 			continue // longer than a name: a fragment of something else
 		}
+		if start > 0 && s[start-1] == '\\' && start < i && strings.IndexByte("nrt", s[start]) >= 0 {
+			start++ // an escaped line break or tab before the name: "failed\nmyreg.azurecr.io"
+		}
 		for start < i && (s[start] == '.' || s[start] == '-') {
 			start++
 		}

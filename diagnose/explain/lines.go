@@ -11,45 +11,82 @@ import (
 // Text reaches explain through terminals, CI logs, JSON and web pages, each
 // of which changes it: this file gives back the lines the tool printed.
 
-// splitLines splits text into lines of at most maxLine bytes, dropping the
-// rest of longer lines rather than failing on them as bufio.Scanner would.
-// A carriage return alone ends a line too, as an old Mac file or a
-// progress bar's redraw has it. The lines are pieces of s, not copies.
-func splitLines(s string) []string {
-	lines := make([]string, 0, strings.Count(s, "\n")+1)
-	for len(s) > 0 {
+// textLines are the lines of text as the tool printed them
+// (splitLines, then splitEscaped), and from, the line of the text each
+// is on, where that differs from its index (nil where none does).
+func textLines(text string) (lines []string, from []int) {
+	return splitEscaped(splitLines(text))
+}
+
+// splitLines splits text into lines, dropping the middle of a line
+// longer than maxLine (its start and its end are kept, where a wrapper's
+// status and the error it wraps are) rather than failing on it as
+// bufio.Scanner would. A carriage return alone ends a line too, as an
+// old Mac file or a progress bar's redraw has it; in a text that has line
+// feeds, from says which of them each piece is on, so that line numbers
+// are those of an editor or grep -n.
+func splitLines(s string) (lines []string, from []int) {
+	lines = make([]string, 0, strings.Count(s, "\n")+1)
+	lf := strings.Contains(s, "\n")
+	for n := 0; len(s) > 0; n++ {
 		line, rest, _ := strings.Cut(s, "\n")
 		s = rest
-		if len(line) >= maxLine { // with its line feed, more than maxLine
-			line = line[:maxLine]
-		}
 		line = strings.TrimRight(line, "\r")
 		for {
 			before, after, cr := strings.Cut(line, "\r")
-			lines = append(lines, before)
+			if cr && lf && from == nil {
+				from = make([]int, len(lines), cap(lines))
+				for k := range from {
+					from[k] = k
+				}
+			}
+			lines = append(lines, middleCut(before))
+			if from != nil {
+				from = append(from, n)
+			}
 			if !cr {
 				break
 			}
 			line = after
 		}
 	}
-	return lines
+	return lines, from
+}
+
+// middleCut is line, or for one longer than maxLine its start and its
+// end.
+func middleCut(line string) string {
+	if len(line) <= maxLine {
+		return line
+	}
+	const gap = " … "
+	head := clip(line, maxLine/2)
+	return head + gap + clipStart(line, maxLine-len(head)-len(gap))
 }
 
 // splitEscaped splits the lines that hold a message as a JSON or Go
 // string holds it, its line breaks written \n (an API's "message", a
 // logger's field, a kubelet event), into the lines the tool printed. from
-// is the pasted line each comes from; nil when no line was split.
-func splitEscaped(pasted []string) (lines []string, from []int) {
+// is the text's line each comes from, given for pasted (nil: its index)
+// and returned for lines.
+func splitEscaped(pasted []string, from []int) (lines []string, out []int) {
+	at := func(i int) int {
+		if from != nil {
+			return from[i]
+		}
+		return i
+	}
+	split := false
 	for i, l := range pasted {
 		pieces := escapedLines(l)
-		if pieces == nil && from == nil {
+		if pieces == nil && !split {
 			continue
 		}
-		if from == nil {
+		if !split {
+			split = true
 			lines = append(make([]string, 0, len(pasted)+len(pieces)), pasted[:i]...)
 			for k := range i {
-				from = append(from, k)
+				out = append(out, at(k))
 			}
 		}
 		if pieces == nil {
@@ -57,13 +94,13 @@ func splitEscaped(pasted []string) (lines []string, from []int) {
 		}
 		for _, p := range pieces {
 			lines = append(lines, p)
-			from = append(from, i)
+			out = append(out, at(i))
 		}
 	}
-	if from == nil {
-		return pasted, nil
+	if !split {
+		return pasted, from
 	}
-	return lines, from
+	return lines, out
 }
 
 // escapedLines is line split at its escaped line breaks (\n, \r\n), or nil
@@ -89,8 +126,9 @@ func escapedLines(line string) []string {
 		i++
 	}
 	// One break alone in a line with no other escape may be text that
-	// names \n; an escaped string escapes its quotes or has more breaks.
-	if breaks == 0 || breaks == 1 && !strings.Contains(line, `\"`) && !strings.Contains(line, `\t`) {
+	// names \n; an escaped string escapes its quotes, has more breaks, or
+	// is a JSON object's value.
+	if breaks == 0 || breaks == 1 && !strings.Contains(line, `\"`) && !strings.Contains(line, `\t`) && !strings.Contains(line, `{"`) {
 		return nil
 	}
 	return append(out, line[start:])

@@ -14,7 +14,7 @@ import (
 
 // signalsOf reads text into signals and facts, before any reasoning.
 func signalsOf(text string) *state {
-	lines := splitLines(text)
+	lines, _ := splitLines(text)
 	return read(lines)
 }
 

@@ -12,6 +12,7 @@ package redact
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"net/url"
 	"regexp"
@@ -144,6 +145,8 @@ var rules = sync.OnceValue(func() []rule {
 		// short ones in lower case only: docker run -P publishes ports.
 		{re: regexp.MustCompile(`(?i)(?:^|[\s"'(\[{,;|&])--(?:[a-z0-9]+-)*(?:password|passwd|pass|secret)(?:[ \t\x{a0}]+|=)` + value), ok: notMask, need: []string{"--pass", "passw", "secret"}, spread: true},
 		{re: regexp.MustCompile(`(?:^|[\s"'(\[{,;|&])-[ps](?:[ \t\x{a0}]+|=)` + value), ok: notMask, need: []string{"-p", "-s"}, spread: true, login: true},
+		// A flag and its value as items of a list: args: ["login", "-p", "…"].
+		{re: regexp.MustCompile(`(?i)["'](?:-p|--password)["'][ \t]*,[ \t]*["']([^"']+)["']`), ok: notMask, need: []string{"-p", "--pass"}, spread: true, login: true},
 		// -p with its value attached: docker login -pSECRET.
 		{re: regexp.MustCompile(`(?:^|[\s"'(\[{,;|&])-p([^\s=]\S*)`), ok: notMask, need: []string{"-p"}, spread: true, login: true},
 		// az acr credential show: the admin passwords as name and value.
@@ -412,9 +415,19 @@ const (
 
 // unquoted is v as a shell, JSON or a URL reads it, where that differs:
 // a shell trace's escaped quote inside single quotes is a quote, a
-// backslash escapes the next byte, \u0021 is ! and so is %21.
+// backslash escapes the next byte, \u0021 is ! and so is %21. A value
+// also ends where an escaped line break or tab, or the quote or backtick
+// of the text around it, was read as part of it ("-p hunter2\nError",
+// "`docker login -p hunter2`"), and Basic's base64 holds the password
+// after the user's colon.
 func unquoted(v string) []string {
 	var out []string
+	if i := strings.IndexAny(v, "\\\"'`)]},;"); i > 0 {
+		out = append(out, v[:i])
+	}
+	if p, ok := basicPassword(v); ok {
+		out = append(out, p)
+	}
 	u := strings.ReplaceAll(v, `'\''`, `'`)
 	if u != v {
 		out = append(out, u)
@@ -438,6 +451,25 @@ func unquoted(v string) []string {
 		}
 	}
 	return out
+}
+
+// basicPassword is the password of v read as Basic's base64 of
+// user:password, when it reads as one.
+func basicPassword(v string) (string, bool) {
+	if len(v) < 12 || len(v)%4 != 0 {
+		return "", false
+	}
+	b, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		return "", false
+	}
+	user, pass, ok := strings.Cut(string(b), ":")
+	for _, r := range string(b) {
+		if r < ' ' || r == 0x7f || r == utf8.RuneError {
+			return "", false
+		}
+	}
+	return pass, ok && user != "" && pass != ""
 }
 
 // givenWords are the words of a line that gives a secret by a flag, a

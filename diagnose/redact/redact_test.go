@@ -269,3 +269,21 @@ func TestValues(t *testing.T) {
 		t.Errorf("Values =\n%q\nwant\n%q", got, want)
 	}
 }
+
+// TestValuesEnd: a secret read with what follows it (an escaped line
+// break, the backtick of inline code) is listed as it ends too, and
+// Basic's base64 gives its password, so that a repeat of the bare secret
+// is masked.
+func TestValuesEnd(t *testing.T) {
+	for _, tc := range []struct{ line, want string }{
+		{`{"msg":"docker login -u admin -p Hunt3rTwo\nError response from daemon"}`, "Hunt3rTwo"},
+		{`{"msg":"docker login -u admin --password=Hunt3rTwo\r\nLogin failed"}`, "Hunt3rTwo"},
+		{"I ran `docker login myreg.azurecr.io -u admin -p Hunt3rTwo` and got", "Hunt3rTwo"},
+		{"Authorization: Basic YWRtaW46SHVudDNyVHdv", "Hunt3rTwo"},
+		{`args: ["login","-u","admin","-p","Hunt3rTwo"]`, "Hunt3rTwo"},
+	} {
+		if got := Values([]string{tc.line}); !slices.Contains(got, tc.want) {
+			t.Errorf("Values(%q) = %q, want %q among them", tc.line, got, tc.want)
+		}
+	}
+}
