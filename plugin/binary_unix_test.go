@@ -149,13 +149,38 @@ func TestRunSignalStatus(t *testing.T) {
 	}
 }
 
+// TestRunLeftovers: what run's command leaves running does not hold run
+// up once the command has exited; a command that cannot be run gives a
+// shell's statuses.
+func TestRunLeftovers(t *testing.T) {
+	t.Parallel()
+	sb := newBinSandbox(t)
+	r := sb.run("", "run", "--no-check", "--", "sh", "-c", "echo 'x509: certificate signed by unknown authority' >&2; sleep 30 & exit 1")
+	if r.code != 1 || r.took > 15*time.Second || !strings.Contains(r.stderr, "tls") {
+		t.Errorf("a command that left a job running: %v", r)
+	}
+	if r := sb.run("", "run", "--no-check", "--", "sh", "-c", "sleep 30 & exit 0"); r.code != 0 || r.took > 15*time.Second {
+		t.Errorf("a command that succeeded and left a job running: %v", r)
+	}
+	notExec := filepath.Join(t.TempDir(), "script")
+	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := sb.run("", "run", "--no-check", "--", notExec); r.code != 126 {
+		t.Errorf("a command without execute permission: %v, want 126", r)
+	}
+	if r := sb.run("", "run", "--no-check", "--", "no-such-command-acrdoctor"); r.code != 127 {
+		t.Errorf("a command not found: %v, want 127", r)
+	}
+}
+
 // TestInterruptEndsHelpers: Ctrl-C (or SIGTERM) of the doctor while it
 // waits on a credential helper that ignores both ends the helper and what
 // it started, whose process group the terminal's signal does not reach,
 // and exits as the signal would have.
 func TestInterruptEndsHelpers(t *testing.T) {
 	t.Parallel()
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
 			s := newBinSandbox(t)

@@ -71,22 +71,23 @@ func main() {
 // interrupt itself: run passes it on and explains how the command ended.
 var forwarding atomic.Bool
 
-// endOnInterrupt makes Ctrl-C and SIGTERM end the doctor as they would
-// have, and with it the helpers it is waiting on: those run in process
+// endOnInterrupt makes Ctrl-C, Ctrl-\, SIGTERM and a closed terminal
+// (SIGHUP) end the doctor as they would have (exit 128 + the signal's
+// number), and with it the helpers it is waiting on: those run in process
 // groups of their own (so that a timeout ends their children too), where
-// the terminal's Ctrl-C does not reach them.
+// the terminal's signals do not reach them.
 func endOnInterrupt() {
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigs, interrupts...)
 	go func() {
 		for s := range sigs {
 			if forwarding.Load() {
 				continue
 			}
 			credstore.EndGroups()
-			code := 130
-			if s == syscall.SIGTERM {
-				code = 143
+			code := 1
+			if n, ok := s.(syscall.Signal); ok {
+				code = 128 + int(n)
 			}
 			os.Exit(code)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -60,14 +61,22 @@ func runAndExplain(cmd *cobra.Command, dockerCLI command.Cli, args []string, noC
 	child.Stdin = os.Stdin
 	child.Stdout = io.MultiWriter(dockerCLI.Out(), &captured)
 	child.Stderr = io.MultiWriter(dockerCLI.Err(), &captured)
+	// What the command leaves running (a background job) may hold its
+	// output open: once it has exited, that output is given a moment, not
+	// waited for.
+	child.WaitDelay = leftoverGrace
 	if err := child.Start(); err != nil {
 		fmt.Fprintf(dockerCLI.Err(), "%s: %s\n", name, safe(err.Error()))
-		return cli.StatusError{StatusCode: 127}
+		code := 127 // as a shell says it: not found, or not runnable
+		if errors.Is(err, fs.ErrPermission) {
+			code = 126
+		}
+		return cli.StatusError{StatusCode: code}
 	}
 	// The child gets Ctrl-C from the terminal itself; a signal sent to us
 	// alone (CI cancelling a job) is passed on.
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(sigs, interrupts...)
 	go func() {
 		for s := range sigs {
 			_ = child.Process.Signal(s)
@@ -78,8 +87,8 @@ func runAndExplain(cmd *cobra.Command, dockerCLI command.Cli, args []string, noC
 	forwarding.Store(false)
 	signal.Stop(sigs)
 	close(sigs)
-	if err == nil {
-		return nil
+	if err == nil || errors.Is(err, exec.ErrWaitDelay) {
+		return nil // exited 0; what it left running had its output cut off
 	}
 	code, how := exitStatus(err)
 
@@ -158,6 +167,10 @@ func (t textWriter) answer(fs []report.Finding, live []check.Result) {
 // exitStatus is the status a shell gives a command that ended with err
 // (from Wait): its exit status, or 128+n for one killed by signal n; and
 // how it ended, in words.
+// leftoverGrace is how long run reads the output of what its command
+// left running, once the command has exited.
+const leftoverGrace = 2 * time.Second
+
 func exitStatus(err error) (code int, how string) {
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) {

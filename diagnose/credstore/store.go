@@ -93,6 +93,12 @@ type Store struct {
 	Trace   func(Call)
 	// Getenv is the environment the helpers run in; nil means os.Getenv.
 	Getenv func(string) string
+
+	// hung are the helpers a get ran out of time on (name: its
+	// *HelperError): a helper that hangs for one key hangs for the next,
+	// so later lookups get the same answer at once instead of a timeout
+	// each.
+	hung sync.Map
 }
 
 // Helper is the helper program name, run as the store runs its helpers.
@@ -144,8 +150,14 @@ func (s *Store) Lookup(ctx context.Context, key string) Entry {
 	if fileHolds {
 		e.Shadowed = append(e.Shadowed, Source{Kind: File})
 	}
-	cred, err := s.Helper(src.Helper).Get(ctx, key)
+	var cred Credential
+	var err error
 	var he *HelperError
+	if v, ok := s.hung.Load(src.Helper); ok {
+		err = v.(*HelperError)
+	} else if cred, err = s.Helper(src.Helper).Get(ctx, key); errors.As(err, &he) && he.Failure == HelperTimedOut {
+		s.hung.Store(src.Helper, he)
+	}
 	switch {
 	case errors.Is(err, ErrNotFound):
 		e.NotFound = true

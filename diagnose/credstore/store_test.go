@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docker/cli/cli/config/types"
 )
@@ -235,5 +236,23 @@ func TestOnPath(t *testing.T) {
 		if got := onPath(tc.path, tc.name); got != tc.want {
 			t.Errorf("onPath(%q, %q) = %v, want %v", tc.path, tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestLookupHungHelperOnce: a helper that ran out of time for one key is
+// not waited on again: the next lookups through it fail at once, the
+// same way.
+func TestLookupHungHelperOnce(t *testing.T) {
+	fakeHelpers(t, map[string]string{"hang": `sleep 30`})
+	var calls int
+	s := &Store{Config: &Config{CredsStore: "hang"}, Timeout: 200 * time.Millisecond, Trace: func(Call) { calls++ }}
+	for _, key := range []string{"one.azurecr.io", "two.azurecr.io", "three.azurecr.io"} {
+		var he *HelperError
+		if e := s.Lookup(context.Background(), key); !errors.As(e.Err, &he) || he.Failure != HelperTimedOut {
+			t.Errorf("%s: %v, want the helper's timeout", key, e.Err)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("the hung helper was run %d times, want once", calls)
 	}
 }

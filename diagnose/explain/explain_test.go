@@ -664,6 +664,7 @@ func TestWords(t *testing.T) {
 		// link with words of its own stays.
 		{`Get "[https://localhost:5001/v2/":](https://localhost:5001/v2/":) http: server gave HTTP response to HTTPS client`, `Get "https://localhost:5001/v2/": http: server gave HTTP response to HTTPS client`},
 		{`see [the docs](https://aka.ms/acr) and [x`, `see [the docs](https://aka.ms/acr) and [x`},
+		{`[https://goodreg.azurecr.io/v2/](https://evil.example.com/v2/)`, `[https://goodreg.azurecr.io/v2/](https://evil.example.com/v2/)`},
 		// What a web page did to a copied line is undone: its entities
 		// (those that end in a semicolon and make no control character),
 		// then wide, invisible and typographic characters.

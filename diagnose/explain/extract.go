@@ -477,7 +477,9 @@ func statusSignal(c *lineCtx, n int, az bool) {
 	case n == 404 && az:
 		c.emit(sig(regError, wPossible, what, regName))
 	case n == 404 && c.manifestAsked():
-		c.emit(sig(regName, wLikely, what+" for a manifest: no such repository or tag", noPerm))
+		s := sig(regName, wLikely, what+" for a manifest: no such repository or tag", noPerm)
+		s.Class = noImage
+		c.emit(s)
 	case n == 407:
 		c.emit(sig(netDown, wStrong+5, what+": proxy authentication required"))
 	case n == 413:

@@ -191,6 +191,7 @@ func cut(line string) string {
 
 // unlink undoes a Markdown link a page or a tracker made of a URL in the
 // output ("[https://r.io/v2/](https://r.io/v2/)"): the URL as printed.
+// Only a link to what its text says is undone.
 func unlink(line string) string {
 	var b strings.Builder
 	for {
@@ -200,7 +201,9 @@ func unlink(line string) string {
 		}
 		open := strings.LastIndexByte(line[:i], '[')
 		end := strings.IndexByte(line[i:], ')')
-		if open < 0 || end < 0 || !strings.HasPrefix(line[open+1:i], "http") {
+		if open < 0 || end < 0 || line[open+1:i] != line[i+2:i+end] {
+			// A link with words of its own, or to another place, is
+			// not a URL the tool printed.
 			b.WriteString(line[:i+2])
 			line = line[i+2:]
 			continue

@@ -20,6 +20,9 @@ type phrase struct {
 	// entry: the words are about an auth entry's content, which on a
 	// node's pull (the kubelet's) is a pull secret's, not a store's.
 	entry bool
+	// fix is the remediation the words call for, where the cause's own
+	// (Azure's) is not it.
+	fix []string
 }
 
 // Short names for the catalogue, to keep the tables readable.
@@ -300,7 +303,8 @@ var phrases = []phrase{
 	{text: "www-authenticate missing key", cause: regError, weight: wStrong}, // Charliecloud: a challenge without its service
 	// Harbor set read-only (by its admin, or by a full quota at a hosted
 	// Harbor): every push is denied, whoever sends it.
-	{text: "the system is in read only mode", cause: regError, weight: wCertain, alt: alts(noPerm)},
+	{text: "the system is in read only mode", cause: regError, weight: wCertain, alt: alts(noPerm),
+		fix: []string{"the registry (Harbor) is set read-only: its administrator turns it off (Configuration, System Settings, Repository Read Only), or frees the quota that set it"}},
 	// Google's words for a project that is suspended: the registry's owner
 	// (the image's publisher), not the caller, lost the project.
 	{text: "consumer 'project:", cause: regError, weight: wStrong, alt: alts(noPerm)},
@@ -669,7 +673,7 @@ var phrases = []phrase{
 }
 
 func emitPhrase(c *lineCtx, p *phrase) {
-	s := signal{Cause: p.cause, Weight: p.weight, Class: p.class, Alt: p.alt, What: p.text, noCred: p.noCred}
+	s := signal{Cause: p.cause, Weight: p.weight, Class: p.class, Alt: p.alt, What: p.text, noCred: p.noCred, fix: p.fix}
 	if p.hub {
 		s.Target = hubTarget
 	}

@@ -480,6 +480,8 @@ func finding(s *state, g group, safeLine func(line int) string) Finding {
 		fix = fixHubLimit(name)
 	case reg == "" && best.Target == otherTarget:
 		fix = fixOther(g.id, best.req)
+	case reg == "" && best.Target == hubTarget:
+		fix = fixHub(g.id)
 	}
 	if m := machineCause(g); m != nil {
 		if f.Line == "" {

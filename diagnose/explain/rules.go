@@ -224,6 +224,16 @@ func fixHubLogout() []string {
 	}
 }
 
+// fixHub is the remediation at Docker Hub itself, when the text names no
+// ACR registry: Docker's commands for Docker Hub, no Azure's.
+func fixHub(id cause.ID) []string {
+	switch id {
+	case cause.InvalidCredentials, cause.ExpiredCredentials:
+		return []string{"docker logout && docker login -u <username>   # Docker Hub: the Docker ID, not the email, and an access token where the account needs one"}
+	}
+	return fixOther(id, "registry-1.docker.io")
+}
+
 // fixHubLimit is the remediation of Docker Hub's limit on pulls, which
 // a build meant for ACR meets in its base images.
 func fixHubLimit(name string) []string {

@@ -77,6 +77,23 @@ func TestFixOther(t *testing.T) {
 			}
 		}
 	}
+	// Docker Hub's refusals, in a text that names no ACR registry, are
+	// fixed at Docker Hub.
+	for _, text := range []string{
+		`Error response from daemon: Get "https://registry-1.docker.io/v2/": toomanyrequests: too many failed login attempts for username or IP address.`,
+		`Error: Error response from daemon: Get "https://registry-1.docker.io/v2/": unauthorized: please use personal access token to login`,
+	} {
+		if fs := ExplainString(text); len(fs) == 0 || fs[0].Cause.ID != badCreds || !slices.Equal(fs[0].Cause.Remediation, fixHub(badCreds)) {
+			t.Errorf("Docker Hub's refusal %q: %+v", text, fs)
+		}
+	}
+	for _, id := range cause.IDs() {
+		for _, l := range fixHub(id) {
+			if err := shelltest.CheckLine(l, nil, shell.Quote); err != nil || id != cause.DockerEnvironment && id != cause.ClockSkew && strings.Contains(l, "az ") {
+				t.Errorf("%s: Docker Hub's fix %q (%v)", id, l, err)
+			}
+		}
+	}
 	fs := ExplainString(`Error: failed to push: PUT "https://ghcr.io/v2/acme/app/manifests/1": response status code 403: denied: permission_denied: write_package`)
 	if len(fs) == 0 || fs[0].Cause.ID != noPerm || !slices.Contains(fs[0].Cause.Remediation, "ask the registry's owner for rights on the repository, and check that the image name is the repository you were given") {
 		t.Errorf("GHCR's denial: %+v", fs)

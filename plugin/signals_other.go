@@ -1,0 +1,12 @@
+//go:build !unix
+
+package main
+
+import (
+	"os"
+	"syscall"
+)
+
+// interrupts are the signals that end the doctor, which it ends what it
+// waits on before, and `run --` passes on to its command.
+var interrupts = []os.Signal{os.Interrupt, syscall.SIGTERM}
