@@ -9,7 +9,7 @@ STATIC   := CGO_ENABLED=0
 BIN      := bin
 FUZZTIME ?= 5000x
 
-.PHONY: all build install uninstall test tests testbin testbin-mutate test-unit test-e2e test-hostile fuzz fuzz-smoke fuzz-long mutate bench lint clean demo
+.PHONY: all build install uninstall test prereqs tests testbin testbin-mutate test-unit test-e2e test-hostile fuzz fuzz-smoke fuzz-long mutate bench lint clean demo
 
 all: lint build test ## everything CI does
 
@@ -26,8 +26,11 @@ uninstall: ## remove what install put in place
 # The three run side by side: the e2e tests spend much of their time
 # waiting on docker, gpg and deliberately slow servers, which the other two
 # fill.
-test: lint ## unit tests with -race, e2e through the real docker client and a fuzz smoke, side by side
+test: prereqs lint ## unit tests with -race, e2e through the real docker client and a fuzz smoke, side by side
 	@$(MAKE) --no-print-directory -j3 -O tests
+
+prereqs: ## say what make test needs and this machine lacks
+	@scripts/prereqs.sh
 
 tests: test-unit test-e2e fuzz-smoke
 

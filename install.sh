@@ -51,7 +51,8 @@ need_go() {
 	command -v go >/dev/null 2>&1 ||
 		die "Go $min_go or newer is needed to build acr-doctor and was not found on PATH (see https://go.dev/doc/install)."
 	local v
-	v=$(go env GOVERSION 2>/dev/null | sed -E 's/^go([0-9]+\.[0-9]+).*/\1/')
+	v=$(go env GOVERSION 2>/dev/null)
+	[[ $v =~ ^go([0-9]+\.[0-9]+) ]] && v=${BASH_REMATCH[1]}
 	if [ "$(printf '%s\n%s\n' "$min_go" "$v" | sort -V | head -n1)" != "$min_go" ]; then
 		die "Go $min_go or newer is needed; found go$v. Upgrade Go, or set GOTOOLCHAIN=go$min_go.0 to let go fetch it."
 	fi

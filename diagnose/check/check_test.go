@@ -402,22 +402,29 @@ func TestDeadlineAtAnyCount(t *testing.T) {
 // opens, the first does a full TLS handshake, the one the TLS step checks
 // and reports; the others resume its session once the first has read the
 // server's ticket, which on loopback can race their dials, so at least
-// one of them.
+// one of them. On a loaded machine both can lose that race: of three
+// checks, one must show it.
 func TestSessionResumed(t *testing.T) {
-	const host = "resume.azurecr.io"
-	emu, err := acremu.Start(registry(host))
-	if err != nil {
-		t.Fatal(err)
+	var got []string
+	for i := range 3 {
+		host := fmt.Sprintf("resume%d.azurecr.io", i)
+		emu, err := acremu.Start(registry(host))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { emu.Close() })
+		store := &credstore.Store{Config: &credstore.Config{Auths: map[string]types.AuthConfig{host: {Username: fmt.Sprintf("resume%d", i), Password: adminPW}}}}
+		results, _ := check.Run(context.Background(), store, check.Options{Targets: []string{host}, Timeout: time.Minute, Probe: probeOptions(emu)}, nil)
+		if len(results) != 1 || !results[0].Healthy {
+			t.Fatalf("results %+v", results)
+		}
+		n, reqs := emu.Handshakes(host), len(emu.Requests(host))
+		if n <= 2 && reqs >= 3 {
+			return
+		}
+		got = append(got, fmt.Sprintf("%d full handshakes for %d requests", n, reqs))
 	}
-	t.Cleanup(func() { emu.Close() })
-	store := &credstore.Store{Config: &credstore.Config{Auths: map[string]types.AuthConfig{host: {Username: "resume", Password: adminPW}}}}
-	results, _ := check.Run(context.Background(), store, check.Options{Targets: []string{host}, Timeout: time.Minute, Probe: probeOptions(emu)}, nil)
-	if len(results) != 1 || !results[0].Healthy {
-		t.Fatalf("results %+v", results)
-	}
-	if n, reqs := emu.Handshakes(host), len(emu.Requests(host)); n > 2 || reqs < 3 {
-		t.Errorf("%d full handshakes for %d requests, want at most 2", n, reqs)
-	}
+	t.Errorf("%v, want at most 2 in one of them", got)
 }
 
 // TestNothingStoredAnonymous: a helper with no credential for a registry
