@@ -164,13 +164,17 @@ func explain(text string, opts Options) []Finding {
 // shown is a redacted line as a finding shows it: whole, or a long one by
 // its start and its end, where a wrapper's error says what went wrong (the
 // kubelet's "Failed to pull image … 401 Unauthorized").
-func shown(line string) string {
-	if len(line) <= maxEvident {
+func shown(line string) string { return ends(line, maxEvident, maxEvident/3) }
+
+// ends is line, or for one longer than n bytes its start (head bytes at
+// most) and its end, with an ellipsis between: n bytes in all.
+func ends(line string, n, head int) string {
+	if len(line) <= n {
 		return line
 	}
 	const gap = " … "
-	head := clip(line, maxEvident/3)
-	return head + gap + clipStart(line, maxEvident-len(head)-len(gap))
+	h := clip(line, head)
+	return h + gap + clipStart(line, n-len(h)-len(gap))
 }
 
 // clipStart is the end of s, at most n bytes, without splitting a UTF-8

@@ -40,7 +40,7 @@ func splitLines(s string) (lines []string, from []int) {
 					from[k] = k
 				}
 			}
-			lines = append(lines, middleCut(before))
+			lines = append(lines, ends(before, maxLine, maxLine/2))
 			if from != nil {
 				from = append(from, n)
 			}
@@ -51,17 +51,6 @@ func splitLines(s string) (lines []string, from []int) {
 		}
 	}
 	return lines, from
-}
-
-// middleCut is line, or for one longer than maxLine its start and its
-// end.
-func middleCut(line string) string {
-	if len(line) <= maxLine {
-		return line
-	}
-	const gap = " … "
-	head := clip(line, maxLine/2)
-	return head + gap + clipStart(line, maxLine-len(head)-len(gap))
 }
 
 // splitEscaped splits the lines that hold a message as a JSON or Go
