@@ -92,6 +92,10 @@ func splitEscaped(pasted []string, from []int) (lines []string, out []int) {
 	return lines, out
 }
 
+// maxEscaped is how many lines one escaped message is split into at
+// most; the rest stays in the last.
+const maxEscaped = 160
+
 // escapedLines is line split at its escaped line breaks (\n, \r\n), or nil
 // for a line that is not an escaped string: one that has none, or whose
 // backslashes are a Windows path's (C:\new is not a line break, where an
@@ -102,7 +106,7 @@ func escapedLines(line string) []string {
 	}
 	var out []string
 	start, breaks := 0, 0
-	for i := 0; i+1 < len(line) && len(out) < maxPieces*4; i++ {
+	for i := 0; i+1 < len(line) && len(out) < maxEscaped; i++ {
 		if line[i] != '\\' {
 			continue
 		}
@@ -153,24 +157,20 @@ func compose(at, from []int) []int {
 // words is a line as the tool printed it, where it shows through
 // something else: a terminal's colours, a JSON string, a web page. It is
 // what explain reads; what it shows is the line as it was pasted.
-func words(line string) string {
-	if strings.IndexByte(line, 0x1b) >= 0 {
-		line = stripEscapes(line)
-	}
-	if strings.Contains(line, `\"`) || strings.Contains(line, `\\`) {
-		line = unquoteJSON(line)
-	}
-	if strings.Contains(line, "](http") {
-		line = unlink(line)
-	}
-	return fromPage(line)
-}
+func words(line string) string { return undo(line, true) }
 
 // cut is line as a terminal showed it, where it was cut: words without
 // undoing a JSON string's escapes, which the tool printed.
-func cut(line string) string {
+func cut(line string) string { return undo(line, false) }
+
+// undo undoes what showed line: colours, a JSON string's escapes (where
+// json), a tracker's links, a web page.
+func undo(line string, json bool) string {
 	if strings.IndexByte(line, 0x1b) >= 0 {
 		line = stripEscapes(line)
+	}
+	if json && (strings.Contains(line, `\"`) || strings.Contains(line, `\\`)) {
+		line = unquoteJSON(line)
 	}
 	if strings.Contains(line, "](http") {
 		line = unlink(line)
