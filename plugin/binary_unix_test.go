@@ -174,14 +174,26 @@ func TestRunLeftovers(t *testing.T) {
 	}
 }
 
-// TestInterruptEndsHelpers: Ctrl-C (or SIGTERM) of the doctor while it
-// waits on a credential helper that ignores both ends the helper and what
-// it started, whose process group the terminal's signal does not reach,
-// and exits as the signal would have.
+// TestInterruptEndsHelpers: Ctrl-C (or SIGTERM, SIGHUP, SIGQUIT) of the
+// doctor while it waits on a credential helper that ignores them ends the
+// helper and what it started, whose process group the terminal's signal
+// does not reach, and exits as the signal would have. Through docker,
+// with docker alone signalled (a supervisor, a CI's cancel), Docker tells
+// the plugin, which ends the same way.
 func TestInterruptEndsHelpers(t *testing.T) {
 	t.Parallel()
+	type run struct {
+		name   string
+		sig    syscall.Signal
+		docker bool
+		code   int
+	}
+	runs := []run{{"docker-SIGINT", syscall.SIGINT, true, 130}, {"docker-SIGTERM", syscall.SIGTERM, true, 130}}
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
-		t.Run(sig.String(), func(t *testing.T) {
+		runs = append(runs, run{sig.String(), sig, false, 128 + int(sig)})
+	}
+	for _, tc := range runs {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s := newBinSandbox(t)
 			bin := t.TempDir()
@@ -192,6 +204,18 @@ func TestInterruptEndsHelpers(t *testing.T) {
 			}
 			s.writeConfig(`{"credsStore": "hang"}`)
 			cmd := exec.Command(binPath, "creds")
+			if tc.docker {
+				plugins := filepath.Join(s.configDir, "cli-plugins")
+				if err := os.MkdirAll(plugins, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(binPath, filepath.Join(plugins, testbin.Plugin)); err != nil {
+					t.Fatal(err)
+				}
+				cmd = exec.Command("docker", "acrdoctor", "creds")
+				// docker alone gets the signal, as from a supervisor.
+				cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			}
 			cmd.Env = append(slices.Clone(s.env), "PATH="+bin+string(os.PathListSeparator)+binTools)
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
@@ -211,11 +235,11 @@ func TestInterruptEndsHelpers(t *testing.T) {
 				cmd.Wait()
 				t.Fatal("the helper never started")
 			}
-			_ = cmd.Process.Signal(sig)
+			_ = cmd.Process.Signal(tc.sig)
 			err := cmd.Wait()
 			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != 128+int(sig) {
-				t.Errorf("the doctor ended with %v, want exit status %d", err, 128+int(sig))
+			if !errors.As(err, &ee) || ee.ExitCode() != tc.code {
+				t.Errorf("it ended with %v, want exit status %d", err, tc.code)
 			}
 			for _, pid := range started {
 				alive := true
@@ -239,4 +263,27 @@ func zombie(pid int) bool {
 	}
 	i := strings.LastIndexByte(string(b), ')')
 	return i >= 0 && i+2 < len(b) && b[i+2] == 'Z'
+}
+
+// TestExplainSlowStore: explain asks the store for the registries a text
+// names a few at a time, within about one helper timeout in all: a store
+// that takes a second a registry does not cost a second a registry.
+func TestExplainSlowStore(t *testing.T) {
+	t.Parallel()
+	s := newBinSandbox(t)
+	bin := t.TempDir()
+	script := "#!/bin/sh\nread r\nsleep 1\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"admin\",\"Secret\":\"x\"}' \"$r\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "docker-credential-slow"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s.writeConfig(`{"credsStore": "slow"}`)
+	s.env = append(slices.Clone(s.env), "PATH="+bin+string(os.PathListSeparator)+binTools)
+	var text strings.Builder
+	for i := range 24 {
+		fmt.Fprintf(&text, "Error response from daemon: Get \"https://reg%02d.azurecr.io/v2/\": unauthorized: authentication required\n", i)
+	}
+	r := s.run(text.String(), "explain", "-")
+	if r.took > 12*time.Second || !strings.Contains(r.stdout, "invalid_credentials") {
+		t.Errorf("24 registries over a store that takes 1 s each: %v", r)
+	}
 }

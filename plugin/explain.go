@@ -82,10 +82,13 @@ func runExplain(dockerCLI command.Cli, out *output, noLocal bool, args []string)
 		fmt.Fprintf(dockerCLI.Err(), "acrdoctor: %s is longer than %d MiB: its first %d bytes were left out, its end read\n", safe(name), maxExplainInput>>20, kept.dropped)
 	}
 	opts := explain.Options{FirstLine: first}
+	registries := explain.Registries(text)
 	if !noLocal {
-		opts.Machine = newMachine(true, machineTimeout).Credential
+		m := newMachine(true, machineTimeout)
+		m.prefetch(registries)
+		opts.Machine = m.Credential
 	}
-	rep := report.Explain{Causes: findings(explain.ExplainWith(text, opts)), Registries: explain.Registries(text)}
+	rep := report.Explain{Causes: findings(explain.ExplainWith(text, opts)), Registries: registries}
 	w := dockerCLI.Out()
 	err = render(out, w, rep, rep.Causes, func() {
 		// The evidence is the pasted line itself: causes makes it safe.

@@ -69,18 +69,67 @@ func (m *machine) Credential(host string) (report.Credential, bool) {
 	if a, ok := m.seen[host]; ok {
 		return a.cred, a.ok
 	}
-	a := m.lookup(host)
+	ctx, cancel := context.WithTimeout(context.Background(), m.store.Timeout)
+	defer cancel()
+	a := m.lookup(ctx, host)
 	m.seen[host] = a
 	return a.cred, a.ok
 }
 
-func (m *machine) lookup(host string) machineAnswer {
+// machineLookups is how many helpers prefetch runs at once.
+const machineLookups = 4
+
+// prefetch looks up the registries a text names, machineLookups at a time,
+// starting none once a timeout of the store's has passed: a store that
+// answers slowly, or several that hang, cost about that much once, not
+// once a registry. What was not asked by then is taken as not known; what
+// was asked has its whole time, so that a slow answer is not reported as
+// a hung helper.
+func (m *machine) prefetch(hosts []string) {
+	if m == nil || m.store == nil || len(hosts) == 0 {
+		return
+	}
+	last := time.Now().Add(m.store.Timeout)
+	todo := make(chan string)
+	var wg sync.WaitGroup
+	for range min(machineLookups, len(hosts)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for h := range todo {
+				if time.Now().After(last) {
+					continue
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), m.store.Timeout)
+				a := m.lookup(ctx, h)
+				cancel()
+				m.mu.Lock()
+				m.seen[h] = a
+				m.mu.Unlock()
+			}
+		}()
+	}
+	for _, h := range hosts {
+		h = strings.ToLower(loginserver.Host(h))
+		m.mu.Lock()
+		_, done := m.seen[h]
+		if !done {
+			m.seen[h] = machineAnswer{} // not known, unless answered in time
+		}
+		m.mu.Unlock()
+		if !done {
+			todo <- h
+		}
+	}
+	close(todo)
+	wg.Wait()
+}
+
+func (m *machine) lookup(ctx context.Context, host string) machineAnswer {
 	key, ok := m.key(host)
 	if !ok {
 		return machineAnswer{}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), m.store.Timeout)
-	defer cancel()
 	e := m.store.Lookup(ctx, key)
 	var he *credstore.HelperError
 	if e.NotFound && e.Err == nil || errors.As(e.Err, &he) && he.Failure == credstore.HelperEmpty {

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -91,6 +92,22 @@ func endOnInterrupt() {
 			}
 			os.Exit(code)
 		}
+	}()
+}
+
+// endOnCancel ends the doctor, and the helpers it waits on, when Docker
+// cancels the plugin: docker was sent SIGINT or SIGTERM alone (a
+// supervisor, a CI's cancel) and tells its plugin so through its socket,
+// where a terminal's Ctrl-C would have reached the plugin itself. run's
+// command gets no signal from Docker, and run waits for it as before.
+func endOnCancel(ctx context.Context) {
+	go func() {
+		<-ctx.Done()
+		if forwarding.Load() {
+			return
+		}
+		credstore.EndGroups()
+		os.Exit(130)
 	}()
 }
 
@@ -267,6 +284,13 @@ myreg.azurecr.io.`,
 		// command, not a registry to check (`check WORD` checks the
 		// registry WORD.azurecr.io).
 		Args: unknownCommandArgs,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if err := plugin.PersistentPreRunE(cmd, args); err != nil {
+				return err
+			}
+			endOnCancel(cmd.Context())
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runCheck(cmd, dockerCLI, &opts, args)
 		},

@@ -94,9 +94,12 @@ func runAndExplain(cmd *cobra.Command, dockerCLI command.Cli, args []string, noC
 
 	w := dockerCLI.Err()
 	text, first := captured.Text()
-	fs := findings(explain.ExplainWith(text, explain.Options{Machine: newMachine(true, machineTimeout).Credential, FirstLine: first}))
+	registries := explain.Registries(text)
+	m := newMachine(true, machineTimeout)
+	m.prefetch(registries)
+	fs := findings(explain.ExplainWith(text, explain.Options{Machine: m.Credential, FirstLine: first}))
 	var live []check.Result
-	if registries := explain.Registries(text); !noCheck && len(registries) > 0 {
+	if !noCheck && len(registries) > 0 {
 		if cfg, err := credstore.Load(config.Dir(), os.Getenv); err == nil {
 			opts := check.Options{Targets: registries, Timeout: timeout}
 			if azureByDefault(dockerCLI) {

@@ -45,6 +45,7 @@ func TestRegistries(t *testing.T) {
 		{"bregone.azurecr.io aregtwo.azurecr.io bregone.azurecr.io", []string{"bregone.azurecr.io", "aregtwo.azurecr.io"}},
 		// Brackets and quotes around a name leave it whole.
 		{"The push refers to repository [myreg.azurecr.io/app]", []string{"myreg.azurecr.io"}},
+		{`"failed\u000amyreg.azurecr.io" "\x0asecond.azurecr.io" "\fthird.azurecr.io" "\012fourth.azurecr.io"`, []string{"myreg.azurecr.io", "second.azurecr.io", "third.azurecr.io", "fourth.azurecr.io"}},
 		// An escaped line break or tab before a name is not part of it.
 		{`"login failed\nmyreg.azurecr.io: unauthorized" "x\r\nsecond.azurecr.io" "\tthird.azurecr.io"`, []string{"myreg.azurecr.io", "second.azurecr.io", "third.azurecr.io"}},
 		{"see <myreg.azurecr.io> and \u201cother.azurecr.io\u201d, \u00a0third.azurecr.io", []string{"myreg.azurecr.io", "other.azurecr.io", "third.azurecr.io"}},
@@ -660,6 +661,9 @@ func TestWords(t *testing.T) {
 		// A JSON string's escapes are undone; others stay.
 		{`{"message":"Head \"https://r.azurecr.io/v2/\": denied \\\\.\\pipe\n"}`, `{"message":"Head "https://r.azurecr.io/v2/": denied \\.\pipe\n"}`},
 		{`C:\Users\me`, `C:\Users\me`},
+		// Colours written as escapes (a JSON log, Go's %q, printf) go too.
+		{`{"log":"pushing \u001b[1mmyreg.azurecr.io/app:1\u001b[0m: denied"}`, `{"log":"pushing myreg.azurecr.io/app:1: denied"}`},
+		{`err="pushing \033[36mmyreg.azurecr.io\033[0m" \x1b[31;1mx\e[K \u001b[ and \n`, `err="pushing myreg.azurecr.io" x \u001b[ and \n`},
 		// A URL a tracker made a Markdown link of reads as printed; a
 		// link with words of its own stays.
 		{`Get "[https://localhost:5001/v2/":](https://localhost:5001/v2/":) http: server gave HTTP response to HTTPS client`, `Get "https://localhost:5001/v2/": http: server gave HTTP response to HTTPS client`},

@@ -160,6 +160,39 @@ func privateAddr(s string) bool {
 	return err == nil && (a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast())
 }
 
+// escapeLen is how many bytes at the start of s end the escape that a
+// backslash before s began: \n, \u000a, \x0a, \012.
+func escapeLen(s string) int {
+	hex := func(s string, n int) bool {
+		if len(s) < n {
+			return false
+		}
+		for i := range n {
+			if !isDigit(s[i]) && !('a' <= s[i]|0x20 && s[i]|0x20 <= 'f') {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case s == "":
+		return 0
+	case s[0] == 'u' && hex(s[1:], 4):
+		return 5
+	case s[0] == 'x' && hex(s[1:], 2):
+		return 3
+	case '0' <= s[0] && s[0] <= '7':
+		n := 1
+		for n < 3 && n < len(s) && '0' <= s[n] && s[n] <= '7' {
+			n++
+		}
+		return n
+	case strings.IndexByte("nrtfvbae", s[0]) >= 0:
+		return 1
+	}
+	return 0
+}
+
 // isAddr reports whether s is an IP address, maybe in brackets.
 func isAddr(s string) bool {
 	_, err := netip.ParseAddr(strings.Trim(s, "[]"))
@@ -207,8 +240,8 @@ func acrHosts(s, lo string, n int) []string {
 		if i-start > maxHost {
 			continue // longer than a name: a fragment of something else
 		}
-		if start > 0 && s[start-1] == '\\' && start < i && strings.IndexByte("nrt", s[start]) >= 0 {
-			start++ // an escaped line break or tab before the name: "failed\nmyreg.azurecr.io"
+		if start > 0 && s[start-1] == '\\' {
+			start += min(escapeLen(s[start:i]), i-start) // an escape before the name: "failed\nmyreg.azurecr.io"
 		}
 		for start < i && (s[start] == '.' || s[start] == '-') {
 			start++

@@ -169,6 +169,9 @@ func undo(line string, json bool) string {
 	if strings.IndexByte(line, 0x1b) >= 0 {
 		line = stripEscapes(line)
 	}
+	if strings.Contains(line, `[`) && strings.IndexByte(line, '\\') >= 0 {
+		line = stripEscapedColours(line)
+	}
 	if json && (strings.Contains(line, `\"`) || strings.Contains(line, `\\`)) {
 		line = unquoteJSON(line)
 	}
@@ -315,6 +318,43 @@ func unquoteJSON(line string) string {
 		}
 		b.WriteByte(line[i])
 	}
+	return b.String()
+}
+
+// stripEscapedColours removes colour sequences whose escape character
+// is itself written as an escape, as a JSON log (Docker's json-file
+// driver), Go's %q or a shell's printf show it: \u001b[1m, \x1b[36m,
+// \033[0m, \e[31m.
+func stripEscapedColours(line string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(line, '\\')
+		if i < 0 {
+			break
+		}
+		n := 0
+		for _, esc := range []string{`\u001b[`, `\u001B[`, `\x1b[`, `\x1B[`, `\033[`, `\e[`} {
+			if strings.HasPrefix(line[i:], esc) {
+				n = len(esc)
+				break
+			}
+		}
+		j := i + n
+		for n > 0 && j < len(line) && (isDigit(line[j]) || line[j] == ';') {
+			j++
+		}
+		if n == 0 || j == len(line) || line[j] != 'm' && line[j] != 'K' {
+			b.WriteString(line[:i+1])
+			line = line[i+1:]
+			continue
+		}
+		b.WriteString(line[:i])
+		line = line[j+1:]
+	}
+	if b.Len() == 0 {
+		return line
+	}
+	b.WriteString(line)
 	return b.String()
 }
 

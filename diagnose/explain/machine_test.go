@@ -190,3 +190,18 @@ func TestFold(t *testing.T) {
 		t.Errorf("nil Machine: %v vs %v", ids(a), ids(b))
 	}
 }
+
+// TestFoldMasksGivenSecret: what this machine says (a helper's error that
+// echoes what it was given) is masked as the text is, where it repeats a
+// secret the text gave.
+func TestFoldMasksGivenSecret(t *testing.T) {
+	cred := report.Credential{Registry: "myreg.azurecr.io", Causes: []cause.Cause{
+		cause.New(cause.CredentialStore, "docker-credential-x get: failed: bad entry Sup3rS3cret9 for myreg.azurecr.io"),
+	}}
+	text := "+ docker login myreg.azurecr.io -u admin -p Sup3rS3cret9\n" + pullFailed
+	fs := ExplainWith(text, Options{Machine: func(h string) (report.Credential, bool) { return cred, h == "myreg.azurecr.io" }})
+	blob, _ := json.Marshal(fs)
+	if len(fs) == 0 || strings.Contains(string(blob), "Sup3rS3cret9") {
+		t.Errorf("the given secret shows: %s", blob)
+	}
+}

@@ -410,15 +410,19 @@ func findings(s *state, gs []group) []Finding {
 		safe[i] = Redact(strings.TrimSpace(line))
 		return safe[i]
 	}
+	// What this machine says (a helper's error) may repeat a secret the
+	// text gave: masked the same way.
+	safeText := func(t string) string { return Redact(mask.Replace(t)) }
 	for _, g := range gs {
-		out = append(out, finding(s, g, safeLine))
+		out = append(out, finding(s, g, safeLine, safeText))
 	}
 	return out
 }
 
 // finding is the finding of g; safeLine is a line of the text masked and
-// redacted, which is all a finding quotes of it.
-func finding(s *state, g group, safeLine func(line int) string) Finding {
+// redacted, which is all a finding quotes of it, and safeText masks and
+// redacts what the machine says.
+func finding(s *state, g group, safeLine func(line int) string, safeText func(string) string) Finding {
 	best := g.best
 	reg := best.Host
 	if reg == "" {
@@ -442,7 +446,7 @@ func finding(s *state, g group, safeLine func(line int) string) Finding {
 	for _, sg := range sigs {
 		if sg.machine != nil {
 			// The machine's word, and the text's failure it explains.
-			machine = append(machine, Evidence{Source: FromMachine, Text: Redact(sg.machine.Evidence)})
+			machine = append(machine, Evidence{Source: FromMachine, Text: safeText(sg.machine.Evidence)})
 		}
 		if sg.Line < 0 || seen[sg.Line] || len(seen) == maxEvidence {
 			continue
@@ -485,7 +489,7 @@ func finding(s *state, g group, safeLine func(line int) string) Finding {
 	}
 	if m := machineCause(g); m != nil {
 		if f.Line == "" {
-			ev = Redact(m.Evidence)
+			ev = safeText(m.Evidence)
 		}
 		if len(m.Remediation) > 0 {
 			fix = m.Remediation

@@ -45,9 +45,11 @@ const colonKeys = `(?:password|passwd|passphrase|secret|_token|identitytoken|api
 // ANSI-C quotes; a shell's trace writes a ' inside them as a closing
 // quote, an escaped one and an opening one), where an
 // unterminated quote runs to the end of the line,
-// or else one word, whose blanks a backslash may escape. A word does not
-// start an object or array; an array's first element is taken (list).
-const valueAlts = `\\+"(?:[^\\\n]|\\+[^"\\\n])*(?:\\+")?|"(?:[^"\\\n]|\\.)*"?|\$?'(?:[^'\\\n]|\\.|'\\'')*'?|(?:\\.|[^\s"',;&{}\[\\])(?:\\.|[^\s"',;&}\\])*`
+// or else one word, whose blanks a backslash may escape, and which may
+// hold a quote after its start (-p Pa"ss, as a log prints an argument). A
+// word does not start an object or array; an array's first element is
+// taken (list).
+const valueAlts = `\\+"(?:[^\\\n]|\\+[^"\\\n])*(?:\\+")?|"(?:[^"\\\n]|\\.)*"?|\$?'(?:[^'\\\n]|\\.|'\\'')*'?|(?:\\.|[^\s"',;&{}\[\\])(?:\\.|[^\s,;&}\\])*`
 
 const value = `(` + valueAlts + `)`
 
@@ -146,7 +148,7 @@ var rules = sync.OnceValue(func() []rule {
 		{re: regexp.MustCompile(`(?i)(?:^|[\s"'(\[{,;|&])--(?:[a-z0-9]+-)*(?:password|passwd|pass|secret)(?:[ \t\x{a0}]+|=)` + value), ok: notMask, need: []string{"--pass", "passw", "secret"}, spread: true},
 		{re: regexp.MustCompile(`(?:^|[\s"'(\[{,;|&])-[ps](?:[ \t\x{a0}]+|=)` + value), ok: notMask, need: []string{"-p", "-s"}, spread: true, login: true},
 		// A flag and its value as items of a list: args: ["login", "-p", "…"].
-		{re: regexp.MustCompile(`(?i)["'](?:-p|--password)["'][ \t]*,[ \t]*["']([^"']+)["']`), ok: notMask, need: []string{"-p", "--pass"}, spread: true, login: true},
+		{re: regexp.MustCompile(`(?i)["'](?:-p|--password)["'][ \t]*,[ \t]*("(?:[^"\\\n]|\\.)*"|'[^'\n]*')`), ok: notMask, need: []string{"-p", "--pass"}, spread: true, login: true},
 		// -p with its value attached: docker login -pSECRET.
 		{re: regexp.MustCompile(`(?:^|[\s"'(\[{,;|&])-p([^\s=]\S*)`), ok: notMask, need: []string{"-p"}, spread: true, login: true},
 		// az acr credential show: the admin passwords as name and value.
@@ -450,26 +452,33 @@ func unquoted(v string) []string {
 			out = append(out, p)
 		}
 	}
+	// As a URL or a form would carry it, for a value given plainly.
+	for _, e := range []string{url.QueryEscape(v), url.PathEscape(v)} {
+		if e != v && !strings.ContainsAny(v, "\\'\"") {
+			out = append(out, e)
+		}
+	}
 	return out
 }
 
 // basicPassword is the password of v read as Basic's base64 of
 // user:password, when it reads as one.
 func basicPassword(v string) (string, bool) {
-	if len(v) < 12 || len(v)%4 != 0 {
+	enc := base64.StdEncoding
+	if len(v)%4 != 0 {
+		enc = base64.RawStdEncoding // some tools leave the padding off
+	}
+	b, err := enc.DecodeString(v)
+	if len(v) < 8 || err != nil {
 		return "", false
 	}
-	b, err := base64.StdEncoding.DecodeString(v)
-	if err != nil {
-		return "", false
-	}
-	user, pass, ok := strings.Cut(string(b), ":")
 	for _, r := range string(b) {
 		if r < ' ' || r == 0x7f || r == utf8.RuneError {
 			return "", false
 		}
 	}
-	return pass, ok && user != "" && pass != ""
+	_, pass, ok := strings.Cut(string(b), ":")
+	return pass, ok && pass != ""
 }
 
 // givenWords are the words of a line that gives a secret by a flag, a
@@ -478,7 +487,7 @@ func basicPassword(v string) (string, bool) {
 // a secret that names itself (a JWT, a long base64) is found wherever it
 // stands.
 var givenWords = []string{"-p", "-s", "--pass", "passw", "passphrase", "secret", "pwd", "pass=", "pat=", "token=", "token\"", "token'",
-	"token:", "_token", "apikey", "api_key", "api-key", "credential", "authorization:", "authorization=", "bearer ", "basic ",
+	"token:", "_token", "apikey", "api_key", "api-key", "credential", "authorization:", "authorization=", "bearer ", "basic ", "auth\"", "auth'",
 	"-u", "creds", "securestring", "subscription-key", "@", "<<<"}
 
 // givesSecret reports whether line may give a secret: it holds one of
@@ -515,6 +524,9 @@ func find(s string, use func(rule) bool) [][2]int {
 				pos = a
 			} else {
 				pos = max(end, start+1)
+			}
+			if strings.HasPrefix(s[a:b], "$'") {
+				a++ // the shell's $'…': the quotes' content
 			}
 			if q := s[a]; q == '"' || q == '\'' {
 				a++

@@ -281,6 +281,14 @@ func TestValuesEnd(t *testing.T) {
 		{"I ran `docker login myreg.azurecr.io -u admin -p Hunt3rTwo` and got", "Hunt3rTwo"},
 		{"Authorization: Basic YWRtaW46SHVudDNyVHdv", "Hunt3rTwo"},
 		{`args: ["login","-u","admin","-p","Hunt3rTwo"]`, "Hunt3rTwo"},
+		{`["docker","login","-u","admin","-p","Pa\"ss w0rd!x","myreg.azurecr.io"]`, `Pa"ss w0rd!x`},
+		{`cmd=['docker', 'login', '-u', 'admin', '-p', "it's-s3cret!", 'myreg.azurecr.io']`, "it's-s3cret!"},
+		{`exec: [docker login -u admin -p Pa"ssw0rd!x myreg.azurecr.io]`, `Pa"ssw0rd!x`},
+		{"Authorization: Basic YWRtaW46U3VwM3JTM2NyZXQ5eA", "Sup3rS3cret9x"},
+		{"Authorization: Basic OlN1cDNyUzNjcmV0OQ==", "Sup3rS3cret9"},
+		{`{"auths":{"myreg.azurecr.io":{"auth":"YWRtaW46U3VwM3JTM2NyZXQ5"}}}`, "Sup3rS3cret9"},
+		{"docker login -u admin -p 'p@ss/w0rd!x' myreg.azurecr.io", "p%40ss%2Fw0rd%21x"},
+		{"docker login -u admin -p $'Sup3rS3cret9' myreg.azurecr.io", "Sup3rS3cret9"},
 	} {
 		if got := Values([]string{tc.line}); !slices.Contains(got, tc.want) {
 			t.Errorf("Values(%q) = %q, want %q among them", tc.line, got, tc.want)
