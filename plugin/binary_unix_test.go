@@ -169,6 +169,13 @@ func TestRunLeftovers(t *testing.T) {
 	if r := sb.run("", "run", "--no-check", "--", notExec); r.code != 126 {
 		t.Errorf("a command without execute permission: %v, want 126", r)
 	}
+	badELF := filepath.Join(t.TempDir(), "prog")
+	if err := os.WriteFile(badELF, []byte("\x7fELF\x02garbage"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if r := sb.run("", "run", "--no-check", "--", badELF); r.code != 126 {
+		t.Errorf("a file the kernel cannot run: %v, want 126", r)
+	}
 	if r := sb.run("", "run", "--no-check", "--", "no-such-command-acrdoctor"); r.code != 127 {
 		t.Errorf("a command not found: %v, want 127", r)
 	}

@@ -420,9 +420,16 @@ func TestExplainKeepsTheEndCR(t *testing.T) {
 		t.Errorf("Text() = %q, %d; want %q, line 2", text, first, "cd\n")
 	}
 	for _, tc := range []struct{ in, want string }{{"ab\ncd", "cd"}, {"ab\r\ncd", "cd"}, {"ab\rcd", "cd"}, {"abcd", ""}, {"ab\r", ""}} {
-		if got := afterLine(tc.in); got != tc.want {
+		if got := afterLine(tc.in, "\r\n"); got != tc.want {
 			t.Errorf("afterLine(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+	// In a log whose lines end in line feeds, a progress bar's carriage
+	// returns, kept or left out, are no line ends: numbers as grep -n's.
+	tl = tail{max: 12}
+	tl.Write([]byte("1%\r2%\r3%\ndone\rx\nlast line\n"))
+	if text, first := tl.Text(); text != "last line\n" || first != 3 {
+		t.Errorf("Text() = %q, %d; want %q, line 3", text, first, "last line\n")
 	}
 }
 

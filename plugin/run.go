@@ -68,7 +68,7 @@ func runAndExplain(cmd *cobra.Command, dockerCLI command.Cli, args []string, noC
 	if err := child.Start(); err != nil {
 		fmt.Fprintf(dockerCLI.Err(), "%s: %s\n", name, safe(err.Error()))
 		code := 127 // as a shell says it: not found, or not runnable
-		if errors.Is(err, fs.ErrPermission) {
+		if errors.Is(err, fs.ErrPermission) || errors.Is(err, errExecFormat) {
 			code = 126
 		}
 		return cli.StatusError{StatusCode: code}
@@ -196,7 +196,10 @@ type tail struct {
 	mu      sync.Mutex
 	buf     bytes.Buffer
 	dropped int64 // bytes left out before what is kept
-	lines   int   // line ends among them, as explain counts them
+	// Line ends among them: line feeds, and carriage returns alone, which
+	// end lines as explain numbers them only in a text with no line feed
+	// (an old Mac file; elsewhere a progress bar's redraw).
+	lfs, crs int
 }
 
 func (t *tail) Write(p []byte) (int, error) {
@@ -205,32 +208,22 @@ func (t *tail) Write(p []byte) (int, error) {
 	t.buf.Write(p)
 	if over := t.buf.Len() - t.max; over > 0 {
 		cut := t.buf.Next(over)
-		t.lines += lineEnds(cut)
-		if cut[len(cut)-1] == '\r' && t.buf.Bytes()[0] == '\n' {
-			t.lines-- // a CRLF the cut splits is one line end, counted with its LF
+		t.lfs += bytes.Count(cut, []byte("\n"))
+		for i, c := range cut {
+			if c == '\r' && (i+1 == len(cut) && t.buf.Bytes()[0] != '\n' || i+1 < len(cut) && cut[i+1] != '\n') {
+				t.crs++
+			}
 		}
 		t.dropped += int64(over)
 	}
 	return len(p), nil
 }
 
-// lineEnds counts the line ends of b: line feeds, and carriage returns
-// not followed by one.
-func lineEnds(b []byte) int {
-	n := bytes.Count(b, []byte("\n"))
-	for i, c := range b {
-		if c == '\r' && (i+1 == len(b) || b[i+1] != '\n') {
-			n++
-		}
-	}
-	return n
-}
-
-// afterLine is text after its first line end (a line feed, or a carriage
-// return alone, as explain reads them): what a tail keeps starts inside a
-// line, which is never shown.
-func afterLine(text string) string {
-	i := strings.IndexAny(text, "\r\n")
+// afterLine is text after its first line end (ends: a line feed, or also
+// a carriage return alone, as explain reads them): what a tail keeps
+// starts inside a line, which is never shown.
+func afterLine(text, ends string) string {
+	i := strings.IndexAny(text, ends)
 	switch {
 	case i < 0:
 		return ""
@@ -250,5 +243,8 @@ func (t *tail) Text() (text string, firstLine int) {
 	if t.dropped == 0 {
 		return t.buf.String(), 1
 	}
-	return afterLine(t.buf.String()), t.lines + 2
+	if t.lfs > 0 || bytes.IndexByte(t.buf.Bytes(), '\n') >= 0 {
+		return afterLine(t.buf.String(), "\n"), t.lfs + 2
+	}
+	return afterLine(t.buf.String(), "\r"), t.crs + 2
 }
