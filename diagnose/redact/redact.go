@@ -386,11 +386,17 @@ func Values(lines []string) []string {
 		}
 	}
 	budget := valuesBudget
+	flag := false // the line before was a YAML list's password flag
 	for _, l := range lines {
 		if budget <= 0 {
 			break
 		}
 		l = l[:min(len(l), valuesLine)]
+		item, isItem := yamlItem(l)
+		if flag && isItem {
+			add(item)
+		}
+		flag = isItem && passwordFlags[strings.ToLower(item)]
 		if read[l] || !givesSecret(l) {
 			continue
 		}
@@ -406,6 +412,24 @@ func Values(lines []string) []string {
 	}
 	return out
 }
+
+// yamlItem is the value of a YAML list item standing alone on line
+// ("  - --password", `- "s3cret"`): a Kubernetes args list or Compose's
+// command, where a flag's value is the next item.
+func yamlItem(line string) (string, bool) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(line), "- ")
+	rest = strings.TrimSpace(rest)
+	if !ok || rest == "" || strings.ContainsAny(rest, " \t") && !strings.HasPrefix(rest, `"`) && !strings.HasPrefix(rest, "'") {
+		return "", false
+	}
+	if len(rest) >= 2 && (rest[0] == '"' || rest[0] == '\'') && rest[len(rest)-1] == rest[0] {
+		rest = rest[1 : len(rest)-1]
+	}
+	return rest, true
+}
+
+// passwordFlags are the flags whose value is a password.
+var passwordFlags = map[string]bool{"-p": true, "--password": true, "--registry-password": true, "--docker-password": true}
 
 // minValue is the shortest secret Values lists; valuesBudget and
 // valuesLine bound what it reads.

@@ -289,8 +289,11 @@ func TestValuesEnd(t *testing.T) {
 		{`{"auths":{"myreg.azurecr.io":{"auth":"YWRtaW46U3VwM3JTM2NyZXQ5"}}}`, "Sup3rS3cret9"},
 		{"docker login -u admin -p 'p@ss/w0rd!x' myreg.azurecr.io", "p%40ss%2Fw0rd%21x"},
 		{"docker login -u admin -p $'Sup3rS3cret9' myreg.azurecr.io", "Sup3rS3cret9"},
+		// A YAML list's flag, its value the next item (Kubernetes args).
+		{"  - -p\n  - Sup3rS3cret9", "Sup3rS3cret9"},
+		{`  - "--password"` + "\n" + `  - "pa ss w0rd"`, "pa ss w0rd"},
 	} {
-		if got := Values([]string{tc.line}); !slices.Contains(got, tc.want) {
+		if got := Values(strings.Split(tc.line, "\n")); !slices.Contains(got, tc.want) {
 			t.Errorf("Values(%q) = %q, want %q among them", tc.line, got, tc.want)
 		}
 	}
