@@ -287,6 +287,12 @@ func onPath(path, name string) bool {
 // Entries returns every credential Docker holds, one per registry key, in
 // key order, with the outcome of listing the credsStore helper.
 func (s *Store) Entries(ctx context.Context) ([]Entry, []StoreStatus) {
+	return s.EntriesOf(ctx, nil)
+}
+
+// EntriesOf is Entries for the keys keep keeps (nil: all): the others are
+// not looked up, so no helper decrypts a secret that is not asked for.
+func (s *Store) EntriesOf(ctx context.Context, keep func(key string) bool) ([]Entry, []StoreStatus) {
 	keys := make(map[string]struct{})
 	for k := range s.Config.Env {
 		keys[k] = struct{}{}
@@ -313,7 +319,9 @@ func (s *Store) Entries(ctx context.Context) ([]Entry, []StoreStatus) {
 
 	sorted := make([]string, 0, len(keys))
 	for k := range keys {
-		sorted = append(sorted, k)
+		if keep == nil || keep(k) {
+			sorted = append(sorted, k)
+		}
 	}
 	slices.Sort(sorted)
 

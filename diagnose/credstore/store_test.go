@@ -256,3 +256,15 @@ func TestLookupHungHelperOnce(t *testing.T) {
 		t.Errorf("the hung helper was run %d times, want once", calls)
 	}
 }
+
+// TestEntriesOf: keys not kept are not looked up: their helper is not run.
+func TestEntriesOf(t *testing.T) {
+	fakeHelpers(t, map[string]string{"ok": `read k; echo "{\"ServerURL\":\"$k\",\"Username\":\"u\",\"Secret\":\"s\"}"`})
+	var asked []string
+	s := &Store{Config: &Config{CredHelpers: map[string]string{"myreg.azurecr.io": "ok", "https://index.docker.io/v1/": "ok"}},
+		Trace: func(c Call) { asked = append(asked, c.Server) }}
+	entries, _ := s.EntriesOf(context.Background(), func(k string) bool { return strings.HasSuffix(k, ".azurecr.io") })
+	if len(entries) != 1 || entries[0].Registry != "myreg.azurecr.io" || !slices.Equal(asked, []string{"myreg.azurecr.io"}) {
+		t.Errorf("entries %+v, helper asked for %q", entries, asked)
+	}
+}

@@ -32,7 +32,13 @@ const SkewTolerance = 5 * time.Minute
 // Take reads every entry of store and assesses it. Without all, entries for
 // registries that are not ACR (nor evidently meant to be) are left out.
 func Take(ctx context.Context, store *credstore.Store, all bool, now time.Time) report.Creds {
-	entries, stores := store.Entries(ctx)
+	var keep func(string) bool
+	if !all {
+		// Another registry's secret is not asked for: a pass store would
+		// decrypt it, maybe asking for a passphrase, to no purpose.
+		keep = func(key string) bool { _, acr := loginserver.Check(key); return acr }
+	}
+	entries, stores := store.EntriesOf(ctx, keep)
 	out := report.Creds{Config: store.Config.Filename, Credentials: make([]report.Credential, 0, len(entries))}
 	for _, e := range entries {
 		e.Namespaces = store.Config.Namespaces
