@@ -170,7 +170,7 @@ func runConfigure(ctx context.Context, dockerCLI command.Cli, opts configureOpti
 	// rest of configure's state; failing that, the wrapper's first get
 	// that journals makes it.
 	_, _ = fingerprint.Keep(ed.Dir)
-	fmt.Fprintln(out, "Written. Undo with: "+safe(undoCommand()))
+	fmt.Fprintln(out, "Written. Undo with: "+safe(undoCommand()+yesFlag(opts.yes)))
 	if rec.Backup != "" {
 		fmt.Fprintf(out, "The file as it was is kept as %s.\n", safe(rec.Backup))
 	}
@@ -389,8 +389,17 @@ func unwrapUnrecorded(dockerCLI command.Cli, ed *configedit.Editor, opts configu
 	if _, err := ed.Apply(f, &configedit.Plan{Doc: doc}); err != nil {
 		return writeError(err)
 	}
-	fmt.Fprintln(out, "Done. Undo with: "+safe(undoCommand()))
+	fmt.Fprintln(out, "Done. Undo with: "+safe(undoCommand()+yesFlag(opts.yes)))
 	return nil
+}
+
+// yesFlag is --yes for the undo of a run that was given it: where nothing
+// asked (a script, CI), the undo must not wait to be asked either.
+func yesFlag(yes bool) string {
+	if yes {
+		return " --yes"
+	}
+	return ""
 }
 
 // planUndo plans reverting rec and refuses, unless forced, an undo that

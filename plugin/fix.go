@@ -547,7 +547,7 @@ func printOutcome(w io.Writer, rep fixReport, opts fixOptions) {
 		fmt.Fprintf(w, "%s%s: %s → %s\n", safe(o.Registry), safe(where), o.Before, o.After)
 	}
 	if len(rep.Applied) > 0 {
-		fmt.Fprintln(w, "Done. Undo with: "+safe(undoOf("fix")+toolFlag(opts.tool)))
+		fmt.Fprintln(w, "Done. Undo with: "+safe(undoOf("fix")+toolFlag(opts.tool)+yesFlag(opts.yes)))
 	}
 }
 
