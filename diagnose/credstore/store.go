@@ -310,6 +310,9 @@ func (s *Store) EntriesOf(ctx context.Context, keep func(key string) bool) ([]En
 		if err == nil && len(list) == 0 && name == "pass" {
 			err = s.passUninitialised("list")
 		}
+		if he := (*HelperError)(nil); errors.As(err, &he) && he.Failure == HelperTimedOut {
+			s.hung.Store(name, he) // its gets would hang as its list did
+		}
 		st.Entries, st.Err = len(list), err
 		for k := range list {
 			keys[k] = struct{}{}

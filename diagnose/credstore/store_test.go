@@ -268,3 +268,21 @@ func TestEntriesOf(t *testing.T) {
 		t.Errorf("entries %+v, helper asked for %q", entries, asked)
 	}
 }
+
+// TestEntriesHungStore: a store whose list ran out of time is not asked
+// for each of config.json's keys after it.
+func TestEntriesHungStore(t *testing.T) {
+	fakeHelpers(t, map[string]string{"hang": `sleep 30`})
+	var calls int
+	s := &Store{Config: &Config{CredsStore: "hang", Auths: map[string]types.AuthConfig{"one.azurecr.io": {}, "two.azurecr.io": {}}},
+		Timeout: 200 * time.Millisecond, Trace: func(Call) { calls++ }}
+	entries, stores := s.Entries(context.Background())
+	if len(stores) != 1 || stores[0].Err == nil || len(entries) != 2 || calls != 1 {
+		t.Errorf("stores %+v, %d entries, the helper run %d times; want its list alone, timed out", stores, len(entries), calls)
+	}
+	for _, e := range entries {
+		if e.Err == nil {
+			t.Errorf("%s: no error from the hung store", e.Registry)
+		}
+	}
+}
