@@ -23,6 +23,9 @@ func TestInvariance(t *testing.T) {
 		{"a CI time stamp", eachLine(func(l string) string { return "2024-05-01T10:11:12.1234567Z " + l })},
 		{"Azure Pipelines' error prefix", eachLine(func(l string) string { return "##[error]" + l })},
 		{"a JSON string's escapes", eachLine(jsonEscape.Replace)},
+		{"Docker's json-file log", eachLine(func(l string) string {
+			return `{"log":"` + jsonEscape.Replace(l) + `\n","stream":"stderr","time":"2024-05-01T10:11:12.123456789Z"}`
+		})},
 		{"a JSON message, line breaks escaped", func(s string) string {
 			return `{"level":"error","msg":"` + strings.ReplaceAll(jsonEscape.Replace(s), "\n", `\n`) + `"}`
 		}},

@@ -124,6 +124,11 @@ func escapedLines(line string) []string {
 	if breaks == 0 || breaks == 1 && !strings.Contains(line, `\"`) && !strings.Contains(line, `\t`) && !strings.Contains(line, `{"`) {
 		return nil
 	}
+	if rest := line[start:]; rest == `"` || strings.HasPrefix(rest, `",`) || strings.HasPrefix(rest, `"}`) {
+		// The string's end and the record around it (Docker's json-file
+		// log: {"log":"…\n","stream":…}): no line the tool printed.
+		return out
+	}
 	return append(out, line[start:])
 }
 
