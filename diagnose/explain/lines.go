@@ -190,30 +190,16 @@ func undo(line string, json bool) string {
 // output ("[https://r.io/v2/](https://r.io/v2/)"): the URL as printed.
 // Only a link to what its text says is undone.
 func unlink(line string) string {
-	var b strings.Builder
-	for {
-		i := strings.Index(line, "](http")
-		if i < 0 {
-			break
-		}
+	return rewrite(line, "](http", func(line string, i int) (int, int, string, bool) {
 		open := strings.LastIndexByte(line[:i], '[')
 		end := strings.IndexByte(line[i:], ')')
 		if open < 0 || end < 0 || line[open+1:i] != line[i+2:i+end] {
 			// A link with words of its own, or to another place, is
 			// not a URL the tool printed.
-			b.WriteString(line[:i+2])
-			line = line[i+2:]
-			continue
+			return 0, 0, "", false
 		}
-		b.WriteString(line[:open])
-		b.WriteString(line[open+1 : i])
-		line = line[i+end+1:]
-	}
-	if b.Len() == 0 {
-		return line
-	}
-	b.WriteString(line)
-	return b.String()
+		return open, i + end + 1, line[open+1 : i], true
+	})
 }
 
 // fromPage undoes what a web page does to a line of output copied from it:
@@ -258,33 +244,18 @@ var entities = map[string]rune{
 // character, or none, is left as written: a line stays one line, and
 // hostile bytes stay what they are.
 func unescapeEntities(line string) string {
-	var b strings.Builder
-	for {
-		i := strings.IndexByte(line, '&')
-		if i < 0 {
-			break
-		}
+	return rewrite(line, "&", func(line string, i int) (int, int, string, bool) {
 		j := strings.IndexByte(line[i:], ';')
-		r, ok := rune(0), false
-		if j > 1 && j <= 32 {
-			r, ok = entity(line[i+1 : i+j])
+		if j <= 1 || j > 32 {
+			return 0, 0, "", false
 		}
-		if !ok {
-			b.WriteString(line[:i+1])
-			line = line[i+1:]
-			continue
-		}
-		b.WriteString(line[:i])
+		r, ok := entity(line[i+1 : i+j])
+		with := ""
 		if r >= 0 {
-			b.WriteRune(r)
+			with = string(r)
 		}
-		line = line[i+j+1:]
-	}
-	if b.Len() == 0 {
-		return line
-	}
-	b.WriteString(line)
-	return b.String()
+		return i, i + j + 1, with, ok
+	})
 }
 
 // entity is the rune of the entity named name (without & and ;), -1 for
@@ -331,12 +302,7 @@ func unquoteJSON(line string) string {
 // driver), Go's %q or a shell's printf show it: \u001b[1m, \x1b[36m,
 // \033[0m, \e[31m.
 func stripEscapedColours(line string) string {
-	var b strings.Builder
-	for {
-		i := strings.IndexByte(line, '\\')
-		if i < 0 {
-			break
-		}
+	return rewrite(line, `\`, func(line string, i int) (int, int, string, bool) {
 		n := 0
 		for _, esc := range []string{`\u001b[`, `\u001B[`, `\x1b[`, `\x1B[`, `\033[`, `\e[`} {
 			if strings.HasPrefix(line[i:], esc) {
@@ -349,17 +315,37 @@ func stripEscapedColours(line string) string {
 			j++
 		}
 		if n == 0 || j == len(line) || line[j] != 'm' && line[j] != 'K' {
-			b.WriteString(line[:i+1])
-			line = line[i+1:]
+			return 0, 0, "", false
+		}
+		return i, j + 1, "", true
+	})
+}
+
+// rewrite replaces, at each place marker is in line, the piece at finds
+// around it (line[start:end], start at or before the marker) with what
+// it gives, where it finds one; the rest of line stays as it is.
+func rewrite(line, marker string, at func(line string, i int) (start, end int, with string, ok bool)) string {
+	var b strings.Builder
+	done := 0 // line[:done] is in b, or replaced there
+	for from := 0; from < len(line); {
+		k := strings.Index(line[from:], marker)
+		if k < 0 {
+			break
+		}
+		i := from + k
+		start, end, with, ok := at(line, i)
+		if !ok || start < done {
+			from = i + 1
 			continue
 		}
-		b.WriteString(line[:i])
-		line = line[j+1:]
+		b.WriteString(line[done:start])
+		b.WriteString(with)
+		done, from = end, end
 	}
-	if b.Len() == 0 {
+	if done == 0 {
 		return line
 	}
-	b.WriteString(line)
+	b.WriteString(line[done:])
 	return b.String()
 }
 
