@@ -78,6 +78,10 @@ func runExplain(dockerCLI command.Cli, out *output, noLocal bool, args []string)
 	switch {
 	case n == maxExplainRead:
 		fmt.Fprintf(dockerCLI.Err(), "acrdoctor: stopped reading %s after %d MiB: what comes later was not read; explaining the last %d MiB read\n", safe(name), maxExplainRead>>20, maxExplainInput>>20)
+	case kept.dropped > 0 && strings.TrimSpace(text) == "":
+		// All that was kept is the line the cut fell in, which is never
+		// read: it may have lost what marks a secret in it.
+		fmt.Fprintf(dockerCLI.Err(), "acrdoctor: %s is longer than %d MiB and its end is one line that long: nothing of it was read\n", safe(name), maxExplainInput>>20)
 	case kept.dropped > 0:
 		fmt.Fprintf(dockerCLI.Err(), "acrdoctor: %s is longer than %d MiB: its first %d bytes were left out, its end read\n", safe(name), maxExplainInput>>20, kept.dropped)
 	}

@@ -433,6 +433,16 @@ func TestExplainKeepsTheEndCR(t *testing.T) {
 	}
 }
 
+// TestExplainOneLongLine: a log whose end is one line longer than the
+// cap says that nothing of it was read, not that its end was.
+func TestExplainOneLongLine(t *testing.T) {
+	c, _, errOut := testCLI(t, strings.Repeat("x", maxExplainInput+100)+" unauthorized: authentication required\n")
+	_ = runExplain(c, &output{raw: "text"}, true, []string{"-"})
+	if !strings.Contains(errOut.String(), "nothing of it was read") {
+		t.Errorf("stderr:\n%s", errOut)
+	}
+}
+
 // TestExplainCutLine: where the cut falls inside a line (here inside the
 // quotes that mark an echoed password), that part-line is never shown.
 func TestExplainCutLine(t *testing.T) {
