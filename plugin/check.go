@@ -128,7 +128,7 @@ func checkRun(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 	out := dockerCLI.Out()
 	text := !opts.out.json() && !opts.out.template()
 	p := newPalette(dockerCLI)
-	tw := textWriter{w: safeOutput(out, p), p: p, now: time.Now(), verbose: opts.verbose, fixes: map[string]bool{}}
+	tw := textWriter{w: safeOutput(out, p), p: p, now: time.Now(), verbose: opts.verbose, fixes: map[string]bool{}, offline: opts.offline}
 	progress := newProgress(dockerCLI, text)
 	var mu sync.Mutex
 	emit := func(r check.Result) {
@@ -365,7 +365,11 @@ func (t textWriter) checkSummary(rep report.Check) {
 	if noun == "registry" && len(rep.Registries) != 1 {
 		checked = fmt.Sprintf("%d registries", len(rep.Registries))
 	}
-	fmt.Fprintf(t.w, "%s checked: %d healthy, %d with problems", checked, len(rep.Registries)-failing, failing)
+	healthy := "healthy"
+	if t.offline {
+		healthy = "with no problem seen offline"
+	}
+	fmt.Fprintf(t.w, "%s checked: %d %s, %d with problems", checked, len(rep.Registries)-failing, healthy, failing)
 	if failing == 0 && rep.Failed() {
 		// The exit status is 1: say why, where the eye ends.
 		fmt.Fprint(t.w, "; the problem above is Docker's own, and fails every registry")

@@ -36,6 +36,8 @@ type textWriter struct {
 	// same fix again (a store that fails every entry) is a line. Nil keeps
 	// none.
 	fixes map[string]bool
+	// offline: no registry was asked, so none is called healthy.
+	offline bool
 }
 
 var kindNames = map[report.Kind]string{

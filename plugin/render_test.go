@@ -533,3 +533,15 @@ func TestFixOnce(t *testing.T) {
 		t.Errorf("got:\n%s", got)
 	}
 }
+
+// TestOfflineSummary: a check that asked no registry calls none healthy.
+func TestOfflineSummary(t *testing.T) {
+	rep := report.Check{Registries: []report.Registry{{Registry: "myreg.azurecr.io", Healthy: true}}}
+	for _, offline := range []bool{false, true} {
+		var b strings.Builder
+		textWriter{w: &b, p: palette{}, now: renderNow, offline: offline}.checkSummary(rep)
+		if got := strings.Contains(b.String(), "1 healthy"); got == offline {
+			t.Errorf("offline %v: %q", offline, b.String())
+		}
+	}
+}
