@@ -369,12 +369,13 @@ func (t textWriter) checkSummary(rep report.Check) {
 	if t.offline {
 		healthy = "with no problem seen offline"
 	}
-	fmt.Fprintf(t.w, "%s checked: %d %s, %d with problems", checked, len(rep.Registries)-failing, healthy, failing)
 	if failing == 0 && rep.Failed() {
-		// The exit status is 1: say why, where the eye ends.
-		fmt.Fprint(t.w, "; the problem above is Docker's own, and fails every registry")
+		// The exit status is 1: say why, where the eye ends, and call
+		// nothing healthy that Docker's own problem fails.
+		fmt.Fprintf(t.w, "%s checked: no problem of a registry's own; the problem above is Docker's own, and fails every registry.\n", checked)
+		return
 	}
-	fmt.Fprintln(t.w, ".")
+	fmt.Fprintf(t.w, "%s checked: %d %s, %d with problems.\n", checked, len(rep.Registries)-failing, healthy, failing)
 }
 
 // writeTranscript prints what was sent and received, for -D. Transcripts

@@ -132,9 +132,15 @@ func (m *machine) lookup(ctx context.Context, host string) machineAnswer {
 	}
 	e := m.store.Lookup(ctx, key)
 	var he *credstore.HelperError
-	if e.NotFound && e.Err == nil || errors.As(e.Err, &he) && he.Failure == credstore.HelperEmpty {
+	switch {
+	case e.NotFound && e.Err == nil || errors.As(e.Err, &he) && he.Failure == credstore.HelperEmpty:
 		// Debian's pass answers an empty credential for one it does not
 		// hold: to Docker, as to the text, that is not logged in.
+		return machineAnswer{}
+	case errors.As(e.Err, &he) && he.Failure == credstore.HelperTimedOut:
+		// A helper that did not answer the doctor in its time says
+		// nothing of a failure the text shows: Docker waits on its
+		// helpers, and would have hung, not failed.
 		return machineAnswer{}
 	}
 	c := inventory.Assess(e, m.now)

@@ -97,6 +97,26 @@ func TestMachine(t *testing.T) {
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
+// TestMachineHungHelper: a helper that does not answer the doctor in its
+// time tells nothing of a pasted failure (Docker would have hung on it):
+// the machine knows nothing of that registry.
+func TestMachineHungHelper(t *testing.T) {
+	dir, bin := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "docker-credential-slow"), []byte("#!/bin/sh\nsleep 30\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"credsStore": "slow"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DOCKER_CONFIG", dir)
+	t.Setenv("DOCKER_AUTH_CONFIG", "")
+	t.Setenv("ACRDOCTOR_JOURNAL", "off")
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	if c, ok := newMachine(true, 300*time.Millisecond).Credential("myreg.azurecr.io"); ok {
+		t.Errorf("Credential = %+v, found; want nothing known", c)
+	}
+}
+
 // TestMachineJournal: the journal's last get speaks of a registry only
 // where the wrapper serves it (the journal is the wrapper's), and only of
 // the secret it serves now.

@@ -510,7 +510,7 @@ func TestCheckSummaryDockerFails(t *testing.T) {
 		want   string
 	}{
 		{nil, "1 registry checked: 1 healthy, 0 with problems.\n"},
-		{docker, "1 registry checked: 1 healthy, 0 with problems; the problem above is Docker's own, and fails every registry.\n"},
+		{docker, "1 registry checked: no problem of a registry's own; the problem above is Docker's own, and fails every registry.\n"},
 	} {
 		var b strings.Builder
 		textWriter{w: &b, p: palette{}, now: renderNow}.checkSummary(report.Check{
