@@ -176,8 +176,8 @@ func TestRunLeftovers(t *testing.T) {
 	if r := sb.run("", "run", "--no-check", "--", badELF); r.code != 126 {
 		t.Errorf("a file the kernel cannot run: %v, want 126", r)
 	}
-	if r := sb.run("", "run", "--no-check", "--", "no-such-command-acrdoctor"); r.code != 127 {
-		t.Errorf("a command not found: %v, want 127", r)
+	if r := sb.run("", "run", "--no-check", "--", "no-such-command-acrdoctor"); r.code != 127 || !strings.Contains(r.stderr, "cannot run no-such-command-acrdoctor: executable file not found") {
+		t.Errorf("a command not found: %v, want 127 and what a shell would say", r)
 	}
 }
 

@@ -66,7 +66,18 @@ func runAndExplain(cmd *cobra.Command, dockerCLI command.Cli, args []string, noC
 	// waited for.
 	child.WaitDelay = leftoverGrace
 	if err := child.Start(); err != nil {
-		fmt.Fprintf(dockerCLI.Err(), "%s: %s\n", name, safe(err.Error()))
+		// Go's words ("fork/exec PATH: …", "exec: \"x\": executable file
+		// not found in $PATH") say what a shell says, less plainly.
+		why := err.Error()
+		var pe *fs.PathError
+		var ee *exec.Error
+		switch {
+		case errors.As(err, &ee):
+			why = fmt.Sprintf("%s: %v", ee.Name, ee.Err)
+		case errors.As(err, &pe):
+			why = fmt.Sprintf("%s: %v", pe.Path, pe.Err)
+		}
+		fmt.Fprintf(dockerCLI.Err(), "%s: cannot run %s\n", name, safe(why))
 		code := 127 // as a shell says it: not found, or not runnable
 		if errors.Is(err, fs.ErrPermission) || errors.Is(err, errExecFormat) {
 			code = 126

@@ -635,13 +635,13 @@ func TestSplitEscaped(t *testing.T) {
 	}{
 		{[]string{"a", "b"}, []string{"a", "b"}, nil},
 		{[]string{"top", `{"message":"Get \"https://r.io/v2/\": EOF\nunauthorized: authentication required"}`, "end"},
-			[]string{"top", `{"message":"Get \"https://r.io/v2/\": EOF`, `unauthorized: authentication required"}`, "end"}, []int{0, 1, 1, 2}},
+			[]string{"top", `Get \"https://r.io/v2/\": EOF`, "unauthorized: authentication required", "end"}, []int{0, 1, 1, 2}},
 		{[]string{`errors:\r\ndenied: requested access\r\nunauthorized`}, []string{"errors:", "denied: requested access", "unauthorized"}, []int{0, 0, 0}},
 		// An escaped backslash before n is not a break.
 		{[]string{`a\\nb\nc\nd`}, []string{`a\\nb`, "c", "d"}, []int{0, 0, 0}},
-		{[]string{`{"msg":"login failed\nmyreg.azurecr.io: unauthorized"}`}, []string{`{"msg":"login failed`, `myreg.azurecr.io: unauthorized"}`}, []int{0, 0}},
+		{[]string{`{"msg":"login failed\nmyreg.azurecr.io: unauthorized"}`}, []string{"login failed", "myreg.azurecr.io: unauthorized"}, []int{0, 0}},
 		// A log record's one line, without the rest of the record.
-		{[]string{`{"log":"Error: x509: certificate signed by unknown authority\n","stream":"stderr"}`, "next"}, []string{`{"log":"Error: x509: certificate signed by unknown authority`, "next"}, []int{0, 1}},
+		{[]string{`{"log":"Error: x509: certificate signed by unknown authority\n","stream":"stderr"}`, "next"}, []string{"Error: x509: certificate signed by unknown authority", "next"}, []int{0, 1}},
 		// One break and no other escape: prose that names it.
 		{[]string{`split the output at \n to read it`}, []string{`split the output at \n to read it`}, nil},
 		{[]string{`open C:\new\nodes\name: access denied`}, []string{`open C:\new\nodes\name: access denied`}, nil},

@@ -124,12 +124,38 @@ func escapedLines(line string) []string {
 	if breaks == 0 || breaks == 1 && !strings.Contains(line, `\"`) && !strings.Contains(line, `\t`) && !strings.Contains(line, `{"`) {
 		return nil
 	}
-	if rest := line[start:]; rest == `"` || strings.HasPrefix(rest, `",`) || strings.HasPrefix(rest, `"}`) {
+	rec := recordStart(out[0])
+	out[0] = out[0][len(rec):] // {"log":" before the first line
+	rest := line[start:]
+	switch {
+	case rest == `"` || strings.HasPrefix(rest, `",`) || strings.HasPrefix(rest, `"}`):
 		// The string's end and the record around it (Docker's json-file
 		// log: {"log":"…\n","stream":…}): no line the tool printed.
 		return out
+	case rec != "":
+		rest = strings.TrimSuffix(rest, `"}`)
 	}
-	return append(out, line[start:])
+	return append(out, rest)
+}
+
+// recordStart is the start of a JSON record that holds a message as its
+// first value ({"log":", {"msg": "), or "".
+func recordStart(s string) string {
+	key, ok := strings.CutPrefix(s, `{"`)
+	if !ok {
+		return ""
+	}
+	i := strings.IndexByte(key, '"')
+	if i <= 0 || i > 32 || strings.ContainsAny(key[:i], " \\") {
+		return ""
+	}
+	rest := strings.TrimLeft(key[i+1:], " ")
+	rest, ok = strings.CutPrefix(rest, ":")
+	rest = strings.TrimLeft(rest, " ")
+	if !ok || !strings.HasPrefix(rest, `"`) {
+		return ""
+	}
+	return s[:len(s)-len(rest)+1]
 }
 
 // windowsPath reports whether line holds a drive's path with single
