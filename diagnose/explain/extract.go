@@ -134,7 +134,7 @@ func readPlainHTTP(c *lineCtx) {
 		return
 	}
 	s := sig(tlsFail, wLikely, "the registry speaks plain HTTP, not TLS", netDown, regName)
-	s.fix = fixPlainHTTP(c.reqHost)
+	s.fix = fixPlainHTTP(req)
 	c.emit(s)
 }
 
@@ -496,16 +496,10 @@ func statusSignal(c *lineCtx, n int, az bool) {
 	}
 }
 
-// manifestAsked reports whether the line, or one of the two before it
-// (curl's "Downloading URL", then its error; a log record's tail between),
-// asked for a manifest.
+// manifestAsked reports whether the line, or the one before it (curl's
+// "Downloading URL", then its error), asked for a manifest.
 func (c *lineCtx) manifestAsked() bool {
-	for j := c.i; j >= 0 && j >= c.i-2; j-- {
-		if strings.Contains(c.s.lines[j], "/manifests/") {
-			return true
-		}
-	}
-	return false
+	return strings.Contains(c.lo, "/manifests/") || c.i > 0 && strings.Contains(c.s.lines[c.i-1], "/manifests/")
 }
 
 // tokenRequest reports whether the line's failed request asked the

@@ -118,6 +118,11 @@ func TestFixRegistry(t *testing.T) {
 	if len(fs) == 0 || fs[0].Cause.ID != tlsFail || !slices.Equal(fs[0].Cause.Remediation, fixPlainHTTP("192.168.1.10:5000")) {
 		t.Errorf("plain HTTP: %+v", fs)
 	}
+	// A host no registry is known by (localhost) is named in the fix too.
+	fs = ExplainString(`pinging container registry localhost:5001: Get "https://localhost:5001/v2/": http: server gave HTTP response to HTTPS client`)
+	if len(fs) == 0 || fs[0].Cause.ID != tlsFail || !slices.Equal(fs[0].Cause.Remediation, fixPlainHTTP("localhost:5001")) {
+		t.Errorf("plain HTTP at localhost: %+v", fs)
+	}
 	fs = ExplainString("$ docker pull alpine:3.19\nError response from daemon: Get \"https://registry-1.docker.io/v2/library/alpine/manifests/3.19\": unauthorized: incorrect username or password")
 	if len(fs) == 0 || fs[0].Cause.ID != anonBlock || !slices.Equal(fs[0].Cause.Remediation, fixHubLogout()) {
 		t.Errorf("Docker Hub's refused credential on a public pull: %+v", fs)
