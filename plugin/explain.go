@@ -88,9 +88,7 @@ func runExplain(dockerCLI command.Cli, out *output, noLocal bool, args []string)
 	opts := explain.Options{FirstLine: first}
 	registries := explain.Registries(text)
 	if !noLocal {
-		m := newMachine(true, machineTimeout)
-		m.prefetch(registries)
-		opts.Machine = m.Credential
+		opts.Machine = machineFor(registries).Credential
 	}
 	rep := report.Explain{Causes: findings(explain.ExplainWith(text, opts)), Registries: registries}
 	w := dockerCLI.Out()

@@ -76,6 +76,14 @@ func (m *machine) Credential(host string) (report.Credential, bool) {
 	return a.cred, a.ok
 }
 
+// machineFor is the machine explain and run fold in for a text naming
+// registries, their credentials looked up before the text is read.
+func machineFor(registries []string) *machine {
+	m := newMachine(true, machineTimeout)
+	m.prefetch(registries)
+	return m
+}
+
 // machineLookups is how many helpers prefetch runs at once.
 const machineLookups = 4
 

@@ -82,15 +82,11 @@ func endOnInterrupt() {
 	signal.Notify(sigs, interrupts...)
 	go func() {
 		for s := range sigs {
-			if forwarding.Load() {
-				continue
-			}
-			credstore.EndGroups()
 			code := 1
 			if n, ok := s.(syscall.Signal); ok {
 				code = 128 + int(n)
 			}
-			os.Exit(code)
+			end(code)
 		}
 	}()
 }
@@ -103,12 +99,18 @@ func endOnInterrupt() {
 func endOnCancel(ctx context.Context) {
 	go func() {
 		<-ctx.Done()
-		if forwarding.Load() {
-			return
-		}
-		credstore.EndGroups()
-		os.Exit(130)
+		end(130)
 	}()
+}
+
+// end ends the helpers the doctor waits on, and the doctor with status
+// code; not while run waits on its command, which decides.
+func end(code int) {
+	if forwarding.Load() {
+		return
+	}
+	credstore.EndGroups()
+	os.Exit(code)
 }
 
 // Exit statuses of DESIGN.md §4.

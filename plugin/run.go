@@ -106,9 +106,7 @@ func runAndExplain(cmd *cobra.Command, dockerCLI command.Cli, args []string, noC
 	w := dockerCLI.Err()
 	text, first := captured.Text()
 	registries := explain.Registries(text)
-	m := newMachine(true, machineTimeout)
-	m.prefetch(registries)
-	fs := findings(explain.ExplainWith(text, explain.Options{Machine: m.Credential, FirstLine: first}))
+	fs := findings(explain.ExplainWith(text, explain.Options{Machine: machineFor(registries).Credential, FirstLine: first}))
 	var live []check.Result
 	if !noCheck && len(registries) > 0 {
 		if cfg, err := credstore.Load(config.Dir(), os.Getenv); err == nil {
