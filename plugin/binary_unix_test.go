@@ -169,6 +169,15 @@ func TestRunLeftovers(t *testing.T) {
 	if r := sb.run("", "run", "--no-check", "--", notExec); r.code != 126 {
 		t.Errorf("a command without execute permission: %v, want 126", r)
 	}
+	onPath := t.TempDir()
+	if err := os.WriteFile(filepath.Join(onPath, "noexeccmd"), []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	withPath := *sb
+	withPath.env = append(slices.Clone(sb.env), "PATH="+onPath+string(os.PathListSeparator)+binTools)
+	if r := withPath.run("", "run", "--no-check", "--", "noexeccmd"); r.code != 126 || !strings.Contains(r.stderr, "noexeccmd: permission denied") {
+		t.Errorf("a command on PATH without execute permission: %v, want 126 as a shell gives", r)
+	}
 	badELF := filepath.Join(t.TempDir(), "prog")
 	if err := os.WriteFile(badELF, []byte("\x7fELF\x02garbage"), 0o755); err != nil {
 		t.Fatal(err)

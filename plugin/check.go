@@ -207,6 +207,9 @@ func checkRun(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 
 func (t textWriter) registry(r report.Registry) {
 	status := statusWord(r)
+	if t.offline && status == "healthy" {
+		status = "no problem seen offline"
+	}
 	switch {
 	case !r.Healthy:
 		status = t.p.red(status)

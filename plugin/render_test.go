@@ -539,8 +539,10 @@ func TestOfflineSummary(t *testing.T) {
 	rep := report.Check{Registries: []report.Registry{{Registry: "myreg.azurecr.io", Healthy: true}}}
 	for _, offline := range []bool{false, true} {
 		var b strings.Builder
-		textWriter{w: &b, p: palette{}, now: renderNow, offline: offline}.checkSummary(rep)
-		if got := strings.Contains(b.String(), "1 healthy"); got == offline {
+		tw := textWriter{w: &b, p: palette{}, now: renderNow, offline: offline}
+		tw.registry(rep.Registries[0])
+		tw.checkSummary(rep)
+		if got := strings.Contains(b.String(), "healthy"); got == offline {
 			t.Errorf("offline %v: %q", offline, b.String())
 		}
 	}

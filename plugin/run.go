@@ -71,17 +71,23 @@ func runAndExplain(cmd *cobra.Command, dockerCLI command.Cli, args []string, noC
 		why := err.Error()
 		var pe *fs.PathError
 		var ee *exec.Error
+		code := 127 // as a shell says it: not found, or not runnable
 		switch {
+		case args[0] == "":
+			why = "an empty command"
+		case errors.As(err, &ee) && errors.Is(ee.Err, exec.ErrNotFound) && credstore.OnPathNotExecutable(ee.Name) != "":
+			// LookPath skips a file without the execute bit; a shell
+			// finds it and says so.
+			why, code = credstore.OnPathNotExecutable(ee.Name)+": permission denied", 126
 		case errors.As(err, &ee):
 			why = fmt.Sprintf("%s: %v", ee.Name, ee.Err)
 		case errors.As(err, &pe):
 			why = fmt.Sprintf("%s: %v", pe.Path, pe.Err)
 		}
-		fmt.Fprintf(dockerCLI.Err(), "%s: cannot run %s\n", name, safe(why))
-		code := 127 // as a shell says it: not found, or not runnable
 		if errors.Is(err, fs.ErrPermission) || errors.Is(err, errExecFormat) {
 			code = 126
 		}
+		fmt.Fprintf(dockerCLI.Err(), "%s: cannot run %s\n", name, safe(why))
 		return cli.StatusError{StatusCode: code}
 	}
 	// The child gets Ctrl-C from the terminal itself; a signal sent to us

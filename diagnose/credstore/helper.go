@@ -250,7 +250,7 @@ func (r *runner) failure(err error) error {
 	case errors.As(r.runErr, &execErr) && errors.Is(execErr.Err, exec.ErrNotFound):
 		// LookPath skips files without the execute bit; say so, since
 		// "not found" would send the user looking for an install.
-		if path := onPathNotExecutable(r.helper); path != "" {
+		if path := OnPathNotExecutable(r.helper); path != "" {
 			return r.fail(HelperNotExecutable, path+" lacks execute permission", r.runErr)
 		}
 		return r.fail(HelperMissing, "", r.runErr)
@@ -272,7 +272,10 @@ func (r *runner) fail(f HelperFailure, msg string, err error) *HelperError {
 	return &HelperError{Helper: r.helper, Action: r.action, Failure: f, Message: msg, Err: err}
 }
 
-func onPathNotExecutable(program string) string {
+// OnPathNotExecutable is the file named program on PATH that lacks the
+// execute permission, which exec.LookPath skips as if it were not there;
+// "" where there is none.
+func OnPathNotExecutable(program string) string {
 	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
 		if dir == "" {
 			continue

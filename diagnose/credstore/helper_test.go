@@ -112,12 +112,12 @@ func TestOnPathNotExecutable(t *testing.T) {
 	t.Chdir(cwd)
 	sep := string(os.PathListSeparator)
 	t.Setenv("PATH", sep+folder+sep+filepath.Join(folder, "missing")+sep+file)
-	if got, want := onPathNotExecutable(program), filepath.Join(file, program); got != want {
-		t.Errorf("onPathNotExecutable = %q, want %q", got, want)
+	if got, want := OnPathNotExecutable(program), filepath.Join(file, program); got != want {
+		t.Errorf("OnPathNotExecutable = %q, want %q", got, want)
 	}
 	t.Setenv("PATH", sep+folder)
-	if got := onPathNotExecutable(program); got != "" {
-		t.Errorf("onPathNotExecutable with no such file on PATH = %q", got)
+	if got := OnPathNotExecutable(program); got != "" {
+		t.Errorf("OnPathNotExecutable with no such file on PATH = %q", got)
 	}
 }
 

@@ -663,6 +663,9 @@ func TestWords(t *testing.T) {
 		// A JSON string's escapes are undone; others stay.
 		{`{"message":"Head \"https://r.azurecr.io/v2/\": denied \\\\.\\pipe\n"}`, `{"message":"Head "https://r.azurecr.io/v2/": denied \\.\pipe\n"}`},
 		{`C:\Users\me`, `C:\Users\me`},
+		// A printable character written as a \u escape reads as itself; a
+		// control character stays written out.
+		{`{"msg":"denied H\u0075nter\u0007"}`, `{"msg":"denied Hunter\u0007"}`},
 		// Colours written as escapes (a JSON log, Go's %q, printf) go too.
 		{`{"log":"pushing \u001b[1mmyreg.azurecr.io/app:1\u001b[0m: denied"}`, `{"log":"pushing myreg.azurecr.io/app:1: denied"}`},
 		{`err="pushing \033[36mmyreg.azurecr.io\033[0m" \x1b[31;1mx\e[K \u001b[ and \n`, `err="pushing myreg.azurecr.io" x \u001b[ and \n`},
@@ -859,5 +862,17 @@ func TestClusterPull(t *testing.T) {
 	fs = ExplainString(`Error response from daemon: Head "https://contosoprod.azurecr.io/v2/web/api/manifests/1.4.3": unauthorized: authentication required`)
 	if len(fs) == 0 || strings.Contains(strings.Join(fs[0].Cause.Remediation, "\n"), "attach-acr") {
 		t.Errorf("docker pull: %v", fs)
+	}
+}
+
+// TestGivenSecretEscaped: a given password repeated with \u escapes in a
+// JSON log is masked as read.
+func TestGivenSecretEscaped(t *testing.T) {
+	log := `{"log":"+ docker login myreg.azurecr.io -u admin -p HunterTwo2024\n","stream":"stderr"}` + "\n" +
+		`{"log":"Error response from daemon: Get \"https://myreg.azurecr.io/v2/\": unauthorized: authentication required \u0048unterTwo2024\n","stream":"stderr"}` + "\n" +
+		`{"msg":"denied: requested access to the resource is denied H\u0075nterTwo2024"}`
+	blob, _ := json.Marshal(ExplainString(log))
+	if strings.Contains(string(blob), "nterTwo2024") || strings.Contains(string(blob), "unterTw") {
+		t.Errorf("the password shows: %s", blob)
 	}
 }

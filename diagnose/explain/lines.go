@@ -203,7 +203,7 @@ func undo(line string, json bool) string {
 	if strings.Contains(line, `[`) && strings.IndexByte(line, '\\') >= 0 {
 		line = stripEscapedColours(line)
 	}
-	if json && (strings.Contains(line, `\"`) || strings.Contains(line, `\\`)) {
+	if json && (strings.Contains(line, `\"`) || strings.Contains(line, `\\`) || strings.Contains(line, `\u`)) {
 		line = unquoteJSON(line)
 	}
 	if strings.Contains(line, "](http") {
@@ -308,19 +308,34 @@ func entity(name string) (rune, bool) {
 	return plainRune(r), true
 }
 
-// unquoteJSON undoes the escapes a JSON string puts on quotes, slashes
-// and backslashes ({"message":"Head \"https://…\": denied"}), so that
-// the words read as the tool printed them; other escapes stay as they are.
+// unquoteJSON undoes the escapes a JSON string puts on quotes, slashes,
+// backslashes and printable characters ({"message":"Head \"https://…\":
+// denied"}, \u0048), so that the words read as the tool printed them;
+// other escapes, and the control characters of \u escapes, stay as they
+// are: a line stays one line, and hostile bytes stay written out.
 func unquoteJSON(line string) string {
 	var b strings.Builder
 	b.Grow(len(line))
 	for i := 0; i < len(line); i++ {
+		if line[i] == '\\' && i+5 < len(line) && line[i+1] == 'u' {
+			if n, err := strconv.ParseUint(line[i+2:i+6], 16, 16); err == nil && printable(rune(n)) {
+				b.WriteRune(rune(n))
+				i += 5
+				continue
+			}
+		}
 		if line[i] == '\\' && i+1 < len(line) && strings.IndexByte(`"\/`, line[i+1]) >= 0 {
 			i++
 		}
 		b.WriteByte(line[i])
 	}
 	return b.String()
+}
+
+// printable reports whether r may stand in a line as it is: not a control
+// character, a surrogate half, or a line or direction control.
+func printable(r rune) bool {
+	return r >= 0x20 && r != 0x7f && !(r >= 0x80 && r <= 0x9f) && !(r >= 0xd800 && r <= 0xdfff) && unicode.IsPrint(r)
 }
 
 // stripEscapedColours removes colour sequences whose escape character
