@@ -13,6 +13,10 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 )
 
+// pipeAtomic is PIPE_BUF: a write of at most this many bytes to an empty
+// pipe never blocks, whatever the pipe's capacity.
+const pipeAtomic = 4096
+
 // pollEvery is how often a read that waits on the backend looks whether
 // it has exited: only a backend slower than this pays for the look.
 const pollEvery = 50 * time.Millisecond
@@ -83,12 +87,19 @@ func (b *execBackend) run(action string, in []byte, out *credstore.CappedBuffer,
 		finish()
 		return &os.PathError{Op: "fork/exec", Path: b.path, Err: err}
 	}
-	go func(w *os.File) {
-		// A backend that exits without reading makes this fail: EPIPE.
-		_, _ = w.Write(in)
-		w.Close()
-	}(inW)
-	inW = nil // the writer closes it
+	// A backend that exits without reading makes the write fail: EPIPE.
+	if len(in) <= pipeAtomic {
+		// It fits the empty pipe: written at once, with no goroutine, and
+		// so no second thread woken, for every get Docker makes.
+		_, _ = inW.Write(in)
+		inW.Close()
+	} else {
+		go func(w *os.File) {
+			_, _ = w.Write(in)
+			w.Close()
+		}(inW)
+	}
+	inW = nil // closed, or the writer closes it
 
 	var ws syscall.WaitStatus
 	var exited time.Time // when the backend was reaped; zero before

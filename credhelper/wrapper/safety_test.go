@@ -459,6 +459,18 @@ func TestBackendWithCaller(t *testing.T) {
 		}
 	})
 
+	// Up to pipeAtomic bytes the request is written before the backend
+	// runs, past it while the backend reads: both reach it whole.
+	for _, n := range []int{pipeAtomic, pipeAtomic + 1, maxInput} {
+		t.Run(fmt.Sprintf("a request of %d bytes", n), func(t *testing.T) {
+			s := backendScript(t, newSandbox(t, "ACRDOCTOR_CREDENTIAL_BACKEND=count"), "count", `n=$(wc -c); echo "{\"Username\":\"u\",\"Secret\":\"$n\"}"`)
+			r := s.run("acrdoctor", "get", "a.azurecr.io/"+strings.Repeat("a", n-len("a.azurecr.io/")))
+			if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf(`"Secret":"%d"`, n)) {
+				t.Errorf("get: %v, want the backend to read %d bytes", r, n)
+			}
+		})
+	}
+
 	t.Run("a request longer than a server URL", func(t *testing.T) {
 		s := backendScript(t, newSandbox(t, "ACRDOCTOR_CREDENTIAL_BACKEND=any"), "any", `cat >/dev/null; `+answer)
 		r := s.run("acrdoctor", "get", "a.azurecr.io/"+strings.Repeat("a", maxInput))

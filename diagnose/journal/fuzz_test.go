@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -117,4 +118,29 @@ func TestReadLineBound(t *testing.T) {
 			t.Errorf("a line of %d bytes: %d entries, %v", n, len(es), err)
 		}
 	}
+}
+
+// FuzzAppendJSON: an entry's line is json.Marshal's, byte for byte,
+// whatever its strings and times hold, and fails where json.Marshal fails.
+func FuzzAppendJSON(f *testing.F) {
+	for _, s := range []string{"", "myreg.azurecr.io", `a"b\c`, "<script>&", "\u2028\u2029", "\x00\x1f\b\f\n\r\t\x7f", "\xff\xfe", "é😀\ufffd", "hmac:0123456789ab"} {
+		f.Add(s, s, int64(1764585600), int64(0), true)
+	}
+	f.Add("r", "u", int64(-62135596801), int64(253402300800), true) // years outside 0–9999
+	f.Add("r", "u", int64(1764585600), int64(1764585600), false)
+	f.Fuzz(func(t *testing.T, s, u string, sec, exp int64, expires bool) {
+		e := Entry{Time: time.Unix(sec, 999).UTC(), Registry: s, Kind: u, Outcome: Outcome(s), Backend: u, Username: s, Fingerprint: u}
+		if expires {
+			x := time.Unix(exp, 0).In(time.FixedZone("x", 3600))
+			e.ExpiresAt = &x
+		}
+		want, werr := json.Marshal(e)
+		got, gerr := e.appendJSON(nil)
+		if (werr == nil) != (gerr == nil) {
+			t.Fatalf("appendJSON error %v, json.Marshal error %v", gerr, werr)
+		}
+		if werr == nil && !bytes.Equal(got, want) {
+			t.Fatalf("appendJSON:\n%s\njson.Marshal:\n%s", got, want)
+		}
+	})
 }

@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
@@ -139,7 +140,7 @@ func encode(e Entry) ([]byte, error) {
 	if e.Kind == "" {
 		e.Kind = "unknown"
 	}
-	line, err := json.Marshal(e)
+	line, err := e.appendJSON(nil)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +148,7 @@ func encode(e Entry) ([]byte, error) {
 		// Only a registry key or username that long can do this: keep
 		// the line whole and the record, without them.
 		e.Registry, e.Username = shorten(e.Registry), ""
-		if line, err = json.Marshal(e); err != nil {
+		if line, err = e.appendJSON(line[:0]); err != nil {
 			return nil, err
 		}
 		if len(line)+1 > maxLine {
@@ -155,6 +156,75 @@ func encode(e Entry) ([]byte, error) {
 		}
 	}
 	return append(line, '\n'), nil
+}
+
+// appendJSON appends e as json.Marshal writes it, byte for byte
+// (TestAppendJSON). The credential helper writes one entry per get, on
+// the path of every pull, and encoding/json's first use of a type costs
+// it more than the rest of the write: about 80 µs to learn Entry's fields.
+func (e Entry) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"time":`...)
+	b, err := appendTime(b, e.Time)
+	if err != nil {
+		return nil, err
+	}
+	b = appendString(append(b, `,"registry":`...), e.Registry)
+	b = appendString(append(b, `,"kind":`...), e.Kind)
+	if e.ExpiresAt != nil {
+		if b, err = appendTime(append(b, `,"expires_at":`...), *e.ExpiresAt); err != nil {
+			return nil, err
+		}
+	}
+	b = appendString(append(b, `,"outcome":`...), string(e.Outcome))
+	for _, f := range [...]struct{ key, v string }{{"backend", e.Backend}, {"username", e.Username}, {"fingerprint", e.Fingerprint}} {
+		if f.v != "" { // omitempty
+			b = appendString(append(append(append(b, `,"`...), f.key...), `":`...), f.v)
+		}
+	}
+	return append(b, '}'), nil
+}
+
+func appendTime(b []byte, t time.Time) ([]byte, error) {
+	j, err := t.MarshalJSON() // fails for a year past 9999, as json.Marshal does
+	return append(b, j...), err
+}
+
+// appendString appends s as a JSON string, escaped as encoding/json
+// escapes it: HTML's <, > and &, the line and paragraph separators, and
+// invalid UTF-8 as U+FFFD.
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch r {
+		case '"', '\\':
+			b = append(b, '\\', byte(r))
+		case '\b':
+			b = append(b, `\b`...)
+		case '\f':
+			b = append(b, `\f`...)
+		case '\n':
+			b = append(b, `\n`...)
+		case '\r':
+			b = append(b, `\r`...)
+		case '\t':
+			b = append(b, `\t`...)
+		case '<', '>', '&', '\u2028', '\u2029':
+			b = append(b, '\\', 'u', hex[r>>12], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
+		default:
+			switch {
+			case r < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hex[r>>4], hex[r&0xf])
+			case r == utf8.RuneError && n == 1:
+				b = append(b, `\ufffd`...)
+			default:
+				b = append(b, s[i:i+n]...)
+			}
+		}
+		i += n
+	}
+	return append(b, '"')
 }
 
 func shorten(s string) string {
