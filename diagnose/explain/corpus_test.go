@@ -136,9 +136,10 @@ var knownMisses = map[string]string{
 	// Docker Hub refused a stored password on a pull of a public image:
 	// these threads fixed the login (a Docker ID, not an email), others
 	// of the same text logged out. invalid_credentials stays second.
-	"xgo-docker-pull-incorrect-username-email-login.txt":               "a public pull refused for a stored password reads as the login to drop",
-	"kitematic-win10-compose-mongo-incorrect-password-email-login.txt": "a public pull refused for a stored password reads as the login to drop",
-	"awspics-lambci-pull-incorrect-username-email-login.txt":           "a public pull refused for a stored password reads as the login to drop",
+	"xgo-docker-pull-incorrect-username-email-login.txt":                "a public pull refused for a stored password reads as the login to drop",
+	"kitematic-win10-compose-mongo-incorrect-password-email-login.txt":  "a public pull refused for a stored password reads as the login to drop",
+	"awspics-lambci-pull-incorrect-username-email-login.txt":            "a public pull refused for a stored password reads as the login to drop",
+	"kitematic-create-container-500-incorrect-username-email-login.txt": "a public pull refused for a stored password reads as the login to drop",
 	// "harbor-domain-name" is the poster's stand-in for the name: a name
 	// of one label that does not resolve reads as the name; the thread
 	// fixed the DNS server.

@@ -38,7 +38,7 @@ var extractors = []extractor{
 	{"anonymous", []string{"anonymous"}, readAnonymous},
 	{"service", servicePullKeys, func(c *lineCtx) { c.s.facts.servicePull = true }},
 	{"detail", []string{"library/", `"type":"repository"`, "metadata_read", "metadata_write"}, readDetail},
-	{"login", []string{"docker login", "podman login", "registry login", "oras login", "nerdctl login"}, readLogin},
+	{"login", []string{"docker login", "podman login", "registry login", "oras login", "nerdctl login", "'login'", `"login"`}, readLogin},
 	{"resolved", []string{"dns lookup to", "dial tcp ", "dial tcp: lookup "}, readResolved},
 	{"registrycode", []string{": unknown: "}, readRegistryCode},
 	{"credfile", credFiles, readCredFile},
@@ -46,7 +46,7 @@ var extractors = []extractor{
 	{"azacr", []string{"az acr "}, func(c *lineCtx) { c.s.facts.acr = true }},
 	{"htmlbody", []string{"response body: invalid character '<'"}, readHTMLBody},
 	{"plainhttp", []string{"server gave http response to https client"}, readPlainHTTP},
-	{"notfound", []string{"failed to resolve reference", "manifest unknown", "manifest for ", "oci://"}, readNotFound},
+	{"notfound", []string{"failed to resolve reference", "manifest unknown", " not found", "oci://"}, readNotFound},
 	{"done", []string{"status: downloaded newer image for", "status: image is up to date for", "successfully built", "successfully tagged", " done ", " cached"}, readDone},
 	// An image with no variant for the daemon's platform. Sources: moby
 	// distribution/pull_v2.go and image/image.go, containerd platforms.
@@ -737,16 +737,22 @@ func registryHost(h string) bool {
 
 // readLogin reads the server a login command was given.
 func readLogin(c *lineCtx) {
+	line, lo := c.line, c.lo
+	if strings.Contains(lo, "'login'") || strings.Contains(lo, `"login"`) {
+		// An argument list, as Python's subprocess and JSON logs print
+		// one: ['podman', 'login', '-u', 'me', 'https:'].
+		line, lo = argList.Replace(line), argList.Replace(lo)
+	}
 	for _, k := range []string{"docker login", "podman login", "registry login", "oras login", "nerdctl login"} {
-		i := strings.Index(c.lo, k)
+		i := strings.Index(lo, k)
 		if i < 0 {
 			continue
 		}
-		if u := shellAte(c.line[i+len(k):]); u != "" {
+		if u := shellAte(line[i+len(k):]); u != "" {
 			c.emit(signal{Cause: badCreds, Weight: wLikely + 5, Class: keyMiss, Alt: alts(regName),
 				What: "the username " + u + " holds a $ the shell took for a variable: quote it ('" + u + "')"})
 		}
-		server := loginArg(c.line[i+len(k):])
+		server := loginArg(line[i+len(k):])
 		if strings.HasPrefix(server, "$") && !strings.Contains(server, ".") {
 			// The shell put the registry there: what the text then
 			// shows of the login says whether it was empty.
@@ -754,7 +760,7 @@ func readLogin(c *lineCtx) {
 			return
 		}
 		if server == "" {
-			if k == "docker login" && !strings.Contains(c.lo, "--help") && strings.Contains(c.lo[i:], " -") {
+			if k == "docker login" && !strings.Contains(lo, "--help") && strings.Contains(lo[i:], " -") {
 				// With options but no registry, Docker logs in to Docker Hub.
 				c.emit(signal{Cause: regName, Weight: wLikely + 10, Class: hubLogin, Alt: alts(badCreds),
 					What: "docker login without a registry logs in to Docker Hub: name the registry (docker login myreg.azurecr.io)"})
@@ -767,6 +773,9 @@ func readLogin(c *lineCtx) {
 		}
 		host, path, _ := strings.Cut(rest, "/")
 		switch {
+		case hasScheme && host == "" || strings.EqualFold(host, "https:") || strings.EqualFold(host, "http:"):
+			c.emit(sig(regName, wCertain, "the registry name "+server+" is a scheme with no host: the variable that held the host was empty"))
+			return
 		case strings.Trim(path, "/") != "":
 			c.emit(sig(regName, certainAt, "a path in the registry name "+server+": Docker keys credentials by host", netDown))
 		case hasScheme && strings.EqualFold(scheme, "http"):
@@ -802,6 +811,9 @@ func shellAte(s string) string {
 
 // loginArg is the first argument of a login command that is not an option
 // or an option's value.
+// argList turns an argument list's separators into spaces.
+var argList = strings.NewReplacer("', '", " ", `", "`, " ")
+
 func loginArg(s string) string {
 	f := shellWords(s)
 	for i := 0; i < len(f); i++ {
@@ -898,7 +910,7 @@ func isAlnum(b byte) bool { return isDigit(b) || 'a' <= b && b <= 'z' || 'A' <= 
 // unknown" that ends its line.
 func readNotFound(c *lineCtx) {
 	lo := strings.TrimRight(c.lo, "\"'`]}).,;\\ ")
-	if !strings.HasSuffix(lo, "manifest unknown") && !refNotFound(lo) && !manifestNotFound(lo) && !ociNotFound(lo) {
+	if !strings.HasSuffix(lo, "manifest unknown") && !refNotFound(lo) && !namedNotFound(lo) && !ociNotFound(lo) {
 		return
 	}
 	s := sig(regName, wLikely, "the registry has no manifest for this reference", noPerm)
@@ -917,15 +929,31 @@ func ociNotFound(lo string) bool {
 	return len(f) > 0 && strings.HasPrefix(f[len(f)-1], "oci://")
 }
 
-// manifestNotFound reports whether lo holds the daemon's "manifest for
-// REF not found".
-func manifestNotFound(lo string) bool {
-	_, rest, ok := strings.Cut(lo, "manifest for ")
-	if !ok {
-		return false
+// namedNotFound reports whether lo holds a registry's or a daemon's
+// "NOUN NAME not found": the daemon's "manifest for REF not found", a
+// registry's "repository NAME not found" (Harbor, distribution), the old
+// daemon's "Tag T not found in repository R" and "Error: image REF not
+// found".
+func namedNotFound(lo string) bool {
+	for _, noun := range []string{"manifest for ", "repository ", "tag ", "image "} {
+		for off, n := 0, 0; n < perLine; n++ {
+			i := strings.Index(lo[off:], noun)
+			if i < 0 {
+				break
+			}
+			off += i + len(noun)
+			if i := off - len(noun); i > 0 && isAlnum(lo[i-1]) {
+				continue // the end of another word
+			}
+			name, rest, _ := strings.Cut(lo[off:], " ")
+			// Not containerd's `image "REF": not found`, whose bare
+			// words are left unread (TestToolOutputs).
+			if name != "" && !strings.HasSuffix(name, ":") && strings.HasPrefix(rest, "not found") {
+				return true
+			}
+		}
 	}
-	ref, rest, _ := strings.Cut(rest, " ")
-	return ref != "" && strings.HasPrefix(rest, "not found")
+	return false
 }
 
 // refNotFound reports whether lo holds containerd's

@@ -119,6 +119,17 @@ var phrases = []phrase{
 	{text: "cannot access containerd socket", cause: dockerEnv, weight: wCertain},
 	{text: "containerd.sock: connect:", cause: dockerEnv, weight: wStrong},
 	{text: "is too old. minimum supported api version", cause: dockerEnv, weight: wStrong},
+	// The other clients' own words for no engine at all: Dapr's CLI,
+	// Quarkus' container-image extensions, the shell for containerd's ctr.
+	{text: "docker may not be installed or running", cause: dockerEnv, weight: wCertain},
+	{text: "no container runtime was found", cause: dockerEnv, weight: wCertain},
+	{text: "/ctr: no such file or directory", cause: dockerEnv, weight: wStrong},
+	// An engine too old for what it pulls: Docker before 19.03.? refusing
+	// an OCI manifest (distribution/manifest/schema2), crictl's CRI v1
+	// against a containerd that speaks only v1alpha2.
+	{text: "mediatype in manifest should be", cause: dockerEnv, weight: wStrong, fix: []string{"upgrade Docker: this one cannot read the OCI image manifest the registry serves (Docker 20.10 or later can)"}},
+	{text: "cri v1 image api is not implemented", cause: dockerEnv, weight: wStrong, fix: []string{"upgrade containerd (1.6 or later serves the CRI v1 API), or use a crictl of the runtime's version"}},
+	{text: "cri v1 runtime api is not implemented", cause: dockerEnv, weight: wStrong, fix: []string{"upgrade containerd (1.6 or later serves the CRI v1 API), or use a crictl of the runtime's version"}},
 	// skopeo and podman ask for the password a login was not given, and
 	// cannot off a terminal: the variable that held it was empty.
 	// Source: containers/common pkg/auth (getUserAndPass).
@@ -227,6 +238,14 @@ var phrases = []phrase{
 	// Google's words for a caller without the role (Container Registry,
 	// Artifact Registry), with an UNAUTHORIZED code.
 	{text: "you don't have the needed permissions to perform this operation", cause: noPerm, weight: wLikely, class: roleOrCred, alt: alts(badCreds)},
+	// Container Registry (gcr.io) shut down: its images live on in
+	// Artifact Registry, where the project was migrated, or nowhere.
+	{text: "container registry is deprecated and shutting down", cause: regName, weight: wCertain, fix: []string{"pull and push through Artifact Registry (LOCATION-docker.pkg.dev/PROJECT/REPOSITORY), or migrate the project: gcloud artifacts docker upgrade migrate --projects=PROJECT"}},
+	// The image's project has Artifact Registry's API turned off: the
+	// registry's owner turns it on; no credential of the puller's helps.
+	{text: "artifact registry api has not been used in project", cause: regError, weight: wStrong, fix: []string{"the image's project enables the Artifact Registry API (gcloud services enable artifactregistry.googleapis.com --project=PROJECT), or the image is pulled from where it now lives"}},
+	// Oracle's OCIR: a push (or a private pull) that sent no credential.
+	{text: "anonymous users are only allowed read access", cause: badCreds, weight: wStrong, noCred: true, alt: alts(credStore)},
 	// The daemon before 17.07: "repository legion not found: does not
 	// exist or no pull access".
 	{text: "not found: does not exist or no pull access", cause: regName, weight: wLikely, alt: alts(noPerm, badCreds)},
@@ -326,6 +345,9 @@ var phrases = []phrase{
 	{text: "stopped after 10 redirects", cause: regError, weight: wLikely, alt: alts(netDown)},
 	// Jib's advice for a registry that speaks plain HTTP.
 	{text: "use a registry that supports https", cause: tlsFail, weight: wStrong, alt: alts(netDown)},
+	// Jib and JKube refusing a registry that fails TLS unless it is
+	// allowed to be insecure (-Djib.allowInsecureRegistries).
+	{text: "because only secure connections are allowed", cause: tlsFail, weight: wStrong},
 	// A host that answers, but not as a registry of today.
 	{text: "can't talk to a v1 container registry", cause: regName, weight: wLikely, alt: alts(regError)},
 	{text: "http: no host in request url", cause: regName, weight: wStrong}, // an empty registry variable
@@ -392,6 +414,7 @@ var phrases = []phrase{
 	// handshake cut or a certificate refused.
 	{text: "sslhandshakeexception", cause: tlsFail, weight: wLikely, alt: alts(netDown, firewall)},
 	{text: "no subject alternative dns name matching", cause: tlsFail, weight: wStrong, alt: alts(regName)},
+	{text: "hostname in certificate didn't match", cause: tlsFail, weight: wStrong, alt: alts(regName)}, // Apache HttpClient 4
 	{text: "no alternative certificate subject name matches target host name", cause: tlsFail, weight: wStrong, alt: alts(regName)},
 	{text: "does not match certificate's altnames", cause: tlsFail, weight: wStrong + 5, alt: alts(regName)},
 	{text: "could not establish trust relationship for the ssl/tls secure channel", cause: tlsFail, weight: wCertain},
@@ -442,6 +465,9 @@ var phrases = []phrase{
 	// TLS spoken to something that is not TLS: a proxy set as https:// or
 	// a port that speaks HTTP.
 	{text: "first record does not look like a tls handshake", cause: netDown, weight: wLikely, alt: alts(tlsFail)},
+	// Go's TLS reading a plain HTTP answer as a record: a port (a registry's,
+	// a daemon's 2376) that speaks HTTP where TLS was asked.
+	{text: "tls: oversized record received", cause: tlsFail, weight: wLikely, alt: alts(netDown)},
 	{text: "wrong version number", cause: netDown, weight: wHint + 5, alt: alts(tlsFail)},
 	{text: "tls handshake timeout", cause: netDown, weight: wStrong},
 
@@ -570,6 +596,9 @@ var phrases = []phrase{
 	// The ECR helper's own words (amazon-ecr-credential-helper ecr-login):
 	// no AWS credentials to ask with, or the AWS session it has expired.
 	{text: "nocredentialproviders", cause: credStore, weight: wStrong, alt: alts(badCreds)},
+	{text: "missingregion: could not find region configuration", cause: credStore, weight: wStrong},
+	// AWS refusing the keys the ECR login was made with (aws ecr get-login).
+	{text: "the security token included in the request is invalid", cause: badCreds, weight: wStrong, alt: alts(expired)},
 	{text: "invalid token: expected two parts", cause: credStore, weight: wLikely},
 	{text: "expiredtokenexception", cause: expired, weight: wStrong, alt: alts(credStore)},
 	{text: "the security token included in the request is expired", cause: expired, weight: wCertain},
@@ -581,6 +610,7 @@ var phrases = []phrase{
 	// credentials (an auth that is not base64 of user:password),
 	// containers/image pkg/docker/config and containers/common pkg/auth.
 	{text: "invalid auth configuration file", cause: credStore, weight: wStrong},
+	{text: "no credential file found at", cause: credStore, weight: wStrong},         // actions/attest-build-provenance
 	{text: "could not get the credentials store", cause: credStore, weight: wStrong}, // notation, oras-go
 	{text: "credentials store config was not set up", cause: credStore, weight: wStrong},
 	{text: "docker_auth_config environment variable is missing key", cause: credStore, weight: wStrong},

@@ -338,6 +338,10 @@ func readRef(c *lineCtx, r string, push bool) target {
 	}
 	domain, remote := splitDomain(r)
 	explicit := strings.HasPrefix(r, domain)
+	if !explicit && hostOnly(r) {
+		c.emit(sig(regName, wCertain, "the image reference "+r+" is a registry's host with no repository: Docker sends it to Docker Hub as an image's name"))
+		return hubTarget
+	}
 	switch {
 	case !explicit && strings.ContainsAny(r, "<>{}[]$*"):
 		return acrTarget // redacted whole: someone's registry
@@ -360,6 +364,22 @@ func readRef(c *lineCtx, r string, push bool) target {
 	}
 	checkName(c, domain, hostRef)
 	return t
+}
+
+// hostOnly reports whether a reference with no "/" is a registry's host
+// rather than an image's name: Docker Hub has no official image named
+// with two dots, or after a domain (gcr.io, quay.io). The host may be
+// redacted in part ("***.dkr.ecr.eu-west-1.amazonaws.com").
+func hostOnly(ref string) bool {
+	name, _, _ := strings.Cut(ref, ":")
+	if strings.Contains(name, "/") || !strings.Contains(name, ".") {
+		return false
+	}
+	tld := name[strings.LastIndexByte(name, '.')+1:]
+	if len(tld) < 2 || strings.Trim(strings.ToLower(tld), "abcdefghijklmnopqrstuvwxyz") != "" {
+		return false
+	}
+	return strings.Count(name, ".") >= 2 || strings.EqualFold(tld, "io")
 }
 
 // cutAt reports whether the line ends in raw, long enough to have been
@@ -428,6 +448,11 @@ func nameFaults(raw string, kind hostKind) (out []signal) {
 	}
 	probs, acr := loginserver.Check(h)
 	if !acr {
+		if lo == "ko.local" {
+			s := sig(regName, wStrong, "ko.local is ko's name for the local Docker daemon, not a registry: the image was never pushed", netDown)
+			s.fix = []string{"set KO_DOCKER_REPO to the registry and repository to push to (KO_DOCKER_REPO=myreg.azurecr.io/app), then publish again"}
+			out = append(out, s)
+		}
 		if meant := nearKnown(lo); meant != "" {
 			out = append(out, sig(regName, wStrong, "the registry host "+lo+" is one letter from "+meant+": a misspelling"))
 		}
