@@ -147,6 +147,9 @@ var knownMisses = map[string]string{
 	// operator-courier's own words for Quay's 403 ("Unauthorized access
 	// for"), with the scope it lacked only in a JSON detail.
 	"operator-courier-quay-robot-no-create-scope-forbidden.txt": "Quay's 'Unauthorized access' reads as the credential",
+	// A typo in the image's name (kuberentes), short of Docker Hub: only a
+	// reader who knows the project's name sees it.
+	"sealer-pull-typo-kuberentes-denied.txt": "a typo in an image's name, which only its right name shows",
 	// A typo in the namespace (nvidian): nothing in the text shows it.
 	"jetson-containers-nvidian-typo-pull-access-denied.txt": "a namespace's typo, which the text cannot show",
 	// A Windows host's "no matching manifest for windows/amd64 10.0.N":

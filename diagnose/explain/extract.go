@@ -499,7 +499,7 @@ func statusSignal(c *lineCtx, n int, az bool) {
 // manifestAsked reports whether the line, or the one before it (curl's
 // "Downloading URL", then its error), asked for a manifest.
 func (c *lineCtx) manifestAsked() bool {
-	return strings.Contains(c.lo, "/manifests/") || c.i > 0 && strings.Contains(c.s.lines[c.i-1], "/manifests/")
+	return strings.Contains(c.lo, "/manifests/") || strings.Contains(c.prev(), "/manifests/")
 }
 
 // tokenRequest reports whether the line's failed request asked the

@@ -126,10 +126,17 @@ func isPlaceholder(h string) bool {
 // ("${ACR}", "$(ACR_NAME)", as Azure Pipelines leaves a missing one).
 func unsetLiteral(h string) bool {
 	h, _ = hostPort(h)
-	label, _, _ := strings.Cut(h, ".")
+	label, rest, _ := strings.Cut(h, ".")
 	switch strings.ToLower(label) {
 	case "undefined", "null", "none", "nil", "<nil>", "nan", "$null":
 		return true
+	}
+	// A domain put together from variables: "registry.null" (a Maven
+	// property), "app.undefined.example.com".
+	for l := range strings.SplitSeq(strings.ToLower(rest), ".") {
+		if l == "undefined" || l == "null" || l == "<nil>" || l == "$null" {
+			return true
+		}
 	}
 	return label == "$" || strings.HasPrefix(label, "${") || strings.HasPrefix(label, "$(") ||
 		len(label) > 1 && label[0] == '$' && (isAlnum(label[1]) || label[1] == '_')

@@ -82,6 +82,9 @@ var phrases = []phrase{
 	{text: "connection to the docker daemon at", cause: dockerEnv, weight: wCertain},
 	{text: "ensure the docker daemon is running", cause: dockerEnv, weight: wCertain},
 	{text: "could not find a valid docker environment", cause: dockerEnv, weight: wCertain},
+	// Azure Pipelines' Docker tasks (azure-pipelines-tasks-docker-common).
+	{text: "docker_host variable is set. please ensure that the docker daemon is running", cause: dockerEnv, weight: wLikely},
+	{text: "could not parse the docker config obtained from the file", cause: credStore, weight: wStrong},
 	{text: "enoent /var/run/docker.sock", cause: dockerEnv, weight: wCertain},
 	// JNA's errno, where Java clients open the daemon's socket themselves
 	// (Spring Boot's build-image): [2] no socket, [13] no access to it.
@@ -240,6 +243,8 @@ var phrases = []phrase{
 	{text: "you don't have the needed permissions to perform this operation", cause: noPerm, weight: wLikely, class: roleOrCred, alt: alts(badCreds)},
 	// Container Registry (gcr.io) shut down: its images live on in
 	// Artifact Registry, where the project was migrated, or nowhere.
+	// A Google Cloud project deleted with the images it held.
+	{text: "has been deleted", cause: regName, weight: wLikely + 5, alt: alts(noPerm)},
 	{text: "container registry is deprecated and shutting down", cause: regName, weight: wCertain, fix: []string{"pull and push through Artifact Registry (LOCATION-docker.pkg.dev/PROJECT/REPOSITORY), or migrate the project: gcloud artifacts docker upgrade migrate --projects=PROJECT"}},
 	// The image's project has Artifact Registry's API turned off: the
 	// registry's owner turns it on; no credential of the puller's helps.
@@ -348,6 +353,33 @@ var phrases = []phrase{
 	// Jib and JKube refusing a registry that fails TLS unless it is
 	// allowed to be insecure (-Djib.allowInsecureRegistries).
 	{text: "because only secure connections are allowed", cause: tlsFail, weight: wStrong},
+	// Jib's suggestions after a failed build (jib-plugins-common
+	// HelpfulSuggestions) and its registry errors (jib-core registry).
+	{text: "perhaps you should make sure you have permissions for", cause: noPerm, weight: wLikely, alt: alts(badCreds)},
+	{text: "perhaps you should make sure your internet is up", cause: netDown, weight: wLikely},
+	{text: "perhaps you should make sure that the registry you configured exists", cause: regName, weight: wHint, alt: alts(netDown)}, // said for any unknown host
+	{text: "perhaps you should make sure docker is installed", cause: dockerEnv, weight: wStrong},
+	{text: "but failed because: manifest unknown", cause: regName, weight: wLikely, class: noImage, alt: alts(noPerm)},
+	{text: "but did not return any details; possible causes include invalid or wrong reference", cause: regName, weight: wLikely, alt: alts(netDown)},
+	{text: "'realm' was not found in the 'www-authenticate' header", cause: regError, weight: wStrong},
+	{text: "has nothing for server url", cause: credStore, weight: wLikely, alt: alts(badCreds)},
+	// The .NET SDK's container publishing (dotnet/sdk
+	// src/Containers/Microsoft.NET.Build.Containers/Resources/Strings.resx),
+	// by code, which stays when the message is translated.
+	{text: "container1015", cause: regName, weight: wStrong, word: true, class: noImage},            // RepositoryNotFound
+	{text: "container1016", cause: noPerm, weight: wLikely, word: true, alt: alts(badCreds)},        // UnableToAccessRepository
+	{text: "container1017", cause: netDown, weight: wLikely, word: true, alt: alts(regName)},        // RegistryOperationFailed
+	{text: "container1002", cause: regName, weight: wLikely, word: true, alt: alts(noPerm)},         // AmazonRegistryFailed: no such repository
+	{text: "container1003", cause: regError, weight: wLikely, word: true},                           // InvalidTokenResponse
+	{text: "container1012", cause: dockerEnv, weight: wStrong, word: true},                          // LocalRegistryNotAvailable
+	{text: "container2003", cause: regName, weight: wLikely, word: true, alt: alts(regError)},       // UnknownMediaType: a page, not a manifest
+	{text: "container2004", cause: regError, weight: wLikely, word: true},                           // MissingLinkToRegistry: a layer the registry lost
+	{text: "container2012", cause: regName, weight: wStrong, word: true},                            // CouldntRecognizeRegistry
+	{text: "container2020", cause: regName, weight: wLikely, word: true, alt: alts(badCreds)},       // BaseImageNameRegistryFallback: Docker Hub
+	{text: "container3001", cause: dockerEnv, weight: wStrong, word: true},                          // ContainerRuntimeProcessCreationFailed
+	{text: "received status code 'forbidden'", cause: noPerm, weight: wLikely, alt: alts(firewall)}, // CONTAINER1005 and others
+	{text: "received status code 'unauthorized'", cause: badCreds, weight: wLikely, class: authFail, alt: authAlt},
+	{text: "received status code 'internalservererror'", cause: regError, weight: wLikely},
 	// A host that answers, but not as a registry of today.
 	{text: "can't talk to a v1 container registry", cause: regName, weight: wLikely, alt: alts(regError)},
 	{text: "http: no host in request url", cause: regName, weight: wStrong}, // an empty registry variable
@@ -621,6 +653,10 @@ var phrases = []phrase{
 	{text: "set by $xdg_runtime_dir does not exist", cause: credStore, weight: wLikely, alt: alts(dockerEnv)},
 	{text: "but docker desktop seems not running", cause: credStore, weight: wCertain, alt: alts(dockerEnv)},
 	{text: "not logged into", cause: badCreds, weight: wHint, class: authFail, noCred: true, alt: alts(credStore)},
+	// Drone's docker plugin, run without the registry's secrets.
+	// oras-go v1, asked for a registry's Basic login with no credential.
+	{text: "credential required for basic auth", cause: badCreds, weight: wStrong, noCred: true, alt: alts(credStore)},
+	{text: "registry credentials not provided", cause: badCreds, weight: wLikely + 10, noCred: true, alt: alts(credStore)},
 	// BuildKit asks the client (docker buildx, and through it Docker's
 	// credential helper) for credentials over its session: a helper that
 	// hangs shows as a deadline there.
@@ -629,6 +665,11 @@ var phrases = []phrase{
 	// The kubelet's credential provider plugins (acr-credential-provider).
 	{text: "failed getting credential from external registry credential provider", cause: credStore, weight: wStrong},
 	{text: "error execing credential provider plugin", cause: credStore, weight: wStrong},
+	{text: "credential provider plugin did not return", cause: credStore, weight: wStrong},
+	{text: "plugin binary directory", cause: credStore, weight: wStrong},
+	// The helper protocol's own refusals (docker-credential-helpers
+	// credentials/error.go), as podman and docker print them.
+	{text: "no credentials username", cause: credStore, weight: wStrong},
 	{text: `remove "credsstore"`, cause: credStore, weight: wLikely + 10},
 	{text: "log in to the docker cli using tokens", cause: credStore, weight: wStrong},
 
@@ -666,6 +707,33 @@ var phrases = []phrase{
 	// containerd reference/docker).
 	{text: "invalidimagename", cause: regName, weight: wStrong, word: true},
 	{text: "repository name must be canonical", cause: regName, weight: wStrong},
+	// cri-o, given a short name with no registry to complete it with
+	// (containers/image pkg/shortnames, cri-o internal/storage).
+	{text: "no registries configured while trying to pull an unqualified image", cause: regName, weight: wStrong,
+		fix: []string{"name the image with its registry (docker.io/library/nginx:1.25, myreg.azurecr.io/app:1), or list a registry under unqualified-search-registries in /etc/containers/registries.conf"}},
+	// The kubelet (pkg/kubelet/images image_manager.go), for a registry it
+	// could not reach.
+	{text: "because the registry is unavailable", cause: netDown, weight: wLikely + 5, alt: alts(regError)},
+	// The distribution spec's NAME_UNKNOWN without its code (errcode
+	// register.go), as clients print an error's message alone.
+	{text: "repository name not known to registry", cause: regName, weight: wStrong, class: noImage, alt: alts(noPerm)},
+	// Harbor (src/server/middleware: v2auth, immutable, repoproxy) and
+	// Quay (endpoints/v2/errors.py, v2auth.py) refusing in their own words.
+	{text: "project not found", cause: regName, weight: wStrong, alt: alts(noPerm)},
+	{text: "configured as immutable", cause: noPerm, weight: wStrong,
+		fix: []string{"push under a new tag: the project's immutability rule forbids replacing this one (Harbor: Project, Policy, Tag Immutability)"}},
+	{text: "can not push artifact to a proxy project", cause: regName, weight: wCertain,
+		fix: []string{"push to a project of its own: a proxy-cache project only pulls through from its upstream registry"}},
+	{text: "is currently read-only", cause: regError, weight: wStrong},
+	{text: "has been geo-ip blocked", cause: firewall, weight: wCertain},
+	{text: "tag has expired", cause: regName, weight: wStrong},
+	{text: "is for managing application and not container images", cause: regName, weight: wCertain},
+	// A forward proxy's block page, passed on as the registry's answer
+	// (Squid's "administrative rules").
+	{text: "forbidden by administrative rules", cause: netDown, weight: wStrong, alt: alts(firewall)},
+	// containers/common pkg/auth: the stored login it checked first fails,
+	// before it asks for another: what failed next is the news.
+	{text: "existing credentials are invalid", cause: badCreds, weight: wPossible, alt: alts(expired)},
 	// Google's Artifact Registry (and gcr.io, which it serves) refusing a
 	// request: a role missing on the repository, or no credential sent.
 	{text: "unauthenticated requests do not have permission", cause: noPerm, weight: wStrong, alt: alts(badCreds)},

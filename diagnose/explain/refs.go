@@ -52,6 +52,7 @@ var refContexts = []struct {
 	{key: "oci push ", push: true},
 	{key: "push access denied for ", push: true},
 	{key: "error pushing image to ", push: true},
+	{key: "unable to push '", push: true},             // fabric8's docker-maven-plugin
 	{key: "failed to push ", push: true, colon: true}, // BuildKit: "failed to push app:1: …"
 	{key: "docker pull "},
 	{key: "docker image pull "},
@@ -67,6 +68,7 @@ var refContexts = []struct {
 	{key: `resolve reference "`},
 	{key: `resolve ref "`}, // the ECS agent's containerd
 	{key: "pull access denied for "},
+	{key: "unable to pull '"},
 	{key: "imagename: "},
 	{key: ": from "},
 	{key: "the image '"},
@@ -434,6 +436,9 @@ func nameFaults(raw string, kind hostKind) (out []signal) {
 				out = append(out, sig(regName, wCertain, "the registry host "+h+" has a misspelt suffix: "+rest))
 			}
 		}
+		return out
+	case unsetLiteral(lo):
+		out = append(out, sig(regName, wStrong, "the registry host "+h+" was put together from a variable that was never set", netDown))
 		return out
 	case strings.Contains(lo, "%20") || strings.TrimSpace(h) != h || strings.ContainsAny(h, " \t"):
 		out = append(out, sig(regName, wCertain, "white space in the registry host "+strings.TrimSpace(strings.ReplaceAll(h, "%20", " "))))

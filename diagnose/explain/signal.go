@@ -187,6 +187,17 @@ func (c *lineCtx) next() string {
 	return ""
 }
 
+// prev is the last line before this one that is not blank, "" at the
+// start: a paste spaced out with blank lines keeps what follows on.
+func (c *lineCtx) prev() string {
+	for i := c.i - 1; i >= 0; i-- {
+		if strings.TrimSpace(c.s.lines[i]) != "" {
+			return c.s.lines[i]
+		}
+	}
+	return ""
+}
+
 // localSocket reports whether the line's failed connection is to a unix
 // socket on this machine.
 func (c *lineCtx) localSocket() bool {
