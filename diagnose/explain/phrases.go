@@ -85,6 +85,10 @@ var phrases = []phrase{
 	// Azure Pipelines' Docker tasks (azure-pipelines-tasks-docker-common).
 	{text: "docker_host variable is set. please ensure that the docker daemon is running", cause: dockerEnv, weight: wLikely},
 	{text: "could not parse the docker config obtained from the file", cause: credStore, weight: wStrong},
+	{text: "no data was written into the file", cause: credStore, weight: wLikely},
+	{text: "endpoint auth data not present", cause: badCreds, weight: wLikely, alt: alts(credStore)}, // azure-pipelines-task-lib
+	// docker/actions-toolkit (docker/build-push-action and friends).
+	{text: "imagetools inspect command failed with manifest not found", cause: regName, weight: wLikely, class: noImage, alt: alts(noPerm)},
 	{text: "enoent /var/run/docker.sock", cause: dockerEnv, weight: wCertain},
 	// JNA's errno, where Java clients open the daemon's socket themselves
 	// (Spring Boot's build-image): [2] no socket, [13] no access to it.
@@ -106,6 +110,10 @@ var phrases = []phrase{
 	{text: "docker is not running or is unhealthy", cause: dockerEnv, weight: wCertain},
 	// docker-py's connection to the daemon's socket.
 	{text: "unixhttpconnectionpool", cause: dockerEnv, weight: wLikely + 5, alt: alts(netDown)},
+	{text: "invalidconfigfile", cause: credStore, weight: wStrong},                                 // docker-py auth.py
+	{text: "repository name cannot contain a scheme", cause: regName, weight: wCertain},            // docker-py auth.py
+	{text: "must be provided through the client_cert param", cause: dockerEnv, weight: wStrong},    // docker-py tls.py
+	{text: "docker_host env variable should be something like", cause: dockerEnv, weight: wStrong}, // dockerode's docker-modem
 	{text: "is too new. maximum supported api version", cause: dockerEnv, weight: wStrong},
 	{text: "docker: not found", cause: dockerEnv, weight: wStrong},
 	{text: "'docker' is not recognized", cause: dockerEnv, weight: wCertain},
@@ -147,6 +155,19 @@ var phrases = []phrase{
 	{text: "please verify whether docker is installed", cause: dockerEnv, weight: wCertain},
 	{text: "daemon is running properly", cause: dockerEnv, weight: wCertain},
 	{text: "please verify if docker daemon is running", cause: dockerEnv, weight: wCertain},
+	// az acr login, import and repository commands (acr/_docker_utils.py,
+	// import.py, repository.py, check_health.py).
+	{text: "response code: 401. please try running 'az login' again", cause: expired, weight: wLikely + 5, alt: alts(badCreds, noPerm)},
+	{text: "as the default registry login server", cause: regName, weight: wHint, alt: alts(noPerm, netDown)}, // ARM did not find it
+	{text: "please also specify username if password is specified", cause: badCreds, weight: wStrong},
+	{text: "authentication failed. please provide password", cause: badCreds, weight: wStrong},
+	{text: "source container registry can not be found in the current subscription", cause: regName, weight: wLikely, alt: alts(badCreds)},
+	{text: "please provide a valid image and source registry", cause: regName, weight: wStrong},
+	{text: "because it is not a fully qualified domain name", cause: regName, weight: wCertain},
+	{text: "the requested data does not exist", cause: regName, weight: wLikely, alt: alts(noPerm)},
+	{text: "could not get the manifest digest for image", cause: regName, weight: wLikely, alt: alts(noPerm)},
+	{text: "through private ip is incorrect", cause: netDown, weight: wStrong, alt: alts(firewall)},
+	{text: "dns routing verification failed", cause: netDown, weight: wLikely, alt: alts(firewall)},
 	{text: "could not run 'docker' command", cause: dockerEnv, weight: wStrong},
 	{text: "could not run 'docker.exe' command", cause: dockerEnv, weight: wStrong},
 	{text: "requires running the docker daemon", cause: dockerEnv, weight: wCertain},
@@ -178,9 +199,29 @@ var phrases = []phrase{
 	{text: "identity not found", cause: badCreds, weight: wLikely, alt: alts(noPerm)},
 	{text: "no default identity is assigned to this resource", cause: badCreds, weight: wStrong, alt: alts(noPerm)}, // several identities, none chosen
 	{text: "no token file specified", cause: badCreds, weight: wLikely},
+	// The same in azure-identity's (Python) and @azure/identity's words,
+	// and az's own account state (azure-cli-core _profile.py, auth/).
+	{text: "no identity has been assigned to this resource", cause: badCreds, weight: wStrong, alt: alts(noPerm)},
+	{text: "the requested identity has not been assigned to this resource", cause: badCreds, weight: wStrong, alt: alts(noPerm)},
+	{text: "no managed identity endpoint found", cause: badCreds, weight: wLikely, alt: alts(netDown)},
+	{text: "no response from the imds endpoint", cause: badCreds, weight: wLikely, alt: alts(netDown)},
+	{text: "environment variables are not fully configured", cause: badCreds, weight: wLikely},
+	{text: "defaultazurecredential failed to retrieve a token", cause: badCreds, weight: wLikely, alt: alts(expired, credStore)},
+	{text: "chainedtokencredential authentication failed", cause: badCreds, weight: wLikely, alt: alts(expired, credStore)},
+	{text: "azure cli not found on path", cause: badCreds, weight: wLikely, alt: alts(credStore)},
+	{text: "azure cli could not be found", cause: badCreds, weight: wLikely, alt: alts(credStore)},
+	{text: "unable to get authority configuration for", cause: badCreds, weight: wLikely, alt: alts(notInAAD)}, // a tenant that does not exist
+	{text: "failed to connect to msi", cause: badCreds, weight: wLikely, alt: alts(netDown)},
+	{text: "does not exist in msal token cache", cause: expired, weight: wLikely, alt: alts(badCreds)},
+	{text: "could not retrieve credential from local cache for service principal", cause: expired, weight: wLikely, alt: alts(badCreds)},
+	{text: "to authenticate before using this credential", cause: expired, weight: wHint + 5, alt: alts(badCreds)}, // "Please run 'az login' …"
+	{text: "no subscriptions found for", cause: noPerm, weight: wLikely, alt: alts(badCreds)},
+	{text: "hence no subscriptions were found", cause: noPerm, weight: wStrong},
+	{text: "bearer token authentication is not permitted for non-tls protected", cause: tlsFail, weight: wStrong, alt: alts(regName)},
 	{text: "requires multifactor authentication or additional claims", cause: expired, weight: wLikely, alt: alts(badCreds)},
 	// az has no Azure sign-in, or it lapsed: az acr login cannot get an AAD token.
 	{text: "please run 'az login' to setup account", cause: expired, weight: wHint, alt: alts(badCreds)},
+	{text: "please run 'az login' to set up an account", cause: expired, weight: wHint, alt: alts(badCreds)}, // azure-identity's AzureCliCredential
 	{text: "credentials have expired due to inactivity", cause: expired, weight: wCertain},
 	{text: "interactive authentication is needed", cause: expired, weight: wHint + 5, alt: alts(badCreds)},
 	// azure/login with OIDC, in a job not given "id-token: write".
@@ -631,6 +672,21 @@ var phrases = []phrase{
 	{text: "missingregion: could not find region configuration", cause: credStore, weight: wStrong},
 	// AWS refusing the keys the ECR login was made with (aws ecr get-login).
 	{text: "the security token included in the request is invalid", cause: badCreds, weight: wStrong, alt: alts(expired)},
+	// The AWS CLI and SDKs (botocore exceptions.py, @aws-sdk credential
+	// providers) before ECR is asked: no credential, no region, no route.
+	{text: "unable to locate credentials", cause: badCreds, weight: wStrong, noCred: true, alt: alts(credStore)},
+	{text: "could not load credentials from any providers", cause: badCreds, weight: wStrong, noCred: true, alt: alts(credStore)},
+	{text: "unable to find environment variable credentials", cause: badCreds, weight: wLikely, noCred: true},
+	{text: "partial credentials found in", cause: badCreds, weight: wStrong},
+	{text: "the config profile (", cause: badCreds, weight: wLikely}, // "… (ci) could not be found"
+	{text: "error when retrieving credentials from container-role", cause: badCreds, weight: wLikely, alt: alts(netDown)},
+	{text: "the sso session associated with this profile has expired", cause: expired, weight: wCertain},
+	{text: "error loading sso token", cause: expired, weight: wLikely, alt: alts(badCreds)},
+	{text: "your session has expired or credentials have changed", cause: expired, weight: wStrong},
+	{text: "you must specify a region", cause: regName, weight: wLikely, alt: alts(credStore)},
+	{text: "could not connect to the endpoint url", cause: netDown, weight: wLikely, alt: alts(regName)},
+	{text: "connect timeout on endpoint url", cause: netDown, weight: wStrong},
+	{text: "failed to connect to proxy url", cause: netDown, weight: wStrong},
 	{text: "invalid token: expected two parts", cause: credStore, weight: wLikely},
 	{text: "expiredtokenexception", cause: expired, weight: wStrong, alt: alts(credStore)},
 	{text: "the security token included in the request is expired", cause: expired, weight: wCertain},
