@@ -466,7 +466,7 @@ func statusSignal(c *lineCtx, n int, az bool) {
 		c.emit(signal{Cause: badCreds, Weight: wPossible + 3, Class: authFail, What: what, Alt: authAlt})
 	case n == 403 && az:
 		c.emit(sig(firewall, wCertain, what, noPerm))
-	case n == 403 && strings.Contains(c.lo, "denied: "):
+	case n == 403 && (strings.Contains(c.lo, "denied: ") || strings.Contains(c.lo, `"code":"denied"`)):
 		// The registry's own DENIED code says why: a role, not a network rule.
 	case n == 403 && c.target == otherTarget:
 		// Other registries answer a missing permission with a bare 403;
@@ -906,11 +906,11 @@ func isAlnum(b byte) bool { return isDigit(b) || 'a' <= b && b <= 'z' || 'A' <= 
 
 // readNotFound reads a registry's answer that it holds no manifest for
 // the reference where no code table can: containerd's reference followed
-// by ": not found", Helm's oci:// one, and containers/image's "manifest
-// unknown" that ends its line.
+// by ": not found", a registry's reference or Helm's oci:// one before it,
+// and containers/image's "manifest unknown" that ends its line.
 func readNotFound(c *lineCtx) {
 	lo := strings.TrimRight(c.lo, "\"'`]}).,;\\ ")
-	if !strings.HasSuffix(lo, "manifest unknown") && !refNotFound(lo) && !namedNotFound(lo) && !ociNotFound(lo) {
+	if !strings.HasSuffix(lo, "manifest unknown") && !refNotFound(lo) && !namedNotFound(lo) && !endNotFound(lo) {
 		return
 	}
 	s := sig(regName, wLikely, "the registry has no manifest for this reference", noPerm)
@@ -918,15 +918,24 @@ func readNotFound(c *lineCtx) {
 	c.emit(s)
 }
 
-// ociNotFound reports whether lo ends with Helm's or ORAS's "oci://REF:
-// not found": no such chart or artifact at that tag.
-func ociNotFound(lo string) bool {
+// endNotFound reports whether lo ends with "REF: not found" for a
+// reference that names its registry, or Helm's and ORAS's "oci://REF: not
+// found" (oras-go v2, Helm, notation): no such chart, artifact or tag. A
+// quoted one is containerd's `image "REF": not found`, left unread
+// (TestToolOutputs).
+func endNotFound(lo string) bool {
 	rest, ok := strings.CutSuffix(lo, ": not found")
-	if !ok {
+	f := strings.Fields(rest)
+	if !ok || len(f) == 0 {
 		return false
 	}
-	f := strings.Fields(rest)
-	return len(f) > 0 && strings.HasPrefix(f[len(f)-1], "oci://")
+	ref := f[len(f)-1]
+	if r, ok := strings.CutPrefix(ref, "oci://"); ok {
+		return r != ""
+	}
+	domain, remote := splitDomain(ref)
+	return !strings.ContainsAny(ref, "\"'") && strings.HasPrefix(ref, domain) && strings.Contains(domain, ".") &&
+		strings.ContainsAny(remote, ":@")
 }
 
 // namedNotFound reports whether lo holds a registry's or a daemon's

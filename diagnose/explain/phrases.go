@@ -130,6 +130,9 @@ var phrases = []phrase{
 	{text: "cannot access containerd socket", cause: dockerEnv, weight: wCertain},
 	{text: "containerd.sock: connect:", cause: dockerEnv, weight: wStrong},
 	{text: "is too old. minimum supported api version", cause: dockerEnv, weight: wStrong},
+	{text: "is not supported by this client: the minimum supported api version is", cause: dockerEnv, weight: wStrong}, // moby client
+	{text: "unable to parse docker host", cause: dockerEnv, weight: wStrong},
+	{text: "unable to resolve docker endpoint", cause: dockerEnv, weight: wStrong}, // docker/cli: a context gone
 	// The other clients' own words for no engine at all: Dapr's CLI,
 	// Quarkus' container-image extensions, the shell for containerd's ctr.
 	{text: "docker may not be installed or running", cause: dockerEnv, weight: wCertain},
@@ -384,6 +387,8 @@ var phrases = []phrase{
 	// A token answer that is not JSON: an HTML page from a proxy, a WAF or
 	// the registry's front end.
 	{text: "unable to decode token response", cause: regError, weight: wLikely, alt: alts(netDown, firewall)},
+	{text: "failed to decode response: invalid character '<'", cause: regError, weight: wLikely, alt: alts(netDown, firewall)}, // oras-go v2
+	{text: "unable to reach trust server at this time", cause: regError, weight: wLikely, alt: alts(netDown)},                  // notary
 	{text: "decoding bearer token", cause: regError, weight: wLikely, alt: alts(netDown, firewall)},
 	{text: "unknown: unknown error", cause: regError, weight: wLikely, alt: alts(netDown)},
 	{text: "unsupported: the operation is unsupported", cause: regError, weight: wLikely},
@@ -523,6 +528,19 @@ var phrases = []phrase{
 	// The client's own certificate files for a registry (containerd's
 	// certs.d, buildkitd.toml, the daemon's certs.d).
 	{text: "failed to load x509 key pair", cause: tlsFail, weight: wStrong},
+	// The same files as the daemon (moby daemon/pkg/registry), containerd
+	// (hosts.toml), ctr, BuildKit (buildkitd.toml) and cosign read them.
+	{text: "missing client certificate", cause: tlsFail, weight: wStrong},
+	{text: "ca certificates must use the extension .crt", cause: tlsFail, weight: wStrong},
+	{text: "failed to load tls cas from", cause: tlsFail, weight: wStrong},
+	{text: "unable to load ca cert", cause: tlsFail, weight: wStrong},
+	{text: "unable to read cert file", cause: tlsFail, weight: wStrong},
+	{text: "/etc/buildkit/certs/", cause: tlsFail, weight: wLikely},
+	{text: "no valid ca certs found in", cause: tlsFail, weight: wStrong},
+	// Advice printed after HTTPS failed against a registry that speaks HTTP
+	// (nerdctl, regctl).
+	{text: "you may want to try --insecure-registry to allow plain http", cause: tlsFail, weight: wLikely},
+	{text: "registry set --tls disabled", cause: tlsFail, weight: wLikely},
 	{text: "failed to load keypair", cause: tlsFail, weight: wStrong},
 	{text: "private key does not match public key", cause: tlsFail, weight: wCertain},
 	{text: "failed to find any pem data", cause: tlsFail, weight: wStrong},
@@ -543,6 +561,10 @@ var phrases = []phrase{
 	{text: "tls: oversized record received", cause: tlsFail, weight: wLikely, alt: alts(netDown)},
 	{text: "wrong version number", cause: netDown, weight: wHint + 5, alt: alts(tlsFail)},
 	{text: "tls handshake timeout", cause: netDown, weight: wStrong},
+	// A pull or push that stalls or comes back damaged: the network, or a
+	// proxy that cuts what passes (containerd CRI, moby distribution).
+	{text: "because of no progress in", cause: netDown, weight: wLikely, alt: alts(regError)},
+	{text: "filesystem layer verification failed for digest", cause: netDown, weight: wLikely, alt: alts(regError)},
 
 	// The network. Sources: Go net and net/http error strings
 	// (https://pkg.go.dev/net, https://pkg.go.dev/net/http), glibc
@@ -698,8 +720,11 @@ var phrases = []phrase{
 	// credentials (an auth that is not base64 of user:password),
 	// containers/image pkg/docker/config and containers/common pkg/auth.
 	{text: "invalid auth configuration file", cause: credStore, weight: wStrong},
-	{text: "no credential file found at", cause: credStore, weight: wStrong},         // actions/attest-build-provenance
-	{text: "could not get the credentials store", cause: credStore, weight: wStrong}, // notation, oras-go
+	{text: "no credential file found at", cause: credStore, weight: wStrong},                                    // actions/attest-build-provenance
+	{text: "could not get the credentials store", cause: credStore, weight: wStrong},                            // notation, oras-go
+	{text: "unable to instantiate docker credentials store", cause: credStore, weight: wStrong},                 // nerdctl
+	{text: "a credentials store is required to securely store the password", cause: credStore, weight: wStrong}, // notation
+	{text: "invalid decoded auth", cause: credStore, weight: wStrong, entry: true},                              // containerd CRI: an auth with no ':'
 	{text: "credentials store config was not set up", cause: credStore, weight: wStrong},
 	{text: "docker_auth_config environment variable is missing key", cause: credStore, weight: wStrong},
 	{text: "docker_auth_config does not support more than one json object", cause: credStore, weight: wStrong},
@@ -712,6 +737,21 @@ var phrases = []phrase{
 	// Drone's docker plugin, run without the registry's secrets.
 	// oras-go v1, asked for a registry's Basic login with no credential.
 	{text: "credential required for basic auth", cause: badCreds, weight: wStrong, noCred: true, alt: alts(credStore)},
+	// docker/cli's login (cli/command/registry), nerdctl's, containers/
+	// common's and oras': what they were not given, or could not ask for.
+	{text: "stored credentials invalid or expired", cause: badCreds, weight: wStrong, alt: alts(expired)},
+	{text: "username is empty", cause: badCreds, weight: wLikely, noCred: true},
+	{text: "error: username is required", cause: badCreds, weight: wLikely, noCred: true},
+	{text: "error: password is required", cause: badCreds, weight: wLikely, noCred: true},
+	{text: "too many 401 (probably)", cause: badCreds, weight: wStrong},
+	{text: "stdin is not a terminal (hint: use `nerdctl login", cause: badCreds, weight: wLikely, noCred: true, alt: alts(dockerEnv)},
+	{text: "cannot prompt for username without stdin", cause: badCreds, weight: wLikely, noCred: true, alt: alts(dockerEnv)},
+	{text: "basic credential not found", cause: badCreds, weight: wStrong, noCred: true, alt: alts(credStore)},
+	{text: "missing username or password for bearer auth", cause: badCreds, weight: wStrong, noCred: true, alt: alts(credStore)},
+	{text: "colons(:) are not allowed in username", cause: badCreds, weight: wStrong},
+	{text: "registry credential stored in the authentication file", cause: badCreds, weight: wLikely, alt: alts(credStore)},
+	// BuildKit's progress line for the token it asked for.
+	{text: "error [auth]", cause: badCreds, weight: wLikely, class: authFail, alt: authAlt},
 	{text: "registry credentials not provided", cause: badCreds, weight: wLikely + 10, noCred: true, alt: alts(credStore)},
 	// BuildKit asks the client (docker buildx, and through it Docker's
 	// credential helper) for credentials over its session: a helper that
@@ -763,6 +803,17 @@ var phrases = []phrase{
 	// containerd reference/docker).
 	{text: "invalidimagename", cause: regName, weight: wStrong, word: true},
 	{text: "repository name must be canonical", cause: regName, weight: wStrong},
+	// References other parsers will not take (go-containerregistry name,
+	// oras-go and notation reference, containers/common's login key).
+	{text: "image reference must not contain a url scheme", cause: regName, weight: wCertain},
+	{text: "repository can only contain the characters", cause: regName, weight: wStrong},
+	{text: "invalid reference: invalid repository", cause: regName, weight: wStrong},
+	{text: "invalid reference: no tag or digest", cause: regName, weight: wStrong},
+	{text: "contains tag or digest", cause: regName, weight: wStrong},
+	// Helm given an image, not a chart.
+	{text: "manifest does not contain minimum number of descriptors", cause: regName, weight: wLikely},
+	// docker manifest inspect, when no endpoint has it (docker/cli registryclient).
+	{text: "no such manifest:", cause: regName, weight: wLikely, class: noImage, alt: alts(badCreds)},
 	// cri-o, given a short name with no registry to complete it with
 	// (containers/image pkg/shortnames, cri-o internal/storage).
 	{text: "no registries configured while trying to pull an unqualified image", cause: regName, weight: wStrong,
