@@ -821,6 +821,34 @@ var phrases = []phrase{
 	// The kubelet (pkg/kubelet/images image_manager.go), for a registry it
 	// could not reach.
 	{text: "because the registry is unavailable", cause: netDown, weight: wLikely + 5, alt: alts(regError)},
+	{text: "registryunavailable", cause: netDown, weight: wLikely, word: true, alt: alts(regError)}, // the same, as an event's reason
+	// A pod's pull secret the kubelet could not read: the pull goes
+	// without it (kubelet.go, kubelet_pods.go).
+	{text: "unable to retrieve some image pull secrets", cause: badCreds, weight: wLikely + 5, noCred: true},
+	{text: "unable to retrieve pull secret, the image pull may not succeed", cause: badCreds, weight: wLikely + 5, noCred: true},
+	// kind, for an image it was told to load that is not in Docker, and a
+	// Docker it cannot ask.
+	{text: "not present locally", cause: regName, weight: wLikely},
+	{text: "failed to get docker info", cause: dockerEnv, weight: wLikely},
+	// GitOps controllers (Flux's source-controller and flux CLI, Argo CD's
+	// repo server) on an OCI repository: a URL, a provider or a version
+	// they cannot use, a secret they cannot find.
+	{text: "url validation failed for", cause: regName, weight: wStrong},
+	{text: "'oci' url scheme cannot be used with 'default' helmrepository type", cause: regName, weight: wStrong},
+	{text: "oci helm repository url should include hostname and port only", cause: regName, weight: wStrong},
+	{text: "invalid azure registry", cause: regName, weight: wStrong},
+	{text: "invalid aws registry", cause: regName, weight: wStrong},
+	{text: "no match found for semver", cause: regName, weight: wLikely},
+	{text: "unable to locate any tags", cause: regName, weight: wLikely},
+	{text: "no version for constraints", cause: regName, weight: wLikely},
+	{text: "failed to get credential: failed to get secret", cause: badCreds, weight: wLikely, noCred: true, alt: alts(credStore)},
+	{text: "failed to configure oci registry authentication: no auth config for", cause: badCreds, weight: wLikely, noCred: true, alt: alts(credStore)},
+	{text: "failed timeout after", cause: netDown, weight: wHint + 5, alt: alts(regError)},
+	// trivy, for an image found in neither the engines nor the registry.
+	{text: "unable to find the specified image", cause: regName, weight: wLikely, alt: alts(badCreds)},
+	// k3s' and RKE2's registries.yaml, read by rancher/wharfie.
+	{text: "ignoring invalid endpoint", cause: regName, weight: wLikely},
+	{text: "failed to get tls config for endpoint", cause: tlsFail, weight: wStrong},
 	// The distribution spec's NAME_UNKNOWN without its code (errcode
 	// register.go), as clients print an error's message alone.
 	{text: "repository name not known to registry", cause: regName, weight: wStrong, class: noImage, alt: alts(noPerm)},
