@@ -127,6 +127,19 @@ var phrases = []phrase{
 	// Sources: podman pkg/bindings/connection.go, nerdctl pkg/clientutil.
 	{text: "cannot connect to podman", cause: dockerEnv, weight: wCertain},
 	{text: "unable to connect to podman", cause: dockerEnv, weight: wCertain},
+	// Podman's connections and machines (cmd/podman, pkg/machine), and
+	// buildx's builders and drivers, Compose without buildx.
+	{text: "failed to resolve active destination", cause: dockerEnv, weight: wStrong},
+	{text: "destination is not defined. see", cause: dockerEnv, weight: wStrong},
+	{text: ": vm does not exist", cause: dockerEnv, weight: wStrong},
+	{text: "api forwarding for docker api clients is not available", cause: dockerEnv, weight: wStrong},
+	{text: "could not start api proxy since expected pipe is not available", cause: dockerEnv, weight: wStrong},
+	{text: "error loading trust policy", cause: dockerEnv, weight: wStrong}, // skopeo and podman without policy.json
+	{text: "could not create a builder instance", cause: dockerEnv, weight: wLikely},
+	{text: "is not supported for the docker driver", cause: dockerEnv, weight: wLikely},
+	{text: "but buildx isn't installed", cause: dockerEnv, weight: wLikely},
+	{text: "compose build requires buildx", cause: dockerEnv, weight: wLikely},
+	{text: "failed to find instance", cause: dockerEnv, weight: wLikely},
 	{text: "cannot access containerd socket", cause: dockerEnv, weight: wCertain},
 	{text: "containerd.sock: connect:", cause: dockerEnv, weight: wStrong},
 	{text: "is too old. minimum supported api version", cause: dockerEnv, weight: wStrong},
@@ -749,6 +762,9 @@ var phrases = []phrase{
 	{text: "basic credential not found", cause: badCreds, weight: wStrong, noCred: true, alt: alts(credStore)},
 	{text: "missing username or password for bearer auth", cause: badCreds, weight: wStrong, noCred: true, alt: alts(credStore)},
 	{text: "colons(:) are not allowed in username", cause: badCreds, weight: wStrong},
+	{text: "username can't be empty", cause: badCreds, weight: wStrong, noCred: true},    // skopeo --creds
+	{text: "credentials can't be empty", cause: badCreds, weight: wStrong, noCred: true}, // skopeo --creds
+	{text: "registry disallows tag list retrieval", cause: noPerm, weight: wLikely},
 	{text: "registry credential stored in the authentication file", cause: badCreds, weight: wLikely, alt: alts(credStore)},
 	// BuildKit's progress line for the token it asked for.
 	{text: "error [auth]", cause: badCreds, weight: wLikely, class: authFail, alt: authAlt},
@@ -810,6 +826,18 @@ var phrases = []phrase{
 	{text: "invalid reference: invalid repository", cause: regName, weight: wStrong},
 	{text: "invalid reference: no tag or digest", cause: regName, weight: wStrong},
 	{text: "contains tag or digest", cause: regName, weight: wStrong},
+	// A name left out, as an unset variable leaves it (buildah, skopeo,
+	// buildx, Compose), or one no transport or store knows.
+	{text: "please specify a registry to login to", cause: regName, weight: wStrong},
+	{text: "error: registry must be given", cause: regName, weight: wStrong},
+	{text: `invalid image name ""`, cause: regName, weight: wStrong},
+	{text: "tag is needed when pushing to registry", cause: regName, weight: wStrong},
+	{text: "can't push with no tags specified", cause: regName, weight: wStrong},
+	{text: "attribute is mandatory to push an image", cause: regName, weight: wLikely},
+	{text: "invalid destination name", cause: regName, weight: wStrong},
+	{text: "does not specify a transport", cause: regName, weight: wStrong},
+	{text: "image may not exist", cause: regName, weight: wLikely, alt: alts(noPerm)},
+	{text: ": image not known", cause: regName, weight: wLikely}, // podman push of a name not tagged here
 	// Helm given an image, not a chart.
 	{text: "manifest does not contain minimum number of descriptors", cause: regName, weight: wLikely},
 	// docker manifest inspect, when no endpoint has it (docker/cli registryclient).

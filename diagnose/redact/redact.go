@@ -373,8 +373,12 @@ func Secrets(s string) string {
 // in prose only when it looks like one). Values shorter than minValue are
 // left out, as too likely to stand inside other words.
 //
-// It reads at most valuesBudget bytes, and of a line its first
-// valuesLine: a secret is given in a command or a setting, and a text of
+// It reads at most valuesBudget bytes of the lines that name a login, a
+// password or a credential, and as much again of those that only hold a
+// word a flag or a key can start with ("-p", "@", "-u"), which build
+// output is full of: a log of compiler lines must not spend what the
+// login after it needs. Of a line it reads its first and its last
+// valuesLine bytes (a long shell trace ends in its login). A text of
 // nothing but password-like lines must not take seconds.
 func Values(lines []string) []string {
 	var out []string
@@ -385,32 +389,53 @@ func Values(lines []string) []string {
 			out = append(out, v)
 		}
 	}
-	budget := valuesBudget
+	strong, weak := valuesBudget, valuesBudget
 	flag := false // the line before was a YAML list's password flag
-	for _, l := range lines {
-		if budget <= 0 {
+	for _, line := range lines {
+		if strong <= 0 && weak <= 0 {
 			break
 		}
-		l = l[:min(len(l), valuesLine)]
-		item, isItem := yamlItem(l)
+		item, isItem := yamlItem(line[:min(len(line), valuesLine)])
 		if flag && isItem {
 			add(item)
 		}
 		flag = isItem && passwordFlags[strings.ToLower(item)]
-		if read[l] || !givesSecret(l) {
-			continue
-		}
-		read[l], budget = true, budget-len(l)
-		login := strings.Contains(strings.ToLower(l), "login")
-		for _, sp := range find(l, func(r rule) bool { return r.spread && (login || !r.login) }) {
-			v := l[sp[0]:sp[1]]
-			add(v)
-			for _, u := range unquoted(v) {
-				add(u)
+		for _, l := range lineEnds(line) {
+			if read[l] || !givesSecret(l) {
+				continue
+			}
+			read[l] = true
+			if givesSecretByName(l) {
+				if strong <= 0 {
+					continue
+				}
+				strong -= len(l)
+			} else {
+				if weak <= 0 {
+					continue
+				}
+				weak -= len(l)
+			}
+			login := strings.Contains(strings.ToLower(l), "login")
+			for _, sp := range find(l, func(r rule) bool { return r.spread && (login || !r.login) }) {
+				v := l[sp[0]:sp[1]]
+				add(v)
+				for _, u := range unquoted(v) {
+					add(u)
+				}
 			}
 		}
 	}
 	return out
+}
+
+// lineEnds is line, or of a line longer than valuesLine its first and
+// its last valuesLine bytes.
+func lineEnds(line string) []string {
+	if len(line) <= valuesLine {
+		return []string{line}
+	}
+	return []string{line[:valuesLine], line[len(line)-valuesLine:]}
 }
 
 // yamlItem is the value of a YAML list item standing alone on line
@@ -431,7 +456,7 @@ func yamlItem(line string) (string, bool) {
 // passwordFlags are the flags whose value is a password.
 var passwordFlags = map[string]bool{"-p": true, "--password": true, "--registry-password": true, "--docker-password": true}
 
-// minValue is the shortest secret Values lists; valuesBudget and
+// minValue is the shortest secret Values lists; valuesBudget (twice) and
 // valuesLine bound what it reads.
 const (
 	minValue     = 6
@@ -513,6 +538,21 @@ func basicPassword(v string) (string, bool) {
 var givenWords = []string{"-p", "-s", "--pass", "passw", "passphrase", "secret", "pwd", "pass=", "pat=", "token=", "token\"", "token'",
 	"token:", "_token", "apikey", "api_key", "api-key", "credential", "authorization:", "authorization=", "bearer ", "basic ", "auth\"", "auth'",
 	"-u", "creds", "securestring", "subscription-key", "@", "<<<"}
+
+// namingWords are the givenWords that name what they give: a line with
+// one is rare outside a login or a setting.
+var namingWords = []string{"login", "passw", "passphrase", "secret", "credential", "creds", "authorization", "bearer ", "basic ", "apikey", "api_key", "api-key", "securestring", "<<<"}
+
+// givesSecretByName reports whether line holds one of namingWords.
+func givesSecretByName(line string) bool {
+	lo := strings.ToLower(line)
+	for _, w := range namingWords {
+		if strings.Contains(lo, w) {
+			return true
+		}
+	}
+	return false
+}
 
 // givesSecret reports whether line may give a secret: it holds one of
 // givenWords.

@@ -298,3 +298,23 @@ func TestValuesEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestValuesPastNoise: a password given after half a megabyte of build
+// output that holds "-p" and "@" on every line, or at the end of a line
+// longer than a page, is still listed: its repeat must be masked.
+func TestValuesPastNoise(t *testing.T) {
+	var noise []string
+	for i := range 8000 {
+		noise = append(noise, fmt.Sprintf("gcc -pthread -fPIC -O2 -c src/module_%05d.c -o build/module_%05d.o @deps.txt", i, i))
+	}
+	long := "+ export PATH=" + strings.Repeat("/opt/tool/bin:", 400) + " && docker login -u admin -p S3cretLong77 myreg.azurecr.io"
+	for name, lines := range map[string][]string{
+		"after noise": append(slices.Clone(noise), "+ docker login -u admin -p Tr0ub4dor-and-3 myreg.azurecr.io"),
+		"long line":   {long},
+	} {
+		got := Values(lines)
+		if !slices.Contains(got, "Tr0ub4dor-and-3") && !slices.Contains(got, "S3cretLong77") {
+			t.Errorf("%s: Values = %q, want the login's password", name, got)
+		}
+	}
+}
