@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 	"github.com/acr-doctor/acr-doctor/diagnose/termsafe"
 
 	"github.com/docker/docker-credential-helpers/credentials"
@@ -68,7 +69,13 @@ func (b *execBackend) store(c credentials.Credentials) error {
 	}
 	var out credstore.CappedBuffer
 	if err := b.run(credentials.ActionStore, in, &out, &out); err != nil {
-		return fmt.Errorf("docker-credential-%s store: %w: %s", b.name, err, strings.TrimSpace(out.String()))
+		// What it printed reaches Docker's output: a backend that repeats
+		// its input would show the new token.
+		said := out.String()
+		if c.Secret != "" {
+			said = strings.ReplaceAll(said, c.Secret, "<redacted>")
+		}
+		return fmt.Errorf("docker-credential-%s store: %w: %s", b.name, err, strings.TrimSpace(redact.Output(said)))
 	}
 	return nil
 }

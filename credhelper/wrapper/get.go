@@ -15,6 +15,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/inventory"
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
@@ -144,7 +145,7 @@ func (r *getRecord) judge(c credentials.Credentials, env *settings) (hintLine st
 	host := loginserver.Host(strings.TrimSpace(string(r.server)))
 	r.kind = report.Unknown
 	r.fp = journalFingerprint(env, c.Secret)
-	if !token.LooksLikeJWT(c.Username) && len(c.Username) <= 256 {
+	if username(c) {
 		r.username = c.Username
 	}
 	server, acr := loginserver.Parse(host)
@@ -177,6 +178,15 @@ func (r *getRecord) judge(c credentials.Credentials, env *settings) (hintLine st
 		return ""
 	}
 	return hint(server, tok.Kind.Title(), *tok.ExpiresAt, t)
+}
+
+// username reports whether c's username may be journalled: it cannot be
+// a secret. Some registries take a token as the username too
+// (DigitalOcean's takes its API token as both), and a token that names
+// itself is a token wherever it stands.
+func username(c credentials.Credentials) bool {
+	u := c.Username
+	return len(u) <= 256 && u != c.Secret && !token.LooksLikeJWT(u) && !redact.NamedToken(u)
 }
 
 // journalFingerprint names secret for the journal under the installation's

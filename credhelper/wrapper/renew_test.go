@@ -328,6 +328,17 @@ func TestRenewalLockHeld(t *testing.T) {
 	}
 }
 
+// tokenSignature is the signature of the token an answer serves: the
+// part of a JWT no other text holds.
+func tokenSignature(answer string) string {
+	var c credentials.Credentials
+	_ = json.Unmarshal([]byte(answer), &c)
+	if i := strings.LastIndexByte(c.Secret, '.'); i >= 0 && i+1 < len(c.Secret) {
+		return c.Secret[i+1:]
+	}
+	return "\x00no token"
+}
+
 // TestRenewalStoreFails: renewed, but the backend will not store the new
 // token: Docker gets the new token all the same, and one line saying the
 // next get will renew again.
@@ -348,5 +359,10 @@ func TestRenewalStoreFails(t *testing.T) {
 	}
 	if es := s.entries(); len(es) != 1 || es[0].Outcome != journal.Renewed {
 		t.Errorf("journal %+v", es)
+	}
+	// A backend whose error repeats what it was given: the new token is
+	// not in what Docker shows.
+	if r := s.with("FAKE_FAIL_STORE=echo").run("acrdoctor", "get", renewHost); !strings.Contains(r.stderr, "cannot parse") || strings.Contains(r.stderr, tokenSignature(r.stdout)) {
+		t.Errorf("a backend that repeats the new token: %v", r)
 	}
 }

@@ -452,7 +452,7 @@ func journalStep(e journal.Entry) report.Step {
 		s.Detail = fmt.Sprintf("%s that had expired at %s", given, e.ExpiresAt.Local().Format("15:04"))
 	case journal.Expiring:
 		s.Status = report.StepWarn
-		s.Detail = fmt.Sprintf("%s that expired at %s", given, e.ExpiresAt.Local().Format("15:04"))
+		s.Detail = fmt.Sprintf("%s that was to expire at %s", given, e.ExpiresAt.Local().Format("15:04"))
 	case journal.Renewed:
 		s.Detail = fmt.Sprintf("at %s the credential helper renewed the %s%s", at, what, from)
 	case journal.Served:

@@ -302,7 +302,7 @@ func dnsSignal(c *lineCtx, s signal) {
 		c.emit(s)
 		return
 	}
-	if strings.Trim(h, "*") == "" && len(h) >= 3 {
+	if label, _, _ := strings.Cut(h, "."); strings.Trim(label, "*") == "" && len(label) >= 3 {
 		// What a CI masks is a secret's value: the secret holds a name
 		// that does not resolve.
 		s.Cause, s.Alt = regName, alts(netDown)
@@ -389,6 +389,9 @@ var statusKeys = []string{
 // "401 Unauthorized", az's "Response code: 403"), or a 5xx reason alone.
 func readStatuses(c *lineCtx) {
 	lo := c.lo
+	if gitLine(lo) {
+		return // a clone's or a fetch's answer, not a registry's
+	}
 	seen := map[int]bool{}
 	for i := 0; i+3 <= len(lo); i++ {
 		if !isStatus(lo, i) {
@@ -737,58 +740,70 @@ func registryHost(h string) bool {
 
 // readLogin reads the server a login command was given.
 func readLogin(c *lineCtx) {
-	line, lo := c.line, c.lo
-	if strings.Contains(lo, "'login'") || strings.Contains(lo, `"login"`) {
-		// An argument list, as Python's subprocess and JSON logs print
-		// one: ['podman', 'login', '-u', 'me', 'https:'].
-		line, lo = argList.Replace(line), argList.Replace(lo)
-	}
-	for _, k := range []string{"docker login", "podman login", "registry login", "oras login", "nerdctl login"} {
-		i := strings.Index(lo, k)
-		if i < 0 {
-			continue
-		}
-		if u := shellAte(line[i+len(k):]); u != "" {
-			c.emit(signal{Cause: badCreds, Weight: wLikely + 5, Class: keyMiss, Alt: alts(regName),
-				What: "the username " + u + " holds a $ the shell took for a variable: quote it ('" + u + "')"})
-		}
-		server := loginArg(line[i+len(k):])
-		if strings.HasPrefix(server, "$") && !strings.Contains(server, ".") {
-			// The shell put the registry there: what the text then
-			// shows of the login says whether it was empty.
-			c.s.facts.loginVar = true
-			return
-		}
-		if server == "" {
-			if k == "docker login" && !strings.Contains(lo, "--help") && strings.Contains(lo[i:], " -") {
-				// With options but no registry, Docker logs in to Docker Hub.
-				c.emit(signal{Cause: regName, Weight: wLikely + 10, Class: hubLogin, Alt: alts(badCreds),
-					What: "docker login without a registry logs in to Docker Hub: name the registry (docker login myreg.azurecr.io)"})
+	for _, tool := range loginTools {
+		k := tool + " login"
+		if i := strings.Index(c.lo, k); i >= 0 {
+			if rest := c.lo[i+len(k):]; rest != "" && rest[0] != ' ' && rest[0] != '\t' {
+				continue // named in prose ("may require 'docker login'"), not run
 			}
+			// As typed: a shell's quoting is what it did to the words.
+			if u := shellAte(c.line[i+len(k):]); u != "" {
+				c.emit(signal{Cause: badCreds, Weight: wLikely + 5, Class: keyMiss, Alt: alts(regName),
+					What: "the username " + u + " holds a $ the shell took for a variable: quote it ('" + u + "')"})
+			}
+			readLoginArgs(c, tool, shellWords(c.line[i+len(k):]))
 			return
 		}
-		scheme, rest, hasScheme := strings.Cut(server, "://")
-		if !hasScheme {
-			rest = server
-		}
-		host, path, _ := strings.Cut(rest, "/")
-		switch {
-		case hasScheme && host == "" || strings.EqualFold(host, "https:") || strings.EqualFold(host, "http:"):
-			c.emit(sig(regName, wCertain, "the registry name "+server+" is a scheme with no host: the variable that held the host was empty"))
+	}
+	// An argument list, as Python's subprocess, JSON logs and Go's %q
+	// print one: ['podman', 'login', '-u', 'me', 'https:'].
+	words := listWords(c.line)
+	for i := 0; i+1 < len(words); i++ {
+		if tool := strings.ToLower(words[i]); slices.Contains(loginTools, tool) && strings.EqualFold(words[i+1], "login") {
+			readLoginArgs(c, tool, words[i+2:])
 			return
-		case strings.Trim(path, "/") != "":
-			c.emit(sig(regName, certainAt, "a path in the registry name "+server+": Docker keys credentials by host", netDown))
-		case hasScheme && strings.EqualFold(scheme, "http"):
-			c.emit(sig(regName, wLikely, "http:// in the registry name "+server, netDown))
 		}
-		// An address with a port of its own is one's own registry, where
-		// an address may be what its certificate names.
-		if h, port := hostPort(host); privateAddr(h) && port == "" {
-			c.emit(sig(regName, wLikely+5, "an IP address ("+h+") where the registry's name belongs: its certificate names the host only", tlsFail))
-		}
-		checkName(c, host, hostRef)
+	}
+}
+
+// readLoginArgs reads the arguments of tool's login: the registry it was
+// given, or that it was given none.
+func readLoginArgs(c *lineCtx, tool string, args []string) {
+	server := loginArg(args)
+	if strings.HasPrefix(server, "$") && !strings.Contains(server, ".") {
+		// The shell put the registry there: what the text then
+		// shows of the login says whether it was empty.
+		c.s.facts.loginVar = true
 		return
 	}
+	if server == "" {
+		if tool == "docker" && !slices.Contains(args, "--help") && slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "-") }) {
+			// With options but no registry, Docker logs in to Docker Hub.
+			c.emit(signal{Cause: regName, Weight: wLikely + 10, Class: hubLogin, Alt: alts(badCreds),
+				What: "docker login without a registry logs in to Docker Hub: name the registry (docker login myreg.azurecr.io)"})
+		}
+		return
+	}
+	scheme, rest, hasScheme := strings.Cut(server, "://")
+	if !hasScheme {
+		rest = server
+	}
+	host, path, _ := strings.Cut(rest, "/")
+	switch {
+	case hasScheme && host == "" || strings.EqualFold(host, "https:") || strings.EqualFold(host, "http:"):
+		c.emit(sig(regName, wCertain, "the registry name "+server+" is a scheme with no host: the variable that held the host was empty"))
+		return
+	case strings.Trim(path, "/") != "":
+		c.emit(sig(regName, certainAt, "a path in the registry name "+server+": Docker keys credentials by host", netDown))
+	case hasScheme && strings.EqualFold(scheme, "http"):
+		c.emit(sig(regName, wLikely, "http:// in the registry name "+server, netDown))
+	}
+	// An address with a port of its own is one's own registry, where
+	// an address may be what its certificate names.
+	if h, port := hostPort(host); privateAddr(h) && port == "" {
+		c.emit(sig(regName, wLikely+5, "an IP address ("+h+") where the registry's name belongs: its certificate names the host only", tlsFail))
+	}
+	checkName(c, host, hostRef)
 }
 
 // shellAte is the username of a login command when it has a $ inside a
@@ -809,17 +824,22 @@ func shellAte(s string) string {
 	return ""
 }
 
+// loginTools are the commands whose "login" readLogin reads: docker,
+// podman, Helm's "registry login", oras, nerdctl.
+var loginTools = []string{"docker", "podman", "registry", "oras", "nerdctl"}
+
+// valued are the login options of those tools that take a value.
+var valued = map[string]bool{"-u": true, "-p": true, "--username": true, "--password": true, "--authfile": true,
+	"--cert-dir": true, "--registry-config": true, "--cert-file": true, "--key-file": true, "--ca-file": true,
+	"--secret": true, "--config": true, "--creds": true, "--compat-auth-file": true, "--identity-token": true}
+
 // loginArg is the first argument of a login command that is not an option
 // or an option's value.
-// argList turns an argument list's separators into spaces.
-var argList = strings.NewReplacer("', '", " ", `", "`, " ")
-
-func loginArg(s string) string {
-	f := shellWords(s)
-	for i := 0; i < len(f); i++ {
-		a := f[i]
+func loginArg(args []string) string {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
 		switch {
-		case a == "-u" || a == "-p" || a == "--username" || a == "--password":
+		case valued[a]:
 			i++
 		case strings.HasPrefix(a, "-") || strings.HasPrefix(a, "<") && strings.HasSuffix(a, ">") && !strings.Contains(a, "."):
 		default:
@@ -834,20 +854,81 @@ func loginArg(s string) string {
 }
 
 // shellWords splits s at white space as a shell would around a command
-// substitution: "$(oc whoami -t)" is one word.
+// substitution ("$(oc whoami -t)" is one word), a quoted value with
+// blanks in it ('pa ss', --password="pa ss") and an escaped blank
+// (pa\ ss). Quotes stay: a log's own quotes close nothing the shell
+// opened, and are left to the reader of the word.
 func shellWords(s string) []string {
 	var out []string
-	depth := 0
+	depth, open := 0, byte(0)
 	for _, w := range strings.Fields(s) {
-		if depth > 0 {
+		if depth > 0 || open != 0 || len(out) > 0 && strings.HasSuffix(out[len(out)-1], `\`) {
 			out[len(out)-1] += " " + w
 		} else {
 			out = append(out, w)
 		}
-		depth += strings.Count(w, "$(") - strings.Count(w, ")")
-		depth = max(depth, 0)
+		depth = max(depth+strings.Count(w, "$(")-strings.Count(w, ")"), 0)
+		switch {
+		case open != 0 && strings.HasSuffix(w, string(open)):
+			open = 0
+		case open == 0:
+			open = opensQuote(w)
+		}
 	}
 	return out
+}
+
+// opensQuote is the quote a word opens and does not close ('pa, or
+// --password="pa), or 0.
+func opensQuote(w string) byte {
+	if _, v, ok := strings.Cut(w, "="); ok && strings.HasPrefix(w, "-") {
+		w = v
+	}
+	if len(w) == 0 || w[0] != '\'' && w[0] != '"' {
+		return 0
+	}
+	if q := w[0]; len(w) == 1 || w[len(w)-1] != q {
+		return q
+	}
+	return 0
+}
+
+// listWords is the items of the first argument list on line that holds
+// "login", as Python's repr, JSON and Go's %q write one: quoted strings
+// in brackets, apart by commas or spaces, a backslash escaping the next
+// byte.
+func listWords(line string) []string {
+	for off := 0; off < len(line); {
+		i := strings.IndexByte(line[off:], '[')
+		if i < 0 {
+			return nil
+		}
+		off += i + 1
+		var items []string
+		j := off
+		for {
+			for j < len(line) && (line[j] == ' ' || line[j] == ',') {
+				j++
+			}
+			if j >= len(line) || line[j] != '\'' && line[j] != '"' {
+				break
+			}
+			q := line[j]
+			var w strings.Builder
+			for j++; j < len(line) && line[j] != q; j++ {
+				if line[j] == '\\' && j+1 < len(line) {
+					j++
+				}
+				w.WriteByte(line[j])
+			}
+			items = append(items, w.String())
+			j++
+		}
+		if slices.ContainsFunc(items, func(w string) bool { return strings.EqualFold(w, "login") }) {
+			return items
+		}
+	}
+	return nil
 }
 
 // readResolved notes a registry host that resolved to a private address:
@@ -938,6 +1019,14 @@ func endNotFound(lo string) bool {
 		strings.ContainsAny(remote, ":@")
 }
 
+// gitLine reports whether lo is git's own report of a remote it could not
+// use: CI logs hold them beside pushes, and they are not about registries.
+func gitLine(lo string) bool {
+	lo = strings.TrimSpace(lo)
+	return strings.HasPrefix(lo, "fatal: unable to access ") || strings.HasPrefix(lo, "fatal: repository '") ||
+		strings.HasPrefix(lo, "fatal: could not read from remote repository") || strings.HasPrefix(lo, "remote: repository not found")
+}
+
 // namedNotFound reports whether lo holds a registry's or a daemon's
 // "NOUN NAME not found": the daemon's "manifest for REF not found", a
 // registry's "repository NAME not found" (Harbor, distribution), the old
@@ -956,8 +1045,9 @@ func namedNotFound(lo string) bool {
 			}
 			name, rest, _ := strings.Cut(lo[off:], " ")
 			// Not containerd's `image "REF": not found`, whose bare
-			// words are left unread (TestToolOutputs).
-			if name != "" && !strings.HasSuffix(name, ":") && strings.HasPrefix(rest, "not found") {
+			// words are left unread (TestToolOutputs), nor git's quoted
+			// "repository 'URL' not found".
+			if name != "" && !strings.HasSuffix(name, ":") && !strings.ContainsAny(name[:1], `"'`) && strings.HasPrefix(rest, "not found") {
 				return true
 			}
 		}

@@ -59,6 +59,8 @@ func classify(h string) target {
 		return hubTarget
 	case mcrHosts[h] || strings.HasSuffix(h, ".mcr.microsoft.com"):
 		return mcrTarget
+	case isPlaceholder(h) && strings.Contains(h, ".") && !strings.Contains(h, "azur"):
+		return otherTarget // hidden in part, on another registry's domain (***.dkr.ecr.…)
 	case isPlaceholder(h) || loginserver.IsACR(h) || strings.Contains(h, ".azurecr."):
 		return acrTarget
 	case notRegistries[h]:

@@ -103,8 +103,9 @@ var phrases = []phrase{
 	{text: "docker desktop is unable to start", cause: dockerEnv, weight: wStrong},
 	{text: "docker: command not found", cause: dockerEnv, weight: wCertain},
 	{text: "command not found: docker", cause: dockerEnv, weight: wCertain}, // zsh's order
-	{text: "is not a docker command", cause: dockerEnv, weight: wStrong},    // a CLI plugin missing
-	{text: "//./pipe/docker", cause: dockerEnv, weight: wStrong},            // any Docker Desktop engine pipe
+	{text: "is not a docker command", cause: dockerEnv, weight: wStrong, // a CLI plugin missing
+		fix: []string{"install the CLI plugin it names (buildx: the docker-buildx-plugin package, or Docker Desktop), or put its binary in ~/.docker/cli-plugins: docker info lists the plugins Docker finds"}},
+	{text: "//./pipe/docker", cause: dockerEnv, weight: wStrong}, // any Docker Desktop engine pipe
 	{text: `\pipe\docker_engine`, cause: dockerEnv, weight: wStrong},
 	{text: "container runtime is not running or is unhealthy", cause: dockerEnv, weight: wCertain}, // .NET Aspire
 	{text: "docker is not running or is unhealthy", cause: dockerEnv, weight: wCertain},

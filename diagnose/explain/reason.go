@@ -384,13 +384,16 @@ func confidence(w int) Confidence {
 
 // findings turns ranked groups into findings with their evidence and fix.
 func findings(s *state, gs []group) []Finding {
+	if len(gs) == 0 {
+		return []Finding{} // nothing to quote, and nothing to redact
+	}
 	out := make([]Finding, 0, len(gs))
 	safe := map[int]string{} // redaction is the costly part: once per line
 	// What the text tells a CI to mask is masked on every line, as the
 	// CI masks it; so is a secret found where it is given (-p X), which
 	// the text may show again where nothing marks it ("X rejected").
 	var masks []string
-	given := redact.Values(append(slices.Clip(s.pasted), s.lines...)) // as pasted and as read
+	given := append(redact.Values(s.pasted), redact.Values(s.lines)...) // as pasted and as read
 	for _, v := range append(redact.Masked(s.lines), given...) {
 		masks = append(masks, v, redact.Mark)
 	}

@@ -457,3 +457,66 @@ func TestOneEdit(t *testing.T) {
 		t.Error("nearKnown")
 	}
 }
+
+// TestLoginArguments: a login's registry is read past options that take
+// a value, quoted or escaped passwords with blanks, and argument lists in
+// any spacing; a 401 after it stays the credential's. Found by an attack.
+func TestLoginArguments(t *testing.T) {
+	const denied = "\nError response from daemon: Get \"https://myreg.azurecr.io/v2/\": unauthorized: authentication required"
+	for _, tc := range []struct {
+		in   string
+		want cause.ID
+	}{
+		{"docker login -u admin -p 'S3cret Spc41' myreg.azurecr.io" + denied, badCreds},
+		{`docker login -u admin --password "S3cret Spc42" myreg.azurecr.io` + denied, badCreds},
+		{"docker login -u admin -p S3cret\\ Spc45 myreg.azurecr.io" + denied, badCreds},
+		{`docker login -u admin --password="S3cret Spc46" myreg.azurecr.io` + denied, badCreds},
+		{"Command '['docker', 'login', '-p', 'S3cret Spc43', 'myreg.azurecr.io']' returned non-zero exit status 1." + denied, badCreds},
+		{"podman login --authfile /run/user/1000/containers/auth.json myreg.azurecr.io" + denied, badCreds},
+		{"oras login --registry-config /tmp/cfg.json myreg.azurecr.io" + denied, badCreds},
+		{`["docker","login","-u","me","https:"]`, regName},
+		{`["docker" "login" "-u" "me" "https:"]`, regName},
+		{`["docker","login","-u","me","myreg.azurecr.io/app"]`, regName},
+		{"pull access denied for app, repository does not exist or may require 'docker login': denied: requested access to the resource is denied", regName},
+	} {
+		fs := ExplainString(tc.in)
+		if len(fs) == 0 || fs[0].Cause.ID != tc.want {
+			t.Errorf("%q: causes %v, want %s first", tc.in, ids(fs), tc.want)
+		}
+		for _, f := range fs {
+			if strings.Contains(f.Cause.Evidence, "S3cret") {
+				t.Errorf("%q: a password in the evidence: %s", tc.in, f.Cause.Evidence)
+			}
+		}
+	}
+}
+
+// TestMaskedHostUnresolved: a registry host a CI masked, whole or in part,
+// that does not resolve is the secret's value (the registry name), and
+// one masked on another registry's domain gets no ACR fix. Found by an
+// attack.
+func TestMaskedHostUnresolved(t *testing.T) {
+	for _, h := range []string{"***", "***.azurecr.io", "***.dkr.ecr.eu-west-1.amazonaws.com"} {
+		fs := ExplainString(`Error response from daemon: Get "https://` + h + `/v2/": dial tcp: lookup ` + h + ` on 127.0.0.53:53: no such host`)
+		if len(fs) == 0 || fs[0].Cause.ID != regName {
+			t.Errorf("%s: causes %v, want registry_name first", h, ids(fs))
+			continue
+		}
+		if strings.Contains(h, ".dkr.ecr.") && strings.Contains(strings.Join(fs[0].Cause.Remediation, "\n"), "az acr") {
+			t.Errorf("%s: an ACR fix for ECR: %q", h, fs[0].Cause.Remediation)
+		}
+	}
+}
+
+// TestGitIsNoRegistry: git's own failures in a CI log are not registry
+// answers.
+func TestGitIsNoRegistry(t *testing.T) {
+	for _, in := range []string{
+		"Cloning into 'y'...\nremote: Repository not found.\nfatal: repository 'https://github.com/x/y.git/' not found",
+		"fatal: unable to access 'https://gitlab.com/x/y.git/': The requested URL returned error: 403",
+	} {
+		if fs := ExplainString(in); len(fs) != 0 {
+			t.Errorf("%q: causes %v, want none", in, ids(fs))
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/fingerprint"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
@@ -53,6 +54,16 @@ func Take(ctx context.Context, store *credstore.Store, all bool, now time.Time) 
 	return out
 }
 
+// shownUsername is the entry's username, unless it is its secret too (a
+// registry that takes a token as both, as DigitalOcean's does) or a
+// token that names itself: then it is shown as the secret is, not at all.
+func shownUsername(e credstore.Entry) string {
+	if e.Username != "" && (e.Username == e.Secret() || redact.NamedToken(e.Username)) {
+		return "<redacted>"
+	}
+	return e.Username
+}
+
 // Assess names the kind of one entry, decodes its token and lists the
 // problems that show without the network.
 func Assess(e credstore.Entry, now time.Time) report.Credential {
@@ -63,7 +74,7 @@ func Assess(e credstore.Entry, now time.Time) report.Credential {
 		Registry: e.Registry,
 		ACR:      acr,
 		Source:   e.Source.String(),
-		Username: e.Username,
+		Username: shownUsername(e),
 		Causes:   []cause.Cause{},
 	}
 	if secret := e.Secret(); secret != "" {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
@@ -81,5 +82,25 @@ func TestFingerprintKeyed(t *testing.T) {
 	sum := sha256.Sum256([]byte("password"))
 	if strings.Contains(hex.EncodeToString(sum[:]), strings.TrimPrefix(a.Fingerprint, "hmac:")) {
 		t.Errorf("fingerprint %q is the well-known SHA-256 of the password", a.Fingerprint)
+	}
+}
+
+// TestUsernameThatIsTheSecret: a registry that takes its token as the
+// username too (DigitalOcean's), or a username that is a named token, is
+// not shown: creds would print in clear what its fingerprint hides.
+func TestUsernameThatIsTheSecret(t *testing.T) {
+	tok := "dop_v1_" + strings.Repeat("0a", 32)
+	for _, e := range []credstore.Entry{
+		{Registry: "registry.digitalocean.com", Username: tok, Password: tok},
+		{Registry: "registry.digitalocean.com", Username: tok, Password: "other-password"},
+		{Registry: "myreg.example.com", Username: "Sup3rS3cret9", Password: "Sup3rS3cret9"},
+	} {
+		c := Assess(e, time.Now())
+		if c.Username != "<redacted>" {
+			t.Errorf("%+v: username %q shown", e, c.Username)
+		}
+	}
+	if c := Assess(credstore.Entry{Registry: "myreg.azurecr.io", Username: "myreg", Password: "Sup3rS3cret9"}, time.Now()); c.Username != "myreg" {
+		t.Errorf("an admin user's name is hidden: %q", c.Username)
 	}
 }

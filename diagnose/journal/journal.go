@@ -71,14 +71,23 @@ const maxScan = 64 << 10
 // certainly not interleaved with another at.
 const maxLine = 4096
 
+// lockWait bounds how long an append waits for the journal's lock: a
+// get is on the path of every pull, and a run stopped while it holds the
+// lock (Ctrl-Z on a docker pull) must not stop the others. A line that
+// cannot have it in time is not written; a rotation is left to the next
+// append.
+const lockWait = time.Second
+
 // Off is the ACRDOCTOR_JOURNAL value that turns the journal off.
 const Off = "off"
 
 // Path is where the journal lives: ACRDOCTOR_JOURNAL if set (ok is false
-// for "off"), else journal.jsonl in the state directory (statedir.Dir).
+// for "off", and for a relative path, which would name a file in
+// whatever directory Docker was started from), else journal.jsonl in the
+// state directory (statedir.Dir).
 func Path(getenv func(string) string) (path string, ok bool) {
 	if v := getenv("ACRDOCTOR_JOURNAL"); v != "" {
-		if strings.EqualFold(v, Off) {
+		if strings.EqualFold(v, Off) || !filepath.IsAbs(v) {
 			return "", false
 		}
 		return v, true
@@ -111,7 +120,7 @@ func Append(path string, e Entry) error {
 		return err
 	}
 	defer lock.Close()
-	if err := statedir.LockShared(lock); err != nil {
+	if err := statedir.LockSharedWithin(lock, lockWait); err != nil {
 		return err
 	}
 	size, err := appendLine(path, line)
@@ -139,6 +148,9 @@ func encode(e Entry) ([]byte, error) {
 	}
 	if e.Kind == "" {
 		e.Kind = "unknown"
+	}
+	if i := strings.LastIndexByte(e.Registry, '@'); i >= 0 {
+		e.Registry = e.Registry[i+1:] // a URL's user and password: never a registry's
 	}
 	line, err := e.appendJSON(nil)
 	if err != nil {
@@ -254,7 +266,9 @@ func appendLine(path string, line []byte) (int64, error) {
 // it to a temporary file that replaces the journal. It holds the lock
 // exclusively, so no writer appends to the file being replaced.
 func rotate(path string, lock *os.File) error {
-	if err := statedir.LockExclusive(lock); err != nil {
+	if err := statedir.LockExclusiveWithin(lock, lockWait); errors.Is(err, statedir.ErrLockHeld) {
+		return nil // writers keep it shared: the next append cuts the journal
+	} else if err != nil {
 		return err
 	}
 	defer statedir.Unlock(lock)
@@ -327,13 +341,22 @@ func tail(f *os.File, n int64) ([]byte, int64, error) {
 	return data, size, nil
 }
 
+// glued is the entry a line ends with: a line cut short (a full disk, a
+// crash) has the next append glued to it, and that one is whole.
+func glued(line []byte) []byte {
+	if i := bytes.LastIndex(line, []byte(`{"time":`)); i > 0 {
+		return line[i:]
+	}
+	return line
+}
+
 func read(r io.Reader, since time.Time, path string) ([]Entry, error) {
 	var out []Entry
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, maxScan), maxScan)
 	for sc.Scan() {
 		var e Entry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil || !e.whole() {
+		if err := json.Unmarshal(glued(sc.Bytes()), &e); err != nil || !e.whole() {
 			continue
 		}
 		if !since.IsZero() && e.Time.Before(since) {

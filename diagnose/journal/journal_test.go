@@ -40,6 +40,53 @@ func TestPath(t *testing.T) {
 	if p, _ := Path(env("XDG_STATE_HOME", "relative", "HOME", "/h")); !strings.HasPrefix(p, "/h") {
 		t.Errorf("a relative XDG_STATE_HOME must be ignored, got %q", p)
 	}
+	if p, ok := Path(env("ACRDOCTOR_JOURNAL", "j.jsonl", "HOME", "/h")); ok {
+		t.Errorf("a relative ACRDOCTOR_JOURNAL is used: %q", p)
+	}
+}
+
+// TestLockHeld: a run stopped while it holds the journal's lock (Ctrl-Z
+// on a pull that was rotating it) delays an append by lockWait at most,
+// and the append says why it wrote nothing.
+func TestLockHeld(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	lock, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		t.Skip(err)
+	}
+	start := time.Now()
+	err = Append(path, Entry{Registry: "r.azurecr.io", Outcome: Served})
+	if took := time.Since(start); !errors.Is(err, statedir.ErrLockHeld) || took > lockWait+time.Second {
+		t.Errorf("Append with the lock held: %v after %s", err, took)
+	}
+}
+
+// TestRegistryUserinfo: what a request's URL held before "@" (a user and
+// password) is not journalled with the registry.
+func TestRegistryUserinfo(t *testing.T) {
+	line, err := encode(Entry{Registry: "user:S3cretPw2@myreg.azurecr.io", Outcome: Served})
+	if err != nil || strings.Contains(string(line), "S3cretPw2") || !strings.Contains(string(line), `"registry":"myreg.azurecr.io"`) {
+		t.Errorf("encode = %s, %v", line, err)
+	}
+}
+
+// TestGluedLine: a line cut short (a full disk, a crash) with the next
+// entry appended to it loses the cut one only.
+func TestGluedLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	t0 := time.Date(2026, 11, 29, 10, 32, 0, 0, time.UTC)
+	a, _ := encode(Entry{Time: t0, Registry: "a.azurecr.io", Outcome: Served})
+	b, _ := encode(Entry{Time: t0.Add(time.Minute), Registry: "b.azurecr.io", Outcome: Served})
+	if err := os.WriteFile(path, append(a[:len(a)-20], b...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if es, err := Read(path, time.Time{}); err != nil || len(es) != 1 || es[0].Registry != "b.azurecr.io" {
+		t.Errorf("Read = %+v, %v; want the entry glued to the cut line", es, err)
+	}
 }
 
 // TestEncodeBounds: a line of exactly maxLine bytes, newline included, is

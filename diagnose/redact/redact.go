@@ -137,9 +137,10 @@ var rules = sync.OnceValue(func() []rule {
 		// have one case and stay.
 		{re: regexp.MustCompile(`(?:^|[^A-Za-z0-9_+/=-])([A-Za-z0-9_-]{60,}|[A-Za-z0-9+/]{60,}={0,2})(?:$|[^A-Za-z0-9_+/=-])`), ok: mixedCase, pre: longRun},
 		// Tokens whose prefix names them: GitHub's, GitLab's and Docker
-		// Hub's personal access tokens.
-		{re: regexp.MustCompile(`\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}|glpat-[A-Za-z0-9_-]{20,}|dckr_pat_[A-Za-z0-9_-]{20,})`),
-			need: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "dckr_pat_"}},
+		// Hub's personal access tokens, DigitalOcean's API tokens (which
+		// its registry takes as username and password both).
+		{re: regexp.MustCompile(`\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}|glpat-[A-Za-z0-9_-]{20,}|dckr_pat_[A-Za-z0-9_-]{20,}|do[opr]_v1_[a-f0-9]{64})`),
+			need: tokenPrefixes},
 		// PowerShell making a secure string of a plain one.
 		{re: regexp.MustCompile(`(?i)convertto-securestring[ \t]+(?:-string[ \t]+)?` + value), ok: notVariable, need: []string{"securestring"}, spread: true},
 		// Password and secret flags, separated by blanks or =: docker login -p,
@@ -400,6 +401,9 @@ func Values(lines []string) []string {
 			add(item)
 		}
 		flag = isItem && passwordFlags[strings.ToLower(item)]
+		if len(line) < minValue {
+			continue // too short to give one
+		}
 		for _, l := range lineEnds(line) {
 			if read[l] || !givesSecret(l) {
 				continue
@@ -656,6 +660,21 @@ func Masked(lines []string) []string {
 
 // secretKey matches a JSON field name whose value is a secret.
 var secretKey = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)^[\w.-]*(?:` + keyNames + `)$`) })
+
+// tokenPrefixes start the tokens that name themselves (the rule above).
+var tokenPrefixes = []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "dckr_pat_", "dop_v1_", "doo_v1_", "dor_v1_"}
+
+// NamedToken reports whether s starts as a token that names itself
+// (GitHub's, GitLab's, Docker Hub's, DigitalOcean's), without the cost
+// of compiling the patterns: for the credential helper, on every pull.
+func NamedToken(s string) bool {
+	for _, p := range tokenPrefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
 
 // SecretKey reports whether a field of that name holds a secret: Secret,
 // Password, IdentityToken, auth, client_secret, access_token and the like.

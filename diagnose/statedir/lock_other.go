@@ -6,8 +6,7 @@ import "os"
 
 // Elsewhere there is no flock: writers are not serialised. Appends stay
 // single writes; parallel renewals may each renew, each result valid.
-func LockShared(*os.File) error    { return nil }
 func LockExclusive(*os.File) error { return nil }
 func Unlock(*os.File)              {}
 
-func tryLock(*os.File) (bool, error) { return true, nil }
+func tryLock(*os.File, bool) (bool, error) { return true, nil }

@@ -7,15 +7,19 @@ import (
 	"syscall"
 )
 
-// LockShared, LockExclusive and Unlock are flock(2) on f: advisory locks
-// that other runs of acr-doctor honour, released when f is closed.
-func LockShared(f *os.File) error    { return flock(f, syscall.LOCK_SH) }
+// LockExclusive and Unlock are flock(2) on f: advisory locks that other
+// runs of acr-doctor honour, released when f is closed.
 func LockExclusive(f *os.File) error { return flock(f, syscall.LOCK_EX) }
 func Unlock(f *os.File)              { _ = flock(f, syscall.LOCK_UN) }
 
-// tryLock takes an exclusive lock on f if no one holds one.
-func tryLock(f *os.File) (bool, error) {
-	err := flock(f, syscall.LOCK_EX|syscall.LOCK_NB)
+// tryLock takes f's lock, exclusive or shared, if no one holds it in a
+// way that excludes that.
+func tryLock(f *os.File, exclusive bool) (bool, error) {
+	how := syscall.LOCK_SH
+	if exclusive {
+		how = syscall.LOCK_EX
+	}
+	err := flock(f, how|syscall.LOCK_NB)
 	if err == syscall.EWOULDBLOCK {
 		return false, nil
 	}

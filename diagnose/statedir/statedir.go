@@ -150,7 +150,7 @@ func LockWithin(name string, d time.Duration) (unlock func(), err error) {
 	if d <= 0 {
 		err = LockExclusive(f)
 	} else {
-		err = lockWithin(f, d)
+		err = lockWithin(f, true, d)
 	}
 	if err != nil {
 		f.Close()
@@ -159,10 +159,15 @@ func LockWithin(name string, d time.Duration) (unlock func(), err error) {
 	return func() { Unlock(f); f.Close() }, nil
 }
 
-func lockWithin(f *os.File, d time.Duration) error {
+// LockSharedWithin and LockExclusiveWithin take f's lock, shared or
+// exclusive, waiting at most d for its holder: ErrLockHeld after that.
+func LockSharedWithin(f *os.File, d time.Duration) error    { return lockWithin(f, false, d) }
+func LockExclusiveWithin(f *os.File, d time.Duration) error { return lockWithin(f, true, d) }
+
+func lockWithin(f *os.File, exclusive bool, d time.Duration) error {
 	deadline := time.Now().Add(d)
 	for {
-		ok, err := tryLock(f)
+		ok, err := tryLock(f, exclusive)
 		if ok || err != nil {
 			return err
 		}

@@ -7,7 +7,7 @@
 // stderr on every call. FAKE_FAIL makes every call print it and exit 3.
 // FAKE_LOG names a file each call appends its action to, one line each,
 // so a test can tell which calls were made. FAKE_FAIL_STORE makes store
-// alone fail so; FAKE_FAIL_ERASE=SERVER, the erase of SERVER alone.
+// alone fail so ("echo": with what it was given); FAKE_FAIL_ERASE=SERVER, the erase of SERVER alone.
 package main
 
 import (
@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -97,6 +98,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, v)
 	}
 	if v := os.Getenv("FAKE_FAIL_STORE"); v != "" && len(os.Args) > 1 && os.Args[1] == "store" {
+		if v == "echo" { // a backend that repeats its input in its error
+			in, _ := io.ReadAll(os.Stdin)
+			v = "cannot parse " + string(in)
+		}
 		fmt.Println(v)
 		os.Exit(3)
 	}
