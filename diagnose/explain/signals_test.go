@@ -355,6 +355,7 @@ func TestReadTimes(t *testing.T) {
 		{in: "AADSTS700024: Client assertion is not within its valid time range. Current time: 2024-05-28T06:01:42.5853621Z, assertion valid from 2024-05-28T02:19:01.0000000Z, expiry time of assertion 2024-05-28T02:29:01.0000000Z.", want: expired, band: Certain},
 		{in: "AADSTS700024: Client assertion is not within its valid time range. Current time: 2024-05-28T06:01:42Z, assertion valid from 2024-05-28T09:19:01Z, expiry time of assertion 2024-05-28T09:29:01Z.", want: clock, band: Certain},
 		{in: "AADSTS700024: Client assertion is not within its valid time range. Current time: 2024-12-07T12:09:18.3149355Z, assertion valid from\n1970-01-01T00:00:00.0000000Z, expiry time of assertion 2024-12-07T11:14:18.0000000Z.", want: clock, band: Certain},
+		{in: "aadsts700024: client assertion is not within its valid time range. current time: 2024-05-28t06:01:42.5853621z, assertion valid from 2024-05-28t02:19:01.0000000z, expiry time of assertion 2024-05-28t02:29:01.0000000z.", want: expired, band: Certain}, // a log that lower-cases its lines
 		{in: "AADSTS700024: Client assertion is not within its valid time range.", want: clock, band: Likely},
 		{in: "error: token used before issued", want: clock, band: Certain},
 		// distribution's log of a token it refused, its window in seconds.

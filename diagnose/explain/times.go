@@ -72,7 +72,7 @@ func statedTime(text, label string) (time.Time, bool) {
 	if end < 0 {
 		end = len(s)
 	}
-	v := strings.TrimRight(s[:end], ".;")
+	v := strings.ToUpper(strings.TrimRight(s[:end], ".;")) // a log that lower-cases its lines (2022-10-26t06:11:15z)
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05Z07:00", "2006-01-02T15:04:05.9999999"} {
 		if t, err := time.Parse(layout, v); err == nil {
 			return t, true
