@@ -235,6 +235,37 @@ var phrases = []phrase{
 	{text: "no subscriptions found for", cause: noPerm, weight: wLikely, alt: alts(badCreds)},
 	{text: "hence no subscriptions were found", cause: noPerm, weight: wStrong},
 	{text: "bearer token authentication is not permitted for non-tls protected", cause: tlsFail, weight: wStrong, alt: alts(regName)},
+	// azidentity (Go) and kubelogin: an identity set up without what it
+	// needs, or for another tenant (azidentity environment_credential.go,
+	// workload_identity.go, azure_cli_credential.go, errors.go; kubelogin
+	// pkg/internal/token).
+	{text: "defaultazurecredential: failed to acquire a token", cause: badCreds, weight: wLikely, alt: alts(expired, credStore)},
+	{text: "environmentcredential: missing environment variable", cause: badCreds, weight: wLikely, noCred: true, alt: alts(credStore)},
+	{text: "environmentcredential: incomplete environment variable configuration", cause: badCreds, weight: wLikely, noCred: true, alt: alts(credStore)},
+	{text: "environmentcredential: no value for", cause: badCreds, weight: wLikely, noCred: true, alt: alts(credStore)},
+	{text: "failed to read certificate file", cause: badCreds, weight: wLikely, alt: alts(credStore)},
+	{text: "workloadidentitycredential: no client id specified", cause: badCreds, weight: wLikely, alt: alts(credStore)},
+	{text: "workloadidentitycredential: no tenant id specified", cause: badCreds, weight: wLikely, alt: alts(credStore)},
+	{text: "invalid tenantid. you can locate your tenantid", cause: badCreds, weight: wStrong, alt: alts(notInAAD)},
+	{text: "isn't configured to acquire tokens for tenant", cause: badCreds, weight: wStrong},
+	{text: "if this is the name of a subscription, use its id instead", cause: badCreds, weight: wLikely},
+	{text: `please run "connect-azaccount" to set up an account`, cause: expired, weight: wHint + 5, alt: alts(badCreds)},
+	{text: "az.accounts module not found", cause: credStore, weight: wLikely, alt: alts(badCreds)},
+	{text: "can't acquire a token without user interaction", cause: expired, weight: wLikely, alt: alts(badCreds)},
+	{text: "no value for environment variable system_oidcrequesturi", cause: badCreds, weight: wLikely, alt: alts(credStore)},
+	{text: "no system access token specified", cause: badCreds, weight: wLikely, alt: alts(credStore)},
+	{text: "invalid azure_token_credentials value", cause: credStore, weight: wStrong},
+	{text: "found no private key", cause: badCreds, weight: wLikely, alt: alts(credStore)},
+	{text: "clientsecretcredential authentication failed", cause: badCreds, weight: wLikely, alt: alts(expired)},
+	{text: "failed to create azidentity credential", cause: badCreds, weight: wLikely, alt: alts(credStore)},
+	{text: "github actions id token request failed", cause: badCreds, weight: wLikely + 10, alt: alts(noPerm)}, // no id-token: write
+	{text: "github actions id token is empty", cause: badCreds, weight: wLikely},
+	{text: "is not a supported login method", cause: credStore, weight: wLikely},
+	// The Azure SDK's container registry client, given an answer that is
+	// no registry's challenge (azcontainerregistry authentication_policy.go).
+	{text: "www-authenticate header for challenge authentication", cause: regError, weight: wLikely, alt: alts(netDown)},
+	{text: "in the www-authenticate header", cause: regError, weight: wLikely, alt: alts(netDown)},
+	{text: "could not parse refresh token expire time", cause: regError, weight: wLikely, alt: alts(badCreds)},
 	{text: "requires multifactor authentication or additional claims", cause: expired, weight: wLikely, alt: alts(badCreds)},
 	// az has no Azure sign-in, or it lapsed: az acr login cannot get an AAD token.
 	{text: "please run 'az login' to setup account", cause: expired, weight: wHint, alt: alts(badCreds)},
@@ -778,6 +809,14 @@ var phrases = []phrase{
 	// The kubelet's credential provider plugins (acr-credential-provider).
 	{text: "failed getting credential from external registry credential provider", cause: credStore, weight: wStrong},
 	{text: "error execing credential provider plugin", cause: credStore, weight: wStrong},
+	// AKS's acr-credential-provider (kubernetes-sigs/cloud-provider-azure
+	// pkg/credentialprovider, cmd/acr-credential-provider), as the kubelet
+	// logs it.
+	{text: "failed to initialize acr provider", cause: credStore, weight: wStrong},
+	{text: "error running acr credential provider", cause: credStore, weight: wLikely},
+	{text: "failed to receive challenge", cause: regError, weight: wLikely, alt: alts(netDown)},
+	{text: "failed to reach auth url", cause: netDown, weight: wLikely, alt: alts(firewall)},
+	{text: "failed to perform token exchange", cause: regError, weight: wHint + 5, alt: alts(netDown, badCreds)},
 	{text: "credential provider plugin did not return", cause: credStore, weight: wStrong},
 	{text: "plugin binary directory", cause: credStore, weight: wStrong},
 	// The helper protocol's own refusals (docker-credential-helpers

@@ -405,11 +405,12 @@ func Values(lines []string) []string {
 			continue // too short to give one
 		}
 		for _, l := range lineEnds(line) {
-			if read[l] || !givesSecret(l) {
+			lo := strings.ToLower(l)
+			if read[l] || !holdsAny(lo, givenWords) {
 				continue
 			}
 			read[l] = true
-			if givesSecretByName(l) {
+			if holdsAny(lo, namingWords) {
 				if strong <= 0 {
 					continue
 				}
@@ -420,7 +421,7 @@ func Values(lines []string) []string {
 				}
 				weak -= len(l)
 			}
-			login := strings.Contains(strings.ToLower(l), "login")
+			login := strings.Contains(lo, "login")
 			for _, sp := range find(l, func(r rule) bool { return r.spread && (login || !r.login) }) {
 				v := l[sp[0]:sp[1]]
 				add(v)
@@ -547,22 +548,9 @@ var givenWords = []string{"-p", "-s", "--pass", "passw", "passphrase", "secret",
 // one is rare outside a login or a setting.
 var namingWords = []string{"login", "passw", "passphrase", "secret", "credential", "creds", "authorization", "bearer ", "basic ", "apikey", "api_key", "api-key", "securestring", "<<<"}
 
-// givesSecretByName reports whether line holds one of namingWords.
-func givesSecretByName(line string) bool {
-	lo := strings.ToLower(line)
-	for _, w := range namingWords {
-		if strings.Contains(lo, w) {
-			return true
-		}
-	}
-	return false
-}
-
-// givesSecret reports whether line may give a secret: it holds one of
-// givenWords.
-func givesSecret(line string) bool {
-	lo := strings.ToLower(line)
-	for _, w := range givenWords {
+// holdsAny reports whether the lower-case line holds one of words.
+func holdsAny(lo string, words []string) bool {
+	for _, w := range words {
 		if strings.Contains(lo, w) {
 			return true
 		}
