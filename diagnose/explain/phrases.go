@@ -141,6 +141,12 @@ var phrases = []phrase{
 	{text: "but buildx isn't installed", cause: dockerEnv, weight: wLikely},
 	{text: "compose build requires buildx", cause: dockerEnv, weight: wLikely},
 	{text: "failed to find instance", cause: dockerEnv, weight: wLikely},
+	// Tilt's and anchore's stereoscope's words for an engine they cannot use.
+	{text: "tilt requires a docker server newer than", cause: dockerEnv, weight: wStrong},
+	{text: "docker is not responding", cause: dockerEnv, weight: wStrong},
+	{text: "failed to connect to docker daemon. ensure docker is running", cause: dockerEnv, weight: wCertain},
+	{text: "podman not available", cause: dockerEnv, weight: wLikely},
+	{text: "containerd not available", cause: dockerEnv, weight: wStrong},
 	{text: "cannot access containerd socket", cause: dockerEnv, weight: wCertain},
 	{text: "containerd.sock: connect:", cause: dockerEnv, weight: wStrong},
 	{text: "is too old. minimum supported api version", cause: dockerEnv, weight: wStrong},
@@ -582,6 +588,7 @@ var phrases = []phrase{
 	{text: "unable to read cert file", cause: tlsFail, weight: wStrong},
 	{text: "/etc/buildkit/certs/", cause: tlsFail, weight: wLikely},
 	{text: "no valid ca certs found in", cause: tlsFail, weight: wStrong},
+	{text: "unable to get tls config for registry", cause: tlsFail, weight: wStrong},
 	// Advice printed after HTTPS failed against a registry that speaks HTTP
 	// (nerdctl, regctl).
 	{text: "you may want to try --insecure-registry to allow plain http", cause: tlsFail, weight: wLikely},
@@ -768,6 +775,9 @@ var phrases = []phrase{
 	{text: "no credential file found at", cause: credStore, weight: wStrong},                                    // actions/attest-build-provenance
 	{text: "could not get the credentials store", cause: credStore, weight: wStrong},                            // notation, oras-go
 	{text: "unable to instantiate docker credentials store", cause: credStore, weight: wStrong},                 // nerdctl
+	{text: "failed to parse cnb_registry_auth", cause: credStore, weight: wStrong},                              // buildpacks lifecycle
+	{text: "parsing auth header: unknown auth type", cause: credStore, weight: wLikely},                         // buildpacks lifecycle
+	{text: "unable to resolve credentials: unable to load credentials", cause: credStore, weight: wLikely},      // stereoscope
 	{text: "a credentials store is required to securely store the password", cause: credStore, weight: wStrong}, // notation
 	{text: "invalid decoded auth", cause: credStore, weight: wStrong, entry: true},                              // containerd CRI: an auth with no ':'
 	{text: "credentials store config was not set up", cause: credStore, weight: wStrong},
@@ -878,6 +888,20 @@ var phrases = []phrase{
 	{text: "does not specify a transport", cause: regName, weight: wStrong},
 	{text: "image may not exist", cause: regName, weight: wLikely, alt: alts(noPerm)},
 	{text: ": image not known", cause: regName, weight: wLikely}, // podman push of a name not tagged here
+	// CI runners and build tools around the image's name (gitlab-runner,
+	// ko, pack and lifecycle, skaffold, tilt).
+	{text: "with specified policies [never]", cause: regName, weight: wLikely},
+	{text: "is not present on list of allowed images", cause: regName, weight: wLikely},
+	{text: "no docker image specified to run the build in", cause: regName, weight: wStrong},
+	{text: "ko_docker_repo environment variable is unset", cause: regName, weight: wStrong},
+	{text: "does not exist in registry", cause: regName, weight: wLikely, class: noImage, alt: alts(noPerm)},
+	{text: "does not exist on the daemon", cause: regName, weight: wLikely},
+	{text: "builder metadata is missing run-image", cause: regName, weight: wLikely},
+	{text: "is not defined in your config file", cause: regName, weight: wLikely},
+	{text: "not found or deleted. check your gcr project", cause: regName, weight: wStrong},
+	{text: "no domain in container name", cause: regName, weight: wStrong},
+	{text: "no push access to specified image repository", cause: noPerm, weight: wStrong, alt: alts(regName, badCreds)},
+	{text: "failed to ensure registry read/write access", cause: noPerm, weight: wLikely, alt: alts(badCreds)},
 	// Helm given an image, not a chart.
 	{text: "manifest does not contain minimum number of descriptors", cause: regName, weight: wLikely},
 	// docker manifest inspect, when no endpoint has it (docker/cli registryclient).
