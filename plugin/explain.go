@@ -85,7 +85,7 @@ func runExplain(dockerCLI command.Cli, out *output, noLocal bool, args []string)
 	case kept.dropped > 0:
 		fmt.Fprintf(dockerCLI.Err(), "acrdoctor: %s is longer than %d MiB: its first %d bytes were left out, its end read\n", safe(name), maxExplainInput>>20, kept.dropped)
 	}
-	opts := explain.Options{FirstLine: first}
+	opts := explain.Options{FirstLine: first, Given: kept.Given()}
 	registries := explain.Registries(text)
 	if !noLocal {
 		opts.Machine = machineFor(registries).Credential

@@ -405,6 +405,24 @@ func TestExplainKeepsTheEnd(t *testing.T) {
 	}
 }
 
+// TestExplainMasksWhatTheDroppedPartGave: a password a login gave in the
+// part of a long log that explain does not read is masked where the part
+// it reads repeats it (found by a newcomer trial).
+func TestExplainMasksWhatTheDroppedPartGave(t *testing.T) {
+	log := "+ docker login -u x -p S3cretValue9 myreg.azurecr.io\n" +
+		strings.Repeat("Step 1/9 : RUN make build ok\n", (maxExplainInput/28)+1000) +
+		"Error: retry login failed: unauthorized: S3cretValue9 rejected by myreg.azurecr.io\n"
+	for _, format := range []string{"text", "json"} {
+		c, out, _ := testCLI(t, log)
+		if err := runExplain(c, &output{raw: format}, true, []string{"-"}); !errors.Is(err, errProblem) {
+			t.Fatalf("%s: explain = %v, want a cause\n%s", format, err, out)
+		}
+		if strings.Contains(out.String(), "S3cretValue9") {
+			t.Errorf("%s: the password is shown:\n%s", format, out)
+		}
+	}
+}
+
 // TestExplainKeepsTheEndCR: a log over the cap whose lines end in a
 // carriage return alone is read from its first whole line, not dropped.
 func TestExplainKeepsTheEndCR(t *testing.T) {

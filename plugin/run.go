@@ -25,6 +25,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/explain"
+	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 )
 
@@ -112,7 +113,7 @@ func runAndExplain(cmd *cobra.Command, dockerCLI command.Cli, args []string, noC
 	w := dockerCLI.Err()
 	text, first := captured.Text()
 	registries := explain.Registries(text)
-	fs := findings(explain.ExplainWith(text, explain.Options{Machine: machineFor(registries).Credential, FirstLine: first}))
+	fs := findings(explain.ExplainWith(text, explain.Options{Machine: machineFor(registries).Credential, FirstLine: first, Given: captured.Given()}))
 	var live []check.Result
 	if !noCheck && len(registries) > 0 {
 		if cfg, err := credstore.Load(config.Dir(), os.Getenv); err == nil {
@@ -215,6 +216,43 @@ type tail struct {
 	// end lines as explain numbers them only in a text with no line feed
 	// (an old Mac file; elsewhere a progress bar's redraw).
 	lfs, crs int
+	// logins are the dropped lines that name a login, a password or a
+	// credential (at most maxLogins bytes of them), and part the dropped
+	// line not yet ended: a secret given there and repeated in what is
+	// kept is masked all the same (Given).
+	logins []string
+	part   []byte
+	held   int
+}
+
+// maxLogins bounds the dropped lines a tail keeps for their secrets.
+const maxLogins = 1 << 20
+
+// Given is what the dropped lines gave as secrets (redact.Values).
+func (t *tail) Given() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return redact.Values(t.logins)
+}
+
+// keepLogins keeps of cut, bytes dropped from the front, the whole lines
+// that name a login or a secret.
+func (t *tail) keepLogins(cut []byte) {
+	for len(cut) > 0 && t.held < maxLogins {
+		i := bytes.IndexByte(cut, '\n')
+		if i < 0 {
+			if len(t.part) < 64<<10 {
+				t.part = append(t.part, cut[:min(len(cut), 64<<10-len(t.part))]...)
+			}
+			return
+		}
+		line := append(t.part, cut[:i]...)
+		t.part, cut = nil, cut[i+1:]
+		if redact.NamesSecret(line) {
+			t.logins = append(t.logins, string(line))
+			t.held += len(line)
+		}
+	}
 }
 
 func (t *tail) Write(p []byte) (int, error) {
@@ -223,6 +261,7 @@ func (t *tail) Write(p []byte) (int, error) {
 	t.buf.Write(p)
 	if over := t.buf.Len() - t.max; over > 0 {
 		cut := t.buf.Next(over)
+		t.keepLogins(cut)
 		t.lfs += bytes.Count(cut, []byte("\n"))
 		for i, c := range cut {
 			if c == '\r' && (i+1 == len(cut) && t.buf.Bytes()[0] != '\n' || i+1 < len(cut) && cut[i+1] != '\n') {

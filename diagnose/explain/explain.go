@@ -120,6 +120,9 @@ type Options struct {
 	// FirstLine is the number of the text's first line in the file it is
 	// the end of, for the findings' line numbers; 0 is 1.
 	FirstLine int
+	// Given are secrets the part of the file before the text gave (a
+	// login's -p X, redact.Values): masked wherever the text repeats them.
+	Given []string
 }
 
 // Explain classifies error output: the causes it shows, most specific
@@ -158,7 +161,7 @@ func explain(text string, opts Options) []Finding {
 	if opts.Machine != nil {
 		sigs = fold(s, sigs, opts.Machine)
 	}
-	return findings(s, rank(sigs))
+	return findings(s, rank(sigs), opts.Given)
 }
 
 // shown is a redacted line as a finding shows it: whole, or a long one by

@@ -383,7 +383,7 @@ func confidence(w int) Confidence {
 }
 
 // findings turns ranked groups into findings with their evidence and fix.
-func findings(s *state, gs []group) []Finding {
+func findings(s *state, gs []group, given []string) []Finding {
 	if len(gs) == 0 {
 		return []Finding{} // nothing to quote, and nothing to redact
 	}
@@ -393,7 +393,7 @@ func findings(s *state, gs []group) []Finding {
 	// CI masks it; so is a secret found where it is given (-p X), which
 	// the text may show again where nothing marks it ("X rejected").
 	var masks []string
-	given := append(redact.Values(s.pasted), redact.Values(s.lines)...) // as pasted and as read
+	given = append(append(slices.Clip(given), redact.Values(s.pasted)...), redact.Values(s.lines)...) // as pasted and as read
 	for _, v := range append(redact.Masked(s.lines), given...) {
 		masks = append(masks, v, redact.Mark)
 	}

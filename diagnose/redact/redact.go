@@ -548,6 +548,12 @@ var givenWords = []string{"-p", "-s", "--pass", "passw", "passphrase", "secret",
 // one is rare outside a login or a setting.
 var namingWords = []string{"login", "passw", "passphrase", "secret", "credential", "creds", "authorization", "bearer ", "basic ", "apikey", "api_key", "api-key", "securestring", "<<<"}
 
+// NamesSecret reports whether line names a login, a password or a
+// credential (namingWords): the lines Values reads first.
+func NamesSecret(line []byte) bool {
+	return holdsAny(string(bytes.ToLower(line)), namingWords)
+}
+
 // holdsAny reports whether the lower-case line holds one of words.
 func holdsAny(lo string, words []string) bool {
 	for _, w := range words {
