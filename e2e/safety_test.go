@@ -452,3 +452,17 @@ func TestConfigurePrompt(t *testing.T) {
 		}
 	}
 }
+
+// TestUninstallAfterFix: a registry fix sent to the wrapper is no
+// configure run: uninstall refuses it, and says how to take it back
+// (found by a newcomer trial).
+func TestUninstallAfterFix(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.useWrapper()
+	e.fakeHelper("fake", filepath.Join(t.TempDir(), "store"), "")
+	e.writeConfig(`{"credsStore":"fake","credHelpers":{"myreg.azurecr.io":"acrdoctor"},"plugins":{"acrdoctor":{"credential-backend":"fake"}}}`)
+	if r := e.run("", pluginBin, "uninstall", "--yes"); r.code != 2 || !strings.Contains(r.stderr, "fix --undo --yes") {
+		t.Errorf("uninstall over a wrap fix made: %v", r)
+	}
+}

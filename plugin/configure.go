@@ -538,7 +538,7 @@ func uninstall(ctx context.Context, dockerCLI command.Cli, opts configureOptions
 	for name, f := range after {
 		if keys := configedit.Wrapped(f.Doc); len(keys) > 0 {
 			if !opts.force {
-				return usagef("%s still sends %s to %s, with no configure run to revert: remove that, or run with --force to send those registries back to the store the wrapper wraps", name, strings.Join(keys, ", "), helperProgram)
+				return usagef("%s still sends %s to %s, with no configure run to revert: if %s fix set that up, take it back first (%s fix --undo --yes); else remove it, or run with --force to send those registries back to the store the wrapper wraps", name, strings.Join(keys, ", "), helperProgram, invokedAs, invokedAs)
 			}
 			unwrap = append(unwrap, name)
 		}
