@@ -230,6 +230,11 @@ func fixHub(id cause.ID) []string {
 	switch id {
 	case cause.InvalidCredentials, cause.ExpiredCredentials:
 		return []string{"docker logout && docker login -u <username>   # Docker Hub: the Docker ID, not the email, and an access token where the account needs one"}
+	case cause.RegistryName:
+		return []string{
+			"an image named without a registry goes to Docker Hub: put your registry's host in front of it (myreg.azurecr.io/team/app:1)",
+			"or, if it is on Docker Hub, check the repository's name and tag there (docker search, hub.docker.com)",
+		}
 	}
 	return fixOther(id, "registry-1.docker.io")
 }

@@ -521,3 +521,13 @@ func TestGitIsNoRegistry(t *testing.T) {
 		}
 	}
 }
+
+// TestHubNameFix: an image named without a registry, refused by Docker
+// Hub, gets the fix of naming the registry, not Docker Hub's host (found
+// by a newcomer trial).
+func TestHubNameFix(t *testing.T) {
+	fs := ExplainString("Error response from daemon: pull access denied for team/app, repository does not exist or may require 'docker login': denied: requested access to the resource is denied")
+	if len(fs) == 0 || fs[0].Cause.ID != regName || !strings.Contains(strings.Join(fs[0].Cause.Remediation, "\n"), "in front of it") {
+		t.Errorf("findings %v", fs)
+	}
+}
