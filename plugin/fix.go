@@ -546,8 +546,12 @@ func printOutcome(w io.Writer, rep fixReport, opts fixOptions) {
 		}
 		fmt.Fprintf(w, "%s%s: %s → %s\n", safe(o.Registry), safe(where), o.Before, o.After)
 	}
-	if len(rep.Applied) > 0 {
-		fmt.Fprintln(w, "Done. Undo with: "+safe(undoOf("fix")+toolFlag(opts.tool)+yesFlag(opts.yes)))
+	undo := safe(undoOf("fix") + toolFlag(opts.tool) + yesFlag(opts.yes))
+	switch {
+	case len(rep.Applied) > 0 && rep.Error != "":
+		fmt.Fprintf(w, "Partly done: %d of %s applied; what failed follows. Undo what was applied with: %s\n", len(rep.Applied), azure.Count(len(rep.Plan.Moves), "repair"), undo)
+	case len(rep.Applied) > 0:
+		fmt.Fprintln(w, "Done. Undo with: "+undo)
 	}
 }
 

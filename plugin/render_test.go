@@ -17,6 +17,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
+	"github.com/acr-doctor/acr-doctor/diagnose/repair"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/termsafe/termsafetest"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
@@ -563,5 +564,26 @@ func TestOfflineSummary(t *testing.T) {
 		if got := strings.Contains(b.String(), "healthy"); got == offline {
 			t.Errorf("offline %v: %q", offline, b.String())
 		}
+	}
+}
+
+// TestFixOutcomePartly: a fix whose repairs did not all apply says so, and
+// how to take back what did, instead of "Done." (a newcomer trial's find).
+func TestFixOutcomePartly(t *testing.T) {
+	rep := fixReport{
+		Plan:    repair.Plan{Moves: []repair.Move{{Kind: repair.Configure}, {Kind: repair.Renew}}},
+		Applied: []repair.Move{{Kind: repair.Configure}},
+		Error:   "renewing: renew: no such host",
+	}
+	var b strings.Builder
+	printOutcome(&b, rep, fixOptions{yes: true})
+	if out := b.String(); strings.Contains(out, "Done.") || !strings.Contains(out, "Partly done: 1 of 2 repairs applied") || !strings.Contains(out, "fix --undo --yes") {
+		t.Errorf("outcome:\n%s", out)
+	}
+	b.Reset()
+	rep.Error = ""
+	printOutcome(&b, rep, fixOptions{})
+	if !strings.Contains(b.String(), "Done. Undo with:") {
+		t.Errorf("outcome:\n%s", b.String())
 	}
 }
