@@ -175,10 +175,10 @@ func (s *Store) Lookup(ctx context.Context, key string) Entry {
 	default:
 		e.Username, e.Password = cred.Username, cred.Secret
 	}
-	if e.NotFound && src.Helper == "pass" {
+	if (e.NotFound || Empty(e.Err)) && src.Helper == "pass" {
 		// Nothing found in a pass that is missing or has no key is no
-		// answer: Debian's helper says so for every key, and no login
-		// can store one there either.
+		// answer: Debian's helper says so for every key (empty, or not
+		// found), and no login can store one there either.
 		if err := s.passUninitialised("get"); err != nil {
 			e.NotFound, e.Err = false, err
 		}

@@ -143,6 +143,13 @@ func TestPassUninitialised(t *testing.T) {
 	if e := store.Lookup(context.Background(), "myreg.azurecr.io"); e.NotFound || !errors.As(e.Err, &he) || he.Action != "get" || !strings.Contains(he.Message, "pass is not installed") {
 		t.Errorf("Lookup with pass not installed: %+v", e)
 	}
+	// So with a login Docker thinks it holds (auths names the key): the
+	// empty answer is pass missing, not an old helper to upgrade.
+	store.Config.Auths = map[string]types.AuthConfig{"myreg.azurecr.io": {}}
+	if e := store.Lookup(context.Background(), "myreg.azurecr.io"); !errors.As(e.Err, &he) || !strings.Contains(he.Message, "pass is not installed") {
+		t.Errorf("Lookup of a login with pass not installed: %+v", e)
+	}
+	store.Config.Auths = nil
 	writeExec(t, bin, "pass", "#!/bin/sh\n")
 	path = bin
 	if _, stores = store.Entries(context.Background()); !errors.As(stores[0].Err, &he) || !strings.Contains(he.Message, `"pass init"`) {
