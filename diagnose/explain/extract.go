@@ -896,9 +896,10 @@ func opensQuote(w string) byte {
 // listWords is the items of the first argument list on line that holds
 // "login", as Python's repr, JSON and Go's %q write one: quoted strings
 // in brackets, apart by commas or spaces, a backslash escaping the next
-// byte.
+// byte. It tries the first perLine brackets only: a line of brackets and
+// quotes must not cost their square.
 func listWords(line string) []string {
-	for off := 0; off < len(line); {
+	for off, n := 0, 0; off < len(line) && n < perLine; n++ {
 		i := strings.IndexByte(line[off:], '[')
 		if i < 0 {
 			return nil
