@@ -424,6 +424,26 @@ func TestExplainMasksWhatTheDroppedPartGave(t *testing.T) {
 	}
 }
 
+// TestExplainMasksTheCutLine: a login in the line the 4 MiB cut falls in,
+// which explain never reads, still gives its password to mask (found by
+// an attack).
+func TestExplainMasksTheCutLine(t *testing.T) {
+	login := "+ docker login -u x -p S3cretValue9 myreg.azurecr.io\n"
+	last := "Error: retry login failed: unauthorized: S3cretValue9 rejected by myreg.azurecr.io\n"
+	for _, into := range []int{0, 10, len(login) - 1} {
+		fill := maxExplainInput + into - len(login) - len(last)
+		filler := strings.Repeat("Step 1/9 : RUN make build ok\n", fill/29)
+		filler += strings.Repeat("x", fill-len(filler)-1) + "\n"
+		c, out, _ := testCLI(t, "early line\n"+login+filler+last)
+		if err := runExplain(c, &output{raw: "json"}, true, []string{"-"}); !errors.Is(err, errProblem) {
+			t.Fatalf("cut %d bytes into the login: explain = %v\n%s", into, err, out)
+		}
+		if strings.Contains(out.String(), "S3cretValue9") {
+			t.Errorf("cut %d bytes into the login: the password is shown:\n%s", into, out)
+		}
+	}
+}
+
 // TestExplainKeepsTheEndCR: a log over the cap whose lines end in a
 // carriage return alone is read from its first whole line, not dropped.
 func TestExplainKeepsTheEndCR(t *testing.T) {

@@ -228,11 +228,20 @@ type tail struct {
 // maxLogins bounds the dropped lines a tail keeps for their secrets.
 const maxLogins = 1 << 20
 
-// Given is what the dropped lines gave as secrets (redact.Values).
+// Given is what the dropped lines gave as secrets (redact.Values), the
+// line the cut fell in too: explain never reads that one either.
 func (t *tail) Given() []string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return redact.Values(t.logins)
+	logins := t.logins
+	if b := t.buf.Bytes(); t.dropped > 0 {
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			if cut := append(slices.Clip(t.part), b[:i]...); redact.NamesSecret(cut) {
+				logins = append(slices.Clip(logins), string(cut))
+			}
+		}
+	}
+	return redact.Values(logins)
 }
 
 // keepLogins keeps of cut, bytes dropped from the front, the whole lines

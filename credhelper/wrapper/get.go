@@ -186,7 +186,7 @@ func (r *getRecord) judge(c credentials.Credentials, env *settings) (hintLine st
 // itself is a token wherever it stands.
 func username(c credentials.Credentials) bool {
 	u := c.Username
-	return len(u) <= 256 && u != c.Secret && !token.LooksLikeJWT(u) && !redact.NamedToken(u)
+	return len(u) <= 256 && strings.TrimSpace(u) != strings.TrimSpace(c.Secret) && !token.LooksLikeJWT(u) && !redact.NamedToken(strings.TrimSpace(u))
 }
 
 // journalFingerprint names secret for the journal under the installation's

@@ -35,6 +35,7 @@ func TestJudge(t *testing.T) {
 		{"257-byte username", credentials.Credentials{Username: strings.Repeat("u", 257), Secret: "p"}, "", "", ""},
 		{"a token as username", credentials.Credentials{Username: refresh, Secret: "p"}, "", "", ""},
 		{"the secret as username", credentials.Credentials{Username: "s3cr3tPassword9", Secret: "s3cr3tPassword9"}, "", "", ""},
+		{"the secret as username, blanks around", credentials.Credentials{Username: " s3cr3tPassword9", Secret: "s3cr3tPassword9 "}, "", "", ""},
 		{"an API token as username", credentials.Credentials{Username: "dop_v1_" + strings.Repeat("0a", 32), Secret: "x"}, "", "", ""},
 		{"a GitHub token as username", credentials.Credentials{Username: "ghp_" + strings.Repeat("a1", 18), Secret: "x"}, "", "", ""},
 		{"refresh token", credentials.Credentials{Username: credstore.TokenUsername, Secret: refresh}, credstore.TokenUsername, report.RefreshToken, journal.Served},

@@ -603,6 +603,17 @@ func BenchmarkExplainEmptyLines4MiB(b *testing.B) {
 	}
 }
 
+// BenchmarkExplainLoginBlanks: logins whose arguments are long runs of
+// escaped blanks, which are joined into one word (an attack found their
+// square: 15 s).
+func BenchmarkExplainLoginBlanks(b *testing.B) {
+	log := strings.Repeat("docker login -p "+strings.Repeat("\\ ", 32000)+"\n", 60)
+	b.SetBytes(int64(len(log)))
+	for b.Loop() {
+		ExplainString(log)
+	}
+}
+
 // TestSplitLines: lines without their line feeds and carriage returns, a
 // long one cut at maxLine bytes, no line after a final line feed.
 func TestSplitLines(t *testing.T) {

@@ -860,13 +860,16 @@ func loginArg(args []string) string {
 // opened, and are left to the reader of the word.
 func shellWords(s string) []string {
 	var out []string
-	depth, open := 0, byte(0)
+	var cur strings.Builder // the word being joined; built, not re-concatenated, so that a line of escaped blanks costs its length
+	depth, open, joining := 0, byte(0), false
 	for _, w := range strings.Fields(s) {
-		if depth > 0 || open != 0 || len(out) > 0 && strings.HasSuffix(out[len(out)-1], `\`) {
-			out[len(out)-1] += " " + w
-		} else {
-			out = append(out, w)
+		if joining {
+			cur.WriteByte(' ')
+		} else if cur.Len() > 0 {
+			out = append(out, cur.String())
+			cur.Reset()
 		}
+		cur.WriteString(w)
 		depth = max(depth+strings.Count(w, "$(")-strings.Count(w, ")"), 0)
 		switch {
 		case open != 0 && strings.HasSuffix(w, string(open)):
@@ -874,6 +877,10 @@ func shellWords(s string) []string {
 		case open == 0:
 			open = opensQuote(w)
 		}
+		joining = depth > 0 || open != 0 || strings.HasSuffix(w, `\`)
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
 	}
 	return out
 }

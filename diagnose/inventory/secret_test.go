@@ -94,6 +94,7 @@ func TestUsernameThatIsTheSecret(t *testing.T) {
 		{Registry: "registry.digitalocean.com", Username: tok, Password: tok},
 		{Registry: "registry.digitalocean.com", Username: tok, Password: "other-password"},
 		{Registry: "myreg.example.com", Username: "Sup3rS3cret9", Password: "Sup3rS3cret9"},
+		{Registry: "myreg.example.com", Username: " Sup3rS3cret9", Password: "Sup3rS3cret9 "},
 	} {
 		c := Assess(e, time.Now())
 		if c.Username != "<redacted>" {
