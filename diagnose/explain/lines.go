@@ -483,8 +483,23 @@ func joinAs(lines []string, at []int) []string {
 }
 
 // cutAfter reports whether next can be the rest of a line cut after
-// line: not empty, and not a line of its own that begins as line does (a
-// repeat, a log's prefix, the indentation of a message that wraps itself).
+// line: not empty, not a line of its own that begins as line does (a
+// repeat, a log's prefix, the indentation of a message that wraps itself),
+// and not one that begins as the tools begin their own lines: a log
+// padded to one width (a table, a progress bar) is no terminal's cut.
 func cutAfter(line, next string) bool {
-	return next != "" && commonPrefix(line, next) < 3
+	return next != "" && commonPrefix(line, next) < 3 && !ownLine(next)
+}
+
+// ownLines are how the tools begin a line of their own.
+var ownLines = []string{"Error response from daemon", "Error: ", "error: ", "ERROR: ", "ERROR[", "FATA[", "WARN[", "Warning: ", "fatal: ", `time="`}
+
+// ownLine reports whether line begins as a tool begins a line of its own.
+func ownLine(line string) bool {
+	for _, p := range ownLines {
+		if strings.HasPrefix(line, p) {
+			return true
+		}
+	}
+	return false
 }

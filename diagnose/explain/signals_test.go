@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -529,5 +530,21 @@ func TestHubNameFix(t *testing.T) {
 	fs := ExplainString("Error response from daemon: pull access denied for team/app, repository does not exist or may require 'docker login': denied: requested access to the resource is denied")
 	if len(fs) == 0 || fs[0].Cause.ID != regName || !strings.Contains(strings.Join(fs[0].Cause.Remediation, "\n"), "in front of it") {
 		t.Errorf("findings %v", fs)
+	}
+}
+
+// TestPaddedLinesNotJoined: a log padded to one wide width (a table, a
+// progress bar) is no terminal's cut: the error after it keeps its own
+// line number (found by a newcomer trial).
+func TestPaddedLinesNotJoined(t *testing.T) {
+	var b strings.Builder
+	for i := 1; i <= 50; i++ {
+		l := fmt.Sprintf("#%d step ", i)
+		b.WriteString(l + strings.Repeat("=", 120-len(l)) + "\n")
+	}
+	b.WriteString(`Error response from daemon: Get "https://myreg.azurecr.io/v2/": unauthorized: authentication required` + "\n")
+	fs := ExplainString(b.String())
+	if len(fs) == 0 || fs[0].LineNo != 51 {
+		t.Errorf("findings %v, want the error at line 51", fs)
 	}
 }
