@@ -44,6 +44,7 @@ var extractors = []extractor{
 	{"credfile", credFiles, readCredFile},
 	{"noapi", []string{"/v2/ failed with status: 404"}, readNoAPI},
 	{"azacr", []string{"az acr "}, func(c *lineCtx) { c.s.facts.acr = true }},
+	{"podman", []string{"podman login", "podman push", "podman pull", "buildah login", "buildah push", "buildah pull"}, func(c *lineCtx) { c.s.facts.podman = true }},
 	{"htmlbody", []string{"response body: invalid character '<'"}, readHTMLBody},
 	{"plainhttp", []string{"server gave http response to https client"}, readPlainHTTP},
 	{"notfound", []string{"failed to resolve reference", "manifest unknown", " not found", "oci://"}, readNotFound},

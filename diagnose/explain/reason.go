@@ -2,6 +2,7 @@ package explain
 
 import (
 	"cmp"
+	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 	"slices"
 	"strings"
 
@@ -498,8 +499,26 @@ func finding(s *state, g group, safeLine func(line int) string, safeText func(st
 			fix = m.Remediation
 		}
 	}
+	if s.facts.podman {
+		fix = forPodman(fix, host)
+	}
 	f.Cause = cause.New(g.id, ev, fix...)
 	return f
+}
+
+// forPodman is fix for a text whose client is Podman or Buildah: their
+// own login and logout, and az's token handed to them (az acr login logs
+// Docker in, and needs Docker).
+func forPodman(fix []string, host string) []string {
+	out := make([]string, 0, len(fix))
+	for _, f := range fix {
+		if name, ok := strings.CutPrefix(f, "az acr login -n "); ok && host != "" && !strings.Contains(f, "--expose-token") {
+			name, _, _ = strings.Cut(name, " ")
+			f = shell.Sprintf("az acr login -n %s --expose-token --output tsv --query accessToken | podman login %s -u 00000000-0000-0000-0000-000000000000 --password-stdin", shell.RegistryName(name).Or("<name>"), shell.Host(host).Or("<registry>"))
+		}
+		out = append(out, strings.NewReplacer("docker logout ", "podman logout ", "docker login ", "podman login ").Replace(f))
+	}
+	return out
 }
 
 // machineCause is the strongest cause from this machine in g, or nil.

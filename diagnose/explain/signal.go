@@ -98,6 +98,9 @@ type facts struct {
 	// apiApp: an app of the Engine API (docker-modem's "(HTTP code 401)
 	// unexpected"), which sends the credential its user signed in with.
 	apiApp bool
+	// podman: the failing client is Podman's or Buildah's, whose logins
+	// are their own, not Docker's.
+	podman bool
 }
 
 // state is the reading of a text so far, line by line.

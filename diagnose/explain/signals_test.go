@@ -548,3 +548,16 @@ func TestPaddedLinesNotJoined(t *testing.T) {
 		t.Errorf("findings %v, want the error at line 51", fs)
 	}
 }
+
+// TestPodmanFixes: a failure of Podman's login gets Podman's commands,
+// and az's token handed to it, not Docker's (a newcomer trial's find).
+func TestPodmanFixes(t *testing.T) {
+	fs := ExplainString("$ podman login myreg.azurecr.io -u myreg -p \"my pass phrase 42\"\nError: logging into \"myreg.azurecr.io\": invalid username/password")
+	if len(fs) == 0 {
+		t.Fatal("no findings")
+	}
+	fix := strings.Join(fs[0].Cause.Remediation, "\n")
+	if strings.Contains(fix, "docker log") || !strings.Contains(fix, "podman login myreg.azurecr.io") || !strings.Contains(fix, "--expose-token") {
+		t.Errorf("fixes:\n%s", fix)
+	}
+}
