@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 plugins="${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins"
 bindir="${BINDIR:-$HOME/.local/bin}"
 manifest="$plugins/.acrdoctor-installed"
-min_go=1.26
+min_go=1.26.8
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
@@ -46,15 +46,15 @@ remove_installed() {
 	rm -f -- "$manifest"
 }
 
-# need_go checks for a Go toolchain new enough for docker/cli v29.
+# need_go checks for a Go toolchain as new as go.mod asks.
 need_go() {
 	command -v go >/dev/null 2>&1 ||
 		die "Go $min_go or newer is needed to build acr-doctor and was not found on PATH (see https://go.dev/doc/install)."
 	local v
 	v=$(go env GOVERSION 2>/dev/null)
-	[[ $v =~ ^go([0-9]+\.[0-9]+) ]] && v=${BASH_REMATCH[1]}
+	[[ $v =~ ^go([0-9]+\.[0-9]+(\.[0-9]+)?) ]] && v=${BASH_REMATCH[1]}
 	if [ "$(printf '%s\n%s\n' "$min_go" "$v" | sort -V | head -n1)" != "$min_go" ]; then
-		die "Go $min_go or newer is needed; found go$v. Upgrade Go, or set GOTOOLCHAIN=go$min_go.0 to let go fetch it."
+		die "Go $min_go or newer is needed; found go$v. Upgrade Go, or set GOTOOLCHAIN=go$min_go to let go fetch it."
 	fi
 }
 

@@ -130,7 +130,7 @@ func TestInstallScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	noGo := e.run("", bash, "-c", "PATH=/usr/bin:/bin exec "+script)
-	if noGo.code == 0 || !strings.Contains(noGo.stderr, "Go 1.26 or newer is needed") {
+	if noGo.code == 0 || !strings.Contains(noGo.stderr, "Go 1.26.8 or newer is needed") {
 		t.Errorf("install without Go: %v", noGo)
 	}
 }
