@@ -141,6 +141,11 @@ var phrases = []phrase{
 	{text: "but buildx isn't installed", cause: dockerEnv, weight: wLikely},
 	{text: "compose build requires buildx", cause: dockerEnv, weight: wLikely},
 	{text: "failed to find instance", cause: dockerEnv, weight: wLikely},
+	// The engine in the other container mode (moby distribution). A
+	// layer Windows will not register (an antivirus, hcsshim) is no
+	// login's, push's or pull's cause: left unread, as the corpus has it.
+	{text: "cannot download image with operating system", cause: dockerEnv, weight: wStrong, alt: alts(regName)},
+	{text: "error response from daemon: operating system is not supported", cause: dockerEnv, weight: wLikely, alt: alts(regName)},
 	// Tilt's and anchore's stereoscope's words for an engine they cannot use.
 	{text: "tilt requires a docker server newer than", cause: dockerEnv, weight: wStrong},
 	{text: "docker is not responding", cause: dockerEnv, weight: wStrong},
@@ -613,6 +618,10 @@ var phrases = []phrase{
 	{text: "tls: oversized record received", cause: tlsFail, weight: wLikely, alt: alts(netDown)},
 	{text: "wrong version number", cause: netDown, weight: wHint + 5, alt: alts(tlsFail)},
 	{text: "tls handshake timeout", cause: netDown, weight: wStrong},
+	// Windows' own words for a socket out of buffers (WSAENOBUFS, port
+	// exhaustion) and a connection that timed out (ERROR_SEM_TIMEOUT).
+	{text: "because the system lacked sufficient buffer space", cause: netDown, weight: wLikely},
+	{text: "the semaphore timeout period has expired", cause: netDown, weight: wLikely},
 	// A pull or push that stalls or comes back damaged: the network, or a
 	// proxy that cuts what passes (containerd CRI, moby distribution).
 	{text: "because of no progress in", cause: netDown, weight: wLikely, alt: alts(regError)},
@@ -761,6 +770,40 @@ var phrases = []phrase{
 	{text: "could not connect to the endpoint url", cause: netDown, weight: wLikely, alt: alts(regName)},
 	{text: "connect timeout on endpoint url", cause: netDown, weight: wStrong},
 	{text: "failed to connect to proxy url", cause: netDown, weight: wStrong},
+	// The ECR helper and the AWS SDK for Go v2 (ecr-login api/client.go,
+	// config, service/ecr types/errors.go): a registry not ECR's, what the
+	// SDK was not given, and ECR's own refusals by exception name.
+	{text: "is not a valid repository uri for amazon elastic container registry", cause: regName, weight: wStrong},
+	{text: "unsupported aws_ecr_token_type", cause: credStore, weight: wStrong},
+	{text: "is not supported by the ecr-login credentials helper", cause: credStore, weight: wLikely},
+	{text: "static credentials are empty", cause: badCreds, weight: wStrong, noCred: true},
+	{text: "failed to get shared config profile", cause: badCreds, weight: wLikely},
+	{text: "retry quota exceeded", cause: throttled, weight: wLikely},
+	{text: "failed to load custom ca bundle pem file", cause: tlsFail, weight: wStrong},
+	{text: "repositorynotfoundexception", cause: regName, weight: wStrong, class: noImage, alt: alts(noPerm)},
+	{text: "imagenotfoundexception", cause: regName, weight: wStrong, class: noImage, alt: alts(noPerm)},
+	{text: "limitexceededexception", cause: throttled, weight: wLikely},
+	{text: "layerinaccessibleexception", cause: noPerm, weight: wLikely},
+	{text: "kmsexception", cause: noPerm, weight: wLikely},
+	{text: "unabletogetupstreamimageexception", cause: regName, weight: wLikely, alt: alts(badCreds)},
+	{text: "unabletoaccesssecretexception", cause: noPerm, weight: wLikely},
+	{text: "secretnotfoundexception", cause: badCreds, weight: wLikely},
+	{text: "unabletodecryptsecretvalueexception", cause: noPerm, weight: wLikely},
+	{text: "blockedbyorganizationpolicyexception", cause: noPerm, weight: wStrong},
+	// Google's helpers (docker-credential-gcr, go-containerregistry's
+	// google keychain): gcloud missing, lapsed or asking for a browser.
+	{text: "could not retrieve gcr's access token", cause: credStore, weight: wLikely, alt: alts(expired)},
+	{text: "docker-credential-gcr/helper: token was invalid", cause: expired, weight: wLikely, alt: alts(credStore)},
+	{text: "unknown token source", cause: credStore, weight: wStrong},
+	{text: "unsupported token source", cause: credStore, weight: wStrong},
+	{text: "reauth required; opening a browser", cause: expired, weight: wStrong},
+	{text: "unable to authenticate user: unable to open browser", cause: expired, weight: wLikely},
+	{text: "error executing `gcloud config config-helper`", cause: credStore, weight: wLikely, alt: alts(expired)},
+	{text: "failed to parse `gcloud config config-helper` output", cause: credStore, weight: wLikely},
+	{text: "gcloud binary not found", cause: credStore, weight: wLikely},
+	{text: "failed to get any google credentials, falling back to anonymous", cause: badCreds, weight: wLikely, noCred: true},
+	// docker-credential-acr-env, without the service principal it reads.
+	{text: "failed to acquire sp token", cause: badCreds, weight: wLikely, alt: alts(credStore)},
 	{text: "invalid token: expected two parts", cause: credStore, weight: wLikely},
 	{text: "expiredtokenexception", cause: expired, weight: wStrong, alt: alts(credStore)},
 	{text: "the security token included in the request is expired", cause: expired, weight: wCertain},
@@ -892,6 +935,10 @@ var phrases = []phrase{
 	// ko, pack and lifecycle, skaffold, tilt).
 	{text: "with specified policies [never]", cause: regName, weight: wLikely},
 	{text: "is not present on list of allowed images", cause: regName, weight: wLikely},
+	// A Windows host pulling an image built for a newer Windows (moby
+	// distribution/pull_v2_windows.go): the tag is to change, as for
+	// "no matching manifest for windows/amd64 10.0.N".
+	{text: "-based image is incompatible with a", cause: regName, weight: wStrong, alt: alts(dockerEnv)},
 	{text: "no docker image specified to run the build in", cause: regName, weight: wStrong},
 	{text: "ko_docker_repo environment variable is unset", cause: regName, weight: wStrong},
 	{text: "does not exist in registry", cause: regName, weight: wLikely, class: noImage, alt: alts(noPerm)},
