@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 plugins="${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins"
 bindir="${BINDIR:-$HOME/.local/bin}"
 manifest="$plugins/.acrdoctor-installed"
-min_go=1.26.8
+min_go=$(awk '$1 == "go" { print $2; exit }' "$here/go.mod") # the Go that go.mod asks for
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
@@ -50,11 +50,12 @@ remove_installed() {
 need_go() {
 	command -v go >/dev/null 2>&1 ||
 		die "Go $min_go or newer is needed to build acr-doctor and was not found on PATH (see https://go.dev/doc/install)."
-	local v
-	v=$(go env GOVERSION 2>/dev/null)
-	[[ $v =~ ^go([0-9]+\.[0-9]+(\.[0-9]+)?) ]] && v=${BASH_REMATCH[1]}
-	if [ "$(printf '%s\n%s\n' "$min_go" "$v" | sort -V | head -n1)" != "$min_go" ]; then
-		die "Go $min_go or newer is needed; found go$v. Upgrade Go, or set GOTOOLCHAIN=go$min_go to let go fetch it."
+	local raw v=
+	raw=$(go env GOVERSION 2>/dev/null)
+	# go1.26.8, and a development build's "devel go1.27-abc…" as its base.
+	[[ $raw =~ go([0-9]+\.[0-9]+(\.[0-9]+)?) ]] && v=${BASH_REMATCH[1]}
+	if [ -z "$v" ] || [ "$(printf '%s\n%s\n' "$min_go" "$v" | sort -V | head -n1)" != "$min_go" ]; then
+		die "Go $min_go or newer is needed; found ${raw:-no version (go env failed)}. Upgrade Go, or set GOTOOLCHAIN=go$min_go to let go fetch it."
 	fi
 }
 

@@ -491,13 +491,16 @@ func cutAfter(line, next string) bool {
 	return next != "" && commonPrefix(line, next) < 3 && !ownLine(next)
 }
 
-// ownLines are how the tools begin a line of their own.
-var ownLines = []string{"Error response from daemon", "Error: ", "error: ", "ERROR: ", "ERROR[", "FATA[", "WARN[", "Warning: ", "fatal: ", `time="`}
+// ownLines are how the tools begin a line of their own, in lower case,
+// after the indentation and time stamp a log may put in front.
+var ownLines = []string{"error response from daemon", "docker: ", "error: ", "error[", "[error]", "##[error]", "fata[", "warn[",
+	"warning: ", "fatal: ", `time="`, "denied: ", "unauthorized: ", `get "http`, `head "http`}
 
 // ownLine reports whether line begins as a tool begins a line of its own.
 func ownLine(line string) bool {
+	lo := strings.ToLower(unstamped(strings.TrimLeft(line, " \t")))
 	for _, p := range ownLines {
-		if strings.HasPrefix(line, p) {
+		if strings.HasPrefix(lo, p) {
 			return true
 		}
 	}

@@ -542,10 +542,16 @@ func TestPaddedLinesNotJoined(t *testing.T) {
 		l := fmt.Sprintf("#%d step ", i)
 		b.WriteString(l + strings.Repeat("=", 120-len(l)) + "\n")
 	}
-	b.WriteString(`Error response from daemon: Get "https://myreg.azurecr.io/v2/": unauthorized: authentication required` + "\n")
-	fs := ExplainString(b.String())
-	if len(fs) == 0 || fs[0].LineNo != 51 {
-		t.Errorf("findings %v, want the error at line 51", fs)
+	for _, last := range []string{
+		`Error response from daemon: Get "https://myreg.azurecr.io/v2/": unauthorized: authentication required`,
+		`docker: Error response from daemon: Get "https://myreg.azurecr.io/v2/": unauthorized: authentication required.`,
+		`  2024-05-01T10:11:12.123Z denied: requested access to the resource is denied`,
+		`##[error]unauthorized: authentication required`,
+	} {
+		fs := ExplainString(b.String() + last + "\n")
+		if len(fs) == 0 || fs[0].LineNo != 51 {
+			t.Errorf("%q: findings %v, want the error at line 51", last, fs)
+		}
 	}
 }
 
