@@ -140,6 +140,8 @@ var knownMisses = map[string]string{
 	"kitematic-win10-compose-mongo-incorrect-password-email-login.txt":  "a public pull refused for a stored password reads as the login to drop",
 	"awspics-lambci-pull-incorrect-username-email-login.txt":            "a public pull refused for a stored password reads as the login to drop",
 	"kitematic-create-container-500-incorrect-username-email-login.txt": "a public pull refused for a stored password reads as the login to drop",
+	"kitematic-pull-busybox-http-500-incorrect-username.txt":            "a public pull refused for a stored password reads as the login to drop",
+	"laradock-compose-build-mysql-stored-login-incorrect-password.txt":  "a public pull refused for a stored password reads as the login to drop",
 	// "harbor-domain-name" is the poster's stand-in for the name: a name
 	// of one label that does not resolve reads as the name; the thread
 	// fixed the DNS server.
@@ -150,6 +152,13 @@ var knownMisses = map[string]string{
 	// A typo in the image's name (kuberentes), short of Docker Hub: only a
 	// reader who knows the project's name sees it.
 	"sealer-pull-typo-kuberentes-denied.txt": "a typo in an image's name, which only its right name shows",
+	// A chart's placeholder tag (set-by-chartpress) beside a bare
+	// ErrImagePull: only a reader who knows the chart's tooling sees it.
+	"dask-operator-helm-set-by-chartpress-errimagepull.txt": "a placeholder tag with no error beside it",
+	// A mirror's allowlist (DaoCloud's): the image is to be pulled from
+	// elsewhere, which r25's twin thread labelled registry_name; this one
+	// labelled the refusal. The fix names both.
+	"fnos-app-center-daocloud-mirror-image-not-in-allowlist.txt": "a mirror's allowlist reads as the registry to change",
 	// A typo in the namespace (nvidian): nothing in the text shows it.
 	"jetson-containers-nvidian-typo-pull-access-denied.txt": "a namespace's typo, which the text cannot show",
 	// A Windows host's "no matching manifest for windows/amd64 10.0.N":

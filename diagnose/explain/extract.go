@@ -51,42 +51,131 @@ var extractors = []extractor{
 	{"done", []string{"status: downloaded newer image for", "status: image is up to date for", "successfully built", "successfully tagged", " done ", " cached"}, readDone},
 	// An image with no variant for the daemon's platform. Sources: moby
 	// distribution/pull_v2.go and image/image.go, containerd platforms.
-	{"platform", []string{"no matching manifest for", "no match for platform in manifest", "cannot be used on this platform"}, readPlatform},
+	{"platform", []string{"no matching manifest for", "no matching manifest found in image", "no image satisfies requested platform", "no match for platform in manifest", "cannot be used on this platform"}, readPlatform},
 	{"geo", []string{"denied: "}, readGeo},
+	{"ghcr", []string{": denied"}, readGHCRDenied},
 	{"which", []string{"unable to locate executable file: "}, readWhich},
 	{"notty", []string{"interactive login from a non tty", "interactive login from a non-tty"}, readNoTTY},
 }
 
 // readPlatform reads an image that has no variant for the platform that
-// pulls it: Docker Desktop in the other container mode (Windows or Linux
-// containers), an ARM machine or node, a --platform to give.
+// pulls it. What to change follows from the platform the message names:
 //
-// A Windows host names its build ("windows/amd64 10.0.17763"): its
-// Windows images must match that build, so the tag is the one to change
-// (nanoserver:1903 on a 1809 host, a .NET tag that is Linux only).
+//   - A Windows host names its build ("windows/amd64 10.0.17763"): its
+//     Windows images must match that build, so the tag is the one to
+//     change (nanoserver:1903 on a 1809 host, a .NET tag that is Linux
+//     only).
+//   - An ARM machine (linux/arm64, linux/arm/v7: a Raspberry Pi, a Mac's
+//     Linux VM) pulls an image published for amd64 only: another image or
+//     tag, or an emulated --platform linux/amd64.
+//   - "unknown", "windows/amd64" with no build, or a Linux platform for an
+//     image that is Windows' own: Docker Desktop is in the other container
+//     mode (Windows or Linux containers).
+//   - Any other Linux platform, and containerd's words, which name none
+//     (a node of the other OS, an image published without this CPU's
+//     variant): the image or tag is the one to change.
 func readPlatform(c *lineCtx) {
 	inspect := "docker buildx imagetools inspect <image>   # the platforms the image holds"
-	if i := strings.Index(c.lo, "windows/"); i >= 0 && strings.Contains(c.lo[i:], " 10.0.") {
+	platform := ""
+	for _, k := range []string{"no matching manifest for ", "requested platform: "} {
+		if i := strings.Index(c.lo, k); i >= 0 {
+			platform, _, _ = strings.Cut(c.lo[i+len(k):], " ")
+		}
+	}
+	switch {
+	case strings.HasPrefix(platform, "windows/") && strings.Contains(c.lo, " 10.0."):
 		s := sig(regName, wStrong, "the image has no variant for this Windows version", dockerEnv)
 		s.fix = []string{
 			"pull a tag built for this Windows version (its build is the number after 10.0.: 17763 is 1809 and Server 2019, 20348 is Server 2022, 14393 is Server 2016), or switch Docker Desktop to Linux containers for a Linux image",
 			inspect,
 		}
 		c.emit(s)
-		return
+	case strings.HasPrefix(platform, "linux/arm"):
+		s := sig(regName, wStrong, "the image has no variant for this machine's CPU ("+platform+")", dockerEnv)
+		s.fix = []string{
+			"use an image or tag published for " + platform + " (or build it for this platform), or pull the amd64 variant under emulation with --platform linux/amd64",
+			inspect,
+		}
+		c.emit(s)
+	case platform == "" && strings.Contains(c.lo, "cannot be used on this platform"),
+		platform == "unknown", platform == "windows/amd64",
+		strings.HasPrefix(platform, "linux/") && windowsImage(c):
+		s := sig(dockerEnv, wStrong, "the image has no variant for this platform", regName)
+		s.fix = []string{
+			"the image holds no variant for this platform: switch Docker Desktop to the image's container mode (Linux or Windows containers), pull with --platform, or build the image for this platform",
+			inspect,
+		}
+		c.emit(s)
+	default:
+		s := sig(regName, wStrong, "the image has no variant for this platform", dockerEnv)
+		s.fix = []string{
+			"use an image or tag published for the platform that pulls it (a node or machine of the image's OS and CPU), or build the image for this platform",
+			inspect,
+		}
+		c.emit(s)
 	}
-	s := sig(dockerEnv, wStrong, "the image has no variant for this platform", regName)
-	s.fix = []string{
-		"the image holds no variant for this platform: switch Docker Desktop to the image's container mode (Linux or Windows containers), pull with --platform, or build the image for this platform",
-		inspect,
+}
+
+// windowsImage reports whether the line, or one of the few before it
+// (the pull's "Pulling from", a build's FROM), names an image only
+// Windows runs.
+func windowsImage(c *lineCtx) bool {
+	for i := max(0, c.i-8); i <= c.i; i++ {
+		lo := strings.ToLower(c.s.lines[i])
+		for _, w := range []string{"nanoserver", "servercore", "/windows", "dotnet/framework", "microsoft/aspnet", "microsoft/iis"} {
+			if strings.Contains(lo, w) {
+				return true
+			}
+		}
 	}
-	c.emit(s)
+	return false
 }
 
 // geoWords say where a request came from: a registry that refuses a
 // request for where it came from refuses the network, not the identity
 // (a mirror for one country, a service not offered in a region).
 var geoWords = []string{"mainland china", "your region", "your country", "your location", "this region", "this country", "geographic", "geo-block"}
+
+// readGHCRDenied reads GitHub's registry refusing with a bare "denied"
+// (its DENIED code with no message, or "denied" alone). On a pull it says
+// that alike to a stored token that lapsed or lost its scope, to a
+// package name that does not exist (a typo, an owner renamed) and to a
+// private package; the corpus' threads fixed it most often by logging
+// out, as an anonymous pull of a public package needs no token. On a push
+// the token lacks write:packages, or the package is another's.
+func readGHCRDenied(c *lineCtx) {
+	lo := strings.TrimRight(c.lo, " .'\"`")
+	rest, ok := strings.CutSuffix(lo, ": denied")
+	if !ok || strings.Contains(rest, "login") || strings.Contains(rest, "ghcr.io/v2/\"") || strings.HasSuffix(rest, "ghcr.io/v2/") {
+		return // a login's check (GET /v2/) says what its own refusal says
+	}
+	req := c.reqHost
+	if req == "" && !c.own {
+		req = c.s.req // the pull the line before named
+	}
+	if h, _ := hostPort(strings.ToLower(req)); h != "ghcr.io" && !strings.Contains(rest, " ghcr.io/") {
+		return
+	}
+	if strings.Contains(rest, "push") || strings.Contains(rest, "/blobs/uploads") {
+		s := sig(noPerm, wLikely+5, "GHCR refused the push with a bare denied: the token cannot write this package", badCreds, regName)
+		s.fix = []string{
+			"log in with a token that has write:packages: echo $TOKEN | docker login ghcr.io -u USER --password-stdin (in GitHub Actions, permissions: packages: write)",
+			"a package another repository or user owns: its settings (Manage Actions access, or collaborators) must give this one write access",
+		}
+		c.emit(s)
+		return
+	}
+	if strings.Contains(rest, "/token") && !strings.Contains(rest, "%3apull") {
+		return // a token for no pull: a login's
+	}
+	s := sig(anonBlock, wLikely+5, "GHCR refused the pull with a bare denied: what it says to a stale stored token, to a package name that does not exist and to a private package alike", regName, noPerm, expired)
+	s.fix = []string{
+		"a public package: docker logout ghcr.io, and pull again (a token that expired or lost read:packages is refused where no token is not)",
+		"check the package's owner and name on GitHub (https://github.com/OWNER?tab=packages): GHCR says denied for one that does not exist",
+		"a private package: echo $TOKEN | docker login ghcr.io -u USER --password-stdin, with a token that has read:packages",
+	}
+	c.emit(s)
+}
 
 // readGeo reads a registry's DENIED that names a place.
 func readGeo(c *lineCtx) {
@@ -189,7 +278,7 @@ func readCredFile(c *lineCtx) {
 // registry names.
 func hostKeys() []string {
 	keys := []string{
-		"://", "azur", "cr.io", "docker.io", "mcr.microsoft", "host='", "lookup", "dns lookup to", "resolve host",
+		"://", "azur", "cr.io", "docker.io", "mcr.microsoft", "host='", "pulling from host ", "lookup", "dns lookup to", "resolve host",
 		"enotfound", "fqdn", "host name resolution", "unknownhostexception", "unknown host",
 	}
 	for _, rc := range refContexts {
@@ -1040,9 +1129,12 @@ func gitLine(lo string) bool {
 // "NOUN NAME not found": the daemon's "manifest for REF not found", a
 // registry's "repository NAME not found" (Harbor, distribution), the old
 // daemon's "Tag T not found in repository R" and "Error: image REF not
-// found".
+// found", Harbor's "project P not found".
 func namedNotFound(lo string) bool {
-	for _, noun := range []string{"manifest for ", "repository ", "tag ", "image "} {
+	if strings.Contains(lo, " not found in repository ") || strings.HasPrefix(strings.TrimSpace(lo), "not found in repository ") {
+		return true // the tag may have ended the line before (a wrapped event)
+	}
+	for _, noun := range []string{"manifest for ", "repository ", "tag ", "image ", "project "} {
 		for off, n := 0, 0; n < perLine; n++ {
 			i := strings.Index(lo[off:], noun)
 			if i < 0 {

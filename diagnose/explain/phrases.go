@@ -73,6 +73,14 @@ var phrases = []phrase{
 	// az acr login's advice when it finds no Docker.
 	{text: "which does not require docker to be installed", cause: dockerEnv, weight: wLikely},
 	{text: "docker.sock: connect: permission denied", cause: dockerEnv, weight: wCertain},
+	{text: "docker.sock: permission denied", cause: dockerEnv, weight: wCertain},    // a stat or open of the socket
+	{text: "couldn't connect to docker daemon", cause: dockerEnv, weight: wCertain}, // Compose v1
+	// Tools that run functions or builds in local containers (AWS SAM and
+	// the IDEs' AWS Toolkit, flyctl's local builder).
+	{text: "locally requires docker", cause: dockerEnv, weight: wStrong},
+	{text: "docker is unavailable to build", cause: dockerEnv, weight: wStrong},
+	{text: "no docker daemon available", cause: dockerEnv, weight: wStrong},
+	{text: "unable to execute 'docker'", cause: dockerEnv, weight: wStrong}, // cdk-assets
 	{text: "docker.sock: connect: no such file or directory", cause: dockerEnv, weight: wCertain},
 	{text: "dial unix /var/run/docker.sock", cause: dockerEnv, weight: wCertain},
 	{text: "are you trying to connect to a tls-enabled daemon without tls", cause: dockerEnv, weight: wCertain},
@@ -149,7 +157,7 @@ var phrases = []phrase{
 	// Tilt's and anchore's stereoscope's words for an engine they cannot use.
 	{text: "tilt requires a docker server newer than", cause: dockerEnv, weight: wStrong},
 	{text: "docker is not responding", cause: dockerEnv, weight: wStrong},
-	{text: "failed to connect to docker daemon. ensure docker is running", cause: dockerEnv, weight: wCertain},
+	{text: "failed to connect to docker daemon", cause: dockerEnv, weight: wCertain},
 	{text: "podman not available", cause: dockerEnv, weight: wLikely},
 	{text: "containerd not available", cause: dockerEnv, weight: wStrong},
 	{text: "cannot access containerd socket", cause: dockerEnv, weight: wCertain},
@@ -163,10 +171,33 @@ var phrases = []phrase{
 	{text: "docker may not be installed or running", cause: dockerEnv, weight: wCertain},
 	{text: "no container runtime was found", cause: dockerEnv, weight: wCertain},
 	{text: "/ctr: no such file or directory", cause: dockerEnv, weight: wStrong},
+	// The virtual machines that hold the engine on a desktop (colima, lima,
+	// Finch, Rancher Desktop) and tools that start an engine of their own
+	// (Earthly's buildkitd, Dagger's): stopped, never created, or gone.
+	// Sources: abiosoft/colima app/app.go, lima-vm/lima cmd/limactl and
+	// templates/docker.yaml, runfinch/finch cmd/finch/nerdctl_remote.go,
+	// rancher-desktop dockerDirManager.ts, earthly buildkitd/buildkitd.go,
+	// dagger engine/client/drivers.
+	{text: "colima is not running", cause: dockerEnv, weight: wCertain},
+	{text: "dependency check failed for docker", cause: dockerEnv, weight: wStrong},
+	{text: "run `limactl start", cause: dockerEnv, weight: wStrong},
+	{text: "run `limactl create", cause: dockerEnv, weight: wStrong},
+	{text: "run `finch vm ", cause: dockerEnv, weight: wStrong},
+	{text: "docker is not installed yet", cause: dockerEnv, weight: wStrong},
+	{text: "(used by rootless docker) is not running", cause: dockerEnv, weight: wStrong},
+	{text: "could not read existing docker socket", cause: dockerEnv, weight: wLikely},
+	{text: "docker context is currently", cause: dockerEnv, weight: wLikely},
+	{text: "is docker installed and running", cause: dockerEnv, weight: wStrong},
+	{text: "buildkitd is shutting down or it has crashed", cause: dockerEnv, weight: wLikely},
+	{text: "could not start the local engine", cause: dockerEnv, weight: wStrong},
+	{text: "invalid docker buildx driver", cause: dockerEnv, weight: wLikely},
+	{text: "buildx` to switch to context", cause: dockerEnv, weight: wLikely},                 // buildx on a context it cannot drive
+	{text: "dockerd connection issue", cause: dockerEnv, weight: wStrong, alt: alts(netDown)}, // Home Assistant's supervisor
 	// An engine too old for what it pulls: Docker before 19.03.? refusing
 	// an OCI manifest (distribution/manifest/schema2), crictl's CRI v1
 	// against a containerd that speaks only v1alpha2.
 	{text: "mediatype in manifest should be", cause: dockerEnv, weight: wStrong, fix: []string{"upgrade Docker: this one cannot read the OCI image manifest the registry serves (Docker 20.10 or later can)"}},
+	{text: "accept header does not support oci indexes", cause: dockerEnv, weight: wCertain, fix: []string{"upgrade the client: this one does not ask for the OCI image index the registry serves (Singularity before 3.7, old containers/image)"}},
 	{text: "cri v1 image api is not implemented", cause: dockerEnv, weight: wStrong, fix: []string{"upgrade containerd (1.6 or later serves the CRI v1 API), or use a crictl of the runtime's version"}},
 	{text: "cri v1 runtime api is not implemented", cause: dockerEnv, weight: wStrong, fix: []string{"upgrade containerd (1.6 or later serves the CRI v1 API), or use a crictl of the runtime's version"}},
 	// skopeo and podman ask for the password a login was not given, and
@@ -325,6 +356,7 @@ var phrases = []phrase{
 	{text: "authorizationfailure", cause: firewall, weight: wCertain, alt: alts(noPerm)},
 	{text: "authorizationpermissionmismatch", cause: noPerm, weight: wCertain},
 	{text: "not authorized to perform", cause: noPerm, weight: wStrong},
+	{text: "you are not authorized to push", cause: noPerm, weight: wStrong}, // flyctl
 	// ARM: an action that needs rights on a second resource (az acr import
 	// from another registry), and az aks --attach-acr without the right to
 	// assign roles.
@@ -370,6 +402,12 @@ var phrases = []phrase{
 	// secret of another environment).
 	{text: "username and password required", cause: badCreds, weight: wLikely, alt: alts(credStore)},
 	{text: "must provide --username with --password-stdin", cause: badCreds, weight: wStrong}, // docker/cli: the username was empty
+	{text: "username cannot contain colons", cause: badCreds, weight: wStrong},                // finch, nerdctl
+	// docker login -p $VAR with VAR empty: the shell dropped the argument.
+	{text: "flag needs an argument: 'p' in -p", cause: badCreds, weight: wLikely + 5, alt: alts(credStore)},
+	{text: "flag needs an argument: 'u' in -u", cause: badCreds, weight: wLikely + 5, alt: alts(credStore)},
+	{text: "registry requires a username", cause: badCreds, weight: wLikely},                        // Apptainer's login
+	{text: "authentication failed - please verify your username", cause: badCreds, weight: wStrong}, // Portainer's registry test
 	{text: "invalid username/password", cause: badCreds, weight: wLikely + 10, class: badPassword, alt: alts(expired, credStore)},
 	{text: "authentication required", cause: badCreds, weight: wPossible + 3, class: authFail, alt: authAlt},
 	{text: "no basic auth credentials", cause: badCreds, weight: wHint, class: authFail, noCred: true, alt: alts(credStore, regName)},
@@ -409,6 +447,7 @@ var phrases = []phrase{
 	{text: "you have reached your pull rate limit", cause: throttled, weight: wCertain, hub: true},
 	{text: "pull rate limit", cause: throttled, weight: wStrong},
 	{text: "rate limit exceeded", cause: throttled, weight: wStrong},
+	{text: "responded with a rate limit error", cause: throttled, weight: wStrong}, // Earthly
 	{text: "throttled", cause: throttled, weight: wLikely},
 	{text: "pull qps exceeded", cause: throttled, weight: wCertain}, // kubelet's own limit
 
@@ -420,6 +459,8 @@ var phrases = []phrase{
 	// oras-go registry/remote/auth/client.go, the distribution spec's
 	// error codes (UNKNOWN, UNSUPPORTED).
 	{text: "no realm specified for token auth challenge", cause: regError, weight: wStrong},
+	{text: "could not find token in neither field", cause: regError, weight: wLikely}, // rules_oci authn.bzl
+	{text: "could not parse authentication realm", cause: regError, weight: wLikely},  // enroot
 	{text: "invalid token auth challenge realm", cause: regError, weight: wStrong},
 	{text: "missing realm in bearer auth challenge", cause: regError, weight: wStrong},
 	{text: "malformed www-authenticate", cause: regError, weight: wStrong},
@@ -652,8 +693,17 @@ var phrases = []phrase{
 	{text: "is not configured to allow ssl requests from this port", cause: netDown, weight: wCertain},
 	{text: "unable to connect to proxy", cause: netDown, weight: wStrong},
 	{text: "server misbehaving", cause: netDown, weight: wStrong},
-	{text: "tunnel connection failed", cause: netDown, weight: wStrong + 5},                      // a proxy refused CONNECT
-	{text: "socket hang up", cause: netDown, weight: wLikely + 5},                                // Node.js
+	{text: "tunnel connection failed", cause: netDown, weight: wStrong + 5},         // a proxy refused CONNECT
+	{text: "socket hang up", cause: netDown, weight: wLikely + 5},                   // Node.js
+	{text: "requesterror: send request failed", cause: netDown, weight: wStrong},    // the AWS SDK for Go (v1)
+	{text: "image pull aborted due to inactivity", cause: netDown, weight: wLikely}, // Nomad: no bytes for its deadline
+	{text: "connect: network is unr", cause: netDown, weight: wStrong},              // a UI's cut of "network is unreachable"
+	// A dial whose error the paste cut off: a connection failed, why is
+	// not shown.
+	{text: "dial tcp:", cause: netDown, weight: wHint, class: wrapper},
+	// docker-py's HTTPError for the daemon's 500 on a pull: the daemon's
+	// words, when they follow, say which.
+	{text: "internal server error for url: http+docker://", cause: regError, weight: wPossible, alt: alts(netDown)},
 	{text: "the specified network name is no longer available", cause: netDown, weight: wStrong}, // Windows ERROR_NETNAME_DELETED
 	// HTTP where TLS was expected, or the reverse: a proxy set with the
 	// wrong scheme, a port that speaks the other protocol.
@@ -704,6 +754,18 @@ var phrases = []phrase{
 	// forward the host's store so): what answers is the helper, not the
 	// registry.
 	{text: "error retrieving credentials: post \"http://localhost", cause: credStore, weight: wCertain, alt: alts(dockerEnv)},
+	// Tools that read the login from config.json themselves and find it
+	// missing or malformed (rules_oci authn.bzl, Rancher Desktop's
+	// dockerDirManager.ts, Earthly's cloud store, Finch's forwarded
+	// helper, Jenkins' docker-commons).
+	{text: "auth string must be in form username:password", cause: credStore, weight: wStrong},
+	{text: "failed to parse docker config file", cause: credStore, weight: wStrong},
+	{text: "underlying library not initialized", cause: credStore, weight: wStrong},
+	{text: "failed to lookup credentials for", cause: credStore, weight: wHint + 5, class: wrapper, alt: alts(badCreds)},
+	{text: "failed to create credential socket", cause: credStore, weight: wLikely},
+	{text: "could not find credentials matching", cause: credStore, weight: wLikely, alt: alts(badCreds)},
+	{text: "failed to find docker auth for repo", cause: credStore, weight: wLikely, alt: alts(badCreds)}, // Nomad
+	{text: "/.docker/config.json` and `", cause: credStore, weight: wLikely, alt: alts(badCreds)},
 	// Other tools say it around their own failure (kubelet's credential
 	// provider around a timeout): a wrapper unless nothing else is said.
 	{text: "error getting credentials", cause: credStore, weight: wHint + 5, class: wrapper},
@@ -907,6 +969,18 @@ var phrases = []phrase{
 	// (ErrReferenceInvalidFormat, ErrNameContainsUppercase), containerd's
 	// reference parser.
 	{text: "invalid reference format", cause: regName, weight: wStrong + 5},
+	{text: "invalid image reference", cause: regName, weight: wStrong},
+	// A mirror that serves only the images on its list (DaoCloud's, the
+	// pull-through proxies Chinese networks use): this one is not there,
+	// so it is pulled from where it lives or through another mirror.
+	{text: "not in the allowlist", cause: regName, weight: wStrong, alt: alts(noPerm), fix: []string{"the mirror serves only the images on its allowlist: pull this one from its own registry (docker.io/…) or through a mirror that holds it"}},
+	{text: "不在白名单", cause: regName, weight: wStrong, alt: alts(noPerm), fix: []string{"the mirror serves only the images on its allowlist: pull this one from its own registry (docker.io/…) or through a mirror that holds it"}},
+	{text: "image does not exist in the library", cause: regName, weight: wStrong}, // Apptainer's library://
+	{text: "no ecr repository named", cause: regName, weight: wStrong},             // cdk-assets: an account not bootstrapped
+	// faas-cli: an image with no account or registry in front goes nowhere
+	// it may push.
+	{text: "must provide a username or registry prefix", cause: regName, weight: wStrong},
+	{text: "could not find image \"", cause: regName, weight: wLikely, class: noImage}, // flyctl
 	// The kubelet's reason for an image it cannot parse, and containerd's
 	// for a short name it will not complete (kubernetes pkg/kubelet/images,
 	// containerd reference/docker).
@@ -941,6 +1015,7 @@ var phrases = []phrase{
 	{text: "-based image is incompatible with a", cause: regName, weight: wStrong, alt: alts(dockerEnv)},
 	{text: "no docker image specified to run the build in", cause: regName, weight: wStrong},
 	{text: "ko_docker_repo environment variable is unset", cause: regName, weight: wStrong},
+	{text: "or a $ko_docker_repo environment variable", cause: regName, weight: wStrong}, // goreleaser's ko pipe
 	{text: "does not exist in registry", cause: regName, weight: wLikely, class: noImage, alt: alts(noPerm)},
 	{text: "does not exist on the daemon", cause: regName, weight: wLikely},
 	{text: "builder metadata is missing run-image", cause: regName, weight: wLikely},

@@ -96,6 +96,22 @@ func interpret(s *state) []signal {
 				g.Weight, g.Class = min(g.Weight, wPossible), plain // stays a possibility
 			}
 		}
+		switch {
+		case !ecrPublicPull(s, g):
+		case g.Cause == expired:
+			// Every image there is public: the stored token that lapsed
+			// is not needed for the pull at all.
+			out = append(out, signal{
+				Cause: anonBlock, Weight: min(g.Weight, wLikely), Line: g.Line, Host: g.Host, Target: g.Target,
+				What: "ECR Public serves every image without a login: the lapsed stored token is what stops the pull (docker logout public.ecr.aws)",
+				Alt:  alts(expired),
+			})
+		case g.Cause == noPerm || g.Cause == badCreds:
+			// ECR Public refuses a pull only for the token sent with it:
+			// a stored one that lapsed (its tokens last 12 hours).
+			g.Cause, g.Weight, g.Class, g.Alt = anonBlock, max(g.Weight, wLikely+5), plain, alts(expired, noPerm)
+			g.What = "ECR Public serves every image without a login, and refused the stored token sent with this pull: " + g.What
+		}
 		out = append(out, g)
 	}
 	return out
@@ -172,6 +188,14 @@ func byTarget(g signal, f facts) (signal, bool) {
 		g.What = "the registry allows anonymous pull, yet refused the credential sent: " + g.What
 	}
 	return g, true
+}
+
+// ecrPublicPull reports whether g is about a pull from ECR Public.
+func ecrPublicPull(s *state, g signal) bool {
+	if h, _ := hostPort(g.req); h != "public.ecr.aws" {
+		return false
+	}
+	return g.pull || g.Line < len(s.lines) && strings.Contains(strings.ToLower(s.lines[g.Line]), "pull access denied for ")
 }
 
 // certClock reads a certificate "expired or not yet valid": against a

@@ -81,10 +81,10 @@ var dnsContexts = []string{"lookup ", "dns lookup to ", "resolve host: ", "enotf
 
 // hostIDs are the keyword indexes of the contexts readHosts looks for.
 var hostIDs = sync.OnceValue(func() (ids struct {
-	url, host int
-	dns, refs []int
+	url, host, pulling int
+	dns, refs          []int
 }) {
-	ids.url, ids.host = keyID("://"), keyID("host='")
+	ids.url, ids.host, ids.pulling = keyID("://"), keyID("host='"), keyID("pulling from host ")
 	for _, k := range dnsContexts {
 		ids.dns = append(ids.dns, keyID(strings.TrimRight(k, " :(")))
 	}
@@ -127,8 +127,14 @@ func readHosts(c *lineCtx) {
 		if t == hubTarget && strings.Contains(strings.ToLower(path), ".azurecr.") {
 			c.emit(sig(regName, wCertain, "an ACR host inside a Docker Hub path: the reference has no registry in front"))
 		}
-		if t == hubTarget && portNamespace(path) {
-			c.emit(sig(regName, wStrong, "a port where Docker Hub's namespace is: a registry's host:port was read as a Docker Hub repository"))
+		if t == hubTarget {
+			switch first := hubNamespace(path); {
+			case first != "" && isDigits(first):
+				c.emit(sig(regName, wStrong, "a port where Docker Hub's namespace is: a registry's host:port was read as a Docker Hub repository"))
+			case strings.Contains(first, "."):
+				// Docker Hub's namespaces have no dots: this one is a host.
+				c.emit(sig(regName, wStrong, "a host ("+first+") where Docker Hub's namespace is: a registry's name was read as a Docker Hub repository"))
+			}
 		}
 	}
 	// Python's urllib3: HTTPSConnectionPool(host='…', port=443).
@@ -139,6 +145,18 @@ func readHosts(c *lineCtx) {
 			c.reqHost = raw
 		}
 		checkName(c, raw, hostURL)
+	}
+	// containerd's fetcher (BuildKit 0.13+, nerdctl): "pulling from host H
+	// failed with status code [manifests 1.0]: 403 Forbidden".
+	if i := strings.Index(c.lo, "pulling from host "); i >= 0 && c.saw(ids.pulling) {
+		if h := hostToken(c.line[i+len("pulling from host "):]); h != "" {
+			if url == noTarget {
+				url = classify(strings.ToLower(h))
+				c.reqHost = h
+				c.pull = strings.Contains(c.lo[i:], "[manifests ") || strings.Contains(c.lo[i:], "[blobs ")
+			}
+			checkName(c, h, hostURL)
+		}
 	}
 	// Names being resolved.
 	for j, k := range dnsContexts {
@@ -170,14 +188,26 @@ func readHosts(c *lineCtx) {
 		if i < 0 {
 			continue
 		}
+		if before := strings.TrimRight(c.lo[:i], " "); strings.HasSuffix(before, "login to") || strings.HasSuffix(before, " login") {
+			continue // a login to a registry (Apptainer's docker://HOST), not an image
+		}
 		var r string
 		switch {
 		case strings.HasSuffix(rc.key, "["):
 			r, _, _ = strings.Cut(c.line[i+len(rc.key):], "]")
 		case rc.colon:
-			tok, _, _ := strings.Cut(c.line[i+len(rc.key):], " ")
-			if r = strings.TrimSuffix(tok, ":"); r == tok {
-				r = ""
+			// The first with its colon: goreleaser says "failed to push
+			// REF after 1 tries: failed to push REF: …".
+			for off, n := i, 0; n < perLine && r == ""; n++ {
+				tok, _, _ := strings.Cut(c.line[off+len(rc.key):], " ")
+				if r = strings.TrimSuffix(tok, ":"); r == tok {
+					r = ""
+				}
+				j := strings.Index(c.lo[off+len(rc.key):], rc.key)
+				if j < 0 {
+					break
+				}
+				off += len(rc.key) + j
 			}
 		default:
 			r = refArg(c.line[i+len(rc.key):], rc.nth)
@@ -223,12 +253,15 @@ func readHosts(c *lineCtx) {
 	}
 }
 
-// portNamespace reports whether a Docker Hub API path's first repository
-// component is a port number (/v2/5000/app/…).
-func portNamespace(path string) bool {
+// hubNamespace is the first repository component of a Docker Hub API
+// path (/v2/NAMESPACE/app/…), or "" where there is none.
+func hubNamespace(path string) string {
 	rest, ok := strings.CutPrefix(path, "/v2/")
 	first, _, more := strings.Cut(rest, "/")
-	return ok && more && first != "" && isDigits(first)
+	if !ok || !more {
+		return ""
+	}
+	return first
 }
 
 // hubNamed reports whether the lower-case line names Docker Hub as a
