@@ -53,7 +53,8 @@ var extractors = []extractor{
 	// distribution/pull_v2.go and image/image.go, containerd platforms.
 	{"platform", []string{"no matching manifest for", "no matching manifest found in image", "no image satisfies requested platform", "no match for platform in manifest", "cannot be used on this platform"}, readPlatform},
 	{"geo", []string{"denied: "}, readGeo},
-	{"ghcr", []string{": denied"}, readGHCRDenied},
+	{"ghcr", []string{": denied", ": unauthorized"}, readGHCRDenied},
+	{"quay", []string{"access to the requested resource is not authorized"}, readQuayUnauthorized},
 	{"which", []string{"unable to locate executable file: "}, readWhich},
 	{"notty", []string{"interactive login from a non tty", "interactive login from a non-tty"}, readNoTTY},
 }
@@ -137,15 +138,22 @@ func windowsImage(c *lineCtx) bool {
 var geoWords = []string{"mainland china", "your region", "your country", "your location", "this region", "this country", "geographic", "geo-block"}
 
 // readGHCRDenied reads GitHub's registry refusing with a bare "denied"
-// (its DENIED code with no message, or "denied" alone). On a pull it says
+// (its DENIED code with no message, or "denied" alone) or "unauthorized". On a pull it says
 // that alike to a stored token that lapsed or lost its scope, to a
 // package name that does not exist (a typo, an owner renamed) and to a
 // private package; the corpus' threads fixed it most often by logging
-// out, as an anonymous pull of a public package needs no token. On a push
-// the token lacks write:packages, or the package is another's.
+// out, as an anonymous pull of a public package needs no token. Its bare
+// "unauthorized" on a pull is for no token at all, where the package is
+// private. On a push the token lacks write:packages, or the package is
+// another's.
 func readGHCRDenied(c *lineCtx) {
 	lo := strings.TrimRight(c.lo, " .'\"`")
 	rest, ok := strings.CutSuffix(lo, ": denied")
+	anonymous := false
+	if !ok {
+		rest, anonymous = strings.CutSuffix(lo, ": unauthorized")
+		ok = anonymous
+	}
 	if !ok || strings.Contains(rest, "login") || strings.Contains(rest, "ghcr.io/v2/\"") || strings.HasSuffix(rest, "ghcr.io/v2/") {
 		return // a login's check (GET /v2/) says what its own refusal says
 	}
@@ -168,11 +176,44 @@ func readGHCRDenied(c *lineCtx) {
 	if strings.Contains(rest, "/token") && !strings.Contains(rest, "%3apull") {
 		return // a token for no pull: a login's
 	}
+	if anonymous {
+		// GHCR's 401 on a pull: no token it takes was sent, and the
+		// package is not public to anyone.
+		s := sig(noPerm, wLikely+5, "GHCR refused the pull unauthorized: the package is private (or has no such name), and no token that may read it was sent", regName, badCreds)
+		s.fix = []string{
+			"a private package: echo $TOKEN | docker login ghcr.io -u USER --password-stdin, with a token that has read:packages, or make the package public in its settings",
+			"check the package's owner and name on GitHub (https://github.com/OWNER?tab=packages)",
+		}
+		c.emit(s)
+		return
+	}
 	s := sig(anonBlock, wLikely+5, "GHCR refused the pull with a bare denied: what it says to a stale stored token, to a package name that does not exist and to a private package alike", regName, noPerm, expired)
 	s.fix = []string{
 		"a public package: docker logout ghcr.io, and pull again (a token that expired or lost read:packages is refused where no token is not)",
 		"check the package's owner and name on GitHub (https://github.com/OWNER?tab=packages): GHCR says denied for one that does not exist",
 		"a private package: echo $TOKEN | docker login ghcr.io -u USER --password-stdin, with a token that has read:packages",
+	}
+	c.emit(s)
+}
+
+// readQuayUnauthorized reads Quay's "access to the requested resource is
+// not authorized" on a pull: it says so for a repository that does not
+// exist (a typo, a tag not yet published) as for a private one, and the
+// corpus' threads were the name far more often. A push it refuses so is
+// the account's.
+func readQuayUnauthorized(c *lineCtx) {
+	if strings.Contains(c.lo, "push") || strings.Contains(c.lo, "/blobs/uploads") || strings.Contains(c.lo, "login") {
+		return
+	}
+	prev := strings.ToLower(c.prev())
+	if !c.pull && !c.s.pull && !strings.Contains(c.lo, "pull") && !strings.Contains(c.lo, "reading manifest") &&
+		!strings.Contains(prev, "pull") && !strings.Contains(prev, "unable to find image") {
+		return
+	}
+	s := sig(regName, wLikely+5, "the registry refused the pull as not authorized: Quay says so for a repository that does not exist as for a private one", noPerm, badCreds)
+	s.fix = []string{
+		"check the organisation, repository and tag on the registry's site (quay.io/repository/ORG/REPO?tab=tags): a tag not yet published, or a name with a typo, is refused this way",
+		"a private repository: docker login quay.io with an account or robot account that may read it",
 	}
 	c.emit(s)
 }
