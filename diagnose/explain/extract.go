@@ -53,7 +53,7 @@ var extractors = []extractor{
 	// distribution/pull_v2.go and image/image.go, containerd platforms.
 	{"platform", []string{"no matching manifest for", "no matching manifest found in image", "no image satisfies requested platform", "no match for platform in manifest", "cannot be used on this platform"}, readPlatform},
 	{"geo", []string{"denied: "}, readGeo},
-	{"ghcr", []string{": denied", ": unauthorized"}, readGHCRDenied},
+	{"ghcr", []string{"denied", "unauthorized"}, readGHCRDenied},
 	{"quay", []string{"access to the requested resource is not authorized"}, readQuayUnauthorized},
 	{"which", []string{"unable to locate executable file: "}, readWhich},
 	{"notty", []string{"interactive login from a non tty", "interactive login from a non-tty"}, readNoTTY},
