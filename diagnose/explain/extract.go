@@ -51,9 +51,11 @@ var extractors = []extractor{
 	{"done", []string{"status: downloaded newer image for", "status: image is up to date for", "successfully built", "successfully tagged", " done ", " cached"}, readDone},
 	// An image with no variant for the daemon's platform. Sources: moby
 	// distribution/pull_v2.go and image/image.go, containerd platforms.
-	{"platform", []string{"no matching manifest for", "no matching manifest found in image", "no image satisfies requested platform", "no match for platform in manifest", "cannot be used on this platform"}, readPlatform},
+	{"platform", []string{"no matching manifest for", "no matching manifest found in image", "no image satisfies requested platform",
+		"does not provide the specified platform", "does not match the specified platform", "no image found in image index for architecture", "no match for platform in manifest", "cannot be used on this platform"}, readPlatform},
 	{"geo", []string{"denied: "}, readGeo},
-	{"ghcr", []string{"denied", "unauthorized"}, readGHCRDenied},
+	{"ghcr", []string{"denied", "unauthorized"}, readGHCR},
+	{"loggedin", []string{"login succeeded"}, func(c *lineCtx) { c.s.loggedIn = true }},
 	{"quay", []string{"access to the requested resource is not authorized"}, readQuayUnauthorized},
 	{"which", []string{"unable to locate executable file: "}, readWhich},
 	{"notty", []string{"interactive login from a non tty", "interactive login from a non-tty"}, readNoTTY},
@@ -75,46 +77,55 @@ var extractors = []extractor{
 //   - Any other Linux platform, and containerd's words, which name none
 //     (a node of the other OS, an image published without this CPU's
 //     variant): the image or tag is the one to change.
+//
+// A cluster node's pull is fixed where the pod is scheduled, not with a
+// flag of docker's.
 func readPlatform(c *lineCtx) {
+	platform := statedPlatform(c.lo)
 	inspect := "docker buildx imagetools inspect <image>   # the platforms the image holds"
-	platform := ""
-	for _, k := range []string{"no matching manifest for ", "requested platform: "} {
-		if i := strings.Index(c.lo, k); i >= 0 {
-			platform, _, _ = strings.Cut(c.lo[i+len(k):], " ")
-		}
-	}
+	var s signal
 	switch {
 	case strings.HasPrefix(platform, "windows/") && strings.Contains(c.lo, " 10.0."):
-		s := sig(regName, wStrong, "the image has no variant for this Windows version", dockerEnv)
-		s.fix = []string{
-			"pull a tag built for this Windows version (its build is the number after 10.0.: 17763 is 1809 and Server 2019, 20348 is Server 2022, 14393 is Server 2016), or switch Docker Desktop to Linux containers for a Linux image",
-			inspect,
-		}
-		c.emit(s)
+		s = sig(regName, wStrong, "the image has no variant for this Windows version", dockerEnv)
+		s.fix = []string{"pull a tag built for this Windows version (its build is the number after 10.0.: 17763 is 1809 and Server 2019, 20348 is Server 2022, 14393 is Server 2016), or switch Docker Desktop to Linux containers for a Linux image"}
+	case strings.HasPrefix(platform, "linux/arm") && windowsImage(c):
+		s = sig(regName, wStrong, "a Windows image, pulled on a Linux machine ("+platform+")", dockerEnv)
+		s.fix = []string{"a Windows image runs only on a Windows host in Windows containers mode: use a Linux image of the tool here"}
 	case strings.HasPrefix(platform, "linux/arm"):
-		s := sig(regName, wStrong, "the image has no variant for this machine's CPU ("+platform+")", dockerEnv)
-		s.fix = []string{
-			"use an image or tag published for " + platform + " (or build it for this platform), or pull the amd64 variant under emulation with --platform linux/amd64",
-			inspect,
-		}
-		c.emit(s)
+		s = sig(regName, wStrong, "the image has no variant for this machine's CPU ("+platform+")", dockerEnv)
+		s.fix = []string{"use an image or tag published for " + platform + " (or build it for this platform), or pull the amd64 variant under emulation with --platform linux/amd64"}
 	case platform == "" && strings.Contains(c.lo, "cannot be used on this platform"),
 		platform == "unknown", platform == "windows/amd64",
 		strings.HasPrefix(platform, "linux/") && windowsImage(c):
-		s := sig(dockerEnv, wStrong, "the image has no variant for this platform", regName)
-		s.fix = []string{
-			"the image holds no variant for this platform: switch Docker Desktop to the image's container mode (Linux or Windows containers), pull with --platform, or build the image for this platform",
-			inspect,
-		}
-		c.emit(s)
+		s = sig(dockerEnv, wStrong, "the image has no variant for this platform", regName)
+		s.fix = []string{"the image holds no variant for this platform: switch Docker Desktop to the image's container mode (Linux or Windows containers), pull with --platform, or build the image for this platform"}
 	default:
-		s := sig(regName, wStrong, "the image has no variant for this platform", dockerEnv)
-		s.fix = []string{
-			"use an image or tag published for the platform that pulls it (a node or machine of the image's OS and CPU), or build the image for this platform",
-			inspect,
-		}
-		c.emit(s)
+		s = sig(regName, wStrong, "the image has no variant for this platform", dockerEnv)
+		s.fix = []string{"use an image or tag published for the platform that pulls it (a node or machine of the image's OS and CPU), or build the image for this platform"}
 	}
+	if nodePull(c.line) {
+		s.fix = []string{"schedule the pod on nodes of the image's OS and CPU (nodeSelector kubernetes.io/os and kubernetes.io/arch), or use an image built for these nodes"}
+	}
+	s.fix = append(s.fix, inspect)
+	c.emit(s)
+}
+
+// statedPlatform is the platform a message says it had no variant for,
+// lower case: "linux/arm64/v8", "windows/amd64", or "" where it names
+// none.
+func statedPlatform(lo string) string {
+	for _, k := range []string{"no matching manifest for ", "requested platform: ", "specified platform (", "wanted "} {
+		if i := strings.Index(lo, k); i >= 0 {
+			p, _, _ := strings.Cut(lo[i+len(k):], " ")
+			return strings.TrimRight(p, "),.")
+		}
+	}
+	// Podman's: for architecture "arm64", variant "v8", OS "linux".
+	if i := strings.Index(lo, `for architecture "`); i >= 0 {
+		arch, _, _ := strings.Cut(lo[i+len(`for architecture "`):], `"`)
+		return "linux/" + arch
+	}
+	return ""
 }
 
 // windowsImage reports whether the line, or one of the few before it
@@ -137,24 +148,32 @@ func windowsImage(c *lineCtx) bool {
 // (a mirror for one country, a service not offered in a region).
 var geoWords = []string{"mainland china", "your region", "your country", "your location", "this region", "this country", "geographic", "geo-block"}
 
-// readGHCRDenied reads GitHub's registry refusing with a bare "denied"
-// (its DENIED code with no message, or "denied" alone) or "unauthorized". On a pull it says
-// that alike to a stored token that lapsed or lost its scope, to a
+// pushLine reports whether the line, or the reference named before it,
+// is a push's: a refusal there is of the credential's rights, never of a
+// stored token a pull would not need.
+func (c *lineCtx) pushLine() bool {
+	return c.s.pushing || strings.Contains(c.lo, "push") || strings.Contains(c.lo, "/blobs/uploads")
+}
+
+// readGHCR reads GitHub's registry refusing with a bare "denied" (its
+// DENIED code with no message) or "unauthorized". On a pull, "denied" is
+// its answer alike to a stored token that lapsed or lost its scope, to a
 // package name that does not exist (a typo, an owner renamed) and to a
 // private package; the corpus' threads fixed it most often by logging
-// out, as an anonymous pull of a public package needs no token. Its bare
+// out, as an anonymous pull of a public package needs no token.
 // "unauthorized" on a pull is for no token at all, where the package is
 // private. On a push the token lacks write:packages, or the package is
 // another's.
-func readGHCRDenied(c *lineCtx) {
+func readGHCR(c *lineCtx) {
 	lo := strings.TrimRight(c.lo, " .'\"`")
-	rest, ok := strings.CutSuffix(lo, ": denied")
-	anonymous := false
-	if !ok {
-		rest, anonymous = strings.CutSuffix(lo, ": unauthorized")
-		ok = anonymous
+	rest, denied := strings.CutSuffix(lo, ": denied")
+	if !denied {
+		var ok bool
+		if rest, ok = strings.CutSuffix(lo, ": unauthorized"); !ok {
+			return
+		}
 	}
-	if !ok || strings.Contains(rest, "login") || strings.Contains(rest, "ghcr.io/v2/\"") || strings.HasSuffix(rest, "ghcr.io/v2/") {
+	if strings.Contains(rest, "login") || strings.Contains(rest, "ghcr.io/v2/\"") || strings.HasSuffix(rest, "ghcr.io/v2/") {
 		return // a login's check (GET /v2/) says what its own refusal says
 	}
 	req := c.reqHost
@@ -164,34 +183,33 @@ func readGHCRDenied(c *lineCtx) {
 	if h, _ := hostPort(strings.ToLower(req)); h != "ghcr.io" && !strings.Contains(rest, " ghcr.io/") {
 		return
 	}
-	if strings.Contains(rest, "push") || strings.Contains(rest, "/blobs/uploads") {
-		s := sig(noPerm, wLikely+5, "GHCR refused the push with a bare denied: the token cannot write this package", badCreds, regName)
+	const (
+		login = "echo $TOKEN | docker login ghcr.io -u USER --password-stdin"
+		owner = "check the package's owner and name on GitHub (https://github.com/OWNER?tab=packages)"
+	)
+	var s signal
+	switch {
+	case c.pushLine():
+		s = sig(noPerm, wLikely+5, "GHCR refused the push: the token cannot write this package", badCreds, regName)
 		s.fix = []string{
-			"log in with a token that has write:packages: echo $TOKEN | docker login ghcr.io -u USER --password-stdin (in GitHub Actions, permissions: packages: write)",
+			"log in with a token that has write:packages: " + login + " (in GitHub Actions, permissions: packages: write)",
 			"a package another repository or user owns: its settings (Manage Actions access, or collaborators) must give this one write access",
 		}
-		c.emit(s)
-		return
-	}
-	if strings.Contains(rest, "/token") && !strings.Contains(rest, "%3apull") {
+	case strings.Contains(rest, "/token") && !strings.Contains(rest, "%3apull"):
 		return // a token for no pull: a login's
-	}
-	if anonymous {
-		// GHCR's 401 on a pull: no token it takes was sent, and the
-		// package is not public to anyone.
-		s := sig(noPerm, wLikely+5, "GHCR refused the pull unauthorized: the package is private (or has no such name), and no token that may read it was sent", regName, badCreds)
+	case !denied || strings.Contains(rest, "anonymous token") || c.s.loggedIn || nodePull(c.line):
+		// No stored token was sent (an anonymous token's request), or
+		// the one sent was just given (a login that succeeded), or the
+		// pull is a node's, whose secret no logout reaches.
+		s = sig(noPerm, wLikely+5, "GHCR refused the pull: the package is private (or has no such name), and no token that may read it was sent", regName, badCreds)
+		s.fix = []string{"a private package: " + login + ", with a token that has read:packages, or make the package public in its settings", owner}
+	default:
+		s = sig(anonBlock, wLikely+5, "GHCR refused the pull with a bare denied: what it says to a stale stored token, to a package name that does not exist and to a private package alike", regName, noPerm, expired)
 		s.fix = []string{
-			"a private package: echo $TOKEN | docker login ghcr.io -u USER --password-stdin, with a token that has read:packages, or make the package public in its settings",
-			"check the package's owner and name on GitHub (https://github.com/OWNER?tab=packages)",
+			"a public package: docker logout ghcr.io, and pull again (a token that expired or lost read:packages is refused where no token is not)",
+			owner + ": GHCR says denied for one that does not exist",
+			"a private package: " + login + ", with a token that has read:packages",
 		}
-		c.emit(s)
-		return
-	}
-	s := sig(anonBlock, wLikely+5, "GHCR refused the pull with a bare denied: what it says to a stale stored token, to a package name that does not exist and to a private package alike", regName, noPerm, expired)
-	s.fix = []string{
-		"a public package: docker logout ghcr.io, and pull again (a token that expired or lost read:packages is refused where no token is not)",
-		"check the package's owner and name on GitHub (https://github.com/OWNER?tab=packages): GHCR says denied for one that does not exist",
-		"a private package: echo $TOKEN | docker login ghcr.io -u USER --password-stdin, with a token that has read:packages",
 	}
 	c.emit(s)
 }
@@ -202,7 +220,7 @@ func readGHCRDenied(c *lineCtx) {
 // corpus' threads were the name far more often. A push it refuses so is
 // the account's.
 func readQuayUnauthorized(c *lineCtx) {
-	if strings.Contains(c.lo, "push") || strings.Contains(c.lo, "/blobs/uploads") || strings.Contains(c.lo, "login") {
+	if c.pushLine() || strings.Contains(c.lo, "login") {
 		return
 	}
 	prev := strings.ToLower(c.prev())
@@ -571,10 +589,18 @@ func isStatus(lo string, i int) bool {
 	if i+3 < len(lo) && (isAlnum(lo[i+3]) || lo[i+3] == '-' || lo[i+3] == '/' || lo[i+3] == '.' && i+4 < len(lo) && isDigit(lo[i+4])) {
 		return false
 	}
+	if i > 1 && lo[i-1] == ':' && isAlnum(lo[i-2]) && !strings.HasSuffix(lo[:i-1], "status") && !strings.HasSuffix(lo[:i-1], "code") {
+		return false // a tag (nginx:429), not a status
+	}
+	if strings.HasSuffix(lo[:i], "[manifests ") || strings.HasSuffix(lo[:i], "[blobs ") {
+		return false // containerd's reference ("[manifests 429]")
+	}
 	after := strings.TrimLeft(lo[i+3:], " \"'(")
-	for _, r := range []string{"unauthorized", "forbidden", "too many requests", "internal server error", "bad gateway", "service unavailable", "gateway timeout", "not found", "proxy authentication", "request entity too large", "payload too large", "content too large"} {
-		if strings.HasPrefix(after, r) {
-			return true
+	for _, r := range statusReasons {
+		if strings.HasPrefix(after, r.words) {
+			// The reason is the code's own, or another code's words
+			// follow a number that is no status ("app:429 not found").
+			return r.code == "" || r.code == d
 		}
 	}
 	before := lo[max(0, i-24):i]
@@ -584,6 +610,15 @@ func isStatus(lo string, i int) bool {
 		}
 	}
 	return false
+}
+
+// statusReasons are the reason phrases a status is printed with, each
+// with its code where only one code has it.
+var statusReasons = []struct{ words, code string }{
+	{"unauthorized", "401"}, {"forbidden", "403"}, {"not found", "404"}, {"proxy authentication", "407"},
+	{"request entity too large", "413"}, {"payload too large", "413"}, {"content too large", "413"},
+	{"too many requests", "429"}, {"internal server error", "500"}, {"bad gateway", "502"},
+	{"service unavailable", "503"}, {"gateway timeout", "504"},
 }
 
 func statusSignal(c *lineCtx, n int, az bool) {
@@ -876,6 +911,9 @@ func readLogin(c *lineCtx) {
 		if i := strings.Index(c.lo, k); i >= 0 {
 			if rest := c.lo[i+len(k):]; rest != "" && rest[0] != ' ' && rest[0] != '\t' {
 				continue // named in prose ("may require 'docker login'"), not run
+			}
+			if before := strings.TrimSpace(c.lo[:i]); tool == "registry" && (strings.HasSuffix(before, "apptainer") || strings.HasSuffix(before, "singularity")) {
+				return // Apptainer's login, which takes docker://HOST by design
 			}
 			// As typed: a shell's quoting is what it did to the words.
 			if u := shellAte(c.line[i+len(k):]); u != "" {

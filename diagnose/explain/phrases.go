@@ -973,8 +973,8 @@ var phrases = []phrase{
 	// A mirror that serves only the images on its list (DaoCloud's, the
 	// pull-through proxies Chinese networks use): this one is not there,
 	// so it is pulled from where it lives or through another mirror.
-	{text: "not in the allowlist", cause: regName, weight: wStrong, alt: alts(noPerm), fix: []string{"the mirror serves only the images on its allowlist: pull this one from its own registry (docker.io/…) or through a mirror that holds it"}},
-	{text: "不在白名单", cause: regName, weight: wStrong, alt: alts(noPerm), fix: []string{"the mirror serves only the images on its allowlist: pull this one from its own registry (docker.io/…) or through a mirror that holds it"}},
+	{text: "image is not in the allowlist", cause: regName, weight: wStrong, alt: alts(noPerm), fix: []string{"the mirror serves only the images on its allowlist: pull this one from its own registry (docker.io/…) or through a mirror that holds it"}},
+	{text: "镜像不在白名单", cause: regName, weight: wStrong, alt: alts(noPerm), fix: []string{"the mirror serves only the images on its allowlist: pull this one from its own registry (docker.io/…) or through a mirror that holds it"}},
 	{text: "image does not exist in the library", cause: regName, weight: wStrong}, // Apptainer's library://
 	{text: "no ecr repository named", cause: regName, weight: wStrong},             // cdk-assets: an account not bootstrapped
 	// faas-cli: an image with no account or registry in front goes nowhere

@@ -190,12 +190,18 @@ func byTarget(g signal, f facts) (signal, bool) {
 	return g, true
 }
 
-// ecrPublicPull reports whether g is about a pull from ECR Public.
+// ecrPublicPull reports whether g is about a pull from ECR Public with a
+// stored token: not a push, not a request for an anonymous token, not a
+// node's pull (whose secret no logout reaches).
 func ecrPublicPull(s *state, g signal) bool {
-	if h, _ := hostPort(g.req); h != "public.ecr.aws" {
+	if h, _ := hostPort(g.req); h != "public.ecr.aws" || g.push || g.Line >= len(s.lines) {
 		return false
 	}
-	return g.pull || g.Line < len(s.lines) && strings.Contains(strings.ToLower(s.lines[g.Line]), "pull access denied for ")
+	lo := strings.ToLower(s.lines[g.Line])
+	if strings.Contains(lo, "anonymous token") || nodePull(s.lines[g.Line]) {
+		return false
+	}
+	return g.pull || strings.Contains(lo, "pull access denied for ")
 }
 
 // certClock reads a certificate "expired or not yet valid": against a

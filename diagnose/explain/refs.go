@@ -188,7 +188,7 @@ func readHosts(c *lineCtx) {
 		if i < 0 {
 			continue
 		}
-		if before := strings.TrimRight(c.lo[:i], " "); strings.HasSuffix(before, "login to") || strings.HasSuffix(before, " login") {
+		if rc.key == "docker://" && (strings.Contains(c.lo[:i], " login ") || strings.HasSuffix(c.lo[:i], " login to ")) {
 			continue // a login to a registry (Apptainer's docker://HOST), not an image
 		}
 		var r string
@@ -364,6 +364,7 @@ func refArg(s string, nth int) string {
 // readRef reads an image reference as Docker does and returns the kind of
 // registry it goes to.
 func readRef(c *lineCtx, r string, push bool) target {
+	c.s.pushing = push
 	if strings.HasPrefix(r, "/") || strings.HasPrefix(r, ":") {
 		c.emit(sig(regName, wLikely+5, "the image reference "+r+" starts with an empty part: an unset variable"))
 		return noTarget

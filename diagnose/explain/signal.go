@@ -70,6 +70,8 @@ type signal struct {
 	What string
 	// pull: the failed request fetched a manifest or blob, not a login.
 	pull bool
+	// push: the line, or the reference named before it, is a push's.
+	push bool
 	// library: it fetched one of Docker Hub's official images.
 	library bool
 	// noCred: the client sent no credential at all.
@@ -130,6 +132,10 @@ type state struct {
 	// fetched a manifest or a blob, or a pull token.
 	pull   bool
 	pullAt int
+	// pushing: the last image reference a line named was a push's.
+	pushing bool
+	// loggedIn: a login said it succeeded.
+	loggedIn bool
 	// registries are the ACR login servers the text names, in order.
 	registries []string
 }
@@ -317,6 +323,7 @@ func (c *lineCtx) emit(s signal) {
 		return
 	}
 	s.pull = s.pull || c.pull
+	s.push = s.push || c.pushLine()
 	s.library = s.library || c.library
 	s.trace = c.trace()
 	if s.req == "" {

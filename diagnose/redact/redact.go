@@ -30,7 +30,7 @@ const Mark = "<redacted>"
 // keys are the names of fields and variables whose value is a secret, as
 // the end of a longer name too (DOCKER_PASSWORD, client_secret,
 // IdentityToken, "auth" of config.json).
-const keyNames = `password|passwd|passphrase|pwd|pw|secret|token|auth|authorization|credential|apikey|api_key|api-key|accountkey|accesskey|access_key|secret_key|private_key|account_key|sig`
+const keyNames = `password|passwd|passphrase|pwd|pw|secret|token|auth|authorization|credential|apikey|api_key|api-key|accountkey|accesskey|access_key|secret_key|private_key|account_key|sig|signature`
 
 // keys are keyNames in text, where a list of them may be named in the
 // plural ("passwords": […]).
