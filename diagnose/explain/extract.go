@@ -191,10 +191,7 @@ func readGHCR(c *lineCtx) {
 	switch {
 	case c.pushLine():
 		s = sig(noPerm, wLikely+5, "GHCR refused the push: the token cannot write this package", badCreds, regName)
-		s.fix = []string{
-			"log in with a token that has write:packages: " + login + " (in GitHub Actions, permissions: packages: write)",
-			"a package another repository or user owns: its settings (Manage Actions access, or collaborators) must give this one write access",
-		}
+		s.fix = ghcrWrite
 	case strings.Contains(rest, "/token") && !strings.Contains(rest, "%3apull"):
 		return // a token for no pull: a login's
 	case !denied || strings.Contains(rest, "anonymous token") || c.s.loggedIn || nodePull(c.line):

@@ -45,6 +45,12 @@ const (
 
 func alts(v ...cause.ID) []cause.ID { return v }
 
+// ghcrWrite is the fix for a push GHCR refused: the token's rights.
+var ghcrWrite = []string{
+	"log in with a token that has write:packages: echo $TOKEN | docker login ghcr.io -u USER --password-stdin (in GitHub Actions, permissions: packages: write)",
+	"a package another repository or user owns: its settings (Manage Actions access, or collaborators) must give this one write access",
+}
+
 // authAlt are what else a bare 401 can mean.
 var authAlt = alts(expired, credStore, regName)
 
@@ -357,6 +363,9 @@ var phrases = []phrase{
 	{text: "authorizationpermissionmismatch", cause: noPerm, weight: wCertain},
 	{text: "not authorized to perform", cause: noPerm, weight: wStrong},
 	{text: "you are not authorized to push", cause: noPerm, weight: wStrong}, // flyctl
+	// GHCR's words for a token that may not write the package.
+	{text: "permission_denied: write_package", cause: noPerm, weight: wStrong, fix: ghcrWrite},
+	{text: "not allowed to write organization package", cause: noPerm, weight: wStrong, fix: ghcrWrite},
 	// ARM: an action that needs rights on a second resource (az acr import
 	// from another registry), and az aks --attach-acr without the right to
 	// assign roles.

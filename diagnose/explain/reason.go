@@ -459,7 +459,7 @@ func findings(s *state, gs []group, given []string) []Finding {
 func finding(s *state, g group, safeLine func(line int) string, safeText func(string) string) Finding {
 	best := g.best
 	reg := best.Host
-	if reg == "" {
+	if reg == "" && best.Target != otherTarget && best.Target != hubTarget && best.Target != mcrTarget {
 		reg = s.first
 	}
 	f := Finding{Registry: reg, Confidence: confidence(g.weight)}

@@ -447,12 +447,17 @@ func read(lines []string) *state {
 			// A line wrapped after its URL: the error belongs to that request.
 			c.pull = s.pull && s.pullAt == i-1
 		}
-		if c.host != "" {
+		switch {
+		case c.host != "":
 			s.host = c.host
 			if s.first == "" {
 				s.first = c.host
 			}
-		} else {
+		case c.own && (c.target == otherTarget || c.target == hubTarget || c.target == mcrTarget):
+			// The line names another registry: what follows is about it,
+			// not about an ACR named before.
+			s.host = ""
+		default:
 			c.host = s.host
 		}
 		said = said[:0]
