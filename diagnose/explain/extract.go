@@ -173,9 +173,6 @@ func readGHCR(c *lineCtx) {
 			return
 		}
 	}
-	if strings.Contains(rest, "login") || strings.Contains(rest, "ghcr.io/v2/\"") || strings.HasSuffix(rest, "ghcr.io/v2/") {
-		return // a login's check (GET /v2/) says what its own refusal says
-	}
 	req := c.reqHost
 	if req == "" && !c.own {
 		req = c.s.req // the pull the line before named
@@ -189,6 +186,14 @@ func readGHCR(c *lineCtx) {
 	)
 	var s signal
 	switch {
+	case strings.Contains(rest, "login") || strings.Contains(rest, "ghcr.io/v2/\"") || strings.HasSuffix(rest, "ghcr.io/v2/"):
+		// A login's check (GET /v2/): no package is asked for yet, so
+		// the token itself is refused.
+		s = sig(badCreds, wLikely+5, "GHCR refused the login: the token is not one it takes", expired, noPerm)
+		s.fix = []string{
+			"log in with a personal access token (classic) that has read:packages (write:packages to push) as the password, and your GitHub user name: " + login,
+			"a token of an organisation with SAML single sign-on must be authorised for it (the token's Configure SSO); a token past its expiry date is refused alike",
+		}
 	case c.pushLine():
 		s = sig(noPerm, wLikely+5, "GHCR refused the push: the token cannot write this package", badCreds, regName)
 		s.fix = ghcrWrite

@@ -366,6 +366,9 @@ var phrases = []phrase{
 	// GHCR's words for a token that may not write the package.
 	{text: "permission_denied: write_package", cause: noPerm, weight: wStrong, fix: ghcrWrite},
 	{text: "not allowed to write organization package", cause: noPerm, weight: wStrong, fix: ghcrWrite},
+	{text: "not allowed to create organization package", cause: noPerm, weight: wStrong, fix: ghcrWrite},
+	{text: "permission_denied: the token provided does not match expected scopes", cause: noPerm, weight: wStrong,
+		fix: []string{"a token with the scopes the operation needs: write:packages to push, read:packages to pull (in GitHub Actions, permissions: packages: write)"}},
 	// ARM: an action that needs rights on a second resource (az acr import
 	// from another registry), and az aks --attach-acr without the right to
 	// assign roles.

@@ -514,6 +514,8 @@ func finding(s *state, g group, safeLine func(line int) string, safeText func(st
 		fix = fixClusterPull(host, name)
 	case g.id == anonBlock && best.Target == hubTarget:
 		fix = fixHubLogout()
+	case g.id == noPerm && best.push && reg != "" && best.Target != otherTarget && best.Target != hubTarget:
+		fix = fixPushRole(host, name)
 	case g.id == throttled && slices.ContainsFunc(g.sigs, func(s signal) bool { return s.Target == hubTarget }):
 		fix = fixHubLimit(name)
 	case reg == "" && best.Target == otherTarget:

@@ -162,7 +162,7 @@ func TestReason(t *testing.T) {
 			not: []cause.ID{regName}, first: badCreds},
 		{name: "GHCR's bare denied on a login is the login's",
 			in:    `Error response from daemon: Get "https://ghcr.io/v2/": denied: denied`,
-			first: noPerm, not: []cause.ID{anonBlock}},
+			first: badCreds, fix: "read:packages", not: []cause.ID{anonBlock}},
 		{name: "GHCR's bare denied on a push is the push's",
 			in:    `failed to push ghcr.io/someone/app:1: unexpected status from POST request to https://ghcr.io/v2/someone/app/blobs/uploads/: denied`,
 			first: noPerm, fix: "write:packages"},

@@ -155,6 +155,16 @@ func fixExpired(host, name string) []string {
 	}
 }
 
+// fixPushRole is fixRole for a push, which needs AcrPush, and no
+// cluster's pull.
+func fixPushRole(host, name string) []string {
+	h, _, n := args(host, name)
+	return []string{
+		shell.Sprintf(`az role assignment create --assignee <identity> --role AcrPush --scope "$(az acr show -n %s --query id -o tsv)"`, n),
+		shell.Sprintf("check the image name: a push without the %s/ prefix goes to Docker Hub", h),
+	}
+}
+
 func fixRole(host, name string) []string {
 	h, _, n := args(host, name)
 	return []string{
@@ -268,6 +278,9 @@ func fixOther(id cause.ID, host string) []string {
 	case cause.InvalidCredentials, cause.AADNotRegistered:
 		return []string{shell.Sprintf("docker logout %s && docker login %s   # with a current password or access token", h, h)}
 	case cause.ExpiredCredentials:
+		if ecr := ecrLogin(host); ecr != "" {
+			return []string{ecr + "   # ECR's tokens last 12 hours"}
+		}
 		return []string{shell.Sprintf("docker login %s   # the stored token or password has expired", h)}
 	case cause.InsufficientPermission:
 		return []string{"ask the registry's owner for rights on the repository, and check that the image name is the repository you were given"}
@@ -281,6 +294,21 @@ func fixOther(id cause.ID, host string) []string {
 		return []string{"retry later; check the registry's status page"}
 	}
 	return fixes[id]("", "")
+}
+
+// ecrLogin is the login that gives a fresh token for an ECR registry
+// host, or "" for another registry's: ECR's tokens come from the AWS CLI,
+// not from a password a docker login prompt could take.
+func ecrLogin(host string) string {
+	h, _ := hostPort(strings.ToLower(host))
+	switch {
+	case h == "public.ecr.aws":
+		return "aws ecr-public get-login-password --region us-east-1 | docker login --username AWS --password-stdin public.ecr.aws"
+	case strings.Contains(h, ".dkr.ecr.") && strings.HasSuffix(h, ".amazonaws.com"):
+		region := strings.TrimSuffix(h[strings.Index(h, ".dkr.ecr.")+len(".dkr.ecr."):], ".amazonaws.com")
+		return shell.Sprintf("aws ecr get-login-password --region %s | docker login --username AWS --password-stdin %s", shell.Text("region", region, "<region>"), shell.Host(h).Or("<registry>"))
+	}
+	return ""
 }
 
 // connectTo is host's address with its port, 443 where it names none.
