@@ -55,7 +55,7 @@ var extractors = []extractor{
 		"does not provide the specified platform", "does not match the specified platform", "no image found in image index for architecture", "no match for platform in manifest", "cannot be used on this platform"}, readPlatform},
 	{"geo", []string{"denied: "}, readGeo},
 	{"ghcr", []string{"denied", "unauthorized"}, readGHCR},
-	{"loggedin", []string{"login succeeded"}, func(c *lineCtx) { c.s.loggedIn = true }},
+	{"loggedin", []string{"login succeeded"}, func(c *lineCtx) { c.s.loggedIn = c.s.loginHost }},
 	{"quay", []string{"access to the requested resource is not authorized"}, readQuayUnauthorized},
 	{"which", []string{"unable to locate executable file: "}, readWhich},
 	{"notty", []string{"interactive login from a non tty", "interactive login from a non-tty"}, readNoTTY},
@@ -152,8 +152,39 @@ var geoWords = []string{"mainland china", "your region", "your country", "your l
 // is a push's: a refusal there is of the credential's rights, never of a
 // stored token a pull would not need.
 func (c *lineCtx) pushLine() bool {
-	return c.s.pushing || strings.Contains(c.lo, "push") || strings.Contains(c.lo, "/blobs/uploads")
+	for _, w := range pullWords {
+		if strings.Contains(c.lo, w) {
+			return false // a build's pull of its base image, whatever it then pushes
+		}
+	}
+	if c.s.pushing {
+		return true
+	}
+	for _, w := range pushWords {
+		for off, n := 0, 0; n < perLine; n++ {
+			i := strings.Index(c.lo[off:], w)
+			if i < 0 {
+				break
+			}
+			at := off + i
+			off = at + len(w)
+			// A word of its own: not a name's part (pushgateway,
+			// git-push, acme/push, app:push).
+			start := w[0] == '/' || at == 0 || strings.IndexByte(" \t\"'`([", c.lo[at-1]) >= 0
+			end := w[len(w)-1] == ' ' || w[0] == '/' || off == len(c.lo) || !isAlnum(c.lo[off]) && c.lo[off] != '-' && c.lo[off] != '/'
+			if start && end {
+				return true
+			}
+		}
+	}
+	return false
 }
+
+// pullWords say the line's request is a pull, whatever command ran it.
+var pullWords = []string{"source metadata for", "load metadata for", "pulling from", "pull access denied", "failed to pull", "pulling image", "error pulling"}
+
+// pushWords say a push, as a command or as the request a push makes.
+var pushWords = []string{"push", "pushing", "--push", "publishing", "put ", "post ", "patch ", "put request", "post request", "patch request", "/blobs/uploads"}
 
 // readGHCR reads GitHub's registry refusing with a bare "denied" (its
 // DENIED code with no message) or "unauthorized". On a pull, "denied" is
@@ -199,7 +230,7 @@ func readGHCR(c *lineCtx) {
 		s.fix = ghcrWrite
 	case strings.Contains(rest, "/token") && !strings.Contains(rest, "%3apull"):
 		return // a token for no pull: a login's
-	case !denied || strings.Contains(rest, "anonymous token") || c.s.loggedIn || nodePull(c.line):
+	case !denied || strings.Contains(rest, "anonymous token") || c.s.loggedIn == "ghcr.io" || nodePull(c.line):
 		// No stored token was sent (an anonymous token's request), or
 		// the one sent was just given (a login that succeeded), or the
 		// pull is a node's, whose secret no logout reaches.
@@ -960,6 +991,7 @@ func readLoginArgs(c *lineCtx, tool string, args []string) {
 		rest = server
 	}
 	host, path, _ := strings.Cut(rest, "/")
+	c.s.loginHost = strings.ToLower(host)
 	switch {
 	case hasScheme && host == "" || strings.EqualFold(host, "https:") || strings.EqualFold(host, "http:"):
 		c.emit(sig(regName, wCertain, "the registry name "+server+" is a scheme with no host: the variable that held the host was empty"))
@@ -1267,7 +1299,7 @@ func readDone(c *lineCtx) {
 			return
 		}
 	}
-	c.s.target, c.s.req, c.s.pull = noTarget, "", false
+	c.s.target, c.s.req, c.s.pull, c.s.pushing = noTarget, "", false, false
 }
 
 // nodeWords are the kubelet's words for a pull that failed.

@@ -121,6 +121,9 @@ func interpret(s *state) []signal {
 // that gave it, and reports whether it still says something about an ACR
 // login.
 func byTarget(g signal, f facts) (signal, bool) {
+	if g.push {
+		g.pull = false // a push's HEAD of its blobs asks to write them
+	}
 	switch g.Target {
 	case hubTarget:
 		switch {

@@ -102,6 +102,7 @@ func TestReason(t *testing.T) {
 		not   []cause.ID
 		alt   cause.ID // among the first finding's alternatives
 		fix   string   // in a line of the first finding's remediation
+		nofix string   // in no line of it
 	}{
 		{name: "x509 of the daemon's own connection",
 			in:    "docker: error during connect: Post https://192.168.99.100:2376/v1.27/containers/create: x509: cannot validate certificate for 192.168.99.100 because it doesn't contain any IP SANs.",
@@ -179,7 +180,7 @@ func TestReason(t *testing.T) {
 			in:    "ERROR: failed to solve: failed to authorize: failed to fetch anonymous token: unexpected status from GET request to https://ghcr.io/token?scope=repository%3Ao%2Fa%3Apull&service=ghcr.io: 403 Forbidden: denied",
 			first: noPerm, not: []cause.ID{anonBlock}},
 		{name: "GHCR's denied right after a login that succeeded",
-			in:    "Login Succeeded\n$ docker pull ghcr.io/o/a:1\nError response from daemon: Head \"https://ghcr.io/v2/o/a/manifests/1\": denied",
+			in:    "$ echo $T | docker login ghcr.io -u me --password-stdin\nLogin Succeeded\n$ docker pull ghcr.io/o/a:1\nError response from daemon: Head \"https://ghcr.io/v2/o/a/manifests/1\": denied",
 			first: noPerm, not: []cause.ID{anonBlock}},
 		{name: "a node's GHCR denied: no logout reaches its secret",
 			in:    `Warning  Failed  5s  kubelet  Failed to pull image "ghcr.io/o/a:1": rpc error: code = Unknown desc = failed to pull and unpack image "ghcr.io/o/a:1": failed to resolve reference "ghcr.io/o/a:1": unexpected status from HEAD request to https://ghcr.io/v2/o/a/manifests/1: denied: denied`,
@@ -214,6 +215,27 @@ func TestReason(t *testing.T) {
 		{name: "a push to GHCR after one to ACR is GHCR's",
 			in:    "$ docker push myreg.azurecr.io/team/app:1\nThe push refers to repository [myreg.azurecr.io/team/app]\n1: digest: sha256:4c0e size: 1570\n$ docker push ghcr.io/myorg/app:1\nThe push refers to repository [ghcr.io/myorg/app]\ndenied: permission_denied: write_package",
 			first: noPerm, fix: "write:packages"},
+		{name: "a login to another registry leaves GHCR's stored token stale",
+			in:    "$ docker login myreg.azurecr.io -u x --password-stdin\nLogin Succeeded\n$ docker pull ghcr.io/o/a:1\nError response from daemon: Head \"https://ghcr.io/v2/o/a/manifests/1\": denied",
+			first: anonBlock},
+		{name: "push in an image's name is no push",
+			in:    `Error response from daemon: Head "https://ghcr.io/v2/prom/pushgateway/manifests/1": denied`,
+			first: anonBlock},
+		{name: "a PUT of a manifest is a push",
+			in:    "Error: PUT https://ghcr.io/v2/acme/app/manifests/1: DENIED: denied",
+			first: noPerm, not: []cause.ID{anonBlock}},
+		{name: "a push to Docker Hub refused for its password is no logout",
+			in:    `Error: failed to push docker.io/acme/app:1: Head "https://registry-1.docker.io/v2/acme/app/blobs/sha256:abc": unauthorized: incorrect username or password`,
+			first: badCreds, not: []cause.ID{anonBlock}},
+		{name: "a build's pull of its base image, in a build that pushes",
+			in:    "$ docker buildx build --push -t ghcr.io/acme/app:1 .\n#3 [internal] load metadata for ghcr.io/acme/base:1\n#3 ERROR: unexpected status from HEAD request to https://ghcr.io/v2/acme/base/manifests/1: denied: denied",
+			first: anonBlock},
+		{name: "ECR in China",
+			in:    "$ docker push 123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/app:1\ndenied: Your authorization token has expired. Reauthenticate and try again.",
+			first: expired, fix: "--region cn-north-1"},
+		{name: "an ECR host with a hostile region gets no AWS command",
+			in:    "$ docker push 123456789012.dkr.ecr.a$(id).amazonaws.com/app:1\ndenied: Your authorization token has expired. Reauthenticate and try again.",
+			first: expired, nofix: "aws ecr"},
 		{name: "a registry's IP where its name belongs",
 			in:    `Error response from daemon: Get "https://10.1.2.3/v2/": x509: cannot validate certificate for 10.1.2.3 because it doesn't contain any IP SANs`,
 			first: regName},
@@ -448,6 +470,9 @@ func TestReason(t *testing.T) {
 			}
 			if tc.fix != "" && !slices.ContainsFunc(fs[0].Cause.Remediation, func(r string) bool { return strings.Contains(r, tc.fix) }) {
 				t.Errorf("remediation %q lacks %q", fs[0].Cause.Remediation, tc.fix)
+			}
+			if tc.nofix != "" && slices.ContainsFunc(fs[0].Cause.Remediation, func(r string) bool { return strings.Contains(r, tc.nofix) }) {
+				t.Errorf("remediation %q holds %q", fs[0].Cause.Remediation, tc.nofix)
 			}
 			for _, f := range fs {
 				if len(f.Evidence) == 0 || f.Evidence[0].Source != FromText || f.Evidence[0].Text != f.Line || f.Evidence[0].LineNo != f.LineNo {

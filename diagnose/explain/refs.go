@@ -242,6 +242,9 @@ func readHosts(c *lineCtx) {
 		}
 		checkName(c, h, hostBare)
 	}
+	if strings.Contains(c.lo, "pulling from ") || strings.Contains(c.lo, "pull access denied for ") {
+		c.s.pushing = false // a pull's own words: what was pushed before is done
+	}
 	if !c.own && hubNamed(c.lo) {
 		// containers/image (podman, skopeo, buildah) names the repository
 		// after the operation: "reading manifest latest in

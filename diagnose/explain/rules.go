@@ -301,14 +301,30 @@ func fixOther(id cause.ID, host string) []string {
 // not from a password a docker login prompt could take.
 func ecrLogin(host string) string {
 	h, _ := hostPort(strings.ToLower(host))
-	switch {
-	case h == "public.ecr.aws":
+	if h == "public.ecr.aws" {
 		return "aws ecr-public get-login-password --region us-east-1 | docker login --username AWS --password-stdin public.ecr.aws"
-	case strings.Contains(h, ".dkr.ecr.") && strings.HasSuffix(h, ".amazonaws.com"):
-		region := strings.TrimSuffix(h[strings.Index(h, ".dkr.ecr.")+len(".dkr.ecr."):], ".amazonaws.com")
-		return shell.Sprintf("aws ecr get-login-password --region %s | docker login --username AWS --password-stdin %s", shell.Text("region", region, "<region>"), shell.Host(h).Or("<registry>"))
 	}
-	return ""
+	// ACCOUNT.dkr.ecr[-fips].REGION.amazonaws.com[.cn]
+	f := strings.Split(strings.TrimSuffix(h, ".cn"), ".")
+	if len(f) != 6 || f[1] != "dkr" || f[2] != "ecr" && f[2] != "ecr-fips" || f[4] != "amazonaws" || f[5] != "com" || !awsRegion(f[3]) || !shell.ValidHost(h) {
+		return ""
+	}
+	return shell.Sprintf("aws ecr get-login-password --region %s | docker login --username AWS --password-stdin %s", shell.Text("region", f[3], "<region>"), shell.Host(h).Or("<registry>"))
+}
+
+// awsRegion reports whether s has an AWS region's shape: us-east-1,
+// us-gov-west-1, cn-north-1.
+func awsRegion(s string) bool {
+	f := strings.Split(s, "-")
+	if len(f) < 3 || !isDigits(f[len(f)-1]) {
+		return false
+	}
+	for _, p := range f[:len(f)-1] {
+		if p == "" || strings.Trim(p, "abcdefghijklmnopqrstuvwxyz") != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // connectTo is host's address with its port, 443 where it names none.

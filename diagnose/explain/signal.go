@@ -134,8 +134,9 @@ type state struct {
 	pullAt int
 	// pushing: the last image reference a line named was a push's.
 	pushing bool
-	// loggedIn: a login said it succeeded.
-	loggedIn bool
+	// loginHost is the registry of the last login command; loggedIn, of
+	// the last that said it succeeded.
+	loginHost, loggedIn string
 	// registries are the ACR login servers the text names, in order.
 	registries []string
 }
