@@ -28,6 +28,10 @@ func (t target) String() string {
 	return [...]string{"none", "acr", "mcr", "docker.io", "other"}[t]
 }
 
+// foreign reports whether t is a registry other than ACR: what it refuses
+// is about it, not about an ACR the text named before.
+func (t target) foreign() bool { return t == mcrTarget || t == hubTarget || t == otherTarget }
+
 // Docker Hub's names, as references and Docker's requests spell them.
 // References: splitDockerDomain in github.com/distribution/reference
 // normalize.go (v0.6.0); registry-1.docker.io and auth.docker.io in

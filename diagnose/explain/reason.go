@@ -96,21 +96,22 @@ func interpret(s *state) []signal {
 				g.Weight, g.Class = min(g.Weight, wPossible), plain // stays a possibility
 			}
 		}
-		switch {
-		case !ecrPublicPull(s, g):
-		case g.Cause == expired:
-			// Every image there is public: the stored token that lapsed
-			// is not needed for the pull at all.
-			out = append(out, signal{
-				Cause: anonBlock, Weight: min(g.Weight, wLikely), Line: g.Line, Host: g.Host, Target: g.Target,
-				What: "ECR Public serves every image without a login: the lapsed stored token is what stops the pull (docker logout public.ecr.aws)",
-				Alt:  alts(expired),
-			})
-		case g.Cause == noPerm || g.Cause == badCreds:
-			// ECR Public refuses a pull only for the token sent with it:
-			// a stored one that lapsed (its tokens last 12 hours).
-			g.Cause, g.Weight, g.Class, g.Alt = anonBlock, max(g.Weight, wLikely+5), plain, alts(expired, noPerm)
-			g.What = "ECR Public serves every image without a login, and refused the stored token sent with this pull: " + g.What
+		if ecrPublicPull(s, g) {
+			switch g.Cause {
+			case expired:
+				// Every image there is public: the stored token that
+				// lapsed is not needed for the pull at all.
+				out = append(out, signal{
+					Cause: anonBlock, Weight: min(g.Weight, wLikely), Line: g.Line, Host: g.Host, Target: g.Target,
+					What: "ECR Public serves every image without a login: the lapsed stored token is what stops the pull (docker logout public.ecr.aws)",
+					Alt:  alts(expired),
+				})
+			case noPerm, badCreds:
+				// ECR Public refuses a pull only for the token sent with
+				// it: a stored one that lapsed (its tokens last 12 hours).
+				g.Cause, g.Weight, g.Class, g.Alt = anonBlock, max(g.Weight, wLikely+5), plain, alts(expired, noPerm)
+				g.What = "ECR Public serves every image without a login, and refused the stored token sent with this pull: " + g.What
+			}
 		}
 		out = append(out, g)
 	}
@@ -462,7 +463,7 @@ func findings(s *state, gs []group, given []string) []Finding {
 func finding(s *state, g group, safeLine func(line int) string, safeText func(string) string) Finding {
 	best := g.best
 	reg := best.Host
-	if reg == "" && best.Target != otherTarget && best.Target != hubTarget && best.Target != mcrTarget {
+	if reg == "" && !best.Target.foreign() {
 		reg = s.first
 	}
 	f := Finding{Registry: reg, Confidence: confidence(g.weight)}
@@ -517,7 +518,7 @@ func finding(s *state, g group, safeLine func(line int) string, safeText func(st
 		fix = fixClusterPull(host, name)
 	case g.id == anonBlock && best.Target == hubTarget:
 		fix = fixHubLogout()
-	case g.id == noPerm && best.push && reg != "" && best.Target != otherTarget && best.Target != hubTarget:
+	case g.id == noPerm && best.push && reg != "" && !best.Target.foreign():
 		fix = fixPushRole(host, name)
 	case g.id == throttled && slices.ContainsFunc(g.sigs, func(s signal) bool { return s.Target == hubTarget }):
 		fix = fixHubLimit(name)

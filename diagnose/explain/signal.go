@@ -454,7 +454,7 @@ func read(lines []string) *state {
 			if s.first == "" {
 				s.first = c.host
 			}
-		case c.own && (c.target == otherTarget || c.target == hubTarget || c.target == mcrTarget):
+		case c.own && c.target.foreign():
 			// The line names another registry: what follows is about it,
 			// not about an ACR named before.
 			s.host = ""
