@@ -1,6 +1,6 @@
-// A helper lives a few milliseconds on one goroutine at a time: looking
-// for the container's CPU limit at start (Go reads /proc/self/cgroup and
-// mountinfo for it) would cost 0.1 ms of every get and change nothing.
+// A helper lives a few milliseconds: looking for the container's CPU
+// limit at start (Go reads /proc/self/cgroup and mountinfo for it) would
+// cost 0.1 ms of every get and change nothing it does.
 //go:debug containermaxprocs=0
 
 // Command docker-credential-acrdoctor is a Docker credential helper that
