@@ -370,7 +370,7 @@ func readCredFile(c *lineCtx) {
 // registry names.
 func hostKeys() []string {
 	keys := []string{
-		"://", "azur", "cr.io", "docker.io", "mcr.microsoft", "host='", "pulling from host ", "lookup", "dns lookup to", "resolve host",
+		"://", "azur", "cr.io", "docker.io", "mcr.microsoft", "host='", "pulling from host ", `logging into "`, "/blobs/uploads/ in ", "lookup", "dns lookup to", "resolve host",
 		"enotfound", "fqdn", "host name resolution", "unknownhostexception", "unknown host",
 	}
 	for _, rc := range refContexts {

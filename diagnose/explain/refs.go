@@ -68,6 +68,13 @@ var refContexts = []struct {
 	{key: `resolve reference "`},
 	{key: `resolve ref "`}, // the ECS agent's containerd
 	{key: "pull access denied for "},
+	// BuildKit's step lines: "#4 [internal] load metadata for REF",
+	// "#5 [1/3] FROM REF".
+	{key: "load metadata for "},
+	{key: "] from "},
+	// containers/image (podman, skopeo, buildah): "reading manifest TAG
+	// in REPO".
+	{key: "reading manifest ", nth: 2},
 	{key: "unable to pull '"},
 	{key: "imagename: "},
 	{key: ": from "},
@@ -81,10 +88,11 @@ var dnsContexts = []string{"lookup ", "dns lookup to ", "resolve host: ", "enotf
 
 // hostIDs are the keyword indexes of the contexts readHosts looks for.
 var hostIDs = sync.OnceValue(func() (ids struct {
-	url, host, pulling int
-	dns, refs          []int
+	url, host, pulling, logging, uploads int
+	dns, refs                            []int
 }) {
 	ids.url, ids.host, ids.pulling = keyID("://"), keyID("host='"), keyID("pulling from host ")
+	ids.logging, ids.uploads = keyID(`logging into "`), keyID("/blobs/uploads/ in ")
 	for _, k := range dnsContexts {
 		ids.dns = append(ids.dns, keyID(strings.TrimRight(k, " :(")))
 	}
@@ -145,6 +153,20 @@ func readHosts(c *lineCtx) {
 			c.reqHost = raw
 		}
 		checkName(c, raw, hostURL)
+	}
+	// containers/image's login, `logging into "HOST": …`, and its push,
+	// "initiating layer upload to /v2/…/blobs/uploads/ in HOST: …".
+	for _, k := range [...]string{`logging into "`, "/blobs/uploads/ in "} {
+		i := strings.Index(c.lo, k)
+		if i < 0 || !c.saw(ids.logging) && !c.saw(ids.uploads) {
+			continue
+		}
+		if h := hostToken(c.line[i+len(k):]); h != "" && url == noTarget {
+			url = classify(strings.ToLower(h))
+			c.reqHost = h
+			c.s.pushing = k != `logging into "`
+			checkName(c, h, hostRef)
+		}
 	}
 	// containerd's fetcher (BuildKit 0.13+, nerdctl): "pulling from host H
 	// failed with status code [manifests 1.0]: 403 Forbidden".
