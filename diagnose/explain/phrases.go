@@ -51,6 +51,18 @@ var ghcrWrite = []string{
 	"a package another repository or user owns: its settings (Manage Actions access, or collaborators) must give this one write access",
 }
 
+// awsCreds and awsExpired are the fixes for the AWS CLI with no usable
+// credential before ECR is asked: an AWS matter, not a registry's.
+var (
+	awsCreds = []string{
+		"aws sts get-caller-identity   # which AWS identity the CLI finds, if any",
+		"aws configure, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the runner's or instance's role (in GitHub Actions, aws-actions/configure-aws-credentials before the ECR login)",
+	}
+	awsExpired = []string{
+		"renew the AWS session (aws sso login, or assume the role again), then log in to ECR again: aws ecr get-login-password --region <region> | docker login --username AWS --password-stdin <registry>",
+	}
+)
+
 // authAlt are what else a bare 401 can mean.
 var authAlt = alts(expired, credStore, regName)
 
@@ -362,6 +374,10 @@ var phrases = []phrase{
 	{text: "authorizationfailure", cause: firewall, weight: wCertain, alt: alts(noPerm)},
 	{text: "authorizationpermissionmismatch", cause: noPerm, weight: wCertain},
 	{text: "not authorized to perform", cause: noPerm, weight: wStrong},
+	// AWS IAM refusing an ECR action to the identity the CLI used.
+	{text: "is not authorized to perform: ecr", cause: noPerm, weight: wStrong + 5, fix: []string{
+		"the AWS identity needs the ECR action it names in an IAM policy (ecr:GetAuthorizationToken to log in; ecr:BatchGetImage and ecr:GetDownloadUrlForLayer to pull; ecr:PutImage and the layer uploads to push): aws sts get-caller-identity shows which identity was used",
+	}},
 	{text: "you are not authorized to push", cause: noPerm, weight: wStrong}, // flyctl
 	// GHCR's words for a token that may not write the package.
 	{text: "permission_denied: write_package", cause: noPerm, weight: wStrong, fix: ghcrWrite},
@@ -828,16 +844,16 @@ var phrases = []phrase{
 	{text: "nocredentialproviders", cause: credStore, weight: wStrong, alt: alts(badCreds)},
 	{text: "missingregion: could not find region configuration", cause: credStore, weight: wStrong},
 	// AWS refusing the keys the ECR login was made with (aws ecr get-login).
-	{text: "the security token included in the request is invalid", cause: badCreds, weight: wStrong, alt: alts(expired)},
+	{text: "the security token included in the request is invalid", cause: badCreds, weight: wStrong, alt: alts(expired), fix: awsCreds},
 	// The AWS CLI and SDKs (botocore exceptions.py, @aws-sdk credential
 	// providers) before ECR is asked: no credential, no region, no route.
-	{text: "unable to locate credentials", cause: badCreds, weight: wStrong, noCred: true, alt: alts(credStore)},
-	{text: "could not load credentials from any providers", cause: badCreds, weight: wStrong, noCred: true, alt: alts(credStore)},
+	{text: "unable to locate credentials", cause: badCreds, weight: wStrong, noCred: true, alt: alts(credStore), fix: awsCreds},
+	{text: "could not load credentials from any providers", cause: badCreds, weight: wStrong, noCred: true, alt: alts(credStore), fix: awsCreds},
 	{text: "unable to find environment variable credentials", cause: badCreds, weight: wLikely, noCred: true},
 	{text: "partial credentials found in", cause: badCreds, weight: wStrong},
 	{text: "the config profile (", cause: badCreds, weight: wLikely}, // "… (ci) could not be found"
 	{text: "error when retrieving credentials from container-role", cause: badCreds, weight: wLikely, alt: alts(netDown)},
-	{text: "the sso session associated with this profile has expired", cause: expired, weight: wCertain},
+	{text: "the sso session associated with this profile has expired", cause: expired, weight: wCertain, fix: awsExpired},
 	{text: "error loading sso token", cause: expired, weight: wLikely, alt: alts(badCreds)},
 	{text: "your session has expired or credentials have changed", cause: expired, weight: wStrong},
 	{text: "you must specify a region", cause: regName, weight: wLikely, alt: alts(credStore)},
@@ -880,7 +896,7 @@ var phrases = []phrase{
 	{text: "failed to acquire sp token", cause: badCreds, weight: wLikely, alt: alts(credStore)},
 	{text: "invalid token: expected two parts", cause: credStore, weight: wLikely},
 	{text: "expiredtokenexception", cause: expired, weight: wStrong, alt: alts(credStore)},
-	{text: "the security token included in the request is expired", cause: expired, weight: wCertain},
+	{text: "the security token included in the request is expired", cause: expired, weight: wCertain, fix: awsExpired},
 	// gcloud as Docker's helper (credHelpers "gcr.io": "gcloud"): its own
 	// credential file gone, as a CI step that cleaned up leaves it.
 	{text: "(gcloud.auth.docker-helper)", cause: credStore, weight: wStrong, alt: alts(expired)},
