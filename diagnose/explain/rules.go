@@ -276,6 +276,9 @@ func fixOther(id cause.ID, host string) []string {
 			shell.Sprintf("openssl s_client -connect %s   # see who signs the certificate", connectTo(host)),
 		}
 	case cause.InvalidCredentials, cause.AADNotRegistered:
+		if ecr := ecrLogin(host); ecr != "" {
+			return []string{ecr + "   # ECR takes a token from the AWS CLI, not a password"}
+		}
 		return []string{shell.Sprintf("docker logout %s && docker login %s   # with a current password or access token", h, h)}
 	case cause.ExpiredCredentials:
 		if ecr := ecrLogin(host); ecr != "" {
