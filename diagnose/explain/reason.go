@@ -520,6 +520,8 @@ func finding(s *state, g group, safeLine func(line int) string, safeText func(st
 		fix = fixHubLogout()
 	case g.id == noPerm && best.push && reg != "" && !best.Target.foreign():
 		fix = fixPushRole(host, name)
+	case g.id == throttled && best.push && best.Target == hubTarget:
+		fix = []string{"Docker Hub limits requests by account and address: retry later, with fewer parallel pushes; a paid plan has higher limits"}
 	case g.id == throttled && slices.ContainsFunc(g.sigs, func(s signal) bool { return s.Target == hubTarget }):
 		fix = fixHubLimit(name)
 	case reg == "" && best.Target == otherTarget:
