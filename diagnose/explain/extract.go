@@ -855,7 +855,12 @@ func readCertName(c *lineCtx) {
 	case strings.Contains(names[:j], ".azurecr.") && !loginserver.IsACR(lo):
 		c.emit(sig(regName, wStrong+5, "ACR's certificate does not name "+asked, tlsFail))
 	default:
-		c.emit(sig(tlsFail, wStrong, "certificate for other names than "+asked+": a proxy or another service answers", regName))
+		s := sig(tlsFail, wStrong, "certificate for other names than "+asked+": a proxy or another service answers", regName)
+		s.fix = []string{
+			"use the name the certificate is for, or reissue the certificate with this name (its subject alternative names)",
+			shell.Sprintf("if the names are a proxy's or another service's, that one answers in the registry's place: check DNS and the proxy for %s", shell.Host(asked).Or("<registry>")),
+		}
+		c.emit(s)
 	}
 }
 
