@@ -522,7 +522,7 @@ func finding(s *state, g group, safeLine func(line int) string, safeText func(st
 		fix = fixPushRole(host, name)
 	case g.id == throttled && best.push && best.Target == hubTarget:
 		fix = []string{"Docker Hub limits requests by account and address: retry later, with fewer parallel pushes; a paid plan has higher limits"}
-	case g.id == throttled && slices.ContainsFunc(g.sigs, func(s signal) bool { return s.Target == hubTarget }):
+	case g.id == throttled && hubLimit(g):
 		fix = fixHubLimit(name)
 	case reg == "" && best.Target == otherTarget:
 		fix = fixOther(g.id, best.req)
@@ -541,7 +541,45 @@ func finding(s *state, g group, safeLine func(line int) string, safeText func(st
 		fix = forPodman(fix, host)
 	}
 	f.Cause = cause.New(g.id, ev, fix...)
+	if t := best.Target; t.foreign() && reg == "" || g.id == throttled && hubLimit(g) {
+		if t == noTarget {
+			t = hubTarget // Docker Hub's own words for its limit
+		}
+		// Another registry's failure: its own documentation, and no
+		// check-health code, which is ACR's.
+		f.Cause.Docs, f.Cause.CheckHealth = []string{registryDocs(best.req, t, g.id)}, ""
+	}
 	return f
+}
+
+// hubLimit reports whether g holds Docker Hub's limit.
+func hubLimit(g group) bool {
+	return slices.ContainsFunc(g.sigs, func(s signal) bool { return s.Target == hubTarget })
+}
+
+// registryDocs is the page of a registry other than ACR about logging in
+// to it (or, for Docker Hub's limit, about the limit).
+func registryDocs(req string, t target, id cause.ID) string {
+	h, _ := hostPort(req)
+	switch {
+	case t == hubTarget && id == throttled:
+		return "https://docs.docker.com/docker-hub/usage/"
+	case t == hubTarget:
+		return "https://docs.docker.com/reference/cli/docker/login/"
+	case t == mcrTarget:
+		return "https://github.com/microsoft/containerregistry"
+	case h == "ghcr.io":
+		return "https://docs.github.com/packages/working-with-a-github-packages-registry/working-with-the-container-registry"
+	case h == "quay.io":
+		return "https://docs.quay.io/guides/login.html"
+	case h == "public.ecr.aws":
+		return "https://docs.aws.amazon.com/AmazonECR/latest/public/public-registries.html"
+	case strings.Contains(h, ".dkr.ecr"):
+		return "https://docs.aws.amazon.com/AmazonECR/latest/userguide/registry_auth.html"
+	case h == "gcr.io" || strings.HasSuffix(h, ".gcr.io") || strings.HasSuffix(h, "-docker.pkg.dev"):
+		return "https://cloud.google.com/artifact-registry/docs/docker/authentication"
+	}
+	return "https://docs.docker.com/reference/cli/docker/login/"
 }
 
 // forPodman is fix for a text whose client is Podman or Buildah: their

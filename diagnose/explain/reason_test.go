@@ -92,6 +92,26 @@ func TestRankExplains(t *testing.T) {
 // TestReason runs whole texts through: the first cause, its confidence, and
 // causes that must or must not be among the findings. Each row is a class
 // of output, not a sample.
+// TestForeignDocs: a finding about another registry links that
+// registry's documentation, not ACR's, and names no check-health code.
+func TestForeignDocs(t *testing.T) {
+	for in, want := range map[string]string{
+		`Error response from daemon: Head "https://ghcr.io/v2/o/a/manifests/1": denied`:                        "docs.github.com",
+		"Error: reading manifest 1 in quay.io/acme/app: StatusCode: 502":                                       "docs.quay.io",
+		"toomanyrequests: You have reached your pull rate limit. You may increase the limit by authenticating": "docs.docker.com/docker-hub/usage",
+		"Error response from daemon: Get https://myreg.azurecr.io/v2/: unauthorized: authentication required":  "learn.microsoft.com",
+	} {
+		fs := ExplainString(in)
+		if len(fs) == 0 || len(fs[0].Cause.Docs) == 0 || !strings.Contains(fs[0].Cause.Docs[0], want) {
+			t.Errorf("%s: docs %v, want %s", in, fs, want)
+			continue
+		}
+		if !strings.Contains(want, "microsoft") && fs[0].Cause.CheckHealth != "" {
+			t.Errorf("%s: check-health %s for another registry", in, fs[0].Cause.CheckHealth)
+		}
+	}
+}
+
 func TestReason(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
