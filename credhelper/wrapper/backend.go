@@ -73,7 +73,7 @@ func (b *execBackend) store(c credentials.Credentials) error {
 		// its input would show the new token.
 		said := out.String()
 		if c.Secret != "" {
-			said = strings.ReplaceAll(said, c.Secret, "<redacted>")
+			said = strings.ReplaceAll(said, c.Secret, redact.Mark)
 		}
 		return fmt.Errorf("docker-credential-%s store: %w: %s", b.name, err, strings.TrimSpace(redact.Output(said)))
 	}

@@ -185,8 +185,7 @@ func (r *getRecord) judge(c credentials.Credentials, env *settings) (hintLine st
 // (DigitalOcean's takes its API token as both), and a token that names
 // itself is a token wherever it stands.
 func username(c credentials.Credentials) bool {
-	u := c.Username
-	return len(u) <= 256 && strings.TrimSpace(u) != strings.TrimSpace(c.Secret) && !token.LooksLikeJWT(u) && !redact.NamedToken(strings.TrimSpace(u))
+	return len(c.Username) <= 256 && !token.LooksLikeJWT(c.Username) && !redact.SecretUsername(c.Username, c.Secret)
 }
 
 // journalFingerprint names secret for the journal under the installation's

@@ -211,10 +211,7 @@ func readGHCR(c *lineCtx) {
 	if h, _ := hostPort(strings.ToLower(req)); h != "ghcr.io" && !strings.Contains(rest, " ghcr.io/") {
 		return
 	}
-	const (
-		login = "echo $TOKEN | docker login ghcr.io -u USER --password-stdin"
-		owner = "check the package's owner and name on GitHub (https://github.com/OWNER?tab=packages)"
-	)
+	const owner = "check the package's owner and name on GitHub (https://github.com/OWNER?tab=packages)"
 	var s signal
 	switch {
 	case strings.Contains(rest, "login") || strings.Contains(rest, "ghcr.io/v2/\"") || strings.HasSuffix(rest, "ghcr.io/v2/"):
@@ -222,7 +219,7 @@ func readGHCR(c *lineCtx) {
 		// the token itself is refused.
 		s = sig(badCreds, wLikely+5, "GHCR refused the login: the token is not one it takes", expired, noPerm)
 		s.fix = []string{
-			"log in with a personal access token (classic) that has read:packages (write:packages to push) as the password, and your GitHub user name: " + login,
+			"log in with a personal access token (classic) that has read:packages (write:packages to push) as the password, and your GitHub user name: " + ghcrLogin,
 			"a token of an organisation with SAML single sign-on must be authorised for it (the token's Configure SSO); a token past its expiry date is refused alike",
 		}
 	case c.pushLine():
@@ -235,13 +232,13 @@ func readGHCR(c *lineCtx) {
 		// the one sent was just given (a login that succeeded), or the
 		// pull is a node's, whose secret no logout reaches.
 		s = sig(noPerm, wLikely+5, "GHCR refused the pull: the package is private (or has no such name), and no token that may read it was sent", regName, badCreds)
-		s.fix = []string{"a private package: " + login + ", with a token that has read:packages, or make the package public in its settings", owner}
+		s.fix = []string{"a private package: " + ghcrLogin + ", with a token that has read:packages, or make the package public in its settings", owner}
 	default:
 		s = sig(anonBlock, wLikely+5, "GHCR refused the pull with a bare denied: what it says to a stale stored token, to a package name that does not exist and to a private package alike", regName, noPerm, expired)
 		s.fix = []string{
 			"a public package: docker logout ghcr.io, and pull again (a token that expired or lost read:packages is refused where no token is not)",
 			owner + ": GHCR says denied for one that does not exist",
-			"a private package: " + login + ", with a token that has read:packages",
+			"a private package: " + ghcrLogin + ", with a token that has read:packages",
 		}
 	}
 	c.emit(s)

@@ -45,9 +45,15 @@ const (
 
 func alts(v ...cause.ID) []cause.ID { return v }
 
+// mirrorAllowlist is the fix for a mirror that does not serve an image.
+var mirrorAllowlist = []string{"the mirror serves only the images on its allowlist: pull this one from its own registry (docker.io/…) or through a mirror that holds it"}
+
+// ghcrLogin is GHCR's login, with a token on standard input.
+const ghcrLogin = "echo $TOKEN | docker login ghcr.io -u USER --password-stdin"
+
 // ghcrWrite is the fix for a push GHCR refused: the token's rights.
 var ghcrWrite = []string{
-	"log in with a token that has write:packages: echo $TOKEN | docker login ghcr.io -u USER --password-stdin (in GitHub Actions, permissions: packages: write)",
+	"log in with a token that has write:packages: " + ghcrLogin + " (in GitHub Actions, permissions: packages: write)",
 	"a package another repository or user owns: its settings (Manage Actions access, or collaborators) must give this one write access",
 }
 
@@ -1001,8 +1007,8 @@ var phrases = []phrase{
 	// A mirror that serves only the images on its list (DaoCloud's, the
 	// pull-through proxies Chinese networks use): this one is not there,
 	// so it is pulled from where it lives or through another mirror.
-	{text: "image is not in the allowlist", cause: regName, weight: wStrong, alt: alts(noPerm), fix: []string{"the mirror serves only the images on its allowlist: pull this one from its own registry (docker.io/…) or through a mirror that holds it"}},
-	{text: "镜像不在白名单", cause: regName, weight: wStrong, alt: alts(noPerm), fix: []string{"the mirror serves only the images on its allowlist: pull this one from its own registry (docker.io/…) or through a mirror that holds it"}},
+	{text: "image is not in the allowlist", cause: regName, weight: wStrong, alt: alts(noPerm), fix: mirrorAllowlist},
+	{text: "镜像不在白名单", cause: regName, weight: wStrong, alt: alts(noPerm), fix: mirrorAllowlist},
 	{text: "image does not exist in the library", cause: regName, weight: wStrong}, // Apptainer's library://
 	{text: "no ecr repository named", cause: regName, weight: wStrong},             // cdk-assets: an account not bootstrapped
 	// faas-cli: an image with no account or registry in front goes nowhere

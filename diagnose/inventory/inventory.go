@@ -58,8 +58,8 @@ func Take(ctx context.Context, store *credstore.Store, all bool, now time.Time) 
 // registry that takes a token as both, as DigitalOcean's does) or a
 // token that names itself: then it is shown as the secret is, not at all.
 func shownUsername(e credstore.Entry) string {
-	if u := strings.TrimSpace(e.Username); u != "" && (u == strings.TrimSpace(e.Secret()) || redact.NamedToken(u)) {
-		return "<redacted>"
+	if redact.SecretUsername(e.Username, e.Secret()) {
+		return redact.Mark
 	}
 	return e.Username
 }

@@ -670,6 +670,14 @@ func NamedToken(s string) bool {
 	return false
 }
 
+// SecretUsername reports whether username is a secret in its own right:
+// the secret itself (a registry that takes a token as both, as
+// DigitalOcean's does), blanks aside, or a token that names itself.
+func SecretUsername(username, secret string) bool {
+	u := strings.TrimSpace(username)
+	return u != "" && (u == strings.TrimSpace(secret) || NamedToken(u))
+}
+
 // SecretKey reports whether a field of that name holds a secret: Secret,
 // Password, IdentityToken, auth, client_secret, access_token and the like.
 func SecretKey(name string) bool { return secretKey().MatchString(name) }

@@ -320,3 +320,24 @@ func TestValuesPastNoise(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretUsername: a username is a secret when it is the secret (blanks
+// aside) or a token that names itself; a plain name is not.
+func TestSecretUsername(t *testing.T) {
+	for _, tc := range []struct {
+		user, secret string
+		want         bool
+	}{
+		{"s3cr3tPassword9", "s3cr3tPassword9", true},
+		{" s3cr3tPassword9", "s3cr3tPassword9 ", true},
+		{"dop_v1_" + strings.Repeat("0a", 32), "other", true},
+		{"ghp_" + strings.Repeat("a1", 18), "other", true},
+		{"myreg", "s3cr3tPassword9", false},
+		{"", "", false},
+		{"  ", "", false},
+	} {
+		if got := SecretUsername(tc.user, tc.secret); got != tc.want {
+			t.Errorf("SecretUsername(%q, %q) = %v, want %v", tc.user, tc.secret, got, tc.want)
+		}
+	}
+}
