@@ -44,7 +44,7 @@ var extractors = []extractor{
 	{"credfile", credFiles, readCredFile},
 	{"noapi", []string{"/v2/ failed with status: 404"}, readNoAPI},
 	{"azacr", []string{"az acr "}, func(c *lineCtx) { c.s.facts.acr = true }},
-	{"podman", []string{"podman login", "podman push", "podman pull", "buildah login", "buildah push", "buildah pull"}, func(c *lineCtx) { c.s.facts.podman = true }},
+	{"podman", []string{"podman login", "podman push", "podman pull", "buildah login", "buildah push", "buildah pull", `logging into "`}, func(c *lineCtx) { c.s.facts.podman = true }},
 	{"htmlbody", []string{"response body: invalid character '<'"}, readHTMLBody},
 	{"plainhttp", []string{"server gave http response to https client"}, readPlainHTTP},
 	{"notfound", []string{"failed to resolve reference", "manifest unknown", " not found", "oci://"}, readNotFound},
@@ -852,7 +852,7 @@ func readCertName(c *lineCtx) {
 	case strings.Contains(names[:j], ".azurecr.") && !loginserver.IsACR(lo):
 		c.emit(sig(regName, wStrong+5, "ACR's certificate does not name "+asked, tlsFail))
 	default:
-		s := sig(tlsFail, wStrong, "certificate for other names than "+asked+": a proxy or another service answers", regName)
+		s := sig(tlsFail, wStrong+2, "certificate for other names than "+asked+": a proxy or another service answers", regName) // over the words it is wrapped in
 		s.fix = []string{
 			"use the name the certificate is for, or reissue the certificate with this name (its subject alternative names)",
 			shell.Sprintf("if the names are a proxy's or another service's, that one answers in the registry's place: check DNS and the proxy for %s", shell.Host(asked).Or("<registry>")),

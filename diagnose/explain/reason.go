@@ -163,8 +163,9 @@ func byTarget(g signal, f facts) (signal, bool) {
 			g.What = "the request went to Docker Hub: the image reference has no registry host in front (" + g.What + ")"
 			return g, true
 		}
-		if g.Class == authFail && !g.noCred && !g.pull && !f.acr {
-			// Nothing in the text is ACR's, and a credential was sent:
+		if g.Class == authFail && !g.noCred && !g.pull && (!f.acr || !g.push) {
+			// A credential was sent, and nothing in the text is ACR's or
+			// the request was no ACR push's (a build's base image):
 			// Docker Hub's token service refused it (it gives any
 			// anonymous caller a token).
 			g.Weight, g.Class, g.Alt = wLikely-5, plain, alts(anonBlock, credStore)

@@ -71,6 +71,7 @@ var refContexts = []struct {
 	// BuildKit's step lines: "#4 [internal] load metadata for REF",
 	// "#5 [1/3] FROM REF".
 	{key: "load metadata for "},
+	{key: "resolve source metadata for "}, // BuildKit's last line: "failed to solve: REF: failed to resolve source metadata for REF: …"
 	{key: "] from "},
 	// containers/image (podman, skopeo, buildah): "reading manifest TAG
 	// in REPO".
