@@ -141,6 +141,8 @@ var rules = sync.OnceValue(func() []rule {
 		// its registry takes as username and password both).
 		{re: regexp.MustCompile(`\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}|glpat-[A-Za-z0-9_-]{20,}|dckr_pat_[A-Za-z0-9_-]{20,}|do[opr]_v1_[a-f0-9]{64})`),
 			need: tokenPrefixes},
+		// The AWS CLI storing a key given as a bare argument.
+		{re: regexp.MustCompile(`(?i)\baws[ \t]+configure[ \t]+set[ \t]+(?:[\w.-]*\.)?aws_(?:secret_access_key|session_token)[ \t]+` + value), need: []string{"configure"}, spread: true},
 		// PowerShell making a secure string of a plain one.
 		{re: regexp.MustCompile(`(?i)convertto-securestring[ \t]+(?:-string[ \t]+)?` + value), ok: notVariable, need: []string{"securestring"}, spread: true},
 		// Password and secret flags, separated by blanks or =: docker login -p,

@@ -71,6 +71,8 @@ func TestSecretsProse(t *testing.T) {
 		// Secrets a log holds in other ways: a storage key and a SAS
 		// signature, a secret echoed or fed to a login, a masked value.
 		{"AccountKey=StorKey13abc+/== sig=SasSig14abcdef%2Bxyz", "AccountKey=<redacted> sig=<redacted>"},
+		{"+ aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY1", "+ aws configure set aws_secret_access_key <redacted>"},
+		{"aws configure set default.aws_session_token IQoJb3JpZ2luX2VjEXAMPLE", "aws configure set default.aws_session_token <redacted>"},
 		{"https://prod.s3.amazonaws.com/layer?X-Amz-Credential=AKIAX%2F2024&X-Amz-Signature=0123abcdef0123abcdef&X-Amz-Date=1", "https://prod.s3.amazonaws.com/layer?X-Amz-Credential=<redacted>&X-Amz-Signature=<redacted>&X-Amz-Date=1"},
 		{"https://d2gl.cloudfront.net/layers/sha256:abc?Expires=1700000000&Signature=abcDEF123ghi~JKL456&Key-Pair-Id=APKAX", "https://d2gl.cloudfront.net/layers/sha256:abc?Expires=1700000000&Signature=<redacted>&Key-Pair-Id=APKAX"},
 		{`echo -n "PipeSecret18" | docker login r.azurecr.io -u r --password-stdin`, `echo -n "<redacted>" | docker login r.azurecr.io -u r --password-stdin`},
