@@ -136,12 +136,14 @@ var knownMisses = map[string]string{
 	// Docker Hub refused a stored password on a pull of a public image:
 	// these threads fixed the login (a Docker ID, not an email), others
 	// of the same text logged out. invalid_credentials stays second.
-	"xgo-docker-pull-incorrect-username-email-login.txt":                "a public pull refused for a stored password reads as the login to drop",
-	"kitematic-win10-compose-mongo-incorrect-password-email-login.txt":  "a public pull refused for a stored password reads as the login to drop",
-	"awspics-lambci-pull-incorrect-username-email-login.txt":            "a public pull refused for a stored password reads as the login to drop",
-	"kitematic-create-container-500-incorrect-username-email-login.txt": "a public pull refused for a stored password reads as the login to drop",
-	"kitematic-pull-busybox-http-500-incorrect-username.txt":            "a public pull refused for a stored password reads as the login to drop",
-	"laradock-compose-build-mysql-stored-login-incorrect-password.txt":  "a public pull refused for a stored password reads as the login to drop",
+	"xgo-docker-pull-incorrect-username-email-login.txt":               "a public pull refused for a stored password reads as the login to drop",
+	"kitematic-win10-compose-mongo-incorrect-password-email-login.txt": "a public pull refused for a stored password reads as the login to drop",
+	"awspics-lambci-pull-incorrect-username-email-login.txt":           "a public pull refused for a stored password reads as the login to drop",
+	"laradock-compose-build-mysql-stored-login-incorrect-password.txt": "a public pull refused for a stored password reads as the login to drop",
+	// No image named beside the platform: an image published without
+	// amd64 reads as the tag to change (as its twin thread found); this
+	// one was a Windows image asked for in Linux mode.
+	"mcr-servercore-ltsc2022-no-matching-manifest-linux-mode.txt": "a bare linux/amd64 without the image reads as the tag",
 	// "harbor-domain-name" is the poster's stand-in for the name: a name
 	// of one label that does not resolve reads as the name; the thread
 	// fixed the DNS server.
@@ -328,7 +330,7 @@ func TestHeldOut(t *testing.T) {
 	}
 	t.Logf("held out, text shows the cause: first cause right %s", visible)
 	t.Logf("held out, text does not show it: first cause right %s", hidden)
-	// The goal is 90 %; measured on 2026-12-01: 372/417 (89.2 %). The floor
+	// The goal is 90 %; measured on 2026-12-01: 416/459 (90.6 %). The floor
 	// guards against a change that generalises worse: it is not a figure
 	// to tune towards, as no held-out sample may be looked at to fix it.
 	if visible.ratio() < 0.80 {

@@ -34,7 +34,7 @@ var extractors = []extractor{
 	{"hostname", []string{"certificate is valid for"}, readCertName},
 	{"ipsans", []string{"doesn't contain any ip sans"}, readIPSANs},
 	{"realm", []string{"/service/token", "/token?"}, readRealm},
-	{"apiapp", []string{"(http code 4"}, func(c *lineCtx) { c.s.facts.apiApp = strings.Contains(c.lo, ") unexpected") }},
+	{"apiapp", []string{"(http code 4", "(http code 5"}, readAPIApp},
 	{"anonymous", []string{"anonymous"}, readAnonymous},
 	{"service", servicePullKeys, func(c *lineCtx) { c.s.facts.servicePull = true }},
 	{"detail", []string{"library/", `"type":"repository"`, "metadata_read", "metadata_write"}, readDetail},
@@ -57,7 +57,7 @@ var extractors = []extractor{
 	{"ghcr", []string{"denied", "unauthorized"}, readGHCR},
 	{"loggedin", []string{"login succeeded"}, func(c *lineCtx) { c.s.loggedIn = c.s.loginHost }},
 	{"quay", []string{"access to the requested resource is not authorized"}, readQuayUnauthorized},
-	{"which", []string{"unable to locate executable file: "}, readWhich},
+	{"which", whichKeys, readWhich},
 	{"notty", []string{"interactive login from a non tty", "interactive login from a non-tty"}, readNoTTY},
 }
 
@@ -276,13 +276,29 @@ func readGeo(c *lineCtx) {
 	}
 }
 
-// readWhich reads GitHub Actions' toolkit (@actions/io which) not
-// finding a program a step runs: docker itself, or a credential helper.
+// readAPIApp reads docker-modem's form of an Engine API error, "(HTTP
+// code 500) server error - …", whose reason is the one its call names
+// for the status (a pull's 500: "server error"), or "unexpected".
+func readAPIApp(c *lineCtx) {
+	c.s.facts.apiApp = strings.Contains(c.lo, ") unexpected") || strings.Contains(c.lo, "(http code 500) server error")
+}
+
+// whichKeys are the words before a program that could not be started:
+// GitHub Actions' toolkit (@actions/io which), and Ruby's Errno::ENOENT
+// (Kamal: "No such file or directory - docker").
+var whichKeys = []string{"unable to locate executable file: ", "no such file or directory - "}
+
+// readWhich reads a program a step runs not found: docker itself, or a
+// credential helper.
 func readWhich(c *lineCtx) {
-	const key = "unable to locate executable file: "
-	i := strings.Index(c.lo, key)
-	tool, _, _ := strings.Cut(c.lo[i+len(key):]+" ", " ")
-	tool = strings.TrimSuffix(strings.TrimSuffix(tool, "."), ".exe")
+	var tool string
+	for _, key := range whichKeys {
+		if i := strings.Index(c.lo, key); i >= 0 {
+			tool, _, _ = strings.Cut(c.lo[i+len(key):]+" ", " ")
+			break
+		}
+	}
+	tool = strings.TrimSuffix(strings.TrimSuffix(strings.Trim(tool, "'\""), "."), ".exe")
 	switch {
 	case tool == "docker":
 		s := sig(dockerEnv, wCertain, "docker is not installed where the step runs")
@@ -367,7 +383,7 @@ func readCredFile(c *lineCtx) {
 // registry names.
 func hostKeys() []string {
 	keys := []string{
-		"://", "azur", "cr.io", "docker.io", "mcr.microsoft", "host='", "pulling from host ", `logging into "`, "/blobs/uploads/ in ", "lookup", "dns lookup to", "resolve host",
+		"://", "azur", "cr.io", "docker.io", "mcr.microsoft", "host='", "pulling from host ", `logging into "`, "/blobs/uploads/ in ", "token for", "lookup", "dns lookup to", "resolve host",
 		"enotfound", "fqdn", "host name resolution", "unknownhostexception", "unknown host",
 	}
 	for _, rc := range refContexts {
@@ -667,6 +683,9 @@ func statusSignal(c *lineCtx, n int, az bool) {
 		c.emit(sig(firewall, wCertain, what, noPerm))
 	case n == 403 && (strings.Contains(c.lo, "denied: ") || strings.Contains(c.lo, `"code":"denied"`)):
 		// The registry's own DENIED code says why: a role, not a network rule.
+	case n == 403 && oauthError(c.lo):
+		// A token service's refusal, with OAuth's reason ("invalid_grant"):
+		// the reason says why.
 	case n == 403 && c.target == otherTarget:
 		// Other registries answer a missing permission with a bare 403;
 		// ACR its network rules.
@@ -693,6 +712,12 @@ func statusSignal(c *lineCtx, n int, az bool) {
 	case n >= 500 && !daemonAPI(c.lo):
 		c.emit(signal{Cause: regError, Weight: wHint + 5, Class: serverFail, What: what, Alt: alts(netDown)})
 	}
+}
+
+// oauthError reports whether the line carries an OAuth error answer
+// ({"error":"invalid_grant", …}).
+func oauthError(lo string) bool {
+	return strings.Contains(lo, `"error":"invalid_`) || strings.Contains(lo, `"error": "invalid_`) || strings.Contains(lo, `"error" : "invalid_`)
 }
 
 // manifestAsked reports whether the line, or the one before it (curl's
@@ -739,6 +764,7 @@ func readHelper(c *lineCtx) {
 		"executable file not found", "not found in", "no such file", "command not found", "not installed",
 		"not recognized", "error while loading shared libraries", "cannot open shared object",
 		"can only be used with", "exit status", "exited with", "resolves to executable", "unknown action", "does not have",
+		"invalid argument", "exec format error", "permission denied", // a program that cannot run here (a Windows one from WSL)
 	} {
 		if c.has(w) {
 			c.emit(sig(credStore, wCertain, "credential helper: "+w))
@@ -1001,7 +1027,9 @@ func readLoginArgs(c *lineCtx, tool string, args []string) {
 	case strings.Trim(path, "/") != "":
 		c.emit(sig(regName, certainAt, "a path in the registry name "+server+": Docker keys credentials by host", netDown))
 	case hasScheme && strings.EqualFold(scheme, "http"):
-		c.emit(sig(regName, wLikely, "http:// in the registry name "+server, netDown))
+		// Docker drops the scheme and speaks TLS all the same: what the
+		// login meant, a registry on plain HTTP, is what its answer shows.
+		c.emit(sig(regName, wHint, "http:// in the registry name "+server, tlsFail, netDown))
 	}
 	// An address with a port of its own is one's own registry, where
 	// an address may be what its certificate names.
@@ -1297,7 +1325,7 @@ func readDone(c *lineCtx) {
 		// BuildKit's end of a step: "#4 DONE 1.2s", "#4 CACHED".
 		step, rest, ok := strings.Cut(strings.TrimSpace(unstamped(c.lo)), " ")
 		if !ok || len(step) < 2 || step[0] != '#' || strings.TrimLeft(step[1:], "0123456789") != "" ||
-			!strings.HasPrefix(rest, "done ") && rest != "cached" {
+			!strings.HasPrefix(rest, "done ") && rest != "cached" || step == c.s.authStep {
 			return
 		}
 	}

@@ -57,6 +57,10 @@ var ghcrWrite = []string{
 	"a package another repository or user owns: its settings (Manage Actions access, or collaborators) must give this one write access",
 }
 
+// ghcrScopes is the fix for a GitHub token without the scope an
+// operation needs.
+var ghcrScopes = []string{"a token with the scopes the operation needs: write:packages to push, read:packages to pull (in GitHub Actions, permissions: packages: write)"}
+
 // awsCreds and awsExpired are the fixes for the AWS CLI with no usable
 // credential before ECR is asked: an AWS matter, not a registry's.
 var (
@@ -140,6 +144,11 @@ var phrases = []phrase{
 	{text: "//./pipe/docker", cause: dockerEnv, weight: wStrong}, // any Docker Desktop engine pipe
 	{text: `\pipe\docker_engine`, cause: dockerEnv, weight: wStrong},
 	{text: "container runtime is not running or is unhealthy", cause: dockerEnv, weight: wCertain}, // .NET Aspire
+	// containerd without Kubernetes' CRI (Docker's containerd.io package
+	// ships it disabled), or a CRI version it does not serve.
+	{text: "unknown service runtime.v1", cause: dockerEnv, weight: wStrong, fix: []string{
+		"the container runtime does not serve Kubernetes' CRI: in /etc/containerd/config.toml take \"cri\" out of disabled_plugins (or generate a full config: containerd config default), then: sudo systemctl restart containerd",
+	}},
 	{text: "docker is not running or is unhealthy", cause: dockerEnv, weight: wCertain},
 	// docker-py's connection to the daemon's socket.
 	{text: "unixhttpconnectionpool", cause: dockerEnv, weight: wLikely + 5, alt: alts(netDown)},
@@ -389,8 +398,8 @@ var phrases = []phrase{
 	{text: "permission_denied: write_package", cause: noPerm, weight: wStrong, fix: ghcrWrite},
 	{text: "not allowed to write organization package", cause: noPerm, weight: wStrong, fix: ghcrWrite},
 	{text: "not allowed to create organization package", cause: noPerm, weight: wStrong, fix: ghcrWrite},
-	{text: "permission_denied: the token provided does not match expected scopes", cause: noPerm, weight: wStrong,
-		fix: []string{"a token with the scopes the operation needs: write:packages to push, read:packages to pull (in GitHub Actions, permissions: packages: write)"}},
+	{text: "permission_denied: the token provided does not match expected scopes", cause: noPerm, weight: wStrong, fix: ghcrScopes},
+	{text: "has not been granted the required scopes", cause: noPerm, weight: wStrong, fix: ghcrScopes}, // GitHub's API
 	// ARM: an action that needs rights on a second resource (az acr import
 	// from another registry), and az aks --attach-acr without the right to
 	// assign roles.
@@ -411,6 +420,9 @@ var phrases = []phrase{
 	// Artifact Registry, where the project was migrated, or nowhere.
 	// A Google Cloud project deleted with the images it held.
 	{text: "has been deleted", cause: regName, weight: wLikely + 5, alt: alts(noPerm)},
+	// A vendor's registry that retired the image or the version.
+	{text: "version is no longer available", cause: regName, weight: wStrong},
+	{text: "image is no longer available", cause: regName, weight: wStrong},
 	{text: "container registry is deprecated and shutting down", cause: regName, weight: wCertain, fix: []string{"pull and push through Artifact Registry (LOCATION-docker.pkg.dev/PROJECT/REPOSITORY), or migrate the project: gcloud artifacts docker upgrade migrate --projects=PROJECT"}},
 	// The image's project has Artifact Registry's API turned off: the
 	// registry's owner turns it on; no credential of the puller's helps.
@@ -742,6 +754,10 @@ var phrases = []phrase{
 	// HTTP where TLS was expected, or the reverse: a proxy set with the
 	// wrong scheme, a port that speaks the other protocol.
 	{text: "malformed http response", cause: netDown, weight: wLikely, alt: alts(tlsFail)},
+	// The answer was a TLS record (0x15 0x03: an alert): the server speaks
+	// TLS, and the client spoke plain HTTP to it.
+	{text: `malformed http response "\x15\x03`, cause: tlsFail, weight: wStrong, alt: alts(netDown),
+		fix: []string{"the registry speaks TLS: drop the client's plain-HTTP option (--plain-http, --insecure with http://, an http:// endpoint) and trust its certificate instead"}},
 	{text: "timed out", cause: netDown, weight: wHint + 5},
 	{text: "max retries exceeded with url", cause: netDown, weight: wPossible + 10, class: wrapper, alt: alts(tlsFail, regName)},
 	// urllib3's NewConnectionError: the words around the reason that follows.
@@ -830,6 +846,8 @@ var phrases = []phrase{
 	{text: "a specified logon session does not exist", cause: credStore, weight: wCertain + 5},
 	{text: "no credentials server url", cause: credStore, weight: wCertain},
 	{text: "credentialhelperpkg", cause: credStore, weight: wCertain},
+	// Docker Desktop for Windows (18.x) storing a login it was given.
+	{text: "dockerlogin.setcredentialinstore", cause: credStore, weight: wStrong},
 	{text: "backend.sock", cause: credStore, weight: wLikely, alt: alts(dockerEnv)},
 	{text: "dockerbackendapiserver", cause: credStore, weight: wLikely, alt: alts(dockerEnv)},
 	// The helper's call found no Docker Desktop backend to answer it: Docker
@@ -1109,6 +1127,9 @@ var phrases = []phrase{
 		fix: []string{"push to a project of its own: a proxy-cache project only pulls through from its upstream registry"}},
 	{text: "is currently read-only", cause: regError, weight: wStrong},
 	{text: "has been geo-ip blocked", cause: firewall, weight: wCertain},
+	// Azure Front Door's web application firewall, in front of MCR and
+	// other services: its block page, passed on as the registry's answer.
+	{text: "<h2>the request is blocked.</h2>", cause: firewall, weight: wStrong, alt: alts(netDown)},
 	{text: "tag has expired", cause: regName, weight: wStrong},
 	{text: "is for managing application and not container images", cause: regName, weight: wCertain},
 	// A forward proxy's block page, passed on as the registry's answer

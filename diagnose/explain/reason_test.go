@@ -125,6 +125,18 @@ func TestReason(t *testing.T) {
 		fix   string   // in a line of the first finding's remediation
 		nofix string   // in no line of it
 	}{
+		{name: "a token service's 403 with OAuth's reason",
+			in:    `com.docker.backend[2558]: refreshing tokens: status code not OK but 403: {"error":"invalid_grant","error_description":"Unknown or invalid refresh token."}`,
+			first: expired, not: []cause.ID{firewall}},
+		{name: "BuildKit's authorizer names the registry of the push that follows its end",
+			in:    "#33 [auth] org/app:pull,push token for ghcr.io\n#33 DONE 0.0s\n#32 pushing layers\n#32 ERROR: unexpected status: 403 Forbidden",
+			first: noPerm, not: []cause.ID{firewall}},
+		{name: "a login to http:// that a registry on plain HTTP answered",
+			in:    "docker login http://registry.example.internal:80\nError response from daemon: Get https://registry.example.internal:80/v2/: http: server gave HTTP response to HTTPS client",
+			first: tlsFail, also: []cause.ID{regName}},
+		{name: "docker-modem's 500 for a pull that Docker Hub refused the app's sign-in on",
+			in:    `(HTTP code 500) server error - {"message":"Get https://registry-1.docker.io/v2/library/mysql/manifests/latest: unauthorized: incorrect username or password"}`,
+			first: badCreds, alt: anonBlock},
 		{name: "x509 of the daemon's own connection",
 			in:    "docker: error during connect: Post https://192.168.99.100:2376/v1.27/containers/create: x509: cannot validate certificate for 192.168.99.100 because it doesn't contain any IP SANs.",
 			first: tlsFail, also: []cause.ID{dockerEnv, netDown}, not: []cause.ID{regName}},

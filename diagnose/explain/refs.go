@@ -89,10 +89,11 @@ var dnsContexts = []string{"lookup ", "dns lookup to ", "resolve host: ", "enotf
 
 // hostIDs are the keyword indexes of the contexts readHosts looks for.
 var hostIDs = sync.OnceValue(func() (ids struct {
-	url, host, pulling, logging, uploads int
-	dns, refs                            []int
+	url, host, pulling, logging, uploads, auth int
+	dns, refs                                  []int
 }) {
 	ids.url, ids.host, ids.pulling = keyID("://"), keyID("host='"), keyID("pulling from host ")
+	ids.auth = keyID("token for")
 	ids.logging, ids.uploads = keyID(`logging into "`), keyID("/blobs/uploads/ in ")
 	for _, k := range dnsContexts {
 		ids.dns = append(ids.dns, keyID(strings.TrimRight(k, " :(")))
@@ -179,6 +180,18 @@ func readHosts(c *lineCtx) {
 				c.pull = strings.Contains(c.lo[i:], "[manifests ") || strings.Contains(c.lo[i:], "[blobs ")
 			}
 			checkName(c, h, hostURL)
+		}
+	}
+	// BuildKit's authorizer, before the request it authorizes: "#5 [auth]
+	// org/app:pull,push token for ghcr.io".
+	if i := strings.Index(c.lo, " token for "); i >= 0 && c.saw(ids.auth) && strings.Contains(c.lo[:i], "[auth] ") {
+		if h := hostToken(c.line[i+len(" token for "):]); h != "" && url == noTarget {
+			url = classify(strings.ToLower(h))
+			c.reqHost = h
+			c.s.pushing = strings.HasSuffix(c.lo[:i], ",push")
+			step := strings.TrimSpace(c.lo[:strings.Index(c.lo, "[auth] ")])
+			c.s.authStep = step[strings.LastIndexAny(step, " \"")+1:]
+			checkName(c, h, hostRef)
 		}
 	}
 	// Names being resolved.
@@ -416,8 +429,14 @@ func readRef(c *lineCtx, r string, push bool) target {
 		if push {
 			c.s.facts.hubPush = true
 		}
-		if repo := strings.ToLower(remote); strings.Contains(repo, ".azurecr.") || acrish(firstPart(strings.TrimPrefix(repo, "library/"))) {
+		repo := strings.ToLower(remote)
+		switch first, _, more := strings.Cut(repo, "/"); {
+		case strings.Contains(repo, ".azurecr.") || acrish(firstPart(strings.TrimPrefix(repo, "library/"))):
 			c.emit(sig(regName, wCertain, "the image reference "+r+" goes to Docker Hub: the ACR host is where Docker reads a repository name"))
+		case explicit && more && strings.Contains(first, "."):
+			// Docker Hub's namespaces have no dots: this one is a host,
+			// behind a registry named twice (a mirror's prefix).
+			c.emit(sig(regName, wStrong, "a host ("+first+") where Docker Hub's namespace is, in "+r+": the registry is named twice"))
 		}
 		return t
 	}

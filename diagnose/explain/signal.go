@@ -98,7 +98,8 @@ type facts struct {
 	// loginVar: a login's registry was a variable or a command's output.
 	loginVar bool
 	// apiApp: an app of the Engine API (docker-modem's "(HTTP code 401)
-	// unexpected"), which sends the credential its user signed in with.
+	// unexpected", "(HTTP code 500) server error": Kitematic, What's Up
+	// Docker), which sends the credential its user signed in with.
 	apiApp bool
 	// podman: the failing client is Podman's or Buildah's, whose logins
 	// are their own, not Docker's.
@@ -134,6 +135,9 @@ type state struct {
 	pullAt int
 	// pushing: the last image reference a line named was a push's.
 	pushing bool
+	// authStep is BuildKit's step ("#5") that authorized the last
+	// registry: its end is not the end of what it authorized.
+	authStep string
 	// loginHost is the registry of the last login command; loggedIn, of
 	// the last that said it succeeded.
 	loginHost, loggedIn string

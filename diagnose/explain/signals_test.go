@@ -300,6 +300,16 @@ func TestReadCertName(t *testing.T) {
 		{in: `podman push $EXPECTED_REF: pinging container registry localhost:5001: Get "https://localhost:5001/v2/": http: server gave HTTP response to HTTPS client`, want: tlsFail},
 		{in: `Get "https://myregistry.azurecr.io/v2/": http: server gave HTTP response to HTTPS client`, want: netDown},
 		{in: `Get "https://myreg.azurecr.io:5000/v2/": x509: cannot validate certificate for myreg.azurecr.io because it doesn't contain any IP SANs`, want: regName},
+		{in: "Error response from daemon: unknown: This container version is no longer available from the Crunchy Data Developer Program.", want: regName, band: Certain},
+		{in: `pull access denied for mcr.microsoft.com/azure-storage/azurite, repository does not exist or may require 'docker login': denied: <html><body><div id='message'><h2>The request is blocked.</h2></div></body></html>`, want: firewall, band: Certain},
+		{in: "unauthorized: Your token has not been granted the required scopes to execute this query. The 'createRegistryPackageVersion' field requires one of the following scopes: ['write:packages']", want: noPerm, band: Certain},
+		{in: `   bei Docker.WPF.ClientConfig.DockerLogin.SetCredentialInStore(DockerLoginCredential cred) in C:\src\DockerLogin.cs:Zeile 158.`, want: credStore, band: Certain},
+		{in: "  ERROR (Errno::ENOENT): No such file or directory - docker", want: dockerEnv, band: Certain},
+		{in: "/usr/sbin/docker-credential-desktop.exe: Invalid argument", want: credStore, band: Certain},
+		{in: `level=fatal msg="pulling image: rpc error: code = Unimplemented desc = unknown service runtime.v1alpha2.ImageService"`, want: dockerEnv, band: Certain},
+		{in: `Head http://localhost:5000/v2/app/blobs/sha256:a9: net/http: HTTP/1.x transport connection broken: malformed HTTP response "\x15\x03\x01\x00\x02\x02"`, want: tlsFail, band: Certain},
+		{in: `Failed to pull image "docker.io/harbor.example.net/docker.io/grafana/loki:3.1.1"`, want: regName, band: Certain},
+		{in: `Failed to pull image "docker.io/grafana/loki.server:3.1.1"`, not: regName},
 	})
 }
 
