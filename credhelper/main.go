@@ -1,8 +1,3 @@
-// A helper lives a few milliseconds: looking for the container's CPU
-// limit at start (Go reads /proc/self/cgroup and mountinfo for it) would
-// cost 0.1 ms of every get and change nothing it does.
-//go:debug containermaxprocs=0
-
 // Command docker-credential-acrdoctor is a Docker credential helper that
 // wraps the user's real one (its "backend") and notices, on the way, when
 // Docker is about to be handed an expired or expiring ACR token.
