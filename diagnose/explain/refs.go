@@ -139,6 +139,11 @@ func readHosts(c *lineCtx) {
 		}
 		if t == hubTarget {
 			switch first := hubNamespace(path); {
+			case hubOneComponent(path):
+				// Docker Hub's API has no repository of one component:
+				// an official image is library/NAME, which Docker adds
+				// and other clients (oras, crane, curl) do not.
+				c.emit(sig(regName, wStrong, "a Docker Hub repository with no namespace in the request: an official image is library/NAME"))
 			case first != "" && isDigits(first):
 				c.emit(sig(regName, wStrong, "a port where Docker Hub's namespace is: a registry's host:port was read as a Docker Hub repository"))
 			case strings.Contains(first, "."):
@@ -290,6 +295,14 @@ func readHosts(c *lineCtx) {
 	if !c.own {
 		readMisspelt(c)
 	}
+}
+
+// hubOneComponent reports whether a Docker Hub API path names a
+// repository of one component (/v2/nginx/manifests/latest).
+func hubOneComponent(path string) bool {
+	rest, ok := strings.CutPrefix(path, "/v2/")
+	name, api, more := strings.Cut(rest, "/")
+	return ok && more && name != "" && (strings.HasPrefix(api, "manifests/") || strings.HasPrefix(api, "blobs/") || strings.HasPrefix(api, "tags/list"))
 }
 
 // hubNamespace is the first repository component of a Docker Hub API

@@ -310,6 +310,9 @@ func TestReadCertName(t *testing.T) {
 		{in: `Head http://localhost:5000/v2/app/blobs/sha256:a9: net/http: HTTP/1.x transport connection broken: malformed HTTP response "\x15\x03\x01\x00\x02\x02"`, want: tlsFail, band: Certain},
 		{in: `Failed to pull image "docker.io/harbor.example.net/docker.io/grafana/loki:3.1.1"`, want: regName, band: Certain},
 		{in: `Failed to pull image "docker.io/grafana/loki.server:3.1.1"`, not: regName},
+		{in: `GET "https://registry-1.docker.io/v2/nginx/manifests/latest": response status code 401: unauthorized: authentication required`, want: regName, band: Certain},
+		{in: `GET "https://registry-1.docker.io/v2/library/nginx/manifests/latest": response status code 401: unauthorized: authentication required`, not: regName},
+		{in: `Get "https://registry-1.docker.io/v2/": unauthorized: incorrect username or password`, not: regName},
 	})
 }
 
