@@ -254,7 +254,11 @@ func (t textWriter) registry(r report.Registry) {
 // feeds are its own; each of its lines, and each event, is made safe.
 func (t textWriter) loginEvents(ev *report.LoginEvents) {
 	if !t.verbose && !ev.Ran {
-		fmt.Fprintf(t.w, "  %s the registry logged this login; --verbose shows the Log Analytics query that finds it, --azure runs it\n", t.p.dim("advanced:"))
+		runs := "--azure runs it"
+		if ev.Error != "" {
+			runs = "which --azure could not run here (above)" // it was asked to
+		}
+		fmt.Fprintf(t.w, "  %s the registry logged this login; --verbose shows the Log Analytics query that finds it, %s\n", t.p.dim("advanced:"), runs)
 		return
 	}
 	fmt.Fprintf(t.w, "  %s the registry's log of this login (ContainerRegistryLoginEvents, when resource logs go to Log Analytics):\n", t.p.dim("advanced:"))

@@ -96,6 +96,15 @@ func runCreds(cmd *cobra.Command, dockerCLI command.Cli, opts *credsOptions) err
 	if err != nil {
 		return err
 	}
+	if opts.out.template() {
+		// A template shows the entries only: a store that failed would
+		// leave an empty output and a status of 1 unexplained.
+		for _, s := range rep.Stores {
+			if cause.Failed(s.Causes) {
+				fmt.Fprintf(dockerCLI.Err(), "acr-doctor: the credential store %s fails; docker acrdoctor creds says why\n", safe(storeName(s)))
+			}
+		}
+	}
 	if rep.Failed() {
 		return errProblem
 	}

@@ -341,6 +341,18 @@ func TestStandaloneHints(t *testing.T) {
 	}
 }
 
+// TestCredsTemplateStoreFails: a template shows entries only; a store
+// that failed is said on stderr, so the status of 1 is not unexplained.
+func TestCredsTemplateStoreFails(t *testing.T) {
+	t.Parallel()
+	sb := newBinSandbox(t)
+	sb.writeConfig(`{"auths": {}, "credsStore": "nosuchhelper"}`)
+	r := sb.run("", "creds", "--format", "{{.Registry}}")
+	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "credsStore:nosuchhelper fails") {
+		t.Errorf("creds --format over a missing store: %v", r)
+	}
+}
+
 func TestConfigFileLocated(t *testing.T) {
 	const def = "/default"
 	tests := []struct {

@@ -382,6 +382,24 @@ func TestLoginEventsSuccess(t *testing.T) {
 	}
 }
 
+// TestLoginEventsNotRun: the hint offers --azure only where it was not
+// tried; where it was and failed, it says so.
+func TestLoginEventsNotRun(t *testing.T) {
+	for _, tc := range []struct {
+		ev   report.LoginEvents
+		want string
+	}{
+		{report.LoginEvents{}, "--azure runs it"},
+		{report.LoginEvents{Error: "the Azure CLI is not logged in"}, "which --azure could not run here"},
+	} {
+		var b strings.Builder
+		textWriter{w: &b, p: palette{}, now: renderNow}.loginEvents(&tc.ev)
+		if !strings.Contains(b.String(), tc.want) {
+			t.Errorf("error %q: got %q, want %q", tc.ev.Error, b.String(), tc.want)
+		}
+	}
+}
+
 // TestExplainKeepsTheEnd: a log longer than explain reads says why it
 // failed at its end, which is what is kept; stderr says the rest was cut.
 func TestExplainKeepsTheEnd(t *testing.T) {

@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -280,13 +281,16 @@ func readGeo(c *lineCtx) {
 // code 500) server error - …", whose reason is the one its call names
 // for the status (a pull's 500: "server error"), or "unexpected".
 func readAPIApp(c *lineCtx) {
-	c.s.facts.apiApp = strings.Contains(c.lo, ") unexpected") || strings.Contains(c.lo, "(http code 500) server error")
+	c.s.facts.apiApp = c.s.facts.apiApp || strings.Contains(c.lo, ") unexpected") ||
+		strings.Contains(c.lo, "(http code 500) server error") && strings.Contains(c.lo, "unauthorized")
 }
 
 // whichKeys are the words before a program that could not be started:
 // GitHub Actions' toolkit (@actions/io which), and Ruby's Errno::ENOENT
 // (Kamal: "No such file or directory - docker").
-var whichKeys = []string{"unable to locate executable file: ", "no such file or directory - "}
+var whichKeys = []string{"unable to locate executable file: ", rubyENOENT}
+
+const rubyENOENT = "no such file or directory - "
 
 // readWhich reads a program a step runs not found: docker itself, or a
 // credential helper.
@@ -294,11 +298,15 @@ func readWhich(c *lineCtx) {
 	var tool string
 	for _, key := range whichKeys {
 		if i := strings.Index(c.lo, key); i >= 0 {
-			tool, _, _ = strings.Cut(c.lo[i+len(key):]+" ", " ")
+			var rest string
+			tool, rest, _ = strings.Cut(c.lo[i+len(key):]+" ", " ")
+			if key == rubyENOENT && strings.TrimSpace(rest) != "" && !strings.HasPrefix(rest, "(errno::enoent)") {
+				return // Ruby's message ends with the program: words after it are another's
+			}
 			break
 		}
 	}
-	tool = strings.TrimSuffix(strings.TrimSuffix(strings.Trim(tool, "'\""), "."), ".exe")
+	tool = path.Base(strings.TrimSuffix(strings.TrimSuffix(strings.Trim(tool, "'\""), "."), ".exe"))
 	switch {
 	case tool == "docker":
 		s := sig(dockerEnv, wCertain, "docker is not installed where the step runs")
@@ -764,16 +772,41 @@ func readHelper(c *lineCtx) {
 		"executable file not found", "not found in", "no such file", "command not found", "not installed",
 		"not recognized", "error while loading shared libraries", "cannot open shared object",
 		"can only be used with", "exit status", "exited with", "resolves to executable", "unknown action", "does not have",
-		"invalid argument", "exec format error", "permission denied", // a program that cannot run here (a Windows one from WSL)
 	} {
 		if c.has(w) {
 			c.emit(sig(credStore, wCertain, "credential helper: "+w))
 			return
 		}
 	}
+	if helper, err, ok := helperNotRun(c.lo); ok {
+		s := sig(credStore, wCertain, "credential helper "+helper+" cannot run here: "+err)
+		if strings.HasSuffix(helper, ".exe") {
+			s.fix = []string{"a Windows helper named in WSL's ~/.docker/config.json: turn on WSL integration in Docker Desktop, or take credsStore (" + strings.TrimPrefix(strings.TrimSuffix(helper, ".exe"), "docker-credential-") + ".exe) out of that file"}
+		}
+		c.emit(s)
+		return
+	}
 	if c.has("error") || c.has("fail") {
 		c.emit(sig(credStore, wHint+5, "credential helper error"))
 	}
+}
+
+// helperNotRun reads the system's refusal to run a helper, which it
+// prints after the program's path and nothing after the reason:
+// "/usr/sbin/docker-credential-desktop.exe: Invalid argument".
+func helperNotRun(lo string) (helper, reason string, ok bool) {
+	i := strings.Index(lo, "docker-credential-")
+	name, rest, found := strings.Cut(lo[i:], ": ")
+	if !found || strings.ContainsAny(name, " \t\"'") {
+		return "", "", false
+	}
+	rest = strings.TrimRight(rest, " \t`'\".")
+	for _, w := range []string{"invalid argument", "exec format error", "permission denied"} {
+		if rest == w {
+			return name, w, true
+		}
+	}
+	return "", "", false
 }
 
 // readIPSANs reads "x509: cannot validate certificate for ADDR because
@@ -1020,6 +1053,9 @@ func readLoginArgs(c *lineCtx, tool string, args []string) {
 	}
 	host, path, _ := strings.Cut(rest, "/")
 	c.s.loginHost = strings.ToLower(host)
+	if sv, ok := loginserver.Parse(c.s.loginHost); ok && strings.EqualFold(loginUser(args), sv.Name) {
+		c.s.adminLogin = c.s.loginHost
+	}
 	switch {
 	case hasScheme && host == "" || strings.EqualFold(host, "https:") || strings.EqualFold(host, "http:"):
 		c.emit(sig(regName, wCertain, "the registry name "+server+" is a scheme with no host: the variable that held the host was empty"))
@@ -1029,7 +1065,9 @@ func readLoginArgs(c *lineCtx, tool string, args []string) {
 	case hasScheme && strings.EqualFold(scheme, "http"):
 		// Docker drops the scheme and speaks TLS all the same: what the
 		// login meant, a registry on plain HTTP, is what its answer shows.
-		c.emit(sig(regName, wHint, "http:// in the registry name "+server, tlsFail, netDown))
+		s := sig(regName, wWeak, "http:// in the registry name "+server, tlsFail, netDown)
+		s.fix = []string{shell.Sprintf("docker login %s   # Docker drops the scheme and speaks TLS; a registry on plain HTTP is listed in the daemon's insecure-registries", shell.HostPort(host).Or("<registry>"))}
+		c.emit(s)
 	}
 	// An address with a port of its own is one's own registry, where
 	// an address may be what its certificate names.
@@ -1037,6 +1075,20 @@ func readLoginArgs(c *lineCtx, tool string, args []string) {
 		c.emit(sig(regName, wLikely+5, "an IP address ("+h+") where the registry's name belongs: its certificate names the host only", tlsFail))
 	}
 	checkName(c, host, hostRef)
+}
+
+// loginUser is the username a login command was given with -u or
+// --username.
+func loginUser(args []string) string {
+	for i, a := range args {
+		if v, ok := strings.CutPrefix(a, "--username="); ok {
+			return v
+		}
+		if (a == "-u" || a == "--username") && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return ""
 }
 
 // shellAte is the username of a login command when it has a $ inside a
@@ -1325,8 +1377,8 @@ func readDone(c *lineCtx) {
 		// BuildKit's end of a step: "#4 DONE 1.2s", "#4 CACHED".
 		step, rest, ok := strings.Cut(strings.TrimSpace(unstamped(c.lo)), " ")
 		if !ok || len(step) < 2 || step[0] != '#' || strings.TrimLeft(step[1:], "0123456789") != "" ||
-			!strings.HasPrefix(rest, "done ") && rest != "cached" || step == c.s.authStep {
-			return
+			!strings.HasPrefix(rest, "done ") && rest != "cached" || c.s.authStep != "" && c.s.pushing {
+			return // not a step's end, or one beside an authorized push, which goes on
 		}
 	}
 	c.s.target, c.s.req, c.s.pull, c.s.pushing = noTarget, "", false, false

@@ -57,6 +57,15 @@ var ghcrWrite = []string{
 	"a package another repository or user owns: its settings (Manage Actions access, or collaborators) must give this one write access",
 }
 
+// kubectlNoCluster is the fix for kubectl that did not reach its cluster.
+var kubectlNoCluster = []string{
+	"kubectl did not reach its cluster's API server, so this output says nothing about a registry yet: kubectl config current-context (the cluster it asks), kubectl cluster-info",
+	"once it answers, the pod's events name the pull's failure: kubectl describe pod POD 2>&1 | docker acrdoctor explain -",
+}
+
+// vendorRetired is the fix for an image its vendor no longer serves.
+var vendorRetired = []string{"the vendor no longer serves this image or version: pull a version its catalogue still lists, or ask the vendor for access"}
+
 // ghcrScopes is the fix for a GitHub token without the scope an
 // operation needs.
 var ghcrScopes = []string{"a token with the scopes the operation needs: write:packages to push, read:packages to pull (in GitHub Actions, permissions: packages: write)"}
@@ -144,10 +153,15 @@ var phrases = []phrase{
 	{text: "//./pipe/docker", cause: dockerEnv, weight: wStrong}, // any Docker Desktop engine pipe
 	{text: `\pipe\docker_engine`, cause: dockerEnv, weight: wStrong},
 	{text: "container runtime is not running or is unhealthy", cause: dockerEnv, weight: wCertain}, // .NET Aspire
+	// kubectl that did not reach its cluster: nothing it printed is about
+	// a registry yet (kubectl describe pod, with no cluster to ask).
+	{text: "did you specify the right host or port?", cause: dockerEnv, weight: wCertain, alt: alts(netDown), fix: kubectlNoCluster},
+	{text: "couldn't get current server api group list", cause: dockerEnv, weight: wStrong, alt: alts(netDown), fix: kubectlNoCluster},
 	// containerd without Kubernetes' CRI (Docker's containerd.io package
 	// ships it disabled), or a CRI version it does not serve.
 	{text: "unknown service runtime.v1", cause: dockerEnv, weight: wStrong, fix: []string{
 		"the container runtime does not serve Kubernetes' CRI: in /etc/containerd/config.toml take \"cri\" out of disabled_plugins (or generate a full config: containerd config default), then: sudo systemctl restart containerd",
+		"or the runtime and its client speak different CRI versions: containerd 2.x serves only v1 (upgrade crictl or the kubelet), containerd before 1.6 no v1 (upgrade containerd)",
 	}},
 	{text: "docker is not running or is unhealthy", cause: dockerEnv, weight: wCertain},
 	// docker-py's connection to the daemon's socket.
@@ -399,7 +413,9 @@ var phrases = []phrase{
 	{text: "not allowed to write organization package", cause: noPerm, weight: wStrong, fix: ghcrWrite},
 	{text: "not allowed to create organization package", cause: noPerm, weight: wStrong, fix: ghcrWrite},
 	{text: "permission_denied: the token provided does not match expected scopes", cause: noPerm, weight: wStrong, fix: ghcrScopes},
-	{text: "has not been granted the required scopes", cause: noPerm, weight: wStrong, fix: ghcrScopes}, // GitHub's API
+	// GitHub's API, for a package it was asked to create or read.
+	{text: "scopes: ['write:packages']", cause: noPerm, weight: wStrong, fix: ghcrScopes},
+	{text: "scopes: ['read:packages']", cause: noPerm, weight: wStrong, fix: ghcrScopes},
 	// ARM: an action that needs rights on a second resource (az acr import
 	// from another registry), and az aks --attach-acr without the right to
 	// assign roles.
@@ -420,9 +436,11 @@ var phrases = []phrase{
 	// Artifact Registry, where the project was migrated, or nowhere.
 	// A Google Cloud project deleted with the images it held.
 	{text: "has been deleted", cause: regName, weight: wLikely + 5, alt: alts(noPerm)},
-	// A vendor's registry that retired the image or the version.
-	{text: "version is no longer available", cause: regName, weight: wStrong},
-	{text: "image is no longer available", cause: regName, weight: wStrong},
+	// A vendor's registry that retired the image or the version, in its
+	// own answer ("unknown: This container version is no longer available
+	// from the Crunchy Data Developer Program").
+	{text: "this container version is no longer available", cause: regName, weight: wStrong, fix: vendorRetired},
+	{text: "this image is no longer available", cause: regName, weight: wStrong, fix: vendorRetired},
 	{text: "container registry is deprecated and shutting down", cause: regName, weight: wCertain, fix: []string{"pull and push through Artifact Registry (LOCATION-docker.pkg.dev/PROJECT/REPOSITORY), or migrate the project: gcloud artifacts docker upgrade migrate --projects=PROJECT"}},
 	// The image's project has Artifact Registry's API turned off: the
 	// registry's owner turns it on; no credential of the puller's helps.
@@ -470,6 +488,10 @@ var phrases = []phrase{
 	// OAuth's answer to a refresh token or grant that lapsed or was
 	// revoked (RFC 6749 §5.2), as Google's and Entra's token services give it.
 	{text: "\"invalid_grant\"", cause: expired, weight: wLikely, alt: alts(badCreds)},
+	// Docker Desktop's own sign-in (Docker Hub's), renewed by its backend.
+	{text: "refreshing tokens: status code not ok", cause: expired, weight: wStrong, hub: true, fix: []string{
+		"Docker Desktop's sign-in to Docker Hub expired: sign out of Docker Desktop and sign in again (its whale menu, or docker logout then docker login)",
+	}},
 	{text: "error: invalid_grant", cause: expired, weight: wLikely, alt: alts(badCreds)},
 	// gcloud's credential helper, when the gcloud login has lapsed.
 	{text: "there was a problem refreshing your current auth tokens", cause: expired, weight: wCertain + 5, alt: alts(credStore)},
@@ -756,8 +778,12 @@ var phrases = []phrase{
 	{text: "malformed http response", cause: netDown, weight: wLikely, alt: alts(tlsFail)},
 	// The answer was a TLS record (0x15 0x03: an alert): the server speaks
 	// TLS, and the client spoke plain HTTP to it.
-	{text: `malformed http response "\x15\x03`, cause: tlsFail, weight: wStrong, alt: alts(netDown),
+	{text: `malformed http response "\x15\x03`, cause: tlsFail, weight: wStrong, alt: alts(netDown), notAfter: []string{"proxyconnect tcp: "},
 		fix: []string{"the registry speaks TLS: drop the client's plain-HTTP option (--plain-http, --insecure with http://, an http:// endpoint) and trust its certificate instead"}},
+	// The same answer from the proxy: its port speaks TLS, and the proxy's
+	// address says http://.
+	{text: `proxyconnect tcp: malformed http response "\x15\x03`, cause: netDown, weight: wStrong, alt: alts(tlsFail),
+		fix: []string{"the proxy's port speaks TLS: write its address as https://… in HTTPS_PROXY (the daemon's too), or use the proxy's plain-HTTP port"}},
 	{text: "timed out", cause: netDown, weight: wHint + 5},
 	{text: "max retries exceeded with url", cause: netDown, weight: wPossible + 10, class: wrapper, alt: alts(tlsFail, regName)},
 	// urllib3's NewConnectionError: the words around the reason that follows.
@@ -1129,7 +1155,9 @@ var phrases = []phrase{
 	{text: "has been geo-ip blocked", cause: firewall, weight: wCertain},
 	// Azure Front Door's web application firewall, in front of MCR and
 	// other services: its block page, passed on as the registry's answer.
-	{text: "<h2>the request is blocked.</h2>", cause: firewall, weight: wStrong, alt: alts(netDown)},
+	{text: "<h2>the request is blocked.</h2>", cause: firewall, weight: wStrong, alt: alts(netDown), fix: []string{
+		"the service's edge (Azure Front Door's web application firewall) refused this client, not a rule of yours: retry from another network or address, and quote the page's Ref A, B and C to the service's support",
+	}},
 	{text: "tag has expired", cause: regName, weight: wStrong},
 	{text: "is for managing application and not container images", cause: regName, weight: wCertain},
 	// A forward proxy's block page, passed on as the registry's answer

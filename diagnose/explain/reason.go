@@ -137,6 +137,7 @@ func byTarget(g signal, f facts) (signal, bool) {
 			// credential: docker logout does not reach it.
 			g.Weight, g.Class, g.Alt = wLikely+5, plain, alts(anonBlock)
 			g.What = "Docker Hub refused the credential the app signed in with: " + g.What
+			g.fix = []string{"sign out of the app (Kitematic, What's Up Docker …) and sign in again with the Docker ID, not the e-mail address: docker logout does not reach the app's own sign-in"}
 			return g, true
 		case g.Class == badPassword && g.pull:
 			g.Cause, g.Weight, g.Class, g.Alt = anonBlock, wLikely+2, plain, alts(badCreds)
@@ -517,6 +518,8 @@ func finding(s *state, g group, safeLine func(line int) string, safeText func(st
 		fix = fixNoImage(host, name, repository(safeLine(best.Line), reg), reg != "")
 	case g.id == badCreds && best.Line >= 0 && nodePull(s.lines[best.Line]) && reg != "":
 		fix = fixClusterPull(host, name)
+	case g.id == badCreds && reg != "" && s.adminLogin == strings.ToLower(reg):
+		fix = fixAdmin(host, name)
 	case g.id == anonBlock && best.Target == hubTarget:
 		fix = fixHubLogout()
 	case g.id == noPerm && best.push && reg != "" && !best.Target.foreign():

@@ -187,13 +187,14 @@ func readHosts(c *lineCtx) {
 			checkName(c, h, hostURL)
 		}
 	}
-	// BuildKit's authorizer, before the request it authorizes: "#5 [auth]
-	// org/app:pull,push token for ghcr.io".
-	if i := strings.Index(c.lo, " token for "); i >= 0 && c.saw(ids.auth) && strings.Contains(c.lo[:i], "[auth] ") {
+	// BuildKit's authorizer, before the push it authorizes: "#5 [auth]
+	// org/app:pull,push token for ghcr.io". A pull's (a base image's) says
+	// nothing of where the build pushes.
+	if i := strings.Index(c.lo, " token for "); i >= 0 && c.saw(ids.auth) && strings.HasSuffix(c.lo[:i], "push") && strings.Contains(c.lo[:i], "[auth] ") {
 		if h := hostToken(c.line[i+len(" token for "):]); h != "" && url == noTarget {
 			url = classify(strings.ToLower(h))
 			c.reqHost = h
-			c.s.pushing = strings.HasSuffix(c.lo[:i], ",push")
+			c.s.pushing = true
 			step := strings.TrimSpace(c.lo[:strings.Index(c.lo, "[auth] ")])
 			c.s.authStep = step[strings.LastIndexAny(step, " \"")+1:]
 			checkName(c, h, hostRef)
@@ -449,7 +450,9 @@ func readRef(c *lineCtx, r string, push bool) target {
 		case explicit && more && strings.Contains(first, "."):
 			// Docker Hub's namespaces have no dots: this one is a host,
 			// behind a registry named twice (a mirror's prefix).
-			c.emit(sig(regName, wStrong, "a host ("+first+") where Docker Hub's namespace is, in "+r+": the registry is named twice"))
+			s := sig(regName, wStrong, "a host ("+first+") where Docker Hub's namespace is, in "+r+": the registry is named twice")
+			s.fix = []string{"name the registry once: " + r[len(domain)+1:]}
+			c.emit(s)
 		}
 		return t
 	}

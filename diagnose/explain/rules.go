@@ -138,6 +138,17 @@ func fixCredentials(host, name string) []string {
 	}
 }
 
+// fixAdmin is fixCredentials for a login as the admin user (its
+// username is the registry's name).
+func fixAdmin(host, name string) []string {
+	h, _, n := args(host, name)
+	return []string{
+		shell.Sprintf(`az acr credential show -n %s --query "passwords[].value" -o tsv   # the admin user's two passwords`, n),
+		shell.Sprintf("az acr update -n %s --admin-enabled true   # where the admin user is off, it takes no password", n),
+		shell.Sprintf("docker logout %s && docker login %s -u %s", h, h, n),
+	}
+}
+
 func fixAAD(host, name string) []string {
 	_, _, n := args(host, name)
 	return []string{

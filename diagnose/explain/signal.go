@@ -139,8 +139,9 @@ type state struct {
 	// registry: its end is not the end of what it authorized.
 	authStep string
 	// loginHost is the registry of the last login command; loggedIn, of
-	// the last that said it succeeded.
-	loginHost, loggedIn string
+	// the last that said it succeeded; adminLogin, of the last whose
+	// username was the registry's name: ACR's admin user.
+	loginHost, loggedIn, adminLogin string
 	// registries are the ACR login servers the text names, in order.
 	registries []string
 }

@@ -310,6 +310,13 @@ func TestReadCertName(t *testing.T) {
 		{in: `Head http://localhost:5000/v2/app/blobs/sha256:a9: net/http: HTTP/1.x transport connection broken: malformed HTTP response "\x15\x03\x01\x00\x02\x02"`, want: tlsFail, band: Certain},
 		{in: `Failed to pull image "docker.io/harbor.example.net/docker.io/grafana/loki:3.1.1"`, want: regName, band: Certain},
 		{in: `Failed to pull image "docker.io/grafana/loki.server:3.1.1"`, not: regName},
+		{in: `helm dependency update: WARNING: chart version is no longer available in repo "bitnami", using 12.1.3`, not: regName},
+		{in: "GraphQL: Your token has not been granted the required scopes to execute this query. The 'login' field requires one of the following scopes: ['read:org'], but your token has only been granted the: ['repo'] scopes.", not: noPerm},
+		{in: "ERROR: failed to read dockerfile: open /tmp/x/Dockerfile: no such file or directory - docker build context", not: dockerEnv},
+		{in: "No such file or directory - /usr/local/bin/docker", want: dockerEnv, band: Certain},
+		{in: `Error: docker-credential-acr-env: invalid argument "--foo" for "get"`, want: credStore, band: Likely},
+		{in: `Get "https://myreg.azurecr.io/v2/": proxyconnect tcp: malformed HTTP response "\x15\x03\x01\x00\x02\x02"`, want: netDown, band: Certain},
+		{in: `Get "https://myreg.azurecr.io/v2/": proxyconnect tcp: malformed HTTP response "\x15\x03\x01\x00\x02\x02"`, not: tlsFail},
 		{in: `GET "https://registry-1.docker.io/v2/nginx/manifests/latest": response status code 401: unauthorized: authentication required`, want: regName, band: Certain},
 		{in: `GET "https://registry-1.docker.io/v2/library/nginx/manifests/latest": response status code 401: unauthorized: authentication required`, not: regName},
 		{in: `Get "https://registry-1.docker.io/v2/": unauthorized: incorrect username or password`, not: regName},
@@ -575,7 +582,7 @@ func TestPaddedLinesNotJoined(t *testing.T) {
 // TestPodmanFixes: a failure of Podman's login gets Podman's commands,
 // and az's token handed to it, not Docker's (a newcomer trial's find).
 func TestPodmanFixes(t *testing.T) {
-	fs := ExplainString("$ podman login myreg.azurecr.io -u myreg -p \"my pass phrase 42\"\nError: logging into \"myreg.azurecr.io\": invalid username/password")
+	fs := ExplainString("$ podman login myreg.azurecr.io -u ci-bot -p \"my pass phrase 42\"\nError: logging into \"myreg.azurecr.io\": invalid username/password")
 	if len(fs) == 0 {
 		t.Fatal("no findings")
 	}
