@@ -101,7 +101,7 @@ func runCreds(cmd *cobra.Command, dockerCLI command.Cli, opts *credsOptions) err
 		// leave an empty output and a status of 1 unexplained.
 		for _, s := range rep.Stores {
 			if cause.Failed(s.Causes) {
-				fmt.Fprintf(dockerCLI.Err(), "acr-doctor: the credential store %s fails; docker acrdoctor creds says why\n", safe(storeName(s)))
+				fmt.Fprintf(dockerCLI.Err(), "%s: the credential store %s fails; %s creds says why\n", name, safe(storeName(s)), invokedAs)
 			}
 		}
 	}

@@ -44,7 +44,12 @@ var extractors = []extractor{
 	{"registrycode", []string{": unknown: "}, readRegistryCode},
 	{"credfile", credFiles, readCredFile},
 	{"noapi", []string{"/v2/ failed with status: 404"}, readNoAPI},
-	{"azacr", []string{"az acr "}, func(c *lineCtx) { c.s.facts.acr = true }},
+	{"azacr", []string{"az acr "}, func(c *lineCtx) {
+		c.s.facts.acr = true
+		if strings.Contains(c.lo, "az acr login") {
+			c.s.adminLogin = "" // Docker's login is az's identity's now
+		}
+	}},
 	{"podman", []string{"podman login", "podman push", "podman pull", "buildah login", "buildah push", "buildah pull", `logging into "`}, func(c *lineCtx) { c.s.facts.podman = true }},
 	{"htmlbody", []string{"response body: invalid character '<'"}, readHTMLBody},
 	{"plainhttp", []string{"server gave http response to https client"}, readPlainHTTP},
@@ -59,6 +64,7 @@ var extractors = []extractor{
 	{"loggedin", []string{"login succeeded"}, func(c *lineCtx) { c.s.loggedIn = c.s.loginHost }},
 	{"quay", []string{"access to the requested resource is not authorized"}, readQuayUnauthorized},
 	{"which", whichKeys, readWhich},
+	{"tlsrecord", []string{`malformed http response "\x15\x03`}, readTLSRecord},
 	{"notty", []string{"interactive login from a non tty", "interactive login from a non-tty"}, readNoTTY},
 }
 
@@ -277,6 +283,21 @@ func readGeo(c *lineCtx) {
 	}
 }
 
+// readTLSRecord reads a TLS record (0x15 0x03: an alert) where an HTTP
+// answer was expected: the server speaks TLS, and the client spoke plain
+// HTTP to it. After proxyconnect, the server is the proxy.
+func readTLSRecord(c *lineCtx) {
+	if strings.Contains(c.lo, "proxyconnect") {
+		s := sig(netDown, wCertain, "the proxy answered in TLS: its address says http://", tlsFail)
+		s.fix = []string{"the proxy's port speaks TLS: write its address as https://… in HTTPS_PROXY (the daemon's too), or use the proxy's plain-HTTP port"}
+		c.emit(s)
+		return
+	}
+	s := sig(tlsFail, wStrong, "the server answered in TLS to plain HTTP", netDown)
+	s.fix = []string{"the registry speaks TLS: drop the client's plain-HTTP option (--plain-http, --insecure with http://, an http:// endpoint) and trust its certificate instead"}
+	c.emit(s)
+}
+
 // readAPIApp reads docker-modem's form of an Engine API error, "(HTTP
 // code 500) server error - …", whose reason is the one its call names
 // for the status (a pull's 500: "server error"), or "unexpected".
@@ -306,7 +327,13 @@ func readWhich(c *lineCtx) {
 			break
 		}
 	}
-	tool = path.Base(strings.TrimSuffix(strings.TrimSuffix(strings.Trim(tool, "'\""), "."), ".exe"))
+	tool = strings.TrimSuffix(strings.TrimSuffix(strings.Trim(tool, "'\""), "."), ".exe")
+	if dir, base := path.Split(strings.ReplaceAll(tool, "\\", "/")); dir != "" {
+		if !strings.HasSuffix(dir, "/bin/") && !strings.HasSuffix(dir, "/docker/") {
+			return // a path that is no program's place (/app/config/docker)
+		}
+		tool = base
+	}
 	switch {
 	case tool == "docker":
 		s := sig(dockerEnv, wCertain, "docker is not installed where the step runs")
@@ -722,10 +749,10 @@ func statusSignal(c *lineCtx, n int, az bool) {
 	}
 }
 
-// oauthError reports whether the line carries an OAuth error answer
-// ({"error":"invalid_grant", …}).
+// oauthError reports whether the line carries OAuth's refusal of a
+// refresh token ({"error":"invalid_grant", …}), which a phrase reads.
 func oauthError(lo string) bool {
-	return strings.Contains(lo, `"error":"invalid_`) || strings.Contains(lo, `"error": "invalid_`) || strings.Contains(lo, `"error" : "invalid_`)
+	return strings.Contains(lo, `"error":"invalid_grant"`) || strings.Contains(lo, `"error": "invalid_grant"`)
 }
 
 // manifestAsked reports whether the line, or the one before it (curl's
@@ -768,6 +795,14 @@ func daemonAPI(lo string) bool {
 // readHelper reads a credential helper's failure: "docker-credential-X"
 // missing, failing or refusing the registry.
 func readHelper(c *lineCtx) {
+	if helper, err, ok := helperNotRun(c.lo); ok {
+		s := sig(credStore, wCertain, "credential helper "+helper+" cannot run here: "+err)
+		if strings.HasSuffix(helper, ".exe") {
+			s.fix = []string{"a Windows helper named in WSL's ~/.docker/config.json: turn on WSL integration in Docker Desktop, or take credsStore (" + strings.TrimPrefix(strings.TrimSuffix(helper, ".exe"), "docker-credential-") + ".exe) out of that file"}
+		}
+		c.emit(s)
+		return
+	}
 	for _, w := range []string{
 		"executable file not found", "not found in", "no such file", "command not found", "not installed",
 		"not recognized", "error while loading shared libraries", "cannot open shared object",
@@ -778,28 +813,22 @@ func readHelper(c *lineCtx) {
 			return
 		}
 	}
-	if helper, err, ok := helperNotRun(c.lo); ok {
-		s := sig(credStore, wCertain, "credential helper "+helper+" cannot run here: "+err)
-		if strings.HasSuffix(helper, ".exe") {
-			s.fix = []string{"a Windows helper named in WSL's ~/.docker/config.json: turn on WSL integration in Docker Desktop, or take credsStore (" + strings.TrimPrefix(strings.TrimSuffix(helper, ".exe"), "docker-credential-") + ".exe) out of that file"}
-		}
-		c.emit(s)
-		return
-	}
 	if c.has("error") || c.has("fail") {
 		c.emit(sig(credStore, wHint+5, "credential helper error"))
 	}
 }
 
 // helperNotRun reads the system's refusal to run a helper, which it
-// prints after the program's path and nothing after the reason:
-// "/usr/sbin/docker-credential-desktop.exe: Invalid argument".
+// prints after the program's path and nothing after the reason but the
+// helper client's ", out: …": "/usr/sbin/docker-credential-desktop.exe:
+// Invalid argument", "fork/exec …desktop.exe: exec format error, out: “".
 func helperNotRun(lo string) (helper, reason string, ok bool) {
 	i := strings.Index(lo, "docker-credential-")
 	name, rest, found := strings.Cut(lo[i:], ": ")
 	if !found || strings.ContainsAny(name, " \t\"'") {
 		return "", "", false
 	}
+	rest, _, _ = strings.Cut(rest, ", out:")
 	rest = strings.TrimRight(rest, " \t`'\".")
 	for _, w := range []string{"invalid argument", "exec format error", "permission denied"} {
 		if rest == w {
@@ -1055,6 +1084,8 @@ func readLoginArgs(c *lineCtx, tool string, args []string) {
 	c.s.loginHost = strings.ToLower(host)
 	if sv, ok := loginserver.Parse(c.s.loginHost); ok && strings.EqualFold(loginUser(args), sv.Name) {
 		c.s.adminLogin = c.s.loginHost
+	} else if c.s.adminLogin == c.s.loginHost {
+		c.s.adminLogin = "" // the last login to it was another identity's
 	}
 	switch {
 	case hasScheme && host == "" || strings.EqualFold(host, "https:") || strings.EqualFold(host, "http:"):
@@ -1082,10 +1113,10 @@ func readLoginArgs(c *lineCtx, tool string, args []string) {
 func loginUser(args []string) string {
 	for i, a := range args {
 		if v, ok := strings.CutPrefix(a, "--username="); ok {
-			return v
+			return strings.Trim(v, `"'`)
 		}
 		if (a == "-u" || a == "--username") && i+1 < len(args) {
-			return args[i+1]
+			return strings.Trim(args[i+1], `"'`)
 		}
 	}
 	return ""

@@ -60,8 +60,12 @@ var ghcrWrite = []string{
 // kubectlNoCluster is the fix for kubectl that did not reach its cluster.
 var kubectlNoCluster = []string{
 	"kubectl did not reach its cluster's API server, so this output says nothing about a registry yet: kubectl config current-context (the cluster it asks), kubectl cluster-info",
-	"once it answers, the pod's events name the pull's failure: kubectl describe pod POD 2>&1 | docker acrdoctor explain -",
+	"once it answers, the pod's events name the pull's failure: kubectl describe pod POD",
 }
+
+// notices are the words before a message that is a notice, not an
+// error answer.
+var notices = []string{"warning", "note", "info"}
 
 // vendorRetired is the fix for an image its vendor no longer serves.
 var vendorRetired = []string{"the vendor no longer serves this image or version: pull a version its catalogue still lists, or ask the vendor for access"}
@@ -155,8 +159,11 @@ var phrases = []phrase{
 	{text: "container runtime is not running or is unhealthy", cause: dockerEnv, weight: wCertain}, // .NET Aspire
 	// kubectl that did not reach its cluster: nothing it printed is about
 	// a registry yet (kubectl describe pod, with no cluster to ask).
-	{text: "did you specify the right host or port?", cause: dockerEnv, weight: wCertain, alt: alts(netDown), fix: kubectlNoCluster},
-	{text: "couldn't get current server api group list", cause: dockerEnv, weight: wStrong, alt: alts(netDown), fix: kubectlNoCluster},
+	// Only a hint: a pull's failure in the same paste is what it is about.
+	{text: "did you specify the right host or port?", cause: dockerEnv, weight: wHint, alt: alts(netDown), fix: kubectlNoCluster},
+	{text: "couldn't get current server api group list", cause: dockerEnv, weight: wHint, alt: alts(netDown), fix: kubectlNoCluster},
+	{text: "kubernetes cluster unreachable", cause: dockerEnv, weight: wHint, alt: alts(netDown), fix: kubectlNoCluster}, // Helm's
+	{text: "unable to connect to the server: ", cause: dockerEnv, weight: wHint - 5, alt: alts(netDown), fix: kubectlNoCluster},
 	// containerd without Kubernetes' CRI (Docker's containerd.io package
 	// ships it disabled), or a CRI version it does not serve.
 	{text: "unknown service runtime.v1", cause: dockerEnv, weight: wStrong, fix: []string{
@@ -414,8 +421,8 @@ var phrases = []phrase{
 	{text: "not allowed to create organization package", cause: noPerm, weight: wStrong, fix: ghcrWrite},
 	{text: "permission_denied: the token provided does not match expected scopes", cause: noPerm, weight: wStrong, fix: ghcrScopes},
 	// GitHub's API, for a package it was asked to create or read.
-	{text: "scopes: ['write:packages']", cause: noPerm, weight: wStrong, fix: ghcrScopes},
-	{text: "scopes: ['read:packages']", cause: noPerm, weight: wStrong, fix: ghcrScopes},
+	{text: "the following scopes: ['write:packages']", cause: noPerm, weight: wStrong, fix: ghcrScopes},
+	{text: "the following scopes: ['read:packages']", cause: noPerm, weight: wStrong, fix: ghcrScopes},
 	// ARM: an action that needs rights on a second resource (az acr import
 	// from another registry), and az aks --attach-acr without the right to
 	// assign roles.
@@ -439,8 +446,8 @@ var phrases = []phrase{
 	// A vendor's registry that retired the image or the version, in its
 	// own answer ("unknown: This container version is no longer available
 	// from the Crunchy Data Developer Program").
-	{text: "this container version is no longer available", cause: regName, weight: wStrong, fix: vendorRetired},
-	{text: "this image is no longer available", cause: regName, weight: wStrong, fix: vendorRetired},
+	{text: ": this container version is no longer available", cause: regName, weight: wStrong, fix: vendorRetired, notAfter: notices},
+	{text: ": this image is no longer available", cause: regName, weight: wStrong, fix: vendorRetired, notAfter: notices},
 	{text: "container registry is deprecated and shutting down", cause: regName, weight: wCertain, fix: []string{"pull and push through Artifact Registry (LOCATION-docker.pkg.dev/PROJECT/REPOSITORY), or migrate the project: gcloud artifacts docker upgrade migrate --projects=PROJECT"}},
 	// The image's project has Artifact Registry's API turned off: the
 	// registry's owner turns it on; no credential of the puller's helps.
@@ -489,7 +496,7 @@ var phrases = []phrase{
 	// revoked (RFC 6749 §5.2), as Google's and Entra's token services give it.
 	{text: "\"invalid_grant\"", cause: expired, weight: wLikely, alt: alts(badCreds)},
 	// Docker Desktop's own sign-in (Docker Hub's), renewed by its backend.
-	{text: "refreshing tokens: status code not ok", cause: expired, weight: wStrong, hub: true, fix: []string{
+	{text: "refreshing tokens: status code not ok but 4", cause: expired, weight: wStrong, hub: true, fix: []string{
 		"Docker Desktop's sign-in to Docker Hub expired: sign out of Docker Desktop and sign in again (its whale menu, or docker logout then docker login)",
 	}},
 	{text: "error: invalid_grant", cause: expired, weight: wLikely, alt: alts(badCreds)},
@@ -776,14 +783,6 @@ var phrases = []phrase{
 	// HTTP where TLS was expected, or the reverse: a proxy set with the
 	// wrong scheme, a port that speaks the other protocol.
 	{text: "malformed http response", cause: netDown, weight: wLikely, alt: alts(tlsFail)},
-	// The answer was a TLS record (0x15 0x03: an alert): the server speaks
-	// TLS, and the client spoke plain HTTP to it.
-	{text: `malformed http response "\x15\x03`, cause: tlsFail, weight: wStrong, alt: alts(netDown), notAfter: []string{"proxyconnect tcp: "},
-		fix: []string{"the registry speaks TLS: drop the client's plain-HTTP option (--plain-http, --insecure with http://, an http:// endpoint) and trust its certificate instead"}},
-	// The same answer from the proxy: its port speaks TLS, and the proxy's
-	// address says http://.
-	{text: `proxyconnect tcp: malformed http response "\x15\x03`, cause: netDown, weight: wStrong, alt: alts(tlsFail),
-		fix: []string{"the proxy's port speaks TLS: write its address as https://… in HTTPS_PROXY (the daemon's too), or use the proxy's plain-HTTP port"}},
 	{text: "timed out", cause: netDown, weight: wHint + 5},
 	{text: "max retries exceeded with url", cause: netDown, weight: wPossible + 10, class: wrapper, alt: alts(tlsFail, regName)},
 	// urllib3's NewConnectionError: the words around the reason that follows.

@@ -143,7 +143,9 @@ func readHosts(c *lineCtx) {
 				// Docker Hub's API has no repository of one component:
 				// an official image is library/NAME, which Docker adds
 				// and other clients (oras, crane, curl) do not.
-				c.emit(sig(regName, wStrong, "a Docker Hub repository with no namespace in the request: an official image is library/NAME"))
+				s := sig(regName, wLikely+5, "a Docker Hub repository with no namespace in the request: an official image is library/NAME")
+				s.fix = []string{"name an official image with its namespace: docker.io/library/NAME (the API path /v2/library/NAME/…)"}
+				c.emit(s)
 			case first != "" && isDigits(first):
 				c.emit(sig(regName, wStrong, "a port where Docker Hub's namespace is: a registry's host:port was read as a Docker Hub repository"))
 			case strings.Contains(first, "."):
@@ -422,6 +424,7 @@ func readRef(c *lineCtx, r string, push bool) target {
 		c.emit(sig(regName, wLikely+5, "the image reference "+r+" starts with an empty part: an unset variable"))
 		return noTarget
 	}
+	whole := r
 	if i := strings.Index(r, "@sha256:"); i >= 0 {
 		r = r[:i]
 	}
@@ -445,14 +448,17 @@ func readRef(c *lineCtx, r string, push bool) target {
 		}
 		repo := strings.ToLower(remote)
 		switch first, _, more := strings.Cut(repo, "/"); {
-		case strings.Contains(repo, ".azurecr.") || acrish(firstPart(strings.TrimPrefix(repo, "library/"))):
-			c.emit(sig(regName, wCertain, "the image reference "+r+" goes to Docker Hub: the ACR host is where Docker reads a repository name"))
 		case explicit && more && strings.Contains(first, "."):
 			// Docker Hub's namespaces have no dots: this one is a host,
 			// behind a registry named twice (a mirror's prefix).
 			s := sig(regName, wStrong, "a host ("+first+") where Docker Hub's namespace is, in "+r+": the registry is named twice")
-			s.fix = []string{"name the registry once: " + r[len(domain)+1:]}
+			if strings.Contains(first, ".azurecr.") {
+				s.Weight = wCertain
+			}
+			s.fix = []string{"name the registry once: " + whole[len(domain)+1:]}
 			c.emit(s)
+		case strings.Contains(repo, ".azurecr.") || acrish(firstPart(strings.TrimPrefix(repo, "library/"))):
+			c.emit(sig(regName, wCertain, "the image reference "+r+" goes to Docker Hub: the ACR host is where Docker reads a repository name"))
 		}
 		return t
 	}

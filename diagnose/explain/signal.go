@@ -302,6 +302,11 @@ func (c *lineCtx) has(k string) bool { return strings.Contains(c.lo, k) }
 // emit records a signal of this line.
 func (c *lineCtx) emit(s signal) {
 	s.Line = c.i
+	if s.Cause != dockerEnv && s.Cause != clock && kubeAPI(c.lo) {
+		// kubectl's words for its own cluster: what failed there was
+		// the API server, no registry (a clock is this machine's).
+		s.Weight = min(s.Weight, wWeak)
+	}
 	if s.Cause == netDown && c.localSocket() {
 		// A refused or missing unix socket is a local service that is
 		// not running (the Docker daemon, Docker Desktop's backend), not
@@ -538,6 +543,17 @@ func readSeam(l *language, lo []byte, next string, win []byte, across [][2]int) 
 		}
 	}
 	return win, across
+}
+
+// kubeAPI reports whether a lower-case line is kubectl's (or Helm's)
+// failure to reach its cluster's API server.
+func kubeAPI(lo string) bool {
+	for _, w := range []string{"did you specify the right host or port", "couldn't get current server api group list", "kubernetes cluster unreachable", "unable to connect to the server: "} {
+		if strings.Contains(lo, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // wordAt reports whether lo[at:at+n] stands as a word: no letter or digit
