@@ -821,7 +821,7 @@ func readHelper(c *lineCtx) {
 // helperNotRun reads the system's refusal to run a helper, which it
 // prints after the program's path and nothing after the reason but the
 // helper client's ", out: …": "/usr/sbin/docker-credential-desktop.exe:
-// Invalid argument", "fork/exec …desktop.exe: exec format error, out: “".
+// Invalid argument", "fork/exec …desktop.exe: exec format error, out: …".
 func helperNotRun(lo string) (helper, reason string, ok bool) {
 	i := strings.Index(lo, "docker-credential-")
 	name, rest, found := strings.Cut(lo[i:], ": ")
