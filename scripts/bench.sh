@@ -103,29 +103,43 @@ echo '{"ServerURL":"bench.azurecr.io","Username":"bench","Secret":"bench-passwor
 	FAKE_STORE="$work/store" "$work/bin/docker-credential-fake" store
 echo bench.azurecr.io >"$work/get.in"
 # The floor: a Go program that only passes get on to the backend and its
-# answer back. No helper written in Go adds less than this does.
+# answer back, starting it as the wrapper does (syscall.ForkExec: os/exec's
+# first start costs a process of its own, 0.5 ms here). No helper written
+# in Go adds less than this does.
 mkdir -p "$work/floor"
 printf 'module floor\ngo 1.22\n' >"$work/floor/go.mod"
 cat >"$work/floor/main.go" <<'GO'
 package main
 
 import (
-	"bytes"
 	"io"
 	"os"
 	"os/exec"
+	"syscall"
 )
 
 func main() {
 	in, _ := io.ReadAll(os.Stdin)
-	var out bytes.Buffer
-	cmd := exec.Command("docker-credential-"+os.Args[1], "get")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(in), &out, os.Stderr
-	err := cmd.Run()
-	os.Stdout.Write(out.Bytes())
+	path, err := exec.LookPath("docker-credential-" + os.Args[1])
 	if err != nil {
 		os.Exit(1)
 	}
+	inR, inW, _ := os.Pipe()
+	outR, outW, _ := os.Pipe()
+	pid, err := syscall.ForkExec(path, []string{"docker-credential-" + os.Args[1], "get"},
+		&syscall.ProcAttr{Env: os.Environ(), Files: []uintptr{inR.Fd(), outW.Fd(), 2}})
+	inR.Close()
+	outW.Close()
+	if err != nil {
+		os.Exit(1)
+	}
+	inW.Write(in)
+	inW.Close()
+	out, _ := io.ReadAll(outR)
+	var ws syscall.WaitStatus
+	syscall.Wait4(pid, &ws, 0, nil)
+	os.Stdout.Write(out)
+	os.Exit(ws.ExitStatus())
 }
 GO
 build . "$work/floor-get" "$work/floor"

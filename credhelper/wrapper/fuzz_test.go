@@ -182,3 +182,30 @@ func FuzzMemo(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseAnswer: where the fast path reads an answer, encoding/json
+// reads the same credential from it.
+func FuzzParseAnswer(f *testing.F) {
+	for _, s := range []string{
+		`{"ServerURL":"myreg.azurecr.io","Username":"00000000-0000-0000-0000-000000000000","Secret":"eyJ.a.b"}`,
+		"{\n  \"Username\": \"u\\\"s\\\\er\",\n  \"Secret\": \"p\\/w\\n\"\n}\n",
+		`{"username":"a","Username":"b","SECRET":"c","Other":"d"}`,
+		`{}`, `{"Secret":"\u0041"}`, `{"Username":5}`, `{"Secret":"x"} trailing`, `{"Secret":"\xff"}`,
+		`{"ſecret":"long s"}`, `{"Username":null}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, ok := parseAnswer(b)
+		if !ok {
+			return
+		}
+		var want credentials.Credentials
+		if err := json.Unmarshal(b, &want); err != nil {
+			t.Fatalf("parseAnswer read %q, encoding/json refuses it: %v", b, err)
+		}
+		if got != want {
+			t.Fatalf("parseAnswer(%q) = %+v, encoding/json %+v", b, got, want)
+		}
+	})
+}

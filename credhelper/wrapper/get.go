@@ -117,11 +117,14 @@ func read(b *execBackend, in []byte, stdout, stderr io.Writer) int {
 // has none. Docker would then send nothing and blame the registry, so the
 // wrapper says what it means: not found.
 func decode(out []byte) (credentials.Credentials, journal.Outcome) {
-	var c credentials.Credentials
-	switch {
-	case json.Unmarshal(out, &c) != nil:
-		return c, journal.BackendError
-	case c.Username == "" && c.Secret == "":
+	c, ok := parseAnswer(out)
+	if !ok {
+		c = credentials.Credentials{}
+		if json.Unmarshal(out, &c) != nil {
+			return c, journal.BackendError
+		}
+	}
+	if c.Username == "" && c.Secret == "" {
 		return c, journal.Empty
 	}
 	return c, journal.Served
