@@ -1408,7 +1408,7 @@ func readDone(c *lineCtx) {
 		// BuildKit's end of a step: "#4 DONE 1.2s", "#4 CACHED".
 		step, rest, ok := strings.Cut(strings.TrimSpace(unstamped(c.lo)), " ")
 		if !ok || len(step) < 2 || step[0] != '#' || strings.TrimLeft(step[1:], "0123456789") != "" ||
-			!strings.HasPrefix(rest, "done ") && rest != "cached" || c.s.authStep != "" && c.s.pushing {
+			!strings.HasPrefix(rest, "done ") && rest != "cached" || c.s.authPush && c.s.pushing {
 			return // not a step's end, or one beside an authorized push, which goes on
 		}
 	}

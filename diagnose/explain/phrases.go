@@ -158,8 +158,8 @@ var phrases = []phrase{
 	{text: `\pipe\docker_engine`, cause: dockerEnv, weight: wStrong},
 	{text: "container runtime is not running or is unhealthy", cause: dockerEnv, weight: wCertain}, // .NET Aspire
 	// kubectl that did not reach its cluster: nothing it printed is about
-	// a registry yet (kubectl describe pod, with no cluster to ask).
-	// Only a hint: a pull's failure in the same paste is what it is about.
+	// a registry yet (kubectl describe pod, with no cluster to ask). A
+	// hint only: a pull's failure in the same paste is what that is about.
 	{text: "did you specify the right host or port?", cause: dockerEnv, weight: wHint, alt: alts(netDown), fix: kubectlNoCluster},
 	{text: "couldn't get current server api group list", cause: dockerEnv, weight: wHint, alt: alts(netDown), fix: kubectlNoCluster},
 	{text: "kubernetes cluster unreachable", cause: dockerEnv, weight: wHint, alt: alts(netDown), fix: kubectlNoCluster}, // Helm's

@@ -196,9 +196,7 @@ func readHosts(c *lineCtx) {
 		if h := hostToken(c.line[i+len(" token for "):]); h != "" && url == noTarget {
 			url = classify(strings.ToLower(h))
 			c.reqHost = h
-			c.s.pushing = true
-			step := strings.TrimSpace(c.lo[:strings.Index(c.lo, "[auth] ")])
-			c.s.authStep = step[strings.LastIndexAny(step, " \"")+1:]
+			c.s.pushing, c.s.authPush = true, true
 			checkName(c, h, hostRef)
 		}
 	}

@@ -135,9 +135,9 @@ type state struct {
 	pullAt int
 	// pushing: the last image reference a line named was a push's.
 	pushing bool
-	// authStep is BuildKit's step ("#5") that authorized the last
-	// registry: its end is not the end of what it authorized.
-	authStep string
+	// authPush: BuildKit authorized a push (its "[auth] …:pull,push
+	// token for HOST" step), which the steps that end meanwhile do not end.
+	authPush bool
 	// loginHost is the registry of the last login command; loggedIn, of
 	// the last that said it succeeded; adminLogin, of the last whose
 	// username was the registry's name: ACR's admin user.
