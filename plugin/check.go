@@ -199,6 +199,7 @@ func checkRun(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 	if err := render(&opts.out, out, rep, rep.Registries, func() { tw.checkSummary(rep) }); err != nil {
 		return err
 	}
+	failedStores(dockerCLI.Err(), &opts.out, rep.Stores, "check")
 	if rep.Failed() {
 		return errProblem
 	}

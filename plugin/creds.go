@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -96,19 +97,26 @@ func runCreds(cmd *cobra.Command, dockerCLI command.Cli, opts *credsOptions) err
 	if err != nil {
 		return err
 	}
-	if opts.out.template() {
-		// A template shows the entries only: a store that failed would
-		// leave an empty output and a status of 1 unexplained.
-		for _, s := range rep.Stores {
-			if cause.Failed(s.Causes) {
-				fmt.Fprintf(dockerCLI.Err(), "%s: the credential store %s fails; %s creds says why\n", name, safe(storeName(s)), invokedAs)
-			}
-		}
-	}
+	failedStores(dockerCLI.Err(), &opts.out, rep.Stores, "creds")
 	if rep.Failed() {
 		return errProblem
 	}
 	return nil
+}
+
+// failedStores says on w which stores failed, where a template shows
+// only the items (entries, registries): a store that failed would leave
+// an empty output and a status of 1 unexplained. command is the one that
+// says why.
+func failedStores(w io.Writer, o *output, stores []report.Store, command string) {
+	if !o.template() {
+		return
+	}
+	for _, s := range stores {
+		if cause.Failed(s.Causes) {
+			fmt.Fprintf(w, "%s: the credential store %s fails; %s %s says why\n", name, safe(storeName(s)), invokedAs, command)
+		}
+	}
 }
 
 // helperTracer prints each helper run to stderr for -D. Helpers run in

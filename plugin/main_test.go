@@ -341,15 +341,19 @@ func TestStandaloneHints(t *testing.T) {
 	}
 }
 
-// TestCredsTemplateStoreFails: a template shows entries only; a store
-// that failed is said on stderr, so the status of 1 is not unexplained.
+// TestCredsTemplateStoreFails: a template shows entries (or registries)
+// only; a store that failed is said on stderr, so the status of 1 is not
+// unexplained.
 func TestCredsTemplateStoreFails(t *testing.T) {
 	t.Parallel()
 	sb := newBinSandbox(t)
 	sb.writeConfig(`{"auths": {}, "credsStore": "nosuchhelper"}`)
-	r := sb.run("", "creds", "--format", "{{.Registry}}")
-	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "credsStore:nosuchhelper fails") {
-		t.Errorf("creds --format over a missing store: %v", r)
+	for _, args := range [][]string{{"creds"}, {"check", "--offline"}} {
+		command := args[0]
+		r := sb.run("", append(args, "--format", "{{.Registry}}")...)
+		if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "credsStore:nosuchhelper fails; acr-doctor "+command+" says why") {
+			t.Errorf("%s --format over a missing store: %v", command, r)
+		}
 	}
 }
 
