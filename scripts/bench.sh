@@ -104,7 +104,7 @@ echo '{"ServerURL":"bench.azurecr.io","Username":"bench","Secret":"bench-passwor
 echo bench.azurecr.io >"$work/get.in"
 # The floor: a Go program that only passes get on to the backend and its
 # answer back, starting it as the wrapper does (syscall.ForkExec: os/exec's
-# first start costs a process of its own, 0.5 ms here). No helper written
+# first start costs a process of its own, 0.4 ms here). No helper written
 # in Go adds less than this does.
 mkdir -p "$work/floor"
 printf 'module floor\ngo 1.22\n' >"$work/floor/go.mod"
