@@ -10,7 +10,7 @@ import (
 // parseAnswer reads a helper's answer in the form every helper writes
 // it: one JSON object of string fields, with no escape but the
 // one-character ones. It is get's fast path: encoding/json's first use of
-// a type costs 0.2 ms of every get. ok is false for anything else, which
+// a type cost 0.07-0.1 ms of every get. ok is false for anything else, which
 // encoding/json then reads; where ok, the result is encoding/json's
 // (FuzzParseAnswer holds it to that): fields are matched without regard
 // to case, the last of a name wins, others are skipped.
@@ -94,7 +94,7 @@ func (p *answerParser) str() (string, bool) {
 		case c < 0x20:
 			return "", false
 		case c == '\\':
-			e, ok := escapes[p.next()]
+			e, ok := unescape(p.next())
 			if !ok {
 				return "", false // \u…, or the end: encoding/json's
 			}
@@ -114,4 +114,21 @@ func (p *answerParser) next() byte {
 	return 0
 }
 
-var escapes = map[byte]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
+// unescape is the byte a one-character escape (\n) stands for.
+func unescape(c byte) (byte, bool) {
+	switch c {
+	case '"', '\\', '/':
+		return c, true
+	case 'b':
+		return '\b', true
+	case 'f':
+		return '\f', true
+	case 'n':
+		return '\n', true
+	case 'r':
+		return '\r', true
+	case 't':
+		return '\t', true
+	}
+	return 0, false
+}

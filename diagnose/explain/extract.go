@@ -65,6 +65,7 @@ var extractors = []extractor{
 	{"quay", []string{"access to the requested resource is not authorized"}, readQuayUnauthorized},
 	{"which", whichKeys, readWhich},
 	{"tlsrecord", []string{`malformed http response "\x15\x03`}, readTLSRecord},
+	{"kubeapi", kubeAPIWords, readKubeAPI},
 	{"notty", []string{"interactive login from a non tty", "interactive login from a non-tty"}, readNoTTY},
 }
 
@@ -295,6 +296,22 @@ func readTLSRecord(c *lineCtx) {
 	}
 	s := sig(tlsFail, wStrong, "the server answered in TLS to plain HTTP", netDown)
 	s.fix = []string{"the registry speaks TLS: drop the client's plain-HTTP option (--plain-http, --insecure with http://, an http:// endpoint) and trust its certificate instead"}
+	c.emit(s)
+}
+
+// readKubeAPI reads kubectl that did not reach its cluster: nothing it
+// printed is about a registry yet (kubectl describe pod with no cluster
+// to ask). A hint only, which the line's other signals yield to (emit):
+// a pull's failure in the same paste is what that paste is about.
+func readKubeAPI(c *lineCtx) {
+	s := sig(dockerEnv, wHint, "kubectl did not reach its cluster", netDown)
+	if strings.Contains(c.lo, "unable to connect to the server: ") {
+		s.Weight -= 5 // its reason follows, which may be this machine's (a clock)
+	}
+	s.fix = []string{
+		"kubectl did not reach its cluster's API server, so this output says nothing about a registry yet: kubectl config current-context (the cluster it asks), kubectl cluster-info",
+		"once it answers, the pod's events name the pull's failure: kubectl describe pod POD",
+	}
 	c.emit(s)
 }
 
@@ -681,7 +698,7 @@ func isStatus(lo string, i int) bool {
 		if strings.HasPrefix(after, r.words) {
 			// The reason is the code's own, or another code's words
 			// follow a number that is no status ("app:429 not found").
-			return r.code == "" || r.code == d
+			return r.code == d
 		}
 	}
 	before := lo[max(0, i-24):i]
@@ -694,7 +711,7 @@ func isStatus(lo string, i int) bool {
 }
 
 // statusReasons are the reason phrases a status is printed with, each
-// with its code where only one code has it.
+// with its code.
 var statusReasons = []struct{ words, code string }{
 	{"unauthorized", "401"}, {"forbidden", "403"}, {"not found", "404"}, {"proxy authentication", "407"},
 	{"request entity too large", "413"}, {"payload too large", "413"}, {"content too large", "413"},

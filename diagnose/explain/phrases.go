@@ -57,12 +57,6 @@ var ghcrWrite = []string{
 	"a package another repository or user owns: its settings (Manage Actions access, or collaborators) must give this one write access",
 }
 
-// kubectlNoCluster is the fix for kubectl that did not reach its cluster.
-var kubectlNoCluster = []string{
-	"kubectl did not reach its cluster's API server, so this output says nothing about a registry yet: kubectl config current-context (the cluster it asks), kubectl cluster-info",
-	"once it answers, the pod's events name the pull's failure: kubectl describe pod POD",
-}
-
 // notices are the words before a message that is a notice, not an
 // error answer.
 var notices = []string{"warning", "note", "info"}
@@ -157,13 +151,6 @@ var phrases = []phrase{
 	{text: "//./pipe/docker", cause: dockerEnv, weight: wStrong}, // any Docker Desktop engine pipe
 	{text: `\pipe\docker_engine`, cause: dockerEnv, weight: wStrong},
 	{text: "container runtime is not running or is unhealthy", cause: dockerEnv, weight: wCertain}, // .NET Aspire
-	// kubectl that did not reach its cluster: nothing it printed is about
-	// a registry yet (kubectl describe pod, with no cluster to ask). A
-	// hint only: a pull's failure in the same paste is what that is about.
-	{text: "did you specify the right host or port?", cause: dockerEnv, weight: wHint, alt: alts(netDown), fix: kubectlNoCluster},
-	{text: "couldn't get current server api group list", cause: dockerEnv, weight: wHint, alt: alts(netDown), fix: kubectlNoCluster},
-	{text: "kubernetes cluster unreachable", cause: dockerEnv, weight: wHint, alt: alts(netDown), fix: kubectlNoCluster}, // Helm's
-	{text: "unable to connect to the server: ", cause: dockerEnv, weight: wHint - 5, alt: alts(netDown), fix: kubectlNoCluster},
 	// containerd without Kubernetes' CRI (Docker's containerd.io package
 	// ships it disabled), or a CRI version it does not serve.
 	{text: "unknown service runtime.v1", cause: dockerEnv, weight: wStrong, fix: []string{

@@ -545,15 +545,13 @@ func readSeam(l *language, lo []byte, next string, win []byte, across [][2]int) 
 	return win, across
 }
 
-// kubeAPI reports whether a lower-case line is kubectl's (or Helm's)
-// failure to reach its cluster's API server.
+// kubeAPIWords are kubectl's (and Helm's) words for its own cluster's API
+// server not reached.
+var kubeAPIWords = []string{"did you specify the right host or port", "couldn't get current server api group list", "kubernetes cluster unreachable", "unable to connect to the server: "}
+
+// kubeAPI reports whether a lower-case line says kubeAPIWords.
 func kubeAPI(lo string) bool {
-	for _, w := range []string{"did you specify the right host or port", "couldn't get current server api group list", "kubernetes cluster unreachable", "unable to connect to the server: "} {
-		if strings.Contains(lo, w) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(kubeAPIWords, func(w string) bool { return strings.Contains(lo, w) })
 }
 
 // wordAt reports whether lo[at:at+n] stands as a word: no letter or digit
