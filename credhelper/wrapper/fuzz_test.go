@@ -26,8 +26,9 @@ import (
 
 // FuzzBackendAnswer: whatever the backend answers a get with, and
 // whatever server Docker asked for (of which the first maxInput bytes are
-// read), decode calls it served only when it is
-// the protocol's JSON with a username or secret, and what get then makes
+// read), decode calls it served only when it is the protocol's JSON (its
+// first value, as Docker's client reads it) with a username or secret, and
+// what get then makes
 // of it is sound: the hint is one line without the secret, the journal's
 // username is never a token, and an expired or expiring outcome comes with
 // the expiry that makes it so.
@@ -62,7 +63,7 @@ func FuzzBackendAnswer(f *testing.F) {
 		}
 		c, outcome := decode(out)
 		var want credentials.Credentials
-		protocol := json.Unmarshal(out, &want) == nil
+		protocol := json.NewDecoder(bytes.NewReader(out)).Decode(&want) == nil // as Docker's client reads it
 		empty := want.Username == "" && want.Secret == ""
 		switch {
 		case outcome == journal.Served && protocol && !empty && c == want:
@@ -184,7 +185,8 @@ func FuzzMemo(f *testing.F) {
 }
 
 // FuzzParseAnswer: where the fast path reads an answer, encoding/json
-// reads the same credential from it.
+// reads the same credential from it, as Docker's client reads it (the
+// first value).
 func FuzzParseAnswer(f *testing.F) {
 	for _, s := range []string{
 		`{"ServerURL":"myreg.azurecr.io","Username":"00000000-0000-0000-0000-000000000000","Secret":"eyJ.a.b"}`,
@@ -201,7 +203,7 @@ func FuzzParseAnswer(f *testing.F) {
 			return
 		}
 		var want credentials.Credentials
-		if err := json.Unmarshal(b, &want); err != nil {
+		if err := json.NewDecoder(bytes.NewReader(b)).Decode(&want); err != nil {
 			t.Fatalf("parseAnswer read %q, encoding/json refuses it: %v", b, err)
 		}
 		if got != want {

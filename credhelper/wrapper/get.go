@@ -111,7 +111,8 @@ func read(b *execBackend, in []byte, stdout, stderr io.Writer) int {
 	return code
 }
 
-// decode reads a backend's successful answer: Served, or BackendError for
+// decode reads a backend's successful answer as Docker's client does (its
+// first JSON value): Served, or BackendError for
 // what is not the protocol, or Empty for an empty username and secret,
 // which Debian's docker-credential-pass 0.6.4 answers with exit 0 where it
 // has none. Docker would then send nothing and blame the registry, so the
@@ -120,7 +121,7 @@ func decode(out []byte) (credentials.Credentials, journal.Outcome) {
 	c, ok := parseAnswer(out)
 	if !ok {
 		c = credentials.Credentials{}
-		if json.Unmarshal(out, &c) != nil {
+		if json.NewDecoder(bytes.NewReader(out)).Decode(&c) != nil {
 			return c, journal.BackendError
 		}
 	}

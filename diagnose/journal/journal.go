@@ -76,7 +76,7 @@ const maxLine = 4096
 // lock (Ctrl-Z on a docker pull) must not stop the others. A line that
 // cannot have it in time is not written; a rotation is left to the next
 // append.
-const lockWait = time.Second
+var lockWait = time.Second // a test of many writers waits longer
 
 // Off is the ACRDOCTOR_JOURNAL value that turns the journal off.
 const Off = "off"

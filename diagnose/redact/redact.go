@@ -30,7 +30,7 @@ const Mark = "<redacted>"
 // keys are the names of fields and variables whose value is a secret, as
 // the end of a longer name too (DOCKER_PASSWORD, client_secret,
 // IdentityToken, "auth" of config.json).
-const keyNames = `password|passwd|passphrase|pwd|pw|secret|token|auth|authorization|credential|apikey|api_key|api-key|accountkey|accesskey|access_key|secret_key|private_key|account_key|sig|signature`
+const keyNames = `password|passwd|passphrase|pwd|pw|secret|token|auth|authorization|credential|apikey|api_key|api-key|accountkey|accesskey|access_key|secret_key|private_key|account_key|sig|signature|pword`
 
 // keys are keyNames in text, where a list of them may be named in the
 // plural ("passwords": […]).
@@ -195,8 +195,9 @@ var rules = sync.OnceValue(func() []rule {
 		// unencoded: it ends at the last @ before the host, which ends the URL
 		// or is followed by its path, query or fragment.
 		{re: regexp.MustCompile(`(?i)[a-z][a-z0-9+.-]*:(?://|\\/\\/)[^\s:/]*:(\S*?)@[^\s@/?#"'\x60]+(?:[\s/?#"'\x60]|$)`), need: []string{"@"}, spread: true},
-		// user:password@host with no scheme, before a domain.
-		{re: regexp.MustCompile(`(?:^|[\s"'(\[{,;|&=])[\w.%+-]+:([^\s:@/"']+)@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}\b`), need: []string{"@"}, spread: true},
+		// user:password@host with no scheme, before a domain (after a / too:
+		// in an image reference's path, docker.io/user:pw@host/app).
+		{re: regexp.MustCompile(`(?:^|[\s"'(\[{,;|&=/])[\w.%+-]+:([^\s:@/"']+)@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}\b`), need: []string{"@"}, spread: true},
 	}
 })
 
@@ -673,11 +674,12 @@ func NamedToken(s string) bool {
 }
 
 // SecretUsername reports whether username is a secret in its own right:
-// the secret itself (a registry that takes a token as both, as
-// DigitalOcean's does), blanks aside, or a token that names itself.
+// it holds the secret (a registry that takes a token as both, as
+// DigitalOcean's does, or the secret with something around it), or it is
+// a token that names itself.
 func SecretUsername(username, secret string) bool {
-	u := strings.TrimSpace(username)
-	return u != "" && (u == strings.TrimSpace(secret) || NamedToken(u))
+	u, s := strings.TrimSpace(username), strings.TrimSpace(secret)
+	return u != "" && (u == s || len(s) >= minValue && strings.Contains(u, s) || NamedToken(u))
 }
 
 // SecretKey reports whether a field of that name holds a secret: Secret,

@@ -72,6 +72,9 @@ func TestSecretsProse(t *testing.T) {
 		// signature, a secret echoed or fed to a login, a masked value.
 		{"AccountKey=StorKey13abc+/== sig=SasSig14abcdef%2Bxyz", "AccountKey=<redacted> sig=<redacted>"},
 		{"+ aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY1", "+ aws configure set aws_secret_access_key <redacted>"},
+		{`Failed to pull image "docker.io/alice:Sup3rS3cretPassw0rd@harbor.example.net/app:1"`, `Failed to pull image "docker.io/alice:<redacted>@harbor.example.net/app:1"`},
+		{"SDK_CONTAINER_REGISTRY_PWORD=Hunter2SecretXyz dotnet publish", "SDK_CONTAINER_REGISTRY_PWORD=<redacted> dotnet publish"},
+		{"image@sha256:0123abcd and app/name:tag@sha256:0123abcd", "image@sha256:0123abcd and app/name:tag@sha256:0123abcd"},
 		{"aws configure set default.aws_session_token IQoJb3JpZ2luX2VjEXAMPLE", "aws configure set default.aws_session_token <redacted>"},
 		{"https://prod.s3.amazonaws.com/layer?X-Amz-Credential=AKIAX%2F2024&X-Amz-Signature=0123abcdef0123abcdef&X-Amz-Date=1", "https://prod.s3.amazonaws.com/layer?X-Amz-Credential=<redacted>&X-Amz-Signature=<redacted>&X-Amz-Date=1"},
 		{"https://d2gl.cloudfront.net/layers/sha256:abc?Expires=1700000000&Signature=abcDEF123ghi~JKL456&Key-Pair-Id=APKAX", "https://d2gl.cloudfront.net/layers/sha256:abc?Expires=1700000000&Signature=<redacted>&Key-Pair-Id=APKAX"},
@@ -332,6 +335,9 @@ func TestSecretUsername(t *testing.T) {
 	}{
 		{"s3cr3tPassword9", "s3cr3tPassword9", true},
 		{" s3cr3tPassword9", "s3cr3tPassword9 ", true},
+		{"s3cr3tPassword9\u200b", "s3cr3tPassword9", true},
+		{"x:s3cr3tPassword9", "s3cr3tPassword9", true},
+		{"admin", "min", false}, // too short a secret to tell
 		{"dop_v1_" + strings.Repeat("0a", 32), "other", true},
 		{"ghp_" + strings.Repeat("a1", 18), "other", true},
 		{"myreg", "s3cr3tPassword9", false},
