@@ -113,9 +113,14 @@ func failedStores(w io.Writer, o *output, stores []report.Store, command string)
 		return
 	}
 	for _, s := range stores {
-		if cause.Failed(s.Causes) {
-			fmt.Fprintf(w, "%s: the credential store %s fails; %s %s says why\n", name, safe(storeName(s)), invokedAs, command)
+		if !cause.Failed(s.Causes) {
+			continue
 		}
+		which := safe(storeName(s))
+		if s.Default && s.File == "" {
+			which += " (Docker's default: config.json names no store)"
+		}
+		fmt.Fprintf(w, "%s: the credential store %s fails; %s %s says why\n", name, which, invokedAs, command)
 	}
 }
 

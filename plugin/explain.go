@@ -36,7 +36,7 @@ What this machine's credential store holds for a registry the text names
 is folded in (read only: no helper renewal, no network), and marked as
 such; --no-local reads the text alone.`,
 		Example: `  docker push myreg.azurecr.io/app:1 2>&1 | docker acrdoctor explain
-  kubectl describe pod web-0 | docker acrdoctor explain -`,
+  kubectl describe pod web-0 2>&1 | docker acrdoctor explain -`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return safeError(runExplain(dockerCLI, &out, noLocal, args))
@@ -84,6 +84,9 @@ func runExplain(dockerCLI command.Cli, out *output, noLocal bool, args []string)
 		fmt.Fprintf(dockerCLI.Err(), "acrdoctor: %s is longer than %d MiB and its end is one line that long: nothing of it was read\n", safe(name), maxExplainInput>>20)
 	case kept.dropped > 0:
 		fmt.Fprintf(dockerCLI.Err(), "acrdoctor: %s is longer than %d MiB: its first %d bytes were left out, its end read\n", safe(name), maxExplainInput>>20, kept.dropped)
+	case strings.TrimSpace(text) == "":
+		// Most tools say why they failed on stderr, which a pipe leaves out.
+		fmt.Fprintf(dockerCLI.Err(), "acrdoctor: %s was empty: pipe stderr too (COMMAND 2>&1 | %s explain)\n", safe(name), invokedAs)
 	}
 	opts := explain.Options{FirstLine: first, Given: kept.Given()}
 	registries := explain.Registries(text)

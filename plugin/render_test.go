@@ -400,6 +400,18 @@ func TestLoginEventsNotRun(t *testing.T) {
 	}
 }
 
+// TestExplainEmptyInput: an empty pipe (a command's stderr left out) is
+// said, with the 2>&1 that takes it in.
+func TestExplainEmptyInput(t *testing.T) {
+	c, out, errOut := testCLI(t, "\n")
+	if err := runExplain(c, &output{raw: "text"}, true, []string{"-"}); err != nil {
+		t.Fatalf("explain of nothing = %v", err)
+	}
+	if !strings.Contains(errOut.String(), "was empty: pipe stderr too (COMMAND 2>&1 |") || !strings.Contains(out.String(), "No known cause") {
+		t.Errorf("stdout:\n%s\nstderr:\n%s", out, errOut)
+	}
+}
+
 // TestExplainKeepsTheEnd: a log longer than explain reads says why it
 // failed at its end, which is what is kept; stderr says the rest was cut.
 func TestExplainKeepsTheEnd(t *testing.T) {

@@ -304,7 +304,7 @@ func readTLSRecord(c *lineCtx) {
 // to ask). A hint only, which the line's other signals yield to (emit):
 // a pull's failure in the same paste is what that paste is about.
 func readKubeAPI(c *lineCtx) {
-	s := sig(dockerEnv, wHint, "kubectl did not reach its cluster", netDown)
+	s := sig(dockerEnv, wHint, "kubectl did not reach its cluster")
 	if strings.Contains(c.lo, "unable to connect to the server: ") {
 		s.Weight -= 5 // its reason follows, which may be this machine's (a clock)
 	}

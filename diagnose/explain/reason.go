@@ -544,12 +544,6 @@ func finding(s *state, g group, safeLine func(line int) string, safeText func(st
 	if s.facts.podman {
 		fix = forPodman(fix, host)
 	}
-	// A fix may quote the text (the reference to name once): it is
-	// redacted as the evidence is.
-	fix = slices.Clone(fix)
-	for i := range fix {
-		fix[i] = safeText(fix[i])
-	}
 	f.Cause = cause.New(g.id, ev, fix...)
 	if t := best.Target; t.foreign() && reg == "" || g.id == throttled && hubLimit(g) {
 		if t == noTarget {

@@ -453,7 +453,7 @@ func readRef(c *lineCtx, r string, push bool) target {
 			if strings.Contains(first, ".azurecr.") {
 				s.Weight = wCertain
 			}
-			s.fix = []string{"name the registry once: " + whole[len(domain)+1:]}
+			s.fix = []string{"name the registry once: " + Redact(whole[len(domain)+1:])} // the text's words, redacted as evidence is
 			c.emit(s)
 		case strings.Contains(repo, ".azurecr.") || acrish(firstPart(strings.TrimPrefix(repo, "library/"))):
 			c.emit(sig(regName, wCertain, "the image reference "+r+" goes to Docker Hub: the ACR host is where Docker reads a repository name"))
