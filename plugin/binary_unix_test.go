@@ -17,7 +17,7 @@ import (
 
 	"github.com/docker/cli/cli-plugins/metadata"
 
-	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
 	"github.com/acr-doctor/acr-doctor/internal/testbin"
 )
 
@@ -52,7 +52,7 @@ func TestConfigFileRefused(t *testing.T) {
 		"fifo":        "is a named pipe (FIFO), not the regular file a Docker config must be",
 		"dev-zero":    "is a character device, not the regular file a Docker config must be",
 		"folder":      "is a folder, not the regular file a Docker config must be",
-		"sparse-1GiB": fmt.Sprintf("is 1024 MiB, over the %d MiB limit for a Docker config", credstore.MaxConfigSize>>20),
+		"sparse-1GiB": fmt.Sprintf("is 1024 MiB, over the %d MiB limit for a Docker config", configjson.MaxSize>>20),
 	}
 	for name, dir := range dirs {
 		t.Run(name, func(t *testing.T) {

@@ -14,11 +14,11 @@ import (
 
 	"github.com/docker/cli/cli/command"
 	"github.com/docker/cli/cli/config"
-	dockercreds "github.com/docker/cli/cli/config/credentials"
 	"github.com/spf13/cobra"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
 	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
+	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/fingerprint"
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
@@ -132,7 +132,7 @@ func runConfigure(ctx context.Context, dockerCLI command.Cli, opts configureOpti
 	}
 	plan, err := configedit.Configure(f, configedit.Request{
 		Hosts: hosts, Store: opts.store, Hooks: opts.hooks, HookCommands: hookCommands,
-		Backend: opts.backend, DefaultStore: dockercreds.DetectDefaultStore(""),
+		Backend: opts.backend, DefaultStore: configjson.DefaultStore(),
 	})
 	if err != nil {
 		return usageError{err}
@@ -434,7 +434,7 @@ func safeUndo(ctx context.Context, u *configedit.Undo, force bool) error {
 // unwrapped lists the registries whose credentials the undo would hide,
 // asking the backend which it holds only when the undo reroutes some.
 func unwrapped(ctx context.Context, u *configedit.Undo) (hidden []string, backend string, err error) {
-	def := dockercreds.DetectDefaultStore("")
+	def := configjson.DefaultStore()
 	before, after := u.File.Doc, u.Doc(false)
 	backend = before.String("plugins", configedit.Helper, setting.Backend)
 	if backend == "" {
@@ -444,7 +444,7 @@ func unwrapped(ctx context.Context, u *configedit.Undo) (hidden []string, backen
 	for _, e := range configedit.Diff(before, after) {
 		rerouted = rerouted || e.Path[0] == "credsStore" || e.Path[0] == "credHelpers"
 	}
-	if !rerouted || !configedit.ValidHelperName(backend) || backend == configedit.Helper {
+	if !rerouted || !configjson.ValidHelperName(backend) || backend == configedit.Helper {
 		return nil, backend, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, backendTimeout)
@@ -506,7 +506,7 @@ func uninstall(ctx context.Context, dockerCLI command.Cli, opts configureOptions
 				// What cannot be rewritten may be left as it is only if
 				// Docker, which reads more leniently, does not find the
 				// wrapper in it either.
-				if s, lerr := credstore.LoadSettings(filepath.Dir(rec.Config)); lerr == nil && configedit.RoutesToWrapper(s.CredsStore, s.CredHelpers) {
+				if s, lerr := configjson.LoadSettings(filepath.Dir(rec.Config)); lerr == nil && configjson.RoutesToWrapper(s.CredsStore, s.CredHelpers) {
 					return usagef("cannot revert the configure of %s, which Docker still reads as sending registries to %s: %v; fix the file, then uninstall again", rec.Config, helperProgram, err)
 				}
 				if opts.force {

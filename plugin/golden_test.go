@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 	"github.com/acr-doctor/acr-doctor/internal/testbin"
@@ -38,7 +39,7 @@ func TestGolden(t *testing.T) {
 		Remediation: []string{"az acr login -n myreg"}, Docs: []string{"https://learn.microsoft.com/azure/container-registry/container-registry-troubleshoot-login-authn-authz"}}
 	refused := report.Registry{
 		Registry: "myreg.azurecr.io", LoginFailed: true,
-		Credential: report.Credential{Registry: "myreg.azurecr.io", ACR: true, Source: "credsStore:pass", Kind: report.RefreshToken,
+		Credential: report.Credential{Registry: "myreg.azurecr.io", ACR: true, Source: "credsStore:pass", Kind: credkind.RefreshToken,
 			Username: "00000000-0000-0000-0000-000000000000", Fingerprint: "sha256:1a2b3c4d", Token: tok, Causes: []cause.Cause{expired}},
 		Steps: []report.Step{
 			{Name: report.StepCredential, Status: report.StepFail, Detail: "refresh_token from credsStore:pass"},
@@ -57,7 +58,7 @@ func TestGolden(t *testing.T) {
 	}
 	healthy := report.Registry{
 		Registry: "other.azurecr.io", Healthy: true,
-		Credential: report.Credential{Registry: "other.azurecr.io", ACR: true, Source: "file", Kind: report.AdminUser, Username: "other", Fingerprint: "sha256:5e6f7a8b", Causes: []cause.Cause{}},
+		Credential: report.Credential{Registry: "other.azurecr.io", ACR: true, Source: "file", Kind: credkind.AdminUser, Username: "other", Fingerprint: "sha256:5e6f7a8b", Causes: []cause.Cause{}},
 		Steps: []report.Step{
 			{Name: report.StepCredential, Status: report.StepOK, Detail: "admin_user from file, username other"},
 			{Name: report.StepTCP, Status: report.StepOK, DurationMS: 20, Detail: "20.62.128.38:443"},

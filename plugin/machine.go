@@ -25,7 +25,7 @@ import (
 // machine answers explain's question "what does this machine hold for the
 // registry the text names?" from Docker's credential store and the
 // wrapper's journal. It only reads: credential helpers run read-only
-// (credstore.ReadOnlyEnv), so no renewal, no network, no write. Each
+// (setting.ReadOnlyEnv), so no renewal, no network, no write. Each
 // registry is looked up once.
 type machine struct {
 	store   *credstore.Store

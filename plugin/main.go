@@ -23,6 +23,7 @@ import (
 	"github.com/docker/cli/cli/config"
 	"github.com/spf13/cobra"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/setting"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
@@ -222,7 +223,7 @@ func configFile(args []string, defaultDir string) (path string, loaded bool) {
 // checkConfigFile refuses, without opening it, a config.json the plugin
 // framework would block on (a FIFO), read without end (a device) or spend
 // hundreds of megabytes on: anything but a regular file of at most
-// credstore.MaxConfigSize, the bound acr-doctor reads config files within.
+// configjson.MaxSize, the bound acr-doctor reads config files within.
 // A missing file is Docker's empty config; one that cannot be examined is
 // left to the framework, which warns, and to the command, which says why.
 func checkConfigFile(args []string, defaultDir string) error {
@@ -237,8 +238,8 @@ func checkConfigFile(args []string, defaultDir string) error {
 	if kind := fileKind(fi.Mode()); kind != "" {
 		return usagef("%s is %s, not the regular file a Docker config must be: replace it, or point DOCKER_CONFIG or --config elsewhere", path, kind)
 	}
-	if fi.Size() > credstore.MaxConfigSize {
-		return usagef("%s is %d MiB, over the %d MiB limit for a Docker config (real ones are a few KB): replace it, or point DOCKER_CONFIG or --config elsewhere", path, fi.Size()>>20, credstore.MaxConfigSize>>20)
+	if fi.Size() > configjson.MaxSize {
+		return usagef("%s is %d MiB, over the %d MiB limit for a Docker config (real ones are a few KB): replace it, or point DOCKER_CONFIG or --config elsewhere", path, fi.Size()>>20, configjson.MaxSize>>20)
 	}
 	return nil
 }

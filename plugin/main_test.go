@@ -20,7 +20,7 @@ import (
 
 	"github.com/docker/cli/cli-plugins/metadata"
 
-	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
 	"github.com/acr-doctor/acr-doctor/internal/hermetic"
 	"github.com/acr-doctor/acr-doctor/internal/testbin"
 )
@@ -395,7 +395,7 @@ func TestConfigFileLimit(t *testing.T) {
 	if err := os.WriteFile(path, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for size, refused := range map[int64]bool{0: false, credstore.MaxConfigSize: false, credstore.MaxConfigSize + 1: true} {
+	for size, refused := range map[int64]bool{0: false, configjson.MaxSize: false, configjson.MaxSize + 1: true} {
 		if err := os.Truncate(path, size); err != nil {
 			t.Fatal(err)
 		}

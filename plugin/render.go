@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/termsafe"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
@@ -40,15 +41,15 @@ type textWriter struct {
 	offline bool
 }
 
-var kindNames = map[report.Kind]string{
-	report.RefreshToken:     "ACR refresh token",
-	report.IdentityToken:    "identity token",
-	report.AdminUser:        "admin user",
-	report.ServicePrincipal: "service principal",
-	report.RepositoryToken:  "repository-scoped token",
-	report.AADToken:         "Azure AD token",
-	report.Anonymous:        "no credential",
-	report.Unknown:          "unknown credential",
+var kindNames = map[credkind.Kind]string{
+	credkind.RefreshToken:     "ACR refresh token",
+	credkind.IdentityToken:    "identity token",
+	credkind.AdminUser:        "admin user",
+	credkind.ServicePrincipal: "service principal",
+	credkind.RepositoryToken:  "repository-scoped token",
+	credkind.AADToken:         "Azure AD token",
+	credkind.Anonymous:        "no credential",
+	credkind.Unknown:          "unknown credential",
 }
 
 func tokenKindName(k token.Kind) string {

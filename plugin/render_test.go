@@ -16,6 +16,7 @@ import (
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
 	"github.com/acr-doctor/acr-doctor/diagnose/repair"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
@@ -50,7 +51,7 @@ func hostileToken(h string) *report.Token {
 
 func hostileCredential(h string) report.Credential {
 	return report.Credential{
-		Registry: h, Source: h, Kind: report.Kind(h), Username: h, Fingerprint: h,
+		Registry: h, Source: h, Kind: credkind.Kind(h), Username: h, Fingerprint: h,
 		Token: hostileToken(h), Shadowed: []string{h, h}, Causes: hostileCauses(h),
 	}
 }
@@ -75,7 +76,7 @@ var renderers = map[string]func(w io.Writer, p palette, h string){
 	"creds": func(w io.Writer, p palette, h string) {
 		textWriter{w: w, p: p, now: renderNow}.creds(report.Creds{
 			Config:      h,
-			Credentials: []report.Credential{hostileCredential(h), {Registry: h, Kind: report.AdminUser, Causes: []cause.Cause{}}},
+			Credentials: []report.Credential{hostileCredential(h), {Registry: h, Kind: credkind.AdminUser, Causes: []cause.Cause{}}},
 			Stores:      []report.Store{{Source: h, Default: true, Causes: hostileCauses(h)}},
 		}, true)
 	},

@@ -9,6 +9,7 @@ import (
 	"github.com/docker/cli/cli/command"
 	"github.com/spf13/pflag"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
@@ -142,7 +143,7 @@ func shadow(creds []report.Credential) {
 		// only.
 		key := tools.PodmanKey(c.Registry)
 		host := loginserver.Host(key)
-		if c.Tool != string(tools.Podman) || c.Kind == report.Anonymous || host != strings.ToLower(key) {
+		if c.Tool != string(tools.Podman) || c.Kind == credkind.Anonymous || host != strings.ToLower(key) {
 			continue
 		}
 		j, seen := first[host]

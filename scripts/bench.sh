@@ -96,7 +96,8 @@ done
 # the other in each round, from a parent named docker (a helper's parent
 # is Docker, which spares the wrapper its loop guard's walk up the process
 # tree): the wrapper's cost over a store in files, whose own get is
-# cheapest, and over docker-credential-pass and GPG.
+# cheapest, and over docker-credential-pass and GPG. The wrapper finds its
+# backend as users' do, in a config.json as configure writes it.
 mkdir -p "$work/bin" "$work/store" "$work/home"
 build ./credhelper/wrapper/testdata/fake "$work/bin/docker-credential-fake"
 echo '{"ServerURL":"bench.azurecr.io","Username":"bench","Secret":"bench-password"}' |
@@ -151,7 +152,10 @@ cat >"$work/get.sh" <<'SH'
 # moves both sides. The caller's ACRDOCTOR_* settings stay out, and a
 # wrapper that fails is not timed.
 for v in $(compgen -e | grep '^ACRDOCTOR_'); do [ "$v" = ACRDOCTOR_JOURNAL ] || unset "$v"; done
-if ! ACRDOCTOR_CREDENTIAL_BACKEND=$1 "$WORK/docker-credential-acrdoctor" get <"$WORK/get.in" | grep -q bench-password; then
+mkdir -p "$WORK/config-$1"
+printf '{\n\t"auths": {\n\t\t"bench.azurecr.io": {}\n\t},\n\t"credsStore": "acrdoctor",\n\t"plugins": {\n\t\t"acrdoctor": {\n\t\t\t"credential-backend": "%s"\n\t\t}\n\t}\n}\n' "$1" >"$WORK/config-$1/config.json"
+export DOCKER_CONFIG=$WORK/config-$1
+if ! "$WORK/docker-credential-acrdoctor" get <"$WORK/get.in" | grep -q bench-password; then
 	echo "docker-credential-acrdoctor get over $1 failed: not timed"
 	exit 0
 fi
@@ -159,7 +163,7 @@ time_one() { # 0 direct, 1 wrapped, 2 floor: sets took[$1] in µs
 	local t0=${EPOCHREALTIME/./}
 	case $1 in
 	0) "docker-credential-$backend" get <"$WORK/get.in" >/dev/null ;;
-	1) ACRDOCTOR_CREDENTIAL_BACKEND=$backend "$WORK/docker-credential-acrdoctor" get <"$WORK/get.in" >/dev/null ;;
+	1) "$WORK/docker-credential-acrdoctor" get <"$WORK/get.in" >/dev/null ;;
 	2) "$WORK/floor-get" "$backend" <"$WORK/get.in" >/dev/null ;;
 	esac
 	took[$1]=$((${EPOCHREALTIME/./} - t0))

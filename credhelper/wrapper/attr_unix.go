@@ -2,7 +2,9 @@
 
 package wrapper
 
-import "syscall"
+import (
+	"syscall"
+)
 
 // Elsewhere than Linux no death signal can be asked for, nor can the
 // wrapper adopt what the backend leaves running.

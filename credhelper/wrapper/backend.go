@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/bounded"
 	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 	"github.com/acr-doctor/acr-doctor/diagnose/termsafe"
 
@@ -51,10 +51,11 @@ func (b *execBackend) errNoAnswer() error {
 }
 
 // get runs the backend's get with in as its stdin and returns what it
-// wrote to stdout and its exit status. Its stderr goes to stderr.
-func (b *execBackend) get(in []byte, stderr io.Writer) ([]byte, int) {
-	var out credstore.CappedBuffer
-	err := b.run(credentials.ActionGet, in, &out, stderr)
+// wrote to stdout and its exit status. Its stderr goes to stderr;
+// meanwhile, if not nil, runs while the backend does (see run).
+func (b *execBackend) get(in []byte, stderr io.Writer, meanwhile func()) ([]byte, int) {
+	var out bounded.Buffer
+	err := b.run(credentials.ActionGet, in, &out, stderr, meanwhile)
 	if status := exitStatus(err); err == nil || status > 0 {
 		return out.Bytes(), status
 	}
@@ -67,8 +68,8 @@ func (b *execBackend) store(c credentials.Credentials) error {
 	if err != nil {
 		return err
 	}
-	var out credstore.CappedBuffer
-	if err := b.run(credentials.ActionStore, in, &out, &out); err != nil {
+	var out bounded.Buffer
+	if err := b.run(credentials.ActionStore, in, &out, &out, nil); err != nil {
 		// What it printed reaches Docker's output: a backend that repeats
 		// its input would show the new token.
 		said := out.String()

@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/bounded"
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
+	"github.com/acr-doctor/acr-doctor/diagnose/setting"
 )
 
 // script writes an executable shell script and returns its path. Every
@@ -40,7 +41,7 @@ func TestBackendRun(t *testing.T) {
 	}{
 		{"answers", `cat`, "myreg.azurecr.io", ""},
 		{"fails", `echo "credentials not found in native keychain"; exit 1`, "credentials not found in native keychain\n", "exit status 1"},
-		{"floods", `yes`, "", credstore.ErrOutputTooLong.Error()},
+		{"floods", `yes`, "", bounded.ErrOutputTooLong.Error()},
 		{"hangs", `exec sleep 30`, "", "no answer within 300ms (" + envBackendTimeout + ")"},
 		{"leaves a child", `sleep 60 & echo answered`, "answered\n", "left a process running"},
 		// Its output closed, it is still to be waited for, not killed.
@@ -58,8 +59,8 @@ func TestBackendRun(t *testing.T) {
 			if strings.HasSuffix(tc.name, "hangs") {
 				b.timeout = hangLimit
 			}
-			var out credstore.CappedBuffer
-			err := b.run("get", []byte("myreg.azurecr.io"), &out, new(bytes.Buffer))
+			var out bounded.Buffer
+			err := b.run("get", []byte("myreg.azurecr.io"), &out, new(bytes.Buffer), nil)
 			switch {
 			case tc.wantErr == "" && err != nil:
 				t.Fatalf("run: %v", err)
@@ -69,11 +70,40 @@ func TestBackendRun(t *testing.T) {
 			if tc.wantOut != "" && out.String() != tc.wantOut {
 				t.Errorf("output %q, want %q", out.String(), tc.wantOut)
 			}
-			if len(out.Bytes()) > credstore.MaxHelperOutput {
+			if len(out.Bytes()) > bounded.MaxOutput {
 				t.Errorf("kept %d bytes, past the cap", len(out.Bytes()))
 			}
 		})
 	}
+}
+
+// TestBackendPrompt: what a backend writes on stderr reaches the caller
+// while it still works, not once it has answered: a backend that asks on
+// stderr (a passphrase prompt) and waits to be answered is answered.
+func TestBackendPrompt(t *testing.T) {
+	dir := t.TempDir()
+	user := &promptAnswerer{answer: filepath.Join(dir, "answer")}
+	b := &execBackend{name: "test", timeout: 10 * time.Second,
+		path: script(t, dir, "asks", `echo "Passphrase:" >&2; while [ ! -e '`+user.answer+`' ]; do sleep 0.01; done; echo answered`)}
+	var out bounded.Buffer
+	if err := b.run("get", []byte("myreg.azurecr.io"), &out, user, nil); err != nil || out.String() != "answered\n" {
+		t.Fatalf("run = %q, %v (stderr %q): the prompt did not reach the user while the backend waited", out.String(), err, user.seen.String())
+	}
+}
+
+// promptAnswerer is a user at the terminal: once the prompt shows, it
+// answers (creates the file answer).
+type promptAnswerer struct {
+	answer string
+	seen   bytes.Buffer
+}
+
+func (p *promptAnswerer) Write(b []byte) (int, error) {
+	p.seen.Write(b)
+	if strings.Contains(p.seen.String(), "Passphrase:") {
+		_ = os.WriteFile(p.answer, nil, 0o600)
+	}
+	return len(b), nil
 }
 
 // TestDecode: what a backend's successful get means.
@@ -138,7 +168,7 @@ func TestRunReadOnly(t *testing.T) {
 	run := func(readOnly bool, action, stdin string) (int, string) {
 		env := map[string]string{envBackend: "fake", "ACRDOCTOR_JOURNAL": journalPath, "HOME": dir}
 		if readOnly {
-			env[credstore.ReadOnlyEnv] = "1"
+			env[setting.ReadOnlyEnv] = "1"
 		}
 		var out bytes.Buffer
 		code := Run([]string{action}, strings.NewReader(stdin), &out, new(bytes.Buffer), func(k string) string { return env[k] })

@@ -15,11 +15,9 @@ import (
 
 	"github.com/docker/docker-credential-helpers/credentials"
 
-	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
-	"github.com/acr-doctor/acr-doctor/diagnose/inventory"
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
-	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 	"github.com/acr-doctor/acr-doctor/diagnose/token/tokentest"
 )
@@ -42,10 +40,10 @@ func FuzzBackendAnswer(f *testing.F) {
 		out    []byte
 		server string
 	}{
-		{answer(credstore.TokenUsername, unsigned(tokentest.ACRRefresh("myreg.azurecr.io", "u", "t", now.Add(-5*time.Hour), "read"))), "myreg.azurecr.io"},
-		{answer(credstore.TokenUsername, unsigned(tokentest.ACRRefresh("myreg.azurecr.io", "u", "t", now.Add(-3*time.Hour-12*time.Minute), "read"))), "https://MyReg.azurecr.io/v2/\n"},
-		{answer(credstore.TokenUsername, unsigned(tokentest.ACRRefresh("myreg.azurecr.io", "u", "t", now, "read"))), "myreg.azurecr.io"},
-		{answer(inventory.NullGUID, unsigned(tokentest.AAD("t", "u@example.com", now.Add(-2*time.Hour)))), "myreg.azurecr.io"},
+		{answer(credkind.TokenUsername, unsigned(tokentest.ACRRefresh("myreg.azurecr.io", "u", "t", now.Add(-5*time.Hour), "read"))), "myreg.azurecr.io"},
+		{answer(credkind.TokenUsername, unsigned(tokentest.ACRRefresh("myreg.azurecr.io", "u", "t", now.Add(-3*time.Hour-12*time.Minute), "read"))), "https://MyReg.azurecr.io/v2/\n"},
+		{answer(credkind.TokenUsername, unsigned(tokentest.ACRRefresh("myreg.azurecr.io", "u", "t", now, "read"))), "myreg.azurecr.io"},
+		{answer(credkind.NullGUID, unsigned(tokentest.AAD("t", "u@example.com", now.Add(-2*time.Hour)))), "myreg.azurecr.io"},
 		{answer("admin", "s3cr3tPassword"), "myreg.azurecr.cn"},
 		{answer(unsigned(tokentest.AAD("t", "u", now)), "x"), "ghcr.io"},
 		{answer("", ""), "myreg.azurecr.io"},
@@ -86,7 +84,7 @@ func FuzzBackendAnswer(f *testing.F) {
 			t.Fatalf("journal username %q for %q", rec.username, c.Username)
 		}
 		if _, acr := loginserver.Parse(loginserver.Host(strings.TrimSpace(string(server)))); !acr {
-			if line != "" || rec.kind != report.Unknown || rec.expires != nil {
+			if line != "" || rec.kind != credkind.Unknown || rec.expires != nil {
 				t.Fatalf("a non-ACR server %q judged: %q, %s", server, line, rec.kind)
 			}
 			return

@@ -3,20 +3,20 @@ package wrapper
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/docker/docker-credential-helpers/credentials"
 
-	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/fingerprint"
-	"github.com/acr-doctor/acr-doctor/diagnose/inventory"
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/redact"
-	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
 	"github.com/acr-doctor/acr-doctor/diagnose/termsafe"
@@ -34,7 +34,7 @@ var now = time.Now
 
 // errRequestTooLong is a get whose request passes maxInput: no server
 // URL is that long, and the backend is not given a part of it.
-var errRequestTooLong = fmt.Errorf("acr-doctor: the server URL is longer than %d bytes", maxInput)
+var errRequestTooLong = errors.New("acr-doctor: the server URL is longer than " + strconv.Itoa(maxInput) + " bytes")
 
 // readServer reads get's request, the server URL, at most maxInput bytes.
 func readServer(stdin io.Reader) ([]byte, error) {
@@ -49,7 +49,8 @@ func readServer(stdin io.Reader) ([]byte, error) {
 // empty one becomes not-found, and an expired or expiring ACR token is
 // renewed or draws a hint on stderr. Every call is journalled.
 func get(env *settings, b *execBackend, in []byte, stdout, stderr io.Writer) int {
-	out, code := b.get(in, stderr)
+	// The journal's key is read while the backend looks for the credential.
+	out, code := b.get(in, stderr, func() { env.key() })
 	rec := getRecord{backend: b.name, server: in}
 	defer func() { env.record(rec) }()
 
@@ -102,7 +103,7 @@ func get(env *settings, b *execBackend, in []byte, stdout, stderr io.Writer) int
 // read answers get for the doctor (ACRDOCTOR_READ_ONLY): what get would
 // answer before any renewal, and nothing written or sent anywhere.
 func read(b *execBackend, in []byte, stdout, stderr io.Writer) int {
-	out, code := b.get(in, stderr)
+	out, code := b.get(in, stderr, nil)
 	if _, outcome := decode(out); code == 0 && outcome == journal.Empty {
 		fmt.Fprintln(stdout, notFound)
 		return 1
@@ -136,7 +137,7 @@ type getRecord struct {
 	backend  string
 	server   []byte
 	outcome  journal.Outcome
-	kind     report.Kind
+	kind     credkind.Kind
 	expires  *time.Time
 	username string
 	fp       string
@@ -147,8 +148,10 @@ type getRecord struct {
 // Non-ACR hosts are not decoded.
 func (r *getRecord) judge(c credentials.Credentials, env *settings) (hintLine string) {
 	host := loginserver.Host(strings.TrimSpace(string(r.server)))
-	r.kind = report.Unknown
-	r.fp = journalFingerprint(env, c.Secret)
+	r.kind = credkind.Unknown
+	if k := env.key(); k != nil {
+		r.fp = k.Of(c.Secret)
+	}
 	if username(c) {
 		r.username = c.Username
 	}
@@ -156,22 +159,22 @@ func (r *getRecord) judge(c credentials.Credentials, env *settings) (hintLine st
 	if !acr {
 		return ""
 	}
-	t := now()
-	e := credstore.Entry{Registry: host, Source: credstore.Source{Kind: credstore.CredHelpers, Helper: r.backend}, Username: c.Username, Password: c.Secret}
-	if c.Username == credstore.TokenUsername {
-		e.Username, e.Password, e.IdentityToken = "", "", c.Secret
+	cred := credkind.Credential{Username: c.Username, Password: c.Secret}
+	if c.Username == credkind.TokenUsername {
+		cred = credkind.Credential{IdentityToken: c.Secret}
 	}
-	assessed := inventory.Assess(e, t)
-	r.kind = assessed.Kind
-	tok := assessed.Token
-	if tok == nil || tok.ExpiresAt == nil {
+	j := credkind.Of(cred, acr, server.Name)
+	r.kind = j.Kind
+	if j.Token == nil || j.Token.Claims.ExpiresAt.IsZero() {
 		return ""
 	}
-	r.expires = tok.ExpiresAt
-	if c.Username != credstore.TokenUsername && c.Username != inventory.NullGUID {
+	exp := j.Token.Claims.ExpiresAt
+	r.expires = &exp
+	if c.Username != credkind.TokenUsername && c.Username != credkind.NullGUID {
 		return "" // a JWT under another username is not what ACR takes as a token
 	}
-	left := tok.ExpiresAt.Sub(t)
+	t := now()
+	left := exp.Sub(t)
 	margin := env.margin()
 	switch {
 	case left <= 0:
@@ -181,7 +184,7 @@ func (r *getRecord) judge(c credentials.Credentials, env *settings) (hintLine st
 	default:
 		return ""
 	}
-	return hint(server, tok.Kind.Title(), *tok.ExpiresAt, t)
+	return hint(server, j.Token.Kind.Title(), exp, t)
 }
 
 // username reports whether c's username may be journalled: it cannot be
@@ -192,26 +195,28 @@ func username(c credentials.Credentials) bool {
 	return len(c.Username) <= 256 && !token.LooksLikeJWT(c.Username) && !redact.SecretUsername(c.Username, c.Secret)
 }
 
-// journalFingerprint names secret for the journal under the installation's
-// fingerprint key, which the first get that journals creates; "" with no
-// journal to write, or no key to be had (the line then goes without).
-func journalFingerprint(env *settings, secret string) string {
-	if secret == "" {
-		return ""
+// key is the installation's fingerprint key, which names secrets in the
+// journal: read once, and created by the first get that journals. nil
+// with no journal to write, or no key to be had (lines then go without).
+func (s *settings) key() *fingerprint.Key {
+	if s.keyRead {
+		return s.fpKey
 	}
-	if _, ok := journal.Path(env.getenv); !ok {
-		return ""
+	s.keyRead = true
+	if _, ok := journal.Path(s.getenv); !ok {
+		return nil
 	}
-	dir, ok := statedir.Dir(env.getenv)
+	dir, ok := statedir.Dir(s.getenv)
 	if !ok {
-		return ""
+		return nil
 	}
 	k, err := fingerprint.Keep(dir)
 	if err != nil {
-		env.debugf("fingerprint key: %v", err)
-		return ""
+		s.debugf("fingerprint key: %v", err)
+		return nil
 	}
-	return k.Of(secret)
+	s.fpKey = k
+	return k
 }
 
 // hint is the one line Docker shows in the push or pull output.
@@ -235,7 +240,7 @@ func (env *settings) record(r getRecord) {
 	}
 	kind := r.kind
 	if kind == "" {
-		kind = report.Unknown
+		kind = credkind.Unknown
 	}
 	e := journal.Entry{
 		Time:        now(),

@@ -7,9 +7,9 @@ import (
 
 	"github.com/docker/docker-credential-helpers/credentials"
 
-	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
-	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/token/tokentest"
 )
 
@@ -27,10 +27,10 @@ func TestJudge(t *testing.T) {
 		name         string
 		c            credentials.Credentials
 		wantUsername string
-		wantKind     report.Kind // "": any
+		wantKind     credkind.Kind // "": any
 		wantOutcome  journal.Outcome
 	}{
-		{"admin user", credentials.Credentials{Username: "myreg", Secret: "s3cr3tPassword"}, "myreg", report.AdminUser, ""},
+		{"admin user", credentials.Credentials{Username: "myreg", Secret: "s3cr3tPassword"}, "myreg", credkind.AdminUser, ""},
 		{"256-byte username", credentials.Credentials{Username: strings.Repeat("u", 256), Secret: "p"}, strings.Repeat("u", 256), "", ""},
 		{"257-byte username", credentials.Credentials{Username: strings.Repeat("u", 257), Secret: "p"}, "", "", ""},
 		{"a token as username", credentials.Credentials{Username: refresh, Secret: "p"}, "", "", ""},
@@ -38,9 +38,9 @@ func TestJudge(t *testing.T) {
 		{"the secret as username, blanks around", credentials.Credentials{Username: " s3cr3tPassword9", Secret: "s3cr3tPassword9 "}, "", "", ""},
 		{"an API token as username", credentials.Credentials{Username: "dop_v1_" + strings.Repeat("0a", 32), Secret: "x"}, "", "", ""},
 		{"a GitHub token as username", credentials.Credentials{Username: "ghp_" + strings.Repeat("a1", 18), Secret: "x"}, "", "", ""},
-		{"refresh token", credentials.Credentials{Username: credstore.TokenUsername, Secret: refresh}, credstore.TokenUsername, report.RefreshToken, journal.Served},
-		{"expiring refresh token", credentials.Credentials{Username: credstore.TokenUsername, Secret: expiresIn(time.Minute)}, credstore.TokenUsername, report.RefreshToken, journal.Expiring},
-		{"expired refresh token", credentials.Credentials{Username: credstore.TokenUsername, Secret: expiresIn(-time.Minute)}, credstore.TokenUsername, report.RefreshToken, journal.Expired},
+		{"refresh token", credentials.Credentials{Username: credkind.TokenUsername, Secret: refresh}, credkind.TokenUsername, credkind.RefreshToken, journal.Served},
+		{"expiring refresh token", credentials.Credentials{Username: credkind.TokenUsername, Secret: expiresIn(time.Minute)}, credkind.TokenUsername, credkind.RefreshToken, journal.Expiring},
+		{"expired refresh token", credentials.Credentials{Username: credkind.TokenUsername, Secret: expiresIn(-time.Minute)}, credkind.TokenUsername, credkind.RefreshToken, journal.Expired},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := getRecord{backend: "pass", server: []byte("myreg.azurecr.io"), outcome: journal.Served}
@@ -73,7 +73,7 @@ func journalOff() *settings {
 			}
 			return ""
 		},
-		loaded: true, cfg: &credstore.Settings{},
+		loaded: true, cfg: &configjson.Settings{},
 	}
 }
 
@@ -94,7 +94,7 @@ func TestJudgeBoundaries(t *testing.T) {
 	} {
 		secret := unsigned(tokentest.ACRRefresh("myreg.azurecr.io", "u", "t", tc.expiry.Add(-tokentest.RefreshLifetime), "read"))
 		rec := getRecord{backend: "pass", server: []byte("myreg.azurecr.io"), outcome: journal.Served}
-		rec.judge(credentials.Credentials{Username: credstore.TokenUsername, Secret: secret}, env)
+		rec.judge(credentials.Credentials{Username: credkind.TokenUsername, Secret: secret}, env)
 		if rec.outcome != tc.want {
 			t.Errorf("expiring %s after now: %s, want %s", tc.expiry.Sub(at), rec.outcome, tc.want)
 		}

@@ -14,7 +14,8 @@ import (
 
 	"github.com/docker/docker-credential-helpers/credentials"
 
-	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/bounded"
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
@@ -51,7 +52,7 @@ func renewal(env *settings, b *execBackend, in []byte, host string) (c credentia
 		return c, false, err
 	}
 	memo.clear()
-	c = credentials.Credentials{ServerURL: strings.TrimSpace(string(in)), Username: credstore.TokenUsername, Secret: refresh}
+	c = credentials.Credentials{ServerURL: strings.TrimSpace(string(in)), Username: credkind.TokenUsername, Secret: refresh}
 	if err := b.store(c); err != nil {
 		env.debugf("storing the renewed token: %v", err)
 		return c, true, fmt.Errorf("renewed, but storing the new token failed: %w", err)
@@ -63,7 +64,7 @@ func renewal(env *settings, b *execBackend, in []byte, host string) (c credentia
 // good for longer than the margin.
 func storedValid(b *execBackend, in []byte, margin time.Duration) (credentials.Credentials, bool) {
 	var c credentials.Credentials
-	out, code := b.get(in, io.Discard)
+	out, code := b.get(in, io.Discard, nil)
 	if code != 0 || json.Unmarshal(out, &c) != nil || c.Secret == "" {
 		return c, false
 	}
@@ -97,11 +98,11 @@ func renewToken(env *settings, host string) (string, error) {
 	timeout := env.renewTimeout()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	var stdout, stderr credstore.CappedBuffer
+	var stdout, stderr bounded.Buffer
 	cmd := exec.CommandContext(ctx, plugin, "renew-token", host)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// On timeout, the plugin goes with what it started (an az that hangs).
-	credstore.KillGroup(cmd)
+	bounded.KillGroup(cmd)
 	cmd.WaitDelay = time.Second
 	err = cmd.Run()
 	var ee *exec.ExitError

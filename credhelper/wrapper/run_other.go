@@ -9,19 +9,25 @@ import (
 	"io"
 	"os/exec"
 
-	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/bounded"
 )
 
 // run runs action with in as its stdin, bounded in time and in what it
 // may write to out: a backend that hangs or floods is killed and the call
-// fails.
-func (b *execBackend) run(action string, in []byte, out *credstore.CappedBuffer, stderr io.Writer) error {
+// fails. meanwhile, when not nil, runs once the backend has started.
+func (b *execBackend) run(action string, in []byte, out *bounded.Buffer, stderr io.Writer, meanwhile func()) error {
 	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
 	defer cancel()
 	cmd := b.command(ctx, action)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(in), out, stderr
 	cmd.WaitDelay = waitDelay // for a child that keeps the pipe open
-	err := cmd.Run()
+	err := cmd.Start()
+	if err == nil {
+		if meanwhile != nil {
+			meanwhile()
+		}
+		err = cmd.Wait()
+	}
 	switch {
 	case out.Err() != nil:
 		return out.Err()

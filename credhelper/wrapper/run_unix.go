@@ -10,27 +10,33 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/bounded"
 )
 
 // pipeAtomic is PIPE_BUF: a write of at most this many bytes to an empty
 // pipe never blocks, whatever the pipe's capacity.
 const pipeAtomic = 4096
 
-// pollEvery is how often a read that waits on the backend looks whether
-// it has exited: only a backend slower than this pays for the look.
+// pollEvery is how often the wait for the backend's answer ends to look
+// whether it has exited and to pass on what it wrote on stderr (a prompt
+// shows within it): only a backend slower than this pays for the look.
 const pollEvery = 50 * time.Millisecond
 
 // run runs action with in as its stdin, bounded in time and in what it
 // may write to out and to stderr: a backend that hangs or floods is
-// killed and the call fails.
+// killed and the call fails. meanwhile, when not nil, runs once the
+// backend has started: what the caller needs after the answer is read
+// while the backend looks for it.
 //
-// The backend is started with syscall.ForkExec, not os/exec: get is on
-// the path of every pull, and os/exec's first start probes the kernel's
-// pidfd support with a process of its own, then copies through
-// goroutines, which together cost 0.2 ms of the wrapper's 2 ms
-// (scripts/bench.sh). Here its output is read on this goroutine, and
-// whether it has exited is looked at only while a read waits.
+// get is on the path of every pull, so the backend is started with
+// syscall.ForkExec, not os/exec (whose first start probes the kernel's
+// pidfd support with a process of its own), and its stdout and stderr
+// are read on this goroutine: no second thread woken. It waits on stdout
+// in the runtime's poller, which lets the runtime sleep whole while a
+// slow backend (pass and GPG) works; a wait in a system call of its own
+// would keep the runtime's monitor waking every few microseconds. What
+// stderr holds is passed on each time the wait ends (at the latest every
+// pollEvery), and whether the backend has exited is looked at only then.
 //
 // The backend stays in its caller's process group, as Docker's own
 // helpers are: Ctrl-C and a kill of Docker's group reach it, and it can
@@ -39,11 +45,11 @@ const pollEvery = 50 * time.Millisecond
 // what it leaves running when it fails is ended with it (endOrphans). Its
 // stderr goes through a pipe of the wrapper's, so that what it leaves
 // running holds no stream of Docker's.
-func (b *execBackend) run(action string, in []byte, out *credstore.CappedBuffer, stderr io.Writer) (err error) {
+func (b *execBackend) run(action string, in []byte, out *bounded.Buffer, stderr io.Writer, meanwhile func()) (err error) {
 	var files [3]*os.File // the backend's stdin, stdout, stderr
-	var inW, outR *os.File
+	var inW, outR, errR *os.File
 	defer func() {
-		for _, f := range []*os.File{files[0], files[1], files[2], inW, outR} {
+		for _, f := range []*os.File{files[0], files[1], files[2], inW, outR, errR} {
 			if f != nil {
 				f.Close()
 			}
@@ -55,15 +61,10 @@ func (b *execBackend) run(action string, in []byte, out *credstore.CappedBuffer,
 	if outR, files[1], err = os.Pipe(); err != nil {
 		return err
 	}
-	finish := func() {}
-	if w, ok := stderr.(*credstore.CappedBuffer); ok && w == out {
-		files[2] = files[1]
-	} else {
-		var errR *os.File
-		if errR, files[2], err = os.Pipe(); err != nil {
-			return err
-		}
-		finish = copyStderr(errR, stderr)
+	if w, ok := stderr.(*bounded.Buffer); ok && w == out {
+		files[2] = files[1] // one pipe for both, read as stdout
+	} else if errR, files[2], err = os.Pipe(); err != nil {
+		return err
 	}
 
 	adoptOrphans()
@@ -84,26 +85,19 @@ func (b *execBackend) run(action string, in []byte, out *credstore.CappedBuffer,
 		}
 	}
 	if err != nil {
-		finish()
 		return &os.PathError{Op: "fork/exec", Path: b.path, Err: err}
 	}
-	// A backend that exits without reading makes the write fail: EPIPE.
-	if len(in) <= pipeAtomic {
-		// It fits the empty pipe: written at once, with no goroutine, and
-		// so no second thread woken, for every get Docker makes.
-		_, _ = inW.Write(in)
-		inW.Close()
-	} else {
-		go func(w *os.File) {
-			_, _ = w.Write(in)
-			w.Close()
-		}(inW)
-	}
+	send(inW, in)
 	inW = nil // closed, or the writer closes it
+	if meanwhile != nil {
+		meanwhile()
+	}
 
 	var ws syscall.WaitStatus
 	var exited time.Time // when the backend was reaped; zero before
 	deadline := time.Now().Add(b.timeout)
+	errs := &stderrCopy{r: errR, w: stderr, left: bounded.MaxOutput}
+	errR = nil // errs closes it
 	buf := make([]byte, 16<<10)
 	for err == nil {
 		wake := deadline
@@ -120,6 +114,7 @@ func (b *execBackend) run(action string, in []byte, out *credstore.CappedBuffer,
 				break // flooded: out.Err() says so
 			}
 		}
+		errs.drain(buf)
 		if rerr == nil {
 			continue
 		}
@@ -151,10 +146,10 @@ func (b *execBackend) run(action string, in []byte, out *credstore.CappedBuffer,
 			err = b.errNoAnswer() // the timer above ended it
 		}
 	}
+	errs.finish(buf)
 	if err != nil || out.Err() != nil {
 		endOrphans()
 	}
-	finish()
 	switch {
 	case out.Err() != nil:
 		return out.Err()
@@ -166,6 +161,80 @@ func (b *execBackend) run(action string, in []byte, out *credstore.CappedBuffer,
 	return &exitError{ws}
 }
 
+// send writes in to the backend's stdin and closes it. A backend that
+// exits without reading makes the write fail: EPIPE, which the wrapper
+// ignores.
+func send(w *os.File, in []byte) {
+	if len(in) <= pipeAtomic {
+		// It fits the empty pipe: written at once, with no goroutine, and
+		// so no second thread woken, for every get Docker makes.
+		_, _ = w.Write(in)
+		w.Close()
+		return
+	}
+	go func() {
+		_, _ = w.Write(in)
+		w.Close()
+	}()
+}
+
+// stderrCopy passes the backend's stderr on to w: the first left bytes of
+// it; the rest is drained, not kept.
+type stderrCopy struct {
+	r    *os.File // nil where stderr is stdout
+	w    io.Writer
+	left int
+}
+
+// drain passes on what the pipe holds now, without waiting for more: a
+// read of the raw descriptor (non-blocking, as the poller's are) that
+// never waits, where a deadline in the past would not read at all.
+func (c *stderrCopy) drain(buf []byte) {
+	if c.r == nil {
+		return
+	}
+	raw, err := c.r.SyscallConn()
+	if err != nil {
+		return
+	}
+	for {
+		n := 0
+		_ = raw.Read(func(fd uintptr) bool {
+			n, _ = syscall.Read(int(fd), buf) // -1 when empty (EAGAIN)
+			return true
+		})
+		if n <= 0 {
+			return
+		}
+		c.pass(buf[:n])
+	}
+}
+
+// finish passes on what is left once the backend is gone, however slowly
+// w takes it, and closes the pipe: one that stays open and empty for
+// stderrGrace is held by a process the backend left running.
+func (c *stderrCopy) finish(buf []byte) {
+	if c.r == nil {
+		return
+	}
+	c.r.SetReadDeadline(time.Now().Add(stderrGrace))
+	for {
+		n, err := c.r.Read(buf)
+		c.pass(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	c.r.Close()
+}
+
+func (c *stderrCopy) pass(b []byte) {
+	if k := min(len(b), c.left); k > 0 {
+		c.left -= k
+		_, _ = c.w.Write(b[:k])
+	}
+}
+
 // reap waits for the child pid (or, with WNOHANG, looks whether it has
 // exited) and reports whether it was reaped, its status in ws.
 func reap(pid int, ws *syscall.WaitStatus, options int) bool {
@@ -174,26 +243,6 @@ func reap(pid int, ws *syscall.WaitStatus, options int) bool {
 		if err != syscall.EINTR {
 			return err == nil && got == pid
 		}
-	}
-}
-
-// copyStderr copies the backend's stderr from r to w, the first
-// MaxHelperOutput bytes of it, and returns what ends the copy once the
-// backend is gone: what is left in the pipe is still copied, however
-// slowly w takes it, but a pipe that stays open and empty for
-// stderrGrace is held by a process the backend left running, and is
-// closed.
-func copyStderr(r *os.File, w io.Writer) (finish func()) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_, _ = io.Copy(w, io.LimitReader(r, credstore.MaxHelperOutput))
-		_, _ = io.Copy(io.Discard, r) // past the cap: drained, not kept
-	}()
-	return func() {
-		r.SetReadDeadline(time.Now().Add(stderrGrace))
-		<-done
-		r.Close()
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/bounded"
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/internal/testbin"
 )
@@ -454,8 +454,8 @@ func TestBackendWithCaller(t *testing.T) {
 	t.Run("its stderr is capped", func(t *testing.T) {
 		s := backendScript(t, newSandbox(t, "ACRDOCTOR_CREDENTIAL_BACKEND=loud"), "loud", `cat >/dev/null; head -c 3000000 /dev/zero | tr '\0' e >&2; `+answer)
 		r := s.run("acrdoctor", "get", "a.azurecr.io")
-		if r.code != 0 || !strings.Contains(r.stdout, `"Secret":"s"`) || len(r.stderr) > credstore.MaxHelperOutput || len(r.stderr) < 1000 {
-			t.Errorf("get: exit %d, %d bytes on stderr, want the answer and at most %d", r.code, len(r.stderr), credstore.MaxHelperOutput)
+		if r.code != 0 || !strings.Contains(r.stdout, `"Secret":"s"`) || len(r.stderr) > bounded.MaxOutput || len(r.stderr) < 1000 {
+			t.Errorf("get: exit %d, %d bytes on stderr, want the answer and at most %d", r.code, len(r.stderr), bounded.MaxOutput)
 		}
 	})
 

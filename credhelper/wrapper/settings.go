@@ -9,10 +9,8 @@ import (
 	"strings"
 	"time"
 
-	dockercreds "github.com/docker/cli/cli/config/credentials"
-
-	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
-	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
+	"github.com/acr-doctor/acr-doctor/diagnose/fingerprint"
 	"github.com/acr-doctor/acr-doctor/diagnose/setting"
 	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
 )
@@ -49,8 +47,11 @@ type settings struct {
 	dir    string  // the config directory Docker is using
 
 	loaded bool
-	cfg    *credstore.Settings
+	cfg    *configjson.Settings
 	cfgErr error
+
+	keyRead bool
+	fpKey   *fingerprint.Key
 }
 
 func newSettings(getenv func(string) string) *settings {
@@ -79,10 +80,10 @@ func (s *settings) configDir() string {
 // config reads the settings of config.json once, as leniently as Docker
 // reads them: a value it would skip with a warning must not fail the
 // helper, and with it Docker's login or pull.
-func (s *settings) config() (*credstore.Settings, error) {
+func (s *settings) config() (*configjson.Settings, error) {
 	if !s.loaded {
 		s.loaded = true
-		s.cfg, s.cfgErr = credstore.LoadSettings(s.dir)
+		s.cfg, s.cfgErr = configjson.LoadSettings(s.dir)
 	}
 	return s.cfg, s.cfgErr
 }
@@ -175,22 +176,22 @@ func (s *settings) backend() (*execBackend, error) {
 		}
 		// Docker cannot have started this helper for a config that sends
 		// it nothing.
-		if !configedit.RoutesToWrapper(cfg.CredsStore, cfg.CredHelpers) {
+		if !configjson.RoutesToWrapper(cfg.CredsStore, cfg.CredHelpers) {
 			return nil, fmt.Errorf("acr-doctor: %s sends no registry to docker-credential-acrdoctor, so Docker is reading another config (docker --config DIR?) that this helper cannot see: use DOCKER_CONFIG=DIR instead of --config, or set %s", cfg.Filename, envBackend)
 		}
 		name, where = cfg.PluginSetting(setting.Backend), cfg.Filename+": plugins."+setting.Name+"."+setting.Backend
 	}
 	if name == "" {
-		name, where = dockercreds.DetectDefaultStore(""), "the platform default"
+		name, where = configjson.DefaultStore(), "the platform default"
 	}
 	switch {
 	case name == "":
 		return nil, errors.New("acr-doctor: no credential backend: Docker has no credential helper on this machine, and docker-credential-acrdoctor keeps no credentials of its own; set plugins.acrdoctor.credential-backend to one (pass, secretservice, osxkeychain, wincred, desktop)")
 	case strings.EqualFold(name, self):
 		return nil, fmt.Errorf("acr-doctor: the credential backend (%s) is %q, this helper itself: that would loop; set it to the store the credentials live in (pass, secretservice, osxkeychain, wincred, desktop)", where, name)
-	case name == configedit.FileBackend:
+	case name == setting.FileBackend:
 		return nil, fmt.Errorf("acr-doctor: the credential backend (%s) is %q, Docker's config.json, which a helper cannot write to: Docker rewrites it right after a store and the credential would be lost; undo with docker acrdoctor configure --undo, or set a credential helper (pass, secretservice, osxkeychain, wincred, desktop)", where, name)
-	case !configedit.ValidHelperName(name):
+	case !configjson.ValidHelperName(name):
 		return nil, fmt.Errorf("acr-doctor: the credential backend (%s) %q is not a helper name: use the suffix of docker-credential-NAME", where, name)
 	}
 	program := "docker-credential-" + name

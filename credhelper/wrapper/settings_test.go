@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
 )
 
 // TestSettings: the environment's settings as the helper reads them. A
@@ -60,7 +60,7 @@ func TestEnvironmentFirst(t *testing.T) {
 		{map[string]string{envQuiet: "maybe", envRenew: "later"}, map[string]string{"hints": "off", "renew": "off"}, true, false},
 	} {
 		s := &settings{getenv: func(k string) string { return tc.env[k] }, loaded: true,
-			cfg: &credstore.Settings{Plugins: map[string]map[string]string{"acrdoctor": tc.plugin}}}
+			cfg: &configjson.Settings{Plugins: map[string]map[string]string{"acrdoctor": tc.plugin}}}
 		if s.quiet() != tc.wantQuiet || s.renew() != tc.wantRe {
 			t.Errorf("env %v, config %v: quiet %v, renew %v; want %v, %v", tc.env, tc.plugin, s.quiet(), s.renew(), tc.wantQuiet, tc.wantRe)
 		}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/docker/docker-credential-helpers/credentials"
 
-	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/setting"
 )
@@ -40,10 +39,10 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		return 0
 	}
 	env := newSettings(getenv)
-	readOnly := setting.On(getenv(credstore.ReadOnlyEnv))
+	readOnly := setting.On(getenv(setting.ReadOnlyEnv))
 	b, err := env.backend()
 	if err == nil && readOnly && (action == credentials.ActionStore || action == credentials.ActionErase) {
-		err = fmt.Errorf("acr-doctor: %s refused: %s=1 (the doctor only reads)", action, credstore.ReadOnlyEnv)
+		err = fmt.Errorf("acr-doctor: %s refused: %s=1 (the doctor only reads)", action, setting.ReadOnlyEnv)
 	}
 	var in []byte
 	if action == credentials.ActionGet {

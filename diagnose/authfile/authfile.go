@@ -20,7 +20,7 @@
 //
 // Errors are one line naming the file, and never quote a credential:
 //
-//   - *credstore.ParseError: JSON that is malformed or holds a value of the
+//   - *configjson.ParseError: JSON that is malformed or holds a value of the
 //     wrong type, with line and column;
 //   - *YAMLError: YAML that is malformed, with the line where known;
 //   - *credstore.AuthError: an `auth` that does not decode;
@@ -47,6 +47,7 @@ import (
 	"github.com/docker/cli/cli/config/types"
 	"sigs.k8s.io/yaml"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 )
 
@@ -140,10 +141,10 @@ func loadJSON(name string, data []byte) (*credstore.Config, Format, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
-		return nil, "", credstore.JSONError(name, data, err)
+		return nil, "", configjson.JSONError(name, data, err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, "", credstore.At(name, data, dec.InputOffset(), errors.New("holds more than one JSON document"))
+		return nil, "", configjson.At(name, data, dec.InputOffset(), errors.New("holds more than one JSON document"))
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &top); err != nil || top == nil {
@@ -152,7 +153,7 @@ func loadJSON(name string, data []byte) (*credstore.Config, Format, error) {
 	if _, ok := top["kind"]; ok {
 		var obj object
 		if err := json.Unmarshal(data, &obj); err != nil {
-			return nil, "", credstore.JSONError(name, data, err)
+			return nil, "", configjson.JSONError(name, data, err)
 		}
 		cfg, err := fromObjects(name, []object{obj}, obj.isList())
 		return cfg, SecretJSON, err
@@ -217,7 +218,7 @@ func parseDockerCfg(name string, data []byte, top map[string]json.RawMessage) (*
 	}
 	var entries map[string]dockerCfgEntry
 	if err := json.Unmarshal(data, &entries); err != nil {
-		return nil, credstore.JSONError(name, data, err)
+		return nil, configjson.JSONError(name, data, err)
 	}
 	empty := 0
 	for _, e := range entries {
@@ -408,7 +409,7 @@ func secretAuths(name, id string, s object) (map[string]types.AuthConfig, error)
 	dec := json.NewDecoder(bytes.NewReader(content))
 	var top map[string]json.RawMessage
 	if err := dec.Decode(&top); err != nil {
-		return nil, wrap(credstore.JSONError(key, content, err))
+		return nil, wrap(configjson.JSONError(key, content, err))
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, wrap(errors.New("holds more than one JSON document"))

@@ -11,6 +11,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 )
 
@@ -139,7 +140,7 @@ func TestLoadErrors(t *testing.T) {
 	const dcj = "kubernetes.io/dockerconfigjson"
 	badAuth := b64("pw-SENTINEL")[:6] + "!!" // not base64, and part of a secret
 	var (
-		parseErr  *credstore.ParseError
+		parseErr  *configjson.ParseError
 		authErr   *credstore.AuthError
 		yamlErr   *YAMLError
 		secretErr *SecretError

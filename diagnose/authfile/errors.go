@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 )
 
@@ -70,7 +71,7 @@ func (e *NotPullSecretError) Error() string {
 }
 
 // SecretError is something wrong inside a pull secret. Err is a
-// *credstore.ParseError or *credstore.AuthError (whose File is the data
+// *configjson.ParseError or *credstore.AuthError (whose File is the data
 // key), or says what is wrong with the data under Key.
 type SecretError struct {
 	File   string
@@ -80,7 +81,7 @@ type SecretError struct {
 }
 
 func (e *SecretError) Error() string {
-	var pe *credstore.ParseError
+	var pe *configjson.ParseError
 	var ae *credstore.AuthError
 	if errors.As(e.Err, &pe) || errors.As(e.Err, &ae) {
 		return fmt.Sprintf("%s: secret %s: %v", e.File, e.Secret, e.Err)
@@ -120,7 +121,7 @@ var (
 func yamlError(name string, first int, err error) error {
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &typ) {
-		return &YAMLError{File: name, Err: errors.New(credstore.TypeError(typ))}
+		return &YAMLError{File: name, Err: errors.New(configjson.TypeError(typ))}
 	}
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")

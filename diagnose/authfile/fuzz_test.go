@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 )
 
@@ -24,7 +25,7 @@ func FuzzLoad(f *testing.F) {
 		cfg, format, err := Load(name, data)
 		if err != nil {
 			var (
-				pe *credstore.ParseError
+				pe *configjson.ParseError
 				ae *credstore.AuthError
 				ye *YAMLError
 				se *SecretError

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
@@ -18,7 +19,7 @@ const workspace = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceG
 func TestLoginEventsHostileValues(t *testing.T) {
 	now := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
 	for _, h := range append([]string{""}, shelltest.Hostile...) {
-		cred := probe.Credential{Kind: string(report.RefreshToken), Username: h,
+		cred := probe.Credential{Kind: string(credkind.RefreshToken), Username: h,
 			Token: &token.Token{Claims: token.Claims{Subject: h, JWTID: h}}}
 		for _, args := range [][3]string{{h, h, h}, {"myreg.azurecr.io", h, ""}, {"myreg.azurecr.io", "myreg", h}, {h, "myreg", workspace}} {
 			ev := LoginEvents(args[0], args[1], cred, now, args[2])

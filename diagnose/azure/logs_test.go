@@ -6,14 +6,14 @@ import (
 	"time"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
-	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
 
 func TestLoginEvents(t *testing.T) {
 	now := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
-	refresh := probe.Credential{Kind: string(report.RefreshToken), Username: "<token>",
+	refresh := probe.Credential{Kind: string(credkind.RefreshToken), Username: "<token>",
 		Token: &token.Token{Claims: token.Claims{Subject: `o'brien@contoso.com`, JWTID: "0a14ceb8-1111"}}}
 	tests := []struct {
 		name, workspace string
@@ -38,7 +38,7 @@ func TestLoginEvents(t *testing.T) {
 		{
 			name:      "service principal, workspace known",
 			workspace: "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/logs",
-			cred:      probe.Credential{Kind: string(report.ServicePrincipal), Username: "aaaaaaaa-0000-0000-0000-000000000001"},
+			cred:      probe.Credential{Kind: string(credkind.ServicePrincipal), Username: "aaaaaaaa-0000-0000-0000-000000000001"},
 			want: []string{
 				`| where Identity =~ "aaaaaaaa-0000-0000-0000-000000000001"`,
 				`az monitor log-analytics workspace show --ids /subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/logs --query customerId`,
@@ -47,18 +47,18 @@ func TestLoginEvents(t *testing.T) {
 		},
 		{
 			name: "admin user: the username is what ACR logs",
-			cred: probe.Credential{Kind: string(report.AdminUser), Username: "myreg"},
+			cred: probe.Credential{Kind: string(credkind.AdminUser), Username: "myreg"},
 			want: []string{`| where Identity =~ "myreg"`},
 		},
 		{
 			name:    "anonymous: the login server alone",
-			cred:    probe.Credential{Kind: string(report.Anonymous)},
+			cred:    probe.Credential{Kind: string(credkind.Anonymous)},
 			wantNot: []string{"Identity =~", "JwtId =="},
 			want:    []string{`LoginServer =~ "myreg.azurecr.io"`},
 		},
 		{
 			name: "a KQL string cannot be broken out of",
-			cred: probe.Credential{Kind: string(report.ServicePrincipal), Username: `x" or 1==1 //`},
+			cred: probe.Credential{Kind: string(credkind.ServicePrincipal), Username: `x" or 1==1 //`},
 			want: []string{`Identity =~ "x\" or 1==1 //"`},
 		},
 	}

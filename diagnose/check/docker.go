@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/bounded"
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
@@ -99,7 +100,7 @@ func versionOutput(ctx context.Context, path string) ([]byte, error) {
 	// A docker that hangs is killed with what it started (a wrapper
 	// script's children), which must not hold the check up past its
 	// time limit either.
-	credstore.KillGroup(cmd)
+	bounded.KillGroup(cmd)
 	cmd.WaitDelay = time.Second
 	var out bytes.Buffer
 	cmd.Stdout = &out

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
@@ -44,7 +45,7 @@ func (in *Azure) refine(causes []cause.Cause, t *probe.Transcript) []cause.Cause
 		case cause.NetworkFirewall:
 			c = in.firewall(c, t)
 		case cause.InvalidCredentials, cause.AADNotRegistered:
-			if t.Credential.Kind == string(report.AdminUser) && !res.AdminUserEnabled {
+			if t.Credential.Kind == string(credkind.AdminUser) && !res.AdminUserEnabled {
 				c.Evidence += "; ARM: the admin user is disabled"
 				name := shell.RegistryName(res.Name)
 				c = c.Fixed(new(shell.Fix).
@@ -186,7 +187,7 @@ func peNames(res *report.AzureResource) shell.Arg {
 func (in *Azure) permission(c cause.Cause, t *probe.Transcript) cause.Cause {
 	res := in.Resource
 	kind := t.Credential.Kind
-	if kind == string(report.RepositoryToken) || kind == string(report.AdminUser) {
+	if kind == string(credkind.RepositoryToken) || kind == string(credkind.AdminUser) {
 		return c // scope maps and the admin user are outside role assignments
 	}
 	ops := t.Missing()
@@ -234,10 +235,10 @@ func (in *Azure) permission(c cause.Cause, t *probe.Transcript) cause.Cause {
 // --assignee` takes it: a service principal's app ID, or a refresh
 // token's user (its UPN or subject); "" when that cannot be told.
 func Identity(c probe.Credential) string {
-	switch report.Kind(c.Kind) {
-	case report.ServicePrincipal:
+	switch credkind.Kind(c.Kind) {
+	case credkind.ServicePrincipal:
 		return c.Username
-	case report.AdminUser, report.RepositoryToken, report.Anonymous:
+	case credkind.AdminUser, credkind.RepositoryToken, credkind.Anonymous:
 		return ""
 	}
 	if tok := c.Token; tok != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
@@ -50,9 +51,9 @@ func joinCases(o armOutside) map[string]joinCase {
 	spT := sp("pull")
 	spT.Registry, spT.Credential.Username = o.registry, o.user
 	rtT := &probe.Transcript{Registry: o.registry, Scope: "repository:team/app:pull", Granted: []string{},
-		Credential: probe.Credential{Kind: string(report.RefreshToken), Token: &token.Token{Claims: token.Claims{Name: o.identity}}}}
+		Credential: probe.Credential{Kind: string(credkind.RefreshToken), Token: &token.Token{Claims: token.Claims{Name: o.identity}}}}
 	return map[string]joinCase{
-		"admin disabled": {res(nil), &probe.Transcript{Registry: o.registry, Credential: probe.Credential{Kind: string(report.AdminUser), Username: o.user}},
+		"admin disabled": {res(nil), &probe.Transcript{Registry: o.registry, Credential: probe.Credential{Kind: string(credkind.AdminUser), Username: o.user}},
 			[]cause.Cause{cause.New(cause.InvalidCredentials, "401")}},
 		"public access off, private endpoint": {res(func(r *report.AzureResource) { r.PublicNetworkAccess, r.PrivateEndpoints = "Disabled", pe }), firewalledBy(&probe.DNSResult{Addrs: []string{"198.51.100.20"}}), fw},
 		"public access off, no endpoint":      {res(func(r *report.AzureResource) { r.PublicNetworkAccess = "Disabled" }), firewalledBy(nil), fw},

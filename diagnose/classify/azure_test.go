@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
@@ -38,7 +39,7 @@ var publicDNS = &probe.DNSResult{Addrs: []string{"198.51.100.20"}}
 func sp(granted ...string) *probe.Transcript {
 	return &probe.Transcript{
 		Registry:   "myreg.azurecr.io",
-		Credential: probe.Credential{Kind: string(report.ServicePrincipal), Username: "aaaaaaaa-0000-0000-0000-000000000001"},
+		Credential: probe.Credential{Kind: string(credkind.ServicePrincipal), Username: "aaaaaaaa-0000-0000-0000-000000000001"},
 		Scope:      "repository:team/app:pull,push", Granted: granted,
 	}
 }
@@ -146,7 +147,7 @@ func TestAzure(t *testing.T) {
 		{
 			name:    "admin user disabled",
 			res:     resource(nil),
-			t:       &probe.Transcript{Registry: "myreg.azurecr.io", Credential: probe.Credential{Kind: string(report.AdminUser), Username: "myreg"}},
+			t:       &probe.Transcript{Registry: "myreg.azurecr.io", Credential: probe.Credential{Kind: string(credkind.AdminUser), Username: "myreg"}},
 			in:      []cause.Cause{cause.New(cause.AADNotRegistered, "GET /oauth2/token answered 401: Application not registered with AAD.")},
 			wantIDs: []cause.ID{cause.AADNotRegistered},
 			want:    []string{"ARM: the admin user is disabled", "az acr update -n myreg --admin-enabled true"},
@@ -185,7 +186,7 @@ func TestAzure(t *testing.T) {
 			res:  resource(nil),
 			t: &probe.Transcript{
 				Registry:   "myreg.azurecr.io",
-				Credential: probe.Credential{Kind: string(report.RefreshToken), Token: &token.Token{Claims: token.Claims{Subject: "alice@contoso.com"}}},
+				Credential: probe.Credential{Kind: string(credkind.RefreshToken), Token: &token.Token{Claims: token.Claims{Subject: "alice@contoso.com"}}},
 				Scope:      "repository:team/app:pull", Granted: []string{},
 			},
 			in:      []cause.Cause{perm},
@@ -195,7 +196,7 @@ func TestAzure(t *testing.T) {
 		{
 			name: "a repository token's scope map is left to the classifier",
 			res:  resource(nil),
-			t: &probe.Transcript{Registry: "myreg.azurecr.io", Credential: probe.Credential{Kind: string(report.RepositoryToken), Username: "ci"},
+			t: &probe.Transcript{Registry: "myreg.azurecr.io", Credential: probe.Credential{Kind: string(credkind.RepositoryToken), Username: "ci"},
 				Scope: "repository:team/app:pull", Granted: []string{}},
 			in:      []cause.Cause{cause.New(cause.InsufficientPermission, "x", "az acr scope-map update")},
 			wantIDs: []cause.ID{cause.InsufficientPermission},

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/setting"
@@ -16,10 +17,6 @@ import (
 const (
 	// Helper is the wrapper's helper suffix: docker-credential-acrdoctor.
 	Helper = setting.Name
-	// FileBackend is what earlier versions called Docker's own file store
-	// as a backend. It cannot be wrapped: Docker rewrites config.json from
-	// memory right after a helper's store, dropping what the helper wrote.
-	FileBackend = "file"
 )
 
 // Request is what configure was asked to do.
@@ -34,7 +31,7 @@ type Request struct {
 	// Backend is the store to wrap; "" picks the one Docker uses now.
 	Backend string
 	// DefaultStore is the helper Docker picks on this machine when a
-	// config names none and holds no credentials (DetectDefaultStore).
+	// config names none and holds no credentials (configjson.DefaultStore).
 	DefaultStore string
 }
 
@@ -118,12 +115,12 @@ func Configure(f *File, req Request) (*Plan, error) {
 // already wrapped, else Docker's credsStore, else Docker's default.
 func backend(cfg *credstore.Config, req Request) (string, error) {
 	current := cfg.PluginSetting(setting.Backend)
-	if current == FileBackend {
+	if current == setting.FileBackend {
 		current = ""
 	}
 	name := req.Backend
 	if name != "" {
-		if current != "" && name != current && RoutesToWrapper(cfg.CredsStore, cfg.CredHelpers) {
+		if current != "" && name != current && configjson.RoutesToWrapper(cfg.CredsStore, cfg.CredHelpers) {
 			return "", fmt.Errorf("the wrapper already wraps %s: wrapping %s instead would hide the credentials kept in %s (undo the earlier configure first)", current, name, current)
 		}
 	} else if current != "" {
@@ -139,38 +136,13 @@ func backend(cfg *credstore.Config, req Request) (string, error) {
 	if strings.EqualFold(name, Helper) {
 		return "", errors.New("--backend acrdoctor would make the helper wrap itself")
 	}
-	if name == FileBackend {
+	if name == setting.FileBackend {
 		return "", errors.New(`--backend file is not offered: Docker rewrites config.json right after a helper stores a credential there, so the credential would be lost; name a credential helper (pass, secretservice, osxkeychain, wincred, desktop)`)
 	}
-	if !ValidHelperName(name) {
+	if !configjson.ValidHelperName(name) {
 		return "", fmt.Errorf("--backend %q is not a helper name: use the suffix of docker-credential-NAME", name)
 	}
 	return name, nil
-}
-
-// ValidHelperName reports whether name can follow docker-credential- in a
-// program name: no path, no shell syntax.
-func ValidHelperName(name string) bool {
-	for _, r := range name {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
-			return false
-		}
-	}
-	return name != "" && name != "." && name != ".."
-}
-
-// RoutesToWrapper reports whether a config.json with this credsStore and
-// credHelpers sends some registry to the wrapper.
-func RoutesToWrapper(credsStore string, credHelpers map[string]string) bool {
-	if credsStore == Helper {
-		return true
-	}
-	for _, h := range credHelpers {
-		if h == Helper {
-			return true
-		}
-	}
-	return false
 }
 
 // store plans credsStore: every registry without a credHelpers entry goes
@@ -291,7 +263,7 @@ func Unwrap(doc Doc) (Doc, error) {
 	backend := doc.String("plugins", Helper, setting.Backend)
 	if doc.String("credsStore") == Helper {
 		var store json.RawMessage
-		if backend != "" && backend != FileBackend {
+		if backend != "" && backend != setting.FileBackend {
 			store, _ = json.Marshal(backend)
 		}
 		if err := out.Set(store, "credsStore"); err != nil {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
 )
 
 func file(t *testing.T, raw string) *File {
@@ -245,15 +247,15 @@ func TestUnwrap(t *testing.T) {
 
 func TestValidHelperName(t *testing.T) {
 	for _, name := range []string{"pass", "a", "z", "A", "Z", "0", "9", "secretservice", "acr-env", "my_helper", "desktop.exe", "ecr-login.v2"} {
-		if !ValidHelperName(name) {
-			t.Errorf("ValidHelperName(%q) = false", name)
+		if !configjson.ValidHelperName(name) {
+			t.Errorf("configjson.ValidHelperName(%q) = false", name)
 		}
 	}
 	// Each character just outside a range, and what a path or a shell
 	// would make of a name.
 	for _, name := range []string{"", ".", "..", "`", "{", "@", "[", "/", ":", "a/b", `a\b`, "pass;rm", "a b", "pass\n", "é", "../bin/sh"} {
-		if ValidHelperName(name) {
-			t.Errorf("ValidHelperName(%q) = true", name)
+		if configjson.ValidHelperName(name) {
+			t.Errorf("configjson.ValidHelperName(%q) = true", name)
 		}
 	}
 }
@@ -271,8 +273,8 @@ func TestRoutesToWrapper(t *testing.T) {
 		{"", nil, false},
 	}
 	for _, tt := range tests {
-		if got := RoutesToWrapper(tt.store, tt.helpers); got != tt.want {
-			t.Errorf("RoutesToWrapper(%q, %v) = %v", tt.store, tt.helpers, got)
+		if got := configjson.RoutesToWrapper(tt.store, tt.helpers); got != tt.want {
+			t.Errorf("configjson.RoutesToWrapper(%q, %v) = %v", tt.store, tt.helpers, got)
 		}
 	}
 }

@@ -26,7 +26,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
 )
 
 // Doc is config.json as a JSON object, each value kept as written.
@@ -48,7 +48,7 @@ type File struct {
 // too, one line each.
 func Read(name string) (*File, error) {
 	f := &File{Name: name, Mode: 0o600, Doc: Doc{}}
-	raw, err := credstore.ReadFile(name)
+	raw, err := configjson.ReadFile(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return f, nil
 	}
@@ -75,13 +75,13 @@ func Parse(name string, data []byte) (Doc, error) {
 	if trimmed[0] != '{' {
 		var v any
 		if err := json.Unmarshal(trimmed, &v); err != nil {
-			return nil, credstore.JSONError(name, data, err)
+			return nil, configjson.JSONError(name, data, err)
 		}
 		return nil, fmt.Errorf("%s holds %s, not a JSON object of settings", name, describe(v))
 	}
 	var doc Doc
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, credstore.JSONError(name, data, err)
+		return nil, configjson.JSONError(name, data, err)
 	}
 	if err := duplicateKey(name, data); err != nil {
 		return nil, err
@@ -106,7 +106,7 @@ func duplicateKey(name string, data []byte) error {
 			return nil
 		}
 		if err != nil {
-			return credstore.JSONError(name, data, err)
+			return configjson.JSONError(name, data, err)
 		}
 		var top *frame
 		if len(stack) > 0 {
@@ -114,7 +114,7 @@ func duplicateKey(name string, data []byte) error {
 		}
 		if k, isKey := tok.(string); isKey && top != nil && top.object && top.key {
 			if top.keys[k] {
-				return credstore.At(name, data, dec.InputOffset(), fmt.Errorf("the key %q is written twice in one object: Docker merges the two, a rewrite would keep one; merge them by hand first", k))
+				return configjson.At(name, data, dec.InputOffset(), fmt.Errorf("the key %q is written twice in one object: Docker merges the two, a rewrite would keep one; merge them by hand first", k))
 			}
 			top.keys[k], top.key = true, false
 			continue

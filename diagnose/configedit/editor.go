@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/atomicfile"
-	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
 	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
 )
 
@@ -139,7 +139,7 @@ func Canonical(name string) (string, error) {
 
 // unchangedSince re-reads config.json and compares it with what was read.
 func unchangedSince(f *File) error {
-	raw, err := credstore.ReadFile(f.Name)
+	raw, err := configjson.ReadFile(f.Name)
 	exists := err == nil
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err

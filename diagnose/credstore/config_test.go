@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
 )
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
@@ -82,9 +83,9 @@ func TestParseErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse("/home/u/.docker/config.json", []byte(tt.data))
-			var pe *ParseError
+			var pe *configjson.ParseError
 			if !errors.As(err, &pe) {
-				t.Fatalf("err = %v, want *ParseError", err)
+				t.Fatalf("err = %v, want *configjson.ParseError", err)
 			}
 			if pe.Line != tt.line || pe.Column != tt.col {
 				t.Errorf("at line %d column %d, want %d:%d (%v)", pe.Line, pe.Column, tt.line, tt.col, err)
@@ -211,7 +212,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := Parse("config.json", data)
 		if err != nil {
-			var pe *ParseError
+			var pe *configjson.ParseError
 			var ae *AuthError
 			if !errors.As(err, &pe) && !errors.As(err, &ae) {
 				t.Fatalf("untyped error %T: %v", err, err)
@@ -248,46 +249,12 @@ func TestParseAsDocker(t *testing.T) {
 	}
 }
 
-// TestReadFileBounds: a file of MaxConfigSize bytes is read whole; one
-// byte more is refused rather than read in part.
-func TestReadFileBounds(t *testing.T) {
-	dir := t.TempDir()
-	for _, tt := range []struct {
-		size int64
-		err  string
-	}{
-		{MaxConfigSize, ""},
-		{MaxConfigSize + 1, "is larger than 32 MiB"},
-	} {
-		name := filepath.Join(dir, "config.json")
-		f, err := os.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = f.Truncate(tt.size) // sparse: no 32 MiB written
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := ReadFile(name)
-		if tt.err == "" {
-			if err != nil || int64(len(data)) != tt.size {
-				t.Errorf("ReadFile of %d bytes = %d bytes, %v", tt.size, len(data), err)
-			}
-			continue
-		}
-		if err == nil || !strings.Contains(err.Error(), tt.err) || data != nil {
-			t.Errorf("ReadFile of %d bytes = %d bytes, %v; want %q", tt.size, len(data), err, tt.err)
-		}
-	}
-}
-
 // TestJSONErrorPositions: an error at the very first byte still has a
 // line and column; one encoding/json gives no offset for has none.
 func TestJSONErrorPositions(t *testing.T) {
 	var v any
-	err := JSONError("config.json", nil, json.Unmarshal(nil, &v))
-	var pe *ParseError
+	err := configjson.JSONError("config.json", nil, json.Unmarshal(nil, &v))
+	var pe *configjson.ParseError
 	if !errors.As(err, &pe) || pe.Line != 1 || pe.Column != 1 || pe.Offset != 0 {
 		t.Errorf("empty input: %#v", err)
 	}
@@ -307,86 +274,6 @@ func TestJSONErrorPositions(t *testing.T) {
 	}
 	if got, want := err.Error(), `DOCKER_AUTH_CONFIG: json: unknown field "credsStore"`; got != want {
 		t.Errorf("unknown field: %q, want %q", got, want)
-	}
-}
-
-func TestTypeError(t *testing.T) {
-	typeErr := func(data string, v any) *json.UnmarshalTypeError {
-		t.Helper()
-		var te *json.UnmarshalTypeError
-		if err := json.Unmarshal([]byte(data), v); !errors.As(err, &te) {
-			t.Fatalf("Unmarshal(%s) = %v, want a type error", data, err)
-		}
-		return te
-	}
-	tests := []struct {
-		e    *json.UnmarshalTypeError
-		want string
-	}{
-		{typeErr(`{"auths":[]}`, &struct{ Auths map[string]string }{}), `"Auths" must be an object`},
-		{typeErr(`{"a":1}`, &struct{ A struct{} }{}), `"A" must be an object`},
-		{typeErr(`{"a":{}}`, &struct{ A []string }{}), `"A" must be an array`},
-		{typeErr(`{"a":{}}`, &struct{ A [2]int }{}), `"A" must be an array`},
-		{typeErr(`{"a":1}`, &struct{ A string }{}), `"A" must be a string`},
-		{typeErr(`{"a":"x"}`, &struct{ A bool }{}), `"A" must be a boolean`},
-		{typeErr(`{"a":"x"}`, &struct{ A int }{}), `"A" must be a int`},
-		{typeErr(`[]`, &map[string]string{}), `the document must be an object`},
-		{&json.UnmarshalTypeError{Value: "number"}, "the document must be another type"},
-	}
-	for _, tt := range tests {
-		if got := TypeError(tt.e); got != tt.want {
-			t.Errorf("TypeError(%+v) = %q, want %q", tt.e, got, tt.want)
-		}
-	}
-}
-
-// TestLoadSettings: the settings a helper needs, read as leniently as
-// Docker reads config.json; only what is not JSON fails.
-func TestLoadSettings(t *testing.T) {
-	tests := []struct {
-		name, data string // "" data: no file
-		store      string
-		helpers    map[string]string
-		backend    string
-		err        string
-	}{
-		{name: "missing file"},
-		{name: "settings", data: `{"credsStore":"acrdoctor","credHelpers":{"a.azurecr.io":"acrdoctor"},"plugins":{"acrdoctor":{"credential-backend":"pass"}}}`,
-			store: "acrdoctor", helpers: map[string]string{"a.azurecr.io": "acrdoctor"}, backend: "pass"},
-		{name: "a value of the wrong type is skipped", data: `{"credsStore":1,"plugins":{"acrdoctor":{"credential-backend":"pass"}}}`, backend: "pass"},
-		{name: "auths are not decoded", data: `{"auths":{"a.io":{"auth":"!!"}},"credsStore":"pass"}`, store: "pass"},
-		{name: "what follows the first value is ignored", data: `{"credsStore":"pass"}}`, store: "pass"},
-		{name: "empty", data: " "},
-		{name: "not JSON", data: `{"credsStore":"pass",}`, err: "config.json: line 1, column 22"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			if tt.data != "" {
-				writeFile(t, filepath.Join(dir, "config.json"), tt.data)
-			}
-			s, err := LoadSettings(dir)
-			if tt.err != "" {
-				var pe *ParseError
-				if !errors.As(err, &pe) || !strings.Contains(err.Error(), tt.err) || s != nil {
-					t.Fatalf("LoadSettings = %+v, %v; want a *ParseError with %q", s, err, tt.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if s.Filename != filepath.Join(dir, "config.json") || s.CredsStore != tt.store || !maps.Equal(s.CredHelpers, tt.helpers) || s.PluginSetting("credential-backend") != tt.backend {
-				t.Errorf("LoadSettings = %+v", s)
-			}
-		})
-	}
-	dir := t.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, "config.json"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if s, err := LoadSettings(dir); err == nil || s != nil || !strings.Contains(err.Error(), "reading config file") {
-		t.Errorf("a folder as config.json: %+v, %v", s, err)
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 	"github.com/docker/docker-credential-helpers/client"
 	"github.com/docker/docker-credential-helpers/credentials"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 )
 
@@ -35,7 +37,7 @@ var errExit = errors.New("exit status 1")
 // kind whose text is one line, without control characters, and bounded.
 func FuzzHelperGet(f *testing.F) {
 	for _, s := range [][2]string{
-		{`{"ServerURL":"myreg.azurecr.io","Username":"` + TokenUsername + `","Secret":"` + jwt + `"}`, ""},
+		{`{"ServerURL":"myreg.azurecr.io","Username":"` + credkind.TokenUsername + `","Secret":"` + jwt + `"}`, ""},
 		{`{"ServerURL":"myreg.azurecr.io","Username":"","Secret":""}`, ""}, // Debian's pass 0.6.4
 		{"credentials not found in native keychain\n", ""},
 		{"", "gpg: decryption failed: No secret key\n"},
@@ -155,7 +157,7 @@ func FuzzParseEnv(f *testing.F) {
 		v := before + `{"auths":{"myreg.azurecr.io":{"auth":"` + auth + `"` + after + `}}}`
 		auths, err := parseEnv(v)
 		if err != nil {
-			var pe *ParseError
+			var pe *configjson.ParseError
 			var ae *AuthError
 			if !errors.As(err, &pe) && !errors.As(err, &ae) {
 				t.Fatalf("untyped error %T: %v", err, err)

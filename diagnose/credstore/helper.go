@@ -15,14 +15,10 @@ import (
 	"github.com/docker/docker-credential-helpers/client"
 	"github.com/docker/docker-credential-helpers/credentials"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/bounded"
 	"github.com/acr-doctor/acr-doctor/diagnose/redact"
+	"github.com/acr-doctor/acr-doctor/diagnose/setting"
 )
-
-// ReadOnlyEnv is set, to "1", in the environment of every helper the
-// doctor runs. docker-credential-acrdoctor then only reads: no renewal, no
-// journal line, no store or erase, so that diagnosing changes nothing.
-// Other helpers ignore it.
-const ReadOnlyEnv = "ACRDOCTOR_READ_ONLY"
 
 // HelperFailure says how a helper failed, for callers that branch on it.
 type HelperFailure string
@@ -197,8 +193,8 @@ type runner struct {
 	helper string
 	action string
 	cmd    *exec.Cmd
-	stdout CappedBuffer
-	stderr CappedBuffer
+	stdout bounded.Buffer
+	stderr bounded.Buffer
 	runErr error
 	took   time.Duration
 }
@@ -213,14 +209,14 @@ func (r *runner) program(args ...string) client.Program {
 	r.cmd.Env = os.Environ()
 	if r.action == credentials.ActionGet || r.action == credentials.ActionList {
 		// The wrapper then only reads: no renewal, no journal line.
-		r.cmd.Env = append(r.cmd.Env, ReadOnlyEnv+"=1")
+		r.cmd.Env = append(r.cmd.Env, setting.ReadOnlyEnv+"=1")
 	}
 	r.cmd.Stdout = &r.stdout
 	r.cmd.Stderr = &r.stderr
 	// A helper that leaves a child holding its output open would keep
 	// Wait from returning after the kill; give up on the pipes soon after.
 	r.cmd.WaitDelay = 200 * time.Millisecond
-	KillGroup(r.cmd)
+	bounded.KillGroup(r.cmd)
 	return r
 }
 
@@ -258,7 +254,7 @@ func (r *runner) failure(err error) error {
 		return r.fail(HelperNotExecutable, "", r.runErr)
 	case errors.Is(r.ctx.Err(), context.DeadlineExceeded):
 		return r.fail(HelperTimedOut, "", r.ctx.Err())
-	case errors.Is(r.runErr, ErrOutputTooLong):
+	case errors.Is(r.runErr, bounded.ErrOutputTooLong):
 		return r.fail(HelperGarbage, "", r.runErr)
 	}
 	msg := said(r.stdout.Bytes())

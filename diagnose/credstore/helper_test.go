@@ -1,16 +1,16 @@
 package credstore
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 )
 
 // fakeHelpers puts docker-credential-NAME scripts on PATH. Helpers are real
@@ -59,42 +59,6 @@ func TestHelperErrorString(t *testing.T) {
 		if got := err.Error(); got != tt.want {
 			t.Errorf("%s error = %q, want %q", tt.failure, got, tt.want)
 		}
-	}
-}
-
-// TestCappedBuffer: past MaxHelperOutput bytes Write fails and the rest
-// is dropped, whether written in pieces or copied as os/exec copies a
-// helper's output.
-func TestCappedBuffer(t *testing.T) {
-	var c CappedBuffer
-	if n, err := c.Write(bytes.Repeat([]byte("a"), MaxHelperOutput-10)); err != nil || n != MaxHelperOutput-10 || c.Err() != nil {
-		t.Fatalf("Write below the cap = %d, %v, Err %v", n, err, c.Err())
-	}
-	if n, err := c.Write(bytes.Repeat([]byte("b"), 10)); err != nil || n != 10 || c.Err() != nil {
-		t.Fatalf("Write up to the cap exactly = %d, %v, Err %v", n, err, c.Err())
-	}
-	if n, err := c.Write([]byte("c")); !errors.Is(err, ErrOutputTooLong) || n != 0 || !errors.Is(c.Err(), ErrOutputTooLong) {
-		t.Fatalf("Write past the cap = %d, %v, Err %v", n, err, c.Err())
-	}
-	if got := c.String(); len(got) != MaxHelperOutput || got[len(got)-1] != 'b' {
-		t.Errorf("kept %d bytes ending %q, want %d ending in b", len(got), got[len(got)-1:], MaxHelperOutput)
-	}
-
-	var part CappedBuffer
-	part.Write(bytes.Repeat([]byte("a"), MaxHelperOutput-3))
-	if n, err := part.Write([]byte("bcdef")); !errors.Is(err, ErrOutputTooLong) || n != 3 {
-		t.Fatalf("Write across the cap = %d, %v", n, err)
-	}
-	if got := part.Bytes(); len(got) != MaxHelperOutput || !bytes.HasSuffix(got, []byte("abcd")) {
-		t.Errorf("kept %d bytes ending %q, want the room filled", len(got), got[len(got)-4:])
-	}
-
-	var copied CappedBuffer
-	if _, err := io.Copy(&copied, bytes.NewReader(make([]byte, 3*MaxHelperOutput))); !errors.Is(err, ErrOutputTooLong) {
-		t.Fatalf("io.Copy = %v, want ErrOutputTooLong", err)
-	}
-	if len(copied.Bytes()) != MaxHelperOutput {
-		t.Errorf("io.Copy kept %d bytes, want %d", len(copied.Bytes()), MaxHelperOutput)
 	}
 }
 
@@ -164,7 +128,7 @@ func TestHelperGet(t *testing.T) {
 		"empty":    `echo '{"ServerURL":"x","Username":"","Secret":""}'`,
 		"garbage":  `echo '<html>proxy login</html>'`,
 		"flood":    `head -c 3000000 /dev/zero`,
-		// A credential, then more than MaxHelperOutput: still a flood.
+		// A credential, then more than bounded.MaxOutput: still a flood.
 		"floodjson": `echo '{"ServerURL":"x","Username":"admin","Secret":"s"}'; head -c 2000000 /dev/zero`,
 		"hang":      `sleep 30`,
 		"hangkid":   `(sleep 30; echo late) & echo $! > "$HANGKID_PID"; exit 1`,
@@ -183,7 +147,7 @@ func TestHelperGet(t *testing.T) {
 		timeout time.Duration // 0: 2s
 	}{
 		{helper: "ok", want: Credential{"admin", "s3cret"}},
-		{helper: "token", want: Credential{TokenUsername, jwt}},
+		{helper: "token", want: Credential{credkind.TokenUsername, jwt}},
 		{helper: "notfound"},
 		{helper: "uninit", failure: HelperFailed, message: "pass store is uninitialized"},
 		{helper: "stderr", failure: HelperFailed, message: "Cannot autolaunch D-Bus without X11 $DISPLAY"},

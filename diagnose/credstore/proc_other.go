@@ -12,8 +12,6 @@ import (
 // plain exec error.
 var errExecFormat = errors.New("exec format error")
 
-func KillGroup(*exec.Cmd) {}
-
 func KillLeftovers(*exec.Cmd) {}
 
 func killGroup(pid int) {
@@ -21,5 +19,3 @@ func killGroup(pid int) {
 		_ = p.Kill()
 	}
 }
-
-const nonBlock = 0

@@ -9,16 +9,6 @@ import (
 
 var errExecFormat error = syscall.ENOEXEC
 
-// nonBlock opens a FIFO without waiting for a writer, so ReadFile can refuse it.
-const nonBlock = syscall.O_NONBLOCK
-
-// KillGroup makes a timeout kill the helper's whole process group: helpers
-// are often scripts, and killing the shell alone leaves its children running.
-func KillGroup(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-}
-
 // killGroup kills the process group pid leads, or pid alone where it
 // leads none.
 func killGroup(pid int) {

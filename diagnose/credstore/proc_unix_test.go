@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/bounded"
 )
 
 // TestKillGroup: cancelling a command set up by KillGroup ends what it
@@ -22,7 +24,7 @@ func TestKillGroup(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", `sleep 30 & echo $! > "$1.tmp" && mv "$1.tmp" "$1"; wait`, "sh", pidFile)
-	KillGroup(cmd)
+	bounded.KillGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

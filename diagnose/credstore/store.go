@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 )
 
@@ -43,14 +44,11 @@ func (s Source) String() string {
 	return string(s.Kind)
 }
 
-// TokenUsername is the username a helper stores an identity token under.
-const TokenUsername = "<token>"
-
 // Entry is the credential Docker would use for one registry key.
 type Entry struct {
 	Registry string // the key, exactly as stored
 	Source   Source
-	Username string // as stored; TokenUsername for a helper-held identity token
+	Username string // as stored; credkind.TokenUsername for a helper-held identity token
 	Password string
 	// IdentityToken is an OAuth2 refresh token (for ACR, an ACR refresh
 	// token): from `identitytoken` in the file, or a helper's `<token>` entry.
@@ -170,7 +168,7 @@ func (s *Store) Lookup(ctx context.Context, key string) Entry {
 		e.NotFound = true
 	case err != nil:
 		e.Err = err
-	case cred.Username == TokenUsername:
+	case cred.Username == credkind.TokenUsername:
 		e.Username, e.IdentityToken = cred.Username, cred.Secret
 	default:
 		e.Username, e.Password = cred.Username, cred.Secret

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/docker/cli/cli/config/types"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 )
 
 func TestLookupOrder(t *testing.T) {
@@ -44,7 +46,7 @@ func TestLookupOrder(t *testing.T) {
 		shadowed []Source
 	}{
 		{key: "env.azurecr.io", source: "env:DOCKER_AUTH_CONFIG", user: "env", shadowed: []Source{{CredsStore, "store"}}},
-		{key: "helped.azurecr.io", source: "credHelpers:helper", user: TokenUsername, idtok: jwt, shadowed: []Source{{Kind: File}}},
+		{key: "helped.azurecr.io", source: "credHelpers:helper", user: credkind.TokenUsername, idtok: jwt, shadowed: []Source{{Kind: File}}},
 		{key: "stored.azurecr.io", source: "credsStore:store", user: "from-store"},
 		{key: "nf.azurecr.io", source: "credHelpers:nf", notFound: true},
 		{key: "empty.azurecr.io", source: "credHelpers:empty", notFound: true},
@@ -188,7 +190,7 @@ func TestEntrySecret(t *testing.T) {
 		e    Entry
 		want string
 	}{
-		{Entry{Username: TokenUsername, IdentityToken: jwt}, jwt},
+		{Entry{Username: credkind.TokenUsername, IdentityToken: jwt}, jwt},
 		{Entry{Username: "u", Password: "p", IdentityToken: jwt}, jwt}, // Docker prefers the token
 		{Entry{Username: "admin", Password: "s3cret"}, "s3cret"},
 		{Entry{NotFound: true}, ""},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/docker/cli/cli/config/types"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/token/tokentest"
 )
@@ -22,7 +23,7 @@ func BenchmarkTake1000(b *testing.B) {
 		host := fmt.Sprintf("reg%04d.azurecr.io", i)
 		switch i % 4 {
 		case 0, 1:
-			auths[host] = types.AuthConfig{Username: NullGUID, IdentityToken: s.Sign(tokentest.ACRRefresh(host, "alice@contoso.com", tenant, now.Add(-time.Duration(i)*time.Minute), "read", "write"))}
+			auths[host] = types.AuthConfig{Username: credkind.NullGUID, IdentityToken: s.Sign(tokentest.ACRRefresh(host, "alice@contoso.com", tenant, now.Add(-time.Duration(i)*time.Minute), "read", "write"))}
 		case 2:
 			auths[host] = types.AuthConfig{Username: fmt.Sprintf("reg%04d", i), Password: "admin-password"}
 		default:

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell/shelltest"
@@ -45,16 +46,16 @@ func TestHostileKeys(t *testing.T) {
 		long := refresh + strings.Repeat("x", 2600)
 		for _, key := range keys {
 			entries := []credstore.Entry{
-				file(key, NullGUID, "", refresh),
-				file(key, NullGUID, "", ""),
-				file(key, NullGUID, "not-a-token", ""),
+				file(key, credkind.NullGUID, "", refresh),
+				file(key, credkind.NullGUID, "", ""),
+				file(key, credkind.NullGUID, "not-a-token", ""),
 				file(key, h, "pw", ""),
 				file(key, h+"@contoso.com", "pw", ""),
 				file(key, h, refresh, ""),
-				file(key, NullGUID, expiring, ""),
-				file(key, NullGUID, access, ""),
+				file(key, credkind.NullGUID, expiring, ""),
+				file(key, credkind.NullGUID, access, ""),
 				file(key, "x", aad, ""),
-				file(key, NullGUID, "", "eyJdamaged"),
+				file(key, credkind.NullGUID, "", "eyJdamaged"),
 				inHelper("wincred", key, "<token>", long),
 				{Registry: key, Source: credstore.Source{Kind: credstore.CredHelpers, Helper: h}, NotFound: true},
 				{Registry: key, Source: credstore.Source{Kind: credstore.CredHelpers, Helper: h},

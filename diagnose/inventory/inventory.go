@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/fingerprint"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
@@ -18,9 +19,6 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
-
-// NullGUID is the username that tells ACR the password is an ACR token.
-const NullGUID = "00000000-0000-0000-0000-000000000000"
 
 // ExpiryWarning is how close to expiry a token draws a warning: a push of
 // a few large layers outlasts it.
@@ -181,47 +179,38 @@ func (a *assessor) nameProblem(p loginserver.Problem) {
 
 func (a *assessor) kind() {
 	e := a.e
-	switch {
-	case e.Err != nil:
-		a.c.Kind = report.Unknown
+	if e.Err != nil {
+		a.c.Kind = credkind.Unknown
 		a.add(helperCause(e.Err, a.e.Registry))
 		return
-	case e.NotFound || (e.Username == "" && e.Secret() == ""):
-		a.c.Kind = report.Anonymous
+	}
+	j := credkind.Of(credkind.Credential{Username: e.Username, Password: e.Password, IdentityToken: e.IdentityToken}, a.acr, a.name())
+	a.c.Kind = j.Kind
+	switch {
+	case e.NotFound || j.Kind == credkind.Anonymous:
+		a.c.Kind = credkind.Anonymous
 		a.anonymous()
 		return
-	case e.IdentityToken != "":
-		a.storedToken(e.IdentityToken, false)
+	case j.Token != nil || j.TokenErr != nil:
+		a.storedToken(e.Secret(), j)
 		return
 	}
+	// The causes of a username and password whose kind says nothing.
 	pass := e.Password
 	switch {
-	case token.LooksLikeJWT(pass):
-		a.storedToken(pass, true)
-		return
 	case !a.acr:
-		a.c.Kind = report.Unknown
-	case e.Username == NullGUID && pass == "":
-		a.c.Kind = report.Unknown
+	case e.Username == credkind.NullGUID && pass == "":
 		a.add(cause.New(cause.CredentialStore,
-			fmt.Sprintf("%s holds the username %s with an empty password and no identity token: the ACR token is missing", e.Source, NullGUID)).Fixed(
+			fmt.Sprintf("%s holds the username %s with an empty password and no identity token: the ACR token is missing", e.Source, credkind.NullGUID)).Fixed(
 			a.relogin()))
-	case e.Username == NullGUID:
-		a.c.Kind = report.Unknown
+	case e.Username == credkind.NullGUID:
 		a.add(cause.New(cause.InvalidCredentials,
-			fmt.Sprintf("the username %s tells ACR the password is an ACR token, but the stored password is not a token", NullGUID)).Fixed(
+			fmt.Sprintf("the username %s tells ACR the password is an ACR token, but the stored password is not a token", credkind.NullGUID)).Fixed(
 			a.login()))
-	case shell.ValidGUID(e.Username):
-		a.c.Kind = report.ServicePrincipal
-	case strings.EqualFold(e.Username, a.name()):
-		a.c.Kind = report.AdminUser
-	case strings.Contains(e.Username, "@"):
-		a.c.Kind = report.Unknown
+	case j.Kind == credkind.Unknown && strings.Contains(e.Username, "@"):
 		a.add(cause.New(cause.InvalidCredentials,
 			fmt.Sprintf("the username %q is an e-mail address; ACR knows no such user and answers \"Application not registered with AAD\"", e.Username)).Fixed(
 			a.login().Add("log in as a service principal (application ID and secret), the admin user, or a repository-scoped token")))
-	default:
-		a.c.Kind = report.RepositoryToken
 	}
 	a.secretLength(pass)
 }
@@ -241,40 +230,28 @@ func (a *assessor) anonymous() {
 }
 
 // storedToken judges a JWT stored as the identity token or, with
-// asPassword, as the password.
-func (a *assessor) storedToken(secret string, asPassword bool) {
+// j.AsPassword, as the password.
+func (a *assessor) storedToken(secret string, j credkind.Judgement) {
 	defer a.secretLength(secret)
-	tok, err := token.Decode(secret)
-	if err != nil {
-		a.c.Kind = report.IdentityToken
-		if asPassword {
-			a.c.Kind = report.Unknown
-		}
-		a.damaged(secret, err)
+	tok := j.Token
+	if j.TokenErr != nil {
+		a.damaged(secret, j.TokenErr)
 		return
 	}
 	a.c.Token = report.NewToken(tok, a.now)
 	switch tok.Kind {
 	case token.AADToken:
-		a.c.Kind = report.AADToken
 		a.aadToken(tok)
 		return
-	case token.RefreshToken:
-		a.c.Kind = report.RefreshToken
-	case token.AccessToken:
-		a.c.Kind = report.IdentityToken
+	case token.RefreshToken, token.AccessToken:
 	default:
-		a.c.Kind = report.IdentityToken
-		if asPassword {
-			a.c.Kind = report.Unknown
-		}
 		a.expiry(tok)
 		return
 	}
-	if asPassword && a.e.Username != NullGUID && a.e.Username != credstore.TokenUsername {
+	if j.AsPassword && a.e.Username != credkind.NullGUID && a.e.Username != credkind.TokenUsername {
 		a.add(cause.New(cause.InvalidCredentials,
-			fmt.Sprintf("an ACR token is stored with the username %q; ACR accepts a token only with the username %s and answers \"Application not registered with AAD\" otherwise", a.e.Username, NullGUID)).Fixed(
-			a.login().Add("az acr login -n %s --expose-token --output tsv --query accessToken | docker login %s -u "+NullGUID+" --password-stdin", a.nameArg(), a.loginArg())))
+			fmt.Sprintf("an ACR token is stored with the username %q; ACR accepts a token only with the username %s and answers \"Application not registered with AAD\" otherwise", a.e.Username, credkind.NullGUID)).Fixed(
+			a.login().Add("az acr login -n %s --expose-token --output tsv --query accessToken | docker login %s -u "+credkind.NullGUID+" --password-stdin", a.nameArg(), a.loginArg())))
 	}
 	a.acrToken(tok)
 }
@@ -341,7 +318,7 @@ func (a *assessor) renewal(tok *token.Token) *shell.Fix {
 		return fix("az login").Add("az acr login -n %s", a.nameArg())
 	case token.RefreshToken, token.AccessToken:
 		return a.login().
-			Add("in CI, where Docker cannot ask az: az acr login -n %s --expose-token --output tsv --query accessToken | docker login %s -u "+NullGUID+" --password-stdin", a.nameArg(), a.loginArg())
+			Add("in CI, where Docker cannot ask az: az acr login -n %s --expose-token --output tsv --query accessToken | docker login %s -u "+credkind.NullGUID+" --password-stdin", a.nameArg(), a.loginArg())
 	}
 	return fix("docker login %s", a.loginArg())
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
@@ -24,7 +25,7 @@ func file(key, user, pass, idtok string) credstore.Entry {
 
 func inHelper(helper, key, user, secret string) credstore.Entry {
 	e := credstore.Entry{Registry: key, Source: credstore.Source{Kind: credstore.CredsStore, Helper: helper}, Username: user}
-	if user == credstore.TokenUsername {
+	if user == credkind.TokenUsername {
 		e.IdentityToken = secret
 	} else {
 		e.Password = secret
@@ -49,42 +50,42 @@ func TestAssess(t *testing.T) {
 		name   string
 		entry  credstore.Entry
 		acr    bool
-		kind   report.Kind
+		kind   credkind.Kind
 		causes []string // "!" marks a warning
 	}{
-		{"refresh token in the file", file("myreg.azurecr.io", NullGUID, "", valid), true, report.RefreshToken, nil},
-		{"refresh token in a helper", inHelper("pass", "myreg.azurecr.io", "<token>", valid), true, report.RefreshToken, nil},
-		{"expose-token style login", file("myreg.azurecr.io", NullGUID, valid, ""), true, report.RefreshToken, nil},
-		{"expired", file("myreg.azurecr.io", NullGUID, "", expired), true, report.RefreshToken, []string{"expired_credentials"}},
-		{"expiring in 5 minutes", file("myreg.azurecr.io", NullGUID, "", expiring), true, report.RefreshToken, []string{"!expired_credentials"}},
-		{"not valid for two hours", file("myreg.azurecr.io", NullGUID, "", future), true, report.RefreshToken, []string{"clock_skew"}},
-		{"token for another registry", file("myreg.azurecr.io", NullGUID, "", otherAud), true, report.RefreshToken, []string{"invalid_credentials"}},
-		{"ACR token with a non-GUID username", file("myreg.azurecr.io", "alice", valid, ""), true, report.RefreshToken, []string{"invalid_credentials"}},
-		{"access token as identity token", file("myreg.azurecr.io", NullGUID, "", access), true, report.IdentityToken, []string{"!expired_credentials"}},
-		{"AAD token as password", file("myreg.azurecr.io", NullGUID, aad, ""), true, report.AADToken, []string{"invalid_credentials"}},
-		{"AAD token as identity token", file("myreg.azurecr.io", "", "", aad), true, report.AADToken, []string{"invalid_credentials"}},
-		{"admin user", file("myreg.azurecr.io", "myreg", "pw", ""), true, report.AdminUser, nil},
-		{"admin user, other case", file("myreg.azurecr.io", "MyReg", "pw", ""), true, report.AdminUser, nil},
-		{"service principal", file("myreg.azurecr.io", "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b", "sp-secret", ""), true, report.ServicePrincipal, nil},
-		{"repository token", file("myreg.azurecr.io", "ci-pull", "pw", ""), true, report.RepositoryToken, nil},
-		{"e-mail as username", file("myreg.azurecr.io", "alice@contoso.com", "pw", ""), true, report.Unknown, []string{"invalid_credentials"}},
-		{"null GUID, password not a token", file("myreg.azurecr.io", NullGUID, "hunter2", ""), true, report.Unknown, []string{"invalid_credentials"}},
-		{"null GUID, token lost", file("myreg.azurecr.io", NullGUID, "", ""), true, report.Unknown, []string{"credential_store"}},
-		{"truncated token", file("myreg.azurecr.io", NullGUID, "", valid[:len(valid)/2]), true, report.IdentityToken, []string{"credential_store"}},
-		{"upper case key", file("MyReg.azurecr.io", "myreg", "pw", ""), true, report.AdminUser, []string{"registry_name"}},
+		{"refresh token in the file", file("myreg.azurecr.io", credkind.NullGUID, "", valid), true, credkind.RefreshToken, nil},
+		{"refresh token in a helper", inHelper("pass", "myreg.azurecr.io", "<token>", valid), true, credkind.RefreshToken, nil},
+		{"expose-token style login", file("myreg.azurecr.io", credkind.NullGUID, valid, ""), true, credkind.RefreshToken, nil},
+		{"expired", file("myreg.azurecr.io", credkind.NullGUID, "", expired), true, credkind.RefreshToken, []string{"expired_credentials"}},
+		{"expiring in 5 minutes", file("myreg.azurecr.io", credkind.NullGUID, "", expiring), true, credkind.RefreshToken, []string{"!expired_credentials"}},
+		{"not valid for two hours", file("myreg.azurecr.io", credkind.NullGUID, "", future), true, credkind.RefreshToken, []string{"clock_skew"}},
+		{"token for another registry", file("myreg.azurecr.io", credkind.NullGUID, "", otherAud), true, credkind.RefreshToken, []string{"invalid_credentials"}},
+		{"ACR token with a non-GUID username", file("myreg.azurecr.io", "alice", valid, ""), true, credkind.RefreshToken, []string{"invalid_credentials"}},
+		{"access token as identity token", file("myreg.azurecr.io", credkind.NullGUID, "", access), true, credkind.IdentityToken, []string{"!expired_credentials"}},
+		{"AAD token as password", file("myreg.azurecr.io", credkind.NullGUID, aad, ""), true, credkind.AADToken, []string{"invalid_credentials"}},
+		{"AAD token as identity token", file("myreg.azurecr.io", "", "", aad), true, credkind.AADToken, []string{"invalid_credentials"}},
+		{"admin user", file("myreg.azurecr.io", "myreg", "pw", ""), true, credkind.AdminUser, nil},
+		{"admin user, other case", file("myreg.azurecr.io", "MyReg", "pw", ""), true, credkind.AdminUser, nil},
+		{"service principal", file("myreg.azurecr.io", "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b", "sp-secret", ""), true, credkind.ServicePrincipal, nil},
+		{"repository token", file("myreg.azurecr.io", "ci-pull", "pw", ""), true, credkind.RepositoryToken, nil},
+		{"e-mail as username", file("myreg.azurecr.io", "alice@contoso.com", "pw", ""), true, credkind.Unknown, []string{"invalid_credentials"}},
+		{"null GUID, password not a token", file("myreg.azurecr.io", credkind.NullGUID, "hunter2", ""), true, credkind.Unknown, []string{"invalid_credentials"}},
+		{"null GUID, token lost", file("myreg.azurecr.io", credkind.NullGUID, "", ""), true, credkind.Unknown, []string{"credential_store"}},
+		{"truncated token", file("myreg.azurecr.io", credkind.NullGUID, "", valid[:len(valid)/2]), true, credkind.IdentityToken, []string{"credential_store"}},
+		{"upper case key", file("MyReg.azurecr.io", "myreg", "pw", ""), true, credkind.AdminUser, []string{"registry_name"}},
 		// Docker's file store drops a scheme and a path when it looks up a
 		// key; a helper is asked for the bare host, and a port is kept.
-		{"scheme and path in the file", file("https://myreg.azurecr.io/v2/", "myreg", "pw", ""), true, report.AdminUser, []string{"!registry_name", "!registry_name"}},
-		{"scheme in a helper", inHelper("pass", "https://myreg.azurecr.io", "myreg", "pw"), true, report.AdminUser, []string{"registry_name"}},
-		{"port in the file", file("myreg.azurecr.io:443", "myreg", "pw", ""), true, report.AdminUser, []string{"registry_name"}},
-		{"misspelt suffix", file("myreg.azurecr.com", "myreg", "pw", ""), true, report.AdminUser, []string{"registry_name"}},
-		{"regional endpoint", file("myreg.westeurope.geo.azurecr.io", NullGUID, "", refresh("myreg.azurecr.io", now.Add(-time.Hour))), true, report.RefreshToken, nil},
-		{"empty placeholder", file("myreg.azurecr.io", "", "", ""), true, report.Anonymous, nil},
-		{"helper has nothing", credstore.Entry{Registry: "myreg.azurecr.io", Source: credstore.Source{Kind: credstore.CredHelpers, Helper: "acr-env"}, NotFound: true}, true, report.Anonymous, []string{"!credential_store"}},
+		{"scheme and path in the file", file("https://myreg.azurecr.io/v2/", "myreg", "pw", ""), true, credkind.AdminUser, []string{"!registry_name", "!registry_name"}},
+		{"scheme in a helper", inHelper("pass", "https://myreg.azurecr.io", "myreg", "pw"), true, credkind.AdminUser, []string{"registry_name"}},
+		{"port in the file", file("myreg.azurecr.io:443", "myreg", "pw", ""), true, credkind.AdminUser, []string{"registry_name"}},
+		{"misspelt suffix", file("myreg.azurecr.com", "myreg", "pw", ""), true, credkind.AdminUser, []string{"registry_name"}},
+		{"regional endpoint", file("myreg.westeurope.geo.azurecr.io", credkind.NullGUID, "", refresh("myreg.azurecr.io", now.Add(-time.Hour))), true, credkind.RefreshToken, nil},
+		{"empty placeholder", file("myreg.azurecr.io", "", "", ""), true, credkind.Anonymous, nil},
+		{"helper has nothing", credstore.Entry{Registry: "myreg.azurecr.io", Source: credstore.Source{Kind: credstore.CredHelpers, Helper: "acr-env"}, NotFound: true}, true, credkind.Anonymous, []string{"!credential_store"}},
 		{"helper failed", credstore.Entry{Registry: "myreg.azurecr.io", Source: credstore.Source{Kind: credstore.CredsStore, Helper: "pass"},
-			Err: &credstore.HelperError{Helper: "docker-credential-pass", Action: "get", Failure: credstore.HelperFailed, Message: "pass store is uninitialized"}}, true, report.Unknown, []string{"credential_store"}},
-		{"Docker Hub", file("https://index.docker.io/v1/", "hubuser", "pw", ""), false, report.Unknown, nil},
-		{"other registry with a token", file("ghcr.io", "", "", valid), false, report.RefreshToken, nil},
+			Err: &credstore.HelperError{Helper: "docker-credential-pass", Action: "get", Failure: credstore.HelperFailed, Message: "pass store is uninitialized"}}, true, credkind.Unknown, []string{"credential_store"}},
+		{"Docker Hub", file("https://index.docker.io/v1/", "hubuser", "pw", ""), false, credkind.Unknown, nil},
+		{"other registry with a token", file("ghcr.io", "", "", valid), false, credkind.RefreshToken, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,12 +133,12 @@ func assertNoSecret(t *testing.T, c report.Credential, secret string) {
 func TestRemediationNamesTheRegistry(t *testing.T) {
 	s := tokentest.Default()
 	expired := s.Sign(tokentest.ACRRefresh("contosoprod.azurecr.io", "ci", tenant, now.Add(-5*time.Hour)))
-	c := Assess(file("contosoprod.azurecr.io", NullGUID, "", expired), now)
+	c := Assess(file("contosoprod.azurecr.io", credkind.NullGUID, "", expired), now)
 	if len(c.Causes) != 1 {
 		t.Fatalf("causes = %+v", c.Causes)
 	}
 	cs := c.Causes[0]
-	if cs.Remediation[0] != "az acr login -n contosoprod" || !strings.Contains(cs.Remediation[1], "docker login contosoprod.azurecr.io -u "+NullGUID+" --password-stdin") {
+	if cs.Remediation[0] != "az acr login -n contosoprod" || !strings.Contains(cs.Remediation[1], "docker login contosoprod.azurecr.io -u "+credkind.NullGUID+" --password-stdin") {
 		t.Errorf("remediation = %q", cs.Remediation)
 	}
 	if !strings.Contains(cs.Evidence, "expired 1h45m ago, at 2026-11-29 10:15:00 UTC") {

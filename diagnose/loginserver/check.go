@@ -1,7 +1,6 @@
 package loginserver
 
 import (
-	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -347,7 +346,7 @@ func dockerHost(key string) string {
 			if u.Port() == "" {
 				return u.Hostname()
 			}
-			return net.JoinHostPort(u.Hostname(), u.Port())
+			return joinHostPort(u.Hostname(), u.Port())
 		}
 		if h := hostFromURLFallback(key); h != "" {
 			return h
@@ -371,8 +370,17 @@ func hostFromURLFallback(key string) string {
 	if strings.Count(h, ":") > 1 && !strings.HasPrefix(h, "[") {
 		i := strings.LastIndexByte(h, ':')
 		if addr, port := h[:i], h[i+1:]; addr != "" && port != "" && isDigits(port) {
-			return net.JoinHostPort(addr, port)
+			return joinHostPort(addr, port)
 		}
 	}
 	return h
+}
+
+// joinHostPort is net.JoinHostPort, which would bring package net (and its
+// start-up) into the credential helper for three lines.
+func joinHostPort(host, port string) string {
+	if strings.IndexByte(host, ':') >= 0 {
+		return "[" + host + "]:" + port
+	}
+	return host + ":" + port
 }

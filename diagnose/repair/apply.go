@@ -16,9 +16,9 @@ import (
 
 	"github.com/acr-doctor/acr-doctor/diagnose/atomicfile"
 	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/fingerprint"
-	"github.com/acr-doctor/acr-doctor/diagnose/inventory"
 	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
 	"github.com/acr-doctor/acr-doctor/diagnose/tools"
 )
@@ -236,7 +236,7 @@ func (r *Repairer) renew(ctx context.Context, m *Move, key *fingerprint.Key) err
 	}
 	if m.Source.Kind == credstore.File {
 		// As Docker's file store keeps an identity token.
-		v, _ := json.Marshal(map[string]string{"auth": base64.StdEncoding.EncodeToString([]byte(inventory.NullGUID + ":")), "identitytoken": refresh})
+		v, _ := json.Marshal(map[string]string{"auth": base64.StdEncoding.EncodeToString([]byte(credkind.NullGUID + ":")), "identitytoken": refresh})
 		m.Renewed = key.Of(compact(v))
 		return r.editAuths(func(doc configedit.Doc) (configedit.Doc, error) {
 			old, ok := doc.Get("auths", m.From)
@@ -255,7 +255,7 @@ func (r *Repairer) renew(ctx context.Context, m *Move, key *fingerprint.Key) err
 		return err
 	}
 	h := r.Store.Helper(m.Source.Helper)
-	fresh := credstore.Credential{Username: credstore.TokenUsername, Secret: refresh}
+	fresh := credstore.Credential{Username: credkind.TokenUsername, Secret: refresh}
 	if err := r.storeNew(ctx, h, m.From, fresh); err != nil {
 		_, _ = r.relocate(ctx, m.Source, m.To, m.From, key, m.Fingerprint)
 		return err

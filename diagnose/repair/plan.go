@@ -25,9 +25,10 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
 	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
+	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 	"github.com/acr-doctor/acr-doctor/diagnose/fingerprint"
-	"github.com/acr-doctor/acr-doctor/diagnose/inventory"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/renew"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
@@ -372,7 +373,7 @@ func (r *Repairer) helperRepairs(ctx context.Context, entries []credstore.Entry,
 // expiring says when e's ACR refresh token expired or expires, when that
 // is within RenewMargin; "" otherwise.
 func (r *Repairer) expiring(e credstore.Entry) string {
-	if e.IdentityToken == "" && e.Username != inventory.NullGUID {
+	if e.IdentityToken == "" && e.Username != credkind.NullGUID {
 		return ""
 	}
 	tok, err := token.Decode(e.Secret())
@@ -421,7 +422,7 @@ func (r *Repairer) wrap(e credstore.Entry) (Move, bool) {
 	host := dockerKey(e.Registry)
 	cfg := r.Store.Config
 	if e.Source.Kind != credstore.CredsStore && e.Source.Kind != credstore.CredHelpers ||
-		configedit.RoutesToWrapper(cfg.CredsStore, map[string]string{host: cfg.CredHelpers[host]}) {
+		configjson.RoutesToWrapper(cfg.CredsStore, map[string]string{host: cfg.CredHelpers[host]}) {
 		return Move{}, false
 	}
 	if _, err := exec.LookPath("docker-credential-" + configedit.Helper); err != nil {

@@ -20,8 +20,8 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
 	"github.com/acr-doctor/acr-doctor/diagnose/configedit"
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
-	"github.com/acr-doctor/acr-doctor/diagnose/inventory"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/renew"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
@@ -242,9 +242,9 @@ func TestPlanLogOut(t *testing.T) {
 		live   []check.Result
 		moves  []string
 	}{
-		{"token for another registry", `{"auths":{"myreg.azurecr.io":{"auth":"` + b64(inventory.NullGUID+":") + `","identitytoken":"` + other + `"}}}`, nil,
+		{"token for another registry", `{"auths":{"myreg.azurecr.io":{"auth":"` + b64(credkind.NullGUID+":") + `","identitytoken":"` + other + `"}}}`, nil,
 			[]string{"myreg.azurecr.io→parked.acrdoctor.invalid/myreg.azurecr.io"}},
-		{"its own token", `{"auths":{"myreg.azurecr.io":{"auth":"` + b64(inventory.NullGUID+":") + `","identitytoken":"` + own + `"}}}`, nil, nil},
+		{"its own token", `{"auths":{"myreg.azurecr.io":{"auth":"` + b64(credkind.NullGUID+":") + `","identitytoken":"` + own + `"}}}`, nil, nil},
 		{"anonymous pull blocked", `{"auths":{"https://anon.azurecr.io":{"auth":"` + b64("u:p") + `"}}}`, blocked,
 			[]string{"https://anon.azurecr.io→parked.acrdoctor.invalid/https:%2F%2Fanon.azurecr.io"}},
 		{"anonymous pull blocked, nothing stored", `{"auths":{}}`, blocked, nil},
@@ -294,7 +294,7 @@ func TestPlanRenew(t *testing.T) {
 	now := time.Now()
 	stored := func(iat time.Time) string {
 		tok := tokentest.Default().Sign(tokentest.ACRRefresh("myreg.azurecr.io", "alice", "tenant", iat, "read"))
-		return `{"auths":{"myreg.azurecr.io":{"auth":"` + b64(inventory.NullGUID+":") + `","identitytoken":"` + tok + `"}}}`
+		return `{"auths":{"myreg.azurecr.io":{"auth":"` + b64(credkind.NullGUID+":") + `","identitytoken":"` + tok + `"}}}`
 	}
 	life := tokentest.RefreshLifetime
 	tests := []struct {
@@ -510,7 +510,7 @@ func TestPlanConfigure(t *testing.T) {
 	tok := tokentest.Default().Sign(tokentest.ACRRefresh("myreg.azurecr.io", "alice", "tenant", time.Now().Add(-5*time.Hour), "read"))
 	rp := newRepairer(t, `{"credsStore":"fake"}`, nil)
 	rp.Identities = []string{"EnvironmentCredential"}
-	if err := rp.Store.Helper("fake").Store(ctx, "myreg.azurecr.io", credstore.Credential{Username: credstore.TokenUsername, Secret: tok}); err != nil {
+	if err := rp.Store.Helper("fake").Store(ctx, "myreg.azurecr.io", credstore.Credential{Username: credkind.TokenUsername, Secret: tok}); err != nil {
 		t.Fatal(err)
 	}
 	kinds := func() []Kind {
@@ -575,7 +575,7 @@ func TestPlanMoveOverHealthy(t *testing.T) {
 func TestPlanTool(t *testing.T) {
 	ctx := context.Background()
 	other := tokentest.Default().Sign(tokentest.ACRRefresh("other.azurecr.io", "alice", "tenant", time.Now(), "pull"))
-	config := `{"auths":{"myreg.azurecr.io":{"auth":"` + b64(inventory.NullGUID+":") + `","identitytoken":"` + other + `"},` +
+	config := `{"auths":{"myreg.azurecr.io":{"auth":"` + b64(credkind.NullGUID+":") + `","identitytoken":"` + other + `"},` +
 		`"MyReg2.azurecr.io":{"auth":"` + b64("u:p") + `"}},"credHelpers":{"x.azurecr.io":"nosuchhelper"}}`
 	for _, tool := range []tools.Tool{tools.Podman, tools.Helm} {
 		t.Run(string(tool), func(t *testing.T) {
@@ -635,8 +635,8 @@ func TestApplyGoesOn(t *testing.T) {
 	ctx := context.Background()
 	expired := tokentest.Default().Sign(tokentest.ACRRefresh("myreg.azurecr.io", "alice", "tenant", time.Now().Add(-tokentest.RefreshLifetime-time.Hour), "read"))
 	other := tokentest.Default().Sign(tokentest.ACRRefresh("other.azurecr.io", "alice", "tenant", time.Now(), "pull"))
-	rp := newRepairer(t, `{"auths":{"myreg.azurecr.io":{"auth":"`+b64(inventory.NullGUID+":")+`","identitytoken":"`+expired+`"},`+
-		`"third.azurecr.io":{"auth":"`+b64(inventory.NullGUID+":")+`","identitytoken":"`+other+`"}}}`, nil)
+	rp := newRepairer(t, `{"auths":{"myreg.azurecr.io":{"auth":"`+b64(credkind.NullGUID+":")+`","identitytoken":"`+expired+`"},`+
+		`"third.azurecr.io":{"auth":"`+b64(credkind.NullGUID+":")+`","identitytoken":"`+other+`"}}}`, nil)
 	rp.Identities = []string{"AzureCLICredential"}
 	rp.Renewer = &renew.Renewer{Credential: failingCredential{}, HTTPClient: &http.Client{Transport: offline{}}}
 	p := rp.Plan(ctx, nil, nil)

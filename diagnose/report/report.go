@@ -6,21 +6,8 @@ import (
 	"time"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
-)
-
-// Kind is what sort of credential an entry holds.
-type Kind string
-
-const (
-	RefreshToken     Kind = "refresh_token"     // an ACR refresh token: identitytoken, `<token>`, or the null GUID with the token as password
-	IdentityToken    Kind = "identity_token"    // an identity token that is not an ACR refresh token
-	AdminUser        Kind = "admin_user"        // the registry's admin user
-	ServicePrincipal Kind = "service_principal" // an application (client) ID and secret
-	RepositoryToken  Kind = "repository_token"  // a repository-scoped token (scope map)
-	AADToken         Kind = "aad_token"         // an Azure AD token stored by mistake
-	Anonymous        Kind = "anonymous"         // nothing is sent
-	Unknown          Kind = "unknown"
 )
 
 // Creds is the output of `creds`.
@@ -74,9 +61,9 @@ func (c Creds) Failed() bool {
 type Credential struct {
 	Registry string `json:"registry"`
 	// ACR is set for ACR registries and for keys evidently meant as one.
-	ACR    bool   `json:"acr"`
-	Source string `json:"source"`
-	Kind   Kind   `json:"kind"`
+	ACR    bool          `json:"acr"`
+	Source string        `json:"source"`
+	Kind   credkind.Kind `json:"kind"`
 	// Username is never a secret; the secret is named by its fingerprint.
 	Username    string `json:"username,omitempty"`
 	Fingerprint string `json:"fingerprint,omitempty"`

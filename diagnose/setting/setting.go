@@ -25,6 +25,18 @@ const (
 	Azure = "azure"
 )
 
+// FileBackend is what earlier versions called Docker's own file store as
+// the credential backend. It cannot be wrapped: Docker rewrites
+// config.json from memory right after a helper's store, dropping what the
+// helper wrote.
+const FileBackend = "file"
+
+// ReadOnlyEnv is set, to "1", in the environment of every helper the
+// doctor runs. docker-credential-acrdoctor then only reads: no renewal, no
+// journal line, no store or erase, so that diagnosing changes nothing.
+// Other helpers ignore it.
+const ReadOnlyEnv = "ACRDOCTOR_READ_ONLY"
+
 // Bool reads a yes or a no as every setting takes it: on, true, yes or 1;
 // off, false, no or 0; in any case, around any space. ok is false for
 // anything else, empty included, which leaves the setting's default.

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 )
 
 // Every value from outside that goes into a suggested command (an address
@@ -269,31 +271,11 @@ func ValidRegistryName(s string) bool { return registryNameRE().MatchString(s) }
 // GUID is an Azure ID in GUID form: an application, object or tenant ID.
 func GUID(what, s, placeholder string) Arg {
 	return check(what, placeholder, s, func(s string) (string, string) {
-		if !ValidGUID(s) {
+		if !credkind.ValidGUID(s) {
 			return "", "is not a GUID"
 		}
 		return s, ""
 	})
-}
-
-// ValidGUID reports whether s is a GUID: 8-4-4-4-12 hex digits. By hand,
-// not a regexp: the credential helper asks on every get, and compiling
-// one there costs more than the rest of its judging.
-func ValidGUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return false
-			}
-		case !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'):
-			return false
-		}
-	}
-	return true
 }
 
 // resourceIDRE is an ARM resource ID: a subscription, a resource group and

@@ -36,6 +36,7 @@ import (
 
 	"github.com/docker/cli/cli/config/types"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
 )
 
@@ -144,7 +145,7 @@ func Files(tool Tool, env Env) []File {
 // Read reads one of tool's files as the tool reads it; notes say where
 // that differs from Docker's reading of the same file.
 func Read(tool Tool, path string) (cfg *credstore.Config, notes []string, err error) {
-	data, err := credstore.ReadFile(path)
+	data, err := configjson.ReadFile(path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -225,7 +226,7 @@ func regctlFile(path string, data []byte) (*credstore.Config, error) {
 		Hosts map[string]*regctlHost `json:"hosts"`
 	}
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, credstore.JSONError(path, data, err)
+		return nil, configjson.JSONError(path, data, err)
 	}
 	if len(doc.Hosts) > credstore.MaxEntries {
 		return nil, fmt.Errorf("%s holds %d hosts: more than %d is not a regctl config", path, len(doc.Hosts), credstore.MaxEntries)

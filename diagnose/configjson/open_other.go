@@ -1,0 +1,5 @@
+//go:build !unix
+
+package configjson
+
+const nonBlock = 0
