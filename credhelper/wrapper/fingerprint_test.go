@@ -14,7 +14,7 @@ import (
 // TestJournalFingerprint: the first get that journals creates the
 // installation's fingerprint key (mode 0600), and the journal names each
 // secret under it, the same secret alike; a read-only get, or one with the
-// journal off, creates no key.
+// journal off (off, or /dev/null), creates no key.
 func TestJournalFingerprint(t *testing.T) {
 	s := newSandbox(t, "ACRDOCTOR_CREDENTIAL_BACKEND=fake")
 	state := filepath.Join(s.dir, ".local", "state", "acr-doctor")
@@ -23,7 +23,7 @@ func TestJournalFingerprint(t *testing.T) {
 			t.Fatal(r)
 		}
 	}
-	for _, quiet := range []*sandbox{s.with("ACRDOCTOR_READ_ONLY=1"), s.with("ACRDOCTOR_JOURNAL=off")} {
+	for _, quiet := range []*sandbox{s.with("ACRDOCTOR_READ_ONLY=1"), s.with("ACRDOCTOR_JOURNAL=off"), s.with("ACRDOCTOR_JOURNAL=" + os.DevNull)} {
 		if r := quiet.run("acrdoctor", "get", "a.azurecr.io"); r.code != 0 {
 			t.Fatal(r)
 		}

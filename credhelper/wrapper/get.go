@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -203,8 +204,12 @@ func (s *settings) key() *fingerprint.Key {
 		return s.fpKey
 	}
 	s.keyRead = true
-	if _, ok := journal.Path(s.getenv); !ok {
+	path, ok := journal.Path(s.getenv)
+	if !ok {
 		return nil
+	}
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil // a journal turned off with /dev/null, which gets no line
 	}
 	dir, ok := statedir.Dir(s.getenv)
 	if !ok {

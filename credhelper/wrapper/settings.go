@@ -192,7 +192,7 @@ func (s *settings) backend() (*execBackend, error) {
 	case name == setting.FileBackend:
 		return nil, fmt.Errorf("acr-doctor: the credential backend (%s) is %q, Docker's config.json, which a helper cannot write to: Docker rewrites it right after a store and the credential would be lost; undo with docker acrdoctor configure --undo, or set a credential helper (pass, secretservice, osxkeychain, wincred, desktop)", where, name)
 	case !configjson.ValidHelperName(name):
-		return nil, fmt.Errorf("acr-doctor: the credential backend (%s) %q is not a helper name: use the suffix of docker-credential-NAME", where, name)
+		return nil, fmt.Errorf("acr-doctor: the credential backend (%s) %s is not a helper name: use the suffix of docker-credential-NAME", where, configjson.ShortName(name))
 	}
 	program := "docker-credential-" + name
 	path, err := exec.LookPath(program)

@@ -140,7 +140,7 @@ func backend(cfg *credstore.Config, req Request) (string, error) {
 		return "", errors.New(`--backend file is not offered: Docker rewrites config.json right after a helper stores a credential there, so the credential would be lost; name a credential helper (pass, secretservice, osxkeychain, wincred, desktop)`)
 	}
 	if !configjson.ValidHelperName(name) {
-		return "", fmt.Errorf("--backend %q is not a helper name: use the suffix of docker-credential-NAME", name)
+		return "", fmt.Errorf("--backend %s is not a helper name: use the suffix of docker-credential-NAME", configjson.ShortName(name))
 	}
 	return name, nil
 }

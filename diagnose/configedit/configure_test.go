@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
 )
 
 func file(t *testing.T, raw string) *File {
@@ -241,40 +239,6 @@ func TestUnwrap(t *testing.T) {
 		}
 		if d := Diff(got, file(t, tc.want).Doc); len(d) != 0 || len(Wrapped(got)) != 0 {
 			t.Errorf("Unwrap(%s) differs from %s by %v", tc.in, tc.want, Preview(d))
-		}
-	}
-}
-
-func TestValidHelperName(t *testing.T) {
-	for _, name := range []string{"pass", "a", "z", "A", "Z", "0", "9", "secretservice", "acr-env", "my_helper", "desktop.exe", "ecr-login.v2"} {
-		if !configjson.ValidHelperName(name) {
-			t.Errorf("configjson.ValidHelperName(%q) = false", name)
-		}
-	}
-	// Each character just outside a range, and what a path or a shell
-	// would make of a name.
-	for _, name := range []string{"", ".", "..", "`", "{", "@", "[", "/", ":", "a/b", `a\b`, "pass;rm", "a b", "pass\n", "é", "../bin/sh"} {
-		if configjson.ValidHelperName(name) {
-			t.Errorf("configjson.ValidHelperName(%q) = true", name)
-		}
-	}
-}
-
-func TestRoutesToWrapper(t *testing.T) {
-	tests := []struct {
-		store   string
-		helpers map[string]string
-		want    bool
-	}{
-		{"acrdoctor", nil, true},
-		{"pass", map[string]string{"gcr.io": "gcloud", "a.azurecr.io": "acrdoctor"}, true},
-		{"", map[string]string{"a.azurecr.io": "acrdoctor"}, true},
-		{"pass", map[string]string{"gcr.io": "gcloud"}, false},
-		{"", nil, false},
-	}
-	for _, tt := range tests {
-		if got := configjson.RoutesToWrapper(tt.store, tt.helpers); got != tt.want {
-			t.Errorf("configjson.RoutesToWrapper(%q, %v) = %v", tt.store, tt.helpers, got)
 		}
 	}
 }

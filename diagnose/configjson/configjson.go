@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -244,8 +245,12 @@ func (s *Settings) PluginSetting(key string) string {
 }
 
 // ValidHelperName reports whether name can follow docker-credential- in a
-// program name: no path, no shell syntax.
+// program name: no path, no shell syntax, and short enough for a file
+// name (255 bytes in all).
 func ValidHelperName(name string) bool {
+	if len(name) > 255-len("docker-credential-") {
+		return false
+	}
 	for _, r := range name {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
 			return false
@@ -297,4 +302,14 @@ func platformStore() string {
 		return "wincred"
 	}
 	return ""
+}
+
+// ShortName is a setting's value as a message quotes it: at most 64 bytes
+// of it, which a value that is no name (a megabyte pasted by mistake)
+// passes.
+func ShortName(name string) string {
+	if len(name) > 64 {
+		return strconv.Quote(name[:64]) + "…"
+	}
+	return strconv.Quote(name)
 }

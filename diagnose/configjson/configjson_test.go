@@ -176,3 +176,46 @@ func TestTypeError(t *testing.T) {
 		}
 	}
 }
+
+func TestValidHelperName(t *testing.T) {
+	for _, name := range []string{"pass", "a", "z", "A", "Z", "0", "9", "secretservice", "acr-env", "my_helper", "desktop.exe", "ecr-login.v2", strings.Repeat("a", 237)} {
+		if !ValidHelperName(name) {
+			t.Errorf("ValidHelperName(%q) = false", name)
+		}
+	}
+	// Each character just outside a range, and what a path or a shell
+	// would make of a name.
+	for _, name := range []string{"", ".", "..", "`", "{", "@", "[", "/", ":", "a/b", `a\b`, "pass;rm", "a b", "pass\n", "é", "../bin/sh", strings.Repeat("a", 238)} {
+		if ValidHelperName(name) {
+			t.Errorf("ValidHelperName(%q) = true", name)
+		}
+	}
+}
+
+func TestRoutesToWrapper(t *testing.T) {
+	tests := []struct {
+		store   string
+		helpers map[string]string
+		want    bool
+	}{
+		{"acrdoctor", nil, true},
+		{"pass", map[string]string{"gcr.io": "gcloud", "a.azurecr.io": "acrdoctor"}, true},
+		{"", map[string]string{"a.azurecr.io": "acrdoctor"}, true},
+		{"pass", map[string]string{"gcr.io": "gcloud"}, false},
+		{"", nil, false},
+	}
+	for _, tt := range tests {
+		if got := RoutesToWrapper(tt.store, tt.helpers); got != tt.want {
+			t.Errorf("RoutesToWrapper(%q, %v) = %v", tt.store, tt.helpers, got)
+		}
+	}
+}
+
+func TestShortName(t *testing.T) {
+	if got := ShortName("pass"); got != `"pass"` {
+		t.Errorf("ShortName(pass) = %s", got)
+	}
+	if got := ShortName(strings.Repeat("x", 1<<20)); len(got) > 80 || !strings.HasSuffix(got, `"…`) {
+		t.Errorf("ShortName of a megabyte = %d bytes: %.80s", len(got), got)
+	}
+}

@@ -691,11 +691,14 @@ func SecretKey(name string) bool { return secretKey().MatchString(name) }
 const maxDecodes = 32
 
 // Output redacts what a program printed: each JSON object in it loses its
-// secret fields (SecretKey), nested ones too, and the rest goes through
-// Secrets. A credential helper that prints its credential and then fails
-// is shown without it.
+// secret fields (SecretKey), nested ones too, and a field that repeats
+// one (a username that is the token); what it dropped is masked wherever
+// else the text repeats it, and the rest goes through Secrets. A
+// credential helper that prints its credential and then fails is shown
+// without it.
 func Output(s string) string {
 	var out strings.Builder
+	var secrets []string
 	tries := 0
 	for i := 0; i < len(s); {
 		j := strings.IndexByte(s[i:], '{')
@@ -706,7 +709,7 @@ func Output(s string) string {
 		j += i
 		out.WriteString(s[i:j])
 		if tries < maxDecodes {
-			if obj, n, ok := dropSecrets(s[j:]); ok {
+			if obj, n, ok := dropSecrets(s[j:], &secrets); ok {
 				out.WriteString(obj)
 				i = j + n
 				continue
@@ -716,12 +719,19 @@ func Output(s string) string {
 		out.WriteByte('{')
 		i = j + 1
 	}
-	return Secrets(out.String())
+	said := out.String()
+	for _, secret := range secrets {
+		if len(secret) >= minValue {
+			said = strings.ReplaceAll(said, secret, Mark)
+		}
+	}
+	return Secrets(said)
 }
 
 // dropSecrets decodes the JSON object s starts with and, if it holds a
-// secret field, encodes it again without; n is how much of s it took.
-func dropSecrets(s string) (obj string, n int, ok bool) {
+// secret field, encodes it again without, adding what it dropped to
+// secrets; n is how much of s it took.
+func dropSecrets(s string, secrets *[]string) (obj string, n int, ok bool) {
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.UseNumber()
 	var v map[string]any
@@ -729,7 +739,7 @@ func dropSecrets(s string) (obj string, n int, ok bool) {
 		return "", 0, false
 	}
 	n = int(dec.InputOffset())
-	if !drop(v) {
+	if !drop(v, secrets) {
 		return s[:n], n, true
 	}
 	var b bytes.Buffer
@@ -741,22 +751,32 @@ func dropSecrets(s string) (obj string, n int, ok bool) {
 	return strings.TrimSuffix(b.String(), "\n"), n, true
 }
 
-// drop deletes the secret fields of the objects in v, and reports whether
+// drop deletes the secret fields of the objects in v, adding their values
+// to secrets, and masks a field that repeats one; it reports whether
 // there were any.
-func drop(v any) (dropped bool) {
+func drop(v any, secrets *[]string) (dropped bool) {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, x := range v {
 			if SecretKey(k) {
+				if secret, ok := x.(string); ok && secret != "" {
+					*secrets = append(*secrets, secret)
+				}
 				delete(v, k)
 				dropped = true
-			} else if drop(x) {
+			} else if drop(x, secrets) {
+				dropped = true
+			}
+		}
+		for k, x := range v {
+			if value, ok := x.(string); ok && value != Mark && slices.ContainsFunc(*secrets, func(secret string) bool { return SecretUsername(value, secret) }) {
+				v[k] = Mark
 				dropped = true
 			}
 		}
 	case []any:
 		for _, x := range v {
-			if drop(x) {
+			if drop(x, secrets) {
 				dropped = true
 			}
 		}

@@ -19,6 +19,11 @@ func TestOutput(t *testing.T) {
 		{`{"auths":{"r.azurecr.io":{"auth":"dTpw"}},"credsStore":"pass"}`, `{"auths":{"r.azurecr.io":{}},"credsStore":"pass"}`},
 		// An object without a secret is left as written.
 		{`{ "b": 1,  "a": "<html>" }`, `{ "b": 1,  "a": "<html>" }`},
+		// A field that repeats the secret goes too, and so does the secret
+		// where the rest of the text repeats it.
+		{`{"ServerURL":"r.azurecr.io","Username":"same-s3cr3t","Secret":"same-s3cr3t"}`, `{"ServerURL":"r.azurecr.io","Username":"<redacted>"}`},
+		{`{"Username":"abc","Secret":"abc"}`, `{"Username":"<redacted>"}`},
+		{"{\"Username\":\"u\",\"Secret\":\"s3cr3t-15\"}\nsecond line s3cr3t-15", "{\"Username\":\"u\"}\nsecond line <redacted>"},
 		// Not JSON: Secrets alone.
 		{`{{ broken "password": "p q" }`, `{{ broken "password": "<redacted>" }`},
 		{"no braces, pw=abc", "no braces, pw=<redacted>"},

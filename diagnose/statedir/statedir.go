@@ -83,12 +83,28 @@ func homeOn(goos string, getenv func(string) string) string {
 }
 
 // Sub is the folder name inside dir, created mode 0700 with its parents.
+// A folder that is a symbolic link is refused: what the tool writes there
+// (locks, and configure's copies of config.json) goes where it was meant
+// to or nowhere.
 func Sub(dir, name string) (string, error) {
 	p := filepath.Join(dir, name)
-	if err := os.MkdirAll(p, 0o700); err != nil {
+	if err := mkdir(p); err != nil {
 		return "", err
 	}
 	return p, nil
+}
+
+// mkdir makes the folder p and its parents, and refuses p if it is a
+// symbolic link.
+func mkdir(p string) error {
+	if err := os.MkdirAll(p, 0o700); err != nil {
+		return err
+	}
+	fi, err := os.Lstat(p)
+	if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		err = fmt.Errorf("%s: a symbolic link, not a folder of acr-doctor's", p)
+	}
+	return err
 }
 
 // ErrNotRegular is returned, wrapped, for a state file that is a link,
@@ -140,7 +156,7 @@ var ErrLockHeld = errors.New("held by another process")
 // LockWithin is Lock, waiting at most d for a holder to let go (a holder
 // stopped with Ctrl-Z never does); 0 waits as long as it takes.
 func LockWithin(name string, d time.Duration) (unlock func(), err error) {
-	if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
+	if err := mkdir(filepath.Dir(name)); err != nil {
 		return nil, err
 	}
 	f, err := OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)

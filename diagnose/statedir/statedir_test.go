@@ -154,6 +154,28 @@ func TestSub(t *testing.T) {
 	if p, err := Sub(blocked, "configure"); err == nil || p != "" {
 		t.Errorf("Sub under a file = %q, %v; want an error", p, err)
 	}
+	// A folder of the state's that is a symbolic link is not written
+	// through, by Sub or by a lock.
+	elsewhere := t.TempDir()
+	for _, name := range []string{"configure", "locks"} {
+		os.Remove(filepath.Join(dir, "state", name))
+		if err := os.Symlink(elsewhere, filepath.Join(dir, "state", name)); err != nil {
+			if runtime.GOOS == "windows" {
+				t.Skip("symbolic links need a privilege on Windows")
+			}
+			t.Fatal(err)
+		}
+	}
+	if p, err := Sub(filepath.Join(dir, "state"), "configure"); err == nil || p != "" {
+		t.Errorf("Sub through a link = %q, %v; want an error", p, err)
+	}
+	if unlock, err := LockWithin(filepath.Join(dir, "state", "locks", "x.lock"), time.Second); err == nil {
+		unlock()
+		t.Error("LockWithin took a lock through a linked folder")
+	}
+	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
+		t.Errorf("written through the link: %v", entries)
+	}
 }
 
 // TestLockWithinFree: a lock no one holds is taken at the first try,
