@@ -276,7 +276,7 @@ func checkBackend(ctx context.Context, backend string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, backendTimeout)
 	defer cancel()
-	if _, err := (credstore.Helper{Name: backend, Timeout: backendTimeout}).List(ctx); err != nil {
+	if err := (&credstore.Store{Timeout: backendTimeout}).Usable(ctx, backend); err != nil {
 		return fmt.Errorf("the store to wrap does not work, and the wrapper would fail the same way: %v", err)
 	}
 	return nil

@@ -168,6 +168,15 @@ func TestGoldenConfigure(t *testing.T) {
 		}
 	}
 	s.env = append(s.env, "FAKE_STORE="+store)
+	// A password store with a key, as pass init leaves it: configure
+	// refuses to wrap one without.
+	gpgID := filepath.Join(filepath.Dir(s.configDir), "home", ".password-store", ".gpg-id")
+	if err := os.MkdirAll(filepath.Dir(gpgID), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(gpgID, []byte("test@acr-doctor.invalid\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	s.writeConfig(`{"auths":{"myreg.azurecr.io":{}},"credHelpers":{"other.azurecr.io":"pass"}}`)
 	var out bytes.Buffer
 	for _, args := range [][]string{{"configure"}, {"configure", "--yes"}, {"configure", "--undo", "--yes"}} {

@@ -17,7 +17,7 @@ import (
 
 // Names of the settings, in the environment and in plugins.acrdoctor.
 const (
-	envBackend = "ACRDOCTOR_CREDENTIAL_BACKEND"
+	envBackend = setting.BackendEnv
 	envMargin  = "ACRDOCTOR_RENEW_MARGIN"
 	envQuiet   = "ACRDOCTOR_QUIET"
 	envDebug   = "ACRDOCTOR_DEBUG"

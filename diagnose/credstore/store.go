@@ -11,8 +11,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
 	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/setting"
 )
 
 // SourceKind is where Docker reads a credential from.
@@ -173,7 +175,7 @@ func (s *Store) Lookup(ctx context.Context, key string) Entry {
 	default:
 		e.Username, e.Password = cred.Username, cred.Secret
 	}
-	if (e.NotFound || Empty(e.Err)) && src.Helper == "pass" {
+	if (e.NotFound || Empty(e.Err)) && s.wraps(src.Helper) == "pass" {
 		// Nothing found in a pass that is missing or has no key is no
 		// answer: Debian's helper says so for every key (empty, or not
 		// found), and no login can store one there either.
@@ -225,10 +227,34 @@ func (s *Store) Usable(ctx context.Context, name string) error {
 	if _, err := s.Helper(name).List(ctx); err != nil {
 		return err
 	}
-	if name == "pass" {
+	if s.wraps(name) == "pass" {
 		return s.passUninitialised("list")
 	}
 	return nil
+}
+
+// wraps is the helper that keeps the credentials of helper name: name
+// itself, or for docker-credential-acrdoctor the backend it passes
+// requests on to, chosen as it chooses it. A broken store stays a finding
+// once configure has wrapped it.
+func (s *Store) wraps(name string) string {
+	if name != setting.Name {
+		return name
+	}
+	if b := s.getenv(setting.BackendEnv); b != "" {
+		return b
+	}
+	if b := s.Config.PluginSetting(setting.Backend); b != "" {
+		return b
+	}
+	return configjson.DefaultStore()
+}
+
+func (s *Store) getenv(key string) string {
+	if s.Getenv == nil {
+		return os.Getenv(key)
+	}
+	return s.Getenv(key)
 }
 
 // passUninitialised is the error, in the helper's action, of a pass store
@@ -236,10 +262,7 @@ func (s *Store) Usable(ctx context.Context, name string) error {
 // nothing, and every docker login fails to store ("pass not
 // initialized"). nil when it is set up, or when that cannot be told.
 func (s *Store) passUninitialised(action string) error {
-	getenv := s.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
+	getenv := s.getenv
 	// Debian's helper answers list with {} when pass itself is missing.
 	if !onPath(getenv("PATH"), "pass") {
 		return &HelperError{Helper: "docker-credential-pass", Action: action, Failure: HelperFailed,
@@ -305,7 +328,7 @@ func (s *Store) EntriesOf(ctx context.Context, keep func(key string) bool) ([]En
 	if name := s.Config.CredsStore; name != "" {
 		st := StoreStatus{Source: Source{Kind: CredsStore, Helper: name}, Default: s.Config.DefaultStore}
 		list, err := s.Helper(name).List(ctx)
-		if err == nil && len(list) == 0 && name == "pass" {
+		if err == nil && len(list) == 0 && s.wraps(name) == "pass" {
 			err = s.passUninitialised("list")
 		}
 		if he := (*HelperError)(nil); errors.As(err, &he) && he.Failure == HelperTimedOut {

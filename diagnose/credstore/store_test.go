@@ -185,6 +185,40 @@ func TestPassUninitialised(t *testing.T) {
 	}
 }
 
+// TestPassUninitialisedWrapped: the same pass store behind
+// docker-credential-acrdoctor, which passes list and get on to it, is the
+// same finding: configure having wrapped a broken store does not hide it.
+func TestPassUninitialisedWrapped(t *testing.T) {
+	fakeHelpers(t, map[string]string{"acrdoctor": `case "$1" in list) echo '{}';; get) echo "credentials not found in native keychain"; exit 1;; esac`})
+	bin := t.TempDir()
+	writeExec(t, bin, "pass", "#!/bin/sh\n")
+	env := map[string]string{"HOME": t.TempDir(), "PATH": bin}
+	plugins := map[string]map[string]string{"acrdoctor": {"credential-backend": "pass"}}
+	for _, tc := range []struct {
+		name    string
+		cfg     *Config
+		backend string // ACRDOCTOR_CREDENTIAL_BACKEND
+		broken  bool
+	}{
+		{"backend in config.json", &Config{CredsStore: "acrdoctor", Plugins: plugins}, "", true},
+		{"backend in the environment", &Config{CredsStore: "acrdoctor"}, "pass", true},
+		{"another backend", &Config{CredsStore: "acrdoctor", Plugins: plugins}, "secretservice", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env["ACRDOCTOR_CREDENTIAL_BACKEND"] = tc.backend
+			store := &Store{Config: tc.cfg, Getenv: func(k string) string { return env[k] }}
+			_, stores := store.Entries(context.Background())
+			var he *HelperError
+			if broken := len(stores) == 1 && errors.As(stores[0].Err, &he) && strings.Contains(he.Message, `"pass init"`); broken != tc.broken {
+				t.Errorf("stores = %+v, want the uninitialised pass store: %v", stores, tc.broken)
+			}
+			if e := store.Lookup(context.Background(), "myreg.azurecr.io"); e.NotFound == tc.broken {
+				t.Errorf("Lookup = %+v", e)
+			}
+		})
+	}
+}
+
 func TestEntrySecret(t *testing.T) {
 	tests := []struct {
 		e    Entry

@@ -31,6 +31,10 @@ const (
 // helper wrote.
 const FileBackend = "file"
 
+// BackendEnv names the credential helper's backend, over Backend in
+// config.json.
+const BackendEnv = "ACRDOCTOR_CREDENTIAL_BACKEND"
+
 // ReadOnlyEnv is set, to "1", in the environment of every helper the
 // doctor runs. docker-credential-acrdoctor then only reads: no renewal, no
 // journal line, no store or erase, so that diagnosing changes nothing.
