@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"os"
 
@@ -24,7 +26,11 @@ func addAuthfileFlag(fs *pflag.FlagSet, p *string) {
 // outside what the file says.
 func loadStore(dockerCLI command.Cli, authfileName string) (*credstore.Config, error) {
 	if authfileName == "" {
-		cfg, err := credstore.Load(config.Dir(), os.Getenv)
+		getenv, ignoredBy := dockerGetenv(context.Background())
+		if ignoredBy != "" {
+			fmt.Fprintf(dockerCLI.Err(), "%s: DOCKER_AUTH_CONFIG is set, but the Docker client here is %s, which reads it only from 28.3 on: its credentials are not what Docker sends, config.json's are\n", name, safe(ignoredBy))
+		}
+		cfg, err := credstore.Load(config.Dir(), getenv)
 		if err != nil {
 			return nil, usageError{err}
 		}

@@ -46,7 +46,11 @@ type machineAnswer struct {
 // only means the machine knows nothing.
 func newMachine(helpers bool, timeout time.Duration) *machine {
 	m := &machine{helpers: helpers, now: time.Now(), seen: map[string]machineAnswer{}}
-	cfg, err := credstore.Load(config.Dir(), os.Getenv)
+	getenv := os.Getenv // the hooks do not wait for the client's version
+	if helpers {
+		getenv, _ = dockerGetenv(context.Background())
+	}
+	cfg, err := credstore.Load(config.Dir(), getenv)
 	if err != nil {
 		return m
 	}

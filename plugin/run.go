@@ -116,7 +116,8 @@ func runAndExplain(cmd *cobra.Command, dockerCLI command.Cli, args []string, noC
 	fs := findings(explain.ExplainWith(text, explain.Options{Machine: machineFor(registries).Credential, FirstLine: first, Given: captured.Given()}))
 	var live []check.Result
 	if !noCheck && len(registries) > 0 {
-		if cfg, err := credstore.Load(config.Dir(), os.Getenv); err == nil {
+		getenv, _ := dockerGetenv(cmd.Context())
+		if cfg, err := credstore.Load(config.Dir(), getenv); err == nil {
 			opts := check.Options{Targets: registries, Timeout: timeout}
 			if azureByDefault(dockerCLI) {
 				opts.Azure = &azure.Inspector{}

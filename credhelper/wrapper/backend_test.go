@@ -48,6 +48,10 @@ func TestBackendRun(t *testing.T) {
 		{"closes its output, then exits", `cat; exec >&-; sleep 0.2; exit 0`, "myreg.azurecr.io", ""},
 		{"closes its output, then fails", `cat; exec >&-; sleep 0.2; exit 3`, "myreg.azurecr.io", "exit status 3"},
 		{"closes its output, then hangs", `cat; exec >&-; exec sleep 30`, "myreg.azurecr.io", "no answer within 300ms"},
+		// 8 MB of stderr before the answer: read as fast as it comes, not a
+		// pipe's worth a look (which took 6 s), well within a time limit
+		// of 3 s.
+		{"talks, then answers in time", `head -c 8000000 /dev/zero >&2; cat`, "myreg.azurecr.io", ""},
 	}
 	paths := make([]string, len(cases)) // each case's body as a script
 	for i, tc := range cases {
@@ -56,8 +60,11 @@ func TestBackendRun(t *testing.T) {
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			b := &execBackend{name: "test", path: paths[i], timeout: limit}
-			if strings.HasSuffix(tc.name, "hangs") {
+			switch {
+			case strings.HasSuffix(tc.name, "hangs"):
 				b.timeout = hangLimit
+			case strings.HasSuffix(tc.name, "in time"):
+				b.timeout = 3 * time.Second
 			}
 			var out bounded.Buffer
 			err := b.run("get", []byte("myreg.azurecr.io"), &out, new(bytes.Buffer), nil)

@@ -189,11 +189,10 @@ func (r *getRecord) judge(c credentials.Credentials, env *settings) (hintLine st
 }
 
 // username reports whether c's username may be journalled: it cannot be
-// a secret. Some registries take a token as the username too
-// (DigitalOcean's takes its API token as both), and a token that names
-// itself is a token wherever it stands.
+// a secret (redact.SecretUsername, as creds shows it), nor longer than
+// any username.
 func username(c credentials.Credentials) bool {
-	return len(c.Username) <= 256 && !token.LooksLikeJWT(c.Username) && !redact.SecretUsername(c.Username, c.Secret)
+	return len(c.Username) <= 256 && !redact.SecretUsername(c.Username, c.Secret)
 }
 
 // key is the installation's fingerprint key, which names secrets in the

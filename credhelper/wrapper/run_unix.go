@@ -99,12 +99,17 @@ func (b *execBackend) run(action string, in []byte, out *bounded.Buffer, stderr 
 	errs := &stderrCopy{r: errR, w: stderr, left: bounded.MaxOutput}
 	errR = nil // errs closes it
 	buf := make([]byte, 16<<10)
+	talking := false // stderr came at the last look: the next is soon
 	for err == nil {
 		wake := deadline
 		if !exited.IsZero() {
 			wake = exited.Add(waitDelay)
 		}
-		if poll := time.Now().Add(pollEvery); poll.Before(wake) {
+		next := pollEvery
+		if talking {
+			next = time.Millisecond // a pipe's worth of stderr a look
+		}
+		if poll := time.Now().Add(next); poll.Before(wake) {
 			wake = poll
 		}
 		outR.SetReadDeadline(wake)
@@ -114,7 +119,7 @@ func (b *execBackend) run(action string, in []byte, out *bounded.Buffer, stderr 
 				break // flooded: out.Err() says so
 			}
 		}
-		errs.drain(buf)
+		talking = errs.drain(buf)
 		if rerr == nil {
 			continue
 		}
@@ -188,14 +193,15 @@ type stderrCopy struct {
 
 // drain passes on what the pipe holds now, without waiting for more: a
 // read of the raw descriptor (non-blocking, as the poller's are) that
-// never waits, where a deadline in the past would not read at all.
-func (c *stderrCopy) drain(buf []byte) {
+// never waits, where a deadline in the past would not read at all. It
+// reports whether there was any.
+func (c *stderrCopy) drain(buf []byte) (some bool) {
 	if c.r == nil {
-		return
+		return false
 	}
 	raw, err := c.r.SyscallConn()
 	if err != nil {
-		return
+		return false
 	}
 	for {
 		n := 0
@@ -204,8 +210,9 @@ func (c *stderrCopy) drain(buf []byte) {
 			return true
 		})
 		if n <= 0 {
-			return
+			return some
 		}
+		some = true
 		c.pass(buf[:n])
 	}
 }

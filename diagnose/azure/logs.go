@@ -13,6 +13,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/classify"
 	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
+	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 )
@@ -54,7 +55,7 @@ func LoginEvents(host, name string, cred probe.Credential, now time.Time, worksp
 	}
 	if id := classify.Identity(cred); id != "" {
 		match = append(match, "Identity =~ "+kqlString(id))
-	} else if u := cred.Username; u != "" && cred.Kind != string(credkind.RefreshToken) {
+	} else if u := cred.Username; u != "" && cred.Kind != string(credkind.RefreshToken) && !redact.SecretUsername(u, "") {
 		match = append(match, "Identity =~ "+kqlString(u))
 	}
 	if len(match) > 0 {

@@ -399,11 +399,12 @@ func loginEventsStep(ev *report.LoginEvents) report.Step {
 }
 
 // probeCredential describes the stored credential to the probe and the
-// classifier, without its secret.
+// classifier, without its secret: its username as the report shows it
+// (a token given as the username is redacted).
 func probeCredential(e credstore.Entry, c report.Credential) probe.Credential {
 	// An empty answer (Debian's pass 0.6.x for a missing entry) makes
 	// Docker send nothing, as not-found does: that is what is replayed.
-	pc := probe.Credential{Source: c.Source, Kind: string(c.Kind), Username: e.Username, Mode: "none", StoreFailed: e.Err != nil && !credstore.Empty(e.Err)}
+	pc := probe.Credential{Source: c.Source, Kind: string(c.Kind), Username: c.Username, Mode: "none", StoreFailed: e.Err != nil && !credstore.Empty(e.Err)}
 	switch {
 	case e.IdentityToken != "":
 		pc.Mode = "refresh_token"

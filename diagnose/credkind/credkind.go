@@ -50,6 +50,9 @@ type Judgement struct {
 // Of judges c, given to a registry that is an ACR (acr) named registry
 // (its resource name, which is the admin user's username).
 func Of(c Credential, acr bool, registry string) Judgement {
+	if c.Username == TokenUsername {
+		c.Username = "" // no username: Docker sends the identity token alone
+	}
 	switch {
 	case c.Username == "" && c.Password == "" && c.IdentityToken == "":
 		return Judgement{Kind: Anonymous}
@@ -57,7 +60,8 @@ func Of(c Credential, acr bool, registry string) Judgement {
 		return ofToken(c.IdentityToken, false)
 	case token.LooksLikeJWT(c.Password):
 		return ofToken(c.Password, true)
-	case !acr, c.Username == NullGUID:
+	case !acr, c.Username == NullGUID, token.LooksLikeJWT(c.Username):
+		// A token as the username is no user: given with -u, swapped.
 		return Judgement{Kind: Unknown}
 	case ValidGUID(c.Username):
 		return Judgement{Kind: ServicePrincipal}

@@ -40,6 +40,7 @@ func TestOf(t *testing.T) {
 		{"admin user, any case", Credential{Username: "MyReg", Password: "s"}, true, AdminUser, false},
 		{"repository token", Credential{Username: "ci-pull", Password: "s"}, true, RepositoryToken, false},
 		{"e-mail address", Credential{Username: "me@example.com", Password: "s"}, true, Unknown, false},
+		{"token as the username, swapped", Credential{Username: refresh, Password: NullGUID}, true, Unknown, false},
 		{"null GUID and no token", Credential{Username: NullGUID, Password: "s"}, true, Unknown, false},
 		{"another registry", Credential{Username: "ci-pull", Password: "s"}, false, Unknown, false},
 	}

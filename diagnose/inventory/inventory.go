@@ -203,6 +203,10 @@ func (a *assessor) kind() {
 		a.add(cause.New(cause.CredentialStore,
 			fmt.Sprintf("%s holds the username %s with an empty password and no identity token: the ACR token is missing", e.Source, credkind.NullGUID)).Fixed(
 			a.relogin()))
+	case token.LooksLikeJWT(e.Username):
+		a.add(cause.New(cause.InvalidCredentials,
+			"the username is a token, and the password is not: the two were given the wrong way round (the token goes to --password-stdin, with the username "+credkind.NullGUID+")").Fixed(
+			a.login()))
 	case e.Username == credkind.NullGUID:
 		a.add(cause.New(cause.InvalidCredentials,
 			fmt.Sprintf("the username %s tells ACR the password is an ACR token, but the stored password is not a token", credkind.NullGUID)).Fixed(
@@ -325,12 +329,17 @@ func (a *assessor) renewal(tok *token.Token) *shell.Fix {
 
 // damaged reports a secret that should be a token and is not one.
 func (a *assessor) damaged(secret string, err error) {
-	if !a.acr || !strings.HasPrefix(secret, "eyJ") {
-		return
+	switch {
+	case !a.acr:
+	case strings.HasPrefix(secret, "eyJ"):
+		a.add(cause.New(cause.CredentialStore,
+			fmt.Sprintf("the token %s holds for %s is damaged (%v, %d bytes): it was truncated or altered in the store", a.e.Source, a.e.Registry, err, len(secret))).Fixed(
+			a.relogin()))
+	default:
+		a.add(cause.New(cause.InvalidCredentials,
+			fmt.Sprintf("the identity token %s holds for %s is not a JWT, as every ACR token is: the registry will refuse it", a.e.Source, a.e.Registry)).Fixed(
+			a.relogin()))
 	}
-	a.add(cause.New(cause.CredentialStore,
-		fmt.Sprintf("the token %s holds for %s is damaged (%v, %d bytes): it was truncated or altered in the store", a.e.Source, a.e.Registry, err, len(secret))).Fixed(
-		a.relogin()))
 }
 
 // wincredLimit is the largest secret Windows Credential Manager keeps

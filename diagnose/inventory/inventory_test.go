@@ -71,6 +71,9 @@ func TestAssess(t *testing.T) {
 		{"e-mail as username", file("myreg.azurecr.io", "alice@contoso.com", "pw", ""), true, credkind.Unknown, []string{"invalid_credentials"}},
 		{"null GUID, password not a token", file("myreg.azurecr.io", credkind.NullGUID, "hunter2", ""), true, credkind.Unknown, []string{"invalid_credentials"}},
 		{"null GUID, token lost", file("myreg.azurecr.io", credkind.NullGUID, "", ""), true, credkind.Unknown, []string{"credential_store"}},
+		{"identity token that is not a JWT", inHelper("pass", "myreg.azurecr.io", "<token>", "not-a-token"), true, credkind.IdentityToken, []string{"invalid_credentials"}},
+		{"<token> with nothing", inHelper("pass", "myreg.azurecr.io", "<token>", ""), true, credkind.Anonymous, []string{"!credential_store"}},
+		{"token and null GUID swapped", file("myreg.azurecr.io", valid, credkind.NullGUID, ""), true, credkind.Unknown, []string{"invalid_credentials"}},
 		{"truncated token", file("myreg.azurecr.io", credkind.NullGUID, "", valid[:len(valid)/2]), true, credkind.IdentityToken, []string{"credential_store"}},
 		{"upper case key", file("MyReg.azurecr.io", "myreg", "pw", ""), true, credkind.AdminUser, []string{"registry_name"}},
 		// Docker's file store drops a scheme and a path when it looks up a
@@ -107,7 +110,12 @@ func TestAssess(t *testing.T) {
 			if secret := tt.entry.Secret(); secret != "" && c.Fingerprint == "" {
 				t.Error("no fingerprint for a secret")
 			}
-			assertNoSecret(t, c, tt.entry.Secret())
+			if tt.entry.Secret() != credkind.NullGUID { // swapped: the username is the secret
+				assertNoSecret(t, c, tt.entry.Secret())
+			}
+			if token.LooksLikeJWT(tt.entry.Username) {
+				assertNoSecret(t, c, tt.entry.Username)
+			}
 		})
 	}
 }

@@ -652,7 +652,11 @@ func redactURL(raw string) string {
 	for k := range q {
 		switch strings.ToLower(k) {
 		case "refresh_token", "password", "access_token", "token":
-			q.Set(k, "<redacted>")
+			q.Set(k, redact.Mark)
+		case "account": // the username, which may be a token given with -u
+			if redact.SecretUsername(q.Get(k), "") {
+				q.Set(k, redact.Mark)
+			}
 		}
 	}
 	u.RawQuery = q.Encode()

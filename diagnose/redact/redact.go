@@ -22,6 +22,8 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
 
 // Mark is what a secret is replaced with.
@@ -676,10 +678,11 @@ func NamedToken(s string) bool {
 // SecretUsername reports whether username is a secret in its own right:
 // it holds the secret (a registry that takes a token as both, as
 // DigitalOcean's does, or the secret with something around it), or it is
-// a token that names itself.
+// a token: one that names itself, or a JWT (a token given with -u and the
+// username with -p, swapped).
 func SecretUsername(username, secret string) bool {
 	u, s := strings.TrimSpace(username), strings.TrimSpace(secret)
-	return u != "" && (u == s || len(s) >= minValue && strings.Contains(u, s) || NamedToken(u))
+	return u != "" && (u == s || len(s) >= minValue && strings.Contains(u, s) || NamedToken(u) || token.LooksLikeJWT(u))
 }
 
 // SecretKey reports whether a field of that name holds a secret: Secret,

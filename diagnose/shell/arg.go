@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
+	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 )
 
 // Every value from outside that goes into a suggested command (an address
@@ -149,6 +150,8 @@ func Literal(s string) Arg { return Arg{word: Quote(s), raw: s, ok: true} }
 // plain says why s cannot go into a command as text, or "".
 func plain(s string) string {
 	switch {
+	case s == redact.Mark:
+		return "is a secret, which is not shown"
 	case len(s) > MaxText:
 		return fmt.Sprintf("is %d bytes long, more than a real one", len(s))
 	case !utf8.ValidString(s):
