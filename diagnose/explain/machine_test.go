@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -34,7 +35,7 @@ func acrRefreshToken(t *testing.T, exp time.Time) string {
 		t.Fatal(err)
 	}
 	enc := base64.RawURLEncoding.EncodeToString
-	return enc([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." + enc(claims) + "." + enc([]byte("not-a-signature"))
+	return enc([]byte(`{"alg":"RS256","typ":"JWT"}`)) + "." + enc(claims) + "." + enc(bytes.Repeat([]byte{0x5a}, 256)) // unverified, but of an RSA key's length
 }
 
 // machineOf is what the plugin gives ExplainWith: the credential Docker's

@@ -242,6 +242,9 @@ func (a *assessor) storedToken(secret string, j credkind.Judgement) {
 		a.damaged(secret, j.TokenErr)
 		return
 	}
+	if err := token.CheckSignature(secret, tok); err != nil {
+		a.damaged(secret, err)
+	}
 	a.c.Token = report.NewToken(tok, a.now)
 	switch tok.Kind {
 	case token.AADToken:

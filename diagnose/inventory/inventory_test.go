@@ -75,6 +75,7 @@ func TestAssess(t *testing.T) {
 		{"<token> with nothing", inHelper("pass", "myreg.azurecr.io", "<token>", ""), true, credkind.Anonymous, []string{"!credential_store"}},
 		{"token and null GUID swapped", file("myreg.azurecr.io", valid, credkind.NullGUID, ""), true, credkind.Unknown, []string{"invalid_credentials"}},
 		{"truncated token", file("myreg.azurecr.io", credkind.NullGUID, "", valid[:len(valid)/2]), true, credkind.IdentityToken, []string{"credential_store"}},
+		{"token with its signature cut", file("myreg.azurecr.io", credkind.NullGUID, "", valid[:len(valid)-20]), true, credkind.RefreshToken, []string{"credential_store"}},
 		{"upper case key", file("MyReg.azurecr.io", "myreg", "pw", ""), true, credkind.AdminUser, []string{"registry_name"}},
 		// Docker's file store drops a scheme and a path when it looks up a
 		// key; a helper is asked for the bare host, and a port is kept.

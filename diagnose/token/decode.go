@@ -505,3 +505,22 @@ func boundValue(v any, depth int, budget *int) any {
 	}
 	return v
 }
+
+// CheckSignature says why the signature of s, decoded as t, cannot be its
+// key's: one signed with RSA (RS256 and the like, as ACR's and Azure AD's
+// tokens are) whose signature is not the length of an RSA key's, empty
+// included. A token cut short in a store loses its end first. The
+// signature itself is not verified: nil says only that its length fits.
+func CheckSignature(s string, t *Token) error {
+	alg := t.Header.Algorithm
+	if !strings.HasPrefix(alg, "RS") && !strings.HasPrefix(alg, "PS") {
+		return nil
+	}
+	sig := s[strings.LastIndexByte(s, '.')+1:]
+	switch n := base64.RawURLEncoding.DecodedLen(len(sig)); n {
+	case 128, 256, 384, 512: // 1024- to 4096-bit keys
+		return nil
+	default:
+		return &DecodeError{Reason: fmt.Sprintf("its %s signature is %d bytes, not that of an RSA key: cut short?", alg, n)}
+	}
+}

@@ -709,3 +709,28 @@ func BenchmarkDecode(b *testing.B) {
 		})
 	}
 }
+
+// TestCheckSignature: an RSA-signed token whose signature is cut (or
+// gone) is said to be; one of an RSA key's length, or of another
+// algorithm, is not.
+func TestCheckSignature(t *testing.T) {
+	signed := tokentest.Default().Sign(tokentest.ACRRefresh("myreg.azurecr.io", "u", "t", time.Now(), "read"))
+	unsecured := "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1In0."
+	for _, tc := range []struct {
+		name, s string
+		cut     bool
+	}{
+		{"whole", signed, false},
+		{"cut by 20", signed[:len(signed)-20], true},
+		{"no signature", signed[:strings.LastIndexByte(signed, '.')+1], true},
+		{"alg none", unsecured, false},
+	} {
+		tok, err := token.Decode(tc.s)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if err := token.CheckSignature(tc.s, tok); (err != nil) != tc.cut {
+			t.Errorf("%s: CheckSignature = %v, want cut: %v", tc.name, err, tc.cut)
+		}
+	}
+}
