@@ -219,3 +219,18 @@ func TestShortName(t *testing.T) {
 		t.Errorf("ShortName of a megabyte = %d bytes: %.80s", len(got), got)
 	}
 }
+
+// TestReadFileNotRegular: what is not a regular file is refused at once,
+// and named in words.
+func TestReadFileNotRegular(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.json")
+	if err := syscallMkfifo(fifo); err != nil {
+		t.Skip("no FIFO here:", err)
+	}
+	for path, want := range map[string]string{dir: "a folder", fifo: "a named pipe (FIFO)"} {
+		if _, err := ReadFile(path); err == nil || !strings.HasSuffix(err.Error(), "is not a regular file but "+want) {
+			t.Errorf("ReadFile(%s) = %v, want it called %s", filepath.Base(path), err, want)
+		}
+	}
+}

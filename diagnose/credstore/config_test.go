@@ -182,7 +182,7 @@ func TestLoad(t *testing.T) {
 		if err := os.Mkdir(filepath.Join(dir, "config.json"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Load(dir, noEnv); err == nil || !strings.Contains(err.Error(), "config.json is not a regular file") {
+		if _, err := Load(dir, noEnv); err == nil || !strings.Contains(err.Error(), "config.json is not a regular file but a folder") {
 			t.Errorf("Load of a directory named config.json: %v", err)
 		}
 	})
