@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -235,34 +234,13 @@ func checkConfigFile(args []string, defaultDir string) error {
 	if err != nil {
 		return nil
 	}
-	if kind := fileKind(fi.Mode()); kind != "" {
+	if kind := configjson.FileKind(fi.Mode()); kind != "" {
 		return usagef("%s is %s, not the regular file a Docker config must be: replace it, or point DOCKER_CONFIG or --config elsewhere", path, kind)
 	}
 	if fi.Size() > configjson.MaxSize {
 		return usagef("%s is %d MiB, over the %d MiB limit for a Docker config (real ones are a few KB): replace it, or point DOCKER_CONFIG or --config elsewhere", path, fi.Size()>>20, configjson.MaxSize>>20)
 	}
 	return nil
-}
-
-// fileKind names what a file that is not a regular file is; "" for a
-// regular file.
-func fileKind(m fs.FileMode) string {
-	switch t := m.Type(); {
-	case m.IsRegular():
-		return ""
-	case t&fs.ModeDir != 0:
-		return "a folder"
-	case t&fs.ModeNamedPipe != 0:
-		return "a named pipe (FIFO)"
-	case t&fs.ModeCharDevice != 0:
-		return "a character device"
-	case t&fs.ModeDevice != 0:
-		return "a block device"
-	case t&fs.ModeSocket != 0:
-		return "a socket"
-	default:
-		return "a special file (" + t.String() + ")"
-	}
 }
 
 func newRootCommand(dockerCLI command.Cli) *cobra.Command {

@@ -62,7 +62,7 @@ func ReadFile(filename string) ([]byte, error) {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file but %s", filename, typeName(fi.Mode()))
+		return nil, fmt.Errorf("%s is not a regular file but %s", filename, FileKind(fi.Mode()))
 	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
 	if err != nil {
@@ -158,19 +158,25 @@ func lineCol(data []byte, offset int64) (line, col int) {
 	return line, col
 }
 
-// typeName says in words what kind of file m is not a regular one of.
-func typeName(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
+// FileKind names what a file that is not a regular file is; "" for a
+// regular file.
+func FileKind(m fs.FileMode) string {
+	switch t := m.Type(); {
+	case m.IsRegular():
+		return ""
+	case t&fs.ModeDir != 0:
 		return "a folder"
-	case m&fs.ModeNamedPipe != 0:
+	case t&fs.ModeNamedPipe != 0:
 		return "a named pipe (FIFO)"
-	case m&fs.ModeSocket != 0:
+	case t&fs.ModeCharDevice != 0:
+		return "a character device"
+	case t&fs.ModeDevice != 0:
+		return "a block device"
+	case t&fs.ModeSocket != 0:
 		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
+	default:
+		return "a special file (" + t.String() + ")"
 	}
-	return "a special file (" + m.Type().String() + ")"
 }
 
 // Settings are the keys of config.json that choose a credential store,
