@@ -55,7 +55,7 @@ func LoginEvents(host, name string, cred probe.Credential, now time.Time, worksp
 	}
 	if id := classify.Identity(cred); id != "" {
 		match = append(match, "Identity =~ "+kqlString(id))
-	} else if u := cred.Username; u != "" && cred.Kind != string(credkind.RefreshToken) && !redact.SecretUsername(u, "") {
+	} else if u := cred.Username; u != "" && cred.Kind != string(credkind.RefreshToken) && u != redact.Mark {
 		match = append(match, "Identity =~ "+kqlString(u))
 	}
 	if len(match) > 0 {

@@ -8,6 +8,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
+	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
 
@@ -49,6 +50,12 @@ func TestLoginEvents(t *testing.T) {
 			name: "admin user: the username is what ACR logs",
 			cred: probe.Credential{Kind: string(credkind.AdminUser), Username: "myreg"},
 			want: []string{`| where Identity =~ "myreg"`},
+		},
+		{
+			name:    "a username the report redacts (a token given as one) is not matched",
+			cred:    probe.Credential{Kind: string(credkind.Unknown), Username: redact.Mark},
+			wantNot: []string{"Identity =~", redact.Mark},
+			want:    []string{`LoginServer =~ "myreg.azurecr.io"`},
 		},
 		{
 			name:    "anonymous: the login server alone",
