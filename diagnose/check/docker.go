@@ -1,7 +1,6 @@
 package check
 
 import (
-	"bytes"
 	"context"
 	"debug/buildinfo"
 	"fmt"
@@ -102,7 +101,7 @@ func versionOutput(ctx context.Context, path string) ([]byte, error) {
 	// time limit either.
 	bounded.KillGroup(cmd)
 	cmd.WaitDelay = time.Second
-	var out bytes.Buffer
+	var out bounded.Buffer // a docker that floods is cut off, not kept
 	cmd.Stdout = &out
 	err := credstore.Run(cmd)
 	return out.Bytes(), err

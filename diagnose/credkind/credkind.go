@@ -60,7 +60,7 @@ func Of(c Credential, acr bool, registry string) Judgement {
 		return ofToken(c.IdentityToken, false)
 	case token.LooksLikeJWT(c.Password):
 		return ofToken(c.Password, true)
-	case !acr, c.Username == NullGUID, token.LooksLikeJWT(c.Username):
+	case !acr, c.Username == NullGUID, UsernameIsToken(c.Username):
 		// A token as the username is no user: given with -u, swapped.
 		return Judgement{Kind: Unknown}
 	case ValidGUID(c.Username):
@@ -94,6 +94,10 @@ func ofToken(secret string, asPassword bool) Judgement {
 	}
 	return j
 }
+
+// UsernameIsToken reports whether a username is a JWT, around any white
+// space: a token given with -u, and the username with -p.
+func UsernameIsToken(u string) bool { return token.LooksLikeJWT(strings.TrimSpace(u)) }
 
 // ValidGUID reports whether s is a GUID: 8-4-4-4-12 hex digits. By hand,
 // not a regexp: the credential helper asks on every get, and compiling

@@ -203,7 +203,7 @@ func (a *assessor) kind() {
 		a.add(cause.New(cause.CredentialStore,
 			fmt.Sprintf("%s holds the username %s with an empty password and no identity token: the ACR token is missing", e.Source, credkind.NullGUID)).Fixed(
 			a.relogin()))
-	case token.LooksLikeJWT(e.Username):
+	case credkind.UsernameIsToken(e.Username):
 		a.add(cause.New(cause.InvalidCredentials,
 			"the username is a token, and the password is not: the two were given the wrong way round (the token goes to --password-stdin, with the username "+credkind.NullGUID+")").Fixed(
 			a.login()))

@@ -74,6 +74,7 @@ func TestAssess(t *testing.T) {
 		{"identity token that is not a JWT", inHelper("pass", "myreg.azurecr.io", "<token>", "not-a-token"), true, credkind.IdentityToken, []string{"invalid_credentials"}},
 		{"<token> with nothing", inHelper("pass", "myreg.azurecr.io", "<token>", ""), true, credkind.Anonymous, []string{"!credential_store"}},
 		{"token and null GUID swapped", file("myreg.azurecr.io", valid, credkind.NullGUID, ""), true, credkind.Unknown, []string{"invalid_credentials"}},
+		{"swapped, the token padded", file("myreg.azurecr.io", "  "+valid+"\n", credkind.NullGUID, ""), true, credkind.Unknown, []string{"invalid_credentials"}},
 		{"truncated token", file("myreg.azurecr.io", credkind.NullGUID, "", valid[:len(valid)/2]), true, credkind.IdentityToken, []string{"credential_store"}},
 		{"token with its signature cut", file("myreg.azurecr.io", credkind.NullGUID, "", valid[:len(valid)-20]), true, credkind.RefreshToken, []string{"credential_store"}},
 		{"upper case key", file("MyReg.azurecr.io", "myreg", "pw", ""), true, credkind.AdminUser, []string{"registry_name"}},
@@ -114,7 +115,7 @@ func TestAssess(t *testing.T) {
 			if tt.entry.Secret() != credkind.NullGUID { // swapped: the username is the secret
 				assertNoSecret(t, c, tt.entry.Secret())
 			}
-			if token.LooksLikeJWT(tt.entry.Username) {
+			if credkind.UsernameIsToken(tt.entry.Username) {
 				assertNoSecret(t, c, tt.entry.Username)
 			}
 		})

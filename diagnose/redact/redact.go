@@ -682,7 +682,14 @@ func NamedToken(s string) bool {
 // username with -p, swapped).
 func SecretUsername(username, secret string) bool {
 	u, s := strings.TrimSpace(username), strings.TrimSpace(secret)
-	return u != "" && (u == s || len(s) >= minValue && strings.Contains(u, s) || NamedToken(u) || token.LooksLikeJWT(u))
+	return u != "" && (u == s || len(s) >= minValue && strings.Contains(u, s) || NamedToken(u) || holdsJWT(u))
+}
+
+// holdsJWT reports whether one of s's words is a JWT ("Bearer eyJ…").
+func holdsJWT(s string) bool {
+	return strings.Contains(s, "eyJ") && slices.ContainsFunc(strings.FieldsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
+	}), token.LooksLikeJWT)
 }
 
 // SecretKey reports whether a field of that name holds a secret: Secret,

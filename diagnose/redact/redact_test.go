@@ -334,6 +334,8 @@ func TestValuesPastNoise(t *testing.T) {
 // TestSecretUsername: a username is a secret when it is the secret (blanks
 // aside) or a token that names itself; a plain name is not.
 func TestSecretUsername(t *testing.T) {
+	const nullGUID = "00000000-0000-0000-0000-000000000000"
+	jwt := "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0." + sig
 	for _, tc := range []struct {
 		user, secret string
 		want         bool
@@ -346,6 +348,11 @@ func TestSecretUsername(t *testing.T) {
 		{"dop_v1_" + strings.Repeat("0a", 32), "other", true},
 		{"ghp_" + strings.Repeat("a1", 18), "other", true},
 		{"myreg", "s3cr3tPassword9", false},
+		// A JWT as the username, alone or inside it ("Bearer …").
+		{jwt, nullGUID, true},
+		{"Bearer " + jwt, nullGUID, true},
+		{`"` + jwt + `"`, "", true},
+		{"eyJ-not-a-token", "", false},
 		{"", "", false},
 		{"  ", "", false},
 	} {

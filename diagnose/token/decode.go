@@ -521,6 +521,6 @@ func CheckSignature(s string, t *Token) error {
 	case 128, 256, 384, 512: // 1024- to 4096-bit keys
 		return nil
 	default:
-		return &DecodeError{Reason: fmt.Sprintf("its %s signature is %d bytes, not that of an RSA key: cut short?", alg, n)}
+		return &DecodeError{Reason: fmt.Sprintf("its %s signature is %d bytes, not that of an RSA key: cut short or altered", alg, n)}
 	}
 }
