@@ -3,6 +3,8 @@ package e2e
 import (
 	"encoding/base64"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -228,6 +230,55 @@ func TestCredsPass(t *testing.T) {
 	if r.code != 0 || strings.Contains(r.stdout, `"severity": "error"`) || !strings.Contains(r.stdout, `"kind": "anonymous"`) {
 		t.Errorf("a registry never logged in to: %v", r)
 	}
+}
+
+// TestCredsPassEmptyFolder: a registry's folder in the real pass store
+// that holds no credential (one removed by hand) makes docker-credential-
+// pass fail every list and that registry's get. The fix is to remove the
+// folder, not pass init: run as printed, it mends the store.
+func TestCredsPassEmptyFolder(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.withPass()
+	e.passStore("keptreg.azurecr.io", "keptreg", "kept-password")
+	var store string
+	for _, kv := range e.vars {
+		if v, ok := strings.CutPrefix(kv, "PASSWORD_STORE_DIR="); ok {
+			store = v
+		}
+	}
+	empty := filepath.Join(store, "docker-credential-helpers", base64.URLEncoding.EncodeToString([]byte("emptied.azurecr.io")))
+	if err := os.Mkdir(empty, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	e.writeConfig(`{"auths": {"keptreg.azurecr.io": {}, "emptied.azurecr.io": {}}, "credsStore": "pass"}`)
+
+	r := e.docker("acrdoctor", "creds")
+	var rmdir string
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if cmd, ok := strings.CutPrefix(strings.TrimSpace(line), "→ rmdir "); ok && rmdir == "" {
+			rmdir = "rmdir " + cmd
+		}
+	}
+	if r.code != 1 || rmdir == "" || strings.Contains(r.stdout, "pass init") || !strings.Contains(r.stdout, "az acr login -n emptied") {
+		t.Fatalf("want the empty folder's removal, not pass init: %v", r)
+	}
+	if fix := e.run("", "sh", "-c", rmdir); fix.code != 0 {
+		t.Fatalf("%s: %v", rmdir, fix)
+	}
+	if _, err := os.Stat(empty); !os.IsNotExist(err) {
+		t.Fatalf("%s left the folder: %v", rmdir, err)
+	}
+	got := decodeCreds(t, e.docker("acrdoctor", "creds", "--all", "--format", "json"))
+	if len(got.Stores) != 1 || got.Stores[0].Entries != 1 {
+		t.Errorf("after %s, stores = %+v", rmdir, got.Stores)
+	}
+	// The emptied registry now holds nothing, which Debian's helper
+	// answers empty, as for goneregistry in TestCredsPass.
+	checkCreds(t, got, map[string]want{
+		"keptreg.azurecr.io": {source: "credsStore:pass", kind: "admin_user"},
+		"emptied.azurecr.io": {source: "credsStore:pass", kind: "unknown", causes: []string{"credential_store"}},
+	})
 }
 
 // assertNoSecrets runs each command and fails if any secret, or a long

@@ -374,6 +374,8 @@ func TestExplain(t *testing.T) {
 		{"5xx", "received unexpected HTTP status: 503 Service Unavailable", []cause.ID{cause.RegistryError}, "", 1},
 		{"expired", "unauthorized: token is expired", []cause.ID{cause.ExpiredCredentials}, "", 1},
 		{"clock", "error: token used before issued", []cause.ID{cause.ClockSkew}, "", 1},
+		{"an emptied folder in pass", "Error saving credentials: error storing credentials - err: exit status 1, out: `error getting credentials - err: exit status 1, out: `no usernames for regsix.azurecr.io``",
+			[]cause.ID{cause.CredentialStore}, "regsix.azurecr.io", 1},
 		// The registry of the finding's own line, or the nearest before it.
 		{"registry of the failing line", "docker login aregone.azurecr.io\nError response from daemon: Get \"https://bregtwo.azurecr.io/v2/\": unauthorized: authentication required",
 			[]cause.ID{cause.InvalidCredentials}, "bregtwo.azurecr.io", 2},

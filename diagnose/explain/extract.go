@@ -32,6 +32,7 @@ var extractors = []extractor{
 	{"syserr", []string{"winerror", "[errno", "errno "}, readSysErrno},
 	{"status", statusKeys, readStatuses},
 	{"helper", []string{"docker-credential-"}, readHelper},
+	{"passfolder", []string{"no usernames for "}, readEmptyPassFolder},
 	{"hostname", []string{"certificate is valid for"}, readCertName},
 	{"ipsans", []string{"doesn't contain any ip sans"}, readIPSANs},
 	{"realm", []string{"/service/token", "/token?"}, readRealm},
@@ -833,6 +834,19 @@ func readHelper(c *lineCtx) {
 	if c.has("error") || c.has("fail") {
 		c.emit(sig(credStore, wHint+5, "credential helper error"))
 	}
+}
+
+// readEmptyPassFolder reads docker-credential-pass failing on a
+// registry whose folder in the password store holds no credential: pass
+// is set up, and pass init would mend nothing.
+func readEmptyPassFolder(c *lineCtx) {
+	server, ok := shell.EmptyPassFolder(c.line)
+	if !ok {
+		return
+	}
+	s := sig(credStore, wCertain+5, "docker-credential-pass: the registry's folder in the password store holds no credential")
+	s.fix = shell.EmptyPassFolderFix(server).Lines()
+	c.emit(s)
 }
 
 // helperNotRun reads the system's refusal to run a helper, which it

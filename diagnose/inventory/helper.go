@@ -47,13 +47,20 @@ func helperCause(err error, registry string) cause.Cause {
 	case credstore.HelperGarbage:
 		return c.Fixed(probe("").Add("reinstall %s", helper))
 	}
+	if server, ok := shell.EmptyPassFolder(he.Message); ok {
+		// The registry's folder in pass holds no credential (one erased
+		// by hand, or a store that failed half-way): the helper fails
+		// every get and list over it, and pass init would not mend it.
+		c.Evidence += "; its folder in pass holds no credential"
+		return c.Fixed(shell.EmptyPassFolderFix(server))
+	}
 	msg := strings.ToLower(he.Message)
 	switch {
 	case strings.Contains(msg, "pass is not installed"), strings.Contains(msg, `exec: "pass": executable file not found`):
 		return c.Fixed(fix("install pass: sudo apt-get install pass   # brew install pass on macOS").
 			Add(`then give it a GPG key: pass init <gpg-key-id>`))
 	case strings.Contains(msg, "pass store is uninitialized"), strings.Contains(msg, "pass not initialized"), strings.Contains(msg, "pass init"),
-		strings.Contains(msg, "password store is empty"), strings.Contains(msg, "no usernames for"):
+		strings.Contains(msg, "password store is empty"):
 		return c.Fixed(fix(`gpg --quick-generate-key "$(whoami) docker"   # if you have no GPG key`).
 			Add("pass init <gpg-key-id>"))
 	case strings.Contains(msg, "d-bus"), strings.Contains(msg, "dbus"), strings.Contains(msg, "org.freedesktop.secrets"),

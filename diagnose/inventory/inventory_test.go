@@ -178,6 +178,8 @@ func TestHelperCauses(t *testing.T) {
 		{credstore.HelperFailed, "User interaction is not allowed.", "unlock-keychain"},
 		{credstore.HelperFailed, "The stub received bad data.", "wincred"},
 		{credstore.HelperFailed, "gpg: decryption failed: No secret key", "gpg --import"},
+		// An emptied folder in a working store: not pass init.
+		{credstore.HelperFailed, "no usernames for myreg.azurecr.io", "rmdir \"${PASSWORD_STORE_DIR:-$HOME/.password-store}\"/docker-credential-helpers/bXlyZWcuYXp1cmVjci5pbw=="},
 		{credstore.HelperFailed, "something else", "echo myreg.azurecr.io | docker-credential-x get"},
 	}
 	for _, tt := range tests {

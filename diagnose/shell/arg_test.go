@@ -2,6 +2,7 @@ package shell_test
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -211,4 +212,48 @@ func FuzzText(f *testing.F) {
 			t.Fatalf("Text(%q): ok %v, note %q", s, a.OK(), a.Note())
 		}
 	})
+}
+
+func TestEmptyPassFolder(t *testing.T) {
+	for _, tc := range []struct {
+		said, server string
+	}{
+		{"no usernames for myreg.azurecr.io", "myreg.azurecr.io"},
+		{"error getting credentials - err: exit status 1, out: `no usernames for MyReg.azurecr.io`", "MyReg.azurecr.io"},
+		{"no usernames for https://index.docker.io/v1//access-token\r\n", "https://index.docker.io/v1//access-token"},
+		{"no usernames for ", ""},
+		{"pass not initialized", ""},
+		{"no usernames for myreg.azurecr…", ""}, // cut short: not the folder's name
+	} {
+		server, ok := shell.EmptyPassFolder(tc.said)
+		if server != tc.server && ok || ok != (tc.server != "") {
+			t.Errorf("EmptyPassFolder(%q) = %q, %v; want %q", tc.said, server, ok, tc.server)
+		}
+	}
+}
+
+func TestEmptyPassFolderFix(t *testing.T) {
+	for _, tc := range []struct {
+		server string
+		want   []string
+	}{
+		{"myreg.azurecr.io", []string{
+			`rmdir "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/bXlyZWcuYXp1cmVjci5pbw==   # the empty folder; rmdir leaves one that is not`,
+			"then log in again: az acr login -n myreg"}},
+		{"ghcr.io", []string{
+			`rmdir "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/Z2hjci5pbw==   # the empty folder; rmdir leaves one that is not`,
+			"then log in again: docker login ghcr.io"}},
+		// What a hostile helper names reaches the command as base64 only,
+		// and a control character not at all.
+		{"$(touch pwned);x.io", []string{
+			`rmdir "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/JCh0b3VjaCBwd25lZCk7eC5pbw==   # the empty folder; rmdir leaves one that is not`,
+			"then log in again: docker login <registry>"}},
+		{"evil\x1b]0;x\x07.io", []string{
+			`rmdir "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/<base64-of-registry>   # the empty folder; rmdir leaves one that is not`,
+			"then log in again: docker login <registry>"}},
+	} {
+		if got := shell.EmptyPassFolderFix(tc.server).Lines(); !slices.Equal(got, tc.want) {
+			t.Errorf("EmptyPassFolderFix(%q) =\n%q\nwant\n%q", tc.server, got, tc.want)
+		}
+	}
 }
