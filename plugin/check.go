@@ -148,7 +148,7 @@ func checkRun(cmd *cobra.Command, dockerCLI command.Cli, opts *checkOptions, arg
 	dockerc := make(chan report.Docker, 1)
 	dctx, cancel := context.WithTimeout(cmd.Context(), opts.timeout)
 	defer cancel()
-	go func() { dockerc <- check.Docker(dctx) }()
+	go func() { dockerc <- dockerClient(dctx) }()
 	progress.start()
 	rep := report.Check{Registries: []report.Registry{}}
 	for _, src := range srcs {

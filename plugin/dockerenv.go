@@ -5,10 +5,12 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/docker/cli/cli/config/configfile"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/check"
+	"github.com/acr-doctor/acr-doctor/diagnose/report"
 )
 
 // dockerGetenv is the environment as the Docker client here reads it for
@@ -21,7 +23,7 @@ func dockerGetenv(ctx context.Context) (getenv func(string) string, ignoredBy st
 	if os.Getenv(configfile.DockerEnvConfigKey) == "" {
 		return os.Getenv, ""
 	}
-	v := check.Docker(ctx).Version
+	v := dockerClient(ctx).Version
 	if !versionBefore(v, 28, 3) {
 		return os.Getenv, ""
 	}
@@ -31,6 +33,25 @@ func dockerGetenv(ctx context.Context) (getenv func(string) string, ignoredBy st
 		}
 		return os.Getenv(k)
 	}, v
+}
+
+// dockerClient is check.Docker, asked once a run: the client that decides
+// whether DOCKER_AUTH_CONFIG counts is the one the report shows, and a
+// docker that hangs holds the run up once, not twice. The first caller's
+// context bounds the asking.
+func dockerClient(ctx context.Context) report.Docker {
+	asked.Lock()
+	defer asked.Unlock()
+	if !asked.done {
+		asked.docker, asked.done = check.Docker(ctx), true
+	}
+	return asked.docker
+}
+
+var asked struct {
+	sync.Mutex
+	done   bool
+	docker report.Docker
 }
 
 // versionBefore reports whether v, a Docker version as "28.2", is older

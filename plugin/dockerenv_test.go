@@ -59,3 +59,28 @@ func TestAuthConfigOlderClient(t *testing.T) {
 		})
 	}
 }
+
+// TestDockerAskedOnce: with DOCKER_AUTH_CONFIG set, check asks the Docker
+// client its version for the variable and for the report: once, so that a
+// docker that hangs holds the check up once.
+func TestDockerAskedOnce(t *testing.T) {
+	s := newBinSandbox(t)
+	bin := t.TempDir()
+	count := filepath.Join(bin, "asked")
+	script := "#!/bin/sh\necho >>" + count + "\necho 'Docker version 28.3.0, build 0000000'\n"
+	if err := os.WriteFile(filepath.Join(bin, "docker"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i, kv := range s.env {
+		if strings.HasPrefix(kv, "PATH=") {
+			s.env[i] = "PATH=" + bin + string(os.PathListSeparator) + strings.TrimPrefix(kv, "PATH=")
+		}
+	}
+	s.env = append(s.env, `DOCKER_AUTH_CONFIG={"auths":{"myreg.azurecr.io":{"auth":"`+base64.StdEncoding.EncodeToString([]byte("myreg:envpassword"))+`"}}}`)
+	s.writeConfig(`{}`)
+	r := s.run("", "check", "--offline", "--format", "json")
+	b, err := os.ReadFile(count)
+	if err != nil || strings.Count(string(b), "\n") != 1 || !strings.Contains(r.stdout, `"version": "28.3"`) {
+		t.Errorf("docker asked %q times (%v); check: %v", b, err, r)
+	}
+}
