@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"debug/buildinfo"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -104,5 +105,11 @@ func versionOutput(ctx context.Context, path string) ([]byte, error) {
 	var out bounded.Buffer // a docker that floods is cut off, not kept
 	cmd.Stdout = &out
 	err := credstore.Run(cmd)
+	// What it left running holding its output is ended; its answer
+	// stands (exec.ErrWaitDelay is an exit with status 0).
+	credstore.KillLeftovers(cmd)
+	if errors.Is(err, exec.ErrWaitDelay) {
+		err = nil
+	}
 	return out.Bytes(), err
 }

@@ -33,6 +33,9 @@ func TestDocker(t *testing.T) {
 		{name: "too old", script: "echo 'Docker version 17.09.1-ce, build 19e2cf6'", version: "17.09", severity: cause.Error, detail: "ACR needs 18.03"},
 		{name: "hung", script: sleep + " 30 & wait", severity: cause.Error, detail: "--version failed"},
 		{name: "podman's shim", script: "echo 'podman version 4.9.3'"},
+		// It answers, and leaves a child holding its output: the answer
+		// stands, and the child is ended (leftover, below).
+		{name: "leaves a child", script: sleep + " 30 & echo $! >\"${0%/*}/leftover\"; echo 'Docker version 28.2.2, build e6534b4'", version: "28.2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -43,7 +46,11 @@ func TestDocker(t *testing.T) {
 			}
 			t.Setenv("PATH", dir)
 			t.Setenv(pluginCommandEnv, "")
-			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			limit := 500 * time.Millisecond
+			if tc.name == "leaves a child" {
+				limit = 5 * time.Second // past the wait for its output: not ended by the limit
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), limit)
 			defer cancel()
 			start := time.Now()
 			d := Docker(ctx)
@@ -53,6 +60,16 @@ func TestDocker(t *testing.T) {
 			if d.Version != tc.version {
 				t.Errorf("version %q, want %q", d.Version, tc.version)
 			}
+			if pid, err := os.ReadFile(filepath.Join(dir, "leftover")); err == nil {
+				state := procState(strings.TrimSpace(string(pid)))
+				for end := time.Now().Add(time.Second); state != "" && state != "Z" && time.Now().Before(end); {
+					time.Sleep(10 * time.Millisecond) // a SIGKILL takes a moment
+					state = procState(strings.TrimSpace(string(pid)))
+				}
+				if state != "" && state != "Z" {
+					t.Errorf("the child docker left (pid %s) is still running: state %s", pid, state)
+				}
+			}
 			switch {
 			case tc.severity == "" && len(d.Causes) > 0:
 				t.Errorf("causes %+v, want none", d.Causes)
@@ -61,6 +78,18 @@ func TestDocker(t *testing.T) {
 			}
 		})
 	}
+}
+
+// procState is the state letter /proc shows for pid ("Z" for a zombie),
+// or "" for a process that is gone.
+func procState(pid string) string {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return ""
+	}
+	_, after, _ := strings.Cut(string(b), ") ")
+	state, _, _ := strings.Cut(after, " ")
+	return state
 }
 
 // TestDockerBuiltVersion: a Go-built docker's version is read from the
