@@ -150,13 +150,20 @@ func TestParse(t *testing.T) {
 		{"nul", "config.json"},
 		{`{"auths":{"a.io":{}},` + "\n" + `"auths":{"b.io":{}}}`, `line 2, column 7 (byte 29): the key "auths" is written twice`},
 		{`{"credHelpers":{"a.io":"x","a.io":"y"}}`, `the key "a.io" is written twice`},
+		// One setting to Docker, which reads the last: an edit of the
+		// first would change nothing it reads.
+		{`{"credsStore":"acrdoctor","CredsStore":"pass"}`, `the keys "credsStore" and "CredsStore" differ only in case`},
+		{`{"credHelpers":{},"credhelpers":{"a.io":"pass"}}`, `the keys "credHelpers" and "credhelpers" differ only in case`},
 	} {
 		_, err := Parse("config.json", []byte(tc.raw))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("Parse(%q) = %v, want one line with %q", tc.raw, err, tc.want)
 		}
 	}
-	for _, ok := range []string{`{"a":[{"k":1},{"k":2}],"b":{"k":{"k":1}},"k":3}`, `{"x":"a","y":"a"}`, `{}`} {
+	// Keys inside the settings are map keys, case and all: registries
+	// and plugins that differ in case are two.
+	for _, ok := range []string{`{"a":[{"k":1},{"k":2}],"b":{"k":{"k":1}},"k":3}`, `{"x":"a","y":"a"}`, `{}`,
+		`{"auths":{"myreg.azurecr.io":{},"MyReg.azurecr.io":{}},"plugins":{"a":{"k":"1","K":"2"}}}`} {
 		if _, err := Parse("config.json", []byte(ok)); err != nil {
 			t.Errorf("Parse(%s) = %v", ok, err)
 		}

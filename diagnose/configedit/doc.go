@@ -91,13 +91,18 @@ func Parse(name string, data []byte) (Doc, error) {
 
 // duplicateKey finds a key written twice in one object. Docker decodes
 // both (into a map, the entries of both), a rewrite keeps one: editing
-// such a file would drop what the other held.
+// such a file would drop what the other held. At the top, where keys
+// name the settings of Docker's ConfigFile, two that differ only in case
+// (credsStore, CredsStore) are one setting to Docker, which takes the
+// last string and merges the maps: an edit of one of them might change
+// nothing Docker reads.
 func duplicateKey(name string, data []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	type frame struct {
-		keys   map[string]bool
+		keys   map[string]string // as compared → as written
 		object bool
 		key    bool // the next string is a key
+		top    bool // config.json's own object: keys compared in any case
 	}
 	var stack []*frame
 	for {
@@ -113,15 +118,22 @@ func duplicateKey(name string, data []byte) error {
 			top = stack[len(stack)-1]
 		}
 		if k, isKey := tok.(string); isKey && top != nil && top.object && top.key {
-			if top.keys[k] {
-				return configjson.At(name, data, dec.InputOffset(), fmt.Errorf("the key %q is written twice in one object: Docker merges the two, a rewrite would keep one; merge them by hand first", k))
+			same := k
+			if top.top {
+				same = strings.ToLower(k)
 			}
-			top.keys[k], top.key = true, false
+			switch first, seen := top.keys[same]; {
+			case seen && first == k:
+				return configjson.At(name, data, dec.InputOffset(), fmt.Errorf("the key %q is written twice in one object: Docker merges the two, a rewrite would keep one; merge them by hand first", k))
+			case seen:
+				return configjson.At(name, data, dec.InputOffset(), fmt.Errorf("the keys %q and %q differ only in case: Docker reads them as one setting (the last one's value), so an edit of either might not be what Docker reads; keep one by hand first", first, k))
+			}
+			top.keys[same], top.key = k, false
 			continue
 		}
 		switch tok {
 		case json.Delim('{'):
-			stack = append(stack, &frame{keys: map[string]bool{}, object: true, key: true})
+			stack = append(stack, &frame{keys: map[string]string{}, object: true, key: true, top: len(stack) == 0})
 			continue
 		case json.Delim('['):
 			stack = append(stack, &frame{})
