@@ -7,6 +7,7 @@ package credkind
 import (
 	"strings"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
 
@@ -60,7 +61,7 @@ func Of(c Credential, acr bool, registry string) Judgement {
 		return ofToken(c.IdentityToken, false)
 	case token.LooksLikeJWT(c.Password):
 		return ofToken(c.Password, true)
-	case !acr, c.Username == NullGUID, UsernameIsToken(c.Username):
+	case !acr, c.Username == NullGUID, UsernameIsToken(c.Username), Swapped(c.Username, c.Password, registry):
 		// A token as the username is no user: given with -u, swapped.
 		return Judgement{Kind: Unknown}
 	case ValidGUID(c.Username):
@@ -98,6 +99,17 @@ func ofToken(secret string, asPassword bool) Judgement {
 // UsernameIsToken reports whether a username is a JWT, around any white
 // space: a token given with -u, and the username with -p.
 func UsernameIsToken(u string) bool { return token.LooksLikeJWT(strings.TrimSpace(u)) }
+
+// Swapped reports whether an ACR username and password were given the
+// wrong way round, where that shows: the password is the registry's name,
+// which is the admin user's username (no password ACR generates is), or a
+// GUID, as a service principal's application ID is, under a username that
+// looks generated (redact.Generated).
+func Swapped(username, password, registry string) bool {
+	u, p := strings.TrimSpace(username), strings.TrimSpace(password)
+	return registry != "" && strings.EqualFold(p, registry) && !strings.EqualFold(u, registry) ||
+		ValidGUID(p) && redact.Generated(u)
+}
 
 // ValidGUID reports whether s is a GUID: 8-4-4-4-12 hex digits. By hand,
 // not a regexp: the credential helper asks on every get, and compiling

@@ -41,6 +41,10 @@ func TestOf(t *testing.T) {
 		{"repository token", Credential{Username: "ci-pull", Password: "s"}, true, RepositoryToken, false},
 		{"e-mail address", Credential{Username: "me@example.com", Password: "s"}, true, Unknown, false},
 		{"token as the username, swapped", Credential{Username: refresh, Password: NullGUID}, true, Unknown, false},
+		// -u and -p swapped for the admin user and a service principal.
+		{"admin password as the username, swapped", Credential{Username: adminPassword, Password: "MyReg"}, true, Unknown, false},
+		{"client secret as the username, swapped", Credential{Username: clientSecret, Password: "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"}, true, Unknown, false},
+		{"a GUID password under a GUID", Credential{Username: "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", Password: "1f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"}, true, ServicePrincipal, false},
 		{"null GUID and no token", Credential{Username: NullGUID, Password: "s"}, true, Unknown, false},
 		{"another registry", Credential{Username: "ci-pull", Password: "s"}, false, Unknown, false},
 	}
@@ -57,6 +61,35 @@ func TestOf(t *testing.T) {
 				t.Errorf("AsPassword = %v", j.AsPassword)
 			}
 		})
+	}
+}
+
+// Secrets as ACR and Azure AD generate them, of the forms they take.
+const (
+	adminPassword = "Ee8F7nTDN0pG3yXmfd1vC+Y8Bt5hWxjLk4aQ2sR9uQ+ACRC2bPzt"
+	clientSecret  = "wJ88Q~5tFhcV3Sdf.bGz2Kc3lQfC7Vd8zQxT1bbL"
+)
+
+func TestSwapped(t *testing.T) {
+	for _, tc := range []struct {
+		username, password string
+		want               bool
+	}{
+		{adminPassword, "myreg", true},
+		{adminPassword, " MyReg\n", true},
+		{"anything", "myreg", true}, // no password ACR generates is its name
+		{"myreg", "myreg", false},   // odd, but not the wrong way round
+		{clientSecret, "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", true},
+		{"ci-pull", "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", false}, // an old GUID password
+		{"myreg", adminPassword, false},
+		{"0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", clientSecret, false},
+	} {
+		if got := Swapped(tc.username, tc.password, "myreg"); got != tc.want {
+			t.Errorf("Swapped(%q, %q) = %v", tc.username, tc.password, got)
+		}
+	}
+	if Swapped(adminPassword, "", "") {
+		t.Error("with no registry name, an empty password is the name")
 	}
 }
 

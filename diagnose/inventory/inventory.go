@@ -207,6 +207,14 @@ func (a *assessor) kind() {
 		a.add(cause.New(cause.InvalidCredentials,
 			"the username is a token, and the password is not: the two were given the wrong way round (the token goes to --password-stdin, with the username "+credkind.NullGUID+")").Fixed(
 			a.login()))
+	case credkind.Swapped(e.Username, pass, a.server.Name) && strings.EqualFold(strings.TrimSpace(pass), a.server.Name):
+		a.add(cause.New(cause.InvalidCredentials,
+			"the password is the registry's name, which is the admin user's username: the two were given the wrong way round (the username shown is the admin password, hidden)").Fixed(
+			fix("docker login %s -u %s --password-stdin   # and the admin password on stdin", shell.HostPort(a.host).Or("<registry>"), a.nameArg()).Add("or: az acr login -n %s", a.nameArg())))
+	case credkind.Swapped(e.Username, pass, a.server.Name):
+		a.add(cause.New(cause.InvalidCredentials,
+			"the password is a GUID, as a service principal's application ID is, and the username looks like a generated secret: the two were given the wrong way round (-u takes the application ID, --password-stdin the secret)").Fixed(
+			a.login()))
 	case e.Username == credkind.NullGUID:
 		a.add(cause.New(cause.InvalidCredentials,
 			fmt.Sprintf("the username %s tells ACR the password is an ACR token, but the stored password is not a token", credkind.NullGUID)).Fixed(

@@ -10,6 +10,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 	"github.com/acr-doctor/acr-doctor/diagnose/token/tokentest"
@@ -75,6 +76,8 @@ func TestAssess(t *testing.T) {
 		{"<token> with nothing", inHelper("pass", "myreg.azurecr.io", "<token>", ""), true, credkind.Anonymous, []string{"!credential_store"}},
 		{"token and null GUID swapped", file("myreg.azurecr.io", valid, credkind.NullGUID, ""), true, credkind.Unknown, []string{"invalid_credentials"}},
 		{"swapped, the token padded", file("myreg.azurecr.io", "  "+valid+"\n", credkind.NullGUID, ""), true, credkind.Unknown, []string{"invalid_credentials"}},
+		{"admin user swapped", file("myreg.azurecr.io", "Ee8F7nTDN0pG3yXmfd1vC+Y8Bt5hWxjLk4aQ2sR9uQ+ACRC2bPzt", "myreg", ""), true, credkind.Unknown, []string{"invalid_credentials"}},
+		{"service principal swapped", file("myreg.azurecr.io", "wJ88Q~5tFhcV3Sdf.bGz2Kc3lQfC7Vd8zQxT1bbL", "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b", ""), true, credkind.Unknown, []string{"invalid_credentials"}},
 		{"truncated token", file("myreg.azurecr.io", credkind.NullGUID, "", valid[:len(valid)/2]), true, credkind.IdentityToken, []string{"credential_store"}},
 		{"token with its signature cut", file("myreg.azurecr.io", credkind.NullGUID, "", valid[:len(valid)-20]), true, credkind.RefreshToken, []string{"credential_store"}},
 		{"upper case key", file("MyReg.azurecr.io", "myreg", "pw", ""), true, credkind.AdminUser, []string{"registry_name"}},
@@ -115,7 +118,7 @@ func TestAssess(t *testing.T) {
 			if tt.entry.Secret() != credkind.NullGUID { // swapped: the username is the secret
 				assertNoSecret(t, c, tt.entry.Secret())
 			}
-			if credkind.UsernameIsToken(tt.entry.Username) {
+			if credkind.UsernameIsToken(tt.entry.Username) || redact.Generated(tt.entry.Username) {
 				assertNoSecret(t, c, tt.entry.Username)
 			}
 		})

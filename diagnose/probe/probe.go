@@ -576,7 +576,7 @@ func (p *prober) hide(s string) string {
 	p.hideMu.Lock()
 	defer p.hideMu.Unlock()
 	if p.hider == nil {
-		p.hider = strings.NewReplacer(secretForms(p.secret, p.issued...)...)
+		p.hider = strings.NewReplacer(secretForms(p.secret, p.host, p.issued...)...)
 	}
 	return p.hider.Replace(s)
 }
@@ -602,19 +602,31 @@ func (p *prober) keepIssued(raw []byte) {
 }
 
 // secretForms is the old, new pairs for a strings.Replacer that takes
-// secret and the issued tokens out of a text: the password, the identity
-// token, the issued tokens and the Basic credential made of the password
-// (in every base64 alphabet), each as written, URL-encoded, Go-quoted and
-// JSON-escaped. Longer pieces come
+// secret and the issued tokens out of a text: the password (unless it is
+// the name of host, the registry), a username that is a secret too
+// (redact.SecretUsername), the identity token, the issued tokens and the
+// Basic credential made of the password (in every base64 alphabet), each
+// as written, URL-encoded, Go-quoted and JSON-escaped. Longer pieces come
 // first, so that the replacer prefers them. A password or token shorter
 // than four characters is left alone: replacing it would mangle the text
 // more than it hides; the Basic credential is not.
-func secretForms(secret Secret, issued ...string) []string {
+func secretForms(secret Secret, host string, issued ...string) []string {
 	var raws []string
-	for _, v := range append([]string{secret.Password, secret.IdentityToken}, issued...) {
+	password := secret.Password
+	if name, _, _ := strings.Cut(host, "."); strings.EqualFold(password, name) || strings.EqualFold(password, host) {
+		// The registry's name as the password: -u and -p swapped for its
+		// admin user. Its name is no secret, and taken out of every host
+		// name it would make the registry's answers unreadable; the
+		// password is then the username.
+		password = ""
+	}
+	for _, v := range append([]string{password, secret.IdentityToken}, issued...) {
 		if len(v) >= 4 {
 			raws = append(raws, v)
 		}
+	}
+	if redact.SecretUsername(secret.Username, secret.Password) && len(secret.Username) >= 4 {
+		raws = append(raws, secret.Username) // a server may echo the account
 	}
 	if secret.Password != "" {
 		basic := []byte(secret.Username + ":" + secret.Password)

@@ -113,3 +113,38 @@ func TestHostileEchoes(t *testing.T) {
 		})
 	}
 }
+
+// TestSwappedAdmin: -u and -p swapped for the admin user, so the password
+// is the registry's name and the username its admin password. The name
+// stays in the transcript's host names, which the classifier reads, and
+// the admin password leaves it, as the account and as echoed back.
+func TestSwappedAdmin(t *testing.T) {
+	const admin = "Ee8F7nTDN0pG3yXmfd1vC+Y8Bt5hWxjLk4aQ2sR9uQ+ACRC2bPzt"
+	name, _, _ := strings.Cut(testHost, ".")
+	h := newHostile(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v2/" {
+			challenge401(testHost)(w, r)
+			return
+		}
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprintf(w, `{"errors":[{"code":"UNAUTHORIZED","message":"no account %s"}]}`, r.URL.Query().Get("account"))
+	})
+	tr := Run(context.Background(), testHost, basicCred(), Secret{Username: admin, Password: name}, h.options())
+	ping, tok := tr.Exchange(Ping), tr.Exchange(TokenRequest)
+	if ping == nil || tok == nil {
+		t.Fatalf("exchanges: %+v", tr.Exchanges)
+	}
+	if realm := ping.Header.Get("Www-Authenticate"); !strings.Contains(realm, `realm="https://`+testHost+`/oauth2/token"`) {
+		t.Errorf("the challenge lost the registry's name: %q", realm)
+	}
+	for _, ex := range append(tr.Exchanges, tr.Unused...) {
+		for _, v := range []string{ex.URL, ex.Body, ex.Err} {
+			if strings.Contains(v, admin) || strings.Contains(v, url.QueryEscape(admin)) {
+				t.Errorf("%s holds the admin password: %q", ex.Purpose, v)
+			}
+		}
+	}
+	if !strings.Contains(tok.URL, "https://"+testHost+"/") {
+		t.Errorf("token URL %q", tok.URL)
+	}
+}

@@ -678,11 +678,36 @@ func NamedToken(s string) bool {
 // SecretUsername reports whether username is a secret in its own right:
 // it holds the secret (a registry that takes a token as both, as
 // DigitalOcean's does, or the secret with something around it), or it is
-// a token: one that names itself, or a JWT (a token given with -u and the
-// username with -p, swapped).
+// a token: one that names itself, a JWT, or a password that looks
+// generated (a secret given with -u and the username with -p, swapped).
 func SecretUsername(username, secret string) bool {
 	u, s := strings.TrimSpace(username), strings.TrimSpace(secret)
-	return u != "" && (u == s || len(s) >= minValue && strings.Contains(u, s) || NamedToken(u) || holdsJWT(u))
+	return u != "" && (u == s || len(s) >= minValue && strings.Contains(u, s) || NamedToken(u) || holdsJWT(u) || Generated(u))
+}
+
+// Generated reports whether s looks like a secret a service generated (an
+// ACR admin or repository token password, an Azure AD client secret), not
+// a name a person chose: 32 characters or more of letters, digits and the
+// few marks such secrets hold, with at least six each of capitals, small
+// letters and digits. As a username it is a password given with -u.
+func Generated(s string) bool {
+	if len(s) < 32 {
+		return false
+	}
+	var upper, lower, digit int
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'A' <= c && c <= 'Z':
+			upper++
+		case 'a' <= c && c <= 'z':
+			lower++
+		case '0' <= c && c <= '9':
+			digit++
+		case !strings.ContainsRune("+/=-_~.", rune(c)):
+			return false
+		}
+	}
+	return upper >= 6 && lower >= 6 && digit >= 6
 }
 
 // holdsJWT reports whether one of s's words is a JWT ("Bearer eyJ…").

@@ -355,9 +355,33 @@ func TestSecretUsername(t *testing.T) {
 		{"eyJ-not-a-token", "", false},
 		{"", "", false},
 		{"  ", "", false},
+		// A generated password given with -u: ACR's admin, Azure AD's client secret.
+		{"Ee8F7nTDN0pG3yXmfd1vC+Y8Bt5hWxjLk4aQ2sR9uQ+ACRC2bPzt", "myreg", true},
+		{"wJ88Q~5tFhcV3Sdf.bGz2Kc3lQfC7Vd8zQxT1bbL", "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", true},
 	} {
 		if got := SecretUsername(tc.user, tc.secret); got != tc.want {
 			t.Errorf("SecretUsername(%q, %q) = %v, want %v", tc.user, tc.secret, got, tc.want)
+		}
+	}
+}
+
+// TestGenerated: secrets as services generate them, and names people
+// choose, long ones too.
+func TestGenerated(t *testing.T) {
+	for s, want := range map[string]bool{
+		"Ee8F7nTDN0pG3yXmfd1vC+Y8Bt5hWxjLk4aQ2sR9uQ+ACRC2bPzt": true, // ACR admin password
+		"wJ88Q~5tFhcV3Sdf.bGz2Kc3lQfC7Vd8zQxT1bbL":             true, // Azure AD client secret
+		"Qm9Zx3KpL8vT2nR7wY4sD6fH1jB5cG0aE9uI3oP=":             true,
+		"0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b":                 false, // a GUID: no capitals
+		"JohnSmithAdministrator2024ContosoCorp":                false, // a long name
+		"svc-build-agent-for-the-release-pipeline-01":          false,
+		"gitlab+deploy-token-1234567":                          false,
+		"alice.example@contoso.onmicrosoft.com":                false,
+		"Ee8F7nTDN0pG3yXm":                                     false, // too short to tell
+		"Ee8F7nTDN0pG3yXmfd1vC Y8Bt5hWxjLk4aQ2sR9uQ+ACRC2bPzt": false, // a blank: words
+	} {
+		if got := Generated(s); got != want {
+			t.Errorf("Generated(%q) = %v, want %v", s, got, want)
 		}
 	}
 }
