@@ -211,8 +211,13 @@ func TestRunReadOnly(t *testing.T) {
 }
 
 // TestRenewTokenAnswers: what the plugin's renew-token answers becomes a
-// token, the missing-identity mark, or an error carrying what it said.
+// token, the missing-identity mark, or an error carrying what it said,
+// without a token in it.
 func TestRenewTokenAnswers(t *testing.T) {
+	const (
+		storedSig   = "rkm-PQ53oT08aZq9Lx2Vw7Yb4Nc6Md1Ke3Jf5Hg0Ip8"
+		storedToken = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJvbGQtdG9rZW4tb2YtdGhlLXN0b3JlIn0." + storedSig
+	)
 	dir := t.TempDir()
 	jwt := "eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjF9.c2ln"
 	cases := []struct {
@@ -227,6 +232,9 @@ func TestRenewTokenAnswers(t *testing.T) {
 		{"refused", "echo 'AADSTS700016: application not found' >&2; exit 1", "", nil, "AADSTS700016"},
 		{"silent failure", "exit 2", "", nil, "exit status 2"},
 		{"hangs", "exec sleep 30", "", nil, "no answer within 300ms"},
+		// An az that fails quoting the token it was given, or a piece of
+		// it, or another: none of it reaches Docker's output or the memo.
+		{"quotes the stored token", "echo \"ERROR: sig=" + storedSig + " token=" + storedToken + " aad=" + jwt + "\" >&2; exit 1", "", nil, "ERROR: sig=<redacted> token=<redacted>"},
 	}
 	plugins := make([]string, len(cases)) // each case's body as a script
 	for i, tc := range cases {
@@ -238,7 +246,10 @@ func TestRenewTokenAnswers(t *testing.T) {
 			if strings.HasSuffix(tc.name, "hangs") {
 				env[envTimeout] = "300ms"
 			}
-			got, err := renewToken(&settings{getenv: func(k string) string { return env[k] }}, "myreg.azurecr.io")
+			got, err := renewToken(&settings{getenv: func(k string) string { return env[k] }}, "myreg.azurecr.io", storedToken)
+			if err != nil && (strings.Contains(err.Error(), storedSig) || strings.Contains(err.Error(), "eyJleHAiOjF9")) {
+				t.Errorf("the error quotes a token: %v", err)
+			}
 			switch {
 			case tc.wantErr != nil && !errors.Is(err, tc.wantErr):
 				t.Fatalf("renewToken: %v, want %v", err, tc.wantErr)

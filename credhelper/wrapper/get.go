@@ -77,7 +77,7 @@ func get(env *settings, b *execBackend, in []byte, stdout, stderr io.Writer) int
 	line := rec.judge(c, env)
 	if line != "" && env.renew() {
 		host := loginserver.Host(strings.TrimSpace(string(in)))
-		renewed, fresh, err := renewal(env, b, in, host)
+		renewed, fresh, err := renewal(env, b, in, host, c.Secret)
 		if renewed.Secret != "" {
 			rec.outcome = journal.Served
 			if fresh {

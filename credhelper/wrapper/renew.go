@@ -16,6 +16,7 @@ import (
 
 	"github.com/acr-doctor/acr-doctor/diagnose/bounded"
 	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
+	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
@@ -29,8 +30,9 @@ const defaultRenewTimeout = 20 * time.Second
 // lock per registry, one caller renews and the others, once they hold the
 // lock, find the new token in the backend and return it.
 //
-// fresh is false when another caller had already renewed it.
-func renewal(env *settings, b *execBackend, in []byte, host string) (c credentials.Credentials, fresh bool, err error) {
+// fresh is false when another caller had already renewed it. stored is
+// the token it replaces, which no error it returns quotes.
+func renewal(env *settings, b *execBackend, in []byte, host, stored string) (c credentials.Credentials, fresh bool, err error) {
 	unlock, err := lockRenewal(env, host)
 	if err != nil {
 		return c, false, err
@@ -44,7 +46,7 @@ func renewal(env *settings, b *execBackend, in []byte, host string) (c credentia
 	if err := memo.recent(); err != nil {
 		return c, false, err
 	}
-	refresh, err := renewToken(env, host)
+	refresh, err := renewToken(env, host, stored)
 	if err != nil {
 		if !errors.Is(err, errNoIdentity) {
 			memo.record(err)
@@ -89,8 +91,10 @@ func lockRenewal(env *settings, host string) (unlock func(), err error) {
 var errNoIdentity = errors.New("no Azure identity in the environment")
 
 // renewToken runs `docker-acrdoctor renew-token HOST`. The Azure SDK lives
-// in the plugin: linking it here would slow every get Docker makes.
-func renewToken(env *settings, host string) (string, error) {
+// in the plugin: linking it here would slow every get Docker makes. What
+// it says when it fails reaches Docker's output and the failure memo
+// scrubbed (see scrubbed) of secrets and of stored, the token it renews.
+func renewToken(env *settings, host, stored string) (string, error) {
 	plugin, err := findPlugin(env)
 	if err != nil {
 		return "", err
@@ -122,7 +126,19 @@ func renewToken(env *settings, host string) (string, error) {
 	if msg == "" {
 		msg = err.Error()
 	}
-	return "", errors.New(msg)
+	return "", errors.New(scrubbed(msg, stored))
+}
+
+// scrubbed is what a failed renewal said, with the secrets redact finds
+// taken out, and stored, whole or any part of it: an Azure CLI that fails
+// may quote what it was given, and the plugin's own errors quote az's.
+func scrubbed(msg, stored string) string {
+	for _, part := range append([]string{stored}, strings.Split(stored, ".")...) {
+		if len(part) >= 16 {
+			msg = strings.ReplaceAll(msg, part, redact.Mark)
+		}
+	}
+	return redact.Output(msg)
 }
 
 // findPlugin finds docker-acrdoctor where install.sh and Docker put it.
