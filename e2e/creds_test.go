@@ -281,6 +281,58 @@ func TestCredsPassEmptyFolder(t *testing.T) {
 	})
 }
 
+// TestCredsPassLockedKey: pass's key locked by a passphrase that gpg
+// cannot ask for (Docker runs helpers with no terminal) fails with "No
+// secret key", as a missing key does. The fix tells the two apart with
+// its first command, and its unlock command, run as printed while the
+// user answers the pinentry, mends the store; gpg-connect-agent
+// reloadagent, the advice before, would have emptied gpg-agent's cache.
+func TestCredsPassLockedKey(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.withPassKey("e2e passphrase")
+	e.passStore("lockedreg.azurecr.io", "lockedreg", "locked-password")
+	if r := e.run("", "gpgconf", "--reload", "gpg-agent"); r.code != 0 { // forget the passphrase
+		t.Fatalf("gpgconf: %v", r)
+	}
+	e.writeConfig(`{"auths": {"lockedreg.azurecr.io": {}}, "credsStore": "pass"}`)
+
+	r := e.docker("acrdoctor", "creds")
+	lines := map[string]string{} // the fix's commands, by how they start
+	for _, line := range strings.Split(r.stdout, "\n") {
+		line, ok := strings.CutPrefix(strings.TrimSpace(line), "→ ")
+		for _, start := range []string{"gpg --list-secret-keys ", "if listed, unlock it once, in a terminal: "} {
+			if ok && strings.HasPrefix(line, start) {
+				lines[start] = strings.TrimPrefix(line, "if listed, unlock it once, in a terminal: ")
+			}
+		}
+	}
+	listed, unlock := lines["gpg --list-secret-keys "], lines["if listed, unlock it once, in a terminal: "]
+	if r.code != 1 || listed == "" || unlock == "" || strings.Contains(r.stdout, "reloadagent") {
+		t.Fatalf("want the locked key's fix: %v", r)
+	}
+	if got := e.run("", "sh", "-c", listed); got.code != 0 {
+		t.Fatalf("%s: the key is here, so it is listed: %v", listed, got)
+	}
+	var gnupg string
+	for _, kv := range e.vars {
+		if v, ok := strings.CutPrefix(kv, "GNUPGHOME="); ok {
+			gnupg = v
+		}
+	}
+	if err := os.WriteFile(filepath.Join(gnupg, "pin-ok"), nil, 0o600); err != nil { // the user types it
+		t.Fatal(err)
+	}
+	if got := e.run("", "sh", "-c", unlock); got.code != 0 {
+		t.Fatalf("%s: %v", unlock, got)
+	}
+	if err := os.Remove(filepath.Join(gnupg, "pin-ok")); err != nil { // and Docker's helper has no terminal
+		t.Fatal(err)
+	}
+	got := decodeCreds(t, e.docker("acrdoctor", "creds", "--format", "json"))
+	checkCreds(t, got, map[string]want{"lockedreg.azurecr.io": {source: "credsStore:pass", kind: "admin_user"}})
+}
+
 // assertNoSecrets runs each command and fails if any secret, or a long
 // piece of one, shows in stdout or stderr.
 func assertNoSecrets(t *testing.T, e *env, secrets []string, commands [][]string) {

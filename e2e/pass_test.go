@@ -11,7 +11,13 @@ import (
 
 // withPass gives the sandbox a real pass store behind a throwaway GPG key
 // with no passphrase, as docker-credential-helpers' own CI does.
-func (e *env) withPass() {
+func (e *env) withPass() { e.withPassKey("") }
+
+// withPassKey is withPass with a key locked by passphrase, when not "".
+// gpg-agent then asks a pinentry of the test's for it, which answers it
+// only once the file pin-ok is in GNUPGHOME (the user typing it) and
+// otherwise cancels, as pinentry does with no terminal to ask on.
+func (e *env) withPassKey(passphrase string) {
 	t := e.t
 	t.Helper()
 	requireTool(t, "gpg")
@@ -28,7 +34,19 @@ func (e *env) withPass() {
 	store := filepath.Join(t.TempDir(), "password-store")
 	e.setenv("GNUPGHOME="+gnupg, "PASSWORD_STORE_DIR="+store)
 	t.Cleanup(func() { e.run("", "gpgconf", "--kill", "all") })
-	if r := e.run("", "gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "",
+	if passphrase != "" {
+		pinentry := filepath.Join(gnupg, "pinentry")
+		script := "#!/bin/sh\necho OK\nwhile read -r cmd rest; do\n\tcase $cmd in\n" +
+			"\tGETPIN) if [ -e " + filepath.Join(gnupg, "pin-ok") + " ]; then echo 'D " + passphrase + "'; echo OK; else echo 'ERR 83886179 Operation cancelled'; fi ;;\n" +
+			"\tBYE) echo OK; exit 0 ;;\n\t*) echo OK ;;\n\tesac\ndone\n"
+		if err := os.WriteFile(pinentry, []byte(script), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(gnupg, "gpg-agent.conf"), []byte("pinentry-program "+pinentry+"\nallow-loopback-pinentry\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := e.run("", "gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", passphrase,
 		"--quick-generate-key", "acr-doctor e2e <e2e@acr-doctor.invalid>", "future-default", "default", "never"); r.code != 0 {
 		t.Fatalf("gpg key: %v", r)
 	}

@@ -33,6 +33,7 @@ var extractors = []extractor{
 	{"status", statusKeys, readStatuses},
 	{"helper", []string{"docker-credential-"}, readHelper},
 	{"passfolder", []string{"no usernames for "}, readEmptyPassFolder},
+	{"passkey", []string{"decryption failed: no secret key"}, readLockedPassKey},
 	{"hostname", []string{"certificate is valid for"}, readCertName},
 	{"ipsans", []string{"doesn't contain any ip sans"}, readIPSANs},
 	{"realm", []string{"/service/token", "/token?"}, readRealm},
@@ -846,6 +847,15 @@ func readEmptyPassFolder(c *lineCtx) {
 	}
 	s := sig(credStore, wCertain+5, "docker-credential-pass: the registry's folder in the password store holds no credential")
 	s.fix = shell.EmptyPassFolderFix(server).Lines()
+	c.emit(s)
+}
+
+// readLockedPassKey reads gpg failing under docker-credential-pass with
+// "decryption failed: No secret key", which it says both of a missing key
+// and of one locked by a passphrase with no terminal to ask for it on.
+func readLockedPassKey(c *lineCtx) {
+	s := sig(credStore, wCertain+5, "gpg cannot decrypt the credential: its key is missing, or locked with no terminal to ask for the passphrase")
+	s.fix = shell.LockedPassKeyFix(shell.HostPort(c.host).Or("<registry>")).Lines()
 	c.emit(s)
 }
 

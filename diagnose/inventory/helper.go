@@ -39,7 +39,7 @@ func helperCause(err error, registry string) cause.Cause {
 	case credstore.HelperNotExecutable:
 		return c.Fixed(fix("chmod +x %s, or reinstall it for this platform", shell.Subst("command -v %s", helper)))
 	case credstore.HelperTimedOut:
-		return c.Fixed(probe("   # is it waiting for a passphrase or a GUI prompt?").Add(`for pass: unlock the GPG key first (gpg-connect-agent reloadagent /bye), or set GPG_TTY="$(tty)"`))
+		return c.Fixed(probe("   # is it waiting for a passphrase or a GUI prompt?").Add("for pass: unlock its GPG key once, in a terminal: " + shell.UnlockPassKey))
 	case credstore.HelperEmpty:
 		c.Evidence += "; Docker then sends an empty credential"
 		return c.Fixed(fix("upgrade the helper: Debian's golang-docker-credential-helpers 0.6.x answers this way for a missing entry").
@@ -75,8 +75,8 @@ func helperCause(err error, registry string) cause.Cause {
 		c.Evidence += ": the token is longer than wincred can keep"
 		return c.Fixed(fix(`remove "credsStore": "wincred" from config.json and log in again`))
 	case strings.Contains(msg, "decryption failed"), strings.Contains(msg, "no secret key"):
-		return c.Fixed(fix("import the GPG key pass was initialised with (gpg --import), or re-initialise: pass init <gpg-key-id>").
-			Add("docker login %s", key))
+		c.Evidence += "; gpg says so of a key that is missing, and of one locked by a passphrase it has no terminal to ask for"
+		return c.Fixed(shell.LockedPassKeyFix(key))
 	}
 	return c.Fixed(probe(""))
 }

@@ -170,7 +170,7 @@ func TestHelperCauses(t *testing.T) {
 	}{
 		{credstore.HelperMissing, "", "install docker-credential-x"},
 		{credstore.HelperNotExecutable, "", "chmod +x"},
-		{credstore.HelperTimedOut, "", "waiting for a passphrase"},
+		{credstore.HelperTimedOut, "", "gpg -q -d"}, // unlocks; reloadagent would empty the cache
 		{credstore.HelperEmpty, "", "upgrade the helper"},
 		{credstore.HelperGarbage, "", "reinstall docker-credential-x"},
 		{credstore.HelperFailed, "pass store is uninitialized", "pass init"},

@@ -273,7 +273,7 @@ func valueLike(s string) bool {
 	if !notLiteral(s) {
 		return false
 	}
-	s = strings.TrimRight(s, ".,:;)")
+	s = strings.TrimRight(s, ".,:;)`'\"") // and the quote a message closes with
 	if s == "" || s[0] == '=' || s[0] == ':' || codeLike().MatchString(s) ||
 		!strings.ContainsFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
 		return false

@@ -223,6 +223,8 @@ func TestSecretsKeepEvidence(t *testing.T) {
 		"using token 00000000-0000-0000-0000-000000000000", "identitytoken: (none)", `"identitytoken": "<nil>"`,
 		"-p ***", "-p ${{ secrets.ACR_PASSWORD }}",
 		"echo $PASSWORD | docker login -u x --password-stdin myreg.azurecr.io",
+		// gpg's words, inside the quotes of Docker's helper client.
+		"error getting credentials - err: exit status 1, out: `exit status 2: gpg: decryption failed: No secret key`",
 	} {
 		if out := Secrets(in); out != in {
 			t.Errorf("%q\n  became %q", in, out)

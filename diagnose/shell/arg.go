@@ -1,7 +1,6 @@
 package shell
 
 import (
-	"encoding/base64"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -13,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
-	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 )
 
@@ -328,43 +326,6 @@ func TokenName(s string) Arg {
 		}
 		return s, ""
 	})
-}
-
-// EmptyPassFolder finds, in what docker-credential-pass said, the server
-// whose folder in the password store holds no credential: its words "no
-// usernames for SERVER", on get and on list. Such a folder is left by a
-// credential removed by hand; the helper fails on it until it is gone.
-func EmptyPassFolder(said string) (server string, ok bool) {
-	const words = "no usernames for "
-	i := strings.Index(said, words)
-	if i < 0 {
-		return "", false
-	}
-	server = said[i+len(words):]
-	if j := strings.IndexAny(server, "`'\" \t\r\n"); j >= 0 {
-		server = server[:j]
-	}
-	// A message cut short for the report names no folder.
-	return server, server != "" && !strings.HasSuffix(server, "…")
-}
-
-// EmptyPassFolderFix is the remedy for docker-credential-pass failing on
-// server because its folder in the password store holds no credential
-// (EmptyPassFolder): remove that folder, named as the helper names it
-// (docker-credential-helpers/ and server in URL-safe base64, safe to
-// paste whatever server holds), then log in again.
-func EmptyPassFolderFix(server string) *Fix {
-	folder := check("registry", "<base64-of-registry>", server, func(s string) (string, string) {
-		if why := plain(s); why != "" {
-			return "", why
-		}
-		return base64.URLEncoding.EncodeToString([]byte(s)), ""
-	})
-	f := new(Fix).Add(`rmdir "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/%s   # the empty folder; rmdir leaves one that is not`, folder)
-	if sv, ok := loginserver.Parse(server); ok && sv.Name != "" {
-		return f.Add("then log in again: az acr login -n %s", RegistryName(sv.Name).Or("<name>"))
-	}
-	return f.Add("then log in again: docker login %s", HostPort(server).Or("<registry>"))
 }
 
 // Sprintf is fmt.Sprintf for suggested commands and the steps around

@@ -257,3 +257,13 @@ func TestEmptyPassFolderFix(t *testing.T) {
 		}
 	}
 }
+
+// TestLockedPassKeyFix: which of the two gpg means first, then each
+// remedy; never gpg-connect-agent reloadagent, which empties the cache.
+func TestLockedPassKeyFix(t *testing.T) {
+	lines := shell.LockedPassKeyFix(shell.HostPort("myreg.azurecr.io")).Lines()
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "gpg --list-secret-keys ") || !strings.Contains(lines[1], shell.UnlockPassKey) ||
+		!strings.Contains(lines[2], "docker login myreg.azurecr.io") || strings.Contains(strings.Join(lines, "\n"), "reloadagent") {
+		t.Errorf("LockedPassKeyFix = %q", lines)
+	}
+}
