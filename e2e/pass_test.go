@@ -16,7 +16,8 @@ func (e *env) withPass() { e.withPassKey("") }
 // withPassKey is withPass with a key locked by passphrase, when not "".
 // gpg-agent then asks a pinentry of the test's for it, which answers it
 // only once the file pin-ok is in GNUPGHOME (the user typing it) and
-// otherwise cancels, as pinentry does with no terminal to ask on.
+// otherwise cancels, as pinentry does with no terminal to ask on; each
+// start adds a line to pinentry.log there.
 func (e *env) withPassKey(passphrase string) {
 	t := e.t
 	t.Helper()
@@ -36,7 +37,7 @@ func (e *env) withPassKey(passphrase string) {
 	t.Cleanup(func() { e.run("", "gpgconf", "--kill", "all") })
 	if passphrase != "" {
 		pinentry := filepath.Join(gnupg, "pinentry")
-		script := "#!/bin/sh\necho OK\nwhile read -r cmd rest; do\n\tcase $cmd in\n" +
+		script := "#!/bin/sh\necho >>" + filepath.Join(gnupg, "pinentry.log") + "\necho OK\nwhile read -r cmd rest; do\n\tcase $cmd in\n" +
 			"\tGETPIN) if [ -e " + filepath.Join(gnupg, "pin-ok") + " ]; then echo 'D " + passphrase + "'; echo OK; else echo 'ERR 83886179 Operation cancelled'; fi ;;\n" +
 			"\tBYE) echo OK; exit 0 ;;\n\t*) echo OK ;;\n\tesac\ndone\n"
 		if err := os.WriteFile(pinentry, []byte(script), 0o700); err != nil {

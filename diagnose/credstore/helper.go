@@ -208,8 +208,12 @@ func (r *runner) program(args ...string) client.Program {
 	r.cmd = exec.CommandContext(r.ctx, r.helper, args...)
 	r.cmd.Env = os.Environ()
 	if r.action == credentials.ActionGet || r.action == credentials.ActionList {
-		// The wrapper then only reads: no renewal, no journal line.
-		r.cmd.Env = append(r.cmd.Env, setting.ReadOnlyEnv+"=1")
+		// The wrapper then only reads: no renewal, no journal line. And
+		// pass's gpg asks for no passphrase: a pinentry would take the
+		// user's terminal (or screen) and outlive the helper's time
+		// limit. A locked key then fails at once.
+		r.cmd.Env = append(r.cmd.Env, setting.ReadOnlyEnv+"=1",
+			"PASSWORD_STORE_GPG_OPTS="+strings.TrimSpace(os.Getenv("PASSWORD_STORE_GPG_OPTS")+" --pinentry-mode=error"))
 	}
 	r.cmd.Stdout = &r.stdout
 	r.cmd.Stderr = &r.stderr
