@@ -281,6 +281,60 @@ func TestCredsPassEmptyFolder(t *testing.T) {
 	})
 }
 
+// TestCredsPassFolderFiles: a registry's folder in the real pass store
+// with a file that is no credential (.keep), which docker-credential-pass
+// reads first and fails on; and one with two credentials, where the helper
+// answers the first by name and the later login is ignored. Each fix, run
+// as printed, mends it.
+func TestCredsPassFolderFiles(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.withPass()
+	e.passStore("strayreg.azurecr.io", "strayreg", "stray-password")
+	e.passStore("tworeg.azurecr.io", "aaa-old-principal", "old-password")
+	e.passStore("tworeg.azurecr.io", "tworeg", "new-password")
+	var store string
+	for _, kv := range e.vars {
+		if v, ok := strings.CutPrefix(kv, "PASSWORD_STORE_DIR="); ok {
+			store = v
+		}
+	}
+	folder := func(key string) string {
+		return filepath.Join(store, "docker-credential-helpers", base64.URLEncoding.EncodeToString([]byte(key)))
+	}
+	if err := os.WriteFile(filepath.Join(folder("strayreg.azurecr.io"), ".keep"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour) // the earlier login, an hour before
+	if err := os.Chtimes(filepath.Join(folder("tworeg.azurecr.io"), "aaa-old-principal.gpg"), old, old); err != nil {
+		t.Fatal(err)
+	}
+	e.writeConfig(`{"auths": {"strayreg.azurecr.io": {}, "tworeg.azurecr.io": {}}, "credsStore": "pass"}`)
+
+	r := e.docker("acrdoctor", "creds")
+	var rm string
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if cmd, ok := strings.CutPrefix(strings.TrimSpace(line), "→ rm "); ok {
+			rm = "rm " + cmd
+		}
+	}
+	if r.code != 1 || rm == "" || !strings.Contains(r.stdout, "the latest login is ignored") || !strings.Contains(r.stdout, "docker logout tworeg.azurecr.io") {
+		t.Fatalf("want the stray file's removal and the ignored login: %v", r)
+	}
+	if fix := e.run("", "sh", "-c", rm); fix.code != 0 {
+		t.Fatalf("%s: %v", rm, fix)
+	}
+	if fix := e.docker("logout", "tworeg.azurecr.io"); fix.code != 0 {
+		t.Fatalf("docker logout: %v", fix)
+	}
+	e.passStore("tworeg.azurecr.io", "tworeg", "new-password") // the login again
+	got := decodeCreds(t, e.docker("acrdoctor", "creds", "--format", "json"))
+	checkCreds(t, got, map[string]want{
+		"strayreg.azurecr.io": {source: "credsStore:pass", kind: "admin_user"},
+		"tworeg.azurecr.io":   {source: "credsStore:pass", kind: "admin_user"},
+	})
+}
+
 // TestCredsPassLockedKey: pass's key locked by a passphrase that gpg
 // cannot ask for (Docker runs helpers with no terminal) fails with "No
 // secret key", as a missing key does. The fix tells the two apart with

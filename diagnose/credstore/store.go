@@ -2,12 +2,14 @@ package credstore
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -66,6 +68,17 @@ type Entry struct {
 	// Namespaces is Config.Namespaces of the file the key is in: a key
 	// with a scheme or a path is then its tool's own.
 	Namespaces bool
+	// PassFiles are, for a key pass holds (through docker-credential-pass,
+	// or the wrapper over it), the files of its folder in the password
+	// store, by name, as the helper reads them: each credential is a
+	// username with .gpg, and the helper answers the first.
+	PassFiles []PassFile
+}
+
+// PassFile is a file in a registry's folder of the password store.
+type PassFile struct {
+	Name    string
+	ModTime time.Time
 }
 
 // Secret is what the entry authenticates with: the identity token if there
@@ -175,15 +188,52 @@ func (s *Store) Lookup(ctx context.Context, key string) Entry {
 	default:
 		e.Username, e.Password = cred.Username, cred.Secret
 	}
-	if (e.NotFound || Empty(e.Err)) && s.wraps(src.Helper) == "pass" {
-		// Nothing found in a pass that is missing or has no key is no
-		// answer: Debian's helper says so for every key (empty, or not
-		// found), and no login can store one there either.
-		if err := s.passUninitialised("get"); err != nil {
-			e.NotFound, e.Err = false, err
+	if s.wraps(src.Helper) == "pass" {
+		e.PassFiles = s.passFiles(key)
+		if e.NotFound || Empty(e.Err) {
+			// Nothing found in a pass that is missing or has no key is no
+			// answer: Debian's helper says so for every key (empty, or not
+			// found), and no login can store one there either.
+			if err := s.passUninitialised("get"); err != nil {
+				e.NotFound, e.Err = false, err
+			}
 		}
 	}
 	return e
+}
+
+// maxPassFiles bounds what passFiles lists: a registry's folder holds a
+// file a username.
+const maxPassFiles = 64
+
+// passFiles lists key's folder in the password store, as
+// docker-credential-pass names it (docker-credential-helpers/ and the key
+// in URL-safe base64); nil when there is none, or it cannot be read.
+func (s *Store) passFiles(key string) []PassFile {
+	dir := filepath.Join(s.passStore(), "docker-credential-helpers", base64.URLEncoding.EncodeToString([]byte(key)))
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	entries, _ := f.ReadDir(maxPassFiles)
+	var files []PassFile
+	for _, de := range entries {
+		if fi, err := de.Info(); err == nil {
+			files = append(files, PassFile{Name: de.Name(), ModTime: fi.ModTime()})
+		}
+	}
+	slices.SortFunc(files, func(a, b PassFile) int { return strings.Compare(a.Name, b.Name) })
+	return files
+}
+
+// passStore is the password store pass uses: PASSWORD_STORE_DIR, else
+// ~/.password-store.
+func (s *Store) passStore() string {
+	if dir := s.getenv("PASSWORD_STORE_DIR"); dir != "" {
+		return dir
+	}
+	return s.getenv("HOME") + "/.password-store" // as pass finds it, HOME unset too
 }
 
 // RunsHelper reports whether looking key up runs a credential helper
@@ -268,10 +318,7 @@ func (s *Store) passUninitialised(action string) error {
 		return &HelperError{Helper: "docker-credential-pass", Action: action, Failure: HelperFailed,
 			Message: "pass is not installed: docker-credential-pass keeps every credential through it"}
 	}
-	dir := getenv("PASSWORD_STORE_DIR")
-	if dir == "" {
-		dir = getenv("HOME") + "/.password-store" // as pass finds it, HOME unset too
-	}
+	dir := s.passStore()
 	// pass takes the nearest .gpg-id above what it stores, and the helper
 	// stores under docker-credential-helpers/ (pass init -p sets one
 	// there); a .gpg-id that is empty, a folder or a dangling link is

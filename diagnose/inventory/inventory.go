@@ -181,8 +181,16 @@ func (a *assessor) kind() {
 	e := a.e
 	if e.Err != nil {
 		a.c.Kind = credkind.Unknown
+		if f, stray := strayPassFile(e); stray {
+			a.add(cause.New(cause.CredentialStore, fmt.Sprintf("%s; its folder in pass holds %q, which is no credential and which the helper reads first", e.Err, f.Name)).Fixed(
+				shell.StrayPassFileFix(e.Registry, f.Name)))
+			return
+		}
 		a.add(helperCause(e.Err, a.e.Registry))
 		return
+	}
+	if c, ok := a.newestIgnored(); ok {
+		a.add(c)
 	}
 	j := credkind.Of(credkind.Credential{Username: e.Username, Password: e.Password, IdentityToken: e.IdentityToken}, a.acr, a.name())
 	a.c.Kind = j.Kind
@@ -225,6 +233,51 @@ func (a *assessor) kind() {
 			a.login().Add("log in as a service principal (application ID and secret), the admin user, or a repository-scoped token")))
 	}
 	a.secretLength(pass)
+}
+
+// strayPassFile is the first file of e's folder in pass when it is no
+// credential (a username with .gpg), which docker-credential-pass reads
+// and then fails on.
+func strayPassFile(e credstore.Entry) (credstore.PassFile, bool) {
+	if len(e.PassFiles) == 0 || strings.HasSuffix(e.PassFiles[0].Name, ".gpg") {
+		return credstore.PassFile{}, false
+	}
+	return e.PassFiles[0], true
+}
+
+// newestIgnored is the finding of a folder in pass that holds more than
+// one credential for the key (Debian's docker-credential-pass 0.6.x keeps
+// the last login's username beside the earlier ones), where the helper
+// answers the first by name and a later login is the one ignored: Docker
+// said "Login Succeeded", and sends the old credential.
+func (a *assessor) newestIgnored() (cause.Cause, bool) {
+	var newest credstore.PassFile
+	n := 0
+	for _, f := range a.e.PassFiles {
+		if strings.HasSuffix(f.Name, ".gpg") {
+			n++
+			if f.ModTime.After(newest.ModTime) {
+				newest = f
+			}
+		}
+	}
+	served := a.e.Username + ".gpg"
+	if n < 2 || newest.Name == served || a.e.NotFound {
+		return cause.Cause{}, false
+	}
+	user := strings.TrimSuffix(newest.Name, ".gpg")
+	if redact.SecretUsername(user, "") {
+		user = redact.Mark
+	}
+	detail := fmt.Sprintf("pass holds %d credentials for this key; the helper answers the first by name (%s), not the last one stored (%s, at %s): the latest login is ignored",
+		n, a.c.Username, user, newest.ModTime.UTC().Format("2006-01-02 15:04 UTC"))
+	f := fix("docker logout %s   # removes every one of them", a.keyArg())
+	if a.acr {
+		f.Add("az acr login -n %s   # or docker login %s with the credential to keep", a.nameArg(), a.keyArg())
+	} else {
+		f.Add("docker login %s   # with the credential to keep", a.keyArg())
+	}
+	return cause.New(cause.CredentialStore, detail).Fixed(f), true
 }
 
 // anonymous: nothing will be sent. Worth a word only when a helper was

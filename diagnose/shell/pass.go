@@ -35,17 +35,39 @@ func EmptyPassFolder(said string) (server string, ok bool) {
 // (docker-credential-helpers/ and server in URL-safe base64, safe to
 // paste whatever server holds), then log in again.
 func EmptyPassFolderFix(server string) *Fix {
-	folder := check("registry", "<base64-of-registry>", server, func(s string) (string, string) {
+	f := new(Fix).Add(`rmdir "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/%s   # the empty folder; rmdir leaves one that is not`, passFolder(server))
+	if sv, ok := loginserver.Parse(server); ok && sv.Name != "" {
+		return f.Add("then log in again: az acr login -n %s", RegistryName(sv.Name).Or("<name>"))
+	}
+	return f.Add("then log in again: docker login %s", HostPort(server).Or("<registry>"))
+}
+
+// passFolder is the name of server's folder under docker-credential-helpers
+// in the password store: server in URL-safe base64, as the helper names
+// it, and so safe to paste whatever server holds.
+func passFolder(server string) Arg {
+	return check("registry", "<base64-of-registry>", server, func(s string) (string, string) {
 		if why := plain(s); why != "" {
 			return "", why
 		}
 		return base64.URLEncoding.EncodeToString([]byte(s)), ""
 	})
-	f := new(Fix).Add(`rmdir "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/%s   # the empty folder; rmdir leaves one that is not`, folder)
-	if sv, ok := loginserver.Parse(server); ok && sv.Name != "" {
-		return f.Add("then log in again: az acr login -n %s", RegistryName(sv.Name).Or("<name>"))
-	}
-	return f.Add("then log in again: docker login %s", HostPort(server).Or("<registry>"))
+}
+
+// StrayPassFileFix is the remedy for a file in server's folder of the
+// password store that is no credential (.keep, a note), which
+// docker-credential-pass reads first, by name, and fails on: remove it.
+func StrayPassFileFix(server, name string) *Fix {
+	file := check("file", "<file>", name, func(s string) (string, string) {
+		if why := plain(s); why != "" {
+			return "", why
+		}
+		if strings.ContainsRune(s, '/') || s == "." || s == ".." {
+			return "", "is not a file name"
+		}
+		return s, ""
+	})
+	return new(Fix).Add(`rm "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/%s/%s   # no credential: the helper reads it first`, passFolder(server), file)
 }
 
 // UnlockPassKey unlocks pass's GPG key (the first line of the store's
