@@ -19,7 +19,6 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
-	"github.com/acr-doctor/acr-doctor/diagnose/setting"
 )
 
 // machine answers explain's question "what does this machine hold for the
@@ -156,26 +155,12 @@ func (m *machine) lookup(ctx context.Context, host string) machineAnswer {
 		return machineAnswer{}
 	}
 	c := inventory.Assess(e, m.now)
-	if last, ok := m.lastGet(e, c, host); ok && last.Outcome == journal.Expired && !hasCause(c.Causes, cause.ExpiredCredentials) {
+	if last, ok := journal.LastServed(m.journal, host, e.Source.Helper, c.Fingerprint); ok && last.Outcome == journal.Expired && !hasCause(c.Causes, cause.ExpiredCredentials) {
 		c.Causes = append(c.Causes, cause.New(cause.ExpiredCredentials, fmt.Sprintf(
 			"at %s the credential helper gave Docker a %s that had expired at %s",
 			last.Time.Local().Format("15:04"), strings.ReplaceAll(last.Kind, "_", " "), last.ExpiresAt.Local().Format("15:04"))))
 	}
 	return machineAnswer{cred: c, ok: true}
-}
-
-// lastGet is the journal's last get for host, when it speaks of the
-// credential there is now: the wrapper serves the entry (the journal is
-// its), and gave the same secret, where both are named.
-func (m *machine) lastGet(e credstore.Entry, c report.Credential, host string) (journal.Entry, bool) {
-	if e.Source.Helper != setting.Name {
-		return journal.Entry{}, false
-	}
-	last, ok := journal.Last(m.journal, host)
-	if ok && last.Fingerprint != "" && c.Fingerprint != "" && last.Fingerprint != c.Fingerprint {
-		return journal.Entry{}, false // the credential was replaced since
-	}
-	return last, ok
 }
 
 // key is the store key Docker would use for host: the exact one first,

@@ -282,7 +282,7 @@ func runOne(ctx context.Context, store *credstore.Store, tg target, opts Options
 	cred := inventory.Assess(entry, now)
 	r := Result{Registry: report.Registry{Registry: tg.key, Credential: cred, Steps: []report.Step{}, Causes: []cause.Cause{}}}
 	r.Steps = append(r.Steps, credentialStep(cred, time.Since(start)))
-	if e, ok := journal.Last(opts.Journal, tg.host); ok {
+	if e, ok := journal.LastServed(opts.Journal, tg.host, entry.Source.Helper, cred.Fingerprint); ok {
 		r.Steps = append(r.Steps, journalStep(e))
 	}
 	offline := cred.Causes

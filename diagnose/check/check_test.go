@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -329,21 +330,35 @@ func TestOffline(t *testing.T) {
 }
 
 func TestLastGet(t *testing.T) {
+	// The wrapper serves myreg (its journal is about it); config.json
+	// holds other's, which the journal's line for it is not about.
+	bin := t.TempDir()
+	script := "#!/bin/sh\necho '{\"ServerURL\":\"myreg.azurecr.io\",\"Username\":\"myreg\",\"Secret\":\"pw\"}'\n"
+	if err := os.WriteFile(filepath.Join(bin, "docker-credential-acrdoctor"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	exp := time.Date(2026, 11, 29, 10, 5, 0, 0, time.Local)
-	store := &credstore.Store{Config: &credstore.Config{Auths: map[string]types.AuthConfig{"myreg.azurecr.io": {Username: "myreg", Password: "pw"}}}}
+	store := &credstore.Store{Config: &credstore.Config{
+		Auths:       map[string]types.AuthConfig{"myreg.azurecr.io": {}, "otherreg.azurecr.io": {Username: "otherreg", Password: "pw"}},
+		CredHelpers: map[string]string{"myreg.azurecr.io": "acrdoctor"},
+	}}
 	results, _ := check.Run(context.Background(), store, check.Options{Offline: true, Journal: []journal.Entry{
 		{Time: exp.Add(-time.Hour), Registry: "myreg.azurecr.io", Kind: "refresh_token", Outcome: journal.Served},
 		{Time: exp.Add(27 * time.Minute), Registry: "myreg.azurecr.io", Kind: "refresh_token", ExpiresAt: &exp, Outcome: journal.Expired, Backend: "pass"},
-		{Time: exp.Add(30 * time.Minute), Registry: "other.azurecr.io", Kind: "admin_user", Outcome: journal.Served},
+		{Time: exp.Add(30 * time.Minute), Registry: "otherreg.azurecr.io", Kind: "admin_user", Outcome: journal.Served},
 	}}, nil)
-	var step string
-	for _, s := range results[0].Steps {
-		if s.Name == "last_get" {
-			step = s.Detail
+	steps := map[string]string{}
+	for _, r := range results {
+		for _, s := range r.Steps {
+			if s.Name == "last_get" {
+				steps[r.Registry.Registry] = s.Detail
+			}
 		}
 	}
-	if step != "at 2026-11-29 10:32 Docker was given a refresh token from pass that had expired at 10:05" {
-		t.Errorf("last_get step = %q", step)
+	want := map[string]string{"myreg.azurecr.io": "at 2026-11-29 10:32 Docker was given a refresh token from pass that had expired at 10:05"}
+	if !maps.Equal(steps, want) {
+		t.Errorf("last_get steps = %q, want %q", steps, want)
 	}
 }
 

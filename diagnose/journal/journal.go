@@ -25,6 +25,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
+	"github.com/acr-doctor/acr-doctor/diagnose/setting"
 	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
 )
 
@@ -381,6 +382,22 @@ func (e Entry) whole() bool {
 		}
 	}
 	return !e.Time.IsZero()
+}
+
+// LastServed is Last, where the journal speaks of the credential there is
+// now: the wrapper serves the key (helper, the one Docker runs for it, is
+// setting.Name: the journal is the wrapper's), and the entry's secret is
+// the one stored now, where both fingerprints are known. A journal line
+// of a login since undone, or replaced, is of another credential.
+func LastServed(entries []Entry, registry, helper, fingerprint string) (Entry, bool) {
+	if helper != setting.Name {
+		return Entry{}, false
+	}
+	last, ok := Last(entries, registry)
+	if ok && last.Fingerprint != "" && fingerprint != "" && last.Fingerprint != fingerprint {
+		return Entry{}, false
+	}
+	return last, ok
 }
 
 // Last returns the newest entry for registry, compared as the host Docker
