@@ -5,7 +5,8 @@
 // Configure it with `"credsStore": "acrdoctor"` or per registry with
 // `"credHelpers": {"myreg.azurecr.io": "acrdoctor"}`. The backend is, in
 // order: ACRDOCTOR_CREDENTIAL_BACKEND; plugins.acrdoctor.credential-backend
-// in config.json; what Docker would pick on this platform (pass,
+// in config.json; its credsStore, for registries the wrapper serves
+// through credHelpers; what Docker would pick on this platform (pass,
 // secretservice, osxkeychain, wincred). The wrapper keeps no credential of
 // its own: every one stays in the backend. Docker's own file store
 // (config.json) cannot be a backend, because Docker rewrites config.json

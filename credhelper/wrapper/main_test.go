@@ -401,6 +401,17 @@ func TestBackendFromConfig(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stdout, `credential backend "nope"`) || !strings.Contains(r.stdout, "plugins.acrdoctor.credential-backend") {
 		t.Errorf("missing backend: %v", r)
 	}
+	// Without the setting, a registry sent to the wrapper through
+	// credHelpers gets the credsStore the others go to: the store Docker
+	// would have used for it, not the platform's default.
+	s.writeConfig(`{"credsStore":"fake","credHelpers":{"a.azurecr.io":"acrdoctor"}}`)
+	if r := s.run("acrdoctor", "get", "a.azurecr.io"); r.code != 0 || !strings.Contains(r.stdout, `"Secret":"pw"`) {
+		t.Errorf("backend from credsStore: %v", r)
+	}
+	s.writeConfig(`{"credsStore":"nope","credHelpers":{"a.azurecr.io":"acrdoctor"}}`)
+	if r := s.run("acrdoctor", "get", "a.azurecr.io"); r.code != 1 || !strings.Contains(r.stdout, `credential backend "nope"`) || !strings.Contains(r.stdout, ": credsStore") {
+		t.Errorf("a missing backend from credsStore is named as such: %v", r)
+	}
 }
 
 func mint(host string, iat time.Time) string {

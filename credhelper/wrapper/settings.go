@@ -179,10 +179,10 @@ func (s *settings) backend() (*execBackend, error) {
 		if !configjson.RoutesToWrapper(cfg.CredsStore, cfg.CredHelpers) {
 			return nil, fmt.Errorf("acr-doctor: %s sends no registry to docker-credential-acrdoctor, so Docker is reading another config (docker --config DIR?) that this helper cannot see: use DOCKER_CONFIG=DIR instead of --config, or set %s", cfg.Filename, envBackend)
 		}
-		name, where = cfg.PluginSetting(setting.Backend), cfg.Filename+": plugins."+setting.Name+"."+setting.Backend
-	}
-	if name == "" {
-		name, where = configjson.DefaultStore(), "the platform default"
+		name, where = configjson.Backend(cfg.PluginSetting(setting.Backend), cfg.CredsStore)
+		if where != "the platform default" {
+			where = cfg.Filename + ": " + where
+		}
 	}
 	switch {
 	case name == "":

@@ -295,6 +295,22 @@ func RoutesToWrapper(credsStore string, credHelpers map[string]string) bool {
 	return false
 }
 
+// Backend is the helper the wrapper passes requests on to, as config.json
+// names it (ACRDOCTOR_CREDENTIAL_BACKEND, which comes first, apart): its
+// plugins.acrdoctor.credential-backend (plugin); else, where the wrapper
+// serves registries through credHelpers, the credsStore the others go to,
+// which Docker would have used for these too; else the platform's default
+// (DefaultStore). where says which it was.
+func Backend(plugin, credsStore string) (name, where string) {
+	switch {
+	case plugin != "":
+		return plugin, "plugins." + setting.Name + "." + setting.Backend
+	case credsStore != "" && credsStore != setting.Name:
+		return credsStore, "credsStore"
+	}
+	return DefaultStore(), "the platform default"
+}
+
 // DefaultStore is the credential helper Docker uses when config.json names
 // none and holds no credentials: the platform's own, where its program is
 // on PATH; else "", Docker's file store. It is docker/cli's

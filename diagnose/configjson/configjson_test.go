@@ -234,3 +234,21 @@ func TestReadFileNotRegular(t *testing.T) {
 		}
 	}
 }
+
+// TestBackend: the wrapper's backend as config.json names it: its own
+// setting, else the credsStore the other registries go to, else the
+// platform's default, never the wrapper itself.
+func TestBackend(t *testing.T) {
+	for _, tc := range []struct {
+		plugin, credsStore, name, where string
+	}{
+		{"pass", "desktop", "pass", "plugins.acrdoctor.credential-backend"},
+		{"", "desktop", "desktop", "credsStore"},
+		{"", "acrdoctor", DefaultStore(), "the platform default"},
+		{"", "", DefaultStore(), "the platform default"},
+	} {
+		if name, where := Backend(tc.plugin, tc.credsStore); name != tc.name || where != tc.where {
+			t.Errorf("Backend(%q, %q) = %q, %q; want %q, %q", tc.plugin, tc.credsStore, name, where, tc.name, tc.where)
+		}
+	}
+}

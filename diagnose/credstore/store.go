@@ -294,10 +294,8 @@ func (s *Store) wraps(name string) string {
 	if b := s.getenv(setting.BackendEnv); b != "" {
 		return b
 	}
-	if b := s.Config.PluginSetting(setting.Backend); b != "" {
-		return b
-	}
-	return configjson.DefaultStore()
+	b, _ := configjson.Backend(s.Config.PluginSetting(setting.Backend), s.Config.CredsStore)
+	return b
 }
 
 func (s *Store) getenv(key string) string {

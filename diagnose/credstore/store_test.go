@@ -203,6 +203,9 @@ func TestPassUninitialisedWrapped(t *testing.T) {
 		{"backend in config.json", &Config{CredsStore: "acrdoctor", Plugins: plugins}, "", true},
 		{"backend in the environment", &Config{CredsStore: "acrdoctor"}, "pass", true},
 		{"another backend", &Config{CredsStore: "acrdoctor", Plugins: plugins}, "secretservice", false},
+		// No backend named: the wrapper, for a registry of credHelpers,
+		// takes the credsStore the others go to.
+		{"backend from credsStore", &Config{CredsStore: "pass", CredHelpers: map[string]string{"myreg.azurecr.io": "acrdoctor"}}, "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env["ACRDOCTOR_CREDENTIAL_BACKEND"] = tc.backend
