@@ -354,4 +354,10 @@ func TestBrokenStore(t *testing.T) {
 	if len(got.Stores) != 1 || len(got.Stores[0].Causes) != 1 || got.Stores[0].Causes[0].ID != "credential_store" {
 		t.Errorf("stores %+v, want the missing helper's credential_store", got.Stores)
 	}
+	// creds says the same, and no login into the store that fails.
+	r = e.docker("acrdoctor", "creds")
+	if r.code != 1 || !strings.Contains(r.stdout, "credential_store") || strings.Contains(r.stdout, "Log in with") ||
+		!strings.Contains(r.stdout, "The credential store above cannot be read: mend it first") {
+		t.Errorf("creds with a missing credsStore: %v", r)
+	}
 }

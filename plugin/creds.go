@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -199,7 +200,11 @@ func (t textWriter) creds(rep report.Creds, all bool) {
 	}
 	if len(rep.Credentials) == 0 {
 		fmt.Fprintf(t.w, "No %ss found.", what)
-		if !all && !report.Unreadable(rep.Files) {
+		switch {
+		case slices.ContainsFunc(rep.Stores, func(s report.Store) bool { return cause.Failed(s.Causes) }):
+			// A login would go to the store that failed.
+			fmt.Fprint(t.w, " The credential store above cannot be read: mend it first, then log in.")
+		case !all && !report.Unreadable(rep.Files):
 			fmt.Fprint(t.w, " Log in with: az acr login -n <registry>   (--all lists the other registries)")
 		}
 		fmt.Fprintln(t.w)
