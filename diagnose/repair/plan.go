@@ -226,10 +226,16 @@ func (r *Repairer) Plan(ctx context.Context, hosts []string, live []check.Result
 	}
 	// What the check found that no repair here answers is said, so that
 	// "nothing to repair" never reads as "nothing wrong".
+	// A store named anew (SetHelper of credsStore) answers for every
+	// registry that failed for its store.
+	storeSet := slices.ContainsFunc(p.Moves, func(m Move) bool { return m.Kind == SetHelper && m.Setting == "credsStore" })
 	for _, res := range live {
 		key := res.Registry.Registry
 		if res.Healthy || !wanted(dockerKey(key)) || slices.ContainsFunc(p.Moves, func(m Move) bool { return m.From == key || m.Registry == key }) ||
 			slices.ContainsFunc(p.Skipped, func(s Skip) bool { return s.Key == key }) {
+			continue
+		}
+		if storeSet && slices.ContainsFunc(res.Causes, func(c cause.Cause) bool { return c.ID == cause.CredentialStore && c.Severity == cause.Error }) {
 			continue
 		}
 		why := "login fails"
@@ -362,7 +368,13 @@ func (r *Repairer) helperRepairs(ctx context.Context, entries []credstore.Entry,
 				m.Why += "; working here: " + strings.Join(working, ", ")
 			}
 		default:
-			broken[i].skip = m.Why + "; no other credential helper works here to name instead: install one (pass: apt-get install pass golang-docker-credential-helpers, then pass init <your-gpg-key-id>), or remove " + setting + " to let Docker choose"
+			fallback := "config.json itself, in plain text"
+			if d := configjson.DefaultStore(); d != "" {
+				fallback = "docker-credential-" + d + ", which may fail as well"
+			}
+			// fix does not drop the setting itself: what Docker falls back
+			// to is not one fix has seen work.
+			broken[i].skip = m.Why + "; no other credential helper works here to name instead: install one (pass: apt-get install pass golang-docker-credential-helpers, then pass init <your-gpg-key-id>), or remove " + setting + " by hand, and Docker falls back to " + fallback
 			continue
 		}
 		m.Then = []string{"docker login again for the registries it held: az acr login -n <registry>"}

@@ -345,8 +345,12 @@ func TestSetHelper(t *testing.T) {
 		if err := rp.Store.Helper("fake").Store(ctx, "held.azurecr.io", credstore.Credential{Username: "u", Secret: "old"}); err != nil {
 			t.Fatal(err)
 		}
-		p := rp.Plan(ctx, nil, nil)
-		if len(p.Moves) != 1 || p.Moves[0].Kind != SetHelper || p.Moves[0].To != tc.want || p.Moves[0].Setting != "credsStore" {
+		// The check found the registry failing for the store: naming
+		// another store answers it, and it is not left alone too.
+		failed := check.Result{Registry: report.Registry{Registry: "myreg.azurecr.io",
+			Causes: []cause.Cause{cause.New(cause.CredentialStore, "docker-credential-nosuchhelper get: executable file not found in $PATH")}}}
+		p := rp.Plan(ctx, nil, []check.Result{failed})
+		if len(p.Moves) != 1 || p.Moves[0].Kind != SetHelper || p.Moves[0].To != tc.want || p.Moves[0].Setting != "credsStore" || len(p.Skipped) != 0 {
 			t.Fatalf("helpers %v: plan %+v", tc.helpers, p)
 		}
 		rec, err := rp.Apply(ctx, p.Moves)
