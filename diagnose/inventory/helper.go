@@ -7,6 +7,7 @@ import (
 
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
+	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 )
@@ -42,8 +43,12 @@ func helperCause(err error, registry string) cause.Cause {
 		return c.Fixed(probe("   # is it waiting for a passphrase or a GUI prompt?").Add("for pass: unlock its GPG key once, in a terminal: " + shell.UnlockPassKey))
 	case credstore.HelperEmpty:
 		c.Evidence += "; Docker then sends an empty credential"
-		return c.Fixed(fix("upgrade the helper: Debian's golang-docker-credential-helpers 0.6.x answers this way for a missing entry").
-			Add("docker logout %s && docker login %s", key, key))
+		f := fix("upgrade the helper: Debian's golang-docker-credential-helpers 0.6.x answers this way for a missing entry").
+			Add("docker logout %s", key)
+		if sv, ok := loginserver.Parse(registry); ok && sv.Name != "" {
+			return c.Fixed(f.Add("az acr login -n %s   # or docker login %s", shell.RegistryName(sv.Name), key))
+		}
+		return c.Fixed(f.Add("docker login %s", key))
 	case credstore.HelperGarbage:
 		return c.Fixed(probe("").Add("reinstall %s", helper))
 	}
