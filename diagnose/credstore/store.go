@@ -211,6 +211,9 @@ const maxPassFiles = 64
 // in URL-safe base64); nil when there is none, or it cannot be read.
 func (s *Store) passFiles(key string) []PassFile {
 	dir := filepath.Join(s.passStore(), "docker-credential-helpers", base64.URLEncoding.EncodeToString([]byte(key)))
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil // and a named pipe there is never opened, which would wait for a writer
+	}
 	f, err := os.Open(dir)
 	if err != nil {
 		return nil
