@@ -17,7 +17,6 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/fingerprint"
 	"github.com/acr-doctor/acr-doctor/diagnose/journal"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
-	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
 	"github.com/acr-doctor/acr-doctor/diagnose/termsafe"
@@ -153,10 +152,10 @@ func (r *getRecord) judge(c credentials.Credentials, env *settings) (hintLine st
 	if k := env.key(); k != nil {
 		r.fp = k.Of(c.Secret)
 	}
-	if username(c) {
+	server, acr := loginserver.Parse(host)
+	if username(c, server.Name) {
 		r.username = c.Username
 	}
-	server, acr := loginserver.Parse(host)
 	if !acr {
 		return ""
 	}
@@ -189,10 +188,10 @@ func (r *getRecord) judge(c credentials.Credentials, env *settings) (hintLine st
 }
 
 // username reports whether c's username may be journalled: it cannot be
-// a secret (redact.SecretUsername, as creds shows it), nor longer than
-// any username.
-func username(c credentials.Credentials) bool {
-	return len(c.Username) <= 256 && !redact.SecretUsername(c.Username, c.Secret)
+// a secret (credkind.SecretUsername, as creds shows it), nor longer than
+// any username. registry is the registry's name.
+func username(c credentials.Credentials, registry string) bool {
+	return len(c.Username) <= 256 && !credkind.SecretUsername(c.Username, c.Secret, registry)
 }
 
 // key is the installation's fingerprint key, which names secrets in the

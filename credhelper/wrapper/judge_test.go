@@ -38,6 +38,10 @@ func TestJudge(t *testing.T) {
 		{"the secret as username, blanks around", credentials.Credentials{Username: " s3cr3tPassword9", Secret: "s3cr3tPassword9 "}, "", "", ""},
 		{"an API token as username", credentials.Credentials{Username: "dop_v1_" + strings.Repeat("0a", 32), Secret: "x"}, "", "", ""},
 		{"a GitHub token as username", credentials.Credentials{Username: "ghp_" + strings.Repeat("a1", 18), Secret: "x"}, "", "", ""},
+		// Given the wrong way round: the password is in the username.
+		{"admin user swapped", credentials.Credentials{Username: "hunter2-longer", Secret: "MyReg"}, "", credkind.Unknown, ""},
+		{"token swapped, cut by a line break", credentials.Credentials{Username: refresh[:40] + "\n" + refresh[40:], Secret: credkind.NullGUID}, "", credkind.Unknown, ""},
+		{"service principal swapped", credentials.Credentials{Username: "PtY8Q~gjmUh.Bel31iEl2hpChYgCfrL1spNxnyVm", Secret: "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b"}, "", credkind.Unknown, ""},
 		{"refresh token", credentials.Credentials{Username: credkind.TokenUsername, Secret: refresh}, credkind.TokenUsername, credkind.RefreshToken, journal.Served},
 		{"expiring refresh token", credentials.Credentials{Username: credkind.TokenUsername, Secret: expiresIn(time.Minute)}, credkind.TokenUsername, credkind.RefreshToken, journal.Expiring},
 		{"expired refresh token", credentials.Credentials{Username: credkind.TokenUsername, Secret: expiresIn(-time.Minute)}, credkind.TokenUsername, credkind.RefreshToken, journal.Expired},

@@ -100,15 +100,27 @@ func ofToken(secret string, asPassword bool) Judgement {
 // space: a token given with -u, and the username with -p.
 func UsernameIsToken(u string) bool { return token.LooksLikeJWT(strings.TrimSpace(u)) }
 
-// Swapped reports whether an ACR username and password were given the
-// wrong way round, where that shows: the password is the registry's name,
-// which is the admin user's username (no password ACR generates is), or a
-// GUID, as a service principal's application ID is, under a username that
-// looks generated (redact.Generated).
+// Swapped reports whether a username and password were given the wrong
+// way round, where that shows: the password is the null GUID, which is
+// ACR's username for a token (the token is then the username); or, for an
+// ACR registry, the registry's name, which is the admin user's username
+// (no password ACR generates is); or a GUID, as a service principal's
+// application ID is, under a username that looks generated
+// (redact.Generated). registry is the registry's name, "" for another
+// registry's.
 func Swapped(username, password, registry string) bool {
 	u, p := strings.TrimSpace(username), strings.TrimSpace(password)
-	return registry != "" && strings.EqualFold(p, registry) && !strings.EqualFold(u, registry) ||
-		ValidGUID(p) && redact.Generated(u)
+	return u != "" && u != NullGUID && (p == NullGUID ||
+		registry != "" && strings.EqualFold(p, registry) && !strings.EqualFold(u, registry) ||
+		ValidGUID(p) && redact.Generated(u))
+}
+
+// SecretUsername reports whether a username must be shown as the secret
+// is, not at all: redact.SecretUsername's, or one given the wrong way round
+// with its password (Swapped), which is the password. registry is as for
+// Swapped.
+func SecretUsername(username, password, registry string) bool {
+	return redact.SecretUsername(username, password) || Swapped(username, password, registry)
 }
 
 // ValidGUID reports whether s is a GUID: 8-4-4-4-12 hex digits. By hand,

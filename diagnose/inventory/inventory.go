@@ -52,11 +52,12 @@ func Take(ctx context.Context, store *credstore.Store, all bool, now time.Time) 
 	return out
 }
 
-// shownUsername is the entry's username, unless it is its secret too (a
-// registry that takes a token as both, as DigitalOcean's does) or a
-// token that names itself: then it is shown as the secret is, not at all.
-func shownUsername(e credstore.Entry) string {
-	if redact.SecretUsername(e.Username, e.Secret()) {
+// shownUsername is the entry's username, unless it is a secret too
+// (credkind.SecretUsername: the secret itself, as DigitalOcean's registry
+// takes a token as both; a token; a password given with -u): then it is
+// shown as the secret is, not at all. registry is the registry's name.
+func shownUsername(e credstore.Entry, registry string) string {
+	if credkind.SecretUsername(e.Username, e.Secret(), registry) {
 		return redact.Mark
 	}
 	return e.Username
@@ -72,7 +73,7 @@ func Assess(e credstore.Entry, now time.Time) report.Credential {
 		Registry: e.Registry,
 		ACR:      acr,
 		Source:   e.Source.String(),
-		Username: shownUsername(e),
+		Username: shownUsername(e, server.Name),
 		Causes:   []cause.Cause{},
 	}
 	if secret := e.Secret(); secret != "" {
@@ -211,9 +212,9 @@ func (a *assessor) kind() {
 		a.add(cause.New(cause.CredentialStore,
 			fmt.Sprintf("%s holds the username %s with an empty password and no identity token: the ACR token is missing", e.Source, credkind.NullGUID)).Fixed(
 			a.relogin()))
-	case credkind.UsernameIsToken(e.Username):
+	case credkind.UsernameIsToken(e.Username) || strings.TrimSpace(pass) == credkind.NullGUID && credkind.Swapped(e.Username, pass, a.server.Name):
 		a.add(cause.New(cause.InvalidCredentials,
-			"the username is a token, and the password is not: the two were given the wrong way round (the token goes to --password-stdin, with the username "+credkind.NullGUID+")").Fixed(
+			"the username is a token (hidden), and the password is not: the two were given the wrong way round (the token goes to --password-stdin, with the username "+credkind.NullGUID+")").Fixed(
 			a.login()))
 	case credkind.Swapped(e.Username, pass, a.server.Name) && strings.EqualFold(strings.TrimSpace(pass), a.server.Name):
 		a.add(cause.New(cause.InvalidCredentials,

@@ -10,7 +10,6 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/cause"
 	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/credstore"
-	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 	"github.com/acr-doctor/acr-doctor/diagnose/report"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 	"github.com/acr-doctor/acr-doctor/diagnose/token/tokentest"
@@ -78,6 +77,12 @@ func TestAssess(t *testing.T) {
 		{"swapped, the token padded", file("myreg.azurecr.io", "  "+valid+"\n", credkind.NullGUID, ""), true, credkind.Unknown, []string{"invalid_credentials"}},
 		{"admin user swapped", file("myreg.azurecr.io", "Ee8F7nTDN0pG3yXmfd1vC+Y8Bt5hWxjLk4aQ2sR9uQ+ACRC2bPzt", "myreg", ""), true, credkind.Unknown, []string{"invalid_credentials"}},
 		{"service principal swapped", file("myreg.azurecr.io", "wJ88Q~5tFhcV3Sdf.bGz2Kc3lQfC7Vd8zQxT1bbL", "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b", ""), true, credkind.Unknown, []string{"invalid_credentials"}},
+		// The secret in the username is hidden whatever it looks like: a
+		// few digits only, a word, a token cut by a line break.
+		{"admin user swapped, few digits", file("myreg.azurecr.io", "Tvo/hBKqFYY/kv5ZJr3J1TWDtkwtDDb+xHKas1VOqg+ACRD6YYZY", "myreg", ""), true, credkind.Unknown, []string{"invalid_credentials"}},
+		{"admin user swapped, a word", file("myreg.azurecr.io", "hunter2-longer", "MyReg", ""), true, credkind.Unknown, []string{"invalid_credentials"}},
+		{"service principal swapped, few digits", file("myreg.azurecr.io", "PtY8Q~gjmUh.Bel31iEl2hpChYgCfrL1spNxnyVm", "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b", ""), true, credkind.Unknown, []string{"invalid_credentials"}},
+		{"token cut by a line break, swapped", file("myreg.azurecr.io", valid[:40]+"\n"+valid[40:], credkind.NullGUID, ""), true, credkind.Unknown, []string{"invalid_credentials"}},
 		{"truncated token", file("myreg.azurecr.io", credkind.NullGUID, "", valid[:len(valid)/2]), true, credkind.IdentityToken, []string{"credential_store"}},
 		{"token with its signature cut", file("myreg.azurecr.io", credkind.NullGUID, "", valid[:len(valid)-20]), true, credkind.RefreshToken, []string{"credential_store"}},
 		{"upper case key", file("MyReg.azurecr.io", "myreg", "pw", ""), true, credkind.AdminUser, []string{"registry_name"}},
@@ -118,8 +123,11 @@ func TestAssess(t *testing.T) {
 			if tt.entry.Secret() != credkind.NullGUID { // swapped: the username is the secret
 				assertNoSecret(t, c, tt.entry.Secret())
 			}
-			if credkind.UsernameIsToken(tt.entry.Username) || redact.Generated(tt.entry.Username) {
+			if credkind.SecretUsername(tt.entry.Username, tt.entry.Secret(), "myreg") {
 				assertNoSecret(t, c, tt.entry.Username)
+				for _, piece := range strings.Fields(tt.entry.Username) {
+					assertNoSecret(t, c, piece)
+				}
 			}
 		})
 	}

@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
@@ -604,7 +605,7 @@ func (p *prober) keepIssued(raw []byte) {
 // secretForms is the old, new pairs for a strings.Replacer that takes
 // secret and the issued tokens out of a text: the password (unless it is
 // the name of host, the registry), a username that is a secret too
-// (redact.SecretUsername), the identity token, the issued tokens and the
+// (credkind.SecretUsername), the identity token, the issued tokens and the
 // Basic credential made of the password (in every base64 alphabet), each
 // as written, URL-encoded, Go-quoted and JSON-escaped. Longer pieces come
 // first, so that the replacer prefers them. A password or token shorter
@@ -613,7 +614,8 @@ func (p *prober) keepIssued(raw []byte) {
 func secretForms(secret Secret, host string, issued ...string) []string {
 	var raws []string
 	password := secret.Password
-	if name, _, _ := strings.Cut(host, "."); strings.EqualFold(password, name) || strings.EqualFold(password, host) {
+	name, _, _ := strings.Cut(host, ".")
+	if strings.EqualFold(password, name) || strings.EqualFold(password, host) {
 		// The registry's name as the password: -u and -p swapped for its
 		// admin user. Its name is no secret, and taken out of every host
 		// name it would make the registry's answers unreadable; the
@@ -625,7 +627,7 @@ func secretForms(secret Secret, host string, issued ...string) []string {
 			raws = append(raws, v)
 		}
 	}
-	if redact.SecretUsername(secret.Username, secret.Password) && len(secret.Username) >= 4 {
+	if credkind.SecretUsername(secret.Username, secret.Password, name) && len(secret.Username) >= 4 {
 		raws = append(raws, secret.Username) // a server may echo the account
 	}
 	if secret.Password != "" {

@@ -688,26 +688,44 @@ func SecretUsername(username, secret string) bool {
 // Generated reports whether s looks like a secret a service generated (an
 // ACR admin or repository token password, an Azure AD client secret), not
 // a name a person chose: 32 characters or more of letters, digits and the
-// few marks such secrets hold, with at least six each of capitals, small
-// letters and digits. As a username it is a password given with -u.
+// few marks such secrets hold, capitals, small letters and digits among
+// them, and changing between those kinds at two characters in five or
+// more, as random text does and words do not ("AzureDevOpsServiceConnection"
+// changes at one in seven). As a username it is a password given with -u.
 func Generated(s string) bool {
 	if len(s) < 32 {
 		return false
 	}
-	var upper, lower, digit int
+	var n [4]int
+	changes, last := 0, -1
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case 'A' <= c && c <= 'Z':
-			upper++
-		case 'a' <= c && c <= 'z':
-			lower++
-		case '0' <= c && c <= '9':
-			digit++
-		case !strings.ContainsRune("+/=-_~.", rune(c)):
+		k := charKind(s[i])
+		if k < 0 {
 			return false
 		}
+		n[k]++
+		if last >= 0 && k != last {
+			changes++
+		}
+		last = k
 	}
-	return upper >= 6 && lower >= 6 && digit >= 6
+	return n[0] > 0 && n[1] > 0 && n[2] > 0 && changes*5 >= len(s)*2
+}
+
+// charKind is 0 for a capital, 1 a small letter, 2 a digit, 3 a mark
+// generated secrets hold, and -1 for anything else.
+func charKind(c byte) int {
+	switch {
+	case 'A' <= c && c <= 'Z':
+		return 0
+	case 'a' <= c && c <= 'z':
+		return 1
+	case '0' <= c && c <= '9':
+		return 2
+	case strings.IndexByte("+/=-_~.", c) >= 0:
+		return 3
+	}
+	return -1
 }
 
 // holdsJWT reports whether one of s's words is a JWT ("Bearer eyJ…").

@@ -379,6 +379,10 @@ func TestGenerated(t *testing.T) {
 		"svc-build-agent-for-the-release-pipeline-01":          false,
 		"gitlab+deploy-token-1234567":                          false,
 		"alice.example@contoso.onmicrosoft.com":                false,
+		"Tvo/hBKqFYY/kv5ZJr3J1TWDtkwtDDb+xHKas1VOqg+ACRD6YYZY": true, // few digits, as a quarter of them have
+		"PtY8Q~gjmUh.Bel31iEl2hpChYgCfrL1spNxnyVm":             true,
+		"AzureDevOpsServiceConnectionPrincipal":                false,
+		"MyCompanyRegistryServiceAccountUser01":                false,
 		"Ee8F7nTDN0pG3yXm":                                     false, // too short to tell
 		"Ee8F7nTDN0pG3yXmfd1vC Y8Bt5hWxjLk4aQ2sR9uQ+ACRC2bPzt": false, // a blank: words
 	} {
