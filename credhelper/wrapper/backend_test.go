@@ -235,6 +235,7 @@ func TestRenewTokenAnswers(t *testing.T) {
 		// An az that fails quoting the token it was given, or a piece of
 		// it, or another: none of it reaches Docker's output or the memo.
 		{"quotes the stored token", "echo \"ERROR: sig=" + storedSig + " token=" + storedToken + " aad=" + jwt + "\" >&2; exit 1", "", nil, "ERROR: sig=<redacted> token=<redacted>"},
+		{"quotes pieces of it", "echo \"ERROR: sig " + storedSig[5:30] + " and " + storedToken[25:45] + "\" >&2; exit 1", "", nil, "ERROR: sig <redacted> and <redacted>"},
 	}
 	plugins := make([]string, len(cases)) // each case's body as a script
 	for i, tc := range cases {
@@ -247,7 +248,7 @@ func TestRenewTokenAnswers(t *testing.T) {
 				env[envTimeout] = "300ms"
 			}
 			got, err := renewToken(&settings{getenv: func(k string) string { return env[k] }}, "myreg.azurecr.io", storedToken)
-			if err != nil && (strings.Contains(err.Error(), storedSig) || strings.Contains(err.Error(), "eyJleHAiOjF9")) {
+			if err != nil && (strings.Contains(err.Error(), storedSig[5:20]) || strings.Contains(err.Error(), storedToken[25:40]) || strings.Contains(err.Error(), "eyJleHAiOjF9")) {
 				t.Errorf("the error quotes a token: %v", err)
 			}
 			switch {

@@ -130,15 +130,11 @@ func renewToken(env *settings, host, stored string) (string, error) {
 }
 
 // scrubbed is what a failed renewal said, with the secrets redact finds
-// taken out, and stored, whole or any part of it: an Azure CLI that fails
-// may quote what it was given, and the plugin's own errors quote az's.
+// taken out, and stored, whole or any piece of it of twelve characters or
+// more: an Azure CLI that fails may quote what it was given, and the
+// plugin's own errors quote az's.
 func scrubbed(msg, stored string) string {
-	for _, part := range append([]string{stored}, strings.Split(stored, ".")...) {
-		if len(part) >= 16 {
-			msg = strings.ReplaceAll(msg, part, redact.Mark)
-		}
-	}
-	return redact.Output(msg)
+	return redact.Output(redact.Fragments(msg, stored, 12))
 }
 
 // findPlugin finds docker-acrdoctor where install.sh and Docker put it.

@@ -685,6 +685,36 @@ func SecretUsername(username, secret string) bool {
 	return u != "" && (u == s || len(s) >= minValue && strings.Contains(u, s) || NamedToken(u) || holdsJWT(u) || Generated(u))
 }
 
+// Fragments masks in s every run of at least min bytes that is also a
+// run of secret's: the secret whole, and any piece of it (a signature
+// quoted in part, a token cut by a line break), each as Mark. For a
+// program that failed quoting what it was given: its own text shares no
+// such run with a random secret.
+func Fragments(s, secret string, min int) string {
+	if min < 1 || len(secret) < min || len(s) < min {
+		return s
+	}
+	pieces := make(map[string]bool, len(secret)-min+1)
+	for i := 0; i+min <= len(secret); i++ {
+		pieces[secret[i:i+min]] = true
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if i+min > len(s) || !pieces[s[i:i+min]] {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		j := i + min
+		for j < len(s) && strings.Contains(secret, s[i:j+1]) {
+			j++
+		}
+		b.WriteString(Mark)
+		i = j
+	}
+	return b.String()
+}
+
 // Generated reports whether s looks like a secret a service generated (an
 // ACR admin or repository token password, an Azure AD client secret), not
 // a name a person chose: 32 characters or more of letters, digits and the

@@ -391,3 +391,42 @@ func TestGenerated(t *testing.T) {
 		}
 	}
 }
+
+// TestFragments: the secret and any piece of it long enough go; the text
+// around them, and pieces too short to tell, stay.
+func TestFragments(t *testing.T) {
+	const secret = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJvbGQifQ.rkm-PQ53oT08aZq9Lx2Vw7Yb4Nc6Md1Ke3Jf5Hg0Ip8"
+	for _, tc := range []struct{ in, want string }{
+		{"ERROR: " + secret, "ERROR: " + Mark},
+		{"sig " + secret[55:80] + " end", "sig " + Mark + " end"},
+		{"cut " + secret[:30] + "\n" + secret[30:], "cut " + Mark + "\n" + Mark},
+		{"two " + secret[70:82] + " and " + secret[50:62], "two " + Mark + " and " + Mark},
+		{"short " + secret[60:71] + " stays", "short " + secret[60:71] + " stays"},
+		{"nothing of it here", "nothing of it here"},
+	} {
+		if got := Fragments(tc.in, secret, 12); got != tc.want {
+			t.Errorf("Fragments(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// FuzzFragments: whatever the text and the secret, no run of min bytes of
+// the secret is left in what Fragments returns, unless Mark itself makes
+// it (a secret that holds "<redacted>").
+func FuzzFragments(f *testing.F) {
+	f.Add("ERROR: sig=abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnopqrstuvwxyz", 12)
+	f.Add("aaaaaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaa", 12)
+	f.Fuzz(func(t *testing.T, s, secret string, min int) {
+		if min < 4 || min > 64 || len(s) > 4096 || len(secret) > 4096 || strings.Contains(secret, Mark) {
+			return
+		}
+		out := Fragments(s, secret, min)
+		for _, rest := range strings.Split(out, Mark) {
+			for i := 0; i+min <= len(rest); i++ {
+				if strings.Contains(secret, rest[i:i+min]) {
+					t.Fatalf("Fragments(%q, %q, %d) = %q keeps %q", s, secret, min, out, rest[i:i+min])
+				}
+			}
+		}
+	})
+}
