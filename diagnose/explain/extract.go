@@ -855,7 +855,7 @@ func readEmptyPassFolder(c *lineCtx) {
 // and of one locked by a passphrase with no terminal to ask for it on.
 func readLockedPassKey(c *lineCtx) {
 	s := sig(credStore, wCertain+5, "gpg cannot decrypt the credential: its key is missing, or locked with no terminal to ask for the passphrase")
-	s.fix = shell.LockedPassKeyFix(shell.HostPort(c.host).Or("<registry>")).Lines()
+	s.fix = shell.LockedPassKeyFix(c.host, "", shell.HostPort(c.host).Or("<registry>")).Lines()
 	c.emit(s)
 }
 

@@ -15,8 +15,9 @@ import (
 // helperCause explains a helper that failed, with the fix for the failures
 // users meet most: pass not initialised, no D-Bus, a locked keychain. The
 // helper's name comes from config.json and the registry from the key, so
-// both go into commands quoted.
-func helperCause(err error, registry string) cause.Cause {
+// both go into commands quoted. passFile is the file of the registry's
+// folder in pass the helper reads first, where that is known.
+func helperCause(err error, registry, passFile string) cause.Cause {
 	var he *credstore.HelperError
 	if !errors.As(err, &he) {
 		return cause.New(cause.CredentialStore, err.Error())
@@ -40,7 +41,7 @@ func helperCause(err error, registry string) cause.Cause {
 	case credstore.HelperNotExecutable:
 		return c.Fixed(fix("chmod +x %s, or reinstall it for this platform", shell.Subst("command -v %s", helper)))
 	case credstore.HelperTimedOut:
-		return c.Fixed(probe("   # is it waiting for a passphrase or a GUI prompt?").Add("for pass: unlock its GPG key once, in a terminal: " + shell.UnlockPassKey))
+		return c.Fixed(shell.UnlockPassKey(probe("   # is it waiting for a passphrase or a GUI prompt?"), registry, passFile))
 	case credstore.HelperEmpty:
 		c.Evidence += "; Docker then sends an empty credential"
 		f := fix("upgrade the helper: Debian's golang-docker-credential-helpers 0.6.x answers this way for a missing entry").
@@ -81,7 +82,7 @@ func helperCause(err error, registry string) cause.Cause {
 		return c.Fixed(fix(`remove "credsStore": "wincred" from config.json and log in again`))
 	case strings.Contains(msg, "decryption failed"), strings.Contains(msg, "no secret key"):
 		c.Evidence += "; gpg says so of a key that is missing, and of one locked by a passphrase it has no terminal to ask for"
-		return c.Fixed(shell.LockedPassKeyFix(key))
+		return c.Fixed(shell.LockedPassKeyFix(registry, passFile, key))
 	}
 	return c.Fixed(probe(""))
 }
@@ -91,7 +92,7 @@ func helperCause(err error, registry string) cause.Cause {
 func AssessStore(st credstore.StoreStatus, cfg *credstore.Config) report.Store {
 	s := report.Store{Source: st.Source.String(), Default: st.Default, Entries: st.Entries, Causes: []cause.Cause{}}
 	if st.Err != nil {
-		c := helperCause(st.Err, "")
+		c := helperCause(st.Err, "", "")
 		switch {
 		case st.Default && cfg.Missing:
 			c.Evidence += fmt.Sprintf(" (Docker picked %s because there is no %s)", st.Source.Helper, cfg.Filename)

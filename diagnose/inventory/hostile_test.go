@@ -82,7 +82,7 @@ func TestHostileHelpers(t *testing.T) {
 				for _, action := range []string{"get", "list"} {
 					for _, args := range [][2]string{{"docker-credential-" + h, h}, {"docker-credential-pass", h}, {"docker-credential-" + h, "myreg.azurecr.io"}, {h, ""}} {
 						err := &credstore.HelperError{Helper: args[0], Action: action, Failure: f, Message: m + " " + h}
-						c := helperCause(err, args[1])
+						c := helperCause(err, args[1], "")
 						explained := []string{"<docker-credential-helper>", "<helper>"}
 						if args[1] != "" {
 							explained = append(explained, "<registry>")

@@ -187,7 +187,7 @@ func (a *assessor) kind() {
 				shell.StrayPassFileFix(e.Registry, f.Name)))
 			return
 		}
-		a.add(helperCause(e.Err, a.e.Registry))
+		a.add(helperCause(e.Err, a.e.Registry, firstPassCredential(e)))
 		return
 	}
 	if c, ok := a.newestIgnored(); ok {
@@ -244,6 +244,15 @@ func strayPassFile(e credstore.Entry) (credstore.PassFile, bool) {
 		return credstore.PassFile{}, false
 	}
 	return e.PassFiles[0], true
+}
+
+// firstPassCredential is the credential file of e's folder in pass that
+// the helper reads, or "".
+func firstPassCredential(e credstore.Entry) string {
+	if len(e.PassFiles) == 0 || !strings.HasSuffix(e.PassFiles[0].Name, ".gpg") {
+		return ""
+	}
+	return e.PassFiles[0].Name
 }
 
 // newestIgnored is the finding of a folder in pass that holds more than

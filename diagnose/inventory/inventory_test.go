@@ -178,7 +178,7 @@ func TestHelperCauses(t *testing.T) {
 	}{
 		{credstore.HelperMissing, "", "install docker-credential-x"},
 		{credstore.HelperNotExecutable, "", "chmod +x"},
-		{credstore.HelperTimedOut, "", "gpg -q -d"}, // unlocks; reloadagent would empty the cache
+		{credstore.HelperTimedOut, "", "gpg -d \"$f\""}, // unlocks; reloadagent would empty the cache
 		{credstore.HelperEmpty, "", "upgrade the helper"},
 		{credstore.HelperGarbage, "", "reinstall docker-credential-x"},
 		{credstore.HelperFailed, "pass store is uninitialized", "pass init"},
@@ -195,12 +195,12 @@ func TestHelperCauses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		err := &credstore.HelperError{Helper: "docker-credential-x", Action: "get", Failure: tt.failure, Message: tt.message}
-		c := helperCause(err, "myreg.azurecr.io")
+		c := helperCause(err, "myreg.azurecr.io", "")
 		if c.ID != cause.CredentialStore || !strings.Contains(strings.Join(c.Remediation, "\n"), tt.fix) || c.Evidence != err.Error() && !strings.HasPrefix(c.Evidence, err.Error()) {
 			t.Errorf("%s %q: %+v", tt.failure, tt.message, c)
 		}
 	}
-	if c := helperCause(errors.New("boom"), ""); c.ID != cause.CredentialStore || c.Evidence != "boom" {
+	if c := helperCause(errors.New("boom"), "", ""); c.ID != cause.CredentialStore || c.Evidence != "boom" {
 		t.Errorf("untyped error: %+v", c)
 	}
 }

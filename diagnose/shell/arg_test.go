@@ -258,12 +258,23 @@ func TestEmptyPassFolderFix(t *testing.T) {
 	}
 }
 
-// TestLockedPassKeyFix: which of the two gpg means first, then each
-// remedy; never gpg-connect-agent reloadagent, which empties the cache.
+// TestLockedPassKeyFix: the unlock of the key that encrypted the
+// credential the helper reads (its file, else its folder's first, else
+// any docker credential's), then what mends a missing key; never
+// gpg-connect-agent reloadagent, which empties the cache.
 func TestLockedPassKeyFix(t *testing.T) {
-	lines := shell.LockedPassKeyFix(shell.HostPort("myreg.azurecr.io")).Lines()
-	if len(lines) != 3 || !strings.HasPrefix(lines[0], "gpg --list-secret-keys ") || !strings.Contains(lines[1], shell.UnlockPassKey) ||
-		!strings.Contains(lines[2], "docker login myreg.azurecr.io") || strings.Contains(strings.Join(lines, "\n"), "reloadagent") {
-		t.Errorf("LockedPassKeyFix = %q", lines)
+	for _, tc := range []struct {
+		server, file, decrypts string
+	}{
+		{"myreg.azurecr.io", "myreg.gpg", `gpg -d "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/bXlyZWcuYXp1cmVjci5pbw==/myreg.gpg >/dev/null`},
+		{"myreg.azurecr.io", "a b'c.gpg", `/docker-credential-helpers/bXlyZWcuYXp1cmVjci5pbw==/'a b'\''c.gpg' >/dev/null`},
+		{"myreg.azurecr.io", "", `for f in "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/bXlyZWcuYXp1cmVjci5pbw==/*.gpg; do gpg -d "$f" >/dev/null; break; done`},
+		{"", "", `for f in "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/*/*.gpg; do gpg -d "$f" >/dev/null; break; done`},
+	} {
+		lines := shell.LockedPassKeyFix(tc.server, tc.file, shell.HostPort("myreg.azurecr.io")).Lines()
+		if len(lines) != 2 || !strings.HasPrefix(lines[0], `export GPG_TTY="$(tty)"; `) || !strings.Contains(lines[0], tc.decrypts) ||
+			!strings.Contains(lines[1], "docker login myreg.azurecr.io") || strings.Contains(strings.Join(lines, "\n"), "reloadagent") {
+			t.Errorf("LockedPassKeyFix(%q, %q) = %q", tc.server, tc.file, lines)
+		}
 	}
 }

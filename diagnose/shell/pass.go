@@ -54,11 +54,10 @@ func passFolder(server string) Arg {
 	})
 }
 
-// StrayPassFileFix is the remedy for a file in server's folder of the
-// password store that is no credential (.keep, a note), which
-// docker-credential-pass reads first, by name, and fails on: remove it.
-func StrayPassFileFix(server, name string) *Fix {
-	file := check("file", "<file>", name, func(s string) (string, string) {
+// passFile is a file's name in a registry's folder of the password store,
+// as one word.
+func passFile(name string) Arg {
+	return check("file", "<file>", name, func(s string) (string, string) {
 		if why := plain(s); why != "" {
 			return "", why
 		}
@@ -67,26 +66,43 @@ func StrayPassFileFix(server, name string) *Fix {
 		}
 		return s, ""
 	})
-	return new(Fix).Add(`rm "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/%s/%s   # no credential: the helper reads it first`, passFolder(server), file)
 }
 
-// UnlockPassKey unlocks pass's GPG key (the first line of the store's
-// .gpg-id) in a terminal, once: a round trip through the key makes
-// gpg-agent ask for its passphrase (on this terminal, with GPG_TTY) and
-// keep it for a while, for the helper that has no terminal to ask on.
-// gpg-connect-agent reloadagent would do the opposite: it empties the
-// agent's cache.
-const UnlockPassKey = `export GPG_TTY="$(tty)"; echo ok | gpg -q --trust-model always -e -r "$(head -n1 "${PASSWORD_STORE_DIR:-$HOME/.password-store}/.gpg-id")" | gpg -q -d >/dev/null`
+// StrayPassFileFix is the remedy for a file in server's folder of the
+// password store that is no credential (.keep, a note), which
+// docker-credential-pass reads first, by name, and fails on: remove it.
+func StrayPassFileFix(server, name string) *Fix {
+	return new(Fix).Add(`rm "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/%s/%s   # no credential: the helper reads it first`, passFolder(server), passFile(name))
+}
 
-const unlockListed = "if listed, unlock it once, in a terminal: " + UnlockPassKey
+// UnlockPassKey adds to f the command that unlocks, once, in a terminal,
+// the GPG key of a credential in pass: gpg decrypts the credential as pass
+// does, to nowhere, asking for the key's passphrase on this terminal (with
+// GPG_TTY), and gpg-agent keeps it for a while for the helper, which has
+// no terminal to ask on. The credential is file in server's folder, the
+// folder's first where file is "", and any docker credential where server
+// is "" too: the key that encrypted it is the one the helper needs, which
+// the store's top .gpg-id need not name. (gpg-connect-agent reloadagent
+// would do the opposite: it empties the agent's cache.)
+func UnlockPassKey(f *Fix, server, file string) *Fix {
+	switch {
+	case server != "" && file != "":
+		return f.Add(`export GPG_TTY="$(tty)"; gpg -d "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/%s/%s >/dev/null   # in a terminal: asks for the key's passphrase once; gpg-agent keeps it`, passFolder(server), passFile(file))
+	case server != "":
+		return f.Add(`export GPG_TTY="$(tty)"; for f in "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/%s/*.gpg; do gpg -d "$f" >/dev/null; break; done   # in a terminal: asks for the key's passphrase once; gpg-agent keeps it`, passFolder(server))
+	}
+	return f.Add(`export GPG_TTY="$(tty)"; for f in "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/*/*.gpg; do gpg -d "$f" >/dev/null; break; done   # in a terminal: asks for the key's passphrase once; gpg-agent keeps it`)
+}
 
 // LockedPassKeyFix is the remedy for gpg's "decryption failed: No secret
 // key" under docker-credential-pass, which gpg says both of a key that is
 // missing and of one locked by a passphrase with no terminal to ask for
-// it on (Docker runs helpers without one): which it is, then what mends
-// each. registry is the credential key to log in to again.
-func LockedPassKeyFix(registry Arg) *Fix {
-	return new(Fix).Add(`gpg --list-secret-keys "$(head -n1 "${PASSWORD_STORE_DIR:-$HOME/.password-store}/.gpg-id")"   # listed: the key is here, locked by its passphrase`).
-		Add(unlockListed).
-		Add("if not: import the GPG key pass was initialised with (gpg --import), or re-initialise: pass init <gpg-key-id>, then docker login %s", registry)
+// it on (Docker runs helpers without one): the unlock, in a terminal, of
+// the key of server's credential file (see UnlockPassKey), where gpg asks
+// for a locked key's passphrase and says "No secret key" again only of a
+// missing key; then what mends that. registry is the credential key to
+// log in to again.
+func LockedPassKeyFix(server, file string, registry Arg) *Fix {
+	return UnlockPassKey(new(Fix), server, file).
+		Add(`if gpg says "No secret key" there too, the key is not on this machine: import it (gpg --import), or re-initialise: pass init <gpg-key-id>, then docker login %s`, registry)
 }
