@@ -154,6 +154,8 @@ func TestParse(t *testing.T) {
 		// first would change nothing it reads.
 		{`{"credsStore":"acrdoctor","CredsStore":"pass"}`, `the keys "credsStore" and "CredsStore" differ only in case`},
 		{`{"credHelpers":{},"credhelpers":{"a.io":"pass"}}`, `the keys "credHelpers" and "credhelpers" differ only in case`},
+		{`{"cred\u017fStore":"spy","credsStore":"pass"}`, `the keys "credſStore" and "credsStore" differ only in case`}, // ſ folds to s
+		{"{\"credHelper\u017f\":{},\"credHelpers\":{}}", `differ only in case`},
 	} {
 		_, err := Parse("config.json", []byte(tc.raw))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {

@@ -25,6 +25,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/acr-doctor/acr-doctor/diagnose/configjson"
 )
@@ -89,12 +90,28 @@ func Parse(name string, data []byte) (Doc, error) {
 	return doc, nil
 }
 
+// fold is k in one case, as encoding/json, which Docker reads config.json
+// with, matches keys to its settings (bytes.EqualFold): each letter as the
+// least of the letters Unicode folds it with, so that ſ is s and the
+// Kelvin sign is k.
+func fold(k string) string {
+	return strings.Map(func(r rune) rune {
+		for {
+			next := unicode.SimpleFold(r)
+			if next <= r {
+				return next
+			}
+			r = next
+		}
+	}, k)
+}
+
 // duplicateKey finds a key written twice in one object. Docker decodes
 // both (into a map, the entries of both), a rewrite keeps one: editing
 // such a file would drop what the other held. At the top, where keys
 // name the settings of Docker's ConfigFile, two that differ only in case
-// (credsStore, CredsStore) are one setting to Docker, which takes the
-// last string and merges the maps: an edit of one of them might change
+// (credsStore, CredsStore, credſStore) are one setting to Docker, which
+// takes the last string and merges the maps: an edit of one of them might change
 // nothing Docker reads.
 func duplicateKey(name string, data []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -120,13 +137,13 @@ func duplicateKey(name string, data []byte) error {
 		if k, isKey := tok.(string); isKey && top != nil && top.object && top.key {
 			same := k
 			if top.top {
-				same = strings.ToLower(k)
+				same = fold(k)
 			}
 			switch first, seen := top.keys[same]; {
 			case seen && first == k:
 				return configjson.At(name, data, dec.InputOffset(), fmt.Errorf("the key %q is written twice in one object: Docker merges the two, a rewrite would keep one; merge them by hand first", k))
 			case seen:
-				return configjson.At(name, data, dec.InputOffset(), fmt.Errorf("the keys %q and %q differ only in case: Docker reads them as one setting (the last one's value), so an edit of either might not be what Docker reads; keep one by hand first", first, k))
+				return configjson.At(name, data, dec.InputOffset(), fmt.Errorf("the keys %q and %q differ only in case: Docker reads them as one setting (the last one's value, or the two objects merged), so an edit of either might not be what Docker reads; keep one by hand first", first, k))
 			}
 			top.keys[same], top.key = k, false
 			continue
