@@ -374,6 +374,10 @@ func TestExplain(t *testing.T) {
 		{"5xx", "received unexpected HTTP status: 503 Service Unavailable", []cause.ID{cause.RegistryError}, "", 1},
 		{"expired", "unauthorized: token is expired", []cause.ID{cause.ExpiredCredentials}, "", 1},
 		{"clock", "error: token used before issued", []cause.ID{cause.ClockSkew}, "", 1},
+		// -u and -p swapped for the admin user: the registry's name, given
+		// with -p, is no secret to mask in every login server.
+		{"admin user swapped", "docker login regseven.azurecr.io -u Ee8F7nTDN0pG3yXmfd1vC+Y8Bt5hWxjLk4aQ2sR9uQ+ACRC2bPzt -p regseven\nError response from daemon: Get \"https://regseven.azurecr.io/v2/\": unauthorized: Application not registered with AAD.",
+			[]cause.ID{cause.AADNotRegistered}, "regseven.azurecr.io", 2},
 		{"an emptied folder in pass", "Error saving credentials: error storing credentials - err: exit status 1, out: `error getting credentials - err: exit status 1, out: `no usernames for regsix.azurecr.io``",
 			[]cause.ID{cause.CredentialStore}, "regsix.azurecr.io", 1},
 		// The registry of the finding's own line, or the nearest before it.
@@ -899,5 +903,16 @@ func TestGivenSecretEscaped(t *testing.T) {
 	blob, _ := json.Marshal(ExplainString(log))
 	if strings.Contains(string(blob), "nterTwo2024") || strings.Contains(string(blob), "unterTw") {
 		t.Errorf("the password shows: %s", blob)
+	}
+}
+
+// TestSwappedAdminNameShown: the registry's name given with -p (the admin
+// user's, -u and -p swapped) is not masked in the login servers the
+// evidence quotes; the password given with -u is no evidence line's.
+func TestSwappedAdminNameShown(t *testing.T) {
+	const admin = "Ee8F7nTDN0pG3yXmfd1vC+Y8Bt5hWxjLk4aQ2sR9uQ+ACRC2bPzt"
+	fs := ExplainString("docker login regseven.azurecr.io -u " + admin + " -p regseven\nError response from daemon: Get \"https://regseven.azurecr.io/v2/\": unauthorized: Application not registered with AAD.")
+	if len(fs) != 1 || !strings.Contains(fs[0].Line, "https://regseven.azurecr.io/v2/") || strings.Contains(fmt.Sprint(fs), admin) {
+		t.Errorf("findings = %+v", fs)
 	}
 }

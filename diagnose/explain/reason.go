@@ -432,7 +432,12 @@ func findings(s *state, gs []group, given []string) []Finding {
 	var masks []string
 	given = append(append(slices.Clip(given), redact.Values(s.pasted)...), redact.Values(s.lines)...) // as pasted and as read
 	for _, v := range append(redact.Masked(s.lines), given...) {
-		masks = append(masks, v, redact.Mark)
+		// A registry's name given with -p (the admin user's name, -u and
+		// -p swapped) is no secret: masked, every login server naming it
+		// would be unreadable.
+		if !slices.ContainsFunc(s.registries, func(r string) bool { name, _, _ := strings.Cut(r, "."); return strings.EqualFold(v, name) }) {
+			masks = append(masks, v, redact.Mark)
+		}
 	}
 	mask := strings.NewReplacer(masks...)
 	safeLine := func(i int) string {
