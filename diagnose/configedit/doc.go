@@ -111,8 +111,8 @@ func fold(k string) string {
 // such a file would drop what the other held. At the top, where keys
 // name the settings of Docker's ConfigFile, two that differ only in case
 // (credsStore, CredsStore, credſStore) are one setting to Docker, which
-// takes the last string and merges the maps: an edit of one of them might change
-// nothing Docker reads.
+// takes the last string and merges the maps: an edit of one of them
+// might change nothing Docker reads.
 func duplicateKey(name string, data []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	type frame struct {
