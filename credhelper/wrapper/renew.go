@@ -18,6 +18,7 @@ import (
 	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 	"github.com/acr-doctor/acr-doctor/diagnose/statedir"
+	"github.com/acr-doctor/acr-doctor/diagnose/termsafe"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
 
@@ -176,10 +177,6 @@ func renewReason(err error) string {
 	case errors.Is(err, statedir.ErrLockHeld):
 		return "another renewal of it has not finished"
 	default:
-		msg := err.Error()
-		if i := strings.IndexByte(msg, '\n'); i >= 0 {
-			msg = msg[:i]
-		}
-		return "renewal failed: " + msg
+		return "renewal failed: " + termsafe.ErrorLine(err.Error())
 	}
 }

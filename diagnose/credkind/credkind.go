@@ -103,16 +103,16 @@ func UsernameIsToken(u string) bool { return token.LooksLikeJWT(strings.TrimSpac
 // Swapped reports whether a username and password were given the wrong
 // way round, where that shows: the password is the null GUID, which is
 // ACR's username for a token (the token is then the username); or, for an
-// ACR registry, the registry's name, which is the admin user's username
-// (no password ACR generates is); or a GUID, as a service principal's
-// application ID is, under a username that looks generated
-// (redact.Generated). registry is the registry's name, "" for another
-// registry's.
+// ACR registry, its name, which is the admin user's username, or a GUID, a
+// service principal's application ID, under a username that is no GUID.
+// ACR generates no password of either shape (a service principal's, older
+// ones, may be a GUID, under its own GUID). registry is the registry's
+// name, "" for another registry's.
 func Swapped(username, password, registry string) bool {
 	u, p := strings.TrimSpace(username), strings.TrimSpace(password)
 	return u != "" && u != NullGUID && (p == NullGUID ||
 		registry != "" && strings.EqualFold(p, registry) && !strings.EqualFold(u, registry) ||
-		ValidGUID(p) && redact.Generated(u))
+		registry != "" && ValidGUID(p) && !ValidGUID(u))
 }
 
 // SecretUsername reports whether a username must be shown as the secret

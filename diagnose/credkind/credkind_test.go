@@ -80,7 +80,9 @@ func TestSwapped(t *testing.T) {
 		{"anything", "myreg", true}, // no password ACR generates is its name
 		{"myreg", "myreg", false},   // odd, but not the wrong way round
 		{clientSecret, "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", true},
-		{"ci-pull", "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", false}, // an old GUID password
+		{"hunter2xyz", "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", true}, // any shape of secret
+		{"Xy8Q~abc.DEF_ghi-JKLmn\noPQRstuVWxyz012345", "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", true},
+		{"1f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", false}, // an old GUID password
 		{"myreg", adminPassword, false},
 		{"0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", clientSecret, false},
 	} {
@@ -88,8 +90,8 @@ func TestSwapped(t *testing.T) {
 			t.Errorf("Swapped(%q, %q) = %v", tc.username, tc.password, got)
 		}
 	}
-	if Swapped(adminPassword, "", "") {
-		t.Error("with no registry name, an empty password is the name")
+	if Swapped(adminPassword, "", "") || Swapped("ci-pull", "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", "") {
+		t.Error("with no registry name (not ACR's), only the null GUID tells")
 	}
 }
 

@@ -222,7 +222,7 @@ func (a *assessor) kind() {
 			fix("docker login %s -u %s --password-stdin   # and the admin password on stdin", shell.HostPort(a.host).Or("<registry>"), a.nameArg()).Add("or: az acr login -n %s", a.nameArg())))
 	case credkind.Swapped(e.Username, pass, a.server.Name):
 		a.add(cause.New(cause.InvalidCredentials,
-			"the password is a GUID, as a service principal's application ID is, and the username looks like a generated secret: the two were given the wrong way round (-u takes the application ID, --password-stdin the secret)").Fixed(
+			"the password is a GUID, as a service principal's application ID is, and the username is not: the two were given the wrong way round (-u takes the application ID, --password-stdin the secret, hidden here)").Fixed(
 			a.login()))
 	case e.Username == credkind.NullGUID:
 		a.add(cause.New(cause.InvalidCredentials,

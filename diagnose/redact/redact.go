@@ -687,9 +687,12 @@ func SecretUsername(username, secret string) bool {
 
 // Fragments masks in s every run of at least min bytes that is also a
 // run of secret's: the secret whole, and any piece of it (a signature
-// quoted in part, a token cut by a line break), each as Mark. For a
-// program that failed quoting what it was given: its own text shares no
-// such run with a random secret.
+// quoted in part, a token cut by a line break), each as Mark, with what
+// stands between its bytes where it is cut by characters the secret does
+// not hold (a blank, a zero-width space, a colour's escape sequence),
+// which a reader does not see or sees past. For a program that failed
+// quoting what it was given: its own text shares no such run with a
+// random secret.
 func Fragments(s, secret string, min int) string {
 	if min < 1 || len(secret) < min || len(s) < min {
 		return s
@@ -698,21 +701,50 @@ func Fragments(s, secret string, min int) string {
 	for i := 0; i+min <= len(secret); i++ {
 		pieces[secret[i:i+min]] = true
 	}
+	sk, at := skeleton(s, secret)
 	var b strings.Builder
-	for i := 0; i < len(s); {
-		if i+min > len(s) || !pieces[s[i:i+min]] {
-			b.WriteByte(s[i])
+	last := 0 // in s: what is written
+	for i := 0; i+min <= len(sk); {
+		if !pieces[string(sk[i:i+min])] {
 			i++
 			continue
 		}
 		j := i + min
-		for j < len(s) && strings.Contains(secret, s[i:j+1]) {
+		for j < len(sk) && strings.Contains(secret, string(sk[i:j+1])) {
 			j++
 		}
+		b.WriteString(s[last:at[i]])
 		b.WriteString(Mark)
+		last = at[j-1] + 1
 		i = j
 	}
+	b.WriteString(s[last:])
 	return b.String()
+}
+
+// skeleton is the bytes of s that secret holds, in order, and where each
+// is in s: what is left of a secret cut by other characters. An escape
+// sequence (ESC [ … final byte) is dropped whole: its digits are no text.
+func skeleton(s, secret string) (sk []byte, at []int) {
+	var holds [256]bool
+	for i := 0; i < len(secret); i++ {
+		holds[secret[i]] = true
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == 0x1b && i+1 < len(s) && s[i+1] == '[' {
+			i += 2
+			for i < len(s) && (s[i] < 0x40 || s[i] > 0x7e) {
+				i++
+			}
+			continue
+		}
+		if holds[c] {
+			sk = append(sk, c)
+			at = append(at, i)
+		}
+	}
+	return sk, at
 }
 
 // Generated reports whether s looks like a secret a service generated (an

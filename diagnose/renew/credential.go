@@ -163,7 +163,7 @@ func AsIdentityError(err error) *IdentityError {
 	if !errors.As(err, &afe) {
 		return nil
 	}
-	ie := &IdentityError{Err: err, Message: firstLine(afe.Error(), 300)}
+	ie := &IdentityError{Err: err, Message: errorLine(afe.Error(), 300)}
 	if afe.RawResponse == nil {
 		return ie
 	}
@@ -175,7 +175,7 @@ func AsIdentityError(err error) *IdentityError {
 		Codes       []int  `json:"error_codes"`
 	}
 	if json.Unmarshal(body, &aad) == nil && (aad.Description != "" || aad.Error != "") {
-		ie.Message = firstLine(strings.ReplaceAll(aad.Description, "\r", ""), 300)
+		ie.Message = errorLine(strings.ReplaceAll(aad.Description, "\r", ""), 300)
 		if ie.Message == "" {
 			ie.Message = aad.Error
 		}
@@ -205,5 +205,5 @@ func CLILoginError(err error) error {
 	}
 	said, _, _ := strings.Cut(strings.TrimLeft(msg[i+len(credCLI):], ": "), " To troubleshoot")
 	said = strings.TrimSpace(strings.TrimPrefix(said, "ERROR:"))
-	return fmt.Errorf("%w (az login): az said %q", ErrCLILogin, firstLine(said, 200))
+	return fmt.Errorf("%w (az login): az said %q", ErrCLILogin, errorLine(said, 200))
 }

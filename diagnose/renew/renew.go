@@ -34,6 +34,7 @@ import (
 
 	"github.com/acr-doctor/acr-doctor/diagnose/azcloud"
 	"github.com/acr-doctor/acr-doctor/diagnose/probe"
+	"github.com/acr-doctor/acr-doctor/diagnose/termsafe"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
 
@@ -331,18 +332,17 @@ func refusal(method, u string, status int, body []byte) *ExchangeError {
 		} `json:"errors"`
 	}
 	if json.Unmarshal(body, &acr) == nil && len(acr.Errors) > 0 {
-		e.Code, e.Message = firstLine(acr.Errors[0].Code, 200), firstLine(acr.Errors[0].Message, 200)
+		e.Code, e.Message = errorLine(acr.Errors[0].Code, 200), errorLine(acr.Errors[0].Message, 200)
 		return e
 	}
-	e.Message = firstLine(string(body), 200)
+	e.Message = errorLine(string(body), 200)
 	return e
 }
 
-// firstLine is s's first non-empty line, cut to n bytes and whole runes.
-func firstLine(s string, n int) string {
-	s = strings.TrimSpace(s)
-	s, _, _ = strings.Cut(s, "\n")
-	s = strings.TrimSpace(s)
+// errorLine is the line of s that says what failed (termsafe.ErrorLine),
+// cut to n bytes and whole runes.
+func errorLine(s string, n int) string {
+	s = termsafe.ErrorLine(s)
 	if len(s) > n {
 		s = strings.ToValidUTF8(s[:n], "") + "…"
 	}

@@ -278,3 +278,21 @@ func TestLockedPassKeyFix(t *testing.T) {
 		}
 	}
 }
+
+// TestStrayPassFileFix: the file's name quoted, one that starts with "-"
+// too (it follows the folder, so it is no option); one that cannot be
+// quoted safely leaves a placeholder.
+func TestStrayPassFileFix(t *testing.T) {
+	const folder = `rm "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/bXlyZWcuYXp1cmVjci5pbw==/`
+	for name, want := range map[string]string{
+		".keep":       folder + ".keep",
+		"-rf":         folder + "-rf",
+		"a b$(x)'c":   folder + `'a b$(x)'\''c'`,
+		"evil\x1b[2J": folder + "<file>",
+		"../up":       folder + "<file>",
+	} {
+		if got := shell.StrayPassFileFix("myreg.azurecr.io", name).Lines(); len(got) != 1 || !strings.HasPrefix(got[0], want+"   #") {
+			t.Errorf("StrayPassFileFix(%q) = %q, want %s", name, got, want)
+		}
+	}
+}

@@ -55,10 +55,11 @@ func passFolder(server string) Arg {
 }
 
 // passFile is a file's name in a registry's folder of the password store,
-// as one word.
+// as one word. It follows a folder in the command, so a name that starts
+// with "-" is no option.
 func passFile(name string) Arg {
 	return check("file", "<file>", name, func(s string) (string, string) {
-		if why := plain(s); why != "" {
+		if why := plain(strings.TrimLeft(s, "-")); why != "" {
 			return "", why
 		}
 		if strings.ContainsRune(s, '/') || s == "." || s == ".." {

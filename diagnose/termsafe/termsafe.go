@@ -47,6 +47,32 @@ import (
 	"unicode/utf8"
 )
 
+// ErrorLine is the line of a program's output that says what failed,
+// trimmed: the first that starts with ERROR (the Azure CLI prints its
+// warnings, an upgrade or a deprecation, before it), else the first that
+// is not a WARNING, else the first; "" for output with no words.
+func ErrorLine(s string) string {
+	var first, plain string
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimSpace(l)
+		switch {
+		case l == "":
+			continue
+		case strings.HasPrefix(l, "ERROR"):
+			return l
+		case first == "":
+			first = l
+		}
+		if plain == "" && !strings.HasPrefix(l, "WARNING") {
+			plain = l
+		}
+	}
+	if plain != "" {
+		return plain
+	}
+	return first
+}
+
 // Line is s made safe to print as part of one line: every control
 // character, line feed and tab included, is made visible, so a value cannot
 // end the line it is printed on, forge another, or move a column.

@@ -258,3 +258,18 @@ func FuzzEscapeJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) { checkJSON(t, s) })
 }
+
+// TestErrorLine: az's warnings come before the line that says what failed.
+func TestErrorLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"WARNING: Your version of Azure CLI is out of date.\nWARNING: Please run az upgrade\nERROR: AADSTS700082: The refresh token has expired\n": "ERROR: AADSTS700082: The refresh token has expired",
+		"WARNING: deprecated\nno subscriptions found\n": "no subscriptions found",
+		"WARNING: only warnings\nWARNING: again":        "WARNING: only warnings",
+		"  one line  ":                                  "one line",
+		"\n\n":                                          "",
+	} {
+		if got := ErrorLine(in); got != want {
+			t.Errorf("ErrorLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
