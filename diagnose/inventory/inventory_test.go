@@ -302,3 +302,47 @@ func TestAssessNamespaces(t *testing.T) {
 		}
 	}
 }
+
+// TestPassFolder: what a registry's folder in pass says beside the
+// helper's answer: a later login ignored, or a file that is no credential
+// read first; one credential, or the newest served, says nothing.
+func TestPassFolder(t *testing.T) {
+	hour := now.Add(-time.Hour)
+	files := func(fs ...credstore.PassFile) []credstore.PassFile { return fs }
+	for _, tc := range []struct {
+		name   string
+		served string // the username the helper answered; "" for its failure
+		files  []credstore.PassFile
+		causes []string
+		says   string
+	}{
+		{"one credential", "myreg", files(credstore.PassFile{Name: "myreg.gpg", ModTime: now}), nil, ""},
+		{"the newest served", "aaa", files(credstore.PassFile{Name: "aaa.gpg", ModTime: now}, credstore.PassFile{Name: "myreg.gpg", ModTime: hour}), nil, ""},
+		{"a later login ignored", "aaa", files(credstore.PassFile{Name: "aaa.gpg", ModTime: hour}, credstore.PassFile{Name: "myreg.gpg", ModTime: now}),
+			[]string{"credential_store"}, "the latest login is ignored"},
+		{"a stray file read first", "", files(credstore.PassFile{Name: ".keep", ModTime: now}, credstore.PassFile{Name: "myreg.gpg", ModTime: hour}),
+			[]string{"credential_store"}, `holds ".keep", which is no credential`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := inHelper("pass", "myreg.azurecr.io", tc.served, "s3cr3tPassword9")
+			e.PassFiles = tc.files
+			if tc.served == "" {
+				e.Username, e.Password = "", ""
+				e.Err = &credstore.HelperError{Helper: "docker-credential-pass", Action: "get", Failure: credstore.HelperFailed, Message: "exit status 1: Error: docker-credential-helpers/bXlyZWcuYXp1cmVjci5pbw==/.keep is not in the password store."}
+			}
+			c := Assess(e, now)
+			var ids []string
+			for _, cs := range c.Causes {
+				if cs.ID == cause.CredentialStore {
+					ids = append(ids, string(cs.ID))
+					if !strings.Contains(cs.Evidence, tc.says) {
+						t.Errorf("evidence %q, want %q", cs.Evidence, tc.says)
+					}
+				}
+			}
+			if !slices.Equal(ids, tc.causes) {
+				t.Errorf("causes %v, want %v", ids, tc.causes)
+			}
+		})
+	}
+}
