@@ -43,7 +43,7 @@ func helperCause(err error, registry, passFile string) cause.Cause {
 	case credstore.HelperTimedOut:
 		return c.Fixed(shell.UnlockPassKey(probe("   # is it waiting for a passphrase or a GUI prompt?"), registry, passFile))
 	case credstore.HelperEmpty:
-		c.Evidence += "; Docker then sends an empty credential"
+		c.Evidence += "; Docker then sends no credential"
 		f := fix("upgrade the helper: Debian's golang-docker-credential-helpers 0.6.x answers this way for a missing entry").
 			Add("docker logout %s", key)
 		if sv, ok := loginserver.Parse(registry); ok && sv.Name != "" {
@@ -68,7 +68,7 @@ func helperCause(err error, registry, passFile string) cause.Cause {
 	case strings.Contains(msg, "pass store is uninitialized"), strings.Contains(msg, "pass not initialized"), strings.Contains(msg, "pass init"),
 		strings.Contains(msg, "password store is empty"):
 		return c.Fixed(fix(`gpg --quick-generate-key "$(whoami) docker"   # if you have no GPG key`).
-			Add("pass init <gpg-key-id>"))
+			Add(passInitFirstKey))
 	case strings.Contains(msg, "d-bus"), strings.Contains(msg, "dbus"), strings.Contains(msg, "org.freedesktop.secrets"),
 		strings.Contains(msg, "secretservice_linux.c"), strings.Contains(msg, "secretservice library"):
 		// libsecret's errors, which name no cause: without a desktop
@@ -86,6 +86,9 @@ func helperCause(err error, registry, passFile string) cause.Cause {
 	}
 	return c.Fixed(probe(""))
 }
+
+// passInitFirstKey gives pass the first secret key gpg holds.
+const passInitFirstKey = `pass init "$(gpg --list-secret-keys --with-colons | awk -F: '$1 == "fpr" {print $10; exit}')"   # your first GPG key`
 
 // AssessStore is what a credential store named by credsStore says of
 // itself: how many entries it listed, or why it could not.

@@ -258,8 +258,9 @@ func firstPassCredential(e credstore.Entry) string {
 // newestIgnored is the finding of a folder in pass that holds more than
 // one credential for the key (Debian's docker-credential-pass 0.6.x keeps
 // the last login's username beside the earlier ones), where the helper
-// answers the first by name and a later login is the one ignored: Docker
-// said "Login Succeeded", and sends the old credential.
+// answers the first by name: a later login is ignored (Docker said "Login
+// Succeeded", and sends the old credential), or, where the first is the
+// newest, would be (a warning).
 func (a *assessor) newestIgnored() (cause.Cause, bool) {
 	var newest credstore.PassFile
 	n := 0
@@ -272,8 +273,13 @@ func (a *assessor) newestIgnored() (cause.Cause, bool) {
 		}
 	}
 	served := a.e.Username + ".gpg"
-	if n < 2 || newest.Name == served || a.e.NotFound {
+	if n < 2 || a.e.NotFound {
 		return cause.Cause{}, false
+	}
+	if newest.Name == served {
+		// Right now; a login under another username would be ignored.
+		return cause.Warn(cause.CredentialStore, fmt.Sprintf("pass holds %d credentials for this key; the helper answers the first by name, the newest now, but would go on answering it after a login under another username", n)).Fixed(
+			fix("docker logout %s   # removes every one of them; then log in again", a.keyArg())), true
 	}
 	user := strings.TrimSuffix(newest.Name, ".gpg")
 	if redact.SecretUsername(user, "") {

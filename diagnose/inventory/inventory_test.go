@@ -304,8 +304,9 @@ func TestAssessNamespaces(t *testing.T) {
 }
 
 // TestPassFolder: what a registry's folder in pass says beside the
-// helper's answer: a later login ignored, or a file that is no credential
-// read first; one credential, or the newest served, says nothing.
+// helper's answer: a later login ignored (or, the newest served, one that
+// would be), or a file that is no credential read first; one credential
+// says nothing.
 func TestPassFolder(t *testing.T) {
 	hour := now.Add(-time.Hour)
 	files := func(fs ...credstore.PassFile) []credstore.PassFile { return fs }
@@ -317,7 +318,8 @@ func TestPassFolder(t *testing.T) {
 		says   string
 	}{
 		{"one credential", "myreg", files(credstore.PassFile{Name: "myreg.gpg", ModTime: now}), nil, ""},
-		{"the newest served", "aaa", files(credstore.PassFile{Name: "aaa.gpg", ModTime: now}, credstore.PassFile{Name: "myreg.gpg", ModTime: hour}), nil, ""},
+		{"the newest served", "aaa", files(credstore.PassFile{Name: "aaa.gpg", ModTime: now}, credstore.PassFile{Name: "myreg.gpg", ModTime: hour}),
+			[]string{"credential_store"}, "would go on answering it after a login under another username"},
 		{"a later login ignored", "aaa", files(credstore.PassFile{Name: "aaa.gpg", ModTime: hour}, credstore.PassFile{Name: "myreg.gpg", ModTime: now}),
 			[]string{"credential_store"}, "the latest login is ignored"},
 		{"a stray file read first", "", files(credstore.PassFile{Name: ".keep", ModTime: now}, credstore.PassFile{Name: "myreg.gpg", ModTime: hour}),

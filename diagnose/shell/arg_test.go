@@ -272,8 +272,8 @@ func TestLockedPassKeyFix(t *testing.T) {
 		{"", "", `for f in "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/*/*.gpg; do gpg -d "$f" >/dev/null; break; done`},
 	} {
 		lines := shell.LockedPassKeyFix(tc.server, tc.file, shell.HostPort("myreg.azurecr.io")).Lines()
-		if len(lines) != 2 || !strings.HasPrefix(lines[0], `export GPG_TTY="$(tty)"; `) || !strings.Contains(lines[0], tc.decrypts) ||
-			!strings.Contains(lines[1], "docker login myreg.azurecr.io") || strings.Contains(strings.Join(lines, "\n"), "reloadagent") {
+		if len(lines) != 3 || !strings.HasPrefix(lines[0], `export GPG_TTY="$(tty)"; `) || !strings.Contains(lines[0], tc.decrypts) ||
+			!strings.Contains(lines[1], "default-cache-ttl") || !strings.Contains(lines[2], "docker login myreg.azurecr.io") || strings.Contains(strings.Join(lines, "\n"), "reloadagent") {
 			t.Errorf("LockedPassKeyFix(%q, %q) = %q", tc.server, tc.file, lines)
 		}
 	}

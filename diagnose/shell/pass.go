@@ -88,11 +88,11 @@ func StrayPassFileFix(server, name string) *Fix {
 func UnlockPassKey(f *Fix, server, file string) *Fix {
 	switch {
 	case server != "" && file != "":
-		return f.Add(`export GPG_TTY="$(tty)"; gpg -d "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/%s/%s >/dev/null   # in a terminal: asks for the key's passphrase once; gpg-agent keeps it`, passFolder(server), passFile(file))
+		return f.Add(`export GPG_TTY="$(tty)"; gpg -d "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/%s/%s >/dev/null   # in a terminal: asks for the key's passphrase; gpg-agent keeps it 10 minutes past each use`, passFolder(server), passFile(file))
 	case server != "":
-		return f.Add(`export GPG_TTY="$(tty)"; for f in "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/%s/*.gpg; do gpg -d "$f" >/dev/null; break; done   # in a terminal: asks for the key's passphrase once; gpg-agent keeps it`, passFolder(server))
+		return f.Add(`export GPG_TTY="$(tty)"; for f in "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/%s/*.gpg; do gpg -d "$f" >/dev/null; break; done   # in a terminal: asks for the key's passphrase; gpg-agent keeps it 10 minutes past each use`, passFolder(server))
 	}
-	return f.Add(`export GPG_TTY="$(tty)"; for f in "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/*/*.gpg; do gpg -d "$f" >/dev/null; break; done   # in a terminal: asks for the key's passphrase once; gpg-agent keeps it`)
+	return f.Add(`export GPG_TTY="$(tty)"; for f in "${PASSWORD_STORE_DIR:-$HOME/.password-store}"/docker-credential-helpers/*/*.gpg; do gpg -d "$f" >/dev/null; break; done   # in a terminal: asks for the key's passphrase; gpg-agent keeps it 10 minutes past each use`)
 }
 
 // LockedPassKeyFix is the remedy for gpg's "decryption failed: No secret
@@ -105,5 +105,6 @@ func UnlockPassKey(f *Fix, server, file string) *Fix {
 // log in to again.
 func LockedPassKeyFix(server, file string, registry Arg) *Fix {
 	return UnlockPassKey(new(Fix), server, file).
+		Add(`to keep it longer: default-cache-ttl and max-cache-ttl (seconds; 600 and 7200 unless set) in "${GNUPGHOME:-$HOME/.gnupg}/gpg-agent.conf", then gpgconf --reload gpg-agent`).
 		Add(`if gpg says "No secret key" there too, the key is not on this machine: import it (gpg --import), or re-initialise: pass init <gpg-key-id>, then docker login %s`, registry)
 }
