@@ -230,7 +230,7 @@ func (a *assessor) kind() {
 			a.login()))
 	case j.Kind == credkind.Unknown && strings.Contains(e.Username, "@"):
 		a.add(cause.New(cause.InvalidCredentials,
-			fmt.Sprintf("the username %q is an e-mail address; ACR knows no such user and answers \"Application not registered with AAD\"", e.Username)).Fixed(
+			fmt.Sprintf("the username %q is an e-mail address; ACR knows no such user and answers \"Application not registered with AAD\"", a.c.Username)).Fixed(
 			a.login().Add("log in as a service principal (application ID and secret), the admin user, or a repository-scoped token")))
 	}
 	a.secretLength(pass)
@@ -334,7 +334,7 @@ func (a *assessor) storedToken(secret string, j credkind.Judgement) {
 	}
 	if j.AsPassword && a.e.Username != credkind.NullGUID && a.e.Username != credkind.TokenUsername {
 		a.add(cause.New(cause.InvalidCredentials,
-			fmt.Sprintf("an ACR token is stored with the username %q; ACR accepts a token only with the username %s and answers \"Application not registered with AAD\" otherwise", a.e.Username, credkind.NullGUID)).Fixed(
+			fmt.Sprintf("an ACR token is stored with the username %q; ACR accepts a token only with the username %s and answers \"Application not registered with AAD\" otherwise", a.c.Username, credkind.NullGUID)).Fixed(
 			a.login().Add("az acr login -n %s --expose-token --output tsv --query accessToken | docker login %s -u "+credkind.NullGUID+" --password-stdin", a.nameArg(), a.loginArg())))
 	}
 	a.acrToken(tok)
