@@ -189,7 +189,11 @@ func TestPassUninitialised(t *testing.T) {
 // docker-credential-acrdoctor, which passes list and get on to it, is the
 // same finding: configure having wrapped a broken store does not hide it.
 func TestPassUninitialisedWrapped(t *testing.T) {
-	fakeHelpers(t, map[string]string{"acrdoctor": `case "$1" in list) echo '{}';; get) echo "credentials not found in native keychain"; exit 1;; esac`})
+	empty := `case "$1" in list) echo '{}';; get) echo "credentials not found in native keychain"; exit 1;; esac`
+	fakeHelpers(t, map[string]string{"acrdoctor": empty, "pass": empty})
+	// The fake helpers alone: no store Docker would pick by default, which
+	// the backend from credsStore must not fall back to unseen.
+	t.Setenv("PATH", filepath.SplitList(os.Getenv("PATH"))[0])
 	bin := t.TempDir()
 	writeExec(t, bin, "pass", "#!/bin/sh\n")
 	env := map[string]string{"HOME": t.TempDir(), "PATH": bin}
