@@ -697,22 +697,35 @@ func Fragments(s, secret string, min int) string {
 	if min < 1 || len(secret) < min || len(s) < min {
 		return s
 	}
-	pieces := make(map[string]bool, len(secret)-min+1)
-	for i := 0; i+min <= len(secret); i++ {
-		pieces[secret[i:i+min]] = true
+	// Where each piece of min bytes starts in secret: a run found is
+	// followed along the secret from there, as far as it goes (at most
+	// maxStarts of them: a secret that repeats itself is masked in runs
+	// of min at the least).
+	const maxStarts = 16
+	starts := make(map[string][]int, len(secret)-min+1)
+	for p := 0; p+min <= len(secret); p++ {
+		if k := secret[p : p+min]; len(starts[k]) < maxStarts {
+			starts[k] = append(starts[k], p)
+		}
 	}
 	sk, at := skeleton(s, secret)
 	var b strings.Builder
 	last := 0 // in s: what is written
 	for i := 0; i+min <= len(sk); {
-		if !pieces[string(sk[i:i+min])] {
+		ps := starts[string(sk[i:i+min])]
+		if len(ps) == 0 {
 			i++
 			continue
 		}
-		j := i + min
-		for j < len(sk) && strings.Contains(secret, string(sk[i:j+1])) {
-			j++
+		n := min
+		for _, p := range ps {
+			k := min
+			for i+k < len(sk) && p+k < len(secret) && sk[i+k] == secret[p+k] {
+				k++
+			}
+			n = max(n, k)
 		}
+		j := i + n
 		b.WriteString(s[last:at[i]])
 		b.WriteString(Mark)
 		last = at[j-1] + 1

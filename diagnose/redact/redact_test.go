@@ -436,3 +436,14 @@ func FuzzFragments(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkFragments: a megabyte of a failed program's output that is the
+// stored token again and again, the most Fragments has to follow.
+func BenchmarkFragments(b *testing.B) {
+	secret := "eyJhbGciOiJSUzI1NiJ9." + strings.Repeat("eyJzdWIiOiJvbGQifQabcXYZ019", 60) + ".rkm-PQ53oT08aZq9Lx2Vw7Yb4Nc6Md1Ke3Jf5Hg0Ip8"
+	msg := strings.Repeat(secret+" ", (1<<20)/len(secret))
+	b.SetBytes(int64(len(msg)))
+	for b.Loop() {
+		Fragments(msg, secret, 12)
+	}
+}
