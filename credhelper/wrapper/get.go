@@ -152,10 +152,10 @@ func (r *getRecord) judge(c credentials.Credentials, env *settings) (hintLine st
 	if k := env.key(); k != nil {
 		r.fp = k.Of(c.Secret)
 	}
-	server, acr := loginserver.Parse(host)
-	if username(c, server.Name) {
+	if username(c, host) {
 		r.username = c.Username
 	}
+	server, acr := loginserver.Parse(host)
 	if !acr {
 		return ""
 	}
@@ -189,9 +189,9 @@ func (r *getRecord) judge(c credentials.Credentials, env *settings) (hintLine st
 
 // username reports whether c's username may be journalled: it cannot be
 // a secret (credkind.SecretUsername, as creds shows it), nor longer than
-// any username. registry is the registry's name.
-func username(c credentials.Credentials, registry string) bool {
-	return len(c.Username) <= 256 && !credkind.SecretUsername(c.Username, c.Secret, registry)
+// any username. host is the registry Docker asked for.
+func username(c credentials.Credentials, host string) bool {
+	return len(c.Username) <= 256 && !credkind.SecretUsername(c.Username, c.Secret, host)
 }
 
 // key is the installation's fingerprint key, which names secrets in the

@@ -104,3 +104,16 @@ func TestJudgeBoundaries(t *testing.T) {
 		}
 	}
 }
+
+// TestJudgeSwappedAnyKey: a client secret given with -u, its application
+// ID as the password, is kept out of the journal under a key that is no
+// well-formed login server too (a port, which image references carry).
+func TestJudgeSwappedAnyKey(t *testing.T) {
+	for _, server := range []string{"myreg.azurecr.io:443", "myreg.azurcr.io"} {
+		rec := getRecord{backend: "pass", server: []byte(server), outcome: journal.Served}
+		rec.judge(credentials.Credentials{Username: "sEcReTjournal", Secret: "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b"}, journalOff())
+		if rec.username != "" {
+			t.Errorf("%s: journal username %q", server, rec.username)
+		}
+	}
+}

@@ -7,6 +7,7 @@ package credkind
 import (
 	"strings"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/redact"
 	"github.com/acr-doctor/acr-doctor/diagnose/token"
 )
@@ -117,10 +118,14 @@ func Swapped(username, password, registry string) bool {
 
 // SecretUsername reports whether a username must be shown as the secret
 // is, not at all: redact.SecretUsername's, or one given the wrong way round
-// with its password (Swapped), which is the password. registry is as for
-// Swapped.
-func SecretUsername(username, password, registry string) bool {
-	return redact.SecretUsername(username, password) || Swapped(username, password, registry)
+// with its password (Swapped), which is the password. host is the
+// registry as the credential is keyed, whose first label stands for its
+// name whether or not it is a well-formed ACR login server (a port, a
+// misspelt suffix): to hide, the guess errs towards hiding.
+func SecretUsername(username, password, host string) bool {
+	name, _, _ := strings.Cut(loginserver.Host(host), ".")
+	name, _, _ = strings.Cut(name, ":")
+	return redact.SecretUsername(username, password) || Swapped(username, password, name)
 }
 
 // ValidGUID reports whether s is a GUID: 8-4-4-4-12 hex digits. By hand,

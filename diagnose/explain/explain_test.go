@@ -916,3 +916,16 @@ func TestSwappedAdminNameShown(t *testing.T) {
 		t.Errorf("findings = %+v", fs)
 	}
 }
+
+// TestSwappedUsernameMasked: a login given a service principal's
+// application ID as its password: its username is the client secret,
+// masked in the evidence as -p's value is, whatever the login server's
+// case or form.
+func TestSwappedUsernameMasked(t *testing.T) {
+	for _, server := range []string{"pullonly.azurecr.io", "Pullonly.azurecr.io", "pullonly.azurecr.io:443", "pullonly.azurcr.io"} {
+		fs := ExplainString("+ docker login " + server + " -u sEcReTx4word -p 5b1d6f0e-7c3a-4e8b-9d2f-1a6c4e8b0f37\nError response from daemon: Get \"https://" + server + "/v2/\": unauthorized: Application not registered with AAD.")
+		if len(fs) == 0 || strings.Contains(fmt.Sprintf("%+v", fs), "sEcReTx4word") {
+			t.Errorf("%s: findings = %+v", server, fs)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/acr-doctor/acr-doctor/diagnose/credkind"
 	"github.com/acr-doctor/acr-doctor/diagnose/loginserver"
 	"github.com/acr-doctor/acr-doctor/diagnose/shell"
 )
@@ -1123,6 +1124,12 @@ func readLoginArgs(c *lineCtx, tool string, args []string) {
 	}
 	host, path, _ := strings.Cut(rest, "/")
 	c.s.loginHost = strings.ToLower(host)
+	if u, p := loginUser(args), loginPassword(args); u != p && credkind.SecretUsername(u, p, host) {
+		// A secret as the username (given the wrong way round, or a
+		// token): masked wherever the text shows it, as -p's value is.
+		// One that is the password too is -p's, masked as that is.
+		c.s.secretUsers = append(c.s.secretUsers, u)
+	}
 	if sv, ok := loginserver.Parse(c.s.loginHost); ok && strings.EqualFold(loginUser(args), sv.Name) {
 		c.s.adminLogin = c.s.loginHost
 	} else if c.s.adminLogin == c.s.loginHost {
@@ -1151,12 +1158,18 @@ func readLoginArgs(c *lineCtx, tool string, args []string) {
 
 // loginUser is the username a login command was given with -u or
 // --username.
-func loginUser(args []string) string {
+func loginUser(args []string) string { return loginFlag(args, "-u", "--username") }
+
+// loginPassword is the password a login command was given (-p).
+func loginPassword(args []string) string { return loginFlag(args, "-p", "--password") }
+
+// loginFlag is the value of a login command's flag, short or long.
+func loginFlag(args []string, short, long string) string {
 	for i, a := range args {
-		if v, ok := strings.CutPrefix(a, "--username="); ok {
+		if v, ok := strings.CutPrefix(a, long+"="); ok {
 			return strings.Trim(v, `"'`)
 		}
-		if (a == "-u" || a == "--username") && i+1 < len(args) {
+		if (a == short || a == long) && i+1 < len(args) {
 			return strings.Trim(args[i+1], `"'`)
 		}
 	}

@@ -430,7 +430,7 @@ func findings(s *state, gs []group, given []string) []Finding {
 	// CI masks it; so is a secret found where it is given (-p X), which
 	// the text may show again where nothing marks it ("X rejected").
 	var masks []string
-	given = append(append(slices.Clip(given), redact.Values(s.pasted)...), redact.Values(s.lines)...) // as pasted and as read
+	given = append(append(append(slices.Clip(given), redact.Values(s.pasted)...), redact.Values(s.lines)...), s.secretUsers...) // as pasted and as read
 	for _, v := range append(redact.Masked(s.lines), given...) {
 		// A registry's name given with -p (the admin user's name, -u and
 		// -p swapped) is no secret: masked, every login server naming it

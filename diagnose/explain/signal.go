@@ -144,6 +144,9 @@ type state struct {
 	loginHost, loggedIn, adminLogin string
 	// registries are the ACR login servers the text names, in order.
 	registries []string
+	// secretUsers are usernames of logins that are their password, given
+	// the wrong way round (credkind.SecretUsername).
+	secretUsers []string
 }
 
 // lineCtx is one line being read.

@@ -55,9 +55,9 @@ func Take(ctx context.Context, store *credstore.Store, all bool, now time.Time) 
 // shownUsername is the entry's username, unless it is a secret too
 // (credkind.SecretUsername: the secret itself, as DigitalOcean's registry
 // takes a token as both; a token; a password given with -u): then it is
-// shown as the secret is, not at all. registry is the registry's name.
-func shownUsername(e credstore.Entry, registry string) string {
-	if credkind.SecretUsername(e.Username, e.Secret(), registry) {
+// shown as the secret is, not at all.
+func shownUsername(e credstore.Entry) string {
+	if credkind.SecretUsername(e.Username, e.Secret(), e.Registry) {
 		return redact.Mark
 	}
 	return e.Username
@@ -73,7 +73,7 @@ func Assess(e credstore.Entry, now time.Time) report.Credential {
 		Registry: e.Registry,
 		ACR:      acr,
 		Source:   e.Source.String(),
-		Username: shownUsername(e, server.Name),
+		Username: shownUsername(e),
 		Causes:   []cause.Cause{},
 	}
 	if secret := e.Secret(); secret != "" {

@@ -82,6 +82,9 @@ func TestAssess(t *testing.T) {
 		{"admin user swapped, few digits", file("myreg.azurecr.io", "Tvo/hBKqFYY/kv5ZJr3J1TWDtkwtDDb+xHKas1VOqg+ACRD6YYZY", "myreg", ""), true, credkind.Unknown, []string{"invalid_credentials"}},
 		{"admin user swapped, a word", file("myreg.azurecr.io", "hunter2-longer", "MyReg", ""), true, credkind.Unknown, []string{"invalid_credentials"}},
 		{"ACR token under a generated password as the username", file("myreg.azurecr.io", "Tvo/hBKqFYY/kv5ZJr3J1TWDtkwtDDb+xHKas1VOqg+ACRD6YYZY", valid, ""), true, credkind.RefreshToken, []string{"invalid_credentials"}},
+		// Keys that are no well-formed login server hide it too.
+		{"service principal swapped, a port in the key", file("myreg.azurecr.io:443", "sEcReT7word", "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b", ""), true, credkind.Unknown, []string{"registry_name"}},
+		{"service principal swapped, a misspelt suffix", file("myreg.azurcr.io", "sEcReT7word", "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b", ""), true, credkind.Unknown, []string{"registry_name"}},
 		{"service principal swapped, a word", file("myreg.azurecr.io", "hunter2xyz", "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b", ""), true, credkind.Unknown, []string{"invalid_credentials"}},
 		{"service principal swapped, few digits", file("myreg.azurecr.io", "PtY8Q~gjmUh.Bel31iEl2hpChYgCfrL1spNxnyVm", "8b1c5d52-1b7e-4bf0-a1a1-1c2d3e4f5a6b", ""), true, credkind.Unknown, []string{"invalid_credentials"}},
 		{"token cut by a line break, swapped", file("myreg.azurecr.io", valid[:40]+"\n"+valid[40:], credkind.NullGUID, ""), true, credkind.Unknown, []string{"invalid_credentials"}},

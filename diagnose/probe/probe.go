@@ -627,7 +627,7 @@ func secretForms(secret Secret, host string, issued ...string) []string {
 			raws = append(raws, v)
 		}
 	}
-	if sv, _ := loginserver.Parse(host); credkind.SecretUsername(secret.Username, secret.Password, sv.Name) && len(secret.Username) >= 4 {
+	if credkind.SecretUsername(secret.Username, secret.Password, host) && len(secret.Username) >= 4 {
 		raws = append(raws, secret.Username) // a server may echo the account
 	}
 	if secret.Password != "" {
