@@ -166,6 +166,9 @@ func findPlugin(env *settings) (string, error) {
 	return "", errors.New("the docker-acrdoctor plugin, which renews tokens, is not installed (make install)")
 }
 
+// maxReason bounds what renewReason quotes of a failure.
+const maxReason = 300
+
 // renewReason says in a few words why no renewal happened.
 func renewReason(err error) string {
 	var recent *recentFailure
@@ -177,6 +180,11 @@ func renewReason(err error) string {
 	case errors.Is(err, statedir.ErrLockHeld):
 		return "another renewal of it has not finished"
 	default:
-		return "renewal failed: " + termsafe.ErrorLine(err.Error())
+		msg := termsafe.ErrorLine(err.Error())
+		if len(msg) > maxReason {
+			// One line of the pull's output, and of the memo, not a flood.
+			msg = strings.ToValidUTF8(msg[:maxReason], "") + "…"
+		}
+		return "renewal failed: " + msg
 	}
 }

@@ -3,6 +3,7 @@ package wrapper
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/docker/docker-credential-helpers/credentials"
 
@@ -364,5 +366,14 @@ func TestRenewalStoreFails(t *testing.T) {
 	// not in what Docker shows.
 	if r := s.with("FAKE_FAIL_STORE=echo").run("acrdoctor", "get", renewHost); !strings.Contains(r.stderr, "cannot parse") || strings.Contains(r.stderr, tokenSignature(r.stdout)) {
 		t.Errorf("a backend that repeats the new token: %v", r)
+	}
+}
+
+// TestRenewReasonBounded: a plugin that fails with a megabyte on one line
+// gives the pull's output, and the memo, one short line.
+func TestRenewReasonBounded(t *testing.T) {
+	got := renewReason(errors.New("WARNING: old\n" + strings.Repeat("é", 1<<19) + " ERROR: final"))
+	if len(got) > len("renewal failed: ")+maxReason+len("…") || !utf8.ValidString(got) {
+		t.Errorf("renewReason = %d bytes, valid UTF-8 %v", len(got), utf8.ValidString(got))
 	}
 }

@@ -87,8 +87,10 @@ func helperCause(err error, registry, passFile string) cause.Cause {
 	return c.Fixed(probe(""))
 }
 
-// passInitFirstKey gives pass the first secret key gpg holds.
-const passInitFirstKey = `pass init "$(gpg --list-secret-keys --with-colons | awk -F: '$1 == "fpr" {print $10; exit}')"   # your first GPG key`
+// passInitFirstKey gives pass the first secret key gpg holds that can
+// encrypt and is valid (not expired, revoked or disabled): pass takes a
+// sign-only key, and every store through it then fails.
+const passInitFirstKey = `pass init "$(gpg --list-secret-keys --with-colons | awk -F: '$1 == "sec" {ok = $2 !~ /[erd]/ && $12 ~ /E/} $1 == "fpr" && ok {print $10; exit}')"   # your first GPG key that encrypts`
 
 // AssessStore is what a credential store named by credsStore says of
 // itself: how many entries it listed, or why it could not.

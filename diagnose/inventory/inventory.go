@@ -281,12 +281,10 @@ func (a *assessor) newestIgnored() (cause.Cause, bool) {
 		return cause.Warn(cause.CredentialStore, fmt.Sprintf("pass holds %d credentials for this key; the helper answers the first by name, the newest now, but would go on answering it after a login under another username", n)).Fixed(
 			fix("docker logout %s   # removes every one of them; then log in again", a.keyArg())), true
 	}
-	user := strings.TrimSuffix(newest.Name, ".gpg")
-	if redact.SecretUsername(user, "") {
-		user = redact.Mark
-	}
-	detail := fmt.Sprintf("pass holds %d credentials for this key; the helper answers the first by name (%s), not the last one stored (%s, at %s): the latest login is ignored",
-		n, a.c.Username, user, newest.ModTime.UTC().Format("2006-01-02 15:04 UTC"))
+	// The later one's username is not named: its password, which would
+	// tell whether it is a secret given the wrong way round, is not read.
+	detail := fmt.Sprintf("pass holds %d credentials for this key; the helper answers the first by name (%s), not the last one stored (at %s): the latest login is ignored",
+		n, a.c.Username, newest.ModTime.UTC().Format("2006-01-02 15:04 UTC"))
 	f := fix("docker logout %s   # removes every one of them", a.keyArg())
 	if a.acr {
 		f.Add("az acr login -n %s   # or docker login %s with the credential to keep", a.nameArg(), a.keyArg())
